@@ -1,0 +1,39 @@
+import type { Finding, Severity, TrailEvent } from '../model/types.ts';
+import type { DetectionMeta } from './types.ts';
+
+/** Builds a Finding from the event and the detection's metadata; detections add title and details. */
+export function makeFinding(
+  meta: DetectionMeta,
+  event: TrailEvent,
+  fields: { title: string; severity?: Severity; details?: Record<string, unknown> },
+): Finding {
+  const p = event.principal;
+  const principal: Finding['principal'] = { type: p.type, name: p.name };
+  if (p.arn) principal.arn = p.arn;
+  if (p.accessKeyId) principal.accessKeyId = p.accessKeyId;
+  if (p.sessionIssuer?.arn) principal.sessionIssuerArn = p.sessionIssuer.arn;
+  if (event.mfaUsed !== undefined) principal.mfa = event.mfaUsed;
+  const finding: Finding = {
+    detection: meta.id,
+    severity: fields.severity ?? meta.severity,
+    title: fields.title,
+    eventId: event.id,
+    eventName: event.name,
+    eventSource: event.source,
+    time: event.time,
+    account: event.account,
+    region: event.region,
+    principal,
+    details: fields.details ?? {},
+    runbook: meta.runbook,
+    references: meta.references,
+  };
+  if (event.sourceIp) finding.sourceIp = event.sourceIp;
+  if (event.userAgent) finding.userAgent = event.userAgent;
+  return finding;
+}
+
+/** True when the event's (source, name) is in one of the detection's match sets. */
+export function matchesEvent(meta: DetectionMeta, event: TrailEvent): boolean {
+  return meta.matches.some((m) => m.eventSource.includes(event.source) && m.eventName.includes(event.name));
+}

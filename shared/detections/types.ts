@@ -1,0 +1,48 @@
+import type { DetectionReferences, Finding, Severity, TrailEvent } from '../model/types.ts';
+
+/** Which CloudTrail events a detection looks at; also used to generate its EventBridge rule. */
+export interface EventMatch {
+  /** `eventSource` values, e.g. `iam.amazonaws.com`. */
+  eventSource: string[];
+  /** `eventName` values. */
+  eventName: string[];
+}
+
+/**
+ * Facts about the deployment that some detections need, passed in (never read from the
+ * environment inside a detection) so `detect` stays a pure function.
+ */
+export interface DetectionContext {
+  /** This stack's own resources, so the monitor notices when someone disables it. */
+  self?: {
+    /** Prefix of our Lambda function names, e.g. `trailwatch-prod-`. */
+    functionNamePrefix?: string;
+    /** Prefix of our EventBridge rule names. */
+    ruleNamePrefix?: string;
+    /** ARNs of our SNS topics. */
+    topicArns?: string[];
+    /** Prefix of our stack / resource names in general (e.g. `trailwatch-prod`). */
+    stackName?: string;
+  };
+}
+
+export interface DetectionMeta {
+  /** Stable id; never renamed (alerts, metrics and suppressions key on it). */
+  id: string;
+  title: string;
+  /** Default severity; `detect` may raise or lower it per event. */
+  severity: Severity;
+  description: string;
+  /** What it matches, as (eventSource, eventName) sets: one EventBridge rule per detection. */
+  matches: EventMatch[];
+  references: DetectionReferences;
+  /** What to do now, in a line or two. */
+  runbook: string;
+}
+
+export interface Detection extends DetectionMeta {
+  /** Pure: same event and context in, same findings out. Never calls AWS, never throws on odd input. */
+  detect(event: TrailEvent, context?: DetectionContext): Finding[];
+}
+
+export type { Finding, Severity, TrailEvent };

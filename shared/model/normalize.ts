@@ -1,0 +1,193 @@
+import type { CloudTrailRecord, NormalizeResult, Principal, TrailEvent } from './types.ts';
+
+/** EventBridge detail-types that carry a CloudTrail record in `detail`. */
+export const CLOUDTRAIL_DETAIL_TYPES = [
+  'AWS API Call via CloudTrail',
+  'AWS Console Sign In via CloudTrail',
+  'AWS Service Event via CloudTrail',
+  'AWS Insight via CloudTrail',
+] as const;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** CloudTrail writes booleans as real booleans or as the strings "true"/"false" (any case). */
+export function looseBool(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const v = value.trim().toLowerCase();
+    if (v === 'true' || v === 'yes') return true;
+    if (v === 'false' || v === 'no') return false;
+  }
+  return undefined;
+}
+
+function objOrNull(value: unknown): Record<string, unknown> | null {
+  return isObject(value) ? value : null;
+}
+
+/** `arn:aws:sts::123:assumed-role/Role/session` -> `session`; `arn:aws:iam::123:user/a/b` -> `b`. */
+function lastArnSegment(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  const resource = arn.split(':').slice(5).join(':');
+  const parts = resource.split('/');
+  return parts[parts.length - 1] || undefined;
+}
+
+export function principalFrom(userIdentity: Record<string, unknown>): Principal {
+  const type = str(userIdentity['type']) ?? 'Unknown';
+  const arn = str(userIdentity['arn']);
+  const sessionContext = objOrNull(userIdentity['sessionContext']);
+  const attributes = objOrNull(sessionContext?.['attributes']);
+  const issuerRaw = objOrNull(sessionContext?.['sessionIssuer']);
+  const webId = objOrNull(sessionContext?.['webIdFederationData']);
+  const userName = str(userIdentity['userName']);
+  const accountId = str(userIdentity['accountId']);
+
+  let name: string;
+  if (type === 'Root') name = 'root';
+  else if (type === 'AWSService') name = str(userIdentity['invokedBy']) ?? 'aws-service';
+  else name = userName ?? lastArnSegment(arn) ?? str(userIdentity['principalId']) ?? 'unknown';
+  if (type === 'IdentityCenterUser' || type === 'SAMLUser' || type === 'WebIdentityUser') {
+    name = userName ?? str(userIdentity['principalId']) ?? name;
+  }
+
+  const principal: Principal = { type, name };
+  if (arn) principal.arn = arn;
+  const principalId = str(userIdentity['principalId']);
+  if (principalId) principal.principalId = principalId;
+  if (accountId) principal.accountId = accountId;
+  if (userName) principal.userName = userName;
+  const accessKeyId = str(userIdentity['accessKeyId']);
+  if (accessKeyId) principal.accessKeyId = accessKeyId;
+  const invokedBy = str(userIdentity['invokedBy']);
+  if (invokedBy) principal.invokedBy = invokedBy;
+  if (issuerRaw && (str(issuerRaw['arn']) || str(issuerRaw['type']))) {
+    const issuer: NonNullable<Principal['sessionIssuer']> = {};
+    const it = str(issuerRaw['type']);
+    const ia = str(issuerRaw['arn']);
+    const iu = str(issuerRaw['userName']);
+    const ic = str(issuerRaw['accountId']);
+    if (it) issuer.type = it;
+    if (ia) issuer.arn = ia;
+    if (iu) issuer.userName = iu;
+    if (ic) issuer.accountId = ic;
+    principal.sessionIssuer = issuer;
+  }
+  const mfa = looseBool(attributes?.['mfaAuthenticated']);
+  if (mfa !== undefined) principal.mfaAuthenticated = mfa;
+  const fromConsole = looseBool(userIdentity['sessionCredentialFromConsole']);
+  if (fromConsole !== undefined) principal.sessionCredentialFromConsole = fromConsole;
+  const provider = str(webId?.['federatedProvider']) ?? str(userIdentity['identityProvider']);
+  if (provider) principal.identityProvider = provider;
+  return principal;
+}
+
+function parseTime(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * Turns a bare CloudTrail record into a TrailEvent, or says why it cannot.
+ * Accepts anonymised shapes (fake regions, fake account ids): only structure is checked.
+ */
+export function normalizeRecord(
+  record: unknown,
+  envelope?: TrailEvent['envelope'],
+  envelopeAccount?: string,
+): NormalizeResult {
+  if (!isObject(record)) return { ok: false, skip: { reason: 'record is not a JSON object' } };
+  const r = record as CloudTrailRecord;
+  const eventId = str(r.eventID);
+  const fail = (reason: string): NormalizeResult => ({ ok: false, skip: eventId ? { reason, eventId } : { reason } });
+  if (!eventId) return fail('missing eventID');
+  const name = str(r.eventName);
+  if (!name) return fail('missing eventName');
+  const source = str(r.eventSource);
+  if (!source) return fail('missing eventSource');
+  const timeMs = parseTime(r.eventTime);
+  if (timeMs === undefined) return fail(r.eventTime === undefined ? 'missing eventTime' : `unparseable eventTime ${JSON.stringify(r.eventTime)}`);
+  const eventType = str(r.eventType) ?? 'AwsApiCall';
+  const userIdentity = r.userIdentity;
+  if (!isObject(userIdentity)) {
+    // AwsServiceEvent and Insights records legitimately carry a service identity or none at all;
+    // for an API call or a sign-in the caller is the whole point, so the record is unusable.
+    if (eventType === 'AwsApiCall' || eventType === 'AwsConsoleSignIn') return fail('missing userIdentity');
+  }
+  const principal = isObject(userIdentity) ? principalFrom(userIdentity) : { type: 'Unknown', name: 'unknown' };
+  const account = str(r.recipientAccountId) ?? principal.accountId ?? envelopeAccount ?? 'unknown';
+  const region = str(r.awsRegion) ?? 'unknown';
+
+  const additionalEventData = objOrNull(r.additionalEventData);
+  let mfaUsed: boolean | undefined;
+  if (name === 'ConsoleLogin' && additionalEventData && 'MFAUsed' in additionalEventData) {
+    mfaUsed = looseBool(additionalEventData['MFAUsed']);
+  } else if (principal.mfaAuthenticated !== undefined) {
+    mfaUsed = principal.mfaAuthenticated;
+  }
+
+  const event: TrailEvent = {
+    id: eventId,
+    time: new Date(timeMs).toISOString(),
+    timeMs,
+    name,
+    source,
+    region,
+    account,
+    eventType,
+    principal,
+    requestParameters: objOrNull(r.requestParameters),
+    responseElements: objOrNull(r.responseElements),
+    additionalEventData,
+    raw: r,
+  };
+  if (typeof r.readOnly === 'boolean') event.readOnly = r.readOnly;
+  const ip = str(r.sourceIPAddress);
+  if (ip) event.sourceIp = ip;
+  const ua = str(r.userAgent);
+  if (ua) event.userAgent = ua;
+  if (mfaUsed !== undefined) event.mfaUsed = mfaUsed;
+  const errorCode = str(r.errorCode);
+  if (errorCode) event.errorCode = errorCode;
+  const errorMessage = str(r.errorMessage);
+  if (errorMessage) event.errorMessage = errorMessage;
+  if (envelope) event.envelope = envelope;
+  return { ok: true, event };
+}
+
+/**
+ * Normalises anything Trailwatch may be handed: an EventBridge envelope whose detail-type carries a
+ * CloudTrail record, or a bare CloudTrail record. Never throws.
+ */
+export function normalize(input: unknown): NormalizeResult {
+  try {
+    if (!isObject(input)) return { ok: false, skip: { reason: `input is ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}, not an event object` } };
+    if ('detail-type' in input || ('detail' in input && 'source' in input && !('eventID' in input))) {
+      const detailType = str(input['detail-type']);
+      if (!detailType) return { ok: false, skip: { reason: 'EventBridge event without detail-type' } };
+      if (!(CLOUDTRAIL_DETAIL_TYPES as readonly string[]).includes(detailType)) {
+        return { ok: false, skip: { reason: `unsupported detail-type "${detailType}"` } };
+      }
+      const envelope: NonNullable<TrailEvent['envelope']> = { detailType };
+      const id = str(input['id']);
+      if (id) envelope.id = id;
+      const source = str(input['source']);
+      if (source) envelope.source = source;
+      const time = str(input['time']);
+      if (time) envelope.time = time;
+      if (!isObject(input['detail'])) return { ok: false, skip: { reason: `${detailType} event without a detail object` } };
+      return normalizeRecord(input['detail'], envelope, str(input['account']));
+    }
+    return normalizeRecord(input);
+  } catch (error) {
+    // Defensive: normalisation is written not to throw, but a getter on exotic input could.
+    return { ok: false, skip: { reason: `normalisation failed: ${(error as Error).message}` } };
+  }
+}

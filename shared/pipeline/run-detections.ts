@@ -1,0 +1,70 @@
+import type { Detection, DetectionContext } from '../detections/types.ts';
+import { normalize } from '../model/normalize.ts';
+import type { Finding, Skip, TrailEvent } from '../model/types.ts';
+import type { RunCounts } from '../sinks/types.ts';
+
+export interface DetectionRun {
+  events: TrailEvent[];
+  findings: Finding[];
+  skips: Skip[];
+  /** Detections that threw on an event: counted as skips too, the run goes on. */
+  errors: Array<{ detection: string; eventId: string; message: string }>;
+}
+
+/** Runs every detection on one normalised event. A detection that throws is reported, not fatal. */
+export function detectOne(
+  event: TrailEvent,
+  detections: readonly Detection[],
+  context: DetectionContext | undefined,
+  onError: (detection: string, error: Error) => void,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const d of detections) {
+    try {
+      findings.push(...d.detect(event, context));
+    } catch (error) {
+      onError(d.id, error as Error);
+    }
+  }
+  return findings;
+}
+
+/** Normalises each input and runs the detections: the stateless half of every Trailwatch run. */
+export function runDetections(
+  inputs: Iterable<{ value: unknown; origin?: string }>,
+  detections: readonly Detection[],
+  context?: DetectionContext,
+): DetectionRun {
+  const run: DetectionRun = { events: [], findings: [], skips: [], errors: [] };
+  for (const { value, origin } of inputs) {
+    const result = normalize(value);
+    if (!result.ok) {
+      run.skips.push(origin ? { ...result.skip, origin } : result.skip);
+      continue;
+    }
+    run.events.push(result.event);
+    run.findings.push(
+      ...detectOne(result.event, detections, context, (detection, error) => {
+        run.errors.push({ detection, eventId: result.event.id, message: error.message });
+      }),
+    );
+  }
+  return run;
+}
+
+/** Tallies a run into the counts the metrics sink publishes and the replay summary prints. */
+export function countRun(processed: number, skips: readonly Skip[], findings: readonly Finding[]): RunCounts {
+  const skipReasons: Record<string, number> = {};
+  for (const s of skips) {
+    // Group "unsupported detail-type X" etc. by their leading words so metrics stay low-cardinality.
+    skipReasons[s.reason] = (skipReasons[s.reason] ?? 0) + 1;
+  }
+  const byKey = new Map<string, RunCounts['findings'][number]>();
+  for (const f of findings) {
+    const key = `${f.detection}\u0000${f.severity}`;
+    const entry = byKey.get(key);
+    if (entry) entry.count += 1;
+    else byKey.set(key, { detection: f.detection, severity: f.severity, count: 1 });
+  }
+  return { eventsProcessed: processed, eventsSkipped: skips.length, skipReasons, findings: [...byKey.values()] };
+}

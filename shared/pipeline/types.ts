@@ -1,0 +1,14 @@
+import type { Finding, TrailEvent } from '../model/types.ts';
+
+/**
+ * A stateful analysis over a stream of events (e.g. the API-rate anomaly detector): unlike a
+ * detection it sees many events and keeps state, so it is fed batches in event-time order and can
+ * emit findings at any batch or at the end. The replay CLI and the Lambda handlers drive it the same way.
+ */
+export interface StreamProcessor {
+  readonly name: string;
+  /** Consume one batch (already normalised; order within the batch is not guaranteed). */
+  process(events: readonly TrailEvent[]): Promise<Finding[]>;
+  /** End of input (replay) or end of invocation: emit anything still pending. */
+  flush(): Promise<Finding[]>;
+}

@@ -1,0 +1,28 @@
+import type { Finding, Severity, Skip } from '../model/types.ts';
+
+/**
+ * Where findings go. Implementations: SNS (alerts), EventBridge (findings bus), console/JSON Lines
+ * (local replay), memory (tests). Chosen at the edge (handler or CLI), never inside a detection.
+ * `publish` must either deliver every finding or throw, so the caller's retry/DLQ path takes over.
+ */
+export interface FindingSink {
+  readonly name: string;
+  publish(findings: readonly Finding[]): Promise<void>;
+}
+
+/** Counts one invocation (or one replay) produced; flushed as one PutMetricData call at most. */
+export interface RunCounts {
+  eventsProcessed: number;
+  eventsSkipped: number;
+  /** Skip reasons with their counts, for the log and the replay summary. */
+  skipReasons: Record<string, number>;
+  /** Findings per detection id and severity. */
+  findings: Array<{ detection: string; severity: Severity; count: number }>;
+}
+
+export interface MetricsSink {
+  readonly name: string;
+  flush(counts: RunCounts): Promise<void>;
+}
+
+export type { Finding, Skip };
