@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// `npx trailwatch …`: runs the TypeScript CLI in-process through tsx's loader (a runtime dependency),
+// so the CLI needs no build step and runs exactly the code the tests run.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('./main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,17 @@
+import type { StreamProcessor } from './types.ts';
+
+/**
+ * Options the replay CLI passes to stateful processors. Local replay always uses in-memory state.
+ */
+export interface ReplayProcessorOptions {
+  /** Turn off the API-rate anomaly detector (e.g. for a quick replay of a few samples). */
+  rates?: boolean;
+}
+
+/**
+ * The stateful stream processors local replay runs after the stateless detections, in event-time
+ * order. Each subsystem (e.g. API-rate anomalies) registers its factory here.
+ */
+export async function createReplayProcessors(_options: ReplayProcessorOptions = {}): Promise<StreamProcessor[]> {
+  return [];
+}
