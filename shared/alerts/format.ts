@@ -1,0 +1,221 @@
+import type { Finding, Severity } from '../model/types.ts';
+
+/**
+ * Channel-neutral facts every alert renderer (Slack, email, Chatbot) needs, derived once from a
+ * Finding. Findings travel through SNS and may come from older or newer producers, so every reader
+ * here is defensive: odd or missing fields degrade to "unknown", never to a crash.
+ */
+
+/** Word + colour + emoji per severity. Colours follow the usual red → grey ramp of incident tools. */
+export const SEVERITY_STYLE: Record<Severity, { word: string; color: string; emoji: string }> = {
+  critical: { word: 'CRITICAL', color: '#B00020', emoji: ':red_circle:' },
+  high: { word: 'HIGH', color: '#E8590C', emoji: ':large_orange_circle:' },
+  medium: { word: 'MEDIUM', color: '#F2C744', emoji: ':large_yellow_circle:' },
+  low: { word: 'LOW', color: '#3B82F6', emoji: ':large_blue_circle:' },
+  info: { word: 'INFO', color: '#9CA3AF', emoji: ':white_circle:' },
+};
+
+/** Cuts `text` to at most `max` characters, marking the cut with an ellipsis so readers know. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 1) return text.slice(0, Math.max(0, max));
+  return `${text.slice(0, max - 1)}…`;
+}
+
+/** AWS region names look like `us-east-1` (anonymised logs use `eu-west-2r`); anything else is not trusted in a URL. */
+const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+[a-z]?$/;
+
+/**
+ * Link to the event in the CloudTrail console's event history:
+ * `https://<region>.console.aws.amazon.com/cloudtrailv2/home?region=<region>#/events/<eventID>`.
+ * Event history is per region, so the link must use the event's own region. Returns undefined when
+ * the region or id would not make a safe URL (the alert then simply has no link).
+ */
+export function cloudTrailEventUrl(finding: Pick<Finding, 'region' | 'eventId'>): string | undefined {
+  const region = typeof finding.region === 'string' ? finding.region : '';
+  const id = typeof finding.eventId === 'string' ? finding.eventId : '';
+  if (!REGION_RE.test(region) || !id || id.length > 200) return undefined;
+  return `https://${region}.console.aws.amazon.com/cloudtrailv2/home?region=${region}#/events/${encodeURIComponent(id)}`;
+}
+
+/** "alice (IAMUser)" style label; the ARN when there is one, since names repeat across accounts. */
+export function principalLabel(finding: Finding): string {
+  const p = finding.principal ?? { type: 'Unknown', name: 'unknown' };
+  return p.arn || p.name || 'unknown principal';
+}
+
+/** Short principal name for subjects and digest keys. */
+export function principalShortName(finding: Finding): string {
+  return finding.principal?.name || finding.principal?.arn || 'unknown';
+}
+
+/** MFA as a word a human can act on. */
+export function mfaWord(finding: Finding): string {
+  const mfa = finding.principal?.mfa;
+  if (mfa === true) return 'yes';
+  if (mfa === false) return 'NO';
+  return 'not reported';
+}
+
+/** One risky grant found by the policy engine, normalised from whatever shape it arrived in. */
+export interface AnalysisItem {
+  id: string;
+  severity?: Severity;
+  message: string;
+  /** The offending statement(s), as compact JSON text. */
+  statements: string[];
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function firstString(record: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  for (const key of keys) {
+    const v = record[key];
+    if (typeof v === 'string' && v.trim()) return v.trim();
+  }
+  return undefined;
+}
+
+function statementText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The policy engine's risky grants from `finding.details.analysis`, whatever its exact shape: an
+ * array of items, or an object holding one under `findings`/`risks`/`items`/`issues`. Each item's
+ * id (`id`/`code`/`check`/`rule`), severity, message (`message`/`sentence`/`title`/`description`/
+ * `summary`) and statement(s) (`statement`/`statements`/`sid`) are picked up; unusable items are skipped.
+ */
+export function analysisItems(details: unknown): AnalysisItem[] {
+  const analysis = asRecord(details)?.['analysis'];
+  let list: unknown[] | undefined;
+  if (Array.isArray(analysis)) list = analysis;
+  else {
+    const rec = asRecord(analysis);
+    for (const key of ['findings', 'risks', 'items', 'issues', 'grants']) {
+      if (rec && Array.isArray(rec[key])) {
+        list = rec[key] as unknown[];
+        break;
+      }
+    }
+  }
+  if (!list) return [];
+  const items: AnalysisItem[] = [];
+  for (const raw of list) {
+    const rec = asRecord(raw);
+    if (!rec) {
+      if (typeof raw === 'string' && raw.trim()) items.push({ id: 'finding', message: raw.trim(), statements: [] });
+      continue;
+    }
+    const message = firstString(rec, ['message', 'sentence', 'title', 'description', 'summary', 'reason']);
+    const id = firstString(rec, ['id', 'code', 'check', 'rule', 'kind', 'type']) ?? 'finding';
+    if (!message && id === 'finding') continue;
+    const sev = rec['severity'];
+    const statements: string[] = [];
+    const rawStatements = rec['statements'] ?? rec['statement'];
+    for (const s of Array.isArray(rawStatements) ? rawStatements : [rawStatements]) {
+      const text = statementText(s);
+      if (text) statements.push(text);
+    }
+    if (statements.length === 0 && typeof rec['sid'] === 'string') statements.push(`Sid ${rec['sid']}`);
+    const item: AnalysisItem = { id, message: message ?? id, statements };
+    if (typeof sev === 'string' && (['info', 'low', 'medium', 'high', 'critical'] as const).includes(sev as Severity)) {
+      item.severity = sev as Severity;
+    }
+    items.push(item);
+  }
+  return items;
+}
+
+/** Detail keys that are shown elsewhere or are too bulky to print as a fact line. */
+const DETAIL_KEYS_HIDDEN = new Set(['analysis', 'policyDocument', 'policy', 'document', 'raw']);
+
+/**
+ * The detection's other facts (`details` minus the analysis and raw documents) as short
+ * "key: value" lines, so every detection gets an explanation without the renderer knowing it.
+ */
+export function detailFacts(details: unknown, maxLines = 8, maxValue = 200): string[] {
+  const rec = asRecord(details);
+  if (!rec) return [];
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(rec)) {
+    if (DETAIL_KEYS_HIDDEN.has(key) || value === undefined || value === null) continue;
+    let text: string;
+    if (typeof value === 'string') text = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) text = value.join(', ');
+    else {
+      const json = statementText(value);
+      if (!json) continue;
+      text = json;
+    }
+    lines.push(`${key}: ${truncate(text, maxValue)}`);
+    if (lines.length >= maxLines) break;
+  }
+  return lines;
+}
+
+/** A group of findings of one detection by one principal, sent as one message (see docs/alerts.md). */
+export interface AlertDigest {
+  detection: string;
+  /** Principal label the group is keyed on (ARN or name). */
+  principal: string;
+  /** Highest severity in the group. */
+  severity: Severity;
+  /** How many distinct findings (CloudTrail events) the group holds. */
+  count: number;
+  /** The first few findings, oldest first. */
+  samples: Finding[];
+  /** Event-time range of the whole group (ISO-8601). */
+  firstTime: string;
+  lastTime: string;
+}
+
+/** What a channel delivers: one finding, or a digest of many. */
+export type Alert = { kind: 'finding'; finding: Finding } | { kind: 'digest'; digest: AlertDigest };
+
+/** One sentence for a digest: count, detection, who, when. */
+export function digestSentence(digest: AlertDigest): string {
+  const span =
+    digest.firstTime === digest.lastTime
+      ? `at ${humanTime(digest.firstTime)}`
+      : `between ${humanTime(digest.firstTime)} and ${humanTime(digest.lastTime)}`;
+  return `${digest.count} ${digest.detection} findings by ${digest.principal} ${span}`;
+}
+
+/** Minimal runtime check that an object parsed from SNS is a Finding we can render. */
+export function isFinding(value: unknown): value is Finding {
+  const rec = asRecord(value);
+  if (!rec) return false;
+  const principal = asRecord(rec['principal']);
+  return (
+    typeof rec['detection'] === 'string' &&
+    rec['detection'] !== '' &&
+    typeof rec['severity'] === 'string' &&
+    Object.hasOwn(SEVERITY_STYLE, rec['severity']) &&
+    typeof rec['title'] === 'string' &&
+    typeof rec['eventId'] === 'string' &&
+    rec['eventId'] !== '' &&
+    typeof rec['time'] === 'string' &&
+    typeof rec['account'] === 'string' &&
+    typeof rec['region'] === 'string' &&
+    principal !== undefined &&
+    typeof principal['type'] === 'string' &&
+    typeof principal['name'] === 'string'
+  );
+}
+
+/** `2026-11-20 07:12:09 UTC` from an ISO time; the input unchanged when it does not parse. */
+export function humanTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
