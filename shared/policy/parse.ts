@@ -1,0 +1,308 @@
+import { PolicyParseError } from './errors.ts';
+import type { ConditionClause, Effect, Policy, PrincipalBlock, Statement, ValidationIssue } from './types.ts';
+
+/** Result of parsing: the normalised policy plus the structural issues found on the way. */
+export interface ParseResult {
+  policy: Policy;
+  issues: ValidationIssue[];
+}
+
+/** Hard cap on the document we accept at all (far above every AWS quota), so a hostile input cannot exhaust memory later. */
+export const MAX_DOCUMENT_CHARS = 2_000_000;
+/** Nesting deeper than this is not a policy (real policies nest 4–5 levels). */
+export const MAX_DEPTH = 32;
+
+const PRINCIPAL_KEYS = new Set(['AWS', 'Service', 'Federated', 'CanonicalUser']);
+const STATEMENT_KEYS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
+
+/** Turns the text into JSON, accepting plain or URL-encoded JSON (as IAM puts it in responseElements). */
+function decodeText(text: string): unknown {
+  if (text.length > MAX_DOCUMENT_CHARS) {
+    throw new PolicyParseError(`policy document is ${text.length} characters, above the ${MAX_DOCUMENT_CHARS} the engine accepts`);
+  }
+  let source = text.trim();
+  if (source.startsWith('%')) {
+    try {
+      source = decodeURIComponent(source).trim();
+    } catch {
+      throw new PolicyParseError('policy looks URL-encoded but is not valid percent-encoding');
+    }
+  }
+  try {
+    return JSON.parse(source);
+  } catch (error) {
+    const message = (error as Error).message;
+    const match = /position (\d+)/.exec(message);
+    const position = match ? Number(match[1]) : undefined;
+    throw new PolicyParseError(`invalid JSON: ${message}`, position, source);
+  }
+}
+
+/** Maximum nesting depth, computed without recursion so a 1 MB `[[[[...` cannot blow the stack. */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (depth > max) max = depth;
+    if (depth > MAX_DEPTH) return depth;
+    if (node !== null && typeof node === 'object') {
+      for (const child of Object.values(node as Record<string, unknown>)) stack.push([child, depth + 1]);
+    }
+  }
+  return max;
+}
+
+/** IAM counts policy size in characters excluding whitespace (outside strings). */
+export function policySize(json: string): number {
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i] as string;
+    if (inString) {
+      count++;
+      if (c === '\\') {
+        count++;
+        i++;
+      } else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      count++;
+    } else if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') count++;
+  }
+  return count;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Reads a string-or-array-of-strings element, reporting non-strings. */
+function stringList(value: unknown, element: string, index: number, issues: ValidationIssue[]): string[] | undefined {
+  const list = Array.isArray(value) ? value : [value];
+  const out: string[] = [];
+  for (const item of list) {
+    if (typeof item === 'string') out.push(item);
+    else {
+      issues.push({
+        level: 'error',
+        code: 'invalid-element-type',
+        message: `${element} must be a string or an array of strings, found ${item === null ? 'null' : typeof item}`,
+        statement: index,
+      });
+      return undefined;
+    }
+  }
+  if (out.length === 0) {
+    issues.push({ level: 'error', code: 'empty-element', message: `${element} is an empty array`, statement: index });
+    return undefined;
+  }
+  return out;
+}
+
+function principalBlock(value: unknown, element: string, index: number, issues: ValidationIssue[]): PrincipalBlock | undefined {
+  if (value === '*') return { '*': ['*'] };
+  if (!isRecord(value)) {
+    issues.push({ level: 'error', code: 'invalid-principal', message: `${element} must be "*" or an object with AWS, Service, Federated or CanonicalUser`, statement: index });
+    return undefined;
+  }
+  const block: PrincipalBlock = {};
+  for (const [key, raw] of Object.entries(value)) {
+    if (!PRINCIPAL_KEYS.has(key)) {
+      issues.push({ level: 'error', code: 'invalid-principal', message: `${element} has unsupported key "${key}"`, statement: index });
+      return undefined;
+    }
+    const list = stringList(raw, `${element}.${key}`, index, issues);
+    if (!list) return undefined;
+    block[key] = list;
+  }
+  if (Object.keys(block).length === 0) {
+    issues.push({ level: 'error', code: 'invalid-principal', message: `${element} is an empty object`, statement: index });
+    return undefined;
+  }
+  return block;
+}
+
+function conditionValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function conditions(value: unknown, index: number, issues: ValidationIssue[]): ConditionClause[] | undefined {
+  if (!isRecord(value)) {
+    issues.push({ level: 'error', code: 'invalid-condition', message: 'Condition must be an object of operator -> { key: values }', statement: index });
+    return undefined;
+  }
+  const out: ConditionClause[] = [];
+  for (const [operator, block] of Object.entries(value)) {
+    if (!isRecord(block)) {
+      issues.push({ level: 'error', code: 'invalid-condition', message: `Condition operator ${operator} must map to an object of key -> values`, statement: index });
+      return undefined;
+    }
+    for (const [key, raw] of Object.entries(block)) {
+      const list = Array.isArray(raw) ? raw : [raw];
+      const values: string[] = [];
+      for (const item of list) {
+        const v = conditionValue(item);
+        if (v === undefined) {
+          issues.push({ level: 'error', code: 'invalid-condition', message: `Condition ${operator} ${key} has a value that is not a string, number or boolean`, statement: index });
+          return undefined;
+        }
+        values.push(v);
+      }
+      out.push({ operator, key, values });
+    }
+  }
+  return out;
+}
+
+function statementOf(raw: unknown, index: number, issues: ValidationIssue[]): Statement | undefined {
+  if (!isRecord(raw)) {
+    issues.push({ level: 'error', code: 'invalid-statement', message: `Statement ${index} is ${raw === null ? 'null' : typeof raw}, not an object`, statement: index });
+    return undefined;
+  }
+  const before = issues.length;
+  const sid = typeof raw['Sid'] === 'string' ? raw['Sid'] : undefined;
+  if (raw['Sid'] !== undefined && typeof raw['Sid'] !== 'string') {
+    issues.push({ level: 'error', code: 'invalid-sid', message: 'Sid must be a string', statement: index });
+  }
+  for (const key of Object.keys(raw)) {
+    if (!STATEMENT_KEYS.has(key)) {
+      issues.push({ level: 'error', code: 'unknown-element', message: `unknown statement element "${key}"`, statement: index, sid });
+    }
+  }
+  let effect: Effect | undefined;
+  if (raw['Effect'] === undefined) {
+    issues.push({ level: 'error', code: 'missing-effect', message: 'statement has no Effect', statement: index, sid });
+  } else if (raw['Effect'] === 'Allow' || raw['Effect'] === 'Deny') {
+    effect = raw['Effect'];
+  } else {
+    issues.push({ level: 'error', code: 'invalid-effect', message: `Effect must be "Allow" or "Deny", found ${JSON.stringify(raw['Effect'])}`, statement: index, sid });
+  }
+  const statement: Statement = { index, effect: effect ?? 'Deny', conditions: [] };
+  if (sid !== undefined) statement.sid = sid;
+
+  const pairs: Array<[string, string, 'action' | 'resource']> = [
+    ['Action', 'NotAction', 'action'],
+    ['Resource', 'NotResource', 'resource'],
+  ];
+  for (const [positive, negative, field] of pairs) {
+    const hasPos = raw[positive] !== undefined;
+    const hasNeg = raw[negative] !== undefined;
+    if (hasPos && hasNeg) {
+      issues.push({ level: 'error', code: 'conflicting-elements', message: `statement has both ${positive} and ${negative}`, statement: index, sid });
+    }
+    if (hasPos) {
+      const list = stringList(raw[positive], positive, index, issues);
+      if (list) statement[field] = list;
+    } else if (hasNeg) {
+      const list = stringList(raw[negative], negative, index, issues);
+      if (list) statement[field === 'action' ? 'notAction' : 'notResource'] = list;
+    } else if (field === 'action') {
+      issues.push({ level: 'error', code: 'missing-action', message: 'statement has neither Action nor NotAction', statement: index, sid });
+    }
+  }
+  if (raw['Principal'] !== undefined && raw['NotPrincipal'] !== undefined) {
+    issues.push({ level: 'error', code: 'conflicting-elements', message: 'statement has both Principal and NotPrincipal', statement: index, sid });
+  }
+  if (raw['Principal'] !== undefined) {
+    const block = principalBlock(raw['Principal'], 'Principal', index, issues);
+    if (block) statement.principal = block;
+  }
+  if (raw['NotPrincipal'] !== undefined) {
+    const block = principalBlock(raw['NotPrincipal'], 'NotPrincipal', index, issues);
+    if (block) statement.notPrincipal = block;
+  }
+  if (raw['Condition'] !== undefined) {
+    const list = conditions(raw['Condition'], index, issues);
+    if (list) statement.conditions = list;
+  }
+  for (let i = before; i < issues.length; i++) {
+    const issue = issues[i] as ValidationIssue;
+    if (sid !== undefined && issue.sid === undefined) issue.sid = sid;
+  }
+  // A statement with a structural error is not evaluated (AWS would reject the whole policy).
+  return issues.slice(before).some((i) => i.level === 'error') ? undefined : statement;
+}
+
+/**
+ * Parses a policy from an object, a JSON string or a URL-encoded JSON string into the normalised
+ * model. Structural problems (missing Effect, non-string actions, null statements…) become issues
+ * and the statement is left out; only input that is not a JSON object at all throws
+ * {@link PolicyParseError} (with the position for bad JSON).
+ */
+export function parsePolicy(input: unknown): ParseResult {
+  let document: unknown = input;
+  let text: string;
+  if (typeof input === 'string') {
+    document = decodeText(input);
+    text = JSON.stringify(document);
+  } else {
+    try {
+      text = JSON.stringify(input) ?? '';
+    } catch (error) {
+      throw new PolicyParseError(`policy object cannot be serialised: ${(error as Error).message}`);
+    }
+    if (text.length > MAX_DOCUMENT_CHARS) {
+      throw new PolicyParseError(`policy document is ${text.length} characters, above the ${MAX_DOCUMENT_CHARS} the engine accepts`);
+    }
+  }
+  if (!isRecord(document)) {
+    throw new PolicyParseError(`a policy must be a JSON object, found ${document === null ? 'null' : Array.isArray(document) ? 'an array' : typeof document}`);
+  }
+  const depth = depthOf(document);
+  if (depth > MAX_DEPTH) throw new PolicyParseError(`policy nests deeper than ${MAX_DEPTH} levels`);
+
+  const issues: ValidationIssue[] = [];
+  const policy: Policy = { statements: [], size: policySize(text) };
+  for (const key of Object.keys(document)) {
+    if (key !== 'Version' && key !== 'Id' && key !== 'Statement') {
+      issues.push({ level: 'error', code: 'unknown-element', message: `unknown top-level element "${key}"` });
+    }
+  }
+  const version = document['Version'];
+  if (version === undefined) {
+    issues.push({ level: 'warning', code: 'missing-version', message: 'no Version: AWS applies 2008-10-17 rules, where policy variables are not replaced; use "2012-10-17"' });
+  } else if (version === '2012-10-17' || version === '2008-10-17') {
+    policy.version = version;
+  } else {
+    issues.push({ level: 'error', code: 'invalid-version', message: `Version must be "2012-10-17" or "2008-10-17", found ${JSON.stringify(version)}` });
+  }
+  if (typeof document['Id'] === 'string') policy.id = document['Id'];
+  else if (document['Id'] !== undefined) issues.push({ level: 'error', code: 'invalid-id', message: 'Id must be a string' });
+
+  const rawStatements = document['Statement'];
+  if (rawStatements === undefined || rawStatements === null) {
+    issues.push({ level: 'error', code: 'missing-statement', message: 'policy has no Statement' });
+  } else {
+    const list = Array.isArray(rawStatements) ? rawStatements : [rawStatements];
+    if (list.length === 0) issues.push({ level: 'error', code: 'missing-statement', message: 'Statement is an empty array' });
+    list.forEach((raw, index) => {
+      const statement = statementOf(raw, index, issues);
+      if (statement) policy.statements.push(statement);
+    });
+    const sids = new Map<string, number>();
+    for (const s of policy.statements) {
+      if (s.sid === undefined || s.sid === '') continue;
+      if (sids.has(s.sid)) issues.push({ level: 'error', code: 'duplicate-sid', message: `duplicate Sid "${s.sid}"`, statement: s.index, sid: s.sid });
+      sids.set(s.sid, s.index);
+    }
+  }
+  return { policy, issues };
+}
+
+/** True when the value is an already-normalised {@link Policy}. */
+export function isNormalizedPolicy(value: unknown): value is Policy {
+  return isRecord(value) && Array.isArray(value['statements']) && typeof value['size'] === 'number';
+}

@@ -1,0 +1,72 @@
+import { matchArnItems } from './arn.ts';
+import { evaluateConditions } from './conditions.ts';
+import { matchPrincipal } from './principal.ts';
+import type { PrincipalInfo, PrincipalMatch } from './principal.ts';
+import type { Policy, Statement } from './types.ts';
+import { compileWithVariables } from './variables.ts';
+import type { ContextLookup } from './variables.ts';
+import { matchAction } from './wildcard.ts';
+
+/** How conditions are treated: `evaluate` (exactly), or `optimistic` for "could this ever be allowed" questions (Allow conditions hold, conditional Denies do not apply). */
+export type ConditionMode = 'evaluate' | 'optimistic';
+
+export interface MatchRequest {
+  action: string;
+  resource: string;
+  who: PrincipalInfo;
+  lookup: ContextLookup;
+  conditionMode: ConditionMode;
+  /** Resource-based policies check Principal/NotPrincipal; identity-side policies do not have one. */
+  checkPrincipal: boolean;
+}
+
+/** True when the policy's Version turns policy variables on. */
+export function substitutesVariables(policy: Policy): boolean {
+  return policy.version === '2012-10-17';
+}
+
+/** True when the statement's Action/NotAction covers the action (case-insensitive). */
+export function actionMatches(statement: Statement, action: string): boolean {
+  if (statement.action) return statement.action.some((p) => matchAction(p, action));
+  if (statement.notAction) return !statement.notAction.some((p) => matchAction(p, action));
+  return false;
+}
+
+function resourcePatternMatches(pattern: string, resource: string, lookup: ContextLookup, substitute: boolean): boolean {
+  if (pattern === '*') return true;
+  const items = compileWithVariables(pattern, lookup, substitute);
+  return items !== undefined && matchArnItems(items, resource);
+}
+
+/** True when Resource/NotResource covers the resource (case-sensitive, ARN field by field, variables substituted). */
+export function resourceMatches(statement: Statement, resource: string, lookup: ContextLookup, substitute: boolean): boolean {
+  if (statement.resource) return statement.resource.some((p) => resourcePatternMatches(p, resource, lookup, substitute));
+  if (statement.notResource) return !statement.notResource.some((p) => resourcePatternMatches(p, resource, lookup, substitute));
+  // No Resource element: only legal in trust policies, where the role itself is the resource.
+  return true;
+}
+
+/**
+ * Decides whether one statement applies to the request. Returns how the principal matched
+ * (`direct`, `direct-role`, `account`) or `none` when the statement does not apply.
+ */
+export function statementApplies(statement: Statement, policy: Policy, req: MatchRequest): PrincipalMatch {
+  if (!actionMatches(statement, req.action)) return 'none';
+  const substitute = substitutesVariables(policy);
+  if (!resourceMatches(statement, req.resource, req.lookup, substitute)) return 'none';
+  let how: PrincipalMatch = 'direct';
+  if (req.checkPrincipal) {
+    if (statement.principal) {
+      how = matchPrincipal(statement.principal, req.who);
+      if (how === 'none') return 'none';
+    } else if (statement.notPrincipal) {
+      if (matchPrincipal(statement.notPrincipal, req.who) !== 'none') return 'none';
+      how = 'direct';
+    } else return 'none';
+  }
+  if (statement.conditions.length > 0) {
+    if (req.conditionMode === 'optimistic') return statement.effect === 'Allow' ? how : 'none';
+    if (!evaluateConditions(statement.conditions, req.lookup, substitute)) return 'none';
+  }
+  return how;
+}
