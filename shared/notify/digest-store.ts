@@ -1,0 +1,189 @@
+import { DeleteItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AlertDigest } from '../alerts/format.ts';
+import { isFinding, principalLabel } from '../alerts/format.ts';
+import { SEVERITIES, type Finding, type Severity } from '../model/types.ts';
+
+/**
+ * Digest windows in DynamoDB, so grouping works across concurrent, short-lived Lambda invocations.
+ * A non-critical finding is added to the group (detection, principal, window) where the window is
+ * the receipt time rounded down to `windowMs`. A window is due `windowMs + graceMs` after it starts;
+ * the scheduled flush claims due groups with a lease, sends one digest each, and deletes them. The
+ * table only ever holds open groups, so the flush's Scan stays small.
+ *
+ * Table: partition key `pk` (S), TTL attribute `ttl` (a safety net for groups nobody could send).
+ */
+export interface DigestOptions {
+  windowMs: number;
+  /** Extra wait after a window ends, so an add that started inside it has landed. */
+  graceMs: number;
+  /** Findings kept in full for the message (the first ones received). */
+  maxSamples: number;
+  /** How long a flush owns a group before another flush may retry it (longer than the flush timeout). */
+  leaseMs: number;
+}
+
+export const DEFAULT_DIGEST: DigestOptions = { windowMs: 120_000, graceMs: 5_000, maxSamples: 5, leaseMs: 300_000 };
+
+/** A group claimed by a flush: the digest to send plus what is needed to finish it. */
+export interface ClaimedDigest {
+  pk: string;
+  digest: AlertDigest;
+  /** Flush attempts so far, including this one. */
+  attempt: number;
+}
+
+/** DynamoDB items are ≤ 400 KB: a sample larger than this keeps its summary but drops bulky details. */
+const SAMPLE_BYTES = 40_000;
+
+function sampleJson(f: Finding): string {
+  const json = JSON.stringify(f);
+  if (json.length <= SAMPLE_BYTES) return json;
+  return JSON.stringify({ ...f, details: { note: 'details dropped from the digest sample (too large); see the event in CloudTrail' } });
+}
+
+export class DigestStore {
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    private readonly table: string,
+    readonly options: DigestOptions = DEFAULT_DIGEST,
+  ) {}
+
+  /** The group key for a finding received at `now`. */
+  groupKey(finding: Finding, now: number): { pk: string; windowStart: number } {
+    const windowStart = Math.floor(now / this.options.windowMs) * this.options.windowMs;
+    return { pk: `${finding.detection}|${principalLabel(finding)}|${windowStart}`, windowStart };
+  }
+
+  /** Adds a finding to its group (creating it). Two writes: the counters, then a sample while there is room. */
+  async add(finding: Finding, now: number): Promise<void> {
+    const { pk, windowStart } = this.groupKey(finding, now);
+    const dueAt = windowStart + this.options.windowMs + this.options.graceMs;
+    await this.ddb.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: pk } },
+        UpdateExpression:
+          'SET detection = if_not_exists(detection, :d), principal = if_not_exists(principal, :p), dueAt = if_not_exists(dueAt, :due), ' +
+          'firstTime = if_not_exists(firstTime, :t), lastTime = :t, #st = if_not_exists(#st, :open), #ttl = if_not_exists(#ttl, :ttl) ' +
+          'ADD #count :one, #sev :one',
+        ExpressionAttributeNames: { '#count': 'count', '#sev': `n_${finding.severity}`, '#st': 'status', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':d': { S: finding.detection },
+          ':p': { S: principalLabel(finding) },
+          ':due': { N: String(dueAt) },
+          ':t': { S: finding.time },
+          ':open': { S: 'open' },
+          ':one': { N: '1' },
+          ':ttl': { N: String(Math.ceil((dueAt + 7 * 86_400_000) / 1000)) },
+        },
+      }),
+    );
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: pk } },
+          UpdateExpression: 'SET samples = list_append(if_not_exists(samples, :empty), :s)',
+          ConditionExpression: 'attribute_not_exists(samples) OR size(samples) < :max',
+          ExpressionAttributeValues: {
+            ':empty': { L: [] },
+            ':s': { L: [{ S: sampleJson(finding) }] },
+            ':max': { N: String(this.options.maxSamples) },
+          },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  /** Claims every group due at `now` (not leased by another flush) and returns them as digests. */
+  async claimDue(now: number): Promise<ClaimedDigest[]> {
+    const due: Array<Record<string, AttributeValue>> = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new ScanCommand({
+          TableName: this.table,
+          ConsistentRead: true,
+          FilterExpression: 'dueAt <= :now',
+          ExpressionAttributeValues: { ':now': { N: String(now) } },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      due.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const claimed: ClaimedDigest[] = [];
+    for (const item of due) {
+      const pk = item['pk']?.S;
+      if (!pk) continue;
+      try {
+        const result = await this.ddb.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: { pk: { S: pk } },
+            UpdateExpression: 'SET #st = :sending, leaseUntil = :lease ADD attempts :one',
+            ConditionExpression: 'dueAt <= :now AND (#st = :open OR leaseUntil < :now)',
+            ExpressionAttributeNames: { '#st': 'status' },
+            ExpressionAttributeValues: {
+              ':sending': { S: 'sending' },
+              ':open': { S: 'open' },
+              ':lease': { N: String(now + this.options.leaseMs) },
+              ':now': { N: String(now) },
+              ':one': { N: '1' },
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const attrs = result.Attributes;
+        if (attrs) claimed.push({ pk, digest: toDigest(attrs), attempt: Number(attrs['attempts']?.N ?? '1') });
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    return claimed;
+  }
+
+  /** The digest was delivered (or dead-lettered): the group is gone. */
+  async finish(pk: string): Promise<void> {
+    await this.ddb.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: { S: pk } } }));
+  }
+
+  /** Delivery failed: hand the group back so the next flush retries it. */
+  async giveBack(pk: string): Promise<void> {
+    await this.ddb.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: pk } },
+        UpdateExpression: 'SET #st = :open REMOVE leaseUntil',
+        ExpressionAttributeNames: { '#st': 'status' },
+        ExpressionAttributeValues: { ':open': { S: 'open' } },
+      }),
+    );
+  }
+}
+
+/** Rebuilds the digest from a stored group; unreadable samples are skipped, never fatal. */
+export function toDigest(attrs: Record<string, AttributeValue>): AlertDigest {
+  let severity: Severity = 'info';
+  for (const s of SEVERITIES) if (Number(attrs[`n_${s}`]?.N ?? '0') > 0) severity = s;
+  const samples: Finding[] = [];
+  for (const v of attrs['samples']?.L ?? []) {
+    try {
+      const parsed: unknown = JSON.parse(v.S ?? '');
+      if (isFinding(parsed)) samples.push(parsed);
+    } catch {
+      // A corrupt sample only shortens the list; the count still tells the story.
+    }
+  }
+  return {
+    detection: attrs['detection']?.S ?? 'unknown',
+    principal: attrs['principal']?.S ?? 'unknown',
+    severity,
+    count: Number(attrs['count']?.N ?? String(samples.length)),
+    samples,
+    firstTime: attrs['firstTime']?.S ?? samples[0]?.time ?? '',
+    lastTime: attrs['lastTime']?.S ?? samples.at(-1)?.time ?? '',
+  };
+}

@@ -1,0 +1,140 @@
+import type { Alert } from '../alerts/format.ts';
+import type { Finding } from '../model/types.ts';
+import type { AlertChannel } from './channels.ts';
+import type { DeadLetter, DeadLetterQueue } from './dead-letter.ts';
+import { dedupKey, type DedupStore } from './dedup-store.ts';
+import type { DigestStore } from './digest-store.ts';
+import { emptyStats, type NotifyStats } from './metrics.ts';
+import { DeliveryError } from './webhook.ts';
+
+/** Structured log sink (Powertools Logger in Lambda, a console shim locally). */
+export interface NotifyLog {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface NotifierDeps {
+  channels: readonly AlertChannel[];
+  deadLetters: DeadLetterQueue;
+  /** Absent: no de-duplication (local replay, where each event is read once). */
+  dedup?: DedupStore;
+  /** Absent: every finding is sent at once (local replay). */
+  digests?: DigestStore;
+  clock?: () => number;
+  log: NotifyLog;
+  /** Detection ids that are always sent at once, whatever their severity (critical always is). */
+  immediateDetections?: readonly string[];
+}
+
+/**
+ * The delivery policy in one place: alert once per (detection, eventID), send critical findings at
+ * once, group the rest per (detection, principal, window) into digests, and never drop a failed
+ * alert — it goes to the dead-letter queue. Channels and stores are injected, so the same logic
+ * runs in Lambda (DynamoDB, SQS) and in tests (dynalite, a local fake Slack).
+ */
+export class Notifier {
+  readonly #deps: NotifierDeps;
+  readonly #clock: () => number;
+
+  constructor(deps: NotifierDeps) {
+    this.#deps = deps;
+    this.#clock = deps.clock ?? Date.now;
+  }
+
+  /** True when the finding must not wait for a digest. */
+  isImmediate(f: Finding): boolean {
+    return f.severity === 'critical' || (this.#deps.immediateDetections ?? []).includes(f.detection);
+  }
+
+  /**
+   * Handles findings from the alerts topic. Throws only when an alert could be neither delivered
+   * nor dead-lettered (then its claim is released and the caller's retry / on-failure path runs).
+   */
+  async handle(findings: readonly Finding[], stats: NotifyStats = emptyStats()): Promise<NotifyStats> {
+    const { dedup, digests, log } = this.#deps;
+    let fatal: Error | undefined;
+    for (const finding of findings) {
+      const key = dedupKey(finding.detection, finding.eventId);
+      const now = this.#clock();
+      if (dedup && (await dedup.claim(key, now)) === 'duplicate') {
+        stats.duplicates += 1;
+        log.info('duplicate finding suppressed', { detection: finding.detection, eventId: finding.eventId });
+        continue;
+      }
+      try {
+        if (digests && !this.isImmediate(finding)) {
+          await digests.add(finding, now);
+          stats.grouped += 1;
+          await dedup?.complete(key, this.#clock(), 'digested');
+        } else {
+          const outcome = await this.deliver({ kind: 'finding', finding }, stats);
+          await dedup?.complete(key, this.#clock(), outcome);
+        }
+      } catch (error) {
+        log.error('alert could not be delivered nor dead-lettered; releasing claim for retry', {
+          detection: finding.detection,
+          eventId: finding.eventId,
+          error: (error as Error).message,
+        });
+        await dedup?.release(key).catch(() => undefined);
+        fatal ??= error as Error;
+      }
+    }
+    if (fatal) throw fatal;
+    return stats;
+  }
+
+  /** Sends every digest whose window has closed (the scheduled flush). */
+  async flush(stats: NotifyStats = emptyStats()): Promise<NotifyStats> {
+    const { digests, log } = this.#deps;
+    if (!digests) return stats;
+    const claimed = await digests.claimDue(this.#clock());
+    for (const group of claimed) {
+      const digest = group.digest;
+      // A "group" of one is just an alert: send it in the familiar single-finding shape.
+      const alert: Alert = digest.count === 1 && digest.samples[0] ? { kind: 'finding', finding: digest.samples[0] } : { kind: 'digest', digest };
+      try {
+        // Channels retry internally; a channel that still fails dead-letters the digest right away
+        // rather than re-sending it later to the channels that did get it.
+        const outcome = await this.deliver(alert, stats);
+        if (outcome === 'delivered' && alert.kind === 'digest') stats.digests += 1;
+        await digests.finish(group.pk);
+      } catch (error) {
+        // Only reached when even the DLQ failed: the next flush (after the lease) tries again.
+        log.error('digest could not be delivered nor dead-lettered; the next flush retries it', { group: group.pk, attempt: group.attempt, error: (error as Error).message });
+        await digests.giveBack(group.pk).catch(() => undefined);
+      }
+    }
+    return stats;
+  }
+
+  /**
+   * Sends one alert to every channel (each retries on its own). Channels that still fail go to the
+   * dead-letter queue with the alert; throws only when the DLQ itself cannot be written.
+   */
+  async deliver(alert: Alert, stats: NotifyStats): Promise<'delivered' | 'dead-lettered'> {
+    const failed: DeadLetter['failedChannels'] = [];
+    for (const channel of this.#deps.channels) {
+      try {
+        await channel.send(alert);
+      } catch (error) {
+        const e = error as Error;
+        failed.push({
+          channel: channel.name,
+          reason: e.message,
+          ...(e instanceof DeliveryError ? { attempts: e.attempts, ...(e.status !== undefined ? { status: e.status } : {}) } : {}),
+        });
+      }
+    }
+    if (failed.length === 0) {
+      stats.alertsSent += 1;
+      return 'delivered';
+    }
+    stats.deliveriesFailed += 1;
+    this.#deps.log.error('alert delivery failed; sending to the dead-letter queue', { failed, kind: alert.kind });
+    await this.#deps.deadLetters.send({ alert, failedChannels: failed, at: new Date(this.#clock()).toISOString() });
+    stats.deadLettered += 1;
+    return 'dead-lettered';
+  }
+}

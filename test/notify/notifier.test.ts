@@ -1,0 +1,185 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { validateSlackMessage } from '../../shared/alerts/block-kit.ts';
+import type { Finding } from '../../shared/model/types.ts';
+import { SlackChannel, type AlertChannel } from '../../shared/notify/channels.ts';
+import type { DeadLetter, DeadLetterQueue } from '../../shared/notify/dead-letter.ts';
+import { DedupStore } from '../../shared/notify/dedup-store.ts';
+import { DigestStore } from '../../shared/notify/digest-store.ts';
+import { emptyStats } from '../../shared/notify/metrics.ts';
+import { Notifier, type NotifyLog } from '../../shared/notify/notifier.ts';
+import type { RetryPolicy } from '../../shared/notify/webhook.ts';
+import { policyFinding, rootSigninFinding } from '../alerts/fixtures.ts';
+import { FakeSlack } from './fake-slack.ts';
+import { startDynalite, type LocalDynamo } from './dynalite.ts';
+
+const FAST: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 60_000, timeoutMs: 5_000 };
+const noSleep = async (): Promise<void> => undefined;
+const T0 = Date.parse('2026-11-20T09:00:10Z');
+
+class MemoryDlq implements DeadLetterQueue {
+  letters: DeadLetter[] = [];
+  fail = false;
+  async send(letter: DeadLetter): Promise<void> {
+    if (this.fail) throw new Error('SQS unavailable');
+    this.letters.push(JSON.parse(JSON.stringify(letter)) as DeadLetter);
+  }
+}
+
+const logs: Array<{ level: string; message: string }> = [];
+const log: NotifyLog = {
+  info: (message) => logs.push({ level: 'info', message }),
+  warn: (message) => logs.push({ level: 'warn', message }),
+  error: (message) => logs.push({ level: 'error', message }),
+};
+
+describe('Notifier end to end (dynalite + local fake Slack)', () => {
+  let db: LocalDynamo;
+  let slack: FakeSlack;
+  let dlq: MemoryDlq;
+  let now: number;
+  let n = 0;
+  let notifier: Notifier;
+  let digests: DigestStore;
+
+  beforeAll(async () => {
+    db = await startDynalite();
+  });
+  afterAll(async () => db.stop());
+
+  beforeEach(async () => {
+    n += 1;
+    await db.createTable(`dedup${n}`);
+    await db.createTable(`digest${n}`);
+    slack = await new FakeSlack().start();
+    dlq = new MemoryDlq();
+    now = T0;
+    digests = new DigestStore(db.client, `digest${n}`, { windowMs: 120_000, graceMs: 5_000, maxSamples: 5, leaseMs: 300_000 });
+    notifier = new Notifier({
+      channels: [new SlackChannel(async () => slack.url, FAST, { sleep: noSleep })],
+      deadLetters: dlq,
+      dedup: new DedupStore(db.client, `dedup${n}`),
+      digests,
+      clock: () => now,
+      log,
+    });
+  });
+  afterEach(async () => slack.stop());
+
+  it('sends a critical finding at once, exactly once, in valid Block Kit, despite duplicates, 429 and 500', async () => {
+    slack.script = { 1: { status: 429, headers: { 'retry-after': '1' } }, 2: { status: 500 } };
+    const root = rootSigninFinding();
+    const stats = await notifier.handle([root, root]);
+    await notifier.handle([root]); // SNS redelivery
+    expect(slack.requests).toHaveLength(3);
+    const delivered = slack.delivered();
+    expect(delivered).toHaveLength(1);
+    expect(validateSlackMessage(delivered[0])).toEqual([]);
+    expect(String(delivered[0]?.['text'])).toContain('root-signin');
+    expect(stats).toMatchObject({ alertsSent: 1, duplicates: 1, deliveriesFailed: 0 });
+    expect(dlq.letters).toEqual([]);
+  });
+
+  it('a burst of 300 policy changes becomes one digest plus the critical ones', async () => {
+    const findings: Finding[] = [];
+    for (let i = 0; i < 300; i++) {
+      // Every 100th change grants admin: critical, sent at once. The rest are medium.
+      findings.push(policyFinding({ severity: i % 100 === 0 ? 'critical' : i % 7 === 0 ? 'high' : 'medium' }, i));
+    }
+    const stats = emptyStats();
+    for (let i = 0; i < findings.length; i += 10) {
+      now = T0 + i * 200; // 300 changes over 60 s, in batches of 10 as SNS would fan them out
+      await notifier.handle(findings.slice(i, i + 10), stats);
+    }
+    await notifier.handle(findings.slice(0, 50), stats); // duplicates of the first 50
+    expect(stats).toMatchObject({ alertsSent: 3, grouped: 297, duplicates: 50 });
+    expect(slack.delivered()).toHaveLength(3);
+
+    // Nothing more arrives; the window closes and the scheduled flush sends the digest.
+    now = T0 + 60_000;
+    expect((await notifier.flush()).digests).toBe(0); // window (09:00:00–09:02:00) still open
+    now = Date.parse('2026-11-20T09:02:06Z');
+    const flushStats = await notifier.flush();
+    expect(flushStats).toMatchObject({ digests: 1, alertsSent: 1 });
+    const all = slack.delivered();
+    expect(all).toHaveLength(4);
+    const digest = all[3]!;
+    expect(validateSlackMessage(digest)).toEqual([]);
+    expect(String(digest['text'])).toMatch(/^HIGH 297 policy-changed findings by arn:aws:sts::111122223333:assumed-role\/deploy\/terraform/);
+    expect(JSON.stringify(digest)).toContain('…and 292 more');
+
+    // A second flush finds nothing: the digest is sent once.
+    expect((await notifier.flush()).digests).toBe(0);
+    expect(slack.delivered()).toHaveLength(4);
+  });
+
+  it('groups per principal and detection; a group of one is sent as a normal alert', async () => {
+    await notifier.handle([
+      policyFinding({ severity: 'medium' }, 1),
+      policyFinding({ severity: 'medium', principal: { type: 'IAMUser', name: 'bob', arn: 'arn:aws:iam::111122223333:user/bob' } }, 2),
+      policyFinding({ severity: 'low' }, 3),
+    ]);
+    expect(slack.requests).toHaveLength(0);
+    now = T0 + 10 * 60_000;
+    const stats = await notifier.flush();
+    expect(stats).toMatchObject({ digests: 1, alertsSent: 2 });
+    const texts = slack.delivered().map((m) => String(m['text']));
+    expect(texts.some((t) => t.startsWith('MEDIUM 2 policy-changed findings by arn:aws:sts'))).toBe(true);
+    expect(texts.some((t) => t.startsWith('MEDIUM policy-changed:'))).toBe(true);
+  });
+
+  it('a permanently failing Slack ends in the DLQ, counted, and is not re-sent on redelivery', async () => {
+    slack.decide = () => ({ status: 500, body: 'down' });
+    const root = rootSigninFinding();
+    const stats = await notifier.handle([root]);
+    expect(stats).toMatchObject({ alertsSent: 0, deliveriesFailed: 1, deadLettered: 1 });
+    expect(slack.requests).toHaveLength(FAST.maxAttempts);
+    expect(dlq.letters).toHaveLength(1);
+    expect(dlq.letters[0]?.alert).toEqual({ kind: 'finding', finding: root });
+    expect(dlq.letters[0]?.failedChannels[0]).toMatchObject({ channel: 'slack', attempts: 3, status: 500 });
+    expect(JSON.stringify(dlq.letters)).not.toContain('secret-token');
+    await notifier.handle([root]);
+    expect(dlq.letters).toHaveLength(1);
+  });
+
+  it('a failing digest goes to the DLQ and leaves the table', async () => {
+    await notifier.handle([policyFinding({ severity: 'medium' }, 1), policyFinding({ severity: 'high' }, 2)]);
+    slack.decide = () => ({ status: 404, body: 'no_service' });
+    now = T0 + 10 * 60_000;
+    const stats = await notifier.flush();
+    expect(stats).toMatchObject({ deliveriesFailed: 1, deadLettered: 1, digests: 0 });
+    expect(dlq.letters[0]?.alert.kind).toBe('digest');
+    expect(await digests.claimDue(now + 3600_000)).toEqual([]);
+  });
+
+  it('when even the DLQ fails, the claim is released and the error surfaces so Lambda retries', async () => {
+    slack.decide = () => ({ status: 500 });
+    dlq.fail = true;
+    const root = rootSigninFinding();
+    await expect(notifier.handle([root])).rejects.toThrow('SQS unavailable');
+    slack.decide = undefined;
+    dlq.fail = false;
+    const stats = await notifier.handle([root]); // the retry
+    expect(stats.alertsSent).toBe(1);
+    expect(slack.delivered()).toHaveLength(1);
+  });
+
+  it('one failing channel does not stop the others; only the failed one is dead-lettered', async () => {
+    const broken: AlertChannel = {
+      name: 'email',
+      send: async () => {
+        throw new Error('SNS publish failed');
+      },
+    };
+    const both = new Notifier({ channels: [new SlackChannel(async () => slack.url, FAST, { sleep: noSleep }), broken], deadLetters: dlq, clock: () => now, log });
+    await both.handle([rootSigninFinding()]);
+    expect(slack.delivered()).toHaveLength(1);
+    expect(dlq.letters[0]?.failedChannels.map((c) => c.channel)).toEqual(['email']);
+  });
+
+  it('without stores (local replay) every finding is sent at once', async () => {
+    const local = new Notifier({ channels: [new SlackChannel(async () => slack.url, FAST, { sleep: noSleep })], deadLetters: dlq, log });
+    const stats = await local.handle([policyFinding({ severity: 'low' }, 1), rootSigninFinding()]);
+    expect(stats.alertsSent).toBe(2);
+    expect(slack.delivered()).toHaveLength(2);
+  });
+});
