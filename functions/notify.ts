@@ -1,0 +1,169 @@
+/**
+ * Notifier Lambda. `handler`: subscribed to the alerts SNS topic, turns findings into Slack /
+ * Chatbot / e-mail alerts (once per detection+eventID, critical at once, the rest in digests).
+ * `flush`: runs every minute on a schedule and sends the digests whose window has closed, so a
+ * digest goes out even when no further finding arrives. Both publish one PutMetricData per call.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SNSEvent } from 'aws-lambda';
+import { isFinding } from '../shared/alerts/format.ts';
+import type { Finding } from '../shared/model/types.ts';
+import { ChatbotChannel, EmailChannel, SlackChannel, type AlertChannel } from '../shared/notify/channels.ts';
+import { readNotifyConfig, type NotifyConfig } from '../shared/notify/config.ts';
+import { SqsDeadLetterQueue, type DeadLetterQueue } from '../shared/notify/dead-letter.ts';
+import { DedupStore } from '../shared/notify/dedup-store.ts';
+import { DEFAULT_DIGEST, DigestStore } from '../shared/notify/digest-store.ts';
+import { emptyStats, publishNotifyMetrics, type NotifyStats } from '../shared/notify/metrics.ts';
+import { Notifier, type NotifyLog } from '../shared/notify/notifier.ts';
+import { webhookUrlFromSsm } from '../shared/notify/webhook-url.ts';
+
+/** AWS clients and collaborators the notifier needs; injected in tests. */
+export interface NotifyClients {
+  ddb: DynamoDBClient;
+  sns: SNSClient;
+  sqs: SQSClient;
+  cloudwatch: CloudWatchClient;
+  /** Defaults to the cached SSM read of `config.slackWebhookParameter`. */
+  slackUrl?: () => Promise<string>;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** One SNS record that could not be read as a finding, with the reason (logged and counted). */
+export interface Rejected {
+  messageId: string;
+  reason: string;
+}
+
+/**
+ * Findings from an SNS event. Records the notifier itself published (`kind=alert`) are ignored;
+ * anything else that is not a finding is rejected with a reason, never thrown.
+ */
+export function findingsFromSns(event: SNSEvent): { findings: Finding[]; rejected: Rejected[]; ignored: number } {
+  const findings: Finding[] = [];
+  const rejected: Rejected[] = [];
+  let ignored = 0;
+  for (const record of Array.isArray(event?.Records) ? event.Records : []) {
+    const messageId = record?.Sns?.MessageId ?? 'unknown';
+    if (record?.Sns?.MessageAttributes?.['kind']?.Value === 'alert') {
+      ignored += 1;
+      continue;
+    }
+    const message = record?.Sns?.Message;
+    if (typeof message !== 'string') {
+      rejected.push({ messageId, reason: 'SNS record without a Message' });
+      continue;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch {
+      rejected.push({ messageId, reason: 'Message is not JSON (was the topic published without MessageStructure json?)' });
+      continue;
+    }
+    if (isFinding(parsed)) findings.push(parsed);
+    else rejected.push({ messageId, reason: 'Message is JSON but not a Trailwatch finding' });
+  }
+  return { findings, rejected, ignored };
+}
+
+/** Failures when no DLQ is configured: the error fails the invocation (Lambda's on-failure destination keeps it). */
+const noDlq: DeadLetterQueue = {
+  async send(letter) {
+    throw new Error(`no dead-letter queue configured; failed: ${letter.failedChannels.map((c) => `${c.channel}: ${c.reason}`).join('; ')}`);
+  },
+};
+
+/** A channel that always fails with the configuration problem, so misconfiguration dead-letters instead of dropping alerts. */
+function misconfigured(name: string, problem: string): AlertChannel {
+  return {
+    name,
+    send: async () => {
+      throw new Error(`misconfigured: ${problem}`);
+    },
+  };
+}
+
+/** Wires the notifier from configuration and clients. */
+export function buildNotifier(config: NotifyConfig, clients: NotifyClients, log: NotifyLog): Notifier {
+  const channels: AlertChannel[] = [];
+  for (const name of config.channels) {
+    if (name === 'slack') {
+      const url = clients.slackUrl ?? webhookUrlFromSsm(config.slackWebhookParameter);
+      channels.push(new SlackChannel(url, undefined, clients.sleep ? { sleep: clients.sleep } : {}));
+    } else if (name === 'chatbot') {
+      channels.push(config.chatbotTopicArn ? new ChatbotChannel(clients.sns, config.chatbotTopicArn) : misconfigured(name, 'no TRAILWATCH_CHATBOT_TOPIC_ARN'));
+    } else {
+      channels.push(config.alertsTopicArn ? new EmailChannel(clients.sns, config.alertsTopicArn) : misconfigured(name, 'no TRAILWATCH_ALERTS_TOPIC_ARN'));
+    }
+  }
+  if (channels.length === 0) channels.push(misconfigured('none', 'no alert channel configured (TRAILWATCH_NOTIFY_CHANNELS)'));
+  return new Notifier({
+    channels,
+    deadLetters: config.dlqUrl ? new SqsDeadLetterQueue(clients.sqs, config.dlqUrl) : noDlq,
+    ...(config.dedupTable ? { dedup: new DedupStore(clients.ddb, config.dedupTable) } : {}),
+    ...(config.digestTable ? { digests: new DigestStore(clients.ddb, config.digestTable, { ...DEFAULT_DIGEST, windowMs: config.digestWindowMs }) } : {}),
+    ...(clients.clock ? { clock: clients.clock } : {}),
+    log,
+    immediateDetections: config.immediateDetections,
+  });
+}
+
+/** Handlers bound to a configuration and clients (the exported Lambda handlers use the real ones). */
+export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClients, log: NotifyLog) {
+  const notifier = buildNotifier(config, clients, log);
+  for (const problem of config.problems) log.error('notifier configuration problem', { problem });
+  const now = clients.clock ?? Date.now;
+
+  async function withMetrics<T>(work: (stats: NotifyStats) => Promise<T>): Promise<T> {
+    const stats = emptyStats();
+    try {
+      return await work(stats);
+    } finally {
+      await publishNotifyMetrics(clients.cloudwatch, stats, new Date(now()), (e) => log.warn('PutMetricData failed', { error: e.message }));
+      log.info('notifier run', { ...stats });
+    }
+  }
+
+  return {
+    /** SNS → alerts. Throws only when an alert could be neither delivered nor dead-lettered. */
+    async handler(event: SNSEvent): Promise<NotifyStats> {
+      return withMetrics(async (stats) => {
+        const { findings, rejected } = findingsFromSns(event);
+        for (const r of rejected) log.error('SNS message rejected', { ...r });
+        stats.rejected += rejected.length;
+        return notifier.handle(findings, stats);
+      });
+    },
+    /** Schedule → send due digests. */
+    async flush(): Promise<NotifyStats> {
+      return withMetrics((stats) => notifier.flush(stats));
+    },
+  };
+}
+
+let handlers: ReturnType<typeof createNotifyHandlers> | undefined;
+
+function lambdaHandlers(): ReturnType<typeof createNotifyHandlers> {
+  if (!handlers) {
+    const logger = new Logger({ serviceName: 'trailwatch-notify' });
+    const log: NotifyLog = {
+      info: (m, e) => logger.info(m, e ?? {}),
+      warn: (m, e) => logger.warn(m, e ?? {}),
+      error: (m, e) => logger.error(m, e ?? {}),
+    };
+    handlers = createNotifyHandlers(
+      readNotifyConfig(process.env),
+      { ddb: new DynamoDBClient({}), sns: new SNSClient({}), sqs: new SQSClient({}), cloudwatch: new CloudWatchClient({}) },
+      log,
+    );
+  }
+  return handlers;
+}
+
+export const handler = (event: SNSEvent): Promise<NotifyStats> => lambdaHandlers().handler(event);
+export const flush = (): Promise<NotifyStats> => lambdaHandlers().flush();
