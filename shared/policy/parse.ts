@@ -265,7 +265,7 @@ export function parsePolicy(input: unknown): ParseResult {
   if (depth > MAX_DEPTH) throw new PolicyParseError(`policy nests deeper than ${MAX_DEPTH} levels`);
 
   const issues: ValidationIssue[] = [];
-  const policy: Policy = { statements: [], size: policySize(text) };
+  const policy: Policy = { statements: [], size: policySize(text), bytes: Buffer.byteLength(text, 'utf8') };
   for (const key of Object.keys(document)) {
     if (key !== 'Version' && key !== 'Id' && key !== 'Statement') {
       issues.push({ level: 'error', code: 'unknown-element', message: `unknown top-level element "${key}"` });

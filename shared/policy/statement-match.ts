@@ -7,8 +7,41 @@ import { compileWithVariables } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
 import { matchAction } from './wildcard.ts';
 
-/** How conditions are treated: `evaluate` (exactly), or `optimistic` for "could this ever be allowed" questions (Allow conditions hold, conditional Denies do not apply). */
-export type ConditionMode = 'evaluate' | 'optimistic';
+/**
+ * How conditions are treated: `evaluate` (exactly); `optimistic` for "could this ever be allowed"
+ * questions (Allow conditions hold, conditional Denies do not apply); `pinning` for "is this open to
+ * strangers": in Allow statements only the conditions that pin access to an account, organization,
+ * network or source are evaluated (the rest are assumed to hold), Denies are evaluated exactly.
+ */
+export type ConditionMode = 'evaluate' | 'optimistic' | 'pinning';
+
+/** Condition keys that restrict who or where a request can come from (account, org, network, source, federated audience/subject). */
+export function isPinningKey(key: string): boolean {
+  const k = key.toLowerCase();
+  return PINNING_KEYS.has(k) || /:(aud|sub|oaud|amr)$/.test(k);
+}
+
+const PINNING_KEYS = new Set([
+  'aws:sourceaccount',
+  'aws:sourcearn',
+  'aws:sourceowner',
+  'aws:sourceorgid',
+  'aws:sourceorgpaths',
+  'aws:principalaccount',
+  'aws:principalarn',
+  'aws:principalorgid',
+  'aws:principalorgpaths',
+  'aws:sourcevpc',
+  'aws:sourcevpce',
+  'aws:sourcevpcarn',
+  'aws:sourceip',
+  'aws:userid',
+  'aws:username',
+  'aws:resourceorgid',
+  'kms:calleraccount',
+  's3:dataaccesspointaccount',
+  'lambda:functionurlauthtype',
+]);
 
 export interface MatchRequest {
   action: string;
@@ -66,6 +99,10 @@ export function statementApplies(statement: Statement, policy: Policy, req: Matc
   }
   if (statement.conditions.length > 0) {
     if (req.conditionMode === 'optimistic') return statement.effect === 'Allow' ? how : 'none';
+    if (req.conditionMode === 'pinning' && statement.effect === 'Allow') {
+      const pinning = statement.conditions.filter((c) => isPinningKey(c.key));
+      return evaluateConditions(pinning, req.lookup, substitute) ? how : 'none';
+    }
     if (!evaluateConditions(statement.conditions, req.lookup, substitute)) return 'none';
   }
   return how;

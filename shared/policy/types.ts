@@ -38,6 +38,8 @@ export interface Policy {
   statements: Statement[];
   /** Characters of the source document, excluding whitespace (how IAM counts size quotas). */
   size: number;
+  /** UTF-8 bytes of the minified document (how S3 and KMS count their quotas). */
+  bytes: number;
 }
 
 /** What a policy is attached to / used as: decides which elements are required and the size quota. */

@@ -53,10 +53,26 @@ export function matchItems(items: readonly PatternItem[], value: string, ignoreC
   return p === items.length;
 }
 
+const compiled = new Map<string, PatternItem[]>();
+const COMPILE_CACHE_LIMIT = 50_000;
+
+function compileCached(pattern: string): PatternItem[] {
+  let items = compiled.get(pattern);
+  if (!items) {
+    items = compileGlob(pattern);
+    if (compiled.size >= COMPILE_CACHE_LIMIT) compiled.clear();
+    compiled.set(pattern, items);
+  }
+  return items;
+}
+
 /** Convenience: glob-match a plain pattern string against a value. */
 export function matchWildcard(pattern: string, value: string, ignoreCase = false): boolean {
   if (pattern === '*') return true;
-  return matchItems(compileGlob(pattern), value, ignoreCase);
+  if (!pattern.includes('*') && !pattern.includes('?')) {
+    return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  }
+  return matchItems(compileCached(pattern), value, ignoreCase);
 }
 
 /** True if the compiled pattern contains no wildcard. */

