@@ -9,6 +9,7 @@ import type { PolicyKind } from './types.ts';
  */
 export const POLICY_QUOTAS: Record<PolicyKind, { limit: number; unit: string; source: string }> = {
   identity: { limit: 6144, unit: 'non-whitespace characters', source: 'IAM managed policy size' },
+  'aws-managed': { limit: Number.POSITIVE_INFINITY, unit: 'non-whitespace characters', source: 'AWS managed policies are written by AWS and exempt from the customer quota' },
   managed: { limit: 6144, unit: 'non-whitespace characters', source: 'IAM managed policy size' },
   boundary: { limit: 6144, unit: 'non-whitespace characters', source: 'IAM managed policy size (boundaries are managed policies)' },
   'inline-user': { limit: 2048, unit: 'non-whitespace characters', source: 'IAM aggregate inline policy size per user' },

@@ -46,6 +46,7 @@ export interface Policy {
 export type PolicyKind =
   | 'identity'
   | 'managed'
+  | 'aws-managed'
   | 'inline-user'
   | 'inline-role'
   | 'inline-group'
