@@ -18,6 +18,8 @@ export interface RunCounts {
   skipReasons: Record<string, number>;
   /** Findings per detection id and severity. */
   findings: Array<{ detection: string; severity: Severity; count: number }>;
+  /** Detections (or stream processors) that threw on an event: the run went on without them. */
+  detectionErrors?: number;
 }
 
 export interface MetricsSink {

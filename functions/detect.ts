@@ -1,0 +1,100 @@
+/**
+ * Lambda: CloudTrail event (EventBridge) in -> detections -> SNS alerts, findings bus, metrics.
+ * Thin on purpose: everything it does lives in shared/ and is the same code the replay CLI runs.
+ * A delivery failure throws, so Lambda's async retries and then the on-failure queue take over.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { type TrailwatchConfig, loadConfig } from '../shared/config.ts';
+import { detections as registry } from '../shared/detections/index.ts';
+import type { Detection } from '../shared/detections/types.ts';
+import { type Log, createLambdaLogger } from '../shared/log.ts';
+import { analyzeEvents } from '../shared/pipeline/analyze.ts';
+import { deliverFindings } from '../shared/pipeline/deliver.ts';
+import { type FindingEnricher, createEnrichers } from '../shared/pipeline/enrichers.ts';
+import { CloudWatchMetricsSink } from '../shared/sinks/cloudwatch.ts';
+import { EventBridgeSink } from '../shared/sinks/eventbridge.ts';
+import { SnsSink } from '../shared/sinks/sns.ts';
+
+export interface DetectDependencies {
+  config: TrailwatchConfig;
+  log: Log;
+  sns: SNSClient;
+  eventBridge: EventBridgeClient;
+  cloudWatch: CloudWatchClient;
+  detections?: readonly Detection[];
+  enrichers?: readonly FindingEnricher[];
+}
+
+export interface DetectResult {
+  findings: number;
+  skipped: number;
+  /** Detections hit by this event, for the invocation log / tests. */
+  detections: string[];
+}
+
+/** CloudTrail eventID from an EventBridge envelope, for log correlation before normalisation. */
+function cloudTrailEventId(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const detail = (event as { detail?: unknown }).detail;
+  if (typeof detail !== 'object' || detail === null) return undefined;
+  const id = (detail as { eventID?: unknown }).eventID;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Builds the handler from its dependencies (tests inject clients; production uses `handler`). */
+export function createDetectHandler(deps: DetectDependencies): (event: unknown, context?: Context) => Promise<DetectResult> {
+  const sinks = [new SnsSink(deps.sns, deps.config.alertsTopicArn, deps.log), new EventBridgeSink(deps.eventBridge, deps.config.findingsBusName, deps.log)];
+  const metrics = new CloudWatchMetricsSink(deps.cloudWatch, deps.config.metricsNamespace, deps.log);
+  const detections = deps.detections ?? registry;
+  return async (event, context) => {
+    deps.log.setCorrelationId(cloudTrailEventId(event));
+    if (context && 'powertools' in deps.log) (deps.log as ReturnType<typeof createLambdaLogger>).powertools.addContext(context);
+    const analysis = await analyzeEvents([{ value: event, origin: 'eventbridge' }], {
+      detections,
+      context: { self: deps.config.self },
+      enrichers: deps.enrichers ?? [],
+      log: deps.log,
+    });
+    await deliverFindings(analysis.findings, analysis.counts, { sinks, metrics, log: deps.log });
+    const result: DetectResult = {
+      findings: analysis.findings.length,
+      skipped: analysis.skips.length,
+      detections: [...new Set(analysis.findings.map((f) => f.detection))],
+    };
+    deps.log.info('event processed', { ...result, eventName: analysis.events[0]?.name });
+    return result;
+  };
+}
+
+let production: Promise<(event: unknown, context?: Context) => Promise<DetectResult>> | undefined;
+
+/** Cold start: configuration, clients and enrichers are created once per execution environment. */
+async function init(): Promise<(event: unknown, context?: Context) => Promise<DetectResult>> {
+  const log = createLambdaLogger();
+  const config = loadConfig();
+  return createDetectHandler({
+    config,
+    log,
+    sns: new SNSClient({}),
+    eventBridge: new EventBridgeClient({}),
+    cloudWatch: new CloudWatchClient({}),
+    enrichers: await createEnrichers({ mode: 'lambda' }),
+  });
+}
+
+/** The Lambda entry point (`functions/detect.handler`). */
+export async function handler(event: unknown, context?: Context): Promise<DetectResult> {
+  production ??= init();
+  let run: (event: unknown, context?: Context) => Promise<DetectResult>;
+  try {
+    run = await production;
+  } catch (error) {
+    // A failed cold start is not cached: the invocation fails (and is retried), the next one re-initialises.
+    production = undefined;
+    throw error;
+  }
+  return run(event, context);
+}

@@ -1,0 +1,71 @@
+import type { DetectionContext } from './detections/types.ts';
+
+/**
+ * Deployment configuration, read once from the environment (serverless.yml sets it) and typed.
+ * Handlers call `loadConfig()` at cold start; a missing or malformed value fails the cold start
+ * with every problem listed, rather than failing later on the first finding.
+ */
+export interface TrailwatchConfig {
+  stage: string;
+  /** `<service>-<stage>`: prefix of every resource name in the stack. */
+  stackName: string;
+  /** SNS topic for alerts (one message per finding). */
+  alertsTopicArn: string;
+  /** Event bus receiving every finding as a "Trailwatch Finding" event. */
+  findingsBusName: string;
+  /** CloudWatch namespace of the Trailwatch metrics. */
+  metricsNamespace: string;
+  /** What detections need to recognise attacks on Trailwatch itself. */
+  self: NonNullable<DetectionContext['self']>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Trailwatch configuration is invalid: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const BUS_NAME = /^[A-Za-z0-9._\-/]{1,256}$/;
+const NAMESPACE = /^[^:][^\s]{0,254}$/;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env): TrailwatchConfig {
+  const problems: string[] = [];
+  const get = (name: string, pattern: RegExp | undefined, fallback?: string): string => {
+    const value = env[name]?.trim() || fallback;
+    if (value === undefined || value === '') {
+      problems.push(`${name} is not set`);
+      return '';
+    }
+    if (pattern && !pattern.test(value)) problems.push(`${name} is malformed: ${JSON.stringify(value)}`);
+    return value;
+  };
+  const stage = get('TRAILWATCH_STAGE', /^[A-Za-z0-9-]+$/, 'dev');
+  const stackName = get('TRAILWATCH_STACK_NAME', /^[A-Za-z0-9-]+$/, `trailwatch-${stage}`);
+  const alertsTopicArn = get('TRAILWATCH_ALERTS_TOPIC_ARN', SNS_TOPIC_ARN);
+  const findingsBusName = get('TRAILWATCH_FINDINGS_BUS_NAME', BUS_NAME);
+  const metricsNamespace = get('TRAILWATCH_METRICS_NAMESPACE', NAMESPACE, 'Trailwatch');
+  const topicArns = (env['TRAILWATCH_TOPIC_ARNS'] ?? alertsTopicArn)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const arn of topicArns) if (!SNS_TOPIC_ARN.test(arn)) problems.push(`TRAILWATCH_TOPIC_ARNS has a malformed ARN: ${JSON.stringify(arn)}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    stage,
+    stackName,
+    alertsTopicArn,
+    findingsBusName,
+    metricsNamespace,
+    self: {
+      stackName,
+      functionNamePrefix: env['TRAILWATCH_FUNCTION_PREFIX']?.trim() || `${stackName}-`,
+      ruleNamePrefix: env['TRAILWATCH_RULE_PREFIX']?.trim() || `${stackName}-`,
+      topicArns,
+    },
+  };
+}

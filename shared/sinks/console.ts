@@ -1,0 +1,128 @@
+import type { Finding, Severity } from '../model/types.ts';
+import { SEVERITIES, severityRank } from '../model/types.ts';
+import type { FindingSink, RunCounts } from './types.ts';
+
+/**
+ * Findings for people and pipes: `text` is a readable, optionally coloured block per finding;
+ * `json` is exactly one JSON object per finding per line (JSON Lines) and nothing else.
+ */
+export type ConsoleFormat = 'text' | 'json';
+
+export interface ConsoleSinkOptions {
+  format: ConsoleFormat;
+  out?: NodeJS.WritableStream;
+  /** ANSI colours in text mode; decide with `shouldColor()`. */
+  color?: boolean;
+}
+
+/** Colour only for a TTY, and never when NO_COLOR is set (https://no-color.org) or TERM is dumb. */
+export function shouldColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined> = process.env): boolean {
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
+  if (env['TERM'] === 'dumb') return false;
+  return stream.isTTY === true;
+}
+
+const CODES = { red: 31, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1, dim: 2 } as const;
+type Style = keyof typeof CODES;
+
+export function paint(color: boolean): (style: Style | Style[], text: string) => string {
+  return (style, text) => {
+    if (!color) return text;
+    const styles = Array.isArray(style) ? style : [style];
+    return `${styles.map((s) => `\u001b[${CODES[s]}m`).join('')}${text}\u001b[0m`;
+  };
+}
+
+const SEVERITY_STYLE: Record<Severity, Style[]> = {
+  critical: ['bold', 'magenta'],
+  high: ['bold', 'red'],
+  medium: ['yellow'],
+  low: ['blue'],
+  info: ['gray'],
+};
+
+/** Control characters in attacker-controlled fields (user agents, names) must not drive the terminal. */
+function clean(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** One finding as a few readable lines. */
+export function formatFindingText(finding: Finding, color: boolean): string {
+  const c = paint(color);
+  const sev = c(SEVERITY_STYLE[finding.severity], finding.severity.toUpperCase().padEnd(8));
+  const who = finding.principal.arn ?? finding.principal.name;
+  const lines = [
+    `${sev} ${c('bold', clean(finding.detection))}  ${clean(finding.title)}`,
+    `         ${c('dim', `${finding.time}  ${finding.account}/${finding.region}  ${finding.eventSource} ${finding.eventName}`)}`,
+    `         ${c('dim', `by ${clean(who)} (${finding.principal.type})${finding.sourceIp ? ` from ${clean(finding.sourceIp)}` : ''}  event ${finding.eventId}`)}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The finding as one JSON Lines record. */
+export function formatFindingJson(finding: Finding): string {
+  return `${JSON.stringify(finding)}\n`;
+}
+
+/** Prints findings to a stream (stdout by default) in the chosen format. */
+export class ConsoleSink implements FindingSink {
+  readonly name = 'console';
+  private readonly out: NodeJS.WritableStream;
+  private readonly color: boolean;
+
+  constructor(private readonly options: ConsoleSinkOptions) {
+    this.out = options.out ?? process.stdout;
+    this.color = options.format === 'text' && (options.color ?? false);
+  }
+
+  async publish(findings: readonly Finding[]): Promise<void> {
+    if (findings.length === 0) return;
+    const text = findings.map((f) => (this.options.format === 'json' ? formatFindingJson(f) : formatFindingText(f, this.color))).join('');
+    await new Promise<void>((resolve, reject) => {
+      this.out.write(text, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+}
+
+function table(rows: string[][], color: boolean): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  const c = paint(color);
+  return rows
+    .map((r, ri) => {
+      const line = r.map((cell, i) => (i === r.length - 1 && /^\d+$/.test(cell) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ');
+      return ri === 0 ? c('bold', line) : line;
+    })
+    .join('\n');
+}
+
+/**
+ * The end-of-run summary: events read/processed/skipped, findings by detection and severity,
+ * skips by reason (so nothing vanishes silently).
+ */
+export function formatSummary(counts: RunCounts & { inputs?: number; files?: number }, color: boolean): string {
+  const c = paint(color);
+  const parts: string[] = [];
+  const total = counts.findings.reduce((n, f) => n + f.count, 0);
+  const head = [
+    counts.files !== undefined ? `${counts.files} file(s)` : undefined,
+    `${counts.eventsProcessed} event(s) analysed`,
+    `${counts.eventsSkipped} skipped`,
+    `${total} finding(s)`,
+    counts.detectionErrors ? c('red', `${counts.detectionErrors} detection error(s)`) : undefined,
+  ].filter(Boolean);
+  parts.push(c('bold', `Trailwatch replay: ${head.join(', ')}`));
+  if (counts.findings.length > 0) {
+    const rows = [...counts.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.detection.localeCompare(b.detection));
+    parts.push('', table([['detection', 'severity', 'findings'], ...rows.map((f) => [f.detection, f.severity, String(f.count)])], color));
+    const bySeverity = SEVERITIES.map((s) => [s, counts.findings.filter((f) => f.severity === s).reduce((n, f) => n + f.count, 0)] as const)
+      .filter(([, n]) => n > 0)
+      .reverse();
+    parts.push('', `by severity: ${bySeverity.map(([s, n]) => `${c(SEVERITY_STYLE[s], s)} ${n}`).join(', ')}`);
+  }
+  const reasons = Object.entries(counts.skipReasons).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (reasons.length > 0) {
+    parts.push('', table([['skip reason', 'count'], ...reasons.map(([r, n]) => [clean(r), String(n)])], color));
+  }
+  return `${parts.join('\n')}\n`;
+}
