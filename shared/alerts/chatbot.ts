@@ -70,7 +70,7 @@ export function renderChatbot(alert: Alert): ChatbotNotification {
     .slice(0, 5)
     .map((i) => `• ${md(i.id)}: ${md(truncate(i.message, 300))}`);
   const description = [
-    `*${md(f.title)}*`,
+    md(f.title),
     `*Who:* ${md(principalLabel(f))} (${md(f.principal.type)}, MFA ${mfaWord(f)})`,
     `*Where:* account ${md(f.account)}, ${md(f.region)}, from ${md(f.sourceIp ?? 'unknown IP')}`,
     `*When:* ${md(humanTime(f.time))} — ${md(`${f.eventSource} ${f.eventName}`)}`,

@@ -108,6 +108,7 @@ export function analysisItems(details: unknown): AnalysisItem[] {
     }
   }
   if (!list) return [];
+  const document = policyDocument(details);
   const items: AnalysisItem[] = [];
   for (const raw of list) {
     const rec = asRecord(raw);
@@ -122,7 +123,7 @@ export function analysisItems(details: unknown): AnalysisItem[] {
     const statements: string[] = [];
     const rawStatements = rec['statements'] ?? rec['statement'];
     for (const s of Array.isArray(rawStatements) ? rawStatements : [rawStatements]) {
-      const text = statementText(s);
+      const text = statementRefText(s, document);
       if (text) statements.push(text);
     }
     if (statements.length === 0 && typeof rec['sid'] === 'string') statements.push(`Sid ${rec['sid']}`);
@@ -135,8 +136,57 @@ export function analysisItems(details: unknown): AnalysisItem[] {
   return items;
 }
 
+/** The new policy document a policy-change finding carries (`details.change.document` or `details.policyDocument`). */
+export function policyDocument(details: unknown): unknown {
+  const rec = asRecord(details);
+  const change = asRecord(rec?.['change']);
+  return change?.['document'] ?? rec?.['policyDocument'] ?? rec?.['document'];
+}
+
+/**
+ * A statement reference from the policy engine as text: the statement itself when the reference is
+ * an index into the document (`{ index, sid }`), else the statement as given.
+ */
+function statementRefText(ref: unknown, document: unknown): string | undefined {
+  const r = asRecord(ref);
+  if (r && typeof r['index'] === 'number' && !('Effect' in r)) {
+    const index = r['index'];
+    const sid = typeof r['sid'] === 'string' ? ` (Sid ${r['sid']})` : '';
+    const list = asRecord(document)?.['Statement'];
+    const statement = Array.isArray(list) ? list[index] : index === 0 ? list : undefined;
+    const text = statement !== undefined ? statementText(statement) : undefined;
+    return text ? `statement #${index}${sid}: ${text}` : `statement #${index}${sid}`;
+  }
+  return statementText(ref);
+}
+
+/** One line saying which policy changed where, from `details.change` (the policy-changed detection). */
+export function policyChangeLine(details: unknown): string | undefined {
+  const change = asRecord(asRecord(details)?.['change']);
+  if (!change) return undefined;
+  const target = asRecord(change['target']);
+  const parts: string[] = [];
+  if (typeof change['action'] === 'string') parts.push(change['action']);
+  if (target) {
+    const name = typeof target['name'] === 'string' ? target['name'] : typeof target['arn'] === 'string' ? target['arn'] : undefined;
+    parts.push(`on ${String(target['type'] ?? 'resource')}${name ? ` ${name}` : ''}`);
+  }
+  const policy = change['policyName'] ?? change['policyArn'];
+  if (typeof policy === 'string') parts.push(`policy ${policy}`);
+  if (typeof change['documentError'] === 'string') parts.push(`(document unreadable: ${change['documentError']})`);
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+/** The new policy document as compact JSON, cut to `max` characters; undefined when there is none. */
+export function policyDocumentText(details: unknown, max: number): string | undefined {
+  const doc = policyDocument(details);
+  if (doc === undefined || doc === null) return undefined;
+  const text = statementText(doc);
+  return text ? truncate(text, max) : undefined;
+}
+
 /** Detail keys that are shown elsewhere or are too bulky to print as a fact line. */
-const DETAIL_KEYS_HIDDEN = new Set(['analysis', 'policyDocument', 'policy', 'document', 'raw']);
+const DETAIL_KEYS_HIDDEN = new Set(['analysis', 'policyDocument', 'policy', 'document', 'raw', 'change']);
 
 /**
  * The detection's other facts (`details` minus the analysis and raw documents) as short
@@ -218,4 +268,16 @@ export function humanTime(iso: string): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/**
+ * A statement shown in full the first time, then only by its reference ("statement #0 (Sid X)"),
+ * so several risks pointing at one statement do not repeat it.
+ */
+export function onceOnly(statement: string, shown: Set<string>): string {
+  const ref = /^(statement #\d+(?: \(Sid [^)]*\))?): /.exec(statement)?.[1];
+  if (!ref) return statement;
+  if (shown.has(ref)) return `${ref} (above)`;
+  shown.add(ref);
+  return statement;
 }

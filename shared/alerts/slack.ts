@@ -10,6 +10,9 @@ import {
   digestSentence,
   humanTime,
   mfaWord,
+  onceOnly,
+  policyChangeLine,
+  policyDocumentText,
   truncate,
 } from './format.ts';
 
@@ -71,10 +74,11 @@ function explanationText(f: Finding): string | undefined {
   const items = analysisItems(f.details);
   if (items.length > 0) {
     const lines = [`*Risky grants found (${items.length})*`];
+    const shown = new Set<string>();
     for (const item of items.slice(0, ANALYSIS_ITEMS)) {
       const sev = item.severity ? `${SEVERITY_STYLE[item.severity].word} ` : '';
       lines.push(`• ${sev}${code(item.id)} ${escapeMrkdwn(item.message)}`);
-      for (const s of item.statements.slice(0, 2)) lines.push(`    ${code(truncate(s, 300))}`);
+      for (const s of item.statements.slice(0, 2)) lines.push(`    ${code(truncate(onceOnly(s, shown), 300))}`);
     }
     if (items.length > ANALYSIS_ITEMS) lines.push(`…and ${items.length - ANALYSIS_ITEMS} more`);
     return lines.join('\n');
@@ -82,6 +86,14 @@ function explanationText(f: Finding): string | undefined {
   const facts = detailFacts(f.details);
   if (facts.length === 0) return undefined;
   return ['*Why this fired*', ...facts.map((l) => `• ${escapeMrkdwn(l)}`)].join('\n');
+}
+
+/** For policy changes: which policy, where, and the new document (cut to fit). */
+function policyText(f: Finding): string | undefined {
+  const line = policyChangeLine(f.details);
+  if (!line) return undefined;
+  const doc = policyDocumentText(f.details, 1500);
+  return [`*Policy change:* ${code(line)}`, ...(doc ? [`\`\`\`${escapeMrkdwn(doc).replace(/```/g, 'ˋˋˋ')}\`\`\``] : [])].join('\n');
 }
 
 function footer(f: Finding): Block {
@@ -108,10 +120,13 @@ export function slackFindingMessage(f: Finding): SlackMessage {
   const url = cloudTrailEventUrl(f);
   const blocks: Block[] = [
     { type: 'header', text: plain(`${style.word}: ${f.detection}`, LIMITS.headerText) },
-    { type: 'section', text: mrkdwn(`${style.emoji} *${escapeMrkdwn(f.title)}*`) },
+    // plain_text: the sentence embeds attacker-chosen names and literal `*`; nothing in it is parsed.
+    { type: 'section', text: plain(`${style.emoji} ${f.title}`, LIMITS.sectionText) },
     { type: 'section', fields: factFields(f) },
   ];
   if (f.userAgent) blocks.push({ type: 'context', elements: [mrkdwn(`User agent: ${code(truncate(f.userAgent, 500))}`)] });
+  const policy = policyText(f);
+  if (policy) blocks.push({ type: 'section', text: mrkdwn(policy) });
   const why = explanationText(f);
   if (why) blocks.push({ type: 'section', text: mrkdwn(why) });
   if (f.runbook) blocks.push({ type: 'section', text: mrkdwn(`:point_right: *What to do now:* ${escapeMrkdwn(f.runbook)}`) });
@@ -131,7 +146,7 @@ export function slackDigestMessage(d: AlertDigest): SlackMessage {
   const first = d.samples[0];
   const blocks: Block[] = [
     { type: 'header', text: plain(`${style.word}: ${d.count} × ${d.detection}`, LIMITS.headerText) },
-    { type: 'section', text: mrkdwn(`${style.emoji} *${escapeMrkdwn(digestSentence(d))}*`) },
+    { type: 'section', text: plain(`${style.emoji} ${digestSentence(d)}`, LIMITS.sectionText) },
   ];
   if (first) {
     blocks.push({

@@ -8,6 +8,9 @@ import {
   digestSentence,
   humanTime,
   mfaWord,
+  onceOnly,
+  policyChangeLine,
+  policyDocumentText,
   principalLabel,
   principalShortName,
   truncate,
@@ -49,17 +52,18 @@ export function emailSubject(finding: Finding): string {
 }
 
 function wrapIndent(label: string, value: string): string {
-  return `${label.padEnd(12)}${value}`;
+  return `${label.padEnd(14)}${value}`;
 }
 
 /** The explanation section (policy-engine grants or the detection's facts) as plain-text lines. */
 function explanationLines(finding: Finding): string[] {
   const items = analysisItems(finding.details);
   if (items.length > 0) {
-    const lines = ['WHY IT MATTERS — risky grants found:'];
+    const lines = ['WHY IT MATTERS - risky grants found:'];
+    const shown = new Set<string>();
     for (const item of items.slice(0, 10)) {
       lines.push(`  - ${item.severity ? `[${item.severity.toUpperCase()}] ` : ''}${item.id}: ${item.message}`);
-      for (const s of item.statements.slice(0, 2)) lines.push(`      ${truncate(s, 400)}`);
+      for (const s of item.statements.slice(0, 2)) lines.push(`      ${truncate(onceOnly(s, shown), 400)}`);
     }
     if (items.length > 10) lines.push(`  ...and ${items.length - 10} more`);
     return lines;
@@ -95,6 +99,12 @@ export function emailText(finding: Finding): string {
     wrapIndent('  API call', `${finding.eventSource} ${finding.eventName}`),
     wrapIndent('  Event id', finding.eventId),
   );
+  const change = policyChangeLine(finding.details);
+  if (change) {
+    lines.push('', 'POLICY CHANGE', `  ${change}`);
+    const doc = policyDocumentText(finding.details, 3000);
+    if (doc) lines.push(`  New document: ${doc}`);
+  }
   const why = explanationLines(finding);
   if (why.length > 0) lines.push('', ...why);
   if (finding.runbook) lines.push('', 'WHAT TO DO NOW', `  ${finding.runbook}`);
