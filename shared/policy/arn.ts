@@ -42,17 +42,19 @@ function splitValue(value: string, count: number): string[] {
 /**
  * Matches an ARN pattern against an ARN the way IAM does for Resource and the Arn* operators:
  * each of the six colon-delimited fields is matched separately (a wildcard never crosses a colon
- * in the first five fields), case-sensitively. A bare `*` matches everything. When either side is
- * not a six-field ARN the whole strings are compared as one wildcard pattern.
+ * in the first five fields), case-sensitively. A bare `*` matches everything; a pattern with fewer
+ * than six fields never matches an ARN; a value that is not an ARN is compared as one string.
  */
 export function matchArnItems(items: readonly PatternItem[], value: string): boolean {
   if (items.length === 1 && items[0] === STAR) return true;
   const patternSegments = splitItems(items, 6);
   const valueSegments = splitValue(value, 6);
-  if (patternSegments.length < 6 || valueSegments.length < 6) {
-    // Not both ARNs: a plain wildcard comparison of the whole strings.
+  if (valueSegments.length < 6) {
+    // The request names something that is not an ARN: a plain wildcard comparison of the whole strings.
     return matchItems(items, value, false);
   }
+  // A pattern with fewer than six fields is not a valid ARN pattern and never matches an ARN.
+  if (patternSegments.length < 6) return false;
   for (let i = 0; i < 6; i++) {
     if (!matchItems(patternSegments[i] as PatternItem[], valueSegments[i] as string, false)) return false;
   }

@@ -1,0 +1,92 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { matchArnItems } from '../../shared/policy/arn.ts';
+import { compileGlob, matchAction, matchWildcard } from '../../shared/policy/wildcard.ts';
+
+/** Reference: wildcard -> anchored RegExp (fine for the short strings fast-check generates). */
+function reference(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[\\s\\S]*').replace(/\?/g, '[\\s\\S]');
+  return new RegExp(`^${source}$`, ignoreCase ? 'iu' : 'u').test(value);
+}
+
+const alphabet = fc.constantFrom('a', 'b', 'A', ':', '/', '*', '?', '-');
+const patternArb = fc.array(alphabet, { maxLength: 10 }).map((a) => a.join(''));
+const valueArb = fc.array(fc.constantFrom('a', 'b', 'A', ':', '/', '-'), { maxLength: 12 }).map((a) => a.join(''));
+
+describe('wildcard matching', () => {
+  it('agrees with a regular-expression reference (property)', () => {
+    fc.assert(
+      fc.property(patternArb, valueArb, fc.boolean(), (p, v, ci) => {
+        expect(matchWildcard(p, v, ci)).toBe(reference(p, v, ci));
+      }),
+      { numRuns: 2000, seed: 42 },
+    );
+  });
+
+  it('a pattern always matches itself with wildcards replaced by literal characters (property)', () => {
+    fc.assert(
+      fc.property(patternArb, (p) => {
+        expect(matchWildcard(p, p.replace(/\*/g, 'xyz').replace(/\?/g, 'q'))).toBe(true);
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+
+  it('actions are case-insensitive, * and ? work', () => {
+    expect(matchAction('s3:Get*', 'S3:GETOBJECT')).toBe(true);
+    expect(matchAction('s3:Get?bject', 's3:GetObject')).toBe(true);
+    expect(matchAction('s3:*', 's3x:GetObject')).toBe(false);
+    expect(matchAction('*', 'anything:At')).toBe(true);
+    expect(matchAction('iam:PassRole', 'iam:passrole')).toBe(true);
+  });
+
+  it('resources are case-sensitive', () => {
+    expect(matchWildcard('arn:aws:s3:::Bucket/*', 'arn:aws:s3:::bucket/x')).toBe(false);
+  });
+
+  it('stays linear on hostile patterns', () => {
+    const pattern = `${'*a'.repeat(2000)}b`;
+    const value = 'a'.repeat(5000);
+    expect(matchWildcard(pattern, value)).toBe(false);
+  });
+});
+
+describe('ARN matching field by field', () => {
+  const arn = (p: string, v: string): boolean => matchArnItems(compileGlob(p), v);
+
+  it('wildcards do not cross colons in the first five fields', () => {
+    expect(arn('arn:aws:iam::*:role/x', 'arn:aws:iam::123456789012:role/x')).toBe(true);
+    expect(arn('arn:aws:*:role/x', 'arn:aws:iam::123456789012:role/x')).toBe(false);
+    expect(arn('arn:aws:s3:::*', 'arn:aws:s3:::bucket/key')).toBe(true);
+    expect(arn('arn:aws:ec2:*:*:instance/*', 'arn:aws:ec2:us-east-1:123456789012:instance/i-1')).toBe(true);
+  });
+
+  it('the resource field keeps its colons and matches across them', () => {
+    expect(arn('arn:aws:lambda:*:*:function:*', 'arn:aws:lambda:us-east-1:1:function:f:alias')).toBe(true);
+    expect(arn('arn:aws:logs:us-east-1:1:log-group:*', 'arn:aws:logs:us-east-1:1:log-group:/a/b:log-stream:x')).toBe(true);
+  });
+
+  it('a bare * matches anything, including non-ARNs', () => {
+    expect(arn('*', 'arn:aws:s3:::b')).toBe(true);
+    expect(arn('*', 'not-an-arn')).toBe(true);
+  });
+
+  it('field-wise matching equals matching each field on its own (property)', () => {
+    const field = fc.array(fc.constantFrom('a', 'b', '1', '*', '?'), { maxLength: 4 }).map((a) => a.join(''));
+    const vfield = fc.array(fc.constantFrom('a', 'b', '1'), { maxLength: 4 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(fc.array(field, { minLength: 4, maxLength: 4 }), fc.array(vfield, { minLength: 4, maxLength: 4 }), field, vfield, (pf, vf, pr, vr) => {
+        const pattern = `arn:${pf.join(':')}:${pr}`;
+        const value = `arn:${vf.join(':')}:${vr}`;
+        const expected = pf.every((p, i) => reference(p, vf[i] as string, false)) && reference(pr, vr, false);
+        expect(arn(pattern, value)).toBe(expected);
+      }),
+      { numRuns: 2000, seed: 3 },
+    );
+  });
+
+  it('unicode look-alikes do not match ASCII', () => {
+    expect(arn('arn:aws:s3:::bucket/*', 'arn:aws:s3:::bucкet/x')).toBe(false);
+    expect(arn('arn:aws:s3:::b?cket', 'arn:aws:s3:::b\u{1F600}cket')).toBe(true);
+  });
+});
