@@ -62,7 +62,7 @@ function explanationLines(finding: Finding): string[] {
     const lines = ['WHY IT MATTERS - risky grants found:'];
     const shown = new Set<string>();
     for (const item of items.slice(0, 10)) {
-      lines.push(`  - ${item.severity ? `[${item.severity.toUpperCase()}] ` : ''}${item.id}: ${item.message}`);
+      lines.push(`  - ${item.severity ? `[${item.severity.toUpperCase()}] ` : ''}${item.id}: ${truncate(item.message, 600)}`);
       for (const s of item.statements.slice(0, 2)) lines.push(`      ${truncate(onceOnly(s, shown), 400)}`);
     }
     if (items.length > 10) lines.push(`  ...and ${items.length - 10} more`);
@@ -78,10 +78,10 @@ export function emailText(finding: Finding): string {
   const p = finding.principal;
   const url = cloudTrailEventUrl(finding);
   const lines = [
-    `${style?.word ?? 'ALERT'}: ${finding.title}`,
+    `${style?.word ?? 'ALERT'}: ${truncate(finding.title, 1000)}`,
     '',
     'WHO',
-    wrapIndent('  Principal', principalLabel(finding)),
+    wrapIndent('  Principal', truncate(principalLabel(finding), 600)),
     wrapIndent('  Type', `${p.type}${p.sessionIssuerArn ? ` (session of ${p.sessionIssuerArn})` : ''}`),
     wrapIndent('  MFA', mfaWord(finding)),
   ];
@@ -107,7 +107,7 @@ export function emailText(finding: Finding): string {
   }
   const why = explanationLines(finding);
   if (why.length > 0) lines.push('', ...why);
-  if (finding.runbook) lines.push('', 'WHAT TO DO NOW', `  ${finding.runbook}`);
+  if (finding.runbook) lines.push('', 'WHAT TO DO NOW', `  ${truncate(finding.runbook, 2000)}`);
   if (url) lines.push('', 'EVENT IN CLOUDTRAIL', `  ${url}`);
   lines.push('', `-- Trailwatch detection ${finding.detection}`);
   return lines.join('\n');
@@ -157,6 +157,14 @@ export function buildSnsMessage(finding: Finding): SnsAlertMessage {
   };
 }
 
+/** The alert without per-finding details (kept: who, what, where, when, links). */
+export function slimAlert(alert: Alert): Alert {
+  const slim = (f: Finding): Finding => ({ ...f, details: { note: 'details omitted for size; see the event in CloudTrail' } });
+  return alert.kind === 'finding'
+    ? { kind: 'finding', finding: slim(alert.finding) }
+    : { kind: 'digest', digest: { ...alert.digest, samples: alert.digest.samples.map(slim) } };
+}
+
 /**
  * The SNS Publish input for an alert the notifier has already de-duplicated and grouped (a single
  * finding or a digest), for e-mail subscribers. It is tagged `kind=alert`: e-mail subscriptions
@@ -165,12 +173,15 @@ export function buildSnsMessage(finding: Finding): SnsAlertMessage {
  */
 export function buildAlertSnsMessage(alert: Alert): SnsAlertMessage {
   const { subject, text } = renderEmail(alert);
-  const json = JSON.stringify(alert);
+  // SNS messages are ≤ 256 KB: only e-mail protocols read this message, and the JSON copy drops
+  // finding details when it would not fit comfortably.
+  let json = JSON.stringify(alert);
+  if (json.length > 100_000) json = JSON.stringify(slimAlert(alert));
   const severity = alert.kind === 'finding' ? alert.finding.severity : alert.digest.severity;
   const detection = alert.kind === 'finding' ? alert.finding.detection : alert.digest.detection;
   return {
     Subject: subject,
-    Message: JSON.stringify({ default: text, email: text, 'email-json': json, lambda: json, https: json, sqs: json }),
+    Message: JSON.stringify({ default: text, email: text, 'email-json': json }),
     MessageStructure: 'json',
     MessageAttributes: {
       severity: { DataType: 'String', StringValue: severity },

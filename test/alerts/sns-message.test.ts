@@ -64,3 +64,14 @@ describe('SNS messages', () => {
     }
   });
 });
+
+describe('buildAlertSnsMessage size', () => {
+  it('stays far below the 256 KB SNS limit for a digest of huge findings', () => {
+    const huge = policyFinding({ details: { blob: 'x'.repeat(60_000), analysis: [{ id: 'a', message: 'y'.repeat(60_000) }] } });
+    const d: AlertDigest = { detection: 'policy-changed', principal: 'p', severity: 'high', count: 300, samples: [huge, huge, huge, huge, huge], firstTime: huge.time, lastTime: huge.time };
+    const m = buildAlertSnsMessage({ kind: 'digest', digest: d });
+    expect(Buffer.byteLength(m.Message) + Buffer.byteLength(m.Subject)).toBeLessThan(200_000);
+    const json = JSON.parse((JSON.parse(m.Message) as Record<string, string>)['email-json']!) as { digest: { count: number } };
+    expect(json.digest.count).toBe(300);
+  });
+});
