@@ -1,5 +1,154 @@
-/** `trailwatch replay` — placeholder until its owner lands it; exits 1 so nothing mistakes it for success. */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('trailwatch replay: not implemented yet\n');
-  return 1;
+/**
+ * `trailwatch replay <paths...>` — runs the Lambda's detections (and the stateful processors,
+ * e.g. API-rate anomalies) in-process over sample events, JSON/JSON Lines files, or CloudTrail log
+ * files (plain or .gz), with local sinks only: no AWS account, no network.
+ *
+ * stdout carries findings only (`--format json`: one JSON object per finding per line); the
+ * summary, progress and diagnostics go to stderr in JSON mode.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { detections } from '../detections/index.ts';
+import { readPaths } from '../input/files.ts';
+import type { InputStats } from '../input/types.ts';
+import { createStreamLogger } from '../log.ts';
+import { type Severity, SEVERITIES, isSeverity, severityRank } from '../model/types.ts';
+import { createEnrichers } from '../pipeline/enrichers.ts';
+import { createReplayProcessors } from '../pipeline/processors.ts';
+import { replayRecords } from '../pipeline/replay.ts';
+import { ConsoleSink, formatSummary, shouldColor } from '../sinks/console.ts';
+import type { FindingSink } from '../sinks/types.ts';
+
+/** Command-line options. Add a flag here and read it in `buildSinks` (or below): nothing else changes. */
+export const REPLAY_OPTIONS = {
+  format: { type: 'string', short: 'f', default: 'text' },
+  'fail-on': { type: 'string' },
+  'no-rates': { type: 'boolean', default: false },
+  quiet: { type: 'boolean', short: 'q', default: false },
+  verbose: { type: 'boolean', short: 'v', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type ReplayValues = ReturnType<typeof parseArgs<{ options: typeof REPLAY_OPTIONS; allowPositionals: true }>>['values'];
+
+const USAGE = `usage: trailwatch replay [options] <path...>
+
+Replays CloudTrail events through the Trailwatch detections locally. A path is a JSON file (one
+event, an array, or a CloudTrail log file {"Records":[...]}), a JSON Lines file (.jsonl/.ndjson),
+any of those gzipped (.gz), or a directory (read recursively).
+
+options:
+  -f, --format text|json   text (default): readable findings and a summary table;
+                           json: one JSON object per finding per line on stdout, summary on stderr
+      --fail-on SEVERITY   exit 2 if any finding is at or above SEVERITY (${SEVERITIES.join('|')})
+      --no-rates           do not run the stateful API-rate anomaly detector
+  -q, --quiet              no summary
+  -v, --verbose            log every skip and processor step on stderr
+  -h, --help               this help
+
+exit codes: 0 ok, 1 usage error, 2 --fail-on threshold reached`;
+
+export interface ReplayIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+}
+
+/** The sinks findings go to. Flags that add a destination (a webhook…) add their sink here. */
+export function buildSinks(values: ReplayValues, io: ReplayIo): FindingSink[] {
+  const format = values.format === 'json' ? 'json' : 'text';
+  return [new ConsoleSink({ format, out: io.stdout, color: shouldColor(io.stdout, io.env) })];
+}
+
+/** A one-line progress indicator on a TTY stderr, for inputs over a few thousand events. */
+function progressReporter(stderr: ReplayIo['stderr'], enabled: boolean): { update(p: { phase: string; done: number; total?: number }): void; done(): void } {
+  const THRESHOLD = 5000;
+  let last = 0;
+  let shown = false;
+  return {
+    update(p) {
+      if (!enabled || (p.done < THRESHOLD && !shown)) return;
+      const now = Date.now();
+      if (now - last < 200 && p.done !== p.total) return;
+      last = now;
+      shown = true;
+      let line: string;
+      if (p.total) {
+        const width = 30;
+        const filled = Math.round((p.done / p.total) * width);
+        line = `rate analysis [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} events`;
+      } else {
+        line = `reading… ${p.done} events`;
+      }
+      stderr.write(`\r\u001b[2K${line}`);
+    },
+    done() {
+      if (shown) stderr.write('\r\u001b[2K');
+    },
+  };
+}
+
+/** Runs `trailwatch replay`; returns the exit code. */
+export async function run(argv: string[], io: ReplayIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let parsed: { values: ReplayValues; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: REPLAY_OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.stderr.write(`trailwatch replay: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.format !== 'text' && values.format !== 'json') {
+    io.stderr.write(`trailwatch replay: --format must be text or json, not ${JSON.stringify(values.format)}\n`);
+    return 1;
+  }
+  let failOn: Severity | undefined;
+  if (values['fail-on'] !== undefined) {
+    const wanted = values['fail-on'].toLowerCase();
+    if (!isSeverity(wanted)) {
+      io.stderr.write(`trailwatch replay: --fail-on must be one of ${SEVERITIES.join(', ')}\n`);
+      return 1;
+    }
+    failOn = wanted;
+  }
+  if (positionals.length === 0) {
+    io.stderr.write(`trailwatch replay: give at least one path\n\n${USAGE}\n`);
+    return 1;
+  }
+  const missing = positionals.filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    io.stderr.write(`trailwatch replay: no such file or directory: ${missing.join(', ')}\n`);
+    return 1;
+  }
+
+  const json = values.format === 'json';
+  const log = createStreamLogger({ level: values.verbose ? 'debug' : 'warn', stream: io.stderr });
+  const sinks = buildSinks(values, io);
+  const stats: InputStats = { files: 0, ignored: 0 };
+  const progress = progressReporter(io.stderr, io.stderr.isTTY === true);
+  const result = await replayRecords(readPaths(positionals, stats), {
+    detections,
+    enrichers: await createEnrichers({ mode: 'local' }),
+    processors: await createReplayProcessors({ rates: !values['no-rates'] }),
+    log,
+    maxLoggedSkips: values.verbose ? Number.POSITIVE_INFINITY : 20,
+    onProgress: (p) => progress.update(p),
+  });
+  progress.done();
+
+  for (const sink of sinks) await sink.publish(result.findings);
+  if (!values.quiet) {
+    const summaryStream = json ? io.stderr : io.stdout;
+    const summary = formatSummary({ ...result.counts, files: stats.files }, shouldColor(summaryStream, io.env));
+    summaryStream.write(`${json ? '' : '\n'}${summary}`);
+  }
+  if (failOn !== undefined) {
+    const threshold = severityRank(failOn);
+    if (result.findings.some((f) => severityRank(f.severity) >= threshold)) return 2;
+  }
+  return 0;
 }

@@ -1,0 +1,143 @@
+import type { Detection, DetectionContext } from '../detections/types.ts';
+import type { InputRecord } from '../input/types.ts';
+import type { Log } from '../log.ts';
+import { silentLog } from '../log.ts';
+import type { Finding, Skip, TrailEvent } from '../model/types.ts';
+import type { RunCounts } from '../sinks/types.ts';
+import { enrich } from './analyze.ts';
+import type { FindingEnricher } from './enrichers.ts';
+import { countRun, runDetections } from './run-detections.ts';
+import type { StreamProcessor } from './types.ts';
+
+export interface ReplayPipelineOptions {
+  detections: readonly Detection[];
+  context?: DetectionContext;
+  enrichers?: readonly FindingEnricher[];
+  /** Stateful processors (API-rate anomalies…), fed every event in event-time order. */
+  processors?: readonly StreamProcessor[];
+  log?: Log;
+  /** Events per detection chunk and per processor batch. */
+  batchSize?: number;
+  /** Skips logged one by one; beyond that only counted (they are all in the summary table). */
+  maxLoggedSkips?: number;
+  /** Called as events are read and as processor batches complete (progress bar). */
+  onProgress?: (progress: { phase: 'read' | 'stream'; done: number; total?: number }) => void;
+}
+
+export interface ReplayResult {
+  /** Findings of detections and processors, sorted by event time, then detection. */
+  findings: Finding[];
+  counts: RunCounts;
+  /** Duplicate records (same eventID, source, name and time) seen and ignored. */
+  duplicates: number;
+}
+
+/** CloudTrail delivers at least once: the same record can appear twice (overlapping files). */
+function dedupKey(e: TrailEvent): string {
+  return `${e.id}\u0000${e.source}\u0000${e.name}\u0000${e.timeMs}`;
+}
+
+function byTime(a: Finding, b: Finding): number {
+  return a.time.localeCompare(b.time) || a.detection.localeCompare(b.detection) || a.eventId.localeCompare(b.eventId);
+}
+
+/**
+ * Local replay: the same detections as the Lambda handler over records read from files, then the
+ * stateful processors over every event sorted by event time, in batches, then `flush()`. Records
+ * that cannot be read or normalised are skips with a reason and an origin (`file:line`).
+ */
+export async function replayRecords(records: AsyncIterable<InputRecord>, options: ReplayPipelineOptions): Promise<ReplayResult> {
+  const log = options.log ?? silentLog;
+  const batchSize = options.batchSize ?? 1000;
+  const maxLogged = options.maxLoggedSkips ?? 20;
+  const processors = options.processors ?? [];
+  const keepEvents = processors.length > 0;
+  const seen = new Set<string>();
+  const events: TrailEvent[] = [];
+  const skips: Skip[] = [];
+  let findings: Finding[] = [];
+  let processed = 0;
+  let duplicates = 0;
+  let errors = 0;
+
+  const addSkip = (skip: Skip): void => {
+    skips.push(skip);
+    if (skips.length <= maxLogged) log.warn('skipped', { reason: skip.reason, ...(skip.origin ? { origin: skip.origin } : {}) });
+  };
+
+  let chunk: Array<{ value: unknown; origin: string }> = [];
+  const runChunk = (): void => {
+    const run = runDetections(chunk, options.detections, options.context);
+    chunk = [];
+    for (const s of run.skips) addSkip(s);
+    for (const e of run.errors) {
+      errors++;
+      log.error('detection threw', { detection: e.detection, eventId: e.eventId, error: e.message });
+    }
+    for (const event of run.events) {
+      const key = dedupKey(event);
+      if (seen.has(key)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(key);
+      processed++;
+      if (keepEvents) events.push(event);
+    }
+    // A duplicate's findings repeat the original's; they are removed once, after reading (uniqueFindings).
+    for (const f of run.findings) findings.push(f);
+    options.onProgress?.({ phase: 'read', done: processed + skips.length });
+  };
+
+  for await (const record of records) {
+    if (record.kind === 'skip') {
+      addSkip(record.skip);
+      continue;
+    }
+    chunk.push({ value: record.value, origin: record.origin });
+    if (chunk.length >= batchSize) runChunk();
+  }
+  if (chunk.length > 0) runChunk();
+  if (duplicates > 0) findings = uniqueFindings(findings);
+
+  if (keepEvents) {
+    events.sort((a, b) => a.timeMs - b.timeMs);
+    for (let i = 0; i < events.length; i += batchSize) {
+      const batch = events.slice(i, i + batchSize);
+      for (const p of processors) findings.push(...(await runProcessor(p, () => p.process(batch), log, () => errors++)));
+      options.onProgress?.({ phase: 'stream', done: Math.min(i + batchSize, events.length), total: events.length });
+    }
+  }
+  for (const p of processors) findings.push(...(await runProcessor(p, () => p.flush(), log, () => errors++)));
+
+  findings = await enrich(findings, options.enrichers ?? [], log);
+  findings.sort(byTime);
+  if (skips.length > maxLogged) log.warn(`${skips.length - maxLogged} more skip(s) not logged one by one; see the summary`);
+  const counts = countRun(processed, skips, findings);
+  if (errors > 0) counts.detectionErrors = errors;
+  if (duplicates > 0) {
+    counts.skipReasons['duplicate record (same eventID, source, name and time)'] = duplicates;
+    counts.eventsSkipped += duplicates;
+  }
+  return { findings, counts, duplicates };
+}
+
+async function runProcessor(p: StreamProcessor, call: () => Promise<Finding[]>, log: Log, onError: () => void): Promise<Finding[]> {
+  try {
+    return await call();
+  } catch (error) {
+    onError();
+    log.error('stream processor threw', { processor: p.name, error: (error as Error).message });
+    return [];
+  }
+}
+
+function uniqueFindings(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.eventId}\u0000${f.eventName}\u0000${f.time}\u0000${f.detection}\u0000${f.title}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
