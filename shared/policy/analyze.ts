@@ -6,7 +6,6 @@ import { PolicyParseError } from './errors.ts';
 import { parsePolicy } from './parse.ts';
 import { Capability, PROBE_ACCOUNT } from './probes.ts';
 import type { Grant } from './probes.ts';
-import { isPinningKey } from './statement-match.ts';
 import type {
   Analysis,
   AnalysisContext,
@@ -215,8 +214,8 @@ function describeActions(s: Statement): string {
 }
 
 function instanceAction(s: Statement): string {
-  const a = s.action?.[0] ?? 'trailwatchprobe:AnyAction';
-  return a === '*' ? 'trailwatchprobe:AnyAction' : a.replace(/[*?]/g, 'X');
+  const a = s.action?.find((x) => x.includes(':')) ?? s.action?.[0] ?? 'trailwatchprobe:AnyAction';
+  return a === '*' || a === '' ? 'trailwatchprobe:AnyAction' : a.replace(/[*?]/g, 'X');
 }
 
 function instanceResource(s: Statement, account: string): string {
@@ -396,14 +395,31 @@ export function analyze(input: unknown, context: AnalysisContext = {}): Analysis
   if (!policy) return { findings, severity: worst(findings.map((f) => f.severity)), issues, comparedWithPrevious: false };
   const kind = context.kind ?? inferKind(policy);
   const others = (context.otherPolicies ?? []).map(parseOrNull).filter((p): p is Policy => p !== undefined);
-  let drafts = draftsFor(policy, kind, context, others);
+  let drafts: Draft[];
+  try {
+    drafts = draftsFor(policy, kind, context, others);
+  } catch (error) {
+    // Defensive: the engine must never take the detection down; say why the policy was not judged.
+    findings.push({
+      id: 'invalid-policy',
+      severity: 'medium',
+      message: `The policy could not be analysed: ${(error as Error).message}.`,
+      statements: [],
+    });
+    return { findings, severity: worst(findings.map((f) => f.severity)), issues, comparedWithPrevious: false };
+  }
 
   let compared = false;
   if (context.previous !== undefined && context.previous !== null) {
     const previous = parseOrNull(context.previous);
     if (previous) {
       compared = true;
-      const before = draftsFor(previous, kind, context, others);
+      let before: Draft[] = [];
+      try {
+        before = draftsFor(previous, kind, context, others);
+      } catch {
+        before = [];
+      }
       const seen = new Map<FindingId, Set<string>>();
       for (const d of before) seen.set(d.id, new Set([...(seen.get(d.id) ?? []), ...d.items]));
       drafts = drafts

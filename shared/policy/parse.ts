@@ -1,4 +1,5 @@
 import { PolicyParseError } from './errors.ts';
+import { scanJson } from './json-position.ts';
 import type { ConditionClause, Effect, Policy, PrincipalBlock, Statement, ValidationIssue } from './types.ts';
 
 /** Result of parsing: the normalised policy plus the structural issues found on the way. */
@@ -38,13 +39,13 @@ function decodeText(text: string): unknown {
       throw new PolicyParseError('policy looks URL-encoded but is not valid percent-encoding');
     }
   }
+  const scan = scanJson(source, MAX_DEPTH);
+  if (scan.depth > MAX_DEPTH) throw new PolicyParseError(`policy nests deeper than ${MAX_DEPTH} levels`);
+  if (scan.errorAt !== undefined) throw new PolicyParseError(`invalid JSON: ${scan.error}`, scan.errorAt, source);
   try {
     return JSON.parse(source);
   } catch (error) {
-    const message = (error as Error).message;
-    const match = /position (\d+)/.exec(message);
-    const position = match ? Number(match[1]) : undefined;
-    throw new PolicyParseError(`invalid JSON: ${message}`, position, source);
+    throw new PolicyParseError(`invalid JSON: ${(error as Error).message}`);
   }
 }
 
