@@ -3,6 +3,7 @@
  * Chatbot / e-mail alerts (once per detection+eventID, critical at once, the rest in digests).
  * `flush`: runs every minute on a schedule and sends the digests whose window has closed, so a
  * digest goes out even when no further finding arrives. Both publish one PutMetricData per call.
+ * `redrive`: run on demand to re-send what waits in the notifier DLQ once the channel works again.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,6 +20,7 @@ import { DedupStore } from '../shared/notify/dedup-store.ts';
 import { DEFAULT_DIGEST, DigestStore } from '../shared/notify/digest-store.ts';
 import { emptyStats, publishNotifyMetrics, type NotifyStats } from '../shared/notify/metrics.ts';
 import { Notifier, type NotifyLog } from '../shared/notify/notifier.ts';
+import { redriveDeadLetters, type RedriveStats } from '../shared/notify/redrive.ts';
 import { webhookUrlFromSsm } from '../shared/notify/webhook-url.ts';
 
 /** AWS clients and collaborators the notifier needs; injected in tests. */
@@ -88,8 +90,8 @@ function misconfigured(name: string, problem: string): AlertChannel {
   };
 }
 
-/** Wires the notifier from configuration and clients. */
-export function buildNotifier(config: NotifyConfig, clients: NotifyClients, log: NotifyLog): Notifier {
+/** The configured channels (a misconfigured one fails every send with the reason). */
+export function buildChannels(config: NotifyConfig, clients: NotifyClients): AlertChannel[] {
   const channels: AlertChannel[] = [];
   for (const name of config.channels) {
     if (name === 'slack') {
@@ -102,6 +104,11 @@ export function buildNotifier(config: NotifyConfig, clients: NotifyClients, log:
     }
   }
   if (channels.length === 0) channels.push(misconfigured('none', 'no alert channel configured (TRAILWATCH_NOTIFY_CHANNELS)'));
+  return channels;
+}
+
+/** Wires the notifier from configuration and clients. */
+export function buildNotifier(config: NotifyConfig, clients: NotifyClients, log: NotifyLog, channels = buildChannels(config, clients)): Notifier {
   return new Notifier({
     channels,
     deadLetters: config.dlqUrl ? new SqsDeadLetterQueue(clients.sqs, config.dlqUrl) : noDlq,
@@ -115,7 +122,8 @@ export function buildNotifier(config: NotifyConfig, clients: NotifyClients, log:
 
 /** Handlers bound to a configuration and clients (the exported Lambda handlers use the real ones). */
 export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClients, log: NotifyLog) {
-  const notifier = buildNotifier(config, clients, log);
+  const channels = buildChannels(config, clients);
+  const notifier = buildNotifier(config, clients, log, channels);
   for (const problem of config.problems) log.error('notifier configuration problem', { problem });
   const now = clients.clock ?? Date.now;
 
@@ -143,6 +151,14 @@ export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClient
     async flush(): Promise<NotifyStats> {
       return withMetrics((stats) => notifier.flush(stats));
     },
+    /** On demand → re-send what waits in the notifier DLQ to the channels that failed. */
+    async redrive(event?: { maxMessages?: number }): Promise<RedriveStats> {
+      if (!config.dlqUrl) throw new Error('no TRAILWATCH_NOTIFY_DLQ_URL configured');
+      const max = typeof event?.maxMessages === 'number' && event.maxMessages > 0 ? Math.min(event.maxMessages, 1000) : 100;
+      const stats = await redriveDeadLetters(clients.sqs, config.dlqUrl, channels, log, max);
+      log.info('notifier DLQ redrive', { ...stats });
+      return stats;
+    },
   };
 }
 
@@ -167,3 +183,4 @@ function lambdaHandlers(): ReturnType<typeof createNotifyHandlers> {
 
 export const handler = (event: SNSEvent): Promise<NotifyStats> => lambdaHandlers().handler(event);
 export const flush = (): Promise<NotifyStats> => lambdaHandlers().flush();
+export const redrive = (event?: { maxMessages?: number }): Promise<RedriveStats> => lambdaHandlers().redrive(event);

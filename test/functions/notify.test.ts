@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SNSEvent } from 'aws-lambda';
 import { createNotifyHandlers, findingsFromSns } from '../../functions/notify.ts';
@@ -208,5 +208,37 @@ describe('functions/notify', () => {
     expect(stats.deadLettered).toBe(1);
     const body = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '';
     expect(body).toContain('must use https');
+  });
+
+  it('redrive re-sends dead letters to the channels that failed only, deletes them when they get through', async () => {
+    const h = handlers();
+    slack.decide = () => ({ status: 500 });
+    await h.handler(snsEvent([rootSigninFinding()]));
+    const body = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody!;
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1); // e-mail got it the first time
+    slack.decide = undefined; // Slack is back
+    sqs.on(ReceiveMessageCommand).resolvesOnce({
+      Messages: [
+        { MessageId: 'm1', ReceiptHandle: 'r1', Body: body },
+        { MessageId: 'm2', ReceiptHandle: 'r2', Body: '{"not":"a letter"}' },
+      ],
+    }).resolves({ Messages: [] });
+    sqs.on(DeleteMessageCommand).resolves({});
+    const stats = await h.redrive();
+    expect(stats).toEqual({ redriven: 1, stillFailing: 0, unreadable: 1 });
+    expect(slack.delivered()).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1); // not e-mailed twice
+    expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle)).toEqual(['r1']);
+  });
+
+  it('redrive leaves a letter in the DLQ while the channel still fails', async () => {
+    const h = handlers({ TRAILWATCH_NOTIFY_CHANNELS: 'slack' });
+    slack.decide = () => ({ status: 500 });
+    await h.handler(snsEvent([rootSigninFinding()]));
+    const body = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody!;
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: body }] }).resolves({ Messages: [] });
+    const stats = await h.redrive({ maxMessages: 5 });
+    expect(stats).toEqual({ redriven: 0, stillFailing: 1, unreadable: 0 });
+    expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
   });
 });
