@@ -88,9 +88,19 @@ export function principalFrom(userIdentity: Record<string, unknown>): Principal 
   return principal;
 }
 
+/**
+ * CloudTrail times are ISO-8601 UTC (`2023-07-10T11:42:05Z`). Exports that went through a data
+ * lake (Panther, Athena) write `2023-07-10 11:42:05.000000000` without a zone, meaning UTC: both
+ * are accepted. Date.parse alone is not used as the check — it accepts "1" or "May 5".
+ */
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i;
+
 function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
+  const m = ISO_TIME.exec(value.trim());
+  if (!m) return undefined;
+  const fraction = m[3] ? `.${m[3].slice(0, 3).padEnd(3, '0')}` : '';
+  const ms = Date.parse(`${m[1]}T${m[2]}${fraction}${(m[4] ?? 'Z').toUpperCase()}`);
   return Number.isFinite(ms) ? ms : undefined;
 }
 
@@ -108,12 +118,15 @@ export function normalizeRecord(
   const eventId = str(r.eventID);
   const fail = (reason: string): NormalizeResult => ({ ok: false, skip: eventId ? { reason, eventId } : { reason } });
   if (!eventId) return fail('missing eventID');
-  const name = str(r.eventName);
+  // Insights records carry the API they are about in insightDetails, not at the top level.
+  const insight = r.eventType === 'AwsCloudTrailInsight' ? objOrNull(r['insightDetails']) : null;
+  const name = str(r.eventName) ?? str(insight?.['eventName']);
   if (!name) return fail('missing eventName');
-  const source = str(r.eventSource);
+  const source = str(r.eventSource) ?? str(insight?.['eventSource']);
   if (!source) return fail('missing eventSource');
   const timeMs = parseTime(r.eventTime);
-  if (timeMs === undefined) return fail(r.eventTime === undefined ? 'missing eventTime' : `unparseable eventTime ${JSON.stringify(r.eventTime)}`);
+  // The reason stays constant (no value in it) so the skip table and metrics group these together.
+  if (timeMs === undefined) return fail(r.eventTime === undefined ? 'missing eventTime' : 'eventTime is not an ISO-8601 time');
   const eventType = str(r.eventType) ?? 'AwsApiCall';
   const userIdentity = r.userIdentity;
   if (!isObject(userIdentity)) {
@@ -148,7 +161,8 @@ export function normalizeRecord(
     additionalEventData,
     raw: r,
   };
-  if (typeof r.readOnly === 'boolean') event.readOnly = r.readOnly;
+  const readOnly = looseBool(r.readOnly);
+  if (readOnly !== undefined) event.readOnly = readOnly;
   const ip = str(r.sourceIPAddress);
   if (ip) event.sourceIp = ip;
   const ua = str(r.userAgent);
@@ -173,7 +187,7 @@ export function normalize(input: unknown): NormalizeResult {
       const detailType = str(input['detail-type']);
       if (!detailType) return { ok: false, skip: { reason: 'EventBridge event without detail-type' } };
       if (!(CLOUDTRAIL_DETAIL_TYPES as readonly string[]).includes(detailType)) {
-        return { ok: false, skip: { reason: `unsupported detail-type "${detailType}"` } };
+        return { ok: false, skip: { reason: `unsupported detail-type "${detailType.slice(0, 80)}"` } };
       }
       const envelope: NonNullable<TrailEvent['envelope']> = { detailType };
       const id = str(input['id']);
