@@ -143,11 +143,18 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
   const resourceReq: MatchRequest = { ...base, checkPrincipal: true };
   const principalSide = who.type !== 'service' && who.type !== 'anonymous';
 
-  const identity = principalSide ? (input.identityPolicies ?? []).map((p) => prepare(p, 'identity')) : [];
-  const boundary = principalSide && input.permissionsBoundary ? prepare(input.permissionsBoundary, 'boundary') : undefined;
-  const sessions = principalSide ? (input.sessionPolicies ?? []).map((p) => prepare(p, 'session')) : [];
-  const scpLevels = principalSide ? (input.scps ?? []).map((level, i) => level.map((p) => prepare(p, 'scp', i))) : [];
-  const rcpLevels = who.type === 'service' ? [] : (input.rcps ?? []).map((level, i) => level.map((p) => prepare(p, 'rcp', i)));
+  // Every policy is prepared (so a broken one is reported) even when it does not apply to this principal:
+  // anonymous and service principals have no identity-side policies.
+  const identityAll = (input.identityPolicies ?? []).map((p) => prepare(p, 'identity'));
+  const boundaryAll = input.permissionsBoundary ? prepare(input.permissionsBoundary, 'boundary') : undefined;
+  const sessionsAll = (input.sessionPolicies ?? []).map((p) => prepare(p, 'session'));
+  const scpAll = (input.scps ?? []).map((level, i) => level.map((p) => prepare(p, 'scp', i)));
+  const rcpAll = (input.rcps ?? []).map((level, i) => level.map((p) => prepare(p, 'rcp', i)));
+  const identity = principalSide ? identityAll : [];
+  const boundary = principalSide ? boundaryAll : undefined;
+  const sessions = principalSide ? sessionsAll : [];
+  const scpLevels = principalSide ? scpAll : [];
+  const rcpLevels = who.type === 'service' ? [] : rcpAll;
   const resource = input.resourcePolicy ? prepare(input.resourcePolicy, 'resource') : undefined;
 
   const identityHits = identity.flatMap((p) => hits(p, identityReq));
