@@ -9,9 +9,9 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { SNSEvent } from 'aws-lambda';
 import { isFinding } from '../shared/alerts/format.ts';
+import { createLambdaLogger } from '../shared/log.ts';
 import type { Finding } from '../shared/model/types.ts';
 import { ChatbotChannel, EmailChannel, SlackChannel, type AlertChannel } from '../shared/notify/channels.ts';
 import { readNotifyConfig, type NotifyConfig } from '../shared/notify/config.ts';
@@ -166,12 +166,7 @@ let handlers: ReturnType<typeof createNotifyHandlers> | undefined;
 
 function lambdaHandlers(): ReturnType<typeof createNotifyHandlers> {
   if (!handlers) {
-    const logger = new Logger({ serviceName: 'trailwatch-notify' });
-    const log: NotifyLog = {
-      info: (m, e) => logger.info(m, e ?? {}),
-      warn: (m, e) => logger.warn(m, e ?? {}),
-      error: (m, e) => logger.error(m, e ?? {}),
-    };
+    const log: NotifyLog = createLambdaLogger({ serviceName: 'trailwatch-notify' });
     handlers = createNotifyHandlers(
       readNotifyConfig(process.env),
       { ddb: new DynamoDBClient({}), sns: new SNSClient({}), sqs: new SQSClient({}), cloudwatch: new CloudWatchClient({}) },

@@ -3,6 +3,7 @@ import type { Alert } from '../alerts/format.ts';
 import { renderSlack } from '../alerts/slack.ts';
 import { renderEmail } from '../alerts/sns-message.ts';
 import type { Finding } from '../model/types.ts';
+import type { FindingSink } from '../sinks/types.ts';
 import { SlackChannel } from './channels.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import { emptyStats, type NotifyStats } from './metrics.ts';
@@ -59,4 +60,49 @@ export async function sendFindingsToSlack(
   });
   const stats = await notifier.handle(findings, emptyStats());
   return { stats, failed };
+}
+
+/** `--show-alerts`: writes the rendered Slack JSON and e-mail of every finding to `out`. */
+export class AlertPreviewSink implements FindingSink {
+  readonly name = 'alert-preview';
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly options: { chatbot?: boolean } = {},
+  ) {}
+
+  async publish(findings: readonly Finding[]): Promise<void> {
+    if (findings.length === 0) return;
+    this.out.write(renderAlertsForTerminal(findings, this.options));
+  }
+}
+
+/**
+ * `--slack-webhook URL`: posts every finding to a real Slack webhook with the Lambda's renderer and
+ * retry rules. Alerts Slack still refuses are listed on `report` and make `publish` throw (the sink
+ * contract: deliver everything or fail), so the replay exits non-zero instead of hiding a loss.
+ */
+export class SlackWebhookSink implements FindingSink {
+  readonly name = 'slack-webhook';
+  readonly #url: string;
+  constructor(
+    url: string,
+    private readonly report: NodeJS.WritableStream,
+    private readonly log: NotifyLog,
+    private readonly options: { policy?: RetryPolicy; deps?: DeliveryDeps } = {},
+  ) {
+    this.#url = checkWebhookUrl(url);
+  }
+
+  async publish(findings: readonly Finding[]): Promise<void> {
+    if (findings.length === 0) return;
+    const { stats, failed } = await sendFindingsToSlack(findings, this.#url, this.log, this.options);
+    this.report.write(`slack: ${stats.alertsSent} of ${findings.length} alert(s) posted\n`);
+    if (failed.length > 0) {
+      for (const letter of failed) {
+        const id = letter.alert.kind === 'finding' ? `${letter.alert.finding.detection} ${letter.alert.finding.eventId}` : letter.alert.digest.detection;
+        this.report.write(`slack: NOT delivered: ${id}: ${letter.failedChannels.map((c) => c.reason).join('; ')}\n`);
+      }
+      throw new Error(`${failed.length} alert(s) could not be delivered to Slack`);
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateSlackMessage } from '../../shared/alerts/block-kit.ts';
-import { renderAlertsForTerminal, sendFindingsToSlack } from '../../shared/notify/local.ts';
+import { AlertPreviewSink, SlackWebhookSink, renderAlertsForTerminal, sendFindingsToSlack } from '../../shared/notify/local.ts';
 import type { NotifyLog } from '../../shared/notify/notifier.ts';
 import { policyFinding, rootSigninFinding } from '../alerts/fixtures.ts';
 import { FakeSlack } from './fake-slack.ts';
@@ -42,5 +42,37 @@ describe('local alert helpers', () => {
   it('refuses a non-https, non-loopback URL', async () => {
     await expect(sendFindingsToSlack([], 'http://hooks.slack.com/services/x', quiet)).rejects.toThrow('https');
     await expect(sendFindingsToSlack([], 'nope', quiet)).rejects.toThrow('not a URL');
+  });
+});
+
+describe('replay sinks', () => {
+  let slack: FakeSlack;
+  beforeEach(async () => {
+    slack = await new FakeSlack().start();
+  });
+  afterEach(async () => slack.stop());
+
+  function sinkOut(): { stream: NodeJS.WritableStream; text: () => string } {
+    const chunks: string[] = [];
+    const stream = { write: (c: string) => (chunks.push(String(c)), true) } as unknown as NodeJS.WritableStream;
+    return { stream, text: () => chunks.join('') };
+  }
+
+  it('AlertPreviewSink prints the rendered alerts', async () => {
+    const out = sinkOut();
+    await new AlertPreviewSink(out.stream).publish([rootSigninFinding()]);
+    expect(out.text()).toContain('--- Slack (webhook body) ---');
+    expect(out.text()).toContain('Subject: [CRITICAL] root-signin');
+  });
+
+  it('SlackWebhookSink posts, reports, and throws when Slack keeps refusing', async () => {
+    const out = sinkOut();
+    await new SlackWebhookSink(slack.url, out.stream, quiet, fast).publish([rootSigninFinding()]);
+    expect(out.text()).toContain('slack: 1 of 1 alert(s) posted');
+    slack.decide = () => ({ status: 404, body: 'no_service' });
+    await expect(new SlackWebhookSink(slack.url, out.stream, quiet, fast).publish([rootSigninFinding()])).rejects.toThrow('could not be delivered');
+    expect(out.text()).toContain('NOT delivered: root-signin 0b6f4d2e');
+    expect(out.text()).toContain('no_service');
+    expect(() => new SlackWebhookSink('ftp://x', out.stream, quiet)).toThrow('https');
   });
 });
