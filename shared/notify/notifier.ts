@@ -57,19 +57,29 @@ export class Notifier {
     for (const finding of findings) {
       const key = dedupKey(finding.detection, finding.eventId);
       const now = this.#clock();
-      if (dedup && (await dedup.claim(key, now)) === 'duplicate') {
-        stats.duplicates += 1;
-        log.info('duplicate finding suppressed', { detection: finding.detection, eventId: finding.eventId });
-        continue;
+      // Fail open: if the dedup table cannot be reached, a possible duplicate beats a missed alert.
+      let claimed = false;
+      if (dedup) {
+        try {
+          if ((await dedup.claim(key, now)) === 'duplicate') {
+            stats.duplicates += 1;
+            log.info('duplicate finding suppressed', { detection: finding.detection, eventId: finding.eventId });
+            continue;
+          }
+          claimed = true;
+        } catch (error) {
+          log.warn('dedup store unavailable; alerting without de-duplication', { eventId: finding.eventId, error: (error as Error).message });
+        }
       }
+      const claim = claimed ? dedup : undefined;
       try {
         if (digests && !this.isImmediate(finding)) {
           await digests.add(finding, now);
           stats.grouped += 1;
-          await dedup?.complete(key, this.#clock(), 'digested');
+          await claim?.complete(key, this.#clock(), 'digested');
         } else {
           const outcome = await this.deliver({ kind: 'finding', finding }, stats);
-          await dedup?.complete(key, this.#clock(), outcome);
+          await claim?.complete(key, this.#clock(), outcome);
         }
       } catch (error) {
         log.error('alert could not be delivered nor dead-lettered; releasing claim for retry', {
@@ -77,7 +87,7 @@ export class Notifier {
           eventId: finding.eventId,
           error: (error as Error).message,
         });
-        await dedup?.release(key).catch(() => undefined);
+        await claim?.release(key).catch(() => undefined);
         fatal ??= error as Error;
       }
     }

@@ -182,4 +182,27 @@ describe('Notifier end to end (dynalite + local fake Slack)', () => {
     expect(stats.alertsSent).toBe(2);
     expect(slack.delivered()).toHaveLength(2);
   });
+
+  it('fails open when the dedup table is unreachable: the critical alert still goes out', async () => {
+    const open = new Notifier({
+      channels: [new SlackChannel(async () => slack.url, FAST, { sleep: noSleep })],
+      deadLetters: dlq,
+      dedup: new DedupStore(db.client, 'no-such-table'),
+      digests,
+      clock: () => now,
+      log,
+    });
+    const stats = await open.handle([rootSigninFinding()]);
+    expect(stats.alertsSent).toBe(1);
+    expect(slack.delivered()).toHaveLength(1);
+    expect(logs.some((l) => l.message.startsWith('dedup store unavailable'))).toBe(true);
+  });
+
+  it('a digest table outage fails the invocation (Lambda retries) and releases the claim', async () => {
+    const dedup = new DedupStore(db.client, `dedup${n}`);
+    const broken = new Notifier({ channels: [], deadLetters: dlq, dedup, digests: new DigestStore(db.client, 'no-such-table'), clock: () => now, log });
+    const medium = policyFinding({ severity: 'medium' }, 77);
+    await expect(broken.handle([medium])).rejects.toThrow();
+    expect(await dedup.claim(`policy-changed#${medium.eventId}`, now)).toBe('claimed');
+  });
 });
