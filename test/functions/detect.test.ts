@@ -1,0 +1,184 @@
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDetectHandler } from '../../functions/detect.ts';
+import { buildSnsMessage } from '../../shared/alerts/sns-message.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { createMemoryLog } from '../../shared/log.ts';
+import type { Finding } from '../../shared/model/types.ts';
+import { readJson } from '../helpers/events.ts';
+import { join } from 'node:path';
+import { EVENTS_DIR } from '../helpers/events.ts';
+
+const TOPIC = 'arn:aws:sns:us-east-1:111122223333:trailwatch-test-alerts';
+const BUS = 'trailwatch-test-findings';
+const config = loadConfig({
+  TRAILWATCH_STAGE: 'test',
+  TRAILWATCH_STACK_NAME: 'trailwatch-test',
+  TRAILWATCH_ALERTS_TOPIC_ARN: TOPIC,
+  TRAILWATCH_FINDINGS_BUS_NAME: BUS,
+  TRAILWATCH_METRICS_NAMESPACE: 'Trailwatch',
+});
+
+const sns = mockClient(SNSClient);
+const events = mockClient(EventBridgeClient);
+const cloudwatch = mockClient(CloudWatchClient);
+
+function setup() {
+  const log = createMemoryLog();
+  const handler = createDetectHandler({
+    config,
+    log,
+    sns: new SNSClient({ region: 'us-east-1' }),
+    eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+    cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+    enrichers: [],
+  });
+  return { handler, log };
+}
+
+const rootSignin = () => readJson(join(EVENTS_DIR, 'root-signin', 'positive-success-no-mfa.json')) as Record<string, unknown>;
+const iamUserSignin = () => readJson(join(EVENTS_DIR, 'root-signin', 'negative-iam-user-signin.json')) as Record<string, unknown>;
+
+beforeEach(() => {
+  sns.reset();
+  events.reset();
+  cloudwatch.reset();
+  sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: Array<{ Id: string }> }) => ({
+    Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
+    Failed: [],
+  }));
+  events.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })) }));
+  cloudwatch.on(PutMetricDataCommand).resolves({});
+});
+
+describe('detect handler: a root console sign-in', () => {
+  it('sends exactly one alert, one finding event and one metrics call', async () => {
+    const { handler, log } = setup();
+    const result = await handler(rootSignin());
+    expect(result).toEqual({ findings: 1, skipped: 0, detections: ['root-signin'] });
+
+    const publish = sns.commandCalls(PublishBatchCommand);
+    expect(publish).toHaveLength(1);
+    const input = publish[0]!.args[0].input;
+    expect(input.TopicArn).toBe(TOPIC);
+    expect(input.PublishBatchRequestEntries).toHaveLength(1);
+    const entry = input.PublishBatchRequestEntries![0]!;
+    const message = JSON.parse(entry.Message!) as Record<string, string>;
+    const finding = JSON.parse(message['lambda']!) as Finding;
+    expect(finding).toMatchObject({ detection: 'root-signin', severity: 'critical', eventId: '0b6f4d2e-8a1c-4e57-b3f2-6d9e0c7a1b02', account: '111122223333' });
+    // The SNS entry is exactly what the alert builder makes for that finding.
+    const expected = buildSnsMessage(finding);
+    expect(entry).toEqual({ Id: '0', Subject: expected.Subject, Message: expected.Message, MessageStructure: 'json', MessageAttributes: expected.MessageAttributes });
+
+    const put = events.commandCalls(PutEventsCommand);
+    expect(put).toHaveLength(1);
+    const entries = put[0]!.args[0].input.Entries!;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ EventBusName: BUS, Source: 'trailwatch', DetailType: 'Trailwatch Finding', Resources: ['arn:aws:iam::111122223333:root'] });
+    expect(JSON.parse(entries[0]!.Detail!)).toEqual(finding);
+
+    const metrics = cloudwatch.commandCalls(PutMetricDataCommand);
+    expect(metrics).toHaveLength(1);
+    const data = metrics[0]!.args[0].input;
+    expect(data.Namespace).toBe('Trailwatch');
+    const simplified = data.MetricData!.map((d) => ({ name: d.MetricName, value: d.Value, unit: d.Unit, dims: d.Dimensions ?? [] }));
+    expect(simplified).toEqual([
+      { name: 'EventsProcessed', value: 1, unit: 'Count', dims: [] },
+      { name: 'EventsSkipped', value: 0, unit: 'Count', dims: [] },
+      { name: 'Findings', value: 1, unit: 'Count', dims: [{ Name: 'Detection', Value: 'root-signin' }, { Name: 'Severity', Value: 'critical' }] },
+      { name: 'Findings', value: 1, unit: 'Count', dims: [{ Name: 'Severity', Value: 'critical' }] },
+    ]);
+
+    // Structured logs carry the CloudTrail event id as correlation id.
+    expect(log.lines.find((l) => l.message === 'event processed')?.correlationId).toBe('0b6f4d2e-8a1c-4e57-b3f2-6d9e0c7a1b02');
+  });
+});
+
+describe('detect handler: no finding', () => {
+  it('sends no alert and no finding event for an IAM user sign-in, but counts the event', async () => {
+    const { handler } = setup();
+    const result = await handler(iamUserSignin());
+    expect(result.findings).toBe(0);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+    const data = cloudwatch.commandCalls(PutMetricDataCommand)[0]!.args[0].input.MetricData!;
+    expect(data.map((d) => [d.MetricName, d.Value])).toEqual([
+      ['EventsProcessed', 1],
+      ['EventsSkipped', 0],
+    ]);
+  });
+
+  it('logs a malformed event with its reason and counts it as skipped, without throwing', async () => {
+    const { handler, log } = setup();
+    const result = await handler({ 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iam', detail: 'not an object' });
+    expect(result).toEqual({ findings: 0, skipped: 1, detections: [] });
+    expect(log.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'event skipped', attributes: expect.objectContaining({ reason: 'AWS API Call via CloudTrail event without a detail object' }) }));
+    const data = cloudwatch.commandCalls(PutMetricDataCommand)[0]!.args[0].input.MetricData!;
+    expect(data.map((d) => [d.MetricName, d.Value])).toEqual([
+      ['EventsProcessed', 0],
+      ['EventsSkipped', 1],
+    ]);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
+  });
+});
+
+describe('detect handler: failures reach the retry / dead-letter path', () => {
+  it('throws when SNS reports a failed entry (after one retry of a server-side fault), still delivering to EventBridge', async () => {
+    sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false, Message: 'try later' }] });
+    const { handler, log } = setup();
+    await expect(handler(rootSignin())).rejects.toThrow(/sns/);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(2);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(1);
+    expect(log.lines.some((l) => l.level === 'error' && l.message === 'sink failed')).toBe(true);
+  });
+
+  it('does not retry an SNS sender fault (it would fail again) but still throws', async () => {
+    sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidParameter', SenderFault: true, Message: 'bad' }] });
+    const { handler } = setup();
+    await expect(handler(rootSignin())).rejects.toThrow(/InvalidParameter/);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(1);
+  });
+
+  it('retries a failed PutEvents entry once and succeeds', async () => {
+    events
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ok' }] });
+    const { handler } = setup();
+    await expect(handler(rootSignin())).resolves.toMatchObject({ findings: 1 });
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+
+  it('throws when a PutEvents entry fails twice', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] });
+    const { handler } = setup();
+    await expect(handler(rootSignin())).rejects.toThrow(/eventbridge/);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+
+  it('throws when the SNS API call itself fails', async () => {
+    sns.on(PublishBatchCommand).rejects(new Error('AuthorizationError: not allowed'));
+    const { handler } = setup();
+    await expect(handler(rootSignin())).rejects.toThrow(/AuthorizationError/);
+  });
+
+  it('logs but does not throw when only the metrics call fails (a retry would duplicate alerts)', async () => {
+    cloudwatch.on(PutMetricDataCommand).rejects(new Error('Throttling'));
+    const { handler, log } = setup();
+    await expect(handler(rootSignin())).resolves.toMatchObject({ findings: 1 });
+    expect(log.lines.some((l) => l.level === 'error' && /metrics flush failed/.test(l.message))).toBe(true);
+  });
+});
+
+describe('config', () => {
+  it('lists every missing or malformed variable at once', () => {
+    expect(() => loadConfig({ TRAILWATCH_ALERTS_TOPIC_ARN: 'not-an-arn' })).toThrow(/TRAILWATCH_ALERTS_TOPIC_ARN is malformed.*TRAILWATCH_FINDINGS_BUS_NAME is not set/);
+  });
+
+  it('derives the self-protection names from the stack name', () => {
+    expect(config.self).toEqual({ stackName: 'trailwatch-test', functionNamePrefix: 'trailwatch-test-', ruleNamePrefix: 'trailwatch-test-', topicArns: [TOPIC] });
+  });
+});
