@@ -35,5 +35,13 @@ export function makeFinding(
 
 /** True when the event's (source, name) is in one of the detection's match sets. */
 export function matchesEvent(meta: DetectionMeta, event: TrailEvent): boolean {
-  return meta.matches.some((m) => m.eventSource.includes(event.source) && m.eventName.includes(event.name));
+  return meta.matches.some(
+    (m) => (m.eventSource.includes(event.source) || m.eventSource.includes(ANY)) && (m.eventName.includes(event.name) || m.eventName.includes(ANY)),
+  );
 }
+
+/**
+ * `eventSource`/`eventName` value meaning "any": for detections keyed on who acted rather than what
+ * (root-activity). Rule generators must turn it into an EventBridge wildcard, never a literal "*".
+ */
+export const ANY = '*';

@@ -1,0 +1,40 @@
+import { makeFinding, matchesEvent } from './finding.ts';
+import { failed, who } from './lib/describe.ts';
+import { str } from './lib/values.ts';
+import type { Detection, DetectionMeta, Finding, TrailEvent } from './types.ts';
+
+export const meta: DetectionMeta = {
+  id: 'mfa-deactivated',
+  title: 'MFA device deactivated or deleted',
+  severity: 'high',
+  description:
+    'An MFA device was deactivated (DeactivateMFADevice) or a virtual MFA device deleted (DeleteVirtualMFADevice). Removing MFA is a classic step before taking over an account. Critical when it is the root user\'s MFA. Failed calls are ignored.',
+  matches: [{ eventSource: ['iam.amazonaws.com'], eventName: ['DeactivateMFADevice', 'DeleteVirtualMFADevice'] }],
+  references: {
+    cis: ['CIS 1.5 (v3.0): MFA for the root user', 'CIS 1.10 (v3.0): MFA for IAM users with a console password'],
+    securityHub: ['IAM.9', 'IAM.5'],
+    mitre: ['T1556.006'],
+  },
+  runbook:
+    'Ask the owner whether they are replacing the device. If not: re-enable MFA, reset the password and access keys of the affected user (or root) and review what it did since.',
+};
+
+/** Fires on a successful MFA deactivation or virtual MFA deletion; root's device is critical. */
+export function detect(event: TrailEvent): Finding[] {
+  if (!matchesEvent(meta, event) || failed(event)) return [];
+  const rp = event.requestParameters;
+  const serial = str(rp?.['serialNumber']);
+  const userName = str(rp?.['userName']);
+  // Root: the caller is root and names no user, or the device is root's (…:mfa/root-account-mfa-device, …:root).
+  const isRoot = (event.principal.type === 'Root' && !userName) || (serial !== undefined && /:mfa\/root-account-mfa-device$|:root$/.test(serial));
+  const owner = isRoot ? 'the root user' : userName ? `user ${userName}` : serial ? `device ${serial}` : 'an unknown user';
+  return [
+    makeFinding(meta, event, {
+      title: `${who(event)} ${event.name === 'DeactivateMFADevice' ? 'deactivated the MFA device of' : 'deleted the virtual MFA device of'} ${owner} in ${event.account}`,
+      severity: isRoot ? 'critical' : 'high',
+      details: { action: event.name, rootMfa: isRoot, ...(userName ? { userName } : {}), ...(serial ? { serialNumber: serial } : {}) },
+    }),
+  ];
+}
+
+export const detection: Detection = { ...meta, detect };
