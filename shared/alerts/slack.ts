@@ -51,6 +51,17 @@ function link(url: string | undefined, label: string): string | undefined {
   return url ? `<${url}|${label}>` : undefined;
 }
 
+/**
+ * The event time in UTC plus Slack's date token, which each reader sees in their own time zone
+ * (`<!date^epoch^{date_short_pretty} {time_secs}|fallback>`); just the raw text when it does not parse.
+ */
+export function slackWhen(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return escapeMrkdwn(iso);
+  const utc = humanTime(iso);
+  return `${utc}\n<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${utc}> your time`;
+}
+
 /** "Who / where / when" fields shared by single alerts. */
 function factFields(f: Finding): TextObject[] {
   const p = f.principal;
@@ -59,7 +70,7 @@ function factFields(f: Finding): TextObject[] {
     field('Who', who),
     field('Principal type', escapeMrkdwn(p.type || 'Unknown') + (p.sessionIssuerArn ? `\nvia ${code(p.sessionIssuerArn)}` : '')),
     field('MFA', mfaWord(f) === 'NO' ? '*NO*' : mfaWord(f)),
-    field('When', escapeMrkdwn(humanTime(f.time))),
+    field('When', slackWhen(f.time)),
     field('Account', code(f.account || 'unknown')),
     field('Region', code(f.region || 'unknown')),
     field('Source IP', f.sourceIp ? code(f.sourceIp) : 'not reported'),

@@ -20,6 +20,7 @@ describe('slackFindingMessage', () => {
     expect(text).toContain('198.51.100.23');
     expect(text).toContain('Chrome/131');
     expect(text).toContain('2026-11-20 07:12:09 UTC');
+    expect(text).toContain('<!date^1795158729^{date_short_pretty} {time_secs}|2026-11-20 07:12:09 UTC> your time');
     expect(text).toContain('*NO*'); // MFA field
     expect(text).toContain('What to do now');
     expect(text).toContain(
