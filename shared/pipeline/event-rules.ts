@@ -44,11 +44,43 @@ function patternForSource(eventSource: string, eventNames: readonly string[]): E
   };
 }
 
+/** `meta.matches` uses this for "any eventSource" / "any eventName" (shared/detections/finding.ts). */
+export const ANY = '*';
+
+/**
+ * Detections whose matches are wildcards decide on something other than (eventSource, eventName)
+ * — e.g. root-activity fires on any call whose userIdentity.type is Root. A wildcard rule would
+ * route every CloudTrail event in the account to Lambda, so each one needs its narrowing here;
+ * `patternFor` refuses a wildcard detection that has none.
+ */
+export const WILDCARD_RULES: Record<string, { pattern: EventPattern; readOnlyEvents: boolean }> = {
+  'root-activity': {
+    pattern: {
+      $or: [
+        // Any API call made with root credentials (read-only ones too: the detection grades them).
+        { source: [{ prefix: 'aws.' }], 'detail-type': [API_CALL_DETAIL_TYPE], detail: { userIdentity: { type: ['Root'] } } },
+        // Centralized root access: the management account's sts:AssumeRoot call itself.
+        { source: ['aws.sts'], 'detail-type': [API_CALL_DETAIL_TYPE], detail: { eventSource: ['sts.amazonaws.com'], eventName: ['AssumeRoot'] } },
+      ],
+    },
+    readOnlyEvents: true,
+  },
+};
+
+function hasWildcard(matches: readonly EventMatch[]): boolean {
+  return matches.some((m) => m.eventSource.includes(ANY) || m.eventName.includes(ANY));
+}
+
 /**
  * The event pattern for a detection. One eventSource gives a plain pattern; several give a `$or`
  * of per-source patterns, so a name listed for one service never matches on another (exact).
  */
-export function patternFor(matches: readonly EventMatch[]): EventPattern {
+export function patternFor(matches: readonly EventMatch[], detectionId?: string): EventPattern {
+  if (hasWildcard(matches)) {
+    const special = detectionId ? WILDCARD_RULES[detectionId] : undefined;
+    if (!special) throw new Error(`detection ${detectionId ?? '?'} matches any eventSource/eventName: add its narrowing to WILDCARD_RULES in shared/pipeline/event-rules.ts`);
+    return special.pattern;
+  }
   const bySource = new Map<string, string[]>();
   for (const m of matches) {
     for (const source of m.eventSource) {
@@ -69,7 +101,9 @@ export function patternFor(matches: readonly EventMatch[]): EventPattern {
  */
 const READ_ONLY_NAME = /^(Get|List|Describe|Lookup|BatchGet|Search|Head|Check|Scan|Query)[A-Z]/;
 
-export function needsReadOnlyEvents(matches: readonly EventMatch[]): boolean {
+export function needsReadOnlyEvents(matches: readonly EventMatch[], detectionId?: string): boolean {
+  const special = detectionId ? WILDCARD_RULES[detectionId] : undefined;
+  if (special && hasWildcard(matches)) return special.readOnlyEvents;
   return matches.some((m) => m.eventName.some((n) => READ_ONLY_NAME.test(n)));
 }
 
@@ -89,7 +123,7 @@ export function detectionRules(detections: readonly Pick<Detection, 'id' | 'matc
     detection: d.id,
     logicalId: d.id.replace(/(^|[^a-zA-Z0-9]+)([a-zA-Z0-9])/g, (_m, _sep, c: string) => c.toUpperCase()),
     nameSuffix: `d-${d.id}`,
-    pattern: patternFor(d.matches),
-    state: needsReadOnlyEvents(d.matches) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
+    pattern: patternFor(d.matches, d.id),
+    state: needsReadOnlyEvents(d.matches, d.id) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
   }));
 }

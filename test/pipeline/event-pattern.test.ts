@@ -1,0 +1,192 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detections } from '../../shared/detections/index.ts';
+import { PatternError, inCidr, matchesPattern } from '../../shared/pipeline/event-pattern.ts';
+import { detectionRules, eventBridgeSource, patternFor } from '../../shared/pipeline/event-rules.ts';
+import { EVENTS_DIR, readJson } from '../helpers/events.ts';
+
+const event = {
+  source: 'aws.ec2',
+  'detail-type': 'AWS API Call via CloudTrail',
+  detail: {
+    eventSource: 'ec2.amazonaws.com',
+    eventName: 'AuthorizeSecurityGroupIngress',
+    sourceIPAddress: '10.0.0.15',
+    awsRegion: 'eu-west-1',
+    userIdentity: { type: 'IAMUser', userName: 'Alice' },
+    count: 5,
+    ratio: 0.5,
+    nothing: null,
+    flag: false,
+    tags: ['prod', 'pci'],
+    ipv6: '2001:db8::1',
+  },
+};
+
+/** [description, pattern, expected] — from the documented operator semantics. */
+const CASES: Array<[string, Record<string, unknown>, boolean]> = [
+  ['exact string', { source: ['aws.ec2'] }, true],
+  ['exact string, other value', { source: ['aws.iam'] }, false],
+  ['any of several values', { source: ['aws.iam', 'aws.ec2'] }, true],
+  ['nested exact', { detail: { eventSource: ['ec2.amazonaws.com'] } }, true],
+  ['exact number', { detail: { count: [5] } }, true],
+  ['exact number as string does not match', { detail: { count: ['5'] } }, false],
+  ['exact boolean', { detail: { flag: [false] } }, true],
+  ['null matches null', { detail: { nothing: [null] } }, true],
+  ['null does not match a missing field', { detail: { missing: [null] } }, false],
+  ['array event value: any element matches', { detail: { tags: ['pci'] } }, true],
+  ['array event value: none matches', { detail: { tags: ['dev'] } }, false],
+  ['missing field does not match a value', { detail: { missing: ['x'] } }, false],
+  ['prefix', { detail: { eventName: [{ prefix: 'Authorize' }] } }, true],
+  ['prefix miss', { detail: { eventName: [{ prefix: 'Revoke' }] } }, false],
+  ['prefix is case-sensitive', { detail: { eventName: [{ prefix: 'authorize' }] } }, false],
+  ['prefix equals-ignore-case', { detail: { eventName: [{ prefix: { 'equals-ignore-case': 'authorize' } }] } }, true],
+  ['suffix', { detail: { eventName: [{ suffix: 'Ingress' }] } }, true],
+  ['suffix miss', { detail: { eventName: [{ suffix: 'Egress' }] } }, false],
+  ['suffix equals-ignore-case', { detail: { eventName: [{ suffix: { 'equals-ignore-case': 'INGRESS' } }] } }, true],
+  ['equals-ignore-case', { detail: { userIdentity: { userName: [{ 'equals-ignore-case': 'alice' }] } } }, true],
+  ['equals-ignore-case miss', { detail: { userIdentity: { userName: [{ 'equals-ignore-case': 'bob' }] } } }, false],
+  ['anything-but value', { detail: { awsRegion: [{ 'anything-but': 'us-east-1' }] } }, true],
+  ['anything-but value hit', { detail: { awsRegion: [{ 'anything-but': 'eu-west-1' }] } }, false],
+  ['anything-but list', { detail: { awsRegion: [{ 'anything-but': ['us-east-1', 'eu-west-1'] }] } }, false],
+  ['anything-but prefix', { detail: { awsRegion: [{ 'anything-but': { prefix: 'us-' } }] } }, true],
+  ['anything-but prefix hit', { detail: { awsRegion: [{ 'anything-but': { prefix: 'eu-' } }] } }, false],
+  ['anything-but suffix', { detail: { awsRegion: [{ 'anything-but': { suffix: '-2' } }] } }, true],
+  ['anything-but equals-ignore-case', { detail: { userIdentity: { userName: [{ 'anything-but': { 'equals-ignore-case': ['ALICE'] } }] } } }, false],
+  ['anything-but wildcard', { detail: { awsRegion: [{ 'anything-but': { wildcard: 'eu-*' } }] } }, false],
+  ['anything-but on a missing field does not match', { detail: { missing: [{ 'anything-but': 'x' }] } }, false],
+  ['anything-but on an array: some value differs', { detail: { tags: [{ 'anything-but': 'prod' }] } }, true],
+  ['numeric range', { detail: { count: [{ numeric: ['>', 0, '<=', 5] }] } }, true],
+  ['numeric range miss', { detail: { count: [{ numeric: ['>', 5] }] } }, false],
+  ['numeric equals', { detail: { ratio: [{ numeric: ['=', 0.5] }] } }, true],
+  ['numeric on a string does not match', { detail: { eventName: [{ numeric: ['>', 0] }] } }, false],
+  ['exists true', { detail: { sourceIPAddress: [{ exists: true }] } }, true],
+  ['exists true on a missing field', { detail: { missing: [{ exists: true }] } }, false],
+  ['exists false on a missing field', { detail: { missing: [{ exists: false }] } }, true],
+  ['exists false on a present field', { detail: { count: [{ exists: false }] } }, false],
+  ['exists true on an object (not a leaf) does not match', { detail: { userIdentity: [{ exists: true }] } }, false],
+  ['exists false under a missing parent', { detail: { absentParent: { child: [{ exists: false }] } } }, true],
+  ['wildcard', { detail: { eventName: [{ wildcard: 'Authorize*Ingress' }] } }, true],
+  ['wildcard miss', { detail: { eventName: [{ wildcard: 'Revoke*' }] } }, false],
+  ['wildcard with regex metacharacters stays literal', { detail: { sourceIPAddress: [{ wildcard: '10.0.0.1?' }] } }, false],
+  ['cidr v4', { detail: { sourceIPAddress: [{ cidr: '10.0.0.0/24' }] } }, true],
+  ['cidr v4 miss', { detail: { sourceIPAddress: [{ cidr: '10.0.1.0/24' }] } }, false],
+  ['cidr v6', { detail: { ipv6: [{ cidr: '2001:db8::/32' }] } }, true],
+  ['cidr v6 miss', { detail: { ipv6: [{ cidr: '2001:db9::/32' }] } }, false],
+  ['cidr family mismatch', { detail: { sourceIPAddress: [{ cidr: '2001:db8::/32' }] } }, false],
+  ['$or: one branch matches', { $or: [{ source: ['aws.iam'] }, { detail: { eventName: ['AuthorizeSecurityGroupIngress'] } }] }, true],
+  ['$or: no branch matches', { $or: [{ source: ['aws.iam'] }, { detail: { eventName: ['CreateUser'] } }] }, false],
+  ['$or AND another field', { source: ['aws.iam'], $or: [{ detail: { count: [5] } }, { detail: { flag: [false] } }] }, false],
+  ['several fields: all must match', { source: ['aws.ec2'], detail: { eventName: ['AuthorizeSecurityGroupIngress'], awsRegion: ['us-east-1'] } }, false],
+  ['mixed matchers in one array', { detail: { awsRegion: ['us-east-1', { prefix: 'eu-' }] } }, true],
+];
+
+describe('EventBridge pattern matcher: documented operators', () => {
+  for (const [label, pattern, expected] of CASES) {
+    it(`${expected ? 'matches' : 'does not match'}: ${label}`, () => {
+      expect(matchesPattern(pattern, event)).toBe(expected);
+    });
+  }
+
+  it.each([
+    ['an empty array', { source: [] }],
+    ['a scalar instead of an array', { source: 'aws.ec2' }],
+    ['an unknown operator', { source: [{ regex: '.*' }] }],
+    ['two operators in one filter', { source: [{ prefix: 'a', suffix: 'b' }] }],
+    ['a bad numeric', { detail: { count: [{ numeric: ['>>', 1] }] } }],
+    ['a bad cidr', { detail: { sourceIPAddress: [{ cidr: '10.0.0.0' }] } }],
+    ['a $or with one branch', { $or: [{ source: ['aws.ec2'] }] }],
+  ])('rejects %s like EventBridge does', (_label, pattern) => {
+    expect(() => matchesPattern(pattern, event)).toThrow(PatternError);
+  });
+
+  it('cidr handles boundaries', () => {
+    expect(inCidr('192.168.1.255', '192.168.1.0/24')).toBe(true);
+    expect(inCidr('192.168.2.0', '192.168.1.0/24')).toBe(false);
+    expect(inCidr('8.8.8.8', '0.0.0.0/0')).toBe(true);
+    expect(inCidr('not-an-ip', '10.0.0.0/8')).toBe(false);
+  });
+});
+
+describe('generated detection rules', () => {
+  const rules = detectionRules(detections);
+  const ruleOf = new Map(rules.map((r) => [r.detection, r]));
+  const folders = readdirSync(EVENTS_DIR).filter((f) => statSync(join(EVENTS_DIR, f)).isDirectory());
+  const samples = folders.flatMap((folder) =>
+    readdirSync(join(EVENTS_DIR, folder))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => ({ folder, file: f, event: readJson(join(EVENTS_DIR, folder, f)) as Record<string, unknown> })),
+  );
+
+  it('has one rule per detection', () => {
+    expect(rules.map((r) => r.detection).sort()).toEqual(detections.map((d) => d.id).sort());
+  });
+
+  for (const d of detections) {
+    const positives = samples.filter((s) => s.folder === d.id && s.file.startsWith('positive-'));
+    it(`${d.id}: its rule delivers each of its ${positives.length} positive sample(s)`, () => {
+      const rule = ruleOf.get(d.id)!;
+      expect(positives.length).toBeGreaterThan(0);
+      for (const s of positives) expect({ file: s.file, matched: matchesPattern(rule.pattern, s.event) }).toEqual({ file: s.file, matched: true });
+    });
+
+    it(`${d.id}: its rule delivers no sample of a service it does not watch`, () => {
+      const rule = ruleOf.get(d.id)!;
+      const watched = new Set(d.matches.flatMap((m) => m.eventSource));
+      const foreign = samples.filter((s) => {
+        const detail = s.event['detail'] as Record<string, unknown> | undefined;
+        const ut = (detail?.['userIdentity'] as Record<string, unknown> | undefined)?.['type'];
+        // root-activity watches every service for Root callers: foreign = non-root callers.
+        return !watched.has(String(detail?.['eventSource'])) && !(watched.has('*') && ut === 'Root');
+      });
+      const delivered = foreign.filter((s) => matchesPattern(rule.pattern, s.event)).map((s) => `${s.folder}/${s.file}`);
+      if (watched.has('*')) {
+        // Only AssumeRoot may reach root-activity from a non-root caller.
+        for (const path of delivered) expect(path).toMatch(/assume-?root/i);
+      } else expect(delivered).toEqual([]);
+    });
+  }
+
+  it('every sample event is delivered by at least one rule (no sample is unroutable)', () => {
+    const positives = samples.filter((s) => s.file.startsWith('positive-'));
+    const unrouted = positives.filter((s) => !rules.some((r) => matchesPattern(r.pattern, s.event))).map((s) => `${s.folder}/${s.file}`);
+    expect(unrouted).toEqual([]);
+  });
+
+  it('a sign-in rule uses the console sign-in detail-type and source aws.signin', () => {
+    expect(patternFor([{ eventSource: ['signin.amazonaws.com'], eventName: ['ConsoleLogin'] }])).toEqual({
+      source: ['aws.signin'],
+      'detail-type': ['AWS Console Sign In via CloudTrail'],
+      detail: { eventSource: ['signin.amazonaws.com'], eventName: ['ConsoleLogin'] },
+    });
+  });
+
+  it('keeps names of different services apart with $or (exact, not a cross product)', () => {
+    const pattern = patternFor([
+      { eventSource: ['iam.amazonaws.com'], eventName: ['PutUserPolicy'] },
+      { eventSource: ['s3.amazonaws.com'], eventName: ['PutBucketPolicy'] },
+    ]);
+    const call = (source: string, eventSource: string, eventName: string) => ({ source, 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource, eventName } });
+    expect(matchesPattern(pattern, call('aws.iam', 'iam.amazonaws.com', 'PutUserPolicy'))).toBe(true);
+    expect(matchesPattern(pattern, call('aws.s3', 's3.amazonaws.com', 'PutBucketPolicy'))).toBe(true);
+    expect(matchesPattern(pattern, call('aws.iam', 'iam.amazonaws.com', 'PutBucketPolicy'))).toBe(false);
+  });
+
+  it('refuses a wildcard detection that has no narrowing (it would route every event to Lambda)', () => {
+    expect(() => patternFor([{ eventSource: ['*'], eventName: ['*'] }], 'new-wildcard-detection')).toThrow(/WILDCARD_RULES/);
+  });
+
+  it('maps eventSource hosts to EventBridge sources', () => {
+    expect(eventBridgeSource('iam.amazonaws.com')).toBe('aws.iam');
+    expect(eventBridgeSource('signin.amazonaws.com')).toBe('aws.signin');
+    expect(eventBridgeSource('monitoring.amazonaws.com')).toBe('aws.cloudwatch');
+  });
+
+  it('a rule that names a read-only API asks for all management events', () => {
+    expect(detectionRules([{ id: 'x', matches: [{ eventSource: ['secretsmanager.amazonaws.com'], eventName: ['GetSecretValue'] }] }])[0]?.state).toBe(
+      'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+    );
+    expect(detectionRules([{ id: 'y', matches: [{ eventSource: ['iam.amazonaws.com'], eventName: ['CreateUser'] }] }])[0]?.state).toBe('ENABLED');
+  });
+});
