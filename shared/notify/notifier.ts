@@ -25,6 +25,11 @@ export interface NotifierDeps {
   log: NotifyLog;
   /** Detection ids that are always sent at once, whatever their severity (critical always is). */
   immediateDetections?: readonly string[];
+  /**
+   * Time one flush may spend sending before it hands the remaining groups back for the next run
+   * (keeps a flush well inside the Lambda timeout when Slack is slow). Default 60 s.
+   */
+  flushBudgetMs?: number;
 }
 
 /**
@@ -99,8 +104,16 @@ export class Notifier {
   async flush(stats: NotifyStats = emptyStats()): Promise<NotifyStats> {
     const { digests, log } = this.#deps;
     if (!digests) return stats;
-    const claimed = await digests.claimDue(this.#clock());
-    for (const group of claimed) {
+    const started = this.#clock();
+    const budget = this.#deps.flushBudgetMs ?? 60_000;
+    const claimed = await digests.claimDue(started);
+    for (const [i, group] of claimed.entries()) {
+      if (this.#clock() - started > budget) {
+        const rest = claimed.slice(i);
+        log.warn('flush budget used up; handing the remaining digests to the next run', { remaining: rest.length });
+        for (const g of rest) await digests.giveBack(g.pk).catch(() => undefined);
+        break;
+      }
       const digest = group.digest;
       // A "group" of one is just an alert: send it in the familiar single-finding shape.
       const alert: Alert = digest.count === 1 && digest.samples[0] ? { kind: 'finding', finding: digest.samples[0] } : { kind: 'digest', digest };

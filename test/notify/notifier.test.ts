@@ -205,4 +205,21 @@ describe('Notifier end to end (dynalite + local fake Slack)', () => {
     await expect(broken.handle([medium])).rejects.toThrow();
     expect(await dedup.claim(`policy-changed#${medium.eventId}`, now)).toBe('claimed');
   });
+
+  it('a flush that runs out of time hands the remaining digests back; the next flush sends them', async () => {
+    const other = { type: 'IAMUser', name: 'eve', arn: 'arn:aws:iam::111122223333:user/eve' };
+    await notifier.handle([policyFinding({ severity: 'medium' }, 1), policyFinding({ severity: 'medium', principal: other }, 2)]);
+    let t = T0 + 10 * 60_000;
+    const slow = new Notifier({
+      channels: [{ name: 'slow', send: async () => void (t += 70_000) }], // each send "takes" 70 s
+      deadLetters: dlq,
+      digests,
+      clock: () => t,
+      log,
+      flushBudgetMs: 60_000,
+    });
+    expect((await slow.flush()).alertsSent).toBe(1);
+    expect((await slow.flush()).alertsSent).toBe(1);
+    expect((await slow.flush()).alertsSent).toBe(0);
+  });
 });
