@@ -8,6 +8,12 @@ import type { Detection, DetectionMeta, Finding, Severity, TrailEvent } from './
  */
 export const ROOT_SIDE_EFFECT_CALLS = new Set(['CreateServiceLinkedRole']);
 
+/**
+ * Root enrolling an MFA device: the hardening step AWS asks for, so low — but still reported, because
+ * enrolling an attacker's device is also how a hijacked root account is kept.
+ */
+export const ROOT_MFA_ENROLMENT_CALLS = new Set(['CreateVirtualMFADevice', 'EnableMFADevice', 'ResyncMFADevice']);
+
 export const meta: DetectionMeta = {
   id: 'root-activity',
   title: 'Root user activity',
@@ -67,6 +73,10 @@ export function detect(event: TrailEvent): Finding[] {
   if (ROOT_SIDE_EFFECT_CALLS.has(event.name) && !accessKey) {
     severity = 'low';
     notes.push(`${event.name} is usually a side effect of root enabling a service in the console`);
+  }
+  if (ROOT_MFA_ENROLMENT_CALLS.has(event.name) && !accessKey) {
+    severity = 'low';
+    notes.push('root enrolled an MFA device: expected when securing root, persistence if root was taken over');
   }
   const outcome = event.errorCode ? ` (failed: ${event.errorCode})` : '';
   return [
