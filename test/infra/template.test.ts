@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { detections } from '../../shared/detections/index.ts';
+import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
+import { EVENTS_DIR, ROOT, readJson } from '../helpers/events.ts';
+
+/**
+ * The CloudFormation template `serverless package --stage ci` produces (npm test packages before
+ * vitest runs; when the template is missing or older than its inputs this test packages itself).
+ */
+const TEMPLATE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
+
+function newestInput(): number {
+  const files = [join(ROOT, 'serverless.yml'), join(ROOT, 'scripts', 'event-rules.ts'), join(ROOT, 'scripts', 'event-rules.cjs'), join(ROOT, 'shared', 'pipeline', 'event-rules.ts')];
+  const detDir = join(ROOT, 'shared', 'detections');
+  for (const f of readdirSync(detDir)) if (f.endsWith('.ts')) files.push(join(detDir, f));
+  return Math.max(...files.filter(existsSync).map((f) => statSync(f).mtimeMs));
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
+let resources: Record<string, Resource>;
+let template: { Resources: Record<string, Resource>; Conditions?: Record<string, unknown>; Outputs?: Record<string, unknown> };
+
+beforeAll(() => {
+  if (!existsSync(TEMPLATE) || statSync(TEMPLATE).mtimeMs < newestInput()) {
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'ci'], { cwd: ROOT, stdio: 'pipe', env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' } });
+  }
+  template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as typeof template;
+  resources = template.Resources;
+}, 60_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const getAtt = (v: unknown): string | undefined => (v as { 'Fn::GetAtt'?: [string, string] })?.['Fn::GetAtt']?.[0];
+
+describe('packaged template: detect function', () => {
+  it('runs nodejs20.x on arm64 with its own role and the config it needs', () => {
+    const fn = resources['DetectLambdaFunction']!.Properties;
+    expect(fn['Runtime']).toBe('nodejs20.x');
+    expect(fn['Architectures']).toEqual(['arm64']);
+    expect(getAtt(fn['Role'])).toBe('DetectRole');
+    const env = (fn['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(env['TRAILWATCH_ALERTS_TOPIC_ARN']).toEqual({ Ref: 'AlertsTopic' });
+    expect(env['TRAILWATCH_FINDINGS_BUS_NAME']).toEqual({ Ref: 'FindingsBus' });
+    expect(env['TRAILWATCH_METRICS_NAMESPACE']).toBe('Trailwatch');
+  });
+
+  it('sends events it failed on (after Lambda async retries) to an SQS on-failure queue', () => {
+    const conf = ofType('AWS::Lambda::EventInvokeConfig').find(([, r]) => (r.Properties['FunctionName'] as { Ref: string }).Ref === 'DetectLambdaFunction');
+    expect(conf).toBeDefined();
+    const p = conf![1].Properties as { MaximumRetryAttempts: number; DestinationConfig: { OnFailure: { Destination: unknown } } };
+    expect(p.MaximumRetryAttempts).toBe(2);
+    expect(getAtt(p.DestinationConfig.OnFailure.Destination)).toBe('DetectFailureQueue');
+  });
+});
+
+describe('packaged template: one EventBridge rule per detection', () => {
+  const detectRules = () => ofType('AWS::Events::Rule').filter(([, r]) => ((r.Properties['Targets'] as Array<{ Arn: unknown }>) ?? []).some((t) => getAtt(t.Arn) === 'DetectLambdaFunction'));
+
+  it('has exactly one rule targeting detect for every detection in the registry', () => {
+    const described = detectRules().map(([, r]) => String(r.Properties['Description']).replace('Trailwatch detection ', ''));
+    expect(described.sort()).toEqual(detections.map((d) => d.id).sort());
+  });
+
+  it('gives every target a retry policy and the dead-letter queue', () => {
+    for (const [id, r] of detectRules()) {
+      for (const t of r.Properties['Targets'] as Array<Record<string, unknown>>) {
+        expect(t['RetryPolicy'], id).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 });
+        expect(getAtt((t['DeadLetterConfig'] as { Arn: unknown }).Arn), id).toBe('TargetDlq');
+      }
+    }
+  });
+
+  it('lets each rule (and only it) invoke the function', () => {
+    const perms = ofType('AWS::Lambda::Permission').filter(([, r]) => getAtt(r.Properties['FunctionName']) === 'DetectLambdaFunction');
+    const sources = perms.map(([, r]) => getAtt(r.Properties['SourceArn'])).sort();
+    expect(sources).toEqual(detectRules().map(([id]) => id).sort());
+    for (const [, r] of perms) expect(r.Properties['Principal']).toBe('events.amazonaws.com');
+  });
+
+  it('lets EventBridge write to the DLQ, only for rules of this stack (the framework does not)', () => {
+    const [, policy] = ofType('AWS::SQS::QueuePolicy').find(([, r]) => (r.Properties['Queues'] as Array<{ Ref: string }>).some((q) => q.Ref === 'TargetDlq'))!;
+    const statement = (policy.Properties['PolicyDocument'] as { Statement: Array<Record<string, unknown>> }).Statement[0]!;
+    expect(statement).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    expect(JSON.stringify(statement['Condition'])).toContain('rule/trailwatch-ci-*');
+  });
+
+  it('the deployed patterns deliver every positive sample to its detection', () => {
+    const byDetection = new Map(detectRules().map(([, r]) => [String(r.Properties['Description']).replace('Trailwatch detection ', ''), r.Properties['EventPattern']]));
+    for (const d of detections) {
+      const dir = join(EVENTS_DIR, d.id);
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir).filter((x) => x.startsWith('positive-'))) {
+        expect({ sample: `${d.id}/${f}`, matched: matchesPattern(byDetection.get(d.id), readJson(join(dir, f))) }).toEqual({ sample: `${d.id}/${f}`, matched: true });
+      }
+    }
+  });
+});
+
+describe('packaged template: alerting, findings bus, alarms', () => {
+  it('encrypts the alerts topic with a key CloudWatch alarms may use, with an optional e-mail subscription', () => {
+    expect(resources['AlertsTopic']!.Properties['KmsMasterKeyId']).toEqual({ Ref: 'AlertsKey' });
+    const sub = resources['AlertsEmailSubscription']!;
+    expect(sub.Condition).toBe('HasAlertEmail');
+    expect(sub.Properties['Protocol']).toBe('email');
+    const key = JSON.stringify(resources['AlertsKey']!.Properties['KeyPolicy']);
+    expect(key).toContain('cloudwatch.amazonaws.com');
+  });
+
+  it('creates the findings event bus', () => {
+    expect(ofType('AWS::Events::EventBus').map(([id]) => id)).toContain('FindingsBus');
+  });
+
+  it('alarms on critical and high findings by the Severity-only dimension the metrics sink publishes', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+    for (const severity of ['critical', 'high']) {
+      const a = alarms.find((p) => p['MetricName'] === 'Findings' && JSON.stringify(p['Dimensions']) === JSON.stringify([{ Name: 'Severity', Value: severity }]));
+      expect(a, severity).toBeDefined();
+      expect(a!['Namespace']).toBe('Trailwatch');
+    }
+  });
+
+  it('alarms on the stack health: detect errors and messages in either dead-letter queue', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+    expect(alarms.some((p) => p['Namespace'] === 'AWS/Lambda' && p['MetricName'] === 'Errors' && JSON.stringify(p['Dimensions']).includes('DetectLambdaFunction'))).toBe(true);
+    for (const q of ['TargetDlq', 'DetectFailureQueue']) {
+      expect(alarms.some((p) => p['MetricName'] === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(p['Dimensions']).includes(q)), q).toBe(true);
+    }
+  });
+
+  it('encrypts every SQS queue', () => {
+    for (const [id, q] of ofType('AWS::SQS::Queue')) {
+      expect(q.Properties['SqsManagedSseEnabled'] === true || q.Properties['KmsMasterKeyId'] !== undefined, id).toBe(true);
+    }
+  });
+});
+
+describe('packaged template: least privilege', () => {
+  /** Actions whose API has no resource-level permissions, so "*" is the only possible Resource. */
+  const STAR_ONLY_ACTIONS = new Set(['cloudwatch:PutMetricData', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+
+  it('no IAM statement grants Resource "*" except for APIs that demand it (and those are conditioned)', () => {
+    const offenders: string[] = [];
+    for (const [id, r] of Object.entries(resources)) {
+      if (!['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(r.Type)) continue;
+      const docs = [...((r.Properties['Policies'] as Array<{ PolicyDocument: unknown }> | undefined) ?? []).map((p) => p.PolicyDocument), r.Properties['PolicyDocument']].filter(Boolean);
+      for (const doc of docs as Array<{ Statement: unknown }>) {
+        for (const s of ([] as Array<Record<string, unknown>>).concat(doc.Statement as Record<string, unknown>)) {
+          const res = ([] as unknown[]).concat(s['Resource'] ?? []);
+          if (!res.includes('*')) continue;
+          const actions = ([] as string[]).concat(s['Action'] as string | string[]);
+          if (!actions.every((a) => STAR_ONLY_ACTIONS.has(a)) || s['Condition'] === undefined) offenders.push(`${id}: ${JSON.stringify(s)}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('gives every function its own explicitly written role (no shared framework default role)', () => {
+    expect(resources['IamRoleLambdaExecution']).toBeUndefined();
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) expect(getAtt(fn.Properties['Role']), id).toMatch(/Role$/);
+  });
+
+  it('lets detect publish only to its topic and bus, and put metrics only in its namespace', () => {
+    const statements = (resources['DetectRole']!.Properties['Policies'] as Array<{ PolicyDocument: { Statement: Array<Record<string, unknown>> } }>)[0]!.PolicyDocument.Statement;
+    const bySid = Object.fromEntries(statements.map((s) => [s['Sid'], s]));
+    expect(bySid['PublishAlerts']).toMatchObject({ Action: 'sns:Publish', Resource: { Ref: 'AlertsTopic' } });
+    expect(bySid['PutFindingEvents']).toMatchObject({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['FindingsBus', 'Arn'] } });
+    expect(bySid['PutTrailwatchMetrics']).toMatchObject({ Condition: { StringEquals: { 'cloudwatch:namespace': 'Trailwatch' } } });
+  });
+});
