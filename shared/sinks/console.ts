@@ -18,7 +18,7 @@ export interface ConsoleSinkOptions {
 /** Colour only for a TTY, and never when NO_COLOR is set (https://no-color.org) or TERM is dumb. */
 export function shouldColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined> = process.env): boolean {
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
-  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
+  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '' && env['FORCE_COLOR'] !== '0') return true;
   if (env['TERM'] === 'dumb') return false;
   return stream.isTTY === true;
 }
