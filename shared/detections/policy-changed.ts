@@ -9,7 +9,7 @@ export const meta: DetectionMeta = {
   title: 'Permission policy changed',
   severity: 'low',
   description:
-    'An identity, trust, boundary, resource or Organizations (SCP/RCP) policy was created, changed, attached, detached or deleted. Covers the CIS "IAM policy changes" metric filter and extends it to trust policies, permissions boundaries, resource policies (S3, KMS, SNS, SQS, Lambda, Secrets Manager, ECR) and Organizations guardrails. The finding carries the new document parsed. Failed calls (errorCode set) are ignored: the policy did not change.',
+    'An identity, trust, boundary, resource or Organizations (SCP/RCP) policy was created, changed, attached, detached or deleted. Covers the CIS "IAM policy changes" metric filter and extends it to trust policies, permissions boundaries, resource policies (S3, KMS, SNS, SQS, Lambda, Secrets Manager, ECR, OpenSearch domains) and Organizations guardrails. The finding carries the new document parsed. Failed calls (errorCode set) are ignored: the policy did not change.',
   matches: POLICY_CHANGE_MATCHES,
   references: {
     cis: ['CIS 3.4 (v1.2): IAM policy changes', 'CIS 4.4 (v1.4/v3.0): IAM policy changes'],

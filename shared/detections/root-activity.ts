@@ -14,12 +14,18 @@ export const ROOT_SIDE_EFFECT_CALLS = new Set(['CreateServiceLinkedRole']);
  */
 export const ROOT_MFA_ENROLMENT_CALLS = new Set(['CreateVirtualMFADevice', 'EnableMFADevice', 'ResyncMFADevice']);
 
+/**
+ * `invokedBy` values that are root's own console session rather than a service acting for root:
+ * older records mark console actions `invokedBy: signin.amazonaws.com`. Every other invokedBy is skipped (CIS).
+ */
+const ROOT_SESSION_INVOKERS = new Set(['signin.amazonaws.com']);
+
 export const meta: DetectionMeta = {
   id: 'root-activity',
   title: 'Root user activity',
   severity: 'high',
   description:
-    'An API call made with root credentials (CIS "root account usage": userIdentity.type Root, not invokedBy an AWS service, not an AwsServiceEvent). ConsoleLogin is left to root-signin. Includes centralized-root sessions created by sts:AssumeRoot (member account, Root with a temporary ASIA key outside a console session), and flags the AssumeRoot call itself in the management account. Failed root calls are reported too: the credentials were used. Read-only calls are medium, root access keys are critical, CreateServiceLinkedRole is low.',
+    'An API call made with root credentials (CIS "root account usage": userIdentity.type Root, not invokedBy an AWS service — except signin.amazonaws.com, which marks root\'s own console session in older records —, not an AwsServiceEvent). ConsoleLogin is left to root-signin. Includes centralized-root sessions created by sts:AssumeRoot (member account, Root with a temporary ASIA key outside a console session), and flags the AssumeRoot call itself in the management account. Failed root calls are reported too: the credentials were used. Read-only calls are medium, root access keys are critical, CreateServiceLinkedRole is low.',
   matches: [
     // Any service, any name: the principal type decides. The rule generator must add userIdentity.type Root.
     { eventSource: [ANY], eventName: [ANY] },
@@ -57,7 +63,8 @@ function assumeRootFinding(event: TrailEvent): Finding[] {
 export function detect(event: TrailEvent): Finding[] {
   if (event.source === 'sts.amazonaws.com' && event.name === 'AssumeRoot') return assumeRootFinding(event);
   const p = event.principal;
-  if (p.type !== 'Root' || p.invokedBy !== undefined || event.eventType === 'AwsServiceEvent') return [];
+  if (p.type !== 'Root' || event.eventType === 'AwsServiceEvent') return [];
+  if (p.invokedBy !== undefined && !ROOT_SESSION_INVOKERS.has(p.invokedBy)) return [];
   if (event.name === 'ConsoleLogin' || isSignInFailure(event)) return [];
   const key = p.accessKeyId ?? '';
   const fromConsole = p.sessionCredentialFromConsole === true;

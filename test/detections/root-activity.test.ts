@@ -42,6 +42,12 @@ describe('root-activity', () => {
     expect(detect({ ...base, errorCode: 'AccessDenied' })[0]?.details).toMatchObject({ errorCode: 'AccessDenied' });
   });
 
+  it('treats invokedBy signin.amazonaws.com as root\'s own console session (older records), other invokers as services', () => {
+    const base = sampleEvent(D, 'positive-root-console-put-bucket-versioning');
+    expect(detect({ ...base, principal: { ...base.principal, invokedBy: 'signin.amazonaws.com' } })).toHaveLength(1);
+    expect(detect({ ...base, principal: { ...base.principal, invokedBy: 'config.amazonaws.com' } })).toEqual([]);
+  });
+
   it('ignores invokedBy, service events, ConsoleLogin (root-signin owns it) and non-root callers', () => {
     for (const n of ['negative-service-on-behalf-of-root', 'negative-root-console-login', 'negative-iam-user-call', 'negative-root-service-event']) {
       expect(detect(sampleEvent(D, n)), n).toEqual([]);

@@ -12,7 +12,7 @@ export interface PolicyChange {
   kind: 'identity' | 'resource' | 'trust' | 'boundary' | 'scp' | 'rcp' | 'attachment' | 'detachment' | 'deletion' | 'version';
   /** The API action, e.g. `iam:PutRolePolicy`. */
   action: string;
-  /** What the policy is on: `user`, `group`, `role`, `managed-policy`, `s3-bucket`, `kms-key`, `sns-topic`, `sqs-queue`, `lambda-function`, `secret`, `ecr-repository`, `organization-policy`, `organization-target`. */
+  /** What the policy is on: `user`, `group`, `role`, `managed-policy`, `s3-bucket`, `kms-key`, `sns-topic`, `sqs-queue`, `lambda-function`, `secret`, `ecr-repository`, `opensearch-domain`, `organization-policy`, `organization-target`. */
   target: { type: string; name?: string; arn?: string };
   policyArn?: string;
   policyName?: string;
@@ -229,6 +229,16 @@ const EXTRACTORS: Record<string, Record<string, Extractor>> = {
       withDocument({ kind: 'resource', target: { type: 'ecr-repository', ...opt('name', str(rp['repositoryName'])) } }, rp['policyText'] ?? re['policyText']),
     DeleteRepositoryPolicy: (_e, rp) => ({ kind: 'deletion', target: { type: 'ecr-repository', ...opt('name', str(rp['repositoryName'])) } }),
   },
+  // OpenSearch (both the legacy Elasticsearch and the OpenSearch API names): the domain access policy.
+  'es.amazonaws.com': Object.fromEntries(
+    ['CreateDomain', 'CreateElasticsearchDomain', 'UpdateDomainConfig', 'UpdateElasticsearchDomainConfig'].map((name): [string, Extractor] => [
+      name,
+      (_e, rp) => {
+        if (rp['accessPolicies'] === undefined) return undefined;
+        return withDocument({ kind: 'resource', target: { type: 'opensearch-domain', ...opt('name', str(rp['domainName'])) } }, rp['accessPolicies']);
+      },
+    ]),
+  ),
   'organizations.amazonaws.com': {
     CreatePolicy: orgCreateOrUpdate,
     UpdatePolicy: orgCreateOrUpdate,

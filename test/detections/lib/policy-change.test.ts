@@ -31,6 +31,10 @@ describe('extractPolicyChange', () => {
     expect(extractPolicyChange(event('organizations.amazonaws.com', 'CreatePolicy', { name: 'r', type: 'RESOURCE_CONTROL_POLICY', content: '{}' }))?.kind).toBe('rcp');
     expect(extractPolicyChange(event('organizations.amazonaws.com', 'AttachPolicy', { policyId: 'p-1', targetId: 'ou-ab12-cd34ef56' }))).toMatchObject({ kind: 'attachment', target: { type: 'organization-target', name: 'ou-ab12-cd34ef56' }, policyName: 'p-1' });
   });
+  it('reads OpenSearch domain access policies and skips domain updates without one', () => {
+    expect(extractPolicyChange(event('es.amazonaws.com', 'UpdateDomainConfig', { domainName: 'logs', accessPolicies: '{"Statement":[]}' }))).toMatchObject({ kind: 'resource', target: { type: 'opensearch-domain', name: 'logs' } });
+    expect(extractPolicyChange(event('es.amazonaws.com', 'UpdateDomainConfig', { domainName: 'logs', clusterConfig: {} }))).toBeUndefined();
+  });
   it('reads versions, defaults and boundaries', () => {
     expect(extractPolicyChange(event('iam.amazonaws.com', 'CreatePolicyVersion', { policyArn: 'arn:aws:iam::111122223333:policy/p', setAsDefault: true, policyDocument: '{}' }))).toMatchObject({ kind: 'version', setAsDefault: true, policyName: 'p' });
     expect(extractPolicyChange(event('iam.amazonaws.com', 'PutUserPermissionsBoundary', { userName: 'u', permissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' }))).toMatchObject({ kind: 'boundary', policyArn: 'arn:aws:iam::aws:policy/PowerUserAccess' });
