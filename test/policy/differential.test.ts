@@ -7,7 +7,7 @@ import { actionInfo } from '../../shared/policy/catalog.ts';
 import { evaluate, parsePolicy } from '../../shared/policy/index.ts';
 import type { EvaluationInput } from '../../shared/policy/index.ts';
 import { EXTERNAL_DIR, hasExternal } from '../helpers/events.ts';
-import { generateCases, oracle } from './differential.ts';
+import { generateCases, generateResourceCases, oracle, oracleValidated } from './differential.ts';
 
 /**
  * Differential test: our evaluator against @cloud-copilot/iam-simulate (oracle only, devDependency)
@@ -110,5 +110,22 @@ describe('differential: our evaluator vs iam-simulate', () => {
     expect(compared).toBeGreaterThanOrEqual(10_000);
     expect(unexplained.slice(0, 10)).toEqual([]);
     expect(rate).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('agrees on 3,000 resource-policy scenarios (Principal/NotPrincipal, same vs cross account, users and role sessions, Deny)', async () => {
+    const cases = generateResourceCases(3_000, 99);
+    let agree = 0;
+    let oracleErrors = 0;
+    const disagreements: string[] = [];
+    for (const c of cases) {
+      const ours = evaluate(c.input).decision;
+      const theirs = await oracleValidated(c.input);
+      if (theirs === 'error') oracleErrors++;
+      else if (ours === theirs) agree++;
+      else disagreements.push(`${JSON.stringify(c.input.request)} ours=${ours} theirs=${theirs}`);
+    }
+    console.log(`differential (resource policies): ${agree}/${cases.length - oracleErrors} agree, oracle errors ${oracleErrors}`);
+    expect(oracleErrors).toBe(0);
+    expect(disagreements.slice(0, 5)).toEqual([]);
   });
 });

