@@ -7,7 +7,7 @@ import { actionInfo } from '../../shared/policy/catalog.ts';
 import { evaluate, parsePolicy } from '../../shared/policy/index.ts';
 import type { EvaluationInput } from '../../shared/policy/index.ts';
 import { EXTERNAL_DIR, hasExternal } from '../helpers/events.ts';
-import { generateCases, generateResourceCases, oracle, oracleValidated } from './differential.ts';
+import { generateCases, generateOrgCases, generateResourceCases, oracle, oracleOrg, oracleValidated } from './differential.ts';
 
 /**
  * Differential test: our evaluator against @cloud-copilot/iam-simulate (oracle only, devDependency)
@@ -125,6 +125,23 @@ describe('differential: our evaluator vs iam-simulate', () => {
       else disagreements.push(`${JSON.stringify(c.input.request)} ours=${ours} theirs=${theirs}`);
     }
     console.log(`differential (resource policies): ${agree}/${cases.length - oracleErrors} agree, oracle errors ${oracleErrors}`);
+    expect(oracleErrors).toBe(0);
+    expect(disagreements.slice(0, 5)).toEqual([]);
+  });
+
+  it('agrees on 3,000 organization scenarios (SCP allow-lists and deny-lists per OU level, RCPs, conditions)', () => {
+    const cases = generateOrgCases(3_000, 5);
+    let agree = 0;
+    let oracleErrors = 0;
+    const disagreements: string[] = [];
+    for (const c of cases) {
+      const ours = evaluate(c.input).decision;
+      const theirs = oracleOrg(c.input);
+      if (theirs === 'error') oracleErrors++;
+      else if (ours === theirs) agree++;
+      else disagreements.push(`${JSON.stringify(c.input.request)} ours=${ours} theirs=${theirs}`);
+    }
+    console.log(`differential (SCP/RCP): ${agree}/${cases.length - oracleErrors} agree, oracle errors ${oracleErrors}`);
     expect(oracleErrors).toBe(0);
     expect(disagreements.slice(0, 5)).toEqual([]);
   });

@@ -231,3 +231,87 @@ export async function oracleValidated(input: EvaluationInput): Promise<'Allow' |
     return 'error';
   }
 }
+
+/**
+ * Organization scenarios: identity policies under SCP levels (allow-lists and deny-lists, with
+ * conditions) and RCP levels, plus an optional permissions boundary and session policy.
+ */
+export function generateOrgCases(count: number, seed: number): GeneratedCase[] {
+  const random = rng(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const doc = (...Statement: unknown[]) => ({ Version: '2012-10-17', Statement });
+  const full = { name: 'FullAWSAccess', policy: doc({ Effect: 'Allow', Action: '*', Resource: '*' }) };
+  const scpChoices = [
+    full,
+    { name: 'AllowS3Ec2', policy: doc({ Effect: 'Allow', Action: ['s3:*', 'ec2:*'], Resource: '*' }) },
+    { name: 'DenyIam', policy: doc({ Effect: 'Deny', Action: 'iam:*', Resource: '*' }) },
+    { name: 'DenyOutsideRegion', policy: doc({ Effect: 'Deny', NotAction: ['iam:*', 'sts:*'], Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } } }) },
+    { name: 'DenyUnlessTagged', policy: doc({ Effect: 'Deny', Action: 'ec2:RunInstances', Resource: '*', Condition: { Null: { 'aws:RequestTag/team': 'true' } } }) },
+  ];
+  const rcpChoices = [
+    { name: 'RCPDenyOutsideOrg', policy: doc({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-abc123' } } }) },
+    { name: 'RCPDenyInsecure', policy: doc({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*', Condition: { BoolIfExists: { 'aws:SecureTransport': 'false' } } }) },
+  ];
+  const identityChoices = [
+    doc({ Effect: 'Allow', Action: '*', Resource: '*' }),
+    doc({ Effect: 'Allow', Action: ['s3:*', 'iam:*'], Resource: '*' }),
+    doc({ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }, { Effect: 'Deny', Action: 'ec2:TerminateInstances', Resource: '*' }),
+  ];
+  const requests: Array<[string, string]> = [
+    ['s3:GetObject', 'arn:aws:s3:::bucket/key'],
+    ['iam:CreateUser', `arn:aws:iam::${ACCOUNT}:user/new`],
+    ['ec2:RunInstances', `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-1`],
+    ['ec2:TerminateInstances', `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-1`],
+    ['sts:GetCallerIdentity', '*'],
+  ];
+  const cases: GeneratedCase[] = [];
+  while (cases.length < count) {
+    const [action, resource] = pick(requests);
+    if (resource === '*') continue; // iam-simulate runs wildcard resources as a different simulation
+    const principal = pick([`arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:sts::${ACCOUNT}:assumed-role/app/s`]);
+    const levels = 1 + Math.floor(random() * 3);
+    const scps = Array.from({ length: levels }, () => {
+      const level = [full];
+      if (random() < 0.5) level.push(pick(scpChoices));
+      if (random() < 0.3) level.splice(0, 1, pick(scpChoices));
+      return level;
+    });
+    const context: Record<string, string | string[]> = { 'aws:PrincipalArn': principal, 'aws:PrincipalAccount': ACCOUNT };
+    if (random() < 0.6) context['aws:RequestedRegion'] = pick(['eu-west-1', 'us-east-1']);
+    if (random() < 0.4) context['aws:RequestTag/team'] = 'red';
+    if (random() < 0.5) context['aws:PrincipalOrgID'] = pick(['o-abc123', 'o-other']);
+    if (random() < 0.5) context['aws:SecureTransport'] = pick(['true', 'false']);
+    const input: EvaluationInput = {
+      request: { principal, action, resource, resourceAccount: ACCOUNT, context },
+      identityPolicies: [{ name: 'id', policy: pick(identityChoices) }],
+      scps,
+    };
+    if (random() < 0.5) input.rcps = [[pick(rcpChoices)]];
+    cases.push({ source: 'org-scenario', input });
+  }
+  return cases;
+}
+
+/** Oracle for organization scenarios (SCP and RCP levels mapped to iam-simulate's shape). */
+export function oracleOrg(input: EvaluationInput): 'Allow' | 'ExplicitDeny' | 'ImplicitDeny' | 'error' {
+  const r = input.request;
+  try {
+    const result = runUnsafeSimulation(
+      {
+        request: {
+          principal: r.principal as string,
+          action: r.action,
+          resource: { resource: r.resource, accountId: r.resourceAccount ?? ACCOUNT },
+          contextVariables: r.context as Record<string, string | string[]>,
+        },
+        identityPolicies: (input.identityPolicies ?? []).map((p) => ({ name: p.name, policy: p.policy })),
+        serviceControlPolicies: (input.scps ?? []).map((level, i) => ({ orgIdentifier: `level-${i}`, policies: level.map((p) => ({ name: p.name, policy: p.policy })) })),
+        resourceControlPolicies: (input.rcps ?? []).map((level, i) => ({ orgIdentifier: `level-${i}`, policies: level.map((p) => ({ name: p.name, policy: p.policy })) })),
+      },
+      {},
+    );
+    return result === 'Allowed' ? 'Allow' : result === 'ExplicitlyDenied' ? 'ExplicitDeny' : 'ImplicitDeny';
+  } catch {
+    return 'error';
+  }
+}
