@@ -12,6 +12,7 @@ import { detection as policyChanged } from './policy-changed.ts';
 import { detection as rootActivity } from './root-activity.ts';
 import { detection as rootSignin } from './root-signin.ts';
 import { detection as routeTableChanges } from './route-table-changes.ts';
+import { detection as s3BucketConfigChanges } from './s3-bucket-config-changes.ts';
 import { detection as securityGroupChanges } from './security-group-changes.ts';
 import { detection as trailTampering } from './trail-tampering.ts';
 import { detection as vpcChanges } from './vpc-changes.ts';
@@ -30,6 +31,7 @@ export const detections: readonly Detection[] = [
   rootActivity,
   rootSignin,
   routeTableChanges,
+  s3BucketConfigChanges,
   securityGroupChanges,
   trailTampering,
   vpcChanges,

@@ -98,8 +98,8 @@ const MAPPING: Record<string, Mapping> = {
   // s3_policy
   'AWS.CloudTrail.ResourceMadePublic': { covers: atLeast('policy-changed', HIGH_OR_MORE), via: 'policy-changed, high for a wildcard principal without restricting condition' },
   'AWS.S3.BucketPolicyModified': { covers: by('policy-changed'), via: 'policy-changed (PutBucketAcl/PutBucketPolicy)' },
-  'AWS.S3.DeletePublicAccessBlock': { notComparable: `${NOT_COVERED}: S3 Block Public Access` },
-  'AWS.S3.SecurityControlDisabling': { notComparable: `${NOT_COVERED}: S3 logging/versioning` },
+  'AWS.S3.DeletePublicAccessBlock': { covers: atLeast('s3-bucket-config-changes', HIGH_OR_MORE), via: 's3-bucket-config-changes, high when Block Public Access is removed' },
+  'AWS.S3.SecurityControlDisabling': { covers: by('s3-bucket-config-changes'), via: 's3-bucket-config-changes (logging off, versioning suspended, MFA delete off)' },
   // security_service_tamper
   'AWS.CloudTrail.DNSLogsDeleted': { covers: by('vpc-changes'), via: 'vpc-changes (DNS query logging removed, high)' },
   'AWS.CloudTrail.SecurityConfigurationChange': { covers: by('trail-tampering'), via: 'trail-tampering' },
