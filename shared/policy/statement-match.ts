@@ -21,6 +21,17 @@ export function isPinningKey(key: string): boolean {
   return PINNING_KEYS.has(k) || /:(aud|sub|oaud|amr)$/.test(k);
 }
 
+/**
+ * A pin value that lets everybody through anyway: `*`, `repo:*` (any GitHub repository), or an ARN
+ * whose account and resource are wildcards (`arn:aws:sns:*:*:*`).
+ */
+export function isBroadValue(value: string): boolean {
+  if (/^[*?]*$/.test(value)) return true;
+  if (/^[a-z0-9-]+:[*?]+$/i.test(value)) return true;
+  const parts = value.split(':');
+  return parts.length >= 6 && parts[0] === 'arn' && /^[*?]*$/.test(parts[4] as string) && /^[*?]+$/.test(parts.slice(5).join(':'));
+}
+
 const PINNING_KEYS = new Set([
   'aws:sourceaccount',
   'aws:sourcearn',
@@ -100,7 +111,7 @@ export function statementApplies(statement: Statement, policy: Policy, req: Matc
   if (statement.conditions.length > 0) {
     if (req.conditionMode === 'optimistic') return statement.effect === 'Allow' ? how : 'none';
     if (req.conditionMode === 'pinning' && statement.effect === 'Allow') {
-      const pinning = statement.conditions.filter((c) => isPinningKey(c.key));
+      const pinning = statement.conditions.filter((c) => isPinningKey(c.key) && !c.values.every(isBroadValue));
       return evaluateConditions(pinning, req.lookup, substitute) ? how : 'none';
     }
     if (!evaluateConditions(statement.conditions, req.lookup, substitute)) return 'none';

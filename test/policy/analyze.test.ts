@@ -120,6 +120,9 @@ describe('resource and trust policy findings', () => {
       doc({ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${OWNER}:oidc-provider/token.actions.githubusercontent.com` }, Action: 'sts:AssumeRoleWithWebIdentity', ...(Condition ? { Condition } : {}) });
     expect(ids(github(), { kind: 'trust', account: OWNER })).toContain('public-access');
     expect(ids(github({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/app:*' } }), { kind: 'trust', account: OWNER })).not.toContain('public-access');
+    // A pin that pins nothing: any repository of any owner.
+    expect(ids(github({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:*' } }), { kind: 'trust', account: OWNER })).toContain('public-access');
+    expect(ids(doc({ Effect: 'Allow', Principal: '*', Action: 'sns:Publish', Resource: '*', Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:s3:*:*:*' } } }), { kind: 'resource', account: OWNER })).toContain('public-access');
   });
   it('infers trust vs resource kind from the document', () => {
     expect(ids(doc({ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }), { account: OWNER })).toContain('public-access');
