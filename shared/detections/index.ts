@@ -3,6 +3,7 @@ import type { Detection } from './types.ts';
 import { detection as configChanges } from './config-changes.ts';
 import { detection as consoleAuthFailures } from './console-auth-failures.ts';
 import { detection as consoleSigninWithoutMfa } from './console-signin-without-mfa.ts';
+import { detection as credentialsForOtherUser } from './credentials-for-other-user.ts';
 import { detection as kmsKeyDeletion } from './kms-key-deletion.ts';
 import { detection as mfaDeactivated } from './mfa-deactivated.ts';
 import { detection as naclChanges } from './nacl-changes.ts';
@@ -22,6 +23,7 @@ export const detections: readonly Detection[] = [
   configChanges,
   consoleAuthFailures,
   consoleSigninWithoutMfa,
+  credentialsForOtherUser,
   kmsKeyDeletion,
   mfaDeactivated,
   naclChanges,

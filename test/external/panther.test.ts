@@ -53,12 +53,12 @@ const MAPPING: Record<string, Mapping> = {
   'Standard.BruteForceByUser': { notComparable: RATE },
   // iam_creation
   'AWS.CloudTrail.IAMEntityCreatedWithoutCloudFormation': { notComparable: 'organisation choice (IaC-only IAM changes, allow-listed roles)' },
-  'AWS.CloudTrail.LoginProfileCreatedOrModified': { notComparable: `${NOT_COVERED}: credential changes` },
-  'AWS.IAM.Backdoor.User.Keys': { notComparable: `${NOT_COVERED}: credential creation` },
+  'AWS.CloudTrail.LoginProfileCreatedOrModified': { covers: (f) => f.detection === 'credentials-for-other-user' && f.details['credential'] === 'password', via: 'credentials-for-other-user (password)' },
+  'AWS.IAM.Backdoor.User.Keys': { covers: (f) => f.detection === 'credentials-for-other-user' && f.details['credential'] === 'access-key', via: 'credentials-for-other-user (access key)' },
   'AWS.IAM.CreateRole': { covers: (f) => f.detection === 'policy-changed' && change(f)['kind'] === 'trust', via: 'policy-changed (a trust policy was set)' },
   'AWS.IAM.CreateUser': { notComparable: `${NOT_COVERED}: identity creation` },
   'AWS.IAM.CredentialsUpdated': { notComparable: `${NOT_COVERED}: credential changes` },
-  'AWS.User.Login.Profile.Modified': { notComparable: `${NOT_COVERED}: credential changes` },
+  'AWS.User.Login.Profile.Modified': { covers: (f) => f.detection === 'credentials-for-other-user' && f.details['credential'] === 'password' && f.details['passwordResetRequired'] === false, via: 'credentials-for-other-user, password without forced reset (medium)' },
   // iam_policy_change
   'AWS.CloudTrail.IAMAnythingChanged': { covers: by('policy-changed'), via: 'policy-changed (the policy part of "any IAM change")' },
   'AWS.CloudTrail.IAMCompromisedKeyQuarantine': { notComparable: 'signals AWS quarantining a leaked key; Trailwatch reports the policy attachment as a policy change, not as a leak' },

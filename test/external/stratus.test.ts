@@ -38,16 +38,17 @@ const EXPECTED: Record<string, { fires: string[]; why?: string }> = {
   'aws.lateral-movement.ec2-serial-console-send-ssh-public-key': { fires: [], why: 'serial console access: not a CIS control; candidate for a future detection' },
   // UpdateAssumeRolePolicy adding another account to the trust policy: medium (cross-account trust).
   'aws.persistence.iam-backdoor-role': { fires: ['policy-changed'] },
-  'aws.persistence.iam-backdoor-user': { fires: [], why: 'CreateAccessKey for another user: IAM credential detections are out of this set (not a policy change)' },
-  'aws.persistence.iam-create-admin-user': { fires: ['policy-changed'] },
+  'aws.persistence.iam-backdoor-user': { fires: ['credentials-for-other-user'] },
+  // The new admin user gets AdministratorAccess (critical) and an access key created by someone else (high).
+  'aws.persistence.iam-create-admin-user': { fires: ['credentials-for-other-user', 'policy-changed'] },
   'aws.persistence.iam-create-backdoor-role': { fires: ['policy-changed'] },
-  'aws.persistence.iam-create-user-login-profile': { fires: [], why: 'CreateLoginProfile: credential creation, not a policy change' },
+  'aws.persistence.iam-create-user-login-profile': { fires: ['credentials-for-other-user'] },
   'aws.persistence.lambda-backdoor-function': { fires: ['policy-changed'] },
   'aws.persistence.lambda-layer-extension': { fires: [], why: 'UpdateFunctionConfiguration on a non-Trailwatch function: code changes are not policy changes' },
   'aws.persistence.lambda-overwrite-code': { fires: [], why: 'UpdateFunctionCode on a non-Trailwatch function (trail-tampering only guards our own)' },
   'aws.persistence.rolesanywhere-create-trust-anchor': { fires: [], why: 'IAM Roles Anywhere trust anchors: not yet covered by policy-changed' },
   'aws.persistence.sts-federation-token': { fires: [], why: 'GetFederationToken: session issuance, not a change' },
-  'aws.privilege-escalation.iam-update-user-login-profile': { fires: [], why: 'UpdateLoginProfile: credential change, not a policy change' },
+  'aws.privilege-escalation.iam-update-user-login-profile': { fires: ['credentials-for-other-user'] },
 };
 
 const DIR = join(EXTERNAL_DIR, 'stratus');
