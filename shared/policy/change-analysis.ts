@@ -86,7 +86,10 @@ export function toChangeAnalysis(analysis: Analysis, kind: PolicyKind): ChangeAn
  * (detachments, deletions, boundary removals): the detection's own rules decide those.
  */
 export function analyzePolicyChange(change: PolicyChangeLike, account: string | undefined, versionId?: string): ChangeAnalysis | undefined {
-  if (change.kind === 'attachment' || (change.kind === 'boundary' && change.policyArn)) {
+  // A permissions boundary grants nothing by itself: setting one is not judged by what it allows
+  // (removing one is the detection's own rule).
+  if (change.kind === 'boundary') return undefined;
+  if (change.kind === 'attachment') {
     const arn = change.policyArn;
     if (!arn) return { status: 'content-unknown', findings: [], note: 'the record names no policy ARN' };
     if (isAwsManagedPolicyArn(arn)) {
