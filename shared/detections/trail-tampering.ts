@@ -111,7 +111,8 @@ function trailFinding(event: TrailEvent): Finding[] {
     const narrowed = rp['isMultiRegionTrail'] === false || rp['includeGlobalServiceEvents'] === false || rp['s3BucketName'] !== undefined;
     if (narrowed) {
       severity = 'high';
-      effect = rp['s3BucketName'] !== undefined ? `logs now go to bucket ${String(rp['s3BucketName'])}` : 'trail coverage narrowed (single region or no global events)';
+      const bucket = str(rp['s3BucketName']);
+      effect = rp['s3BucketName'] !== undefined ? `logs now go to ${bucket ? `bucket ${bucket}` : 'another bucket'}` : 'trail coverage narrowed (single region or no global events)';
     }
   }
   if (event.name === 'PutInsightSelectors' && asArray(rp?.['insightSelectors']).length === 0) {

@@ -11,6 +11,10 @@ describe('trail-tampering', () => {
     expect(first('positive-delete-trail')).toMatchObject({ severity: 'critical', details: { trail: 'org-trail' } });
   });
 
+  it('is high when UpdateTrail sends the logs to another bucket', () => {
+    expect(first('positive-update-trail-bucket')).toMatchObject({ severity: 'high', details: { effect: 'logs now go to bucket exfil-logs-444455556666' } });
+  });
+
   it('reports a denied StopLogging as an attempt (high)', () => {
     expect(first('positive-stop-logging-denied')).toMatchObject({ severity: 'high', details: { attempted: true, errorCode: 'AccessDenied' } });
   });
