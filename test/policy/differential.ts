@@ -287,6 +287,8 @@ export function generateOrgCases(count: number, seed: number): GeneratedCase[] {
       scps,
     };
     if (random() < 0.5) input.rcps = [[pick(rcpChoices)]];
+    if (random() < 0.3) input.permissionsBoundary = { name: 'boundary', policy: pick(identityChoices) };
+    if (principal.includes(':assumed-role/') && random() < 0.4) input.sessionPolicies = [{ name: 'session', policy: pick(identityChoices) }];
     cases.push({ source: 'org-scenario', input });
   }
   return cases;
@@ -307,6 +309,8 @@ export function oracleOrg(input: EvaluationInput): 'Allow' | 'ExplicitDeny' | 'I
         identityPolicies: (input.identityPolicies ?? []).map((p) => ({ name: p.name, policy: p.policy })),
         serviceControlPolicies: (input.scps ?? []).map((level, i) => ({ orgIdentifier: `level-${i}`, policies: level.map((p) => ({ name: p.name, policy: p.policy })) })),
         resourceControlPolicies: (input.rcps ?? []).map((level, i) => ({ orgIdentifier: `level-${i}`, policies: level.map((p) => ({ name: p.name, policy: p.policy })) })),
+        ...(input.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: input.permissionsBoundary.name, policy: input.permissionsBoundary.policy }] } : {}),
+        ...(input.sessionPolicies?.[0] ? { sessionPolicy: input.sessionPolicies[0].policy } : {}),
       },
       {},
     );
