@@ -25,7 +25,7 @@ export const meta: DetectionMeta = {
   title: 'Root user activity',
   severity: 'high',
   description:
-    'An API call made with root credentials (CIS "root account usage": userIdentity.type Root, not invokedBy an AWS service — except signin.amazonaws.com, which marks root\'s own console session in older records —, not an AwsServiceEvent). ConsoleLogin is left to root-signin. Includes centralized-root sessions created by sts:AssumeRoot (member account, Root with a temporary ASIA key outside a console session), and flags the AssumeRoot call itself in the management account. Failed root calls are reported too: the credentials were used. Read-only calls are medium, root access keys are critical, CreateServiceLinkedRole is low.',
+    'An API call made with root credentials (CIS "root account usage": userIdentity.type Root, not invokedBy an AWS service — except signin.amazonaws.com, which marks root\'s own console session in older records —, not an AwsServiceEvent). ConsoleLogin and the other steps of a sign-in (CheckMfa, CredentialChallenge, CredentialVerification) are left to root-signin; other root sign-in events (PasswordUpdated, password recovery) count when they succeed. Includes centralized-root sessions created by sts:AssumeRoot (member account, Root with a temporary ASIA key outside a console session), and flags the AssumeRoot call itself in the management account. Failed root calls are reported too: the credentials were used. Read-only calls are medium, root access keys are critical, CreateServiceLinkedRole is low.',
   matches: [
     // Any service, any name: the principal type decides. The rule generator must add userIdentity.type Root.
     { eventSource: [ANY], eventName: [ANY] },
@@ -39,6 +39,9 @@ export const meta: DetectionMeta = {
   runbook:
     'Ask the root credential owner (or, for AssumeRoot, the management-account principal) what task this was. If nobody claims it: reset the root password and MFA, delete root access keys, and review every root call since the sign-in or key creation.',
 };
+
+/** Steps of one console sign-in: root-signin already alerts on the sign-in, so these would repeat it. */
+const SIGN_IN_STEPS = new Set(['ConsoleLogin', 'CheckMfa', 'CredentialChallenge', 'CredentialVerification', 'UserAuthentication']);
 
 function isSignInFailure(event: TrailEvent): boolean {
   const outcome = event.responseElements?.[event.name];
@@ -65,7 +68,7 @@ export function detect(event: TrailEvent): Finding[] {
   const p = event.principal;
   if (p.type !== 'Root' || event.eventType === 'AwsServiceEvent') return [];
   if (p.invokedBy !== undefined && !ROOT_SESSION_INVOKERS.has(p.invokedBy)) return [];
-  if (event.name === 'ConsoleLogin' || isSignInFailure(event)) return [];
+  if (SIGN_IN_STEPS.has(event.name) || isSignInFailure(event)) return [];
   const key = p.accessKeyId ?? '';
   const fromConsole = p.sessionCredentialFromConsole === true;
   const centralized = key.startsWith('ASIA') && !fromConsole && event.eventType === 'AwsApiCall';

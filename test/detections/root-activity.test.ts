@@ -48,6 +48,13 @@ describe('root-activity', () => {
     expect(detect({ ...base, principal: { ...base.principal, invokedBy: 'config.amazonaws.com' } })).toEqual([]);
   });
 
+  it('does not repeat root-signin for sign-in steps, but reports a root password change', () => {
+    const base = sampleEvent(D, 'negative-root-console-login');
+    expect(detect({ ...base, name: 'CheckMfa', responseElements: { CheckMfa: 'Success' } })).toEqual([]);
+    expect(detect({ ...base, name: 'PasswordUpdated', responseElements: { PasswordUpdated: 'Success' } })).toHaveLength(1);
+    expect(detect({ ...base, name: 'PasswordUpdated', responseElements: { PasswordUpdated: 'Failure' } })).toEqual([]);
+  });
+
   it('ignores invokedBy, service events, ConsoleLogin (root-signin owns it) and non-root callers', () => {
     for (const n of ['negative-service-on-behalf-of-root', 'negative-root-console-login', 'negative-iam-user-call', 'negative-root-service-event']) {
       expect(detect(sampleEvent(D, n)), n).toEqual([]);
