@@ -9,7 +9,7 @@ export const meta: DetectionMeta = {
     'The root user signed in (or tried to) through the AWS console. Root should be locked away: any sign-in, successful or not, deserves a human look.',
   matches: [{ eventSource: ['signin.amazonaws.com'], eventName: ['ConsoleLogin'] }],
   references: {
-    cis: ['CIS 1.7 (v3.0): eliminate use of the root user', 'CIS 3.3 (v1.2): log metric filter for root usage'],
+    cis: ['CIS 1.7 (v3.0): eliminate use of the root user', 'CIS 3.3 (v1.2): log metric filter for root usage', 'CIS 4.3 (v1.4/v3.0): usage of the root account'],
     securityHub: ['CloudWatch.1'],
     mitre: ['T1078.004'],
   },
