@@ -15,6 +15,7 @@ import { detection as rootSignin } from './root-signin.ts';
 import { detection as routeTableChanges } from './route-table-changes.ts';
 import { detection as s3BucketConfigChanges } from './s3-bucket-config-changes.ts';
 import { detection as securityGroupChanges } from './security-group-changes.ts';
+import { detection as securityServiceTampering } from './security-service-tampering.ts';
 import { detection as trailTampering } from './trail-tampering.ts';
 import { detection as vpcChanges } from './vpc-changes.ts';
 
@@ -35,6 +36,7 @@ export const detections: readonly Detection[] = [
   routeTableChanges,
   s3BucketConfigChanges,
   securityGroupChanges,
+  securityServiceTampering,
   trailTampering,
   vpcChanges,
 ].sort((a, b) => a.id.localeCompare(b.id));

@@ -103,9 +103,9 @@ const MAPPING: Record<string, Mapping> = {
   // security_service_tamper
   'AWS.CloudTrail.DNSLogsDeleted': { covers: by('vpc-changes'), via: 'vpc-changes (DNS query logging removed, high)' },
   'AWS.CloudTrail.SecurityConfigurationChange': { covers: by('trail-tampering'), via: 'trail-tampering' },
-  'AWS.IPSet.Modified': { notComparable: `${NOT_COVERED}: GuardDuty/WAF IP sets` },
-  'AWS.Macie.Evasion': { notComparable: `${NOT_COVERED}: Macie` },
-  'AWS.SecurityHub.Finding.Evasion': { notComparable: `${NOT_COVERED}: Security Hub` },
+  'AWS.IPSet.Modified': { covers: by('security-service-tampering'), via: 'security-service-tampering (GuardDuty trusted IP lists); its logs use lower-cased keys, so not comparable case by case' },
+  'AWS.Macie.Evasion': { covers: by('security-service-tampering'), via: 'security-service-tampering (Macie session changes; pausing is high)' },
+  'AWS.SecurityHub.Finding.Evasion': { covers: by('security-service-tampering'), via: 'security-service-tampering (insights deleted, findings updated/archived)' },
   'AWS.VPCFlow.LogsDeleted': { covers: by('vpc-changes'), via: 'vpc-changes (flow logs removed, high)' },
   // unauthorized_api
   'AWS.CloudTrail.UnauthorizedAPICall': { notComparable: RATE },
