@@ -1,4 +1,5 @@
 import { parseArn } from './arn.ts';
+import { actionInfo } from './catalog.ts';
 import { evaluate } from './evaluate.ts';
 import { ESCALATION_PATHS } from './escalation-paths.ts';
 import type { EscalationPath, ProbeKind } from './escalation-paths.ts';
@@ -224,6 +225,23 @@ function instanceResource(s: Statement, account: string): string {
   return r.replace(/\$\{[^}]*\}/g, 'x').replace(/[*?]/g, 'x');
 }
 
+/**
+ * Does a public statement expose data or control (critical), or only metadata (high)? Wildcard
+ * actions, NotAction, write / permissions-management actions, role assumption and the data-read
+ * actions count; `List`/`Read` metadata such as s3:GetBucketAcl does not. Unknown actions (or no
+ * catalogue) count, failing safe.
+ */
+function exposesDataOrControl(s: Statement): boolean {
+  if (!s.action) return true;
+  return s.action.some((a) => {
+    if (a.includes('*') || a.includes('?') || !a.includes(':')) return true;
+    if (DATA_ACTIONS.some(([d]) => d.toLowerCase() === a.toLowerCase()) || /^sts:assumerole/i.test(a)) return true;
+    const [service, name] = a.split(':') as [string, string];
+    const info = actionInfo(service, name);
+    return !info?.accessLevel || !(info.accessLevel === 'List' || info.accessLevel === 'Read');
+  });
+}
+
 /** Resource-side findings: open to the world, foreign accounts, missing ExternalId. */
 function resourceDrafts(policy: Policy, name: string, kind: PolicyKind, context: AnalysisContext): Draft[] {
   const drafts: Draft[] = [];
@@ -257,7 +275,7 @@ function resourceDrafts(policy: Policy, name: string, kind: PolicyKind, context:
   if (publicHits.length > 0) {
     drafts.push({
       id: 'public-access',
-      severity: 'critical',
+      severity: publicHits.some((h) => exposesDataOrControl(h.s)) ? 'critical' : 'high',
       items: publicHits.map((h) => `${h.s.index}:${describeActions(h.s)}`),
       statements: publicHits.map((h) => statementRef(h.s, name)),
       message: () => {
@@ -295,7 +313,9 @@ function resourceDrafts(policy: Policy, name: string, kind: PolicyKind, context:
     const statements = [...new Set([...foreign.values()].flat())];
     drafts.push({
       id: 'cross-account-access',
-      severity: noExternalId.length > 0 ? 'high' : 'medium',
+      // Medium either way: whether the other account is a third party (where sts:ExternalId matters)
+      // or a sibling in the same organization is not in the policy; the message says what is missing.
+      severity: 'medium',
       items: accounts,
       statements: statements.map((s) => statementRef(s, name)),
       message: (items) => {

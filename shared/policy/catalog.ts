@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 
 interface RawAction {
   name: string;
+  accessLevel?: string;
   resourceTypes: Array<{ name: string; required: boolean }>;
   conditionKeys?: string[];
 }
@@ -26,6 +27,8 @@ export interface CatalogAction {
   name: string;
   /** ARN formats of the resource types it accepts (`arn:${Partition}:s3:::${BucketName}`); empty = only `*`. */
   arnFormats: string[];
+  /** `List`, `Read`, `Write`, `Permissions management` or `Tagging`, as AWS documents it. */
+  accessLevel?: string;
 }
 
 let dataDir: string | null | undefined;
@@ -103,7 +106,9 @@ export function actionInfo(service: string, action: string): CatalogAction | und
   const arnFormats = raw.resourceTypes
     .map((t) => types[t.name.toLowerCase()]?.arn ?? types[t.name]?.arn)
     .filter((a): a is string => typeof a === 'string');
-  return { service: service.toLowerCase(), name: raw.name, arnFormats };
+  const out: CatalogAction = { service: service.toLowerCase(), name: raw.name, arnFormats };
+  if (raw.accessLevel) out.accessLevel = raw.accessLevel;
+  return out;
 }
 
 /** Every `service:Action` in the catalogue (tens of thousands; cached by the caller if needed). */

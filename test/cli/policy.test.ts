@@ -49,7 +49,7 @@ describe('trailwatch policy analyze', () => {
   });
   it('reads stdin with -, honours --kind and --account, and --fail-on sets the exit code', async () => {
     const text = JSON.stringify(doc({ Effect: 'Allow', Principal: { AWS: '444455556666' }, Action: 'sts:AssumeRole' }));
-    const r = await cli(['analyze', '-', '--kind', 'trust', '--account', '111122223333', '--fail-on', 'high'], text);
+    const r = await cli(['analyze', '-', '--kind', 'trust', '--account', '111122223333', '--fail-on', 'medium'], text);
     expect(r.out).toContain('444455556666');
     expect(r.out).toContain('sts:ExternalId');
     expect(r.code).toBe(2);

@@ -106,13 +106,22 @@ describe('resource and trust policy findings', () => {
     expect(f?.message).not.toContain(OWNER);
     expect(f?.detail?.['accounts']).toEqual(['444455556666', '777788889999']);
   });
-  it('trust to a third party without sts:ExternalId is high; with it, medium', () => {
+  it('trust to another account says when sts:ExternalId is missing', () => {
     const trust = (Condition?: Stmt) => doc({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'sts:AssumeRole', ...(Condition ? { Condition } : {}) });
     const without = find(trust(), 'cross-account-access', { kind: 'trust', account: OWNER });
-    expect(without?.severity).toBe('high');
+    expect(without?.severity).toBe('medium');
     expect(without?.message).toContain('sts:ExternalId');
+    expect(without?.detail?.['missingExternalId']).toBe(true);
     const withId = find(trust({ StringEquals: { 'sts:ExternalId': 'x1' } }), 'cross-account-access', { kind: 'trust', account: OWNER });
-    expect(withId?.severity).toBe('medium');
+    expect(withId?.detail?.['missingExternalId']).toBe(false);
+    expect(withId?.message).not.toContain('sts:ExternalId');
+  });
+  it('public metadata access is high, public data or control is critical', () => {
+    const open = (Action: string) => find(doc({ Effect: 'Allow', Principal: '*', Action, Resource: 'arn:aws:s3:::b' }), 'public-access', { kind: 's3-bucket', account: OWNER });
+    expect(open('s3:GetBucketAcl')?.severity).toBe('high');
+    expect(open('s3:GetObject')?.severity).toBe('critical');
+    expect(open('s3:PutObject')?.severity).toBe('critical');
+    expect(open('s3:*')?.severity).toBe('critical');
   });
   it('a trust policy open to everyone, or to any GitHub repository, is public', () => {
     expect(ids(doc({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }), { kind: 'trust', account: OWNER })).toContain('public-access');
