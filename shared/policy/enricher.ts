@@ -10,7 +10,7 @@
 import { GetPolicyCommand, GetPolicyVersionCommand, ListPolicyVersionsCommand } from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Finding, Severity } from '../model/types.ts';
-import { maxSeverity } from '../model/types.ts';
+import { maxSeverity, SEVERITIES } from '../model/types.ts';
 import type { FindingEnricher } from '../pipeline/enrichers.ts';
 import { analyze } from './analyze.ts';
 import { toChangeAnalysis } from './change-analysis.ts';
@@ -94,7 +94,11 @@ export function createPolicyEnricher(options: PolicyEnricherOptions): FindingEnr
       }
       const result = toChangeAnalysis(analyze(document, { kind: 'managed', ...(previous !== undefined ? { previous } : {}), ...(finding.account ? { account: finding.account } : {}) }), 'managed');
       const enriched: ChangeAnalysis = { ...result, policyArn: arn, ...(analysis.versionId ? { versionId: analysis.versionId } : {}), note: previous !== undefined ? 'fetched with iam:GetPolicyVersion; findings are what the new version newly grants' : 'fetched with iam:GetPolicyVersion' };
-      const severity = severityFrom(enriched, finding.severity);
+      let severity = severityFrom(enriched, finding.severity);
+      // A new version that is not the default is not in force yet: one step lower (as the detection does).
+      if (change?.kind === 'version' && change.setAsDefault !== true && severity !== 'low') {
+        severity = maxSeverity('low', SEVERITIES[SEVERITIES.indexOf(severity) - 1] ?? 'low');
+      }
       const top = enriched.findings.find((f) => f.severity === enriched.severity);
       const title = top && severity !== 'low' && !finding.title.includes(top.message) ? `${finding.title}: ${top.message}` : finding.title;
       return { ...finding, severity, title, details: { ...finding.details, analysis: enriched } };
