@@ -1,0 +1,37 @@
+import type { Finding, TrailEvent } from '../model/types.ts';
+import type { StreamProcessor } from '../pipeline/types.ts';
+import { defaultRateConfig, type RateConfig } from './config.ts';
+import { RateDetector, type RateStats } from './detector.ts';
+import { MemoryRateStore, type RateStore } from './store.ts';
+
+/**
+ * The API-rate anomaly detector as a `StreamProcessor`, for local replay (in-memory state by
+ * default) and for any handler that already has normalised events.
+ */
+export class RateProcessor implements StreamProcessor {
+  readonly name = 'api-rates';
+  readonly detector: RateDetector;
+
+  constructor(store: RateStore = new MemoryRateStore(), config: RateConfig = defaultRateConfig()) {
+    this.detector = new RateDetector(store, config);
+  }
+
+  async process(events: readonly TrailEvent[]): Promise<Finding[]> {
+    // Replay has no delivery time: skew cannot be judged, and event time is the only clock.
+    return (await this.detector.process(events)).findings;
+  }
+
+  /** Bursts are reported as soon as their minute crosses the threshold, so nothing is pending at the end. */
+  async flush(): Promise<Finding[]> {
+    return [];
+  }
+
+  get stats(): RateStats {
+    return this.detector.stats;
+  }
+}
+
+/** Factory the replay registry calls. */
+export function createRateProcessor(config?: RateConfig): RateProcessor {
+  return new RateProcessor(new MemoryRateStore(), config ?? defaultRateConfig());
+}
