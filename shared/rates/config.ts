@@ -45,7 +45,7 @@ const SENSITIVITY = { low: 1.5, medium: 1, high: 0.6 } as const;
 export type Sensitivity = keyof typeof SENSITIVITY;
 
 function thresholds(scale: number): Pick<RateConfig, 'principal' | 'accessKey' | 'api' | 'errors'> {
-  const principal: DimensionThresholds = { minCount: 30 * scale, ratio: 5 * scale, zScore: 6 * scale, peakRatio: 1.5 * scale, newKeyCount: 300 * scale };
+  const principal: DimensionThresholds = { minCount: 30 * scale, ratio: 4 * scale, zScore: 6 * scale, peakRatio: 1.5 * scale, newKeyCount: 300 * scale };
   return {
     principal,
     accessKey: { ...principal },

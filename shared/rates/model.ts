@@ -83,7 +83,9 @@ export function fold(b: Baseline | null, minute: number, count: number, t: Dimen
   return {
     m1: (1 - alpha) * d.m1 + alpha * learned,
     m2: (1 - alpha) * d.m2 + alpha * learned * learned,
-    peak: Math.max(d.peak * decayFactor(cfg.peakHalfLifeMinutes, 1), learned),
+    // The peak at most doubles per minute: the first minutes of a ramping burst (still under the
+    // floor) cannot mask the rest of it, while a job that really recurs is learned within minutes.
+    peak: Math.max(d.peak * decayFactor(cfg.peakHalfLifeMinutes, 1), Math.min(learned, 2 * Math.max(d.peak, 1))),
     firstMinute: b.firstMinute,
     foldedThrough: minute,
   };
