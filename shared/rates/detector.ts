@@ -117,6 +117,8 @@ export class RateDetector {
     const states = await this.store.apply(writes);
 
     const candidates: Array<{ agg: KeyAggregate; finding: Finding }> = [];
+    /** Principals with an anomalous minute in this chunk (alerting now or continuing a burst). */
+    const hotPrincipals = new Set<string>();
     for (const [id, agg] of aggregates) {
       const state = states.get(id);
       if (!state) continue;
@@ -137,6 +139,7 @@ export class RateDetector {
         const baseline = this.provisional(state, minute, agg);
         const ev = evaluate(baseline ? decayTo(baseline, minute, this.config) : null, minute, observed, t, this.config);
         if (!ev.anomalous) continue;
+        if (agg.key.dimension === 'principal') hotPrincipals.add(`${agg.key.account}|${agg.key.subject}`);
         const decision = onAnomalousMinute(id, burst, minute, observed, this.config);
         burst = decision.next;
         changed = true;
@@ -155,7 +158,7 @@ export class RateDetector {
         for (const finding of raised) candidates.push({ agg, finding });
       }
     }
-    return this.suppressNarrower(candidates);
+    return this.suppressNarrower(candidates, hotPrincipals);
   }
 
   /** Fold of completed minutes computed from the cached state (applied only if still current). */
@@ -200,11 +203,10 @@ export class RateDetector {
 
   /**
    * A stolen key's burst shows up under its principal, its access key and often its API. Keep the
-   * principal finding; drop access-key findings of a principal that alerted, and API findings whose
+   * principal finding; drop access-key findings of a principal in a burst, and API findings whose
    * calls came mostly (>= 50%) from such a principal.
    */
-  private suppressNarrower(candidates: Array<{ agg: KeyAggregate; finding: Finding }>): Finding[] {
-    const alerted = new Set(candidates.filter((c) => c.agg.key.dimension === 'principal').map((c) => `${c.agg.key.account}|${c.agg.key.subject}`));
+  private suppressNarrower(candidates: Array<{ agg: KeyAggregate; finding: Finding }>, alerted: Set<string>): Finding[] {
     const out: Finding[] = [];
     for (const { agg, finding } of candidates) {
       const { dimension, account } = agg.key;

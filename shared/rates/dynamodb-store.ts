@@ -1,0 +1,153 @@
+import {
+  ConditionalCheckFailedException,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { BurstState } from './bursts.ts';
+import type { Baseline } from './model.ts';
+import type { KeyState, KeyWrite, RateStore, StoreStats } from './store.ts';
+
+/**
+ * DynamoDB rate state: one item per key (`pk`), per-minute counters as top-level number attributes
+ * `c<minute>` updated with atomic ADD, the baseline as numbers, the open burst, a version and a TTL.
+ * Each key costs one UpdateItem per batch (plus one conditional write when a burst opens or moves).
+ */
+export class DynamoRateStore implements RateStore {
+  readonly stats: StoreStats = { writes: 0, conditionalFailures: 0 };
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    /** Parallel UpdateItem calls per batch. */
+    private readonly concurrency = 32,
+  ) {}
+
+  async apply(writes: readonly KeyWrite[]): Promise<Map<string, KeyState>> {
+    const out = new Map<string, KeyState>();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < writes.length) {
+        const w = writes[next++] as KeyWrite;
+        out.set(w.keyId, await this.applyOne(w));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, writes.length) }, worker));
+    return out;
+  }
+
+  private async applyOne(w: KeyWrite): Promise<KeyState> {
+    if (w.fold) {
+      try {
+        return await this.update(this.foldInput(w, w.fold));
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        this.stats.conditionalFailures += 1; // someone else wrote since our cached read: ADD only
+      }
+    }
+    return this.update(this.addInput(w, new Set()));
+  }
+
+  private async update(input: UpdateItemCommandInput): Promise<KeyState> {
+    this.stats.writes += 1;
+    const res = await this.client.send(new UpdateItemCommand(input));
+    return toState(res.Attributes ?? {});
+  }
+
+  private addInput(w: KeyWrite, skip: Set<number>): UpdateItemCommandInput & { ExpressionAttributeValues: Record<string, AttributeValue> } {
+    const adds = ['ver :one'];
+    const values: Record<string, AttributeValue> = { ':one': { N: '1' }, ':ttl': { N: String(w.ttl) } };
+    let i = 0;
+    for (const [m, n] of w.adds) {
+      if (skip.has(m)) continue;
+      adds.push(`c${m} :a${i}`);
+      values[`:a${i}`] = { N: String(n) };
+      i += 1;
+    }
+    return {
+      TableName: this.tableName,
+      Key: { pk: { S: w.keyId } },
+      UpdateExpression: `SET #ttl = :ttl ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    };
+  }
+
+  private foldInput(w: KeyWrite, f: NonNullable<KeyWrite['fold']>): UpdateItemCommandInput {
+    const removed = new Set(f.removeMinutes);
+    const base = this.addInput(w, removed);
+    const b = f.baseline;
+    Object.assign(base.ExpressionAttributeValues, {
+      ':m1': num(b.m1), ':m2': num(b.m2), ':pk': num(b.peak), ':fm': num(b.firstMinute), ':ft': num(b.foldedThrough), ':v': num(f.expectVersion),
+    });
+    const remove = f.removeMinutes.length > 0 ? ` REMOVE ${f.removeMinutes.map((m) => `c${m}`).join(', ')}` : '';
+    const [, addPart] = (base.UpdateExpression as string).split(' ADD ');
+    return {
+      ...base,
+      UpdateExpression: `SET #ttl = :ttl, m1 = :m1, m2 = :m2, peak = :pk, fmin = :fm, fthru = :ft ADD ${addPart}${remove}`,
+      ConditionExpression: f.expectVersion === 0 ? 'attribute_not_exists(ver)' : 'ver = :v',
+    };
+  }
+
+  async saveBurst(keyId: string, expectedId: string | null, burst: BurstState, ttl: number): Promise<boolean> {
+    this.stats.writes += 1;
+    const values: Record<string, AttributeValue> = {
+      ':id': { S: burst.id }, ':s': num(burst.startMinute), ':l': num(burst.lastMinute), ':c': num(burst.alertedCount), ':n': num(burst.alerts), ':ttl': num(ttl),
+    };
+    if (expectedId !== null) values[':prev'] = { S: expectedId };
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: keyId } },
+          UpdateExpression: 'SET bid = :id, bstart = :s, blast = :l, bcount = :c, balerts = :n, #ttl = :ttl',
+          ConditionExpression: expectedId === null ? 'attribute_exists(pk) AND attribute_not_exists(bid)' : 'bid = :prev',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        this.stats.conditionalFailures += 1;
+        return false;
+      }
+      throw error;
+    }
+  }
+}
+
+function num(n: number): AttributeValue {
+  return { N: String(n) };
+}
+
+function readNum(item: Record<string, AttributeValue>, name: string): number | undefined {
+  const v = item[name];
+  if (!v || v.N === undefined) return undefined;
+  const n = Number(v.N);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Item -> KeyState; tolerant of missing attributes (a fresh item has only counters). */
+export function toState(item: Record<string, AttributeValue>): KeyState {
+  const counts = new Map<number, number>();
+  for (const [name, value] of Object.entries(item)) {
+    if (/^c\d+$/.test(name) && value.N !== undefined) counts.set(Number(name.slice(1)), Number(value.N));
+  }
+  const m1 = readNum(item, 'm1');
+  const m2 = readNum(item, 'm2');
+  const peak = readNum(item, 'peak');
+  const firstMinute = readNum(item, 'fmin');
+  const foldedThrough = readNum(item, 'fthru');
+  const baseline: Baseline | null =
+    m1 !== undefined && m2 !== undefined && peak !== undefined && firstMinute !== undefined && foldedThrough !== undefined
+      ? { m1, m2, peak, firstMinute, foldedThrough }
+      : null;
+  const bid = item['bid']?.S;
+  const burst: BurstState | null = bid
+    ? { id: bid, startMinute: readNum(item, 'bstart') ?? 0, lastMinute: readNum(item, 'blast') ?? 0, alertedCount: readNum(item, 'bcount') ?? 0, alerts: readNum(item, 'balerts') ?? 1 }
+    : null;
+  return { version: readNum(item, 'ver') ?? 0, baseline, counts, burst };
+}
