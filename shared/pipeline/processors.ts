@@ -12,6 +12,11 @@ export interface ReplayProcessorOptions {
  * The stateful stream processors local replay runs after the stateless detections, in event-time
  * order. Each subsystem (e.g. API-rate anomalies) registers its factory here.
  */
-export async function createReplayProcessors(_options: ReplayProcessorOptions = {}): Promise<StreamProcessor[]> {
-  return [];
+export async function createReplayProcessors(options: ReplayProcessorOptions = {}): Promise<StreamProcessor[]> {
+  const processors: StreamProcessor[] = [];
+  if (options.rates !== false) {
+    const { createRateProcessor } = await import('../rates/processor.ts');
+    processors.push(createRateProcessor());
+  }
+  return processors;
 }
