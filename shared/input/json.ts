@@ -7,10 +7,87 @@ export function lineOf(text: string, offset: number): number {
   return line;
 }
 
-/** V8 says "... at position 123 (line 4 column 5)" or "... at position 123": take the offset. */
-function errorOffset(message: string): number | undefined {
+/**
+ * Offset of the first JSON syntax error. V8 names it in some messages ("at position 123") but not
+ * in others ("Unexpected token ','"), so a small validating scan finds it when the message does not.
+ */
+function errorOffset(message: string, text: string): number | undefined {
   const m = /position (\d+)/.exec(message);
-  return m ? Number(m[1]) : undefined;
+  if (m) return Number(m[1]);
+  return firstSyntaxError(text);
+}
+
+/** Recursive-descent JSON scan: returns the offset where the text stops being valid JSON. */
+export function firstSyntaxError(text: string): number | undefined {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail();
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      i += text[i] === '\\' ? 2 : 1;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m || m[0] === '') fail();
+    i += (m as RegExpExecArray)[0].length;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail();
+      }
+    } else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else number();
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : undefined;
+  } catch (offset) {
+    return typeof offset === 'number' ? Math.min(offset, text.length) : undefined;
+  }
 }
 
 /**
@@ -94,7 +171,7 @@ export function* recordsOfText(text: string, file: string): Generator<InputRecor
       yield* recordsOfJsonLines(body, file);
       return;
     }
-    const offset = errorOffset((error as Error).message);
+    const offset = errorOffset((error as Error).message, body);
     const where = offset === undefined ? file : `${file}:${lineOf(body, offset)}`;
     yield { kind: 'skip', skip: { reason: `malformed JSON file: ${(error as Error).message}`, origin: where } };
     return;
