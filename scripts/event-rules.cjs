@@ -14,7 +14,10 @@ function intParam(value, fallback, name, min, max) {
 module.exports.resources = async ({ resolveVariable }) => {
   const { tsImport } = await import('tsx/esm/api');
   const { ruleResources } = await tsImport('./event-rules.ts', __filename);
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
   return ruleResources({
+    stackName: `${service}-${stage}`,
     maxRetryAttempts: intParam(await resolveVariable('param:targetMaxRetryAttempts'), 185, 'targetMaxRetryAttempts', 0, 185),
     maxEventAgeSeconds: intParam(await resolveVariable('param:targetMaxEventAgeSeconds'), 86400, 'targetMaxEventAgeSeconds', 60, 86400),
   });

@@ -12,16 +12,19 @@ export const DETECT_FUNCTION_LOGICAL_ID = 'DetectLambdaFunction';
 export const TARGET_DLQ_LOGICAL_ID = 'TargetDlq';
 
 /** EventBridge rule names are ≤ 64 chars; long ids keep a readable head and a hash. */
-const MAX_SUFFIX = 64 - 'trailwatch-'.length - 'prod-'.length - 8;
-function shortSuffix(suffix: string): string {
-  if (suffix.length <= MAX_SUFFIX) return suffix;
+export function shortSuffix(suffix: string, stackName: string): string {
+  const max = 64 - stackName.length - 1;
+  if (max < 12) throw new Error(`stack name "${stackName}" leaves no room for rule names (EventBridge allows 64 characters)`);
+  if (suffix.length <= max) return suffix;
   const hash = createHash('sha256').update(suffix).digest('hex').slice(0, 6);
-  return `${suffix.slice(0, MAX_SUFFIX - 7)}-${hash}`;
+  return `${suffix.slice(0, max - 7)}-${hash}`;
 }
 
 export interface RuleOptions {
   maxRetryAttempts: number;
   maxEventAgeSeconds: number;
+  /** `<service>-<stage>`, the CloudFormation stack name rule names start with. */
+  stackName: string;
 }
 
 /** `{ Resources }` for every detection rule and the permission letting it invoke detect. */
@@ -32,7 +35,7 @@ export function ruleResources(options: RuleOptions): { Resources: Record<string,
     resources[ruleId] = {
       Type: 'AWS::Events::Rule',
       Properties: {
-        Name: { 'Fn::Sub': `\${AWS::StackName}-${shortSuffix(rule.nameSuffix)}` },
+        Name: `${options.stackName}-${shortSuffix(rule.nameSuffix, options.stackName)}`,
         Description: `Trailwatch detection ${rule.detection}`,
         EventBusName: 'default',
         State: rule.state,

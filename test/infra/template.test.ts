@@ -63,6 +63,14 @@ describe('packaged template: one EventBridge rule per detection', () => {
     expect(described.sort()).toEqual(detections.map((d) => d.id).sort());
   });
 
+  it('names every rule <stack>-… within the 64-character limit (the DLQ policy and self-protection rely on the prefix)', () => {
+    for (const [id, r] of detectRules()) {
+      const name = String(r.Properties['Name']);
+      expect(name.startsWith('trailwatch-ci-'), id).toBe(true);
+      expect(name.length, id).toBeLessThanOrEqual(64);
+    }
+  });
+
   it('gives every target a retry policy and the dead-letter queue', () => {
     for (const [id, r] of detectRules()) {
       for (const t of r.Properties['Targets'] as Array<Record<string, unknown>>) {

@@ -190,3 +190,16 @@ describe('generated detection rules', () => {
     expect(detectionRules([{ id: 'y', matches: [{ eventSource: ['iam.amazonaws.com'], eventName: ['CreateUser'] }] }])[0]?.state).toBe('ENABLED');
   });
 });
+
+describe('rule names', () => {
+  it('shortens long detection ids with a hash, keeping names unique and ≤ 64 characters', async () => {
+    const { shortSuffix } = await import('../../scripts/event-rules.ts');
+    const stack = 'trailwatch-production-eu-west-1';
+    const a = shortSuffix(`d-${'x'.repeat(60)}-one`, stack);
+    const b = shortSuffix(`d-${'x'.repeat(60)}-two`, stack);
+    expect(a).not.toBe(b);
+    expect(`${stack}-${a}`.length).toBeLessThanOrEqual(64);
+    expect(shortSuffix('d-root-signin', stack)).toBe('d-root-signin');
+    expect(() => shortSuffix('d-x', 'y'.repeat(60))).toThrow(/64 characters/);
+  });
+});
