@@ -12,6 +12,8 @@ import { detections } from '../detections/index.ts';
 import { readPaths } from '../input/files.ts';
 import type { InputStats } from '../input/types.ts';
 import { createStreamLogger } from '../log.ts';
+import { AlertPreviewSink, SlackWebhookSink } from '../notify/local.ts';
+import { checkWebhookUrl } from '../notify/webhook-url.ts';
 import { type Severity, SEVERITIES, isSeverity, severityRank } from '../model/types.ts';
 import { createEnrichers } from '../pipeline/enrichers.ts';
 import { createReplayProcessors } from '../pipeline/processors.ts';
@@ -24,6 +26,8 @@ export const REPLAY_OPTIONS = {
   format: { type: 'string', short: 'f', default: 'text' },
   'fail-on': { type: 'string' },
   'no-rates': { type: 'boolean', default: false },
+  'show-alerts': { type: 'boolean', default: false },
+  'slack-webhook': { type: 'string' },
   quiet: { type: 'boolean', short: 'q', default: false },
   verbose: { type: 'boolean', short: 'v', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -42,6 +46,10 @@ options:
                            json: one JSON object per finding per line on stdout, summary on stderr
       --fail-on SEVERITY   exit 2 if any finding is at or above SEVERITY (${SEVERITIES.join('|')})
       --no-rates           do not run the stateful API-rate anomaly detector
+      --show-alerts        print each finding's rendered Slack message (JSON) and e-mail
+                           (on stdout; on stderr with --format json)
+      --slack-webhook URL  post each finding to this Slack incoming webhook (https), with
+                           the notifier's renderer and retry rules; fails if Slack refuses one
   -q, --quiet              no summary
   -v, --verbose            log every skip and processor step on stderr
   -h, --help               this help
@@ -57,7 +65,13 @@ export interface ReplayIo {
 /** The sinks findings go to. Flags that add a destination (a webhook…) add their sink here. */
 export function buildSinks(values: ReplayValues, io: ReplayIo): FindingSink[] {
   const format = values.format === 'json' ? 'json' : 'text';
-  return [new ConsoleSink({ format, out: io.stdout, color: shouldColor(io.stdout, io.env) })];
+  const sinks: FindingSink[] = [new ConsoleSink({ format, out: io.stdout, color: shouldColor(io.stdout, io.env) })];
+  // Alert previews must not mix into the JSON findings stream on stdout.
+  if (values['show-alerts']) sinks.push(new AlertPreviewSink(format === 'json' ? io.stderr : io.stdout));
+  if (values['slack-webhook'] !== undefined) {
+    sinks.push(new SlackWebhookSink(values['slack-webhook'], io.stderr, createStreamLogger({ level: values.verbose ? 'debug' : 'warn', stream: io.stderr })));
+  }
+  return sinks;
 }
 
 /** A one-line progress indicator on a TTY stderr, for inputs over a few thousand events. */
@@ -114,6 +128,14 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
       return 1;
     }
     failOn = wanted;
+  }
+  if (values['slack-webhook'] !== undefined) {
+    try {
+      checkWebhookUrl(values['slack-webhook']);
+    } catch (error) {
+      io.stderr.write(`trailwatch replay: --slack-webhook: ${(error as Error).message}\n`);
+      return 1;
+    }
   }
   if (positionals.length === 0) {
     io.stderr.write(`trailwatch replay: give at least one path\n\n${USAGE}\n`);
