@@ -1,3 +1,5 @@
+import { analyzePolicyChange, type ChangeAnalysis } from '../policy/change-analysis.ts';
+import { maxSeverity, SEVERITIES } from '../model/types.ts';
 import { makeFinding } from './finding.ts';
 import { extractPolicyChange, POLICY_CHANGE_MATCHES, type PolicyChange } from './lib/policy-change.ts';
 import { foreignAccounts, grantsFullAdmin, principalValues, publicStatements, statements } from './lib/policy-document.ts';
@@ -91,17 +93,44 @@ function titleOf(change: PolicyChange, event: TrailEvent, verdict: SeverityVerdi
   return verdict.reasons.length > 0 && verdict.severity !== 'low' ? `${base}: ${verdict.reasons[0]}` : base;
 }
 
+/** The policy version a CreatePolicyVersion created or a SetDefaultPolicyVersion switched to. */
+function versionIdOf(event: TrailEvent): string | undefined {
+  const created = event.responseElements?.['policyVersion'];
+  const fromResponse = isObject(created) ? str(created['versionId']) : undefined;
+  return fromResponse ?? str(event.requestParameters?.['versionId']);
+}
+
+/**
+ * When the policy engine judged the document (shared/policy), its worst finding sets the severity
+ * (at least the detection's default; a policy version that is not the default is one step lower,
+ * as it is not in force) and its top finding is the reason a responder reads first. Changes the
+ * engine does not judge (detachments, boundary removal, ACLs, permission grants) keep the rules above.
+ */
+function withEngineJudgement(verdict: SeverityVerdict, analysis: ChangeAnalysis | undefined, change: PolicyChange): SeverityVerdict {
+  if (!analysis || (analysis.status !== 'analysed' && analysis.status !== 'aws-managed-snapshot') || !analysis.severity) return verdict;
+  let severity = maxSeverity(meta.severity, analysis.severity);
+  if (change.kind === 'version' && change.setAsDefault !== true && severity !== meta.severity) {
+    severity = maxSeverity(meta.severity, SEVERITIES[SEVERITIES.indexOf(severity) - 1] ?? meta.severity);
+  }
+  const top = [...analysis.findings].sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity))[0];
+  // The engine's sentence leads when it changed the verdict; when both agree the first-pass reason stays.
+  const engineLeads = top !== undefined && severity !== meta.severity && (severity !== verdict.severity || verdict.reasons.length === 0);
+  const reasons = engineLeads ? [top.message, ...verdict.reasons.filter((r) => r !== top.message)] : verdict.reasons;
+  return { severity, reasons };
+}
+
 /** Fires on every successful policy change, with the parsed change and a first-pass severity. */
 export function detect(event: TrailEvent): Finding[] {
   if (event.errorCode) return [];
   const change = extractPolicyChange(event);
   if (!change) return [];
-  const verdict = severityOf(change, event);
+  const analysis = analyzePolicyChange(change, event.account || undefined, versionIdOf(event));
+  const verdict = withEngineJudgement(severityOf(change, event), analysis, change);
   return [
     makeFinding(meta, event, {
       title: titleOf(change, event, verdict),
       severity: verdict.severity,
-      details: { change, reasons: verdict.reasons },
+      details: { change, reasons: verdict.reasons, ...(analysis ? { analysis } : {}) },
     }),
   ];
 }

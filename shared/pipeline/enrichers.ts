@@ -18,6 +18,8 @@ export interface EnricherOptions {
 }
 
 /** The enrichers each run applies, in order. Each subsystem registers its factory here. */
-export async function createEnrichers(_options: EnricherOptions): Promise<FindingEnricher[]> {
-  return [];
+export async function createEnrichers(options: EnricherOptions): Promise<FindingEnricher[]> {
+  // Policy documents behind policy-changed findings (iam:GetPolicyVersion; no call in 'local' mode).
+  const { createPolicyEnricher } = await import('../policy/enricher.ts');
+  return [createPolicyEnricher({ mode: options.mode })];
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { detect, meta } from '../../shared/detections/policy-changed.ts';
 import type { PolicyChange } from '../../shared/detections/lib/policy-change.ts';
 import { normalize } from '../../shared/model/normalize.ts';
+import type { ChangeAnalysis } from '../../shared/policy/change-analysis.ts';
 import { sampleEvent } from '../helpers/events.ts';
+
+const analysisOf = (f: { details: Record<string, unknown> }) => f.details['analysis'] as ChangeAnalysis;
 
 const one = (name: string) => {
   const findings = detect(sampleEvent('policy-changed', name));
@@ -26,11 +29,17 @@ describe('policy-changed', () => {
     expect(change.document).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
   });
 
-  it('is high for a public bucket policy and medium for trust to a foreign account', () => {
-    expect(one('positive-bucket-policy-public').f.severity).toBe('high');
+  it('is critical for a public bucket policy (policy engine) and medium for trust to a foreign account', () => {
+    // The engine judges an unpinned Principal "*" that can read objects as public data access:
+    // critical (the first-pass rules said high). The trust stays medium and the analysis names the
+    // missing sts:ExternalId.
+    const bucket = one('positive-bucket-policy-public');
+    expect(bucket.f.severity).toBe('critical');
+    expect(analysisOf(bucket.f).findings.map((x) => x.id)).toEqual(['public-access']);
     const trust = one('positive-update-trust-foreign');
     expect(trust.f.severity).toBe('medium');
     expect(trust.f.details['reasons']).toEqual(['grants access to other account(s): 444455556666']);
+    expect(analysisOf(trust.f).findings[0]).toMatchObject({ id: 'cross-account-access', severity: 'medium', detail: { accounts: ['444455556666'], missingExternalId: true } });
     expect(trust.change.kind).toBe('trust');
   });
 
@@ -95,7 +104,55 @@ describe('policy-changed', () => {
     });
     if (!r.ok) throw new Error(r.skip.reason);
     const [f] = detect(r.event);
-    expect(f?.severity).toBe('high');
+    // A trust policy anyone can assume: the engine's public-access finding makes it critical.
+    expect(f?.severity).toBe('critical');
+    expect(analysisOf(f!).findings.map((x) => x.id)).toContain('public-access');
     expect((f?.details['change'] as PolicyChange).target).toEqual({ type: 'role', name: 'x', arn: 'arn:aws:iam::111122223333:role/x' });
+  });
+
+  describe('details.analysis from the policy engine', () => {
+    const putPolicy = (document: unknown) => {
+      const e = sampleEvent('policy-changed', 'positive-put-role-policy-admin');
+      return detect({ ...e, requestParameters: { ...e.requestParameters, policyDocument: JSON.stringify(document) } })[0]!;
+    };
+    const doc = (...Statement: unknown[]) => ({ Version: '2012-10-17', Statement });
+
+    it('judges an attached AWS managed policy from the bundled snapshot', () => {
+      const { f } = one('positive-attach-admin-user');
+      const a = analysisOf(f);
+      expect(a.status).toBe('aws-managed-snapshot');
+      expect(a.findings.map((x) => x.id)).toContain('admin-access');
+      expect(f.severity).toBe('critical');
+    });
+
+    it('carries the findings with the statements responsible for an inline admin policy', () => {
+      const { f } = one('positive-put-role-policy-admin');
+      const a = analysisOf(f);
+      expect(a).toMatchObject({ status: 'analysed', severity: 'critical', policyKind: 'inline-role' });
+      expect(a.findings.find((x) => x.id === 'admin-access')?.statements).toEqual([{ index: 0, policy: 'policy' }]);
+    });
+
+    it('a benign change stays low', () => {
+      const f = putPolicy(doc({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::reports/*' }));
+      expect(f.severity).toBe('low');
+      expect(analysisOf(f).findings).toEqual([]);
+      expect(one('positive-kms-key-policy').f.severity).toBe('low');
+    });
+
+    it('names the escalation path, and honours a Deny', () => {
+      const f = putPolicy(doc({ Effect: 'Allow', Action: ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'], Resource: '*' }));
+      expect(f.severity).toBe('high');
+      expect(f.title).toContain('iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction');
+      const denied = putPolicy(doc({ Effect: 'Allow', Action: ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'], Resource: '*' }, { Effect: 'Deny', Action: 'iam:PassRole', Resource: '*' }));
+      expect(analysisOf(denied).findings.map((x) => x.id)).not.toContain('privilege-escalation');
+    });
+
+    it('a customer-managed attachment waits for the enricher; a detachment is not judged', () => {
+      const e = sampleEvent('policy-changed', 'positive-attach-admin-user');
+      const custom = detect({ ...e, requestParameters: { ...e.requestParameters, policyArn: 'arn:aws:iam::111122223333:policy/custom' } })[0]!;
+      expect(analysisOf(custom).status).toBe('pending-fetch');
+      expect(custom.severity).toBe('low');
+      expect(one('positive-delete-role-boundary').f.details['analysis']).toBeUndefined();
+    });
   });
 });
