@@ -7,8 +7,10 @@ export interface BurstState {
   id: string;
   startMinute: number;
   lastMinute: number;
-  /** Count of the minute that last raised a finding. */
+  /** Count of the minute that last raised a finding (its running total, as later batches add to it). */
   alertedCount: number;
+  /** The minute that last raised a finding: its own growth (a partial minute filling up) is not news. */
+  alertedMinute: number;
   /** Findings raised for this burst so far. */
   alerts: number;
 }
@@ -30,11 +32,16 @@ export function burstId(keyId: string, startMinute: number): string {
 export function onAnomalousMinute(keyId: string, current: BurstState | null, minute: number, observed: number, cfg: RateConfig): BurstDecision {
   const open = current && minute - current.lastMinute <= cfg.quietMinutes && minute >= current.startMinute - cfg.quietMinutes;
   if (!open) {
-    return { alert: true, reason: 'new', next: { id: burstId(keyId, minute), startMinute: minute, lastMinute: minute, alertedCount: observed, alerts: 1 } };
+    return { alert: true, reason: 'new', next: { id: burstId(keyId, minute), startMinute: minute, lastMinute: minute, alertedCount: observed, alertedMinute: minute, alerts: 1 } };
   }
   const next: BurstState = { ...current, lastMinute: Math.max(current.lastMinute, minute) };
+  if (minute === current.alertedMinute) {
+    next.alertedCount = Math.max(current.alertedCount, observed);
+    return { alert: false, reason: 'continuing', next };
+  }
   if (observed >= cfg.realertGrowth * current.alertedCount) {
     next.alertedCount = observed;
+    next.alertedMinute = minute;
     next.alerts = current.alerts + 1;
     return { alert: true, reason: 'grew', next };
   }

@@ -94,7 +94,7 @@ export class DynamoRateStore implements RateStore {
   async saveBurst(keyId: string, expectedId: string | null, burst: BurstState, ttl: number): Promise<boolean> {
     this.stats.writes += 1;
     const values: Record<string, AttributeValue> = {
-      ':id': { S: burst.id }, ':s': num(burst.startMinute), ':l': num(burst.lastMinute), ':c': num(burst.alertedCount), ':n': num(burst.alerts), ':ttl': num(ttl),
+      ':id': { S: burst.id }, ':s': num(burst.startMinute), ':l': num(burst.lastMinute), ':c': num(burst.alertedCount), ':n': num(burst.alerts), ':am': num(burst.alertedMinute), ':ttl': num(ttl),
     };
     if (expectedId !== null) values[':prev'] = { S: expectedId };
     try {
@@ -102,7 +102,7 @@ export class DynamoRateStore implements RateStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: { S: keyId } },
-          UpdateExpression: 'SET bid = :id, bstart = :s, blast = :l, bcount = :c, balerts = :n, #ttl = :ttl',
+          UpdateExpression: 'SET bid = :id, bstart = :s, blast = :l, bcount = :c, bmin = :am, balerts = :n, #ttl = :ttl',
           ConditionExpression: expectedId === null ? 'attribute_exists(pk) AND attribute_not_exists(bid)' : 'bid = :prev',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: values,
@@ -147,7 +147,7 @@ export function toState(item: Record<string, AttributeValue>): KeyState {
       : null;
   const bid = item['bid']?.S;
   const burst: BurstState | null = bid
-    ? { id: bid, startMinute: readNum(item, 'bstart') ?? 0, lastMinute: readNum(item, 'blast') ?? 0, alertedCount: readNum(item, 'bcount') ?? 0, alerts: readNum(item, 'balerts') ?? 1 }
+    ? { id: bid, startMinute: readNum(item, 'bstart') ?? 0, lastMinute: readNum(item, 'blast') ?? 0, alertedCount: readNum(item, 'bcount') ?? 0, alertedMinute: readNum(item, 'bmin') ?? readNum(item, 'bstart') ?? 0, alerts: readNum(item, 'balerts') ?? 1 }
     : null;
   return { version: readNum(item, 'ver') ?? 0, baseline, counts, burst };
 }
