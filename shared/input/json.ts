@@ -108,6 +108,11 @@ export function* recordsOfDocument(doc: unknown, origin: string): Generator<Inpu
     for (let i = 0; i < records.length; i++) yield { kind: 'event', value: records[i], origin: `${origin}:Records[${i}]` };
     return;
   }
+  // A Lambda on-failure destination record (what DetectFailureQueue holds): replay the original event.
+  if (typeof doc === 'object' && doc !== null && 'requestPayload' in doc && 'requestContext' in doc) {
+    yield { kind: 'event', value: (doc as { requestPayload: unknown }).requestPayload, origin: `${origin}:requestPayload` };
+    return;
+  }
   yield { kind: 'event', value: doc, origin };
 }
 

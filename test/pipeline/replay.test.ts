@@ -131,6 +131,12 @@ describe('input readers', () => {
     expect(kinds('{"Records": 5}')).toEqual(['skip:CloudTrail log file whose Records is not an array']);
   });
 
+  it('unwraps a Lambda on-failure destination record (DetectFailureQueue) to the original event', () => {
+    const failure = { version: '1.0', timestamp: '2026-11-20T08:00:05Z', requestContext: { requestId: 'r', condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: { 'detail-type': 'AWS API Call via CloudTrail', detail: {} }, responseContext: { statusCode: 200, functionError: 'Unhandled' } };
+    const [r] = [...recordsOfText(JSON.stringify(failure), 'dlq.json')];
+    expect(r).toEqual({ kind: 'event', value: failure.requestPayload, origin: 'dlq.json:requestPayload' });
+  });
+
   it('names the line of a syntax error in a multi-line JSON file', () => {
     const [r] = [...recordsOfText('{\n  "a": 1,\n  "b": ,\n}', 'bad.json')];
     expect(r?.kind === 'skip' && r.skip.origin).toBe('bad.json:3');
