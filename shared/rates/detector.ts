@@ -110,11 +110,22 @@ export class RateDetector {
       const adds = new Map<number, number>();
       for (const [m, a] of agg.minutes) adds.set(m, a.count);
       const write: KeyWrite = { keyId: id, adds, ttl };
-      const folded = this.foldFromCache(agg, adds);
+      const cached = this.cache.get(id);
+      const folded = cached ? this.foldFrom(cached, agg, adds) : undefined;
       if (folded) write.fold = folded;
       writes.push(write);
     }
     const states = await this.store.apply(writes);
+    // A cold cache, or another invocation writing the same key in between, leaves completed minutes
+    // unfolded: fold them now from the fresh state (one more conditional write, only for those keys),
+    // so concurrent consumers cannot starve the baseline.
+    const followUps: KeyWrite[] = [];
+    for (const [id, agg] of aggregates) {
+      const state = states.get(id);
+      const fold = state ? this.foldFrom(state, agg, new Map()) : undefined;
+      if (fold) followUps.push({ keyId: id, adds: new Map(), fold, ttl });
+    }
+    if (followUps.length > 0) for (const [id, state] of await this.store.apply(followUps)) states.set(id, state);
 
     const candidates: Array<{ agg: KeyAggregate; finding: Finding }> = [];
     /** Principals with an anomalous minute in this chunk (alerting now or continuing a burst). */
@@ -161,19 +172,17 @@ export class RateDetector {
     return this.suppressNarrower(candidates, hotPrincipals);
   }
 
-  /** Fold of completed minutes computed from the cached state (applied only if still current). */
-  private foldFromCache(agg: KeyAggregate, adds: Map<number, number>): KeyWrite['fold'] | undefined {
-    const cached = this.cache.get(agg.key.id);
-    if (!cached) return undefined;
+  /** Fold of completed minutes computed from a known state (applied only if that state is still current). */
+  private foldFrom(cached: KeyState, agg: KeyAggregate, adds: Map<number, number>): KeyWrite['fold'] | undefined {
     const t = this.config[agg.key.dimension];
     let baseline: Baseline | null = cached.baseline;
     const done = baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
-    // Minutes at or before foldedThrough should not be in the cache; if late adds made them, drop them.
-    for (const m of adds.keys()) if (m <= done) this.stats.lateKeyMinutes += 1;
     const minutes = new Set([...cached.counts.keys(), ...adds.keys()]);
     const maxMinute = Math.max(...minutes);
     const watermark = maxMinute - this.config.latenessMinutes;
-    const toFold = [...minutes].filter((m) => m <= watermark).sort((a, b) => a - b);
+    if (minutes.size === 0) return undefined;
+    // Minutes at or before foldedThrough (late beyond the window) are removed without being learned.
+    const toFold = [...minutes].filter((m) => m <= watermark || m <= done).sort((a, b) => a - b);
     if (toFold.length === 0) return undefined;
     for (const m of toFold) {
       if (m <= done) continue;
