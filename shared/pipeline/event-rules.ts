@@ -61,6 +61,13 @@ export const WILDCARD_RULES: Record<string, { pattern: EventPattern; readOnlyEve
         { source: [{ prefix: 'aws.' }], 'detail-type': [API_CALL_DETAIL_TYPE], detail: { userIdentity: { type: ['Root'] } } },
         // Centralized root access: the management account's sts:AssumeRoot call itself.
         { source: ['aws.sts'], 'detail-type': [API_CALL_DETAIL_TYPE], detail: { eventSource: ['sts.amazonaws.com'], eventName: ['AssumeRoot'] } },
+        // Root console actions logged as sign-in events other than ConsoleLogin (PasswordUpdated,
+        // password recovery…). ConsoleLogin and the sign-in steps belong to root-signin.
+        {
+          source: ['aws.signin'],
+          'detail-type': ['AWS Console Sign In via CloudTrail'],
+          detail: { userIdentity: { type: ['Root'] }, eventName: [{ 'anything-but': ['ConsoleLogin', 'CheckMfa', 'CredentialChallenge', 'CredentialVerification'] }] },
+        },
       ],
     },
     readOnlyEvents: true,
