@@ -96,11 +96,21 @@ describe('rates handler', () => {
 
   it('skips unparseable and non-CloudTrail messages with a reason instead of retrying them', async () => {
     const { handler, log } = setup();
-    const res = await handler(batch([sqs('{not json'), sqs(JSON.stringify({ 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2', detail: {} })), sqs(record({ time: T0 }))]));
+    const noTime = record({ time: T0 });
+    delete noTime['eventTime'];
+    const future = record({ time: T0 + 3_600_000 });
+    const future_ = sqs(future);
+    future_.attributes.SentTimestamp = String(T0); // delivered an hour before its eventTime: skewed clock
+    const res = await handler(
+      batch([sqs('{not json'), sqs(JSON.stringify({ 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2', detail: {} })), sqs(noTime), future_, sqs(record({ time: T0 }))]),
+    );
     expect(res.batchItemFailures).toEqual([]);
     const line = log.lines.find((l) => l.message === 'rate batch processed');
-    expect(line?.attributes?.['skipped']).toBe(2);
-    expect(Object.keys(line?.attributes?.['skipReasons'] as object)).toEqual(expect.arrayContaining(['rates: SQS message body is not JSON']));
+    expect(line?.attributes?.['skipped']).toBe(4);
+    expect(line?.attributes?.['counted']).toBe(1);
+    expect(Object.keys(line?.attributes?.['skipReasons'] as object)).toEqual(
+      expect.arrayContaining(['rates: SQS message body is not JSON', 'missing eventTime', expect.stringMatching(/clock skew/)]),
+    );
   });
 
   it('reports every message as failed when the state table is unavailable, so SQS redelivers the batch', async () => {
