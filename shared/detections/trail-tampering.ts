@@ -42,7 +42,7 @@ export const meta: DetectionMeta = {
   title: 'Audit trail or Trailwatch tampering',
   severity: 'high',
   description:
-    'CloudTrail logging is stopped, deleted or narrowed (StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors, PutInsightSelectors; CreateTrail/StartLogging as low/info per the CIS "CloudTrail configuration changes" list), CloudTrail Lake stops recording (DeleteEventDataStore, StopEventDataStoreIngestion: Lake can be the only copy an organisation keeps), or someone disables Trailwatch itself (its EventBridge rules, SNS topics, Lambda functions or stack — matched by DetectionContext.self, default prefix "trailwatch-"). Failed attempts are reported only when denied (AccessDenied/Unauthorized) on a stop/delete/self-disable call: that is someone trying.',
+    'CloudTrail logging is stopped, deleted or narrowed (StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors, PutInsightSelectors; CreateTrail/StartLogging as low/info per the CIS "CloudTrail configuration changes" list), CloudTrail Lake stops recording (DeleteEventDataStore, StopEventDataStoreIngestion: Lake can be the only copy an organisation keeps), or someone disables Trailwatch itself (its EventBridge rules, SNS topics, Lambda functions or stack — matched by DetectionContext.self, default prefix "trailwatch-"). Failed StopLogging/DeleteTrail calls are reported as attempts (denied: high; a wrong trail name such as TrailNotFoundException, i.e. guessing trail names: medium; other errors such as ConflictException: quiet); failed self-disabling calls are reported when denied.',
   matches: [
     { eventSource: [CLOUDTRAIL], eventName: Object.keys(TRAIL_ACTIONS).sort() },
     ...Object.entries(SELF_ACTIONS).map(([eventSource, eventName]) => ({ eventSource: [eventSource], eventName: [...eventName].sort() })),
@@ -55,6 +55,10 @@ export const meta: DetectionMeta = {
   runbook:
     'Turn logging back on at once (`aws cloudtrail start-logging`, recreate the trail or redeploy Trailwatch), then treat the gap as an incident: find who did it, revoke their credentials and review what happened while logging was off.',
 };
+
+function wrongTrail(event: TrailEvent): boolean {
+  return /TrailNotFound|InvalidTrailName/i.test(event.errorCode ?? '');
+}
 
 function denied(event: TrailEvent): boolean {
   return /AccessDenied|Unauthorized/i.test(event.errorCode ?? '');
@@ -90,7 +94,11 @@ function trailFinding(event: TrailEvent): Finding[] {
   const base = TRAIL_ACTIONS[event.name];
   if (!base) return [];
   const attempt = event.errorCode !== undefined;
-  if (attempt && !(denied(event) && (event.name === 'StopLogging' || event.name === 'DeleteTrail'))) return [];
+  // A failed StopLogging/DeleteTrail is still someone trying to blind the account: denied is high;
+  // a wrong trail name (TrailNotFoundException, InvalidTrailNameException: guessing or racing trail
+  // names) is medium. Other errors (ConflictException during a CloudFormation update, throttling) and
+  // other failed trail calls changed nothing and stay quiet.
+  if (attempt && !((event.name === 'StopLogging' || event.name === 'DeleteTrail') && (denied(event) || wrongTrail(event)))) return [];
   const rp = event.requestParameters;
   const trail = str(rp?.['name']) ?? str(rp?.['trailName']) ?? str(rp?.['eventDataStore']) ?? 'unknown trail';
   let severity = base;
@@ -119,7 +127,7 @@ function trailFinding(event: TrailEvent): Finding[] {
     severity = 'medium';
     effect = 'Insights turned off';
   }
-  if (attempt) severity = 'high';
+  if (attempt) severity = denied(event) ? 'high' : 'medium';
   return [
     makeFinding(meta, event, {
       title: attempt

@@ -19,6 +19,14 @@ describe('trail-tampering', () => {
     expect(first('positive-stop-logging-denied')).toMatchObject({ severity: 'high', details: { attempted: true, errorCode: 'AccessDenied' } });
   });
 
+  it('reports a StopLogging on a wrong trail name as a medium attempt, and ignores other failures', () => {
+    const event = sampleEvent('trail-tampering', 'positive-stop-logging-denied');
+    const notFound = { ...event, errorCode: 'TrailNotFoundException', errorMessage: 'Unknown trail' };
+    expect(detect(notFound)).toMatchObject([{ severity: 'medium', details: { attempted: true, errorCode: 'TrailNotFoundException' } }]);
+    expect(detect({ ...notFound, name: 'UpdateTrail' })).toEqual([]);
+    expect(detect({ ...notFound, errorCode: 'ConflictException' })).toEqual([]);
+  });
+
   it('judges PutEventSelectors by effect', () => {
     expect(first('positive-event-selectors-no-management')).toMatchObject({ severity: 'high', details: { effect: 'management events are no longer recorded' } });
     expect(judgeEventSelectors({ eventSelectors: [{ includeManagementEvents: true, readWriteType: 'ReadOnly' }] }).severity).toBe('high');
