@@ -6,7 +6,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { BurstState } from './bursts.ts';
-import type { Baseline } from './model.ts';
+import { PEAK_SLOTS, uniformPeaks, type Baseline } from './model.ts';
 import type { KeyState, KeyWrite, RateStore, StoreStats } from './store.ts';
 
 /**
@@ -80,13 +80,14 @@ export class DynamoRateStore implements RateStore {
     const base = this.addInput(w, removed);
     const b = f.baseline;
     Object.assign(base.ExpressionAttributeValues, {
-      ':m1': num(b.m1), ':m2': num(b.m2), ':pk': num(b.peak), ':fm': num(b.firstMinute), ':ft': num(b.foldedThrough), ':v': num(f.expectVersion),
+      ':m1': num(b.m1), ':m2': num(b.m2), ':pk': { S: encodePeaks(b.peaks) }, ':fm': num(b.firstMinute), ':ft': num(b.foldedThrough), ':v': num(f.expectVersion),
     });
-    const remove = f.removeMinutes.length > 0 ? ` REMOVE ${f.removeMinutes.map((m) => `c${m}`).join(', ')}` : '';
+    // `peak` is the pre-slot single peak: dropped by the first fold that writes `pks` (a no-op after).
+    const remove = ` REMOVE ${['peak', ...f.removeMinutes.map((m) => `c${m}`)].join(', ')}`;
     const [, addPart] = (base.UpdateExpression as string).split(' ADD ');
     return {
       ...base,
-      UpdateExpression: `SET #ttl = :ttl, m1 = :m1, m2 = :m2, peak = :pk, fmin = :fm, fthru = :ft ADD ${addPart}${remove}`,
+      UpdateExpression: `SET #ttl = :ttl, m1 = :m1, m2 = :m2, pks = :pk, fmin = :fm, fthru = :ft ADD ${addPart}${remove}`,
       ConditionExpression: f.expectVersion === 0 ? 'attribute_not_exists(ver)' : 'ver = :v',
     };
   }
@@ -123,6 +124,21 @@ function num(n: number): AttributeValue {
   return { N: String(n) };
 }
 
+/**
+ * The 24 hourly peaks as one compact string attribute (`pks`): comma-separated, 6 significant
+ * digits (the peak test is a 1.5x ratio; 1e-6 relative is far below anything it can see), values
+ * under 0.001 written as 0. About 24-170 bytes instead of ~270 for a full-precision number list.
+ */
+export function encodePeaks(peaks: readonly number[]): string {
+  return peaks.map((p) => (p >= 0.001 && Number.isFinite(p) ? String(Number(p.toPrecision(6))) : '0')).join(',');
+}
+
+/** Inverse of `encodePeaks`; undefined when the attribute is not a well-formed list of PEAK_SLOTS numbers. */
+export function decodePeaks(text: string): number[] | undefined {
+  const parts = text.split(',').map(Number);
+  return parts.length === PEAK_SLOTS && parts.every((n) => Number.isFinite(n) && n >= 0) ? parts : undefined;
+}
+
 function readNum(item: Record<string, AttributeValue>, name: string): number | undefined {
   const v = item[name];
   if (!v || v.N === undefined) return undefined;
@@ -138,12 +154,16 @@ export function toState(item: Record<string, AttributeValue>): KeyState {
   }
   const m1 = readNum(item, 'm1');
   const m2 = readNum(item, 'm2');
-  const peak = readNum(item, 'peak');
+  // Items written before the hourly slots carry one `peak` number: it applies to every hour until
+  // the next fold rewrites the item with `pks` (so an upgrade never forgets a job and never pages).
+  const pks = item['pks']?.S;
+  const legacy = readNum(item, 'peak');
+  const peaks = pks !== undefined ? decodePeaks(pks) : legacy !== undefined ? uniformPeaks(legacy) : undefined;
   const firstMinute = readNum(item, 'fmin');
   const foldedThrough = readNum(item, 'fthru');
   const baseline: Baseline | null =
-    m1 !== undefined && m2 !== undefined && peak !== undefined && firstMinute !== undefined && foldedThrough !== undefined
-      ? { m1, m2, peak, firstMinute, foldedThrough }
+    m1 !== undefined && m2 !== undefined && peaks !== undefined && firstMinute !== undefined && foldedThrough !== undefined
+      ? { m1, m2, peaks, firstMinute, foldedThrough }
       : null;
   const bid = item['bid']?.S;
   const burst: BurstState | null = bid

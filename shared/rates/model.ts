@@ -1,17 +1,46 @@
 import type { DimensionThresholds, RateConfig } from './config.ts';
 
+/** Peak slots per day: one per UTC hour of the minute's `eventTime`. */
+export const PEAK_SLOTS = 24;
+const SLOT_MINUTES = 1440 / PEAK_SLOTS;
+
+/** The peak slot (UTC hour of day) of an epoch minute. */
+export function peakSlot(minute: number): number {
+  const ofDay = ((minute % 1440) + 1440) % 1440;
+  return Math.floor(ofDay / SLOT_MINUTES);
+}
+
+/**
+ * The remembered peak that excuses a minute: the largest of its own hour's slot and the two
+ * neighbouring hours, so a daily job drifting by up to an hour stays excused, while the same job
+ * does not excuse a burst at another time of day.
+ */
+export function peakFor(peaks: readonly number[], minute: number): number {
+  const s = peakSlot(minute);
+  return Math.max(peaks[s] ?? 0, peaks[(s + 1) % PEAK_SLOTS] ?? 0, peaks[(s + PEAK_SLOTS - 1) % PEAK_SLOTS] ?? 0);
+}
+
+/** A peak array with `value` in every slot (a new key, or an item written with the old single `peak`). */
+export function uniformPeaks(value: number): number[] {
+  return new Array<number>(PEAK_SLOTS).fill(value);
+}
+
 /**
  * A key's learned normal: exponentially weighted first and second moments of its per-minute call
- * count (so mean and variance, with empty minutes counted as zeros in closed form), plus a slowly
- * decaying peak minute that remembers recurring jobs for about a week.
+ * count (so mean and variance, with empty minutes counted as zeros in closed form), plus slowly
+ * decaying peak minutes, one per hour of day, that remember recurring jobs (and when they run)
+ * for about a week.
  */
 export interface Baseline {
   /** EWMA of the per-minute count. */
   m1: number;
   /** EWMA of the squared per-minute count. */
   m2: number;
-  /** Largest per-minute count seen, decayed with `peakHalfLifeMinutes`. */
-  peak: number;
+  /**
+   * Per UTC hour of day (`PEAK_SLOTS` entries): the largest per-minute count seen in that hour,
+   * every slot decayed with `peakHalfLifeMinutes`.
+   */
+  peaks: number[];
   /** First minute this key was seen. */
   firstMinute: number;
   /** Last minute folded into m1/m2/peak. */
@@ -26,6 +55,7 @@ export interface Evaluation {
   /** Expected per-minute count (EWMA mean). */
   expected: number;
   stdDev: number;
+  /** The peak that applied to this minute (its hour's slot and the neighbouring hours). */
   peak: number;
   /** (observed - expected) / stdDev; for new keys observed / newKeyCount. */
   score: number;
@@ -41,7 +71,8 @@ export function decayTo(b: Baseline, minute: number, cfg: RateConfig): Baseline 
   const gap = minute - 1 - b.foldedThrough;
   if (gap <= 0) return b;
   const d = decayFactor(cfg.halfLifeMinutes, gap);
-  return { ...b, m1: b.m1 * d, m2: b.m2 * d, peak: b.peak * decayFactor(cfg.peakHalfLifeMinutes, gap), foldedThrough: minute - 1 };
+  const dp = decayFactor(cfg.peakHalfLifeMinutes, gap);
+  return { ...b, m1: b.m1 * d, m2: b.m2 * d, peaks: b.peaks.map((p) => p * dp), foldedThrough: minute - 1 };
 }
 
 /** Scores one minute's count against a baseline (already decayed to that minute). */
@@ -54,7 +85,7 @@ export function evaluate(b: Baseline | null, minute: number, observed: number, t
       observed,
       expected: b ? b.m1 : 0,
       stdDev: 0,
-      peak: b ? b.peak : 0,
+      peak: b ? peakFor(b.peaks, minute) : 0,
       score: observed / t.newKeyCount,
       historyMinutes: Math.max(0, history),
     };
@@ -63,29 +94,46 @@ export function evaluate(b: Baseline | null, minute: number, observed: number, t
   // Poisson noise (variance = mean) plus one call, so a near-silent key does not get a zero denominator.
   const stdDev = Math.sqrt(variance + b.m1 + 1);
   const score = (observed - b.m1) / stdDev;
+  const peak = peakFor(b.peaks, minute);
   const anomalous =
-    observed >= t.minCount && observed >= t.ratio * b.m1 && score >= t.zScore && observed >= t.peakRatio * b.peak;
-  return { anomalous, basis: 'learned', observed, expected: b.m1, stdDev, peak: b.peak, score, historyMinutes: history };
+    observed >= t.minCount && observed >= t.ratio * b.m1 && score >= t.zScore && observed >= t.peakRatio * peak;
+  return { anomalous, basis: 'learned', observed, expected: b.m1, stdDev, peak, score, historyMinutes: history };
 }
 
 /**
  * Folds one completed minute into the baseline. An anomalous minute is learned clipped (to twice the
- * larger of mean and peak), so a burst does not instantly become the new normal, yet a job that
- * really recurs is learned after a few occurrences.
+ * larger of mean and the peak that applied to it), so a burst does not instantly become the new
+ * normal, yet a job that really recurs is learned after a few occurrences. Only the minute's own
+ * hour slot learns; every slot decays.
  */
 export function fold(b: Baseline | null, minute: number, count: number, t: DimensionThresholds, cfg: RateConfig): Baseline {
-  if (!b) return { m1: count, m2: count * count, peak: count, firstMinute: minute, foldedThrough: minute };
+  if (!b) {
+    const peaks = uniformPeaks(0);
+    peaks[peakSlot(minute)] = count;
+    return { m1: count, m2: count * count, peaks, firstMinute: minute, foldedThrough: minute };
+  }
   if (minute <= b.foldedThrough) return b;
   const d = decayTo(b, minute, cfg);
   const ev = evaluate(d, minute, count, t, cfg);
-  const learned = ev.anomalous ? Math.min(count, 2 * Math.max(d.m1, d.peak, 1)) : count;
+  // ev.peak is the peak that applied to this minute (own slot and neighbours).
+  const learned = ev.anomalous ? Math.min(count, 2 * Math.max(d.m1, ev.peak, 1)) : count;
+  // A minute that only the peak test excused (a known recurring job at its usual hour) is explained
+  // by its slot: it enters the mean/variance only up to `ratio x mean`, so the job does not inflate
+  // the short-term variance and hide a burst in the hours after it. Its slot still learns it fully.
+  const excused = !ev.anomalous && ev.basis === 'learned' && count >= t.minCount && count >= t.ratio * d.m1 && ev.score >= t.zScore;
+  const moment = excused ? Math.min(count, t.ratio * Math.max(d.m1, 1)) : learned;
   const alpha = 1 - decayFactor(cfg.halfLifeMinutes, 1);
+  const dp = decayFactor(cfg.peakHalfLifeMinutes, 1);
+  const s = peakSlot(minute);
+  const peaks = d.peaks.map((p) => p * dp);
+  // The peak at most doubles per minute: the first minutes of a ramping burst (still under the
+  // floor) cannot mask the rest of it, while a job that really recurs is learned within minutes.
+  // Doubling starts from the applied peak, so a job drifting into the next hour is learned there too.
+  peaks[s] = Math.max(peaks[s] ?? 0, Math.min(learned, 2 * Math.max(ev.peak, 1)));
   return {
-    m1: (1 - alpha) * d.m1 + alpha * learned,
-    m2: (1 - alpha) * d.m2 + alpha * learned * learned,
-    // The peak at most doubles per minute: the first minutes of a ramping burst (still under the
-    // floor) cannot mask the rest of it, while a job that really recurs is learned within minutes.
-    peak: Math.max(d.peak * decayFactor(cfg.peakHalfLifeMinutes, 1), Math.min(learned, 2 * Math.max(d.peak, 1))),
+    m1: (1 - alpha) * d.m1 + alpha * moment,
+    m2: (1 - alpha) * d.m2 + alpha * moment * moment,
+    peaks,
     firstMinute: b.firstMinute,
     foldedThrough: minute,
   };
