@@ -29,6 +29,16 @@ export async function main(argv: string[]): Promise<number> {
   return module.run(rest);
 }
 
+/**
+ * A command that fails outright (e.g. Slack refused every alert) prints one line, not a stack trace;
+ * set TRAILWATCH_DEBUG=1 for the stack. Returns the exit code (1).
+ */
+export function reportFatal(error: unknown): number {
+  const detail = process.env['TRAILWATCH_DEBUG'] ? ((error as Error).stack ?? String(error)) : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`trailwatch: ${detail}\n`);
+  return 1;
+}
+
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (invokedDirectly || process.env['TRAILWATCH_CLI'] === '1') {
   main(process.argv.slice(2)).then(
@@ -36,8 +46,7 @@ if (invokedDirectly || process.env['TRAILWATCH_CLI'] === '1') {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`trailwatch: ${(error as Error).stack ?? String(error)}\n`);
-      process.exitCode = 1;
+      process.exitCode = reportFatal(error);
     },
   );
 }
