@@ -125,7 +125,9 @@ export function fold(b: Baseline | null, minute: number, count: number, t: Dimen
   const alpha = 1 - decayFactor(cfg.halfLifeMinutes, 1);
   const dp = decayFactor(cfg.peakHalfLifeMinutes, 1);
   const s = peakSlot(minute);
-  const peaks = d.peaks.map((p) => p * dp);
+  // decayTo already returned a fresh array when it decayed anything: decay that one in place.
+  const peaks = d.peaks === b.peaks ? b.peaks.slice() : d.peaks;
+  for (let i = 0; i < peaks.length; i += 1) peaks[i] = (peaks[i] as number) * dp;
   // The peak at most doubles per minute: the first minutes of a ramping burst (still under the
   // floor) cannot mask the rest of it, while a job that really recurs is learned within minutes.
   // Doubling starts from the applied peak, so a job drifting into the next hour is learned there too.
