@@ -10,6 +10,7 @@ import type { TrailEvent } from '../shared/model/types.ts';
 import { defaultRateConfig } from '../shared/rates/config.ts';
 import { RateDetector } from '../shared/rates/detector.ts';
 import { MemoryRateStore } from '../shared/rates/store.ts';
+import { rng } from '../test/helpers/rng.ts';
 
 export interface RateBenchResult {
   events: number;
@@ -25,16 +26,6 @@ export interface RateBenchResult {
   findings: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const APIS = Array.from({ length: 60 }, (_, i) => [['ec2', 's3', 'iam', 'sts', 'kms', 'lambda'][i % 6] as string, `Operation${i}`] as const);
 

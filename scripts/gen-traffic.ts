@@ -9,21 +9,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng } from '../test/helpers/rng.ts';
 
 const ACCOUNT = '111122223333';
 const START = Date.parse('2026-03-02T08:00:00Z');
 const MIN = 60_000;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = rng(4);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 let counter = 0;

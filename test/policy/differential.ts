@@ -7,18 +7,7 @@ import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
 import { actionsOf, allServices } from '../../shared/policy/catalog.ts';
 import type { EvaluationInput } from '../../shared/policy/index.ts';
 import { matchWildcard } from '../../shared/policy/wildcard.ts';
-
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.ts';
 
 type Doc = { Statement?: unknown };
 const ACCOUNT = '111122223333';

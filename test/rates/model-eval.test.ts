@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { onAnomalousMinute, type BurstState } from '../../shared/rates/bursts.ts';
 import { defaultRateConfig } from '../../shared/rates/config.ts';
 import { decayTo, evaluate, fold, PEAK_SLOTS, peakSlot, type Baseline } from '../../shared/rates/model.ts';
-import { diurnal, poisson, rng } from './synthetic.ts';
+import { rng } from '../helpers/rng.ts';
+import { diurnal, poisson } from './synthetic.ts';
 
 // A week of diurnal background for 1,000 principals, driven as per-minute counts (equivalent to
 // materialising the events: the model only ever sees a key's per-minute count). Mean rates are

@@ -1,16 +1,5 @@
 /** Seeded synthetic per-minute traffic for evaluating the rate model (tests and benchmark). */
-
-/** Mulberry32: small, fast, seeded PRNG so every run sees the same traffic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.ts';
 
 /** Poisson sample (Knuth for small means, normal approximation above 30). */
 export function poisson(random: () => number, mean: number): number {

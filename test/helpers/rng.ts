@@ -1,0 +1,14 @@
+/**
+ * Mulberry32: a small, fast, seeded PRNG, so generated traffic, policies and benchmark corpora are
+ * the same on every run. Shared by the tests, the traffic generator and the benchmarks.
+ */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
