@@ -89,7 +89,12 @@ export function generateTraffic(): Array<Record<string, unknown>> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
-  const target = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'events', 'traffic', 'traffic.jsonl');
+  const arg = process.argv[2];
+  if (arg?.startsWith('-')) {
+    process.stdout.write('usage: tsx scripts/gen-traffic.ts [output.jsonl]   (default: events/traffic/traffic.jsonl)\n');
+    process.exit(arg === '--help' || arg === '-h' ? 0 : 1);
+  }
+  const target = arg ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'events', 'traffic', 'traffic.jsonl');
   mkdirSync(dirname(target), { recursive: true });
   const records = generateTraffic();
   writeFileSync(target, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
