@@ -7,7 +7,7 @@ import { actionInfo } from '../../shared/policy/catalog.ts';
 import { evaluate, parsePolicy } from '../../shared/policy/index.ts';
 import type { EvaluationInput } from '../../shared/policy/index.ts';
 import { EXTERNAL_DIR, hasExternal } from '../helpers/events.ts';
-import { generateCases, generateOrgCases, generateResourceCases, oracle, oracleOrg, oracleValidated } from './differential.ts';
+import { generateCases, generateOrgCases, generateResourceCases, oracle, oracleValidated } from './differential.ts';
 
 /**
  * Differential test: our evaluator against @cloud-copilot/iam-simulate (oracle only, devDependency)
@@ -139,7 +139,7 @@ describe('differential: our evaluator vs iam-simulate', () => {
     const disagreements: string[] = [];
     for (const c of cases) {
       const ours = evaluate(c.input).decision;
-      const theirs = oracleOrg(c.input);
+      const theirs = oracle(c.input);
       if (theirs === 'error') oracleErrors++;
       else if (ours === theirs) agree++;
       // iam-simulate's README lists session policies as "coming soon": it does not apply them

@@ -105,7 +105,10 @@ export function generateCases(count: number, seed: number, extra: Array<{ name: 
   return cases;
 }
 
-/** Runs iam-simulate (the oracle) on the same input; returns our decision vocabulary. */
+/**
+ * Runs iam-simulate (the oracle) on the same input and returns our decision vocabulary. SCP and
+ * RCP levels, the boundary and the first session policy are mapped to iam-simulate's shape.
+ */
 export function oracle(input: EvaluationInput): 'Allow' | 'ExplicitDeny' | 'ImplicitDeny' | 'error' {
   const r = input.request;
   try {
@@ -118,9 +121,10 @@ export function oracle(input: EvaluationInput): 'Allow' | 'ExplicitDeny' | 'Impl
           contextVariables: r.context as Record<string, string | string[]>,
         },
         identityPolicies: (input.identityPolicies ?? []).map((p) => ({ name: p.name, policy: p.policy })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
+        serviceControlPolicies: (input.scps ?? []).map((level, i) => ({ orgIdentifier: `level-${i}`, policies: level.map((p) => ({ name: p.name, policy: p.policy })) })),
+        resourceControlPolicies: (input.rcps ?? []).map((level, i) => ({ orgIdentifier: `level-${i}`, policies: level.map((p) => ({ name: p.name, policy: p.policy })) })),
         ...(input.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: input.permissionsBoundary.name, policy: input.permissionsBoundary.policy }] } : {}),
+        ...(input.sessionPolicies?.[0] ? { sessionPolicy: input.sessionPolicies[0].policy } : {}),
       },
       {},
     );
@@ -283,28 +287,3 @@ export function generateOrgCases(count: number, seed: number): GeneratedCase[] {
   return cases;
 }
 
-/** Oracle for organization scenarios (SCP and RCP levels mapped to iam-simulate's shape). */
-export function oracleOrg(input: EvaluationInput): 'Allow' | 'ExplicitDeny' | 'ImplicitDeny' | 'error' {
-  const r = input.request;
-  try {
-    const result = runUnsafeSimulation(
-      {
-        request: {
-          principal: r.principal as string,
-          action: r.action,
-          resource: { resource: r.resource, accountId: r.resourceAccount ?? ACCOUNT },
-          contextVariables: r.context as Record<string, string | string[]>,
-        },
-        identityPolicies: (input.identityPolicies ?? []).map((p) => ({ name: p.name, policy: p.policy })),
-        serviceControlPolicies: (input.scps ?? []).map((level, i) => ({ orgIdentifier: `level-${i}`, policies: level.map((p) => ({ name: p.name, policy: p.policy })) })),
-        resourceControlPolicies: (input.rcps ?? []).map((level, i) => ({ orgIdentifier: `level-${i}`, policies: level.map((p) => ({ name: p.name, policy: p.policy })) })),
-        ...(input.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: input.permissionsBoundary.name, policy: input.permissionsBoundary.policy }] } : {}),
-        ...(input.sessionPolicies?.[0] ? { sessionPolicy: input.sessionPolicies[0].policy } : {}),
-      },
-      {},
-    );
-    return result === 'Allowed' ? 'Allow' : result === 'ExplicitlyDenied' ? 'ExplicitDeny' : 'ImplicitDeny';
-  } catch {
-    return 'error';
-  }
-}

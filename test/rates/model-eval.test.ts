@@ -40,19 +40,6 @@ describe('rate model on a seeded synthetic week (1,000 principals)', () => {
     for (let i = 0; i < PRINCIPALS; i += 1) {
       const mean = Math.exp(Math.log(0.02) + random() * (Math.log(50) - Math.log(0.02)));
       principals.push({ mean, phase: Math.floor(random() * 180), jobMinute: random() < 0.1 ? Math.floor(random() * 1440) : null, burst: null });
-
-/**
- * True when a burst starting at `start` has a minute whose peak window (its hour and the
- * neighbouring hours) contains an hour the daily job at `jobMinute` (10 minutes) runs in.
- */
-function burstInJobHours(start: number, jobMinute: number): boolean {
-  const jobSlots = new Set([peakSlot(jobMinute), peakSlot(jobMinute + BURST_MINUTES - 1)]);
-  for (let m = start; m < start + BURST_MINUTES; m += 1) {
-    const s = peakSlot(m);
-    for (const n of [s, (s + 1) % PEAK_SLOTS, (s + PEAK_SLOTS - 1) % PEAK_SLOTS]) if (jobSlots.has(n)) return true;
-  }
-  return false;
-}
     }
     let b = 0;
     for (const p of principals) {
@@ -134,19 +121,6 @@ function burstInJobHours(start: number, jobMinute: number): boolean {
     expect((found.get(50) as { found: number }).found).toBe((found.get(50) as { injected: number }).injected);
     expect(fpPer1000).toBeLessThan(1);
   });
-
-/**
- * True when a burst starting at `start` has a minute whose peak window (its hour and the
- * neighbouring hours) contains an hour the daily job at `jobMinute` (10 minutes) runs in.
- */
-function burstInJobHours(start: number, jobMinute: number): boolean {
-  const jobSlots = new Set([peakSlot(jobMinute), peakSlot(jobMinute + BURST_MINUTES - 1)]);
-  for (let m = start; m < start + BURST_MINUTES; m += 1) {
-    const s = peakSlot(m);
-    for (const n of [s, (s + 1) % PEAK_SLOTS, (s + PEAK_SLOTS - 1) % PEAK_SLOTS]) if (jobSlots.has(n)) return true;
-  }
-  return false;
-}
 });
 
 /**
