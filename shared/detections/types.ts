@@ -38,6 +38,22 @@ export interface DetectionMeta {
   references: DetectionReferences;
   /** What to do now, in a line or two. */
   runbook: string;
+  /** What routine looks like for this detection, so the noise model can tell routine from novel. */
+  routine?: RoutineProfile;
+}
+
+/**
+ * Who normally makes the changes a detection reports and what makes a repeat routine. The novelty
+ * model remembers, per principal and change kind, the networks, user agents and regions it has seen.
+ */
+export interface RoutineProfile {
+  /** One or two lines: who does this in a normal organization (e.g. "IaC deploy roles in pipelines"). */
+  description: string;
+  /**
+   * False when every event of this detection is dangerous in itself (e.g. root sign-in): no history
+   * makes it routine. Default true. Per-finding exceptions use `Finding.inherentRisk`.
+   */
+  learnable?: boolean;
 }
 
 export interface Detection extends DetectionMeta {

@@ -140,7 +140,24 @@ export interface Finding {
   /** What to do now (from the detection's metadata). */
   runbook?: string;
   references?: DetectionReferences;
+  /**
+   * Set by a detection when this finding's content is dangerous in itself, whoever did it (admin or
+   * escalation granted, public access, SSH/RDP open to the world, logging stopped, MFA removed from a
+   * real user, root): a one-line reason. The noise model never demotes such a finding as routine.
+   */
+  inherentRisk?: string;
+  /** Where the routing step sent this finding (set after detection, before the sinks). */
+  route?: Route;
+  /** One line: why it got that route (severity, novelty, configuration rule…). */
+  routeReason?: string;
 }
+
+/**
+ * How a finding reaches people: paged now, batched into a digest, listed in the once-a-day summary,
+ * or only recorded (findings bus, metrics, JSON output).
+ */
+export const ROUTES = ['page', 'digest', 'summary', 'record'] as const;
+export type Route = (typeof ROUTES)[number];
 
 export interface DetectionReferences {
   /** CIS AWS Foundations Benchmark controls, e.g. `CIS 4.3 (v1.4)` / `CIS 3.3 (v1.2)`. */
