@@ -190,7 +190,7 @@ const BANNER = "import { createRequire as __twCreateRequire } from 'node:module'
 
 async function bundle(spec: FunctionSpec, outDir: string): Promise<{ path: string; bytes: number }> {
   const outfile = join(outDir, `${spec.name}.mjs`);
-  await build({ entryPoints: [join(ROOT, spec.file)], bundle: true, minify: true, platform: 'node', target: 'node20', format: 'esm', outfile, banner: { js: BANNER }, mainFields: ['module', 'main'], logLevel: 'silent' });
+  await build({ entryPoints: [join(ROOT, spec.file)], bundle: true, minify: true, platform: 'node', target: 'node24', format: 'esm', outfile, banner: { js: BANNER }, mainFields: ['module', 'main'], logLevel: 'silent' });
   return { path: outfile, bytes: statSync(outfile).size };
 }
 

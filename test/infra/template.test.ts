@@ -1,43 +1,29 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detections } from '../../shared/detections/index.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
-import { EVENTS_DIR, ROOT, readJson } from '../helpers/events.ts';
-
-/**
- * The CloudFormation template `serverless package --stage ci` produces (npm test packages before
- * vitest runs; when the template is missing or older than its inputs this test packages itself).
- */
-const TEMPLATE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
-
-function newestInput(): number {
-  const files = [join(ROOT, 'serverless.yml'), join(ROOT, 'scripts', 'event-rules.ts'), join(ROOT, 'scripts', 'event-rules.cjs'), join(ROOT, 'shared', 'pipeline', 'event-rules.ts')];
-  const detDir = join(ROOT, 'shared', 'detections');
-  for (const f of readdirSync(detDir)) if (f.endsWith('.ts')) files.push(join(detDir, f));
-  return Math.max(...files.filter(existsSync).map((f) => statSync(f).mtimeMs));
-}
+import { EVENTS_DIR, readJson } from '../helpers/events.ts';
+import { packagedTemplate } from '../helpers/packaged.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
 let resources: Record<string, Resource>;
 let template: { Resources: Record<string, Resource>; Conditions?: Record<string, unknown>; Outputs?: Record<string, unknown> };
 
+// The template `serverless package --stage ci` produces (npm test packages before vitest runs;
+// when it is missing or older than its inputs the helper packages it).
 beforeAll(() => {
-  if (!existsSync(TEMPLATE) || statSync(TEMPLATE).mtimeMs < newestInput()) {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'ci'], { cwd: ROOT, stdio: 'pipe', env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' } });
-  }
-  template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as typeof template;
+  template = packagedTemplate<typeof template>();
   resources = template.Resources;
-}, 60_000);
+}, 120_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const getAtt = (v: unknown): string | undefined => (v as { 'Fn::GetAtt'?: [string, string] })?.['Fn::GetAtt']?.[0];
 
 describe('packaged template: detect function', () => {
-  it('runs nodejs20.x on arm64 with its own role and the config it needs', () => {
+  it('runs nodejs24.x (the supported Node.js runtime with the longest support) on arm64 with its own role and the config it needs', () => {
     const fn = resources['DetectLambdaFunction']!.Properties;
-    expect(fn['Runtime']).toBe('nodejs20.x');
+    expect(fn['Runtime']).toBe('nodejs24.x');
     expect(fn['Architectures']).toEqual(['arm64']);
     expect(getAtt(fn['Role'])).toBe('DetectRole');
     const env = (fn['Environment'] as { Variables: Record<string, unknown> }).Variables;
