@@ -14,6 +14,7 @@ import { type Log, createLambdaLogger } from '../shared/log.ts';
 import { analyzeEvents } from '../shared/pipeline/analyze.ts';
 import { deliverFindings } from '../shared/pipeline/deliver.ts';
 import { type FindingEnricher, createEnrichers } from '../shared/pipeline/enrichers.ts';
+import { createRouter, unwrapRouted } from '../shared/pipeline/routing.ts';
 import { CloudWatchMetricsSink } from '../shared/sinks/cloudwatch.ts';
 import { EventBridgeSink } from '../shared/sinks/eventbridge.ts';
 import { SnsSink } from '../shared/sinks/sns.ts';
@@ -33,6 +34,10 @@ export interface DetectResult {
   skipped: number;
   /** Detections hit by this event, for the invocation log / tests. */
   detections: string[];
+  /** The rule's route (shared/pipeline/routing.ts); undefined for a bare event, which runs every detection. */
+  route?: string;
+  /** Detections this invocation ran. */
+  ran: number;
 }
 
 /** CloudTrail eventID from an EventBridge envelope, for log correlation before normalisation. */
@@ -48,21 +53,31 @@ function cloudTrailEventId(event: unknown): string | undefined {
 export function createDetectHandler(deps: DetectDependencies): (event: unknown, context?: Context) => Promise<DetectResult> {
   const sinks = [new SnsSink(deps.sns, deps.config.alertsTopicArn, deps.log), new EventBridgeSink(deps.eventBridge, deps.config.findingsBusName, deps.log)];
   const metrics = new CloudWatchMetricsSink(deps.cloudWatch, deps.config.metricsNamespace, deps.log);
-  const detections = deps.detections ?? registry;
-  return async (event, context) => {
+  const route = createRouter(deps.detections ?? registry);
+  return async (input, context) => {
+    // Each EventBridge rule wraps the event with its route, so an event matching several rules
+    // still yields each (detection, event) once (shared/pipeline/routing.ts).
+    const routed = unwrapRouted(input);
+    const event = routed.event;
     deps.log.setCorrelationId(cloudTrailEventId(event));
     if (context && 'powertools' in deps.log) (deps.log as ReturnType<typeof createLambdaLogger>).powertools.addContext(context);
+    const selection = route(routed);
+    if (selection.unknownRoute) deps.log.warn('unknown route: running every detection (rules and code from different versions?)', { route: selection.unknownRoute });
     const analysis = await analyzeEvents([{ value: event, origin: 'eventbridge' }], {
-      detections,
+      detections: selection.detections,
       context: { self: deps.config.self },
       enrichers: deps.enrichers ?? [],
       log: deps.log,
     });
-    await deliverFindings(analysis.findings, analysis.counts, { sinks, metrics, log: deps.log });
+    // An event that reached several rules is counted as processed (or skipped) by one of them only.
+    const counts = selection.countsEvent ? analysis.counts : { ...analysis.counts, eventsProcessed: 0, eventsSkipped: 0, skipReasons: {} };
+    await deliverFindings(analysis.findings, counts, { sinks, metrics, log: deps.log });
     const result: DetectResult = {
       findings: analysis.findings.length,
       skipped: analysis.skips.length,
       detections: [...new Set(analysis.findings.map((f) => f.detection))],
+      ran: selection.detections.length,
+      ...(routed.route !== undefined ? { route: routed.route } : {}),
     };
     deps.log.info('event processed', { ...result, eventName: analysis.events[0]?.name });
     return result;

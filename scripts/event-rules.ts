@@ -1,11 +1,12 @@
 /**
  * CloudFormation for the detect function's EventBridge rules, generated from the detection
- * registry (see shared/pipeline/event-rules.ts for the patterns). serverless.yml pulls it in
- * through scripts/event-rules.cjs at package time, so adding a detection adds its rule.
+ * registry (see shared/pipeline/event-rules.ts for the routing design: disjoint named rules plus
+ * one rule per wildcard detection, each target input carrying its route). serverless.yml pulls it
+ * in through scripts/event-rules.cjs at package time, so adding a detection updates the rules.
  */
 import { createHash } from 'node:crypto';
 import { detections } from '../shared/detections/index.ts';
-import { detectionRules } from '../shared/pipeline/event-rules.ts';
+import { detectionRules, inputTemplate } from '../shared/pipeline/event-rules.ts';
 
 /** Logical ids of resources defined in serverless.yml that the rules point at. */
 export const DETECT_FUNCTION_LOGICAL_ID = 'DetectLambdaFunction';
@@ -27,7 +28,13 @@ export interface RuleOptions {
   stackName: string;
 }
 
-/** `{ Resources }` for every detection rule and the permission letting it invoke detect. */
+/** EventBridge allows 512 characters of rule description. */
+function describe(rule: { key: string; detections: string[] }): string {
+  const text = `Trailwatch detect rule ${rule.key}: ${rule.detections.join(', ')}`;
+  return text.length <= 512 ? text : `${text.slice(0, 508)} …`;
+}
+
+/** `{ Resources }` for every detect rule and the permission letting it invoke detect. */
 export function ruleResources(options: RuleOptions): { Resources: Record<string, unknown> } {
   const resources: Record<string, unknown> = {};
   for (const rule of detectionRules(detections)) {
@@ -36,7 +43,7 @@ export function ruleResources(options: RuleOptions): { Resources: Record<string,
       Type: 'AWS::Events::Rule',
       Properties: {
         Name: `${options.stackName}-${shortSuffix(rule.nameSuffix, options.stackName)}`,
-        Description: `Trailwatch detection ${rule.detection}`,
+        Description: describe(rule),
         EventBusName: 'default',
         State: rule.state,
         EventPattern: rule.pattern,
@@ -44,6 +51,8 @@ export function ruleResources(options: RuleOptions): { Resources: Record<string,
           {
             Id: 'detect',
             Arn: { 'Fn::GetAtt': [DETECT_FUNCTION_LOGICAL_ID, 'Arn'] },
+            // The route tells detect which detections this rule stands for (exactly-once per detection).
+            InputTransformer: { InputTemplate: inputTemplate(rule.route) },
             RetryPolicy: {
               MaximumRetryAttempts: options.maxRetryAttempts,
               MaximumEventAgeInSeconds: options.maxEventAgeSeconds,

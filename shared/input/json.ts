@@ -1,4 +1,5 @@
 import type { InputRecord } from './types.ts';
+import { unwrapRouted } from '../pipeline/routing.ts';
 
 /** Line (1-based) of a character offset in a text, for `file:line` skip reasons. */
 export function lineOf(text: string, offset: number): number {
@@ -110,10 +111,11 @@ export function* recordsOfDocument(doc: unknown, origin: string): Generator<Inpu
   }
   // A Lambda on-failure destination record (what DetectFailureQueue holds): replay the original event.
   if (typeof doc === 'object' && doc !== null && 'requestPayload' in doc && 'requestContext' in doc) {
-    yield { kind: 'event', value: (doc as { requestPayload: unknown }).requestPayload, origin: `${origin}:requestPayload` };
+    yield { kind: 'event', value: unwrapRouted((doc as { requestPayload: unknown }).requestPayload).event, origin: `${origin}:requestPayload` };
     return;
   }
-  yield { kind: 'event', value: doc, origin };
+  // A detect rule's target input ({"trailwatch":{"route"},"event"}): replay runs every detection anyway.
+  yield { kind: 'event', value: unwrapRouted(doc).event, origin };
 }
 
 /**

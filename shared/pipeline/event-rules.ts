@@ -1,9 +1,21 @@
 import type { Detection, EventMatch } from '../detections/types.ts';
 
 /**
- * EventBridge rules derived from the detection registry: one rule per detection, matching exactly
- * the (eventSource, eventName) sets in its `meta.matches`. The CloudFormation generator
- * (scripts/event-rules.ts) and the tests use the same functions, so what is deployed is what is tested.
+ * EventBridge rules derived from the detection registry, designed so that each (detection,
+ * CloudTrail event) is produced exactly once however many detections watch the event:
+ *
+ * - **Named rules** partition the (eventSource, eventName) pairs of every detection's `matches`:
+ *   each pair is in exactly one rule, so an event reaches at most one named rule, and detect runs
+ *   every detection that lists its pair (`route: named`).
+ * - **Wildcard rules** (one per wildcard detection, e.g. root-activity's `userIdentity.type Root`)
+ *   may overlap named rules; their target input names the detection (`route: wildcard:<id>`) and
+ *   detect runs only that one.
+ *
+ * Every rule's target wraps the event as `{"trailwatch":{"route":…},"event":<the event>}` with an
+ * InputTransformer (shared/pipeline/routing.ts reads it). Rules are packed to stay within
+ * EventBridge's quotas (pattern size, rules per bus; see `ROUTING_LIMITS`). The CloudFormation
+ * generator (scripts/event-rules.ts), the detect handler and the tests use these same functions,
+ * so what is deployed is what is tested.
  */
 
 /** Detail-type for console sign-in events (`source: aws.signin`); everything else is an API call. */
@@ -114,23 +126,156 @@ export function needsReadOnlyEvents(matches: readonly EventMatch[], detectionId?
   return matches.some((m) => m.eventName.some((n) => READ_ONLY_NAME.test(n)));
 }
 
+/**
+ * EventBridge quotas the generator stays inside (Amazon EventBridge quotas page): an event pattern
+ * is at most 2,048 characters by default (adjustable to 4,096); a bus holds 300 rules by default,
+ * shared with everything else in the account and region. We budget below both: patterns are
+ * measured as compact JSON against 1,800 characters (CloudFormation may serialise with spaces),
+ * and Trailwatch allows itself at most 60 detect rules on the default bus.
+ */
+export const ROUTING_LIMITS = { maxPatternChars: 1800, maxRules: 60 } as const;
+export interface RoutingLimits {
+  maxPatternChars: number;
+  maxRules: number;
+}
+
+/** Raised when the registry cannot be routed within the limits (generation fails, nothing deploys). */
+export class RoutingLimitError extends Error {
+  override name = 'RoutingLimitError';
+}
+
+/** The route a named rule delivers with: run every detection that lists the event's pair. */
+export const NAMED_ROUTE = 'named';
+/** The route of a wildcard detection's rule: run that detection only. */
+export function wildcardRoute(detectionId: string): string {
+  return `wildcard:${detectionId}`;
+}
+
 export interface DetectionRule {
-  detection: string;
+  /** Stable key: `named-01`… or `w-<detection id>`. */
+  key: string;
   /** CloudFormation logical id suffix (alphanumeric). */
   logicalId: string;
   /** Rule name suffix after `<stack>-`; ≤ 64 chars overall is enforced by the generator. */
   nameSuffix: string;
+  /** What the target input tells detect to run (see shared/pipeline/routing.ts). */
+  route: string;
+  /** Detections this rule feeds (for descriptions, docs and tests). */
+  detections: string[];
   pattern: EventPattern;
   state: 'ENABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 }
 
-/** One rule per detection, in registry order. */
-export function detectionRules(detections: readonly Pick<Detection, 'id' | 'matches'>[]): DetectionRule[] {
-  return detections.map((d) => ({
-    detection: d.id,
-    logicalId: d.id.replace(/(^|[^a-zA-Z0-9]+)([a-zA-Z0-9])/g, (_m, _sep, c: string) => c.toUpperCase()),
-    nameSuffix: `d-${d.id}`,
-    pattern: patternFor(d.matches, d.id),
-    state: needsReadOnlyEvents(d.matches, d.id) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
-  }));
+type Routable = Pick<Detection, 'id' | 'matches'>;
+
+/** True when the detection is routed by its own wildcard rule rather than by its (source, name) pairs. */
+export function isWildcardDetection(d: Routable): boolean {
+  return hasWildcard(d.matches);
+}
+
+/** eventSource → eventName → ids of the (non-wildcard) detections that list the pair. */
+export function namedPairIndex(detections: readonly Routable[]): Map<string, Map<string, string[]>> {
+  const index = new Map<string, Map<string, string[]>>();
+  for (const d of detections) {
+    if (isWildcardDetection(d)) continue;
+    for (const m of d.matches) {
+      for (const source of m.eventSource) {
+        const names = index.get(source) ?? new Map<string, string[]>();
+        index.set(source, names);
+        for (const name of m.eventName) {
+          const ids = names.get(name) ?? [];
+          if (!ids.includes(d.id)) ids.push(d.id);
+          names.set(name, ids);
+        }
+      }
+    }
+  }
+  return index;
+}
+
+function patternOf(branches: EventPattern[]): EventPattern {
+  return branches.length === 1 ? (branches[0] as EventPattern) : { $or: branches };
+}
+
+function sizeOf(pattern: EventPattern): number {
+  return JSON.stringify(pattern).length;
+}
+
+/**
+ * Packs every named (eventSource, eventName) pair into as few rules as fit the pattern budget, in
+ * sorted order (so adding a name changes few rules). A source too large for one rule is split by
+ * name across rules; the parts stay disjoint.
+ */
+function packNamedPairs(index: Map<string, Map<string, string[]>>, limits: RoutingLimits): Array<{ branches: EventPattern[]; names: Array<[string, string]> }> {
+  const rules: Array<{ branches: EventPattern[]; names: Array<[string, string]> }> = [];
+  let current: { branches: EventPattern[]; names: Array<[string, string]> } = { branches: [], names: [] };
+  const close = (): void => {
+    if (current.branches.length > 0) rules.push(current);
+    current = { branches: [], names: [] };
+  };
+  for (const source of [...index.keys()].sort()) {
+    let pending = [...(index.get(source)?.keys() ?? [])].sort();
+    while (pending.length > 0) {
+      // The most names of this source that still fit into the current rule as one more branch.
+      let taken = 0;
+      while (taken < pending.length && sizeOf(patternOf([...current.branches, patternForSource(source, pending.slice(0, taken + 1))])) <= limits.maxPatternChars) taken++;
+      if (taken === 0) {
+        if (current.branches.length === 0) throw new RoutingLimitError(`eventName ${pending[0]} of ${source} alone exceeds the ${limits.maxPatternChars}-character pattern budget`);
+        close();
+        continue;
+      }
+      const names = pending.slice(0, taken);
+      current.branches.push(patternForSource(source, names));
+      current.names.push(...names.map((n): [string, string] => [source, n]));
+      pending = pending.slice(taken);
+      if (pending.length > 0) close();
+    }
+  }
+  close();
+  return rules;
+}
+
+function logicalIdOf(text: string): string {
+  return text.replace(/(^|[^a-zA-Z0-9]+)([a-zA-Z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
+}
+
+/**
+ * The detect rules for a registry: named rules (disjoint, packed) first, then one rule per wildcard
+ * detection. Throws RoutingLimitError when a pattern or the rule count would exceed `limits`.
+ */
+export function detectionRules(detections: readonly Routable[], limits: RoutingLimits = ROUTING_LIMITS): DetectionRule[] {
+  const index = namedPairIndex(detections);
+  const rules: DetectionRule[] = packNamedPairs(index, limits).map((packed, i) => {
+    const key = `named-${String(i + 1).padStart(2, '0')}`;
+    const ids = new Set(packed.names.flatMap(([source, name]) => index.get(source)?.get(name) ?? []));
+    return {
+      key,
+      logicalId: logicalIdOf(key),
+      nameSuffix: `detect-${key}`,
+      route: NAMED_ROUTE,
+      detections: [...ids].sort(),
+      pattern: patternOf(packed.branches),
+      state: packed.names.some(([, n]) => READ_ONLY_NAME.test(n)) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
+    };
+  });
+  for (const d of [...detections].filter(isWildcardDetection).sort((a, b) => a.id.localeCompare(b.id))) {
+    const pattern = patternFor(d.matches, d.id);
+    if (sizeOf(pattern) > limits.maxPatternChars) throw new RoutingLimitError(`the wildcard pattern of ${d.id} exceeds the ${limits.maxPatternChars}-character budget`);
+    rules.push({
+      key: `w-${d.id}`,
+      logicalId: logicalIdOf(`w-${d.id}`),
+      nameSuffix: `detect-w-${d.id}`,
+      route: wildcardRoute(d.id),
+      detections: [d.id],
+      pattern,
+      state: needsReadOnlyEvents(d.matches, d.id) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
+    });
+  }
+  if (rules.length > limits.maxRules) throw new RoutingLimitError(`${rules.length} detect rules exceed the budget of ${limits.maxRules} on the default bus`);
+  return rules;
+}
+
+/** The target InputTemplate of a rule: the route, and the whole original event (`aws.events.event.json`). */
+export function inputTemplate(route: string): string {
+  return `{"trailwatch":{"route":${JSON.stringify(route)}},"event":<aws.events.event.json>}`;
 }

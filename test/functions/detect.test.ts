@@ -5,6 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDetectHandler } from '../../functions/detect.ts';
 import { buildSnsMessage } from '../../shared/alerts/sns-message.ts';
+import { detections as registry } from '../../shared/detections/index.ts';
+import { inputTemplate } from '../../shared/pipeline/event-rules.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { createMemoryLog } from '../../shared/log.ts';
 import type { Finding } from '../../shared/model/types.ts';
@@ -58,7 +60,7 @@ describe('detect handler: a root console sign-in', () => {
   it('sends exactly one alert, one finding event and one metrics call', async () => {
     const { handler, log } = setup();
     const result = await handler(rootSignin());
-    expect(result).toEqual({ findings: 1, skipped: 0, detections: ['root-signin'] });
+    expect(result).toEqual({ findings: 1, skipped: 0, detections: ['root-signin'], ran: registry.length });
 
     const publish = sns.commandCalls(PublishBatchCommand);
     expect(publish).toHaveLength(1);
@@ -114,7 +116,7 @@ describe('detect handler: no finding', () => {
   it('logs a malformed event with its reason and counts it as skipped, without throwing', async () => {
     const { handler, log } = setup();
     const result = await handler({ 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iam', detail: 'not an object' });
-    expect(result).toEqual({ findings: 0, skipped: 1, detections: [] });
+    expect(result).toEqual({ findings: 0, skipped: 1, detections: [], ran: registry.length });
     expect(log.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'event skipped', attributes: expect.objectContaining({ reason: 'AWS API Call via CloudTrail event without a detail object' }) }));
     const data = cloudwatch.commandCalls(PutMetricDataCommand)[0]!.args[0].input.MetricData!;
     expect(data.map((d) => [d.MetricName, d.Value])).toEqual([
@@ -122,6 +124,45 @@ describe('detect handler: no finding', () => {
       ['EventsSkipped', 1],
     ]);
     expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
+  });
+});
+
+describe('detect handler: routed inputs (one per matching EventBridge rule)', () => {
+  /** What a rule's InputTransformer hands the function. */
+  const routed = (route: string, event: unknown) => JSON.parse(inputTemplate(route).replace('<aws.events.event.json>', JSON.stringify(event))) as unknown;
+  // Root turns bucket versioning off: the s3 named rule and root-activity's own rule both match.
+  const rootVersioning = () => readJson(join(EVENTS_DIR, 'root-activity', 'positive-root-console-put-bucket-versioning.json'));
+  const metricsOf = () => cloudwatch.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input.MetricData!.filter((d) => !d.Dimensions?.length).map((d) => [d.MetricName, d.Value]));
+
+  it('the named route runs the detections listing the pair, not the wildcard ones, and counts the event', async () => {
+    const { handler } = setup();
+    const result = await handler(routed('named', rootVersioning()));
+    expect(result).toMatchObject({ route: 'named', detections: ['s3-bucket-config-changes'] });
+    expect(result.ran).toBeLessThan(registry.length);
+    expect(metricsOf()).toEqual([[['EventsProcessed', 1], ['EventsSkipped', 0]]]);
+  });
+
+  it('the wildcard route runs only its detection and leaves counting the event to the named rule', async () => {
+    const { handler, log } = setup();
+    const result = await handler(routed('wildcard:root-activity', rootVersioning()));
+    expect(result).toMatchObject({ route: 'wildcard:root-activity', detections: ['root-activity'], ran: 1, findings: 1 });
+    expect(metricsOf()).toEqual([[['EventsProcessed', 0], ['EventsSkipped', 0]]]);
+    // The correlation id is the CloudTrail event id inside the wrapper.
+    expect(log.lines.find((l) => l.message === 'event processed')?.correlationId).toBe((rootVersioning() as { detail: { eventID: string } }).detail.eventID);
+  });
+
+  it('the wildcard route counts an event no named rule holds (root calling an unwatched API)', async () => {
+    const { handler } = setup();
+    const event = readJson(join(EVENTS_DIR, 'root-activity', 'positive-root-access-key.json'));
+    await handler(routed('wildcard:root-activity', event));
+    expect(metricsOf()).toEqual([[['EventsProcessed', 1], ['EventsSkipped', 0]]]);
+  });
+
+  it('an unknown route (rules from another version) runs every detection and says so', async () => {
+    const { handler, log } = setup();
+    const result = await handler(routed('wildcard:not-a-detection', rootSignin()));
+    expect(result).toMatchObject({ ran: registry.length, detections: ['root-signin'] });
+    expect(log.lines.some((l) => l.level === 'warn' && /unknown route/.test(l.message))).toBe(true);
   });
 });
 

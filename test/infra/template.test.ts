@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detections } from '../../shared/detections/index.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
+import { detectionRules, inputTemplate } from '../../shared/pipeline/event-rules.ts';
 import { EVENTS_DIR, readJson } from '../helpers/events.ts';
 import { packagedTemplate } from '../helpers/packaged.ts';
 
@@ -41,12 +42,19 @@ describe('packaged template: detect function', () => {
   });
 });
 
-describe('packaged template: one EventBridge rule per detection', () => {
+describe('packaged template: the generated detect rules', () => {
   const detectRules = () => ofType('AWS::Events::Rule').filter(([, r]) => ((r.Properties['Targets'] as Array<{ Arn: unknown }>) ?? []).some((t) => getAtt(t.Arn) === 'DetectLambdaFunction'));
+  const generated = detectionRules(detections);
 
-  it('has exactly one rule targeting detect for every detection in the registry', () => {
-    const described = detectRules().map(([, r]) => String(r.Properties['Description']).replace('Trailwatch detection ', ''));
-    expect(described.sort()).toEqual(detections.map((d) => d.id).sort());
+  it('holds exactly the rules the generator makes, each with its pattern, state and route', () => {
+    expect(detectRules().map(([id]) => id).sort()).toEqual(generated.map((g) => `DetectRule${g.logicalId}`).sort());
+    for (const g of generated) {
+      const r = resources[`DetectRule${g.logicalId}`]!.Properties;
+      expect(r['EventPattern'], g.key).toEqual(g.pattern);
+      expect(r['State'], g.key).toBe(g.state);
+      const [target] = r['Targets'] as Array<{ InputTransformer?: { InputTemplate: string } }>;
+      expect(target?.InputTransformer?.InputTemplate, g.key).toBe(inputTemplate(g.route));
+    }
   });
 
   it('names every rule <stack>-… within the 64-character limit (the DLQ policy and self-protection rely on the prefix)', () => {
@@ -80,13 +88,14 @@ describe('packaged template: one EventBridge rule per detection', () => {
     expect(JSON.stringify(statement['Condition'])).toContain('rule/trailwatch-ci-*');
   });
 
-  it('the deployed patterns deliver every positive sample to its detection', () => {
-    const byDetection = new Map(detectRules().map(([, r]) => [String(r.Properties['Description']).replace('Trailwatch detection ', ''), r.Properties['EventPattern']]));
+  it('the deployed patterns deliver every positive sample to a rule feeding its detection', () => {
     for (const d of detections) {
       const dir = join(EVENTS_DIR, d.id);
       if (!existsSync(dir)) continue;
+      const feeding = generated.filter((g) => g.detections.includes(d.id)).map((g) => resources[`DetectRule${g.logicalId}`]!.Properties['EventPattern']);
       for (const f of readdirSync(dir).filter((x) => x.startsWith('positive-'))) {
-        expect({ sample: `${d.id}/${f}`, matched: matchesPattern(byDetection.get(d.id), readJson(join(dir, f))) }).toEqual({ sample: `${d.id}/${f}`, matched: true });
+        const event = readJson(join(dir, f));
+        expect({ sample: `${d.id}/${f}`, matched: feeding.some((p) => matchesPattern(p, event)) }).toEqual({ sample: `${d.id}/${f}`, matched: true });
       }
     }
   });

@@ -1,10 +1,7 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detections } from '../../shared/detections/index.ts';
 import { PatternError, inCidr, matchesPattern } from '../../shared/pipeline/event-pattern.ts';
-import { detectionRules, eventBridgeSource, patternFor } from '../../shared/pipeline/event-rules.ts';
-import { EVENTS_DIR, readJson } from '../helpers/events.ts';
+
+// The generated detect rules and their routing are tested in event-rules.test.ts and routing.test.ts.
 
 const event = {
   source: 'aws.ec2',
@@ -106,100 +103,5 @@ describe('EventBridge pattern matcher: documented operators', () => {
     expect(inCidr('192.168.2.0', '192.168.1.0/24')).toBe(false);
     expect(inCidr('8.8.8.8', '0.0.0.0/0')).toBe(true);
     expect(inCidr('not-an-ip', '10.0.0.0/8')).toBe(false);
-  });
-});
-
-describe('generated detection rules', () => {
-  const rules = detectionRules(detections);
-  const ruleOf = new Map(rules.map((r) => [r.detection, r]));
-  const folders = readdirSync(EVENTS_DIR).filter((f) => statSync(join(EVENTS_DIR, f)).isDirectory());
-  const samples = folders.flatMap((folder) =>
-    readdirSync(join(EVENTS_DIR, folder))
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => ({ folder, file: f, event: readJson(join(EVENTS_DIR, folder, f)) as Record<string, unknown> })),
-  );
-
-  it('has one rule per detection', () => {
-    expect(rules.map((r) => r.detection).sort()).toEqual(detections.map((d) => d.id).sort());
-  });
-
-  for (const d of detections) {
-    const positives = samples.filter((s) => s.folder === d.id && s.file.startsWith('positive-'));
-    it(`${d.id}: its rule delivers each of its ${positives.length} positive sample(s)`, () => {
-      const rule = ruleOf.get(d.id)!;
-      expect(positives.length).toBeGreaterThan(0);
-      for (const s of positives) expect({ file: s.file, matched: matchesPattern(rule.pattern, s.event) }).toEqual({ file: s.file, matched: true });
-    });
-
-    it(`${d.id}: its rule delivers no sample of a service it does not watch`, () => {
-      const rule = ruleOf.get(d.id)!;
-      const watched = new Set(d.matches.flatMap((m) => m.eventSource));
-      const foreign = samples.filter((s) => {
-        const detail = s.event['detail'] as Record<string, unknown> | undefined;
-        const ut = (detail?.['userIdentity'] as Record<string, unknown> | undefined)?.['type'];
-        // root-activity watches every service for Root callers: foreign = non-root callers.
-        return !watched.has(String(detail?.['eventSource'])) && !(watched.has('*') && ut === 'Root');
-      });
-      const delivered = foreign.filter((s) => matchesPattern(rule.pattern, s.event)).map((s) => `${s.folder}/${s.file}`);
-      if (watched.has('*')) {
-        // Only AssumeRoot may reach root-activity from a non-root caller.
-        for (const path of delivered) expect(path).toMatch(/assume-?root/i);
-      } else expect(delivered).toEqual([]);
-    });
-  }
-
-  it('every sample event is delivered by at least one rule (no sample is unroutable)', () => {
-    const positives = samples.filter((s) => s.file.startsWith('positive-'));
-    const unrouted = positives.filter((s) => !rules.some((r) => matchesPattern(r.pattern, s.event))).map((s) => `${s.folder}/${s.file}`);
-    expect(unrouted).toEqual([]);
-  });
-
-  it('a sign-in rule uses the console sign-in detail-type and source aws.signin', () => {
-    expect(patternFor([{ eventSource: ['signin.amazonaws.com'], eventName: ['ConsoleLogin'] }])).toEqual({
-      source: ['aws.signin'],
-      'detail-type': ['AWS Console Sign In via CloudTrail'],
-      detail: { eventSource: ['signin.amazonaws.com'], eventName: ['ConsoleLogin'] },
-    });
-  });
-
-  it('keeps names of different services apart with $or (exact, not a cross product)', () => {
-    const pattern = patternFor([
-      { eventSource: ['iam.amazonaws.com'], eventName: ['PutUserPolicy'] },
-      { eventSource: ['s3.amazonaws.com'], eventName: ['PutBucketPolicy'] },
-    ]);
-    const call = (source: string, eventSource: string, eventName: string) => ({ source, 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource, eventName } });
-    expect(matchesPattern(pattern, call('aws.iam', 'iam.amazonaws.com', 'PutUserPolicy'))).toBe(true);
-    expect(matchesPattern(pattern, call('aws.s3', 's3.amazonaws.com', 'PutBucketPolicy'))).toBe(true);
-    expect(matchesPattern(pattern, call('aws.iam', 'iam.amazonaws.com', 'PutBucketPolicy'))).toBe(false);
-  });
-
-  it('refuses a wildcard detection that has no narrowing (it would route every event to Lambda)', () => {
-    expect(() => patternFor([{ eventSource: ['*'], eventName: ['*'] }], 'new-wildcard-detection')).toThrow(/WILDCARD_RULES/);
-  });
-
-  it('maps eventSource hosts to EventBridge sources', () => {
-    expect(eventBridgeSource('iam.amazonaws.com')).toBe('aws.iam');
-    expect(eventBridgeSource('signin.amazonaws.com')).toBe('aws.signin');
-    expect(eventBridgeSource('monitoring.amazonaws.com')).toBe('aws.cloudwatch');
-  });
-
-  it('a rule that names a read-only API asks for all management events', () => {
-    expect(detectionRules([{ id: 'x', matches: [{ eventSource: ['secretsmanager.amazonaws.com'], eventName: ['GetSecretValue'] }] }])[0]?.state).toBe(
-      'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
-    );
-    expect(detectionRules([{ id: 'y', matches: [{ eventSource: ['iam.amazonaws.com'], eventName: ['CreateUser'] }] }])[0]?.state).toBe('ENABLED');
-  });
-});
-
-describe('rule names', () => {
-  it('shortens long detection ids with a hash, keeping names unique and ≤ 64 characters', async () => {
-    const { shortSuffix } = await import('../../scripts/event-rules.ts');
-    const stack = 'trailwatch-production-eu-west-1';
-    const a = shortSuffix(`d-${'x'.repeat(60)}-one`, stack);
-    const b = shortSuffix(`d-${'x'.repeat(60)}-two`, stack);
-    expect(a).not.toBe(b);
-    expect(`${stack}-${a}`.length).toBeLessThanOrEqual(64);
-    expect(shortSuffix('d-root-signin', stack)).toBe('d-root-signin');
-    expect(() => shortSuffix('d-x', 'y'.repeat(60))).toThrow(/64 characters/);
   });
 });
