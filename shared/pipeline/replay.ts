@@ -115,6 +115,8 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
   if (skips.length > maxLogged) log.warn(`${skips.length - maxLogged} more skip(s) not logged one by one; see the summary`);
   const counts = countRun(processed, skips, findings);
   if (errors > 0) counts.detectionErrors = errors;
+  const notes = processors.flatMap((p) => p.notes?.() ?? []);
+  if (notes.length > 0) counts.notes = notes;
   if (duplicates > 0) {
     counts.skipReasons['duplicate record (same eventID, source, name and time)'] = duplicates;
     counts.eventsSkipped += duplicates;

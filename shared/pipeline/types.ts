@@ -11,4 +11,6 @@ export interface StreamProcessor {
   process(events: readonly TrailEvent[]): Promise<Finding[]>;
   /** End of input (replay) or end of invocation: emit anything still pending. */
   flush(): Promise<Finding[]>;
+  /** Optional one-line remarks for the run summary (e.g. events this processor did not analyse, and why). */
+  notes?(): string[];
 }

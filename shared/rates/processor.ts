@@ -2,6 +2,7 @@ import type { Finding, TrailEvent } from '../model/types.ts';
 import type { StreamProcessor } from '../pipeline/types.ts';
 import { defaultRateConfig, type RateConfig } from './config.ts';
 import { RateDetector, type RateStats } from './detector.ts';
+import { outsideRatesScope } from './scope.ts';
 import { MemoryRateStore, type RateStore } from './store.ts';
 
 /**
@@ -16,9 +17,23 @@ export class RateProcessor implements StreamProcessor {
     this.detector = new RateDetector(store, config);
   }
 
+  /** Events left out because the deployed rates rule never receives them (data events, service events…). */
+  readonly outOfScope: Record<string, number> = {};
+
   async process(events: readonly TrailEvent[]): Promise<Finding[]> {
+    // Only what the deployed rates rule receives (shared/rates/scope.ts), so replay and Lambda count alike.
+    const inScope = events.filter((e) => {
+      const why = outsideRatesScope(e);
+      if (why) this.outOfScope[why] = (this.outOfScope[why] ?? 0) + 1;
+      return why === undefined;
+    });
     // Replay has no delivery time: skew cannot be judged, and event time is the only clock.
-    return (await this.detector.process(events)).findings;
+    return (await this.detector.process(inScope)).findings;
+  }
+
+  /** One line per kind of event left out, for the replay summary. */
+  notes(): string[] {
+    return Object.entries(this.outOfScope).map(([why, n]) => `API-rate analysis left out ${n} ${why}(s): the deployed rates rule receives management API calls and sign-ins only`);
   }
 
   /** Bursts are reported as soon as their minute crosses the threshold, so nothing is pending at the end. */

@@ -124,5 +124,6 @@ export function formatSummary(counts: RunCounts & { inputs?: number; files?: num
   if (reasons.length > 0) {
     parts.push('', table([['skip reason', 'count'], ...reasons.map(([r, n]) => [clean(r), String(n)])], color));
   }
+  for (const note of counts.notes ?? []) parts.push('', `note: ${clean(note)}`);
   return `${parts.join('\n')}\n`;
 }

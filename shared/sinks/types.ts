@@ -20,6 +20,8 @@ export interface RunCounts {
   findings: Array<{ detection: string; severity: Severity; count: number }>;
   /** Detections (or stream processors) that threw on an event: the run went on without them. */
   detectionErrors?: number;
+  /** One-line remarks for the summary, e.g. what the rate detector left out to match the deployed rule. */
+  notes?: string[];
 }
 
 export interface MetricsSink {

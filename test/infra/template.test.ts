@@ -132,6 +132,13 @@ describe('packaged template: alerting, findings bus, alarms', () => {
     }
   });
 
+  it('alarms when a detection throws (the DetectionErrors metric detect and rates publish), notifying the ops topic', () => {
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, r]) => r.Properties['MetricName'] === 'DetectionErrors')?.[1].Properties;
+    expect(alarm).toMatchObject({ Namespace: 'Trailwatch', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: 'OpsTopic' }] });
+    // The metric has no dimensions (shared/sinks/cloudwatch.ts), so neither may the alarm.
+    expect(alarm?.['Dimensions']).toBeUndefined();
+  });
+
   it('encrypts every SQS queue', () => {
     for (const [id, q] of ofType('AWS::SQS::Queue')) {
       expect(q.Properties['SqsManagedSseEnabled'] === true || q.Properties['KmsMasterKeyId'] !== undefined, id).toBe(true);
