@@ -33,7 +33,7 @@ export interface DetectionMeta {
   /** Default severity; `detect` may raise or lower it per event. */
   severity: Severity;
   description: string;
-  /** What it matches, as (eventSource, eventName) sets: one EventBridge rule per detection. */
+  /** What it matches, as (eventSource, eventName) sets: the generated EventBridge rules deliver these pairs to it (shared/pipeline/event-rules.ts). */
   matches: EventMatch[];
   references: DetectionReferences;
   /** What to do now, in a line or two. */

@@ -167,7 +167,7 @@ describe('packaged template: least privilege', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('gives every function its own explicitly written role (no shared framework default role)', () => {
+  it('gives every function an explicitly written role (no framework default role; the three notifier functions share NotifyRole)', () => {
     expect(resources['IamRoleLambdaExecution']).toBeUndefined();
     for (const [id, fn] of ofType('AWS::Lambda::Function')) expect(getAtt(fn.Properties['Role']), id).toMatch(/Role$/);
   });
