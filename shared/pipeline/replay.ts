@@ -2,6 +2,7 @@ import type { Detection, DetectionContext } from '../detections/types.ts';
 import type { InputRecord } from '../input/types.ts';
 import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
+import { boundFindings } from '../model/finding-bounds.ts';
 import type { Finding, Skip, TrailEvent } from '../model/types.ts';
 import type { RunCounts } from '../sinks/types.ts';
 import { enrich } from './analyze.ts';
@@ -110,7 +111,7 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
   }
   for (const p of processors) findings.push(...(await runProcessor(p, () => p.flush(), log, () => errors++)));
 
-  findings = await enrich(findings, options.enrichers ?? [], log);
+  findings = boundFindings(await enrich(findings, options.enrichers ?? [], log));
   findings.sort(byTime);
   if (skips.length > maxLogged) log.warn(`${skips.length - maxLogged} more skip(s) not logged one by one; see the summary`);
   const counts = countRun(processed, skips, findings);

@@ -1,3 +1,4 @@
+import { serializeFinding } from '../model/finding-bounds.ts';
 import type { Finding, Severity } from '../model/types.ts';
 import { SEVERITIES, severityRank } from '../model/types.ts';
 import type { FindingSink, RunCounts } from './types.ts';
@@ -60,9 +61,12 @@ export function formatFindingText(finding: Finding, color: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The finding as one JSON Lines record. */
+/**
+ * The finding as one JSON Lines record. Total: a finding that cannot be serialised becomes a
+ * reduced one saying why, so it never takes the other lines down with it.
+ */
 export function formatFindingJson(finding: Finding): string {
-  return `${JSON.stringify(finding)}\n`;
+  return `${serializeFinding(finding)}\n`;
 }
 
 /** Prints findings to a stream (stdout by default) in the chosen format. */
