@@ -20,6 +20,18 @@ export interface RunCounts {
   findings: Array<{ detection: string; severity: Severity; count: number }>;
   /** Detections (or stream processors) that threw on an event: the run went on without them. */
   detectionErrors?: number;
+  /**
+   * Input that could not be read (replay only): each lost record (`record`, also counted in
+   * `eventsSkipped`) and each file or folder lost in whole or in part (`file`), with its reason.
+   */
+  unreadable?: UnreadableInput[];
+}
+
+/** One input replay could not read, named for the summary and the exit code. */
+export interface UnreadableInput {
+  origin: string;
+  reason: string;
+  scope: 'record' | 'file';
 }
 
 export interface MetricsSink {
