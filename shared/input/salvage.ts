@@ -6,7 +6,7 @@ import type { InputRecord } from './types.ts';
  * truncated download) must not cost the other records of the file.
  *
  * How: the array is split into its elements by a string-aware bracket scan and each element is
- * parsed on its own. An element that does not parse is one skip (one record), named by its line;
+ * parsed on its own. An element that does not parse is one skip (one record), named by its position;
  * the scan then resynchronises at the next `{` after a `,` whose element parses and looks like an
  * event, so a corrupt record that also broke the quoting swallows nothing but itself.
  */
@@ -64,14 +64,23 @@ function parse(text: string): { ok: true; value: unknown } | { ok: false } {
 
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\n' || c === '\r' || c === '\t';
 
-/** Counts lines as offsets only grow, so naming the line of each element stays linear. */
-class LineCounter {
+/**
+ * `line:column` (1-based) of offsets that only grow, so naming each element stays linear. CloudTrail
+ * writes a log file on one line, so the column is what locates a record there.
+ */
+class Position {
   private offset = 0;
   private line = 1;
+  private lineStart = 0;
   constructor(private readonly text: string) {}
-  at(offset: number): number {
-    for (; this.offset < offset && this.offset < this.text.length; this.offset++) if (this.text.charCodeAt(this.offset) === 10) this.line++;
-    return this.line;
+  at(offset: number): string {
+    for (; this.offset < offset && this.offset < this.text.length; this.offset++) {
+      if (this.text.charCodeAt(this.offset) === 10) {
+        this.line++;
+        this.lineStart = this.offset + 1;
+      }
+    }
+    return `${this.line}:${offset - this.lineStart + 1}`;
   }
 }
 
@@ -94,39 +103,43 @@ function resync(text: string, from: number): { offset: number; end: number; valu
 
 /**
  * Every record of a damaged log file or array that can still be read, and one skip per element
- * that cannot (`corrupt record`), or for a cut-off tail (`truncated record`). Origins are
- * `file:line` (element indexes are not trustworthy once a record is lost). Returns undefined when
+ * that cannot (`corrupt record`), or for a cut-off tail (`truncated record`). Records keep the
+ * usual `file:Records[i]` origin (i counts a lost record as one element); skips are named
+ * `file:line:column`. Returns undefined when
  * the text is not a log file or array at all (the caller reports the file as malformed).
  */
 export function salvageRecords(text: string, file: string): InputRecord[] | undefined {
   const start = arrayStart(text);
   if (!start) return undefined;
   const out: InputRecord[] = [];
-  const lines = new LineCounter(text);
+  const position = new Position(text);
+  let index = 0;
+  const eventOrigin = (): string => (start.logFile ? `${file}:Records[${index++}]` : `${file}[${index++}]`);
   let i = start.offset;
   for (;;) {
     while (i < text.length && (isSpace(text[i]) || text[i] === ',')) i++;
     if (i >= text.length) {
-      if (out.length > 0 || start.logFile) out.push({ kind: 'skip', skip: { reason: 'truncated log file: the Records array never closes', origin: `${file}:${lines.at(i)}` }, unreadable: 'file' });
+      if (out.length > 0 || start.logFile) out.push({ kind: 'skip', skip: { reason: 'truncated log file: the Records array never closes', origin: `${file}:${position.at(i)}` }, unreadable: 'file' });
       break;
     }
     if (text[i] === ']') break;
     const end = valueEnd(text, i);
     const parsed = end === undefined ? undefined : parse(text.slice(i, end));
     if (end !== undefined && parsed?.ok) {
-      out.push({ kind: 'event', value: parsed.value, origin: `${file}:${lines.at(i)}` });
+      out.push({ kind: 'event', value: parsed.value, origin: eventOrigin() });
       i = end;
       continue;
     }
-    const line = lines.at(i);
+    const where = `${file}:${position.at(i)}`;
+    index++;
     const next = resync(text, i + 1);
     if (!next) {
       const reason = end === undefined ? 'truncated record: the file ends inside it' : CORRUPT;
-      out.push({ kind: 'skip', skip: { reason, origin: `${file}:${line}` }, unreadable: 'record' });
+      out.push({ kind: 'skip', skip: { reason, origin: where }, unreadable: 'record' });
       break;
     }
-    out.push({ kind: 'skip', skip: { reason: CORRUPT, origin: `${file}:${line}` }, unreadable: 'record' });
-    out.push({ kind: 'event', value: next.value, origin: `${file}:${lines.at(next.offset)}` });
+    out.push({ kind: 'skip', skip: { reason: CORRUPT, origin: where }, unreadable: 'record' });
+    out.push({ kind: 'event', value: next.value, origin: eventOrigin() });
     i = next.end;
   }
   return out;
