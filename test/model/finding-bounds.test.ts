@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,7 +13,11 @@ import { analyzeEvents } from '../../shared/pipeline/analyze.ts';
 import { ConsoleSink } from '../../shared/sinks/console.ts';
 import { EventBridgeSink } from '../../shared/sinks/eventbridge.ts';
 import { SNS_MAX_BYTES, SnsSink, snsEntrySize } from '../../shared/sinks/sns.ts';
-import { deepObject, sample } from '../helpers/hostile.ts';
+import { createDetectHandler } from '../../functions/detect.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { createMemoryLog } from '../../shared/log.ts';
+import { createEnrichers } from '../../shared/pipeline/enrichers.ts';
+import { deepBucketPolicyText, deepObject, deepPolicyEvent, sample } from '../helpers/hostile.ts';
 
 /** A real finding from a real sample (root sign-in without MFA), to damage one field at a time. */
 async function realFinding(): Promise<Finding> {
@@ -171,5 +176,82 @@ describe('every sink serialises each finding on its own: one bad finding never t
     const busEntries = bus.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
     expect(snsEntries).toHaveLength(4);
     expect(busEntries.map((e) => (JSON.parse(e.Detail ?? '{}') as Finding).eventId)).toEqual(['0b6f4d2e-8a1c-4e57-b3f2-6d9e0c7a1b02', 'deep', 'abc\uFFFDdef', 'last']);
+  });
+});
+
+describe('the detect Lambda with a policy nested 5,000 levels deep', () => {
+  const sns = mockClient(SNSClient);
+  const bus = mockClient(EventBridgeClient);
+  const cloudwatch = mockClient(CloudWatchClient);
+  beforeEach(() => {
+    sns.reset();
+    bus.reset();
+    cloudwatch.reset();
+    sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: Array<{ Id: string }> }) => ({
+      Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
+      Failed: [],
+    }));
+    bus.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })) }));
+    cloudwatch.on(PutMetricDataCommand).resolves({});
+  });
+
+  it('succeeds (no retry, no DLQ) and delivers the finding saying the document was refused', async () => {
+    const config = loadConfig({
+      TRAILWATCH_STAGE: 'test',
+      TRAILWATCH_STACK_NAME: 'trailwatch-test',
+      TRAILWATCH_ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:alerts',
+      TRAILWATCH_FINDINGS_BUS_NAME: 'findings',
+      TRAILWATCH_METRICS_NAMESPACE: 'Trailwatch',
+    });
+    const handler = createDetectHandler({
+      config,
+      log: createMemoryLog(),
+      sns: new SNSClient({ region: 'us-east-1' }),
+      eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+      cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+      enrichers: await createEnrichers({ mode: 'local' }),
+    });
+    for (const event of [deepPolicyEvent(5000, 'deep-inline'), JSON.parse(deepBucketPolicyText(5000, 'deep-bucket')) as unknown]) {
+      const result = await handler(event);
+      expect(result.detections).toEqual(['policy-changed']);
+    }
+    const details = bus.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.Detail ?? '{}') as Finding);
+    expect(details.map((f) => f.eventId)).toEqual(['deep-inline', 'deep-bucket']);
+    for (const f of details) expect(f.title).toMatch(/nests deeper than 32 levels/);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(2);
+  });
+});
+
+describe('hostile values anywhere in a sample record', () => {
+  it('never give a title with "[object Object]", "undefined" or "NaN", and every finding stays within bounds', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { EVENTS_DIR } = await import('../helpers/events.ts');
+    let findings = 0;
+    for (const folder of readdirSync(EVENTS_DIR).filter((f) => f !== 'traffic')) {
+      for (const name of readdirSync(`${EVENTS_DIR}/${folder}`).filter((f) => f.startsWith('positive-'))) {
+        const event = sample(folder, name.replace(/\.json$/, ''));
+        const leaves: string[][] = [];
+        const walk = (node: unknown, at: string[]): void => {
+          if (typeof node === 'string') leaves.push(at);
+          else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, [...at, k]);
+        };
+        walk(event.detail, []);
+        for (const at of leaves) {
+          for (const bad of [{ a: 1 }, ['x', 'y'], 42, `lone\uD800`]) {
+            const copy = structuredClone(event);
+            let node: Record<string, unknown> = copy.detail;
+            for (const key of at.slice(0, -1)) node = node[key] as Record<string, unknown>;
+            node[at[at.length - 1] as string] = bad;
+            for (const f of (await analyzeEvents([{ value: copy }], { detections })).findings) {
+              findings++;
+              expect(f.title, `${folder}/${name} ${at.join('.')}`).not.toMatch(/\[object Object\]|undefined|NaN/);
+              expect(() => encodeURIComponent(f.eventId)).not.toThrow();
+              expect(wellFormed(f.principal.name)).toBe(f.principal.name);
+            }
+          }
+        }
+      }
+    }
+    expect(findings).toBeGreaterThan(1000);
   });
 });
