@@ -6,23 +6,50 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 
 const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay events / CloudTrail log files through the detections and print findings', load: () => import('./replay.ts') },
-  policy: { summary: 'analyze or evaluate IAM policies (policy analyze | policy evaluate)', load: () => import('./policy.ts') },
+  policy: { summary: 'IAM policies: policy analyze | policy validate | policy evaluate', load: () => import('./policy.ts') },
 };
+
+/** Package version for `trailwatch --version` (read once from package.json beside the CLI). */
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
-  return `usage: trailwatch <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'trailwatch <command> --help' for a command's options.`;
+  return [
+    'usage: trailwatch <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'options: -h, --help (this help), -V, --version (print the version)',
+    "Run 'trailwatch <command> --help' for a command's options and exit codes.",
+    '',
+    'exit codes: 0 ok, 1 usage error; each command documents its own (replay: 2 --fail-on reached,',
+    '3 input that could not be read; policy: 2 finding, invalid policy or denied request)',
+  ].join('\n');
 }
 
+/** Runs one CLI invocation; returns the exit code. Usage errors print the usage on stderr. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
-    return name ? 0 : 1;
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`trailwatch ${await version()}\n`);
+    return 0;
+  }
+  if (!name) {
+    process.stderr.write(`${usage()}\n`);
+    return 1;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`trailwatch: unknown command '${name}'\n${usage()}\n`);
+    process.stderr.write(`trailwatch: unknown command '${name}'${name.startsWith('-') ? ' (options go after the command, e.g. trailwatch replay -v …)' : ''}\n${usage()}\n`);
     return 1;
   }
   const module = await command.load();

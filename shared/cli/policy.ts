@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, evaluate, PolicyError, validatePolicy } from '../policy/index.ts';
+import { analyze, evaluate, parsePolicy, PolicyError, PolicyParseError, validatePolicy } from '../policy/index.ts';
 import type { Analysis, ContextValue, EvaluationInput, NamedPolicy, PolicyKind, ValidationIssue } from '../policy/index.ts';
 
 export interface PolicyIo {
@@ -31,7 +31,8 @@ const USAGE = `usage: trailwatch policy <analyze|validate|evaluate> [options]
       --account ID     account that owns the policy (names foreign accounts exactly)
       --previous FILE  previous version: report only what the new one newly grants
       --fail-on SEV    exit 2 when a finding is at or above SEV (${SEVERITIES.join('|')})
-  validate <file|->    Access-Analyzer-style errors and warnings (--kind as above); exit 2 on errors
+  validate <file|->    Access-Analyzer-style errors and warnings (--kind as above); exit 2 on errors,
+                       including a file that is not JSON (reported as invalid-json)
   evaluate             decide one request: Allow | ExplicitDeny | ImplicitDeny
       --policy FILE            identity policy (repeatable)
       --scp FILE               one SCP level of the OU path, root first (repeatable; a file may hold an array of policies)
@@ -43,7 +44,14 @@ const USAGE = `usage: trailwatch policy <analyze|validate|evaluate> [options]
       --context key=value      request context (repeat a key for a multi-valued key)
   common: --format text|json (default text), -h/--help
 
-exit codes: 0 ok / Allow, 1 usage or input error, 2 --fail-on reached / invalid policy / request denied`;
+exit codes:
+  0  ok (analyze, validate: no error) / Allow (evaluate)
+  1  usage or input error: unknown option, unreadable file, or (analyze, evaluate) a file that is
+     not a JSON policy document at all
+  2  analyze: --fail-on reached; validate: the policy has errors; evaluate: the request is denied`;
+
+/** Exit codes of `trailwatch policy` (its help above says the same; test/cli checks both). */
+export const POLICY_EXIT = { ok: 0, input: 1, finding: 2 } as const;
 
 async function readSource(path: string, io: PolicyIo): Promise<string> {
   return path === '-' ? io.readStdin() : readFileSync(path, 'utf8');
@@ -97,17 +105,26 @@ async function analyzeCommand(argv: string[], io: PolicyIo, validateOnly: boolea
     const result = validatePolicy(text, kind ? { kind } : {});
     if (format === 'json') io.stdout.write(`${JSON.stringify({ valid: result.valid, issues: result.issues })}\n`);
     else io.stdout.write(`${label}: ${result.valid ? 'valid' : 'INVALID'}${result.issues.length ? '\n' + result.issues.map(issueLine).join('\n') : ''}\n`);
-    return result.valid ? 0 : 2;
+    return result.valid ? POLICY_EXIT.ok : POLICY_EXIT.finding;
   }
   const context: Parameters<typeof analyze>[1] = {};
   if (kind) context.kind = kind;
   if (values.account) context.account = values.account;
   if (values.previous) context.previous = readFileSync(values.previous, 'utf8');
+  // Text that is not a policy document at all is an input error (exit 1), not an invalid-policy finding.
+  for (const [name, source] of [[label, text], ...(values.previous ? [[values.previous, context.previous as string]] : [])] as Array<[string, string]>) {
+    try {
+      parsePolicy(source);
+    } catch (error) {
+      if (error instanceof PolicyParseError) throw new UsageError(`${name}: ${error.message}`);
+      throw error;
+    }
+  }
   const analysis = analyze(text, context);
   if (format === 'json') io.stdout.write(`${JSON.stringify(analysis)}\n`);
   else io.stdout.write(analysisText(analysis, label));
-  if (failOn && analysis.findings.some((f) => SEVERITIES.indexOf(f.severity) >= SEVERITIES.indexOf(failOn))) return 2;
-  return 0;
+  if (failOn && analysis.findings.some((f) => SEVERITIES.indexOf(f.severity) >= SEVERITIES.indexOf(failOn))) return POLICY_EXIT.finding;
+  return POLICY_EXIT.ok;
 }
 
 /** Reads a policy file; a file holding a JSON array gives several policies (an SCP level). */
@@ -177,7 +194,7 @@ async function evaluateCommand(argv: string[], io: PolicyIo): Promise<number> {
     const who = values.principal ?? 'anonymous';
     io.stdout.write(`${result.decision}: ${who} -> ${values.action} on ${values.resource}\n${result.explanation.map((l) => `  ${l}`).join('\n')}\n`);
   }
-  return result.decision === 'Allow' ? 0 : 2;
+  return result.decision === 'Allow' ? POLICY_EXIT.ok : POLICY_EXIT.finding;
 }
 
 class UsageError extends Error {}

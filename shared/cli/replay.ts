@@ -19,6 +19,7 @@ import { createEnrichers } from '../pipeline/enrichers.ts';
 import { createReplayProcessors } from '../pipeline/processors.ts';
 import { replayRecords } from '../pipeline/replay.ts';
 import { ConsoleSink, formatSummary, shouldColor } from '../sinks/console.ts';
+import { guardOutput, isClosedOutput } from './output.ts';
 import type { FindingSink } from '../sinks/types.ts';
 
 /** Command-line options. Add a flag here and read it in `buildSinks` (or below): nothing else changes. */
@@ -51,10 +52,19 @@ options:
       --slack-webhook URL  post each finding to this Slack incoming webhook (https), with
                            the notifier's renderer and retry rules; fails if Slack refuses one
   -q, --quiet              no summary
-  -v, --verbose            log every skip and processor step on stderr
+  -v, --verbose            log every skip, every file read and each processor step on stderr
   -h, --help               this help
 
-exit codes: 0 ok, 1 usage error, 2 --fail-on threshold reached`;
+exit codes:
+  0  every input was read (records that are not events, e.g. other detail-types, are counted
+     skips) and --fail-on, if given, was not reached
+  1  usage error (unknown option, bad value, path that does not exist)
+  2  --fail-on threshold reached (takes precedence over 3)
+  3  some input could not be read: a corrupt or truncated file, a corrupt record or line, an
+     empty file, or a folder with no event files; each is named in the summary`;
+
+/** Exit codes of `trailwatch replay` (documented in its help and in docs/architecture.md). */
+export const REPLAY_EXIT = { ok: 0, usage: 1, failOn: 2, unreadable: 3 } as const;
 
 export interface ReplayIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -109,23 +119,23 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
     parsed = parseArgs({ args: argv, options: REPLAY_OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     io.stderr.write(`trailwatch replay: ${(error as Error).message}\n\n${USAGE}\n`);
-    return 1;
+    return REPLAY_EXIT.usage;
   }
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout.write(`${USAGE}\n`);
-    return 0;
+    return REPLAY_EXIT.ok;
   }
   if (values.format !== 'text' && values.format !== 'json') {
     io.stderr.write(`trailwatch replay: --format must be text or json, not ${JSON.stringify(values.format)}\n`);
-    return 1;
+    return REPLAY_EXIT.usage;
   }
   let failOn: Severity | undefined;
   if (values['fail-on'] !== undefined) {
     const wanted = values['fail-on'].toLowerCase();
     if (!isSeverity(wanted)) {
       io.stderr.write(`trailwatch replay: --fail-on must be one of ${SEVERITIES.join(', ')}\n`);
-      return 1;
+      return REPLAY_EXIT.usage;
     }
     failOn = wanted;
   }
@@ -134,17 +144,17 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
       checkWebhookUrl(values['slack-webhook']);
     } catch (error) {
       io.stderr.write(`trailwatch replay: --slack-webhook: ${(error as Error).message}\n`);
-      return 1;
+      return REPLAY_EXIT.usage;
     }
   }
   if (positionals.length === 0) {
     io.stderr.write(`trailwatch replay: give at least one path\n\n${USAGE}\n`);
-    return 1;
+    return REPLAY_EXIT.usage;
   }
   const missing = positionals.filter((p) => !existsSync(p));
   if (missing.length > 0) {
     io.stderr.write(`trailwatch replay: no such file or directory: ${missing.join(', ')}\n`);
-    return 1;
+    return REPLAY_EXIT.usage;
   }
 
   const json = values.format === 'json';
@@ -152,7 +162,9 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
   const sinks = buildSinks(values, io);
   const stats: InputStats = { files: 0, ignored: 0 };
   const progress = progressReporter(io.stderr, io.stderr.isTTY === true);
-  const result = await replayRecords(readPaths(positionals, stats), {
+  // Kept for the life of the process: an EPIPE can arrive after the last write returned.
+  const stdout = guardOutput(io.stdout);
+  const result = await replayRecords(readPaths(positionals, stats, log), {
     detections,
     enrichers: await createEnrichers({ mode: 'local' }),
     processors: await createReplayProcessors({ rates: !values['no-rates'] }),
@@ -162,15 +174,24 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
   });
   progress.done();
 
-  for (const sink of sinks) await sink.publish(result.findings);
-  if (!values.quiet) {
-    const summaryStream = json ? io.stderr : io.stdout;
+  for (const sink of sinks) {
+    try {
+      await sink.publish(result.findings);
+    } catch (error) {
+      // The reader closed stdout (`| head -1`): stop writing there, keep the exit code honest.
+      if (!isClosedOutput(error)) throw error;
+    }
+  }
+  const summaryStream = json ? io.stderr : io.stdout;
+  if (!values.quiet && !(summaryStream === io.stdout && stdout.closed)) {
     const summary = formatSummary({ ...result.counts, files: stats.files }, shouldColor(summaryStream, io.env));
     summaryStream.write(`${json ? '' : '\n'}${summary}`);
   }
   if (failOn !== undefined) {
     const threshold = severityRank(failOn);
-    if (result.findings.some((f) => severityRank(f.severity) >= threshold)) return 2;
+    if (result.findings.some((f) => severityRank(f.severity) >= threshold)) return REPLAY_EXIT.failOn;
   }
-  return 0;
+  // Unreadable input is never a clean pass, with or without --fail-on.
+  if ((result.counts.unreadable?.length ?? 0) > 0) return REPLAY_EXIT.unreadable;
+  return REPLAY_EXIT.ok;
 }

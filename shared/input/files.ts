@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { Log } from '../log.ts';
+import { silentLog } from '../log.ts';
 import { recordsOfLine, recordsOfText } from './json.ts';
 import type { InputRecord, InputStats } from './types.ts';
 
@@ -21,25 +23,37 @@ function fileStream(path: string): Readable {
   return raw.pipe(gunzip);
 }
 
-async function readAll(stream: Readable, limit: number): Promise<string> {
+/** The file's text; on a read or gzip error mid-way, the text read so far and the error (a truncated `.gz` keeps its readable records). */
+async function readAll(stream: Readable, limit: number): Promise<{ text: string; error?: NodeJS.ErrnoException }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      stream.destroy();
-      throw new Error(`larger than ${limit} bytes; split it or convert it to JSON Lines`);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        stream.destroy();
+        throw new Error(`larger than ${limit} bytes; split it or convert it to JSON Lines`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    return { text: Buffer.concat(chunks).toString('utf8'), error: error as NodeJS.ErrnoException };
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8') };
+}
+
+function readError(e: NodeJS.ErrnoException): string {
+  if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return `truncated gzip: ${e.message}`;
+  if (e.code === 'Z_DATA_ERROR') return `corrupt gzip: ${e.message}`;
+  return `unreadable file: ${e.message}`;
 }
 
 /**
  * Records of one file: `.jsonl`/`.ndjson` (optionally `.gz`) are streamed line by line; any other
  * file (`.json`, `.json.gz`, CloudTrail's `*.json.gz`, or a file given by name) is decompressed
  * as a stream and parsed as one document, falling back to JSON Lines. Unreadable files (missing,
- * corrupt gzip, too large) become a skip; the run goes on.
+ * corrupt gzip, too large) become a skip marked `unreadable`; a truncated gzip first gives the
+ * records decompressed before the cut. The run goes on.
  */
 export async function* readFile(path: string): AsyncGenerator<InputRecord> {
   try {
@@ -49,12 +63,12 @@ export async function* readFile(path: string): AsyncGenerator<InputRecord> {
       for await (const line of lines) yield* recordsOfLine(line, path, ++n);
       return;
     }
-    const text = await readAll(fileStream(path), MAX_DOCUMENT_BYTES);
-    yield* recordsOfText(text, path);
+    const { text, error } = await readAll(fileStream(path), MAX_DOCUMENT_BYTES);
+    // A truncated gzip still gives its first records: read what was decompressed, then name the loss.
+    if (!error || text.trim() !== '') yield* recordsOfText(text, path);
+    if (error) yield { kind: 'skip', skip: { reason: readError(error), origin: path }, unreadable: 'file' };
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    const reason = e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR' ? `corrupt gzip: ${e.message}` : `unreadable file: ${e.message}`;
-    yield { kind: 'skip', skip: { reason, origin: path } };
+    yield { kind: 'skip', skip: { reason: readError(error as NodeJS.ErrnoException), origin: path }, unreadable: 'file' };
   }
 }
 
@@ -74,22 +88,32 @@ export async function* walk(dir: string, stats: InputStats): AsyncGenerator<stri
  * Every record from the given paths (files or directories), in path order. A path that does not
  * exist is a skip with its reason (the CLI checks paths up front to report usage errors).
  */
-export async function* readPaths(paths: readonly string[], stats: InputStats = { files: 0, ignored: 0 }): AsyncGenerator<InputRecord> {
+export async function* readPaths(paths: readonly string[], stats: InputStats = { files: 0, ignored: 0 }, log: Log = silentLog): AsyncGenerator<InputRecord> {
   for (const path of paths) {
     let isDir = false;
     try {
       isDir = (await stat(path)).isDirectory();
     } catch (error) {
-      yield { kind: 'skip', skip: { reason: `cannot read path: ${(error as Error).message}`, origin: path } };
+      yield { kind: 'skip', skip: { reason: `cannot read path: ${(error as Error).message}`, origin: path }, unreadable: 'file' };
       continue;
     }
     if (isDir) {
+      const ignoredBefore = stats.ignored;
+      let found = 0;
       for await (const file of walk(path, stats)) {
         stats.files++;
+        found++;
+        log.debug('reading file', { file });
         yield* readFile(file);
+      }
+      if (found === 0) {
+        const ignored = stats.ignored - ignoredBefore;
+        const reason = `folder holds no event files (.json, .jsonl, .ndjson, optionally .gz)${ignored > 0 ? `; ${ignored} other file(s) ignored` : ''}`;
+        yield { kind: 'skip', skip: { reason, origin: path }, unreadable: 'file' };
       }
     } else {
       stats.files++;
+      log.debug('reading file', { file: path });
       yield* readFile(path);
     }
   }

@@ -1,3 +1,4 @@
+import { salvageRecords } from './salvage.ts';
 import type { InputRecord } from './types.ts';
 import { unwrapRouted } from '../pipeline/routing.ts';
 
@@ -103,7 +104,7 @@ export function* recordsOfDocument(doc: unknown, origin: string): Generator<Inpu
   if (typeof doc === 'object' && doc !== null && 'Records' in doc) {
     const records = (doc as { Records: unknown }).Records;
     if (!Array.isArray(records)) {
-      yield { kind: 'skip', skip: { reason: 'CloudTrail log file whose Records is not an array', origin } };
+      yield { kind: 'skip', skip: { reason: 'CloudTrail log file whose Records is not an array', origin }, unreadable: 'file' };
       return;
     }
     for (let i = 0; i < records.length; i++) yield { kind: 'event', value: records[i], origin: `${origin}:Records[${i}]` };
@@ -142,7 +143,7 @@ export function* recordsOfLine(raw: string, file: string, line: number): Generat
   try {
     value = JSON.parse(trimmed);
   } catch (error) {
-    yield { kind: 'skip', skip: { reason: `malformed JSON line: ${(error as Error).message}`, origin: `${file}:${line}` } };
+    yield { kind: 'skip', skip: { reason: `malformed JSON line: ${(error as Error).message}`, origin: `${file}:${line}` }, unreadable: 'record' };
     return;
   }
   yield* recordsOfDocument(value, `${file}:${line}`);
@@ -162,12 +163,14 @@ function looksLikeJsonLines(text: string): boolean {
 
 /**
  * Records of a whole JSON text whose layout is unknown: one document (event, array, CloudTrail
- * log file), or JSON Lines. A malformed document is one skip with `file:line` of the error.
+ * log file), or JSON Lines. A log file or array with corrupt records keeps every readable record
+ * (`salvage.ts`), one skip per lost record; any other malformed document is one skip with
+ * `file:line` of the error.
  */
 export function* recordsOfText(text: string, file: string): Generator<InputRecord> {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') {
-    yield { kind: 'skip', skip: { reason: 'empty file', origin: file } };
+    yield { kind: 'skip', skip: { reason: 'empty file', origin: file }, unreadable: 'file' };
     return;
   }
   let doc: unknown;
@@ -178,9 +181,15 @@ export function* recordsOfText(text: string, file: string): Generator<InputRecor
       yield* recordsOfJsonLines(body, file);
       return;
     }
+    // A log file or array with a corrupt record: keep every record that can be read.
+    const salvaged = salvageRecords(body, file);
+    if (salvaged && salvaged.some((r) => r.kind === 'event')) {
+      yield* salvaged;
+      return;
+    }
     const offset = errorOffset((error as Error).message, body);
     const where = offset === undefined ? file : `${file}:${lineOf(body, offset)}`;
-    yield { kind: 'skip', skip: { reason: `malformed JSON file: ${(error as Error).message}`, origin: where } };
+    yield { kind: 'skip', skip: { reason: `malformed JSON file: ${(error as Error).message}`, origin: where }, unreadable: 'file' };
     return;
   }
   yield* recordsOfDocument(doc, file);

@@ -1,5 +1,6 @@
 import type { Detection, DetectionContext } from '../detections/types.ts';
 import type { Log } from '../log.ts';
+import { boundFindings } from '../model/finding-bounds.ts';
 import { silentLog } from '../log.ts';
 import type { Finding, Skip, TrailEvent } from '../model/types.ts';
 import type { RunCounts } from '../sinks/types.ts';
@@ -22,7 +23,7 @@ export interface Analysis {
 
 /**
  * The stateless half of every run, shared by the Lambda handler and the replay CLI: normalise each
- * input, run every detection, apply the enrichers. Skips and detection errors are logged with
+ * input, run every detection, apply the enrichers, bound every finding (`shared/model/finding-bounds.ts`). Skips and detection errors are logged with
  * their reason and counted — nothing vanishes, nothing throws.
  */
 export async function analyzeEvents(inputs: Iterable<{ value: unknown; origin?: string }>, options: AnalyzeOptions): Promise<Analysis> {
@@ -30,7 +31,8 @@ export async function analyzeEvents(inputs: Iterable<{ value: unknown; origin?: 
   const run = runDetections(inputs, options.detections, options.context);
   for (const skip of run.skips) log.warn('event skipped', { reason: skip.reason, ...(skip.origin ? { origin: skip.origin } : {}), ...(skip.eventId ? { eventId: skip.eventId } : {}) });
   for (const e of run.errors) log.error('detection threw', { detection: e.detection, eventId: e.eventId, error: e.message });
-  const findings = await enrich(run.findings, options.enrichers ?? [], log);
+  // Bounded before anything leaves the pipeline: one hostile field can never make a finding unsendable.
+  const findings = boundFindings(await enrich(run.findings, options.enrichers ?? [], log));
   const counts = countRun(run.events.length, run.skips, findings);
   if (run.errors.length > 0) counts.detectionErrors = run.errors.length;
   return { events: run.events, findings, skips: run.skips, counts };

@@ -1,5 +1,6 @@
 import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
+import { boundFindings } from '../model/finding-bounds.ts';
 import type { Finding } from '../model/types.ts';
 import { DeliveryError } from '../sinks/errors.ts';
 import type { FindingSink, MetricsSink, RunCounts } from '../sinks/types.ts';
@@ -32,7 +33,9 @@ export async function deliverFindings(findings: readonly Finding[], counts: RunC
   const log = targets.log ?? silentLog;
   const errors: Array<{ sink: string; error: Error }> = [];
   if (findings.length > 0) {
-    const results = await Promise.allSettled(targets.sinks.map((s) => s.publish(findings)));
+    // Every producer (detect, rates) goes through here: bound each finding once before any sink.
+    const bounded = boundFindings(findings);
+    const results = await Promise.allSettled(targets.sinks.map((s) => s.publish(bounded)));
     results.forEach((r, i) => {
       const sink = targets.sinks[i]?.name ?? `sink#${i}`;
       if (r.status === 'rejected') {

@@ -2,8 +2,9 @@ import type { Detection, DetectionContext } from '../detections/types.ts';
 import type { InputRecord } from '../input/types.ts';
 import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
+import { boundFindings } from '../model/finding-bounds.ts';
 import type { Finding, Skip, TrailEvent } from '../model/types.ts';
-import type { RunCounts } from '../sinks/types.ts';
+import type { RunCounts, UnreadableInput } from '../sinks/types.ts';
 import { enrich } from './analyze.ts';
 import type { FindingEnricher } from './enrichers.ts';
 import { countRun, runDetections } from './run-detections.ts';
@@ -44,7 +45,8 @@ function byTime(a: Finding, b: Finding): number {
 /**
  * Local replay: the same detections as the Lambda handler over records read from files, then the
  * stateful processors over every event sorted by event time, in batches, then `flush()`. Records
- * that cannot be read or normalised are skips with a reason and an origin (`file:line`).
+ * that cannot be read or normalised are skips with a reason and an origin (`file:line`); input
+ * the readers could not read at all is listed in `counts.unreadable`.
  */
 export async function replayRecords(records: AsyncIterable<InputRecord>, options: ReplayPipelineOptions): Promise<ReplayResult> {
   const log = options.log ?? silentLog;
@@ -55,6 +57,7 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
   const seen = new Set<string>();
   const events: TrailEvent[] = [];
   const skips: Skip[] = [];
+  const unreadable: UnreadableInput[] = [];
   let findings: Finding[] = [];
   let processed = 0;
   let duplicates = 0;
@@ -91,7 +94,10 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
 
   for await (const record of records) {
     if (record.kind === 'skip') {
-      addSkip(record.skip);
+      if (record.unreadable) unreadable.push({ origin: record.skip.origin ?? 'input', reason: record.skip.reason, scope: record.unreadable });
+      // Skips count records: a file lost as a whole is named as unreadable, not counted as one record.
+      if (record.unreadable === 'file') log.warn('unreadable input', { reason: record.skip.reason, origin: record.skip.origin });
+      else addSkip(record.skip);
       continue;
     }
     chunk.push({ value: record.value, origin: record.origin });
@@ -104,19 +110,28 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
     events.sort((a, b) => a.timeMs - b.timeMs);
     for (let i = 0; i < events.length; i += batchSize) {
       const batch = events.slice(i, i + batchSize);
-      for (const p of processors) findings.push(...(await runProcessor(p, () => p.process(batch), log, () => errors++)));
+      for (const p of processors) {
+        const out = await runProcessor(p, () => p.process(batch), log, () => errors++);
+        log.debug('processor batch', { processor: p.name, events: batch.length, findings: out.length });
+        findings.push(...out);
+      }
       options.onProgress?.({ phase: 'stream', done: Math.min(i + batchSize, events.length), total: events.length });
     }
   }
-  for (const p of processors) findings.push(...(await runProcessor(p, () => p.flush(), log, () => errors++)));
+  for (const p of processors) {
+    const out = await runProcessor(p, () => p.flush(), log, () => errors++);
+    log.debug('processor flushed', { processor: p.name, findings: out.length });
+    findings.push(...out);
+  }
 
-  findings = await enrich(findings, options.enrichers ?? [], log);
+  findings = boundFindings(await enrich(findings, options.enrichers ?? [], log));
   findings.sort(byTime);
   if (skips.length > maxLogged) log.warn(`${skips.length - maxLogged} more skip(s) not logged one by one; see the summary`);
   const counts = countRun(processed, skips, findings);
   if (errors > 0) counts.detectionErrors = errors;
   const notes = processors.flatMap((p) => p.notes?.() ?? []);
   if (notes.length > 0) counts.notes = notes;
+  if (unreadable.length > 0) counts.unreadable = unreadable;
   if (duplicates > 0) {
     counts.skipReasons['duplicate record (same eventID, source, name and time)'] = duplicates;
     counts.eventsSkipped += duplicates;

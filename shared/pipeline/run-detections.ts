@@ -1,4 +1,6 @@
+import { makeFinding } from '../detections/finding.ts';
 import type { Detection, DetectionContext } from '../detections/types.ts';
+import { boundText } from '../model/finding-bounds.ts';
 import { normalize } from '../model/normalize.ts';
 import type { Finding, Skip, TrailEvent } from '../model/types.ts';
 import type { RunCounts } from '../sinks/types.ts';
@@ -11,7 +13,24 @@ export interface DetectionRun {
   errors: Array<{ detection: string; eventId: string; message: string }>;
 }
 
-/** Runs every detection on one normalised event. A detection that throws is reported, not fatal. */
+/**
+ * The finding that stands in for a detection that threw on an event: the event matched a
+ * detection that could not judge it, so a person must. It carries the detection's default
+ * severity and `details.detectionError`, so the alert still goes out and the DetectionErrors
+ * metric is not the only trace (a throw used to lose the finding while the invocation succeeded).
+ */
+export function detectionErrorFinding(detection: Detection, event: TrailEvent, error: Error): Finding {
+  const message = boundText(String(error?.message ?? error), 500);
+  return makeFinding(detection, event, {
+    title: `${detection.title}: the detection failed on this ${event.name} event and could not judge it; review the event`,
+    details: { detectionError: message },
+  });
+}
+
+/**
+ * Runs every detection on one normalised event. A detection that throws is reported (`onError`)
+ * and replaced by {@link detectionErrorFinding}; the other detections are unaffected.
+ */
 export function detectOne(
   event: TrailEvent,
   detections: readonly Detection[],
@@ -24,6 +43,7 @@ export function detectOne(
       findings.push(...d.detect(event, context));
     } catch (error) {
       onError(d.id, error as Error);
+      findings.push(detectionErrorFinding(d, event, error as Error));
     }
   }
   return findings;

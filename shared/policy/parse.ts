@@ -250,6 +250,8 @@ export function parsePolicy(input: unknown): ParseResult {
     document = decodeText(input);
     text = JSON.stringify(document);
   } else {
+    // Depth first: serialising a document nested thousands of levels deep overflows the stack.
+    if (depthOf(input) > MAX_DEPTH) throw new PolicyParseError(`policy nests deeper than ${MAX_DEPTH} levels`);
     try {
       text = JSON.stringify(input) ?? '';
     } catch (error) {

@@ -1,3 +1,4 @@
+import { serializeFinding } from '../model/finding-bounds.ts';
 import type { Finding, Severity } from '../model/types.ts';
 import { SEVERITIES, severityRank } from '../model/types.ts';
 import type { FindingSink, RunCounts } from './types.ts';
@@ -60,9 +61,12 @@ export function formatFindingText(finding: Finding, color: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The finding as one JSON Lines record. */
+/**
+ * The finding as one JSON Lines record. Total: a finding that cannot be serialised becomes a
+ * reduced one saying why, so it never takes the other lines down with it.
+ */
 export function formatFindingJson(finding: Finding): string {
-  return `${JSON.stringify(finding)}\n`;
+  return `${serializeFinding(finding)}\n`;
 }
 
 /** Prints findings to a stream (stdout by default) in the chosen format. */
@@ -96,9 +100,12 @@ function table(rows: string[][], color: boolean): string {
     .join('\n');
 }
 
+/** Unreadable inputs named one by one in the summary; the rest are counted. */
+export const MAX_UNREADABLE_LISTED = 20;
+
 /**
  * The end-of-run summary: events read/processed/skipped, findings by detection and severity,
- * skips by reason (so nothing vanishes silently).
+ * skips by reason, and every input that could not be read, named (so nothing vanishes silently).
  */
 export function formatSummary(counts: RunCounts & { inputs?: number; files?: number }, color: boolean): string {
   const c = paint(color);
@@ -110,6 +117,7 @@ export function formatSummary(counts: RunCounts & { inputs?: number; files?: num
     `${counts.eventsSkipped} skipped`,
     `${total} finding(s)`,
     counts.detectionErrors ? c('red', `${counts.detectionErrors} detection error(s)`) : undefined,
+    counts.unreadable?.length ? c('red', `${counts.unreadable.length} unreadable input(s)`) : undefined,
   ].filter(Boolean);
   parts.push(c('bold', `Trailwatch replay: ${head.join(', ')}`));
   if (counts.findings.length > 0) {
@@ -125,5 +133,11 @@ export function formatSummary(counts: RunCounts & { inputs?: number; files?: num
     parts.push('', table([['skip reason', 'count'], ...reasons.map(([r, n]) => [clean(r), String(n)])], color));
   }
   for (const note of counts.notes ?? []) parts.push('', `note: ${clean(note)}`);
+  const unreadable = counts.unreadable ?? [];
+  if (unreadable.length > 0) {
+    const shown = unreadable.slice(0, MAX_UNREADABLE_LISTED);
+    parts.push('', c('red', 'could not be read (exit code 3):'), table([['input', 'lost', 'reason'], ...shown.map((u) => [clean(u.origin), u.scope === 'record' ? 'one record' : 'file', clean(u.reason)])], color));
+    if (unreadable.length > shown.length) parts.push(`…and ${unreadable.length - shown.length} more`);
+  }
   return `${parts.join('\n')}\n`;
 }

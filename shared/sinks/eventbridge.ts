@@ -1,9 +1,10 @@
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
+import { serializeFinding } from '../model/finding-bounds.ts';
 import type { Finding } from '../model/types.ts';
 import { SinkDeliveryError } from './errors.ts';
-import { batchBySize, byteLength, fitFinding } from './fit.ts';
+import { batchBySize, byteLength, fitFinding, sendable } from './fit.ts';
 import type { FindingSink } from './types.ts';
 
 export const FINDING_SOURCE = 'trailwatch';
@@ -30,7 +31,7 @@ export function findingEntry(finding: Finding, busName: string): PutEventsReques
     EventBusName: busName,
     Source: FINDING_SOURCE,
     DetailType: FINDING_DETAIL_TYPE,
-    Detail: JSON.stringify(finding),
+    Detail: serializeFinding(finding),
     Resources: [...new Set(resources)],
   };
 }
@@ -51,7 +52,7 @@ export class EventBridgeSink implements FindingSink {
 
   async publish(findings: readonly Finding[]): Promise<void> {
     if (findings.length === 0) return;
-    const items = findings.map((original) => {
+    const items = sendable(findings, (f) => findingEntry(f, this.busName), this.log).map((original) => {
       const finding = fitFinding(original, EVENTBRIDGE_MAX_BYTES, (f) => eventBridgeEntrySize(findingEntry(f, this.busName)), 'EventBridge entry');
       if (finding !== original) this.log.warn('finding trimmed to fit EventBridge', { eventId: original.eventId, detection: original.detection });
       return { finding, entry: findingEntry(finding, this.busName) };

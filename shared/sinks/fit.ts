@@ -1,4 +1,24 @@
+import type { Log } from '../log.ts';
+import { boundFinding, reducedFinding } from '../model/finding-bounds.ts';
 import type { Finding } from '../model/types.ts';
+
+/**
+ * The findings a sink can build entries for: each one bounded (`shared/model/finding-bounds.ts`),
+ * and one whose entry still cannot be built (its renderer throws) replaced by a reduced finding
+ * saying why. Other findings of the batch are unaffected.
+ */
+export function sendable(findings: readonly Finding[], build: (f: Finding) => unknown, log: Log): Finding[] {
+  return findings.map((original) => {
+    const finding = boundFinding(original);
+    try {
+      build(finding);
+      return finding;
+    } catch (error) {
+      log.warn('finding could not be rendered; sent reduced', { eventId: finding.eventId, detection: finding.detection, error: (error as Error).message });
+      return reducedFinding(finding, `finding could not be rendered: ${(error as Error).message}`);
+    }
+  });
+}
 
 /**
  * Makes a finding fit a sink's size limit (SNS and EventBridge both cap an entry at 256 KB) by

@@ -4,7 +4,7 @@ import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
 import type { Finding } from '../model/types.ts';
 import { SinkDeliveryError } from './errors.ts';
-import { batchBySize, byteLength, fitFinding } from './fit.ts';
+import { batchBySize, byteLength, fitFinding, sendable } from './fit.ts';
 import type { FindingSink } from './types.ts';
 
 /** SNS limits: 10 entries per PublishBatch, 256 KiB per message and per whole batch. */
@@ -44,7 +44,7 @@ export class SnsSink implements FindingSink {
   async publish(findings: readonly Finding[]): Promise<void> {
     if (findings.length === 0) return;
     const limit = SNS_MAX_BYTES - SNS_HEADROOM;
-    const items = findings.map((original, i) => {
+    const items = sendable(findings, (f) => entryFor(f, '0'), this.log).map((original, i) => {
       const finding = fitFinding(original, limit, (f) => snsEntrySize(entryFor(f, String(i))), 'SNS message');
       if (finding !== original) this.log.warn('finding trimmed to fit SNS', { eventId: original.eventId, detection: original.detection });
       return { finding, entry: entryFor(finding, String(i)) };

@@ -22,6 +22,18 @@ export interface RunCounts {
   detectionErrors?: number;
   /** One-line remarks for the summary, e.g. what the rate detector left out to match the deployed rule. */
   notes?: string[];
+  /**
+   * Input that could not be read (replay only): each lost record (`record`, also counted in
+   * `eventsSkipped`) and each file or folder lost in whole or in part (`file`), with its reason.
+   */
+  unreadable?: UnreadableInput[];
+}
+
+/** One input replay could not read, named for the summary and the exit code. */
+export interface UnreadableInput {
+  origin: string;
+  reason: string;
+  scope: 'record' | 'file';
 }
 
 export interface MetricsSink {

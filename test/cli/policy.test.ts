@@ -58,10 +58,13 @@ describe('trailwatch policy analyze', () => {
     const r = await cli(['analyze', admin, '--previous', admin]);
     expect(r.out).toContain('0 findings');
   });
-  it('invalid JSON becomes an invalid-policy finding with line and column', async () => {
+  it('a file that is not JSON is an input error (exit 1, as the help says) naming line and column', async () => {
     const r = await cli(['analyze', broken]);
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/invalid-policy[\s\S]*line 4, column \d+/);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/invalid JSON.*line 4, column \d+/);
+    const previous = await cli(['analyze', admin, '--previous', broken]);
+    expect(previous.code).toBe(1);
   });
   it('usage errors exit 1 with a reason', async () => {
     expect((await cli(['analyze'])).code).toBe(1);

@@ -115,7 +115,8 @@ describe('trailwatch replay: input formats and bad input', () => {
   }, 60_000);
 
   it('reads gzip CloudTrail log files, JSON Lines, arrays, recursively, and keeps going past bad input', () => {
-    expect(run.code).toBe(0);
+    // Everything readable is read; the unreadable parts make it exit 3, never a clean 0.
+    expect(run.code).toBe(3);
     const ids = jsonLines(run.stdout)
       .filter((f) => f.detection === 'root-signin')
       .map((f) => f.eventId)

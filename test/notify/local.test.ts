@@ -6,7 +6,7 @@ import { policyFinding, rootSigninFinding } from '../alerts/fixtures.ts';
 import { FakeSlack } from './fake-slack.ts';
 
 const quiet: NotifyLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const fast = { policy: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1000, timeoutMs: 5000 }, deps: { sleep: async () => undefined } };
+const fast = { policy: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1000, timeoutMs: 30_000 }, deps: { sleep: async () => undefined } };
 
 describe('local alert helpers', () => {
   let slack: FakeSlack;

@@ -12,7 +12,7 @@ import { policyFinding, rootSigninFinding } from '../alerts/fixtures.ts';
 import { FakeSlack } from './fake-slack.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
 
-const FAST: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 60_000, timeoutMs: 5_000 };
+const FAST: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 60_000, timeoutMs: 30_000 };
 const noSleep = async (): Promise<void> => undefined;
 const T0 = Date.parse('2026-11-20T09:00:10Z');
 

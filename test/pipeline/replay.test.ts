@@ -69,11 +69,16 @@ describe('replayRecords', () => {
     expect(result.findings.map((f) => f.eventId)).toEqual(['early', 'late']);
   });
 
-  it('counts a throwing detection as an error, keeps the other detections running', async () => {
+  it('counts a throwing detection as an error, keeps the other detections running, and keeps its finding', async () => {
     const log = createMemoryLog();
     const result = await replayRecords(from([rec('x', '2026-11-20T08:00:00Z')]), { detections: [throws, fires], log });
-    expect(result.findings).toHaveLength(1);
+    // The throw no longer loses the finding: a stand-in says the event needs a person.
+    expect(result.findings.map((f) => f.detection).sort()).toEqual(['test-create-user', 'test-throws']);
+    const standIn = result.findings.find((f) => f.detection === 'test-throws');
+    expect(standIn).toMatchObject({ severity: 'medium', eventId: 'x', details: { detectionError: 'bug' } });
+    expect(standIn?.title).toMatch(/failed on this CreateUser event/);
     expect(result.counts.detectionErrors).toBe(1);
+    expect(result.counts.findings).toContainEqual({ detection: 'test-throws', severity: 'medium', count: 1 });
     expect(log.lines.some((l) => l.level === 'error' && l.attributes?.['detection'] === 'test-throws')).toBe(true);
   });
 

@@ -70,7 +70,8 @@ describe('EventBridgeSink', () => {
   });
 
   it('trims a finding over 256 KiB instead of failing, and says so in details', async () => {
-    await new EventBridgeSink(new EventBridgeClient({ region: 'us-east-1' }), 'bus').publish([finding(1, { policy: 'x'.repeat(300_000), analysis: { ok: true } })]);
+    // Each string is within the per-string bound (shared/model/finding-bounds.ts); together they are over 256 KiB.
+    await new EventBridgeSink(new EventBridgeClient({ region: 'us-east-1' }), 'bus').publish([finding(1, { policy: Array.from({ length: 5 }, () => 'x'.repeat(60_000)), analysis: { ok: true } })]);
     const entry = eb.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
     expect(eventBridgeEntrySize(entry)).toBeLessThanOrEqual(EVENTBRIDGE_MAX_BYTES);
     const detail = JSON.parse(entry.Detail!) as Finding;

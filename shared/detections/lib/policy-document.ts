@@ -18,31 +18,87 @@ export interface Statement {
   [key: string]: unknown;
 }
 
+/**
+ * Deepest nesting a decoded document may have. Real policies nest 4–5 levels (Statement → Condition
+ * → operator → key → values); the policy engine refuses more than 32 (`shared/policy/parse.ts`).
+ * Without a bound, a document nested thousands of levels deep overflows the stack of every
+ * recursive reader after it — the engine, `JSON.stringify` in each sink — and loses the finding.
+ */
+export const MAX_DOCUMENT_DEPTH = 32;
+
+/** Nesting depth of JSON text (brackets outside strings), without recursion; stops counting past `limit`. */
+export function textDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/** Nesting depth of a parsed value (objects and arrays), without recursion; stops past `limit`. */
+export function valueDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth + 1 > max) max = depth + 1;
+    if (max > limit) return max;
+    for (const child of Object.values(node as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
 /** Result of decoding a policy document that CloudTrail may give as object, JSON string or URL-encoded JSON. */
 export type DecodedDocument = { document: unknown } | { error: string } | undefined;
 
 /**
  * Decodes a policy document as CloudTrail logs it: a parsed object (S3 `bucketPolicy`), a JSON string
  * (IAM `policyDocument`, KMS `policy`) or URL-encoded JSON (IAM documents in `responseElements`).
- * Empty input gives undefined; text that is not JSON gives `{ error }`.
+ * Empty input gives undefined; text that is not JSON, or nests deeper than {@link MAX_DOCUMENT_DEPTH},
+ * gives `{ error }` (the deep document itself is never passed on).
  */
 export function decodeDocument(value: unknown): DecodedDocument {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') return { document: value };
+  const tooDeep = { error: `policy document nests deeper than ${MAX_DOCUMENT_DEPTH} levels` };
+  if (typeof value !== 'string') return valueDepth(value, MAX_DOCUMENT_DEPTH) > MAX_DOCUMENT_DEPTH ? tooDeep : { document: value };
   const text = value.trim();
   if (text.length === 0) return undefined;
-  const attempt = (candidate: string): unknown => JSON.parse(candidate) as unknown;
+  const attempt = (candidate: string): unknown => {
+    if (textDepth(candidate, MAX_DOCUMENT_DEPTH) > MAX_DOCUMENT_DEPTH) throw new DocumentTooDeep();
+    return JSON.parse(candidate) as unknown;
+  };
   try {
     return { document: attempt(text) };
   } catch (first) {
+    if (first instanceof DocumentTooDeep) return tooDeep;
     if (/%[0-9a-f]{2}/i.test(text)) {
       try {
         return { document: attempt(decodeURIComponent(text.replace(/\+/g, ' '))) };
-      } catch {
+      } catch (second) {
+        if (second instanceof DocumentTooDeep) return tooDeep;
         // fall through to the error of the raw text
       }
     }
     return { error: `policy document is not JSON: ${(first as Error).message}` };
+  }
+}
+
+/** Internal signal: the text nests too deep to be parsed (never escapes `decodeDocument`). */
+class DocumentTooDeep extends Error {
+  constructor() {
+    super('policy document nests too deep');
+    this.name = 'DocumentTooDeep';
   }
 }
 
