@@ -153,6 +153,8 @@ function lambdaEnv(stubUrl: string): Record<string, string> {
   };
 }
 
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
 describe('packaged bundles against trailwatch replay', () => {
   let stub: Awaited<ReturnType<typeof startStub>>;
   let detectRun: Awaited<ReturnType<typeof runBundle>>;
@@ -185,7 +187,6 @@ describe('packaged bundles against trailwatch replay', () => {
 
   afterAll(() => {
     stub?.server.close();
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('the detect bundle handles every routed sample without an error', () => {
