@@ -1,5 +1,11 @@
+import { burstView } from './burst.ts';
+import { accountName, type RenderContext } from './context.ts';
+import { chatbotText, flatten, truncate } from './escape.ts';
 import type { Alert } from './format.ts';
-import { SEVERITY_STYLE, analysisItems, cloudTrailEventUrl, digestSentence, humanTime, mfaWord, principalLabel, truncate } from './format.ts';
+import { SEVERITY_STYLE, analysisItems, digestSentence, humanTime, mfaWord, principalLabel } from './format.ts';
+import { headline } from './headline.ts';
+import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from './links.ts';
+import { revertCommand } from './revert.ts';
 
 /**
  * Amazon Q Developer in chat applications (formerly AWS Chatbot) custom notification: the JSON an
@@ -26,39 +32,47 @@ export interface ChatbotNotification {
   };
 }
 
-/** Markdown-significant characters in attacker-chosen values are neutralised. */
-function md(text: string): string {
-  return text.replace(/[`*_~<>]/g, (c) => `\\${c}`);
+/** Our own times (formatted from a parsed date) need no escaping; anything else is event text. */
+function when(iso: string): string {
+  return Number.isNaN(Date.parse(iso)) ? chatbotText(iso, 60) : humanTime(iso);
+}
+
+function account(id: string, context: RenderContext | undefined): string {
+  const name = accountName(id, context);
+  return `${chatbotText(id, 64)}${name ? ` (${chatbotText(name, 100)})` : ''}`;
 }
 
 /**
- * Renders an alert as a custom notification. Findings of one detection and principal share a
+ * Renders an alert as a custom notification. Every event-derived value — in the title, the
+ * description, next steps and `metadata.summary` — goes through `chatbotText` (escape.ts). Links are
+ * ours (AWS console) and appear as bare URLs. Findings of one detection and principal share a
  * `threadId` so follow-ups land in one chat thread.
  */
-export function renderChatbot(alert: Alert): ChatbotNotification {
+export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNotification {
   if (alert.kind === 'digest') {
     const d = alert.digest;
     const style = SEVERITY_STYLE[d.severity];
     const lines = d.samples.slice(0, 5).map((f) => {
       const url = cloudTrailEventUrl(f);
-      return `• ${md(humanTime(f.time))} ${md(truncate(f.title, 200))}${url ? ` (${url})` : ''}`;
+      return `• ${when(f.time)} ${chatbotText(headline(f), 200)} — ${chatbotText(f.title, 200)}${url ? ` (${url})` : ''}`;
     });
+    const title = d.summary ? `Daily summary ${d.summary.day}: ${d.count} finding(s)` : `${d.count} × ${d.detection}`;
     return {
       version: '1.0',
       source: 'custom',
-      id: `digest:${d.detection}:${d.principal}:${d.firstTime}`.slice(0, 200),
+      id: chatbotId(`digest:${d.detection}:${d.principal}:${d.firstTime}`),
       content: {
         textType: 'client-markdown',
-        title: `${style.emoji} ${style.word}: ${d.count} × ${d.detection}`,
-        description: truncate(`${md(digestSentence(d))}\n${lines.join('\n')}`, 3500),
-        nextSteps: d.samples[0]?.runbook ? [d.samples[0].runbook] : [],
-        keywords: [style.word, d.detection],
+        title: `${style.emoji} ${style.word}: ${chatbotText(title, 200)}`,
+        description: truncate(`${chatbotText(digestSentence(d), 1000)}\n${lines.join('\n')}`, 3500),
+        nextSteps: d.samples[0]?.runbook && !d.summary ? [chatbotText(d.samples[0].runbook, 1000)] : [],
+        keywords: [style.word, chatbotText(d.detection, 100)],
       },
       metadata: {
-        threadId: `${d.detection}:${d.principal}`.slice(0, 200),
-        summary: truncate(`${style.word} ${digestSentence(d)}`, 300),
+        threadId: chatbotId(`${d.detection}:${d.principal}`),
+        summary: `${style.word} ${chatbotText(digestSentence(d), 280)}`,
         eventType: d.detection,
-        relatedResources: [d.principal],
+        relatedResources: [chatbotText(d.principal, 600)],
         additionalContext: { count: String(d.count), firstTime: d.firstTime, lastTime: d.lastTime },
       },
     };
@@ -66,35 +80,57 @@ export function renderChatbot(alert: Alert): ChatbotNotification {
   const f = alert.finding;
   const style = SEVERITY_STYLE[f.severity];
   const url = cloudTrailEventUrl(f);
+  const burst = burstView(f);
   const grants = analysisItems(f.details)
     .slice(0, 5)
-    .map((i) => `• ${md(i.id)}: ${md(truncate(i.message, 300))}`);
+    .map((i) => `• ${chatbotText(i.id, 100)}: ${chatbotText(i.message, 300)}`);
+  const revert = revertCommand(f);
+  const res = resourceUrl(f);
+  const activity = principalActivityUrl(f);
+  const list = (items: Array<{ value: string; count: number }>): string => items.map((i) => `${chatbotText(i.value, 120)} ×${i.count}`).join(', ') || 'not reported';
   const description = [
-    md(f.title),
-    `*Who:* ${md(principalLabel(f))} (${md(f.principal.type)}, MFA ${mfaWord(f)})`,
-    `*Where:* account ${md(f.account)}, ${md(f.region)}, from ${md(f.sourceIp ?? 'unknown IP')}`,
-    `*When:* ${md(humanTime(f.time))} — ${md(`${f.eventSource} ${f.eventName}`)}`,
+    chatbotText(f.title, 1000),
+    `*Who:* ${chatbotText(principalLabel(f), 600)} (${chatbotText(f.principal.type, 100)}, MFA ${mfaWord(f)})`,
+    `*Where:* account ${account(f.account, context)}, ${chatbotText(f.region, 64)}, from ${chatbotText(f.sourceIp ?? 'unknown IP', 200)}`,
+    `*When:* ${when(f.time)} — ${chatbotText(`${f.eventSource} ${f.eventName}`, 300)}`,
+    ...(burst
+      ? [
+          `*Burst:* ${burst.observed} calls in one minute — ${chatbotText(burst.normal, 200)}`,
+          `*Top APIs:* ${list(burst.topApis)}`,
+          `*Source IPs:* ${list(burst.topSourceIps)}`,
+          ...(burst.firstEventTime ? [`*First / last event:* ${when(burst.firstEventTime)} / ${when(burst.lastEventTime ?? burst.firstEventTime)}`] : []),
+          ...(burst.historyUrl ? [`*Burst in CloudTrail:* ${burst.historyUrl}`] : []),
+        ]
+      : []),
     ...(grants.length > 0 ? ['*Risky grants:*', ...grants] : []),
+    ...(revert ? [`*To revert:* \`${revert.command.replace(/`/g, '')}\``] : []),
     ...(url ? [`*Event:* ${url}`] : []),
+    ...(activity && !burst ? [`*Principal activity:* ${activity}`] : []),
+    ...(res ? [`*Affected:* ${chatbotText(res.label, 200)} ${res.url}`] : []),
   ];
-  const related = [f.principal.arn, url].filter((x): x is string => typeof x === 'string' && x !== '');
+  const related = [f.principal.arn ? chatbotText(f.principal.arn, 600) : undefined, url].filter((x): x is string => typeof x === 'string' && x !== '');
   return {
     version: '1.0',
     source: 'custom',
-    id: `${f.detection}:${f.eventId}`.slice(0, 200),
+    id: chatbotId(`${f.detection}:${f.eventId}`),
     content: {
       textType: 'client-markdown',
-      title: `${style.emoji} ${style.word}: ${f.detection}`,
+      title: `${style.emoji} ${style.word}: ${chatbotText(headline(f), 200)}`,
       description: truncate(description.join('\n'), 3500),
-      nextSteps: f.runbook ? [f.runbook] : [],
-      keywords: [style.word, f.detection, f.account],
+      nextSteps: f.runbook ? [chatbotText(f.runbook, 1000)] : [],
+      keywords: [style.word, chatbotText(f.detection, 100), chatbotText(f.account, 64)],
     },
     metadata: {
-      threadId: `${f.detection}:${principalLabel(f)}`.slice(0, 200),
-      summary: truncate(`${style.word} ${f.title}`, 300),
+      threadId: chatbotId(`${f.detection}:${principalLabel(f)}`),
+      summary: `${style.word}: ${chatbotText(headline(f), 100)} — ${chatbotText(f.title, 180)}`,
       eventType: f.detection,
       relatedResources: related,
-      additionalContext: { eventId: f.eventId, account: f.account, region: f.region, severity: f.severity },
+      additionalContext: { eventId: chatbotText(f.eventId, 200), account: chatbotText(f.account, 64), region: chatbotText(f.region, 64), severity: f.severity },
     },
   };
+}
+
+/** Ids and thread ids: event text, so made one line and limited to 200 characters (never split mid-character). */
+function chatbotId(raw: string): string {
+  return truncate(flatten(raw), 200);
 }

@@ -1,4 +1,5 @@
 import type { Finding, Severity } from '../model/types.ts';
+import { truncate } from './escape.ts';
 
 /**
  * Channel-neutral facts every alert renderer (Slack, email, Chatbot) needs, derived once from a
@@ -15,28 +16,8 @@ export const SEVERITY_STYLE: Record<Severity, { word: string; color: string; emo
   info: { word: 'INFO', color: '#9CA3AF', emoji: ':white_circle:' },
 };
 
-/** Cuts `text` to at most `max` characters, marking the cut with an ellipsis so readers know. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  if (max <= 1) return text.slice(0, Math.max(0, max));
-  return `${text.slice(0, max - 1)}…`;
-}
-
-/** AWS region names look like `us-east-1` (anonymised logs use `eu-west-2r`); anything else is not trusted in a URL. */
-const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+[a-z]?$/;
-
-/**
- * Link to the event in the CloudTrail console's event history:
- * `https://<region>.console.aws.amazon.com/cloudtrailv2/home?region=<region>#/events/<eventID>`.
- * Event history is per region, so the link must use the event's own region. Returns undefined when
- * the region or id would not make a safe URL (the alert then simply has no link).
- */
-export function cloudTrailEventUrl(finding: Pick<Finding, 'region' | 'eventId'>): string | undefined {
-  const region = typeof finding.region === 'string' ? finding.region : '';
-  const id = typeof finding.eventId === 'string' ? finding.eventId : '';
-  if (!REGION_RE.test(region) || !id || id.length > 200) return undefined;
-  return `https://${region}.console.aws.amazon.com/cloudtrailv2/home?region=${region}#/events/${encodeURIComponent(id)}`;
-}
+export { truncate } from './escape.ts';
+export { cloudTrailEventUrl } from './links.ts';
 
 /** "alice (IAMUser)" style label; the ARN when there is one, since names repeat across accounts. */
 export function principalLabel(finding: Finding): string {
@@ -187,6 +168,8 @@ export function policyDocumentText(details: unknown, max: number): string | unde
 
 /** Detail keys that are shown elsewhere or are too bulky to print as a fact line. */
 const DETAIL_KEYS_HIDDEN = new Set(['analysis', 'policyDocument', 'policy', 'document', 'raw', 'change']);
+/** Rate-detector internals: the burst view shows what matters from them (see burst.ts). */
+const RATE_KEYS_HIDDEN = new Set(['burstId', 'key', 'baseline', 'score', 'topEventNames', 'topSourceIps', 'topPrincipals', 'firstEventId', 'sampledFromThisBatch', 'windowStart', 'windowMinutes', 'dimension', 'firstEventTime', 'lastEventTime', 'observed']);
 
 /**
  * The detection's other facts (`details` minus the analysis and raw documents) as short
@@ -195,9 +178,10 @@ const DETAIL_KEYS_HIDDEN = new Set(['analysis', 'policyDocument', 'policy', 'doc
 export function detailFacts(details: unknown, maxLines = 8, maxValue = 200): string[] {
   const rec = asRecord(details);
   if (!rec) return [];
+  const rateDetails = typeof rec['burstId'] === 'string';
   const lines: string[] = [];
   for (const [key, value] of Object.entries(rec)) {
-    if (DETAIL_KEYS_HIDDEN.has(key) || value === undefined || value === null) continue;
+    if (DETAIL_KEYS_HIDDEN.has(key) || (rateDetails && RATE_KEYS_HIDDEN.has(key)) || value === undefined || value === null) continue;
     let text: string;
     if (typeof value === 'string') text = value;
     else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
@@ -227,6 +211,11 @@ export interface AlertDigest {
   /** Event-time range of the whole group (ISO-8601). */
   firstTime: string;
   lastTime: string;
+  /**
+   * Set for the once-a-day summary (findings routed `summary`): the UTC day and the count per
+   * detection. `detection` is then `daily-summary` and `principal` `all principals`.
+   */
+  summary?: { day: string; byDetection: Record<string, number> };
 }
 
 /** What a channel delivers: one finding, or a digest of many. */
@@ -234,6 +223,12 @@ export type Alert = { kind: 'finding'; finding: Finding } | { kind: 'digest'; di
 
 /** One sentence for a digest: count, detection, who, when. */
 export function digestSentence(digest: AlertDigest): string {
+  if (digest.summary) {
+    const parts = Object.entries(digest.summary.byDetection)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([d, n]) => `${d} ${n}`);
+    return `Daily summary for ${digest.summary.day}: ${digest.count} finding(s) routed to the summary${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
+  }
   const span =
     digest.firstTime === digest.lastTime
       ? `at ${humanTime(digest.firstTime)}`

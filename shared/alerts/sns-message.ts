@@ -1,20 +1,12 @@
 import type { Finding } from '../model/types.ts';
+import { burstView } from './burst.ts';
+import { accountName, type RenderContext } from './context.ts';
+import { mailText, safeJson, subjectText, truncate } from './escape.ts';
 import type { Alert, AlertDigest } from './format.ts';
-import {
-  SEVERITY_STYLE,
-  analysisItems,
-  cloudTrailEventUrl,
-  detailFacts,
-  digestSentence,
-  humanTime,
-  mfaWord,
-  onceOnly,
-  policyChangeLine,
-  policyDocumentText,
-  principalLabel,
-  principalShortName,
-  truncate,
-} from './format.ts';
+import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, mfaWord, onceOnly, policyChangeLine, policyDocumentText, principalLabel } from './format.ts';
+import { headline } from './headline.ts';
+import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from './links.ts';
+import { revertCommand } from './revert.ts';
 import { DIGEST_SAMPLES } from './slack.ts';
 
 /** What the SNS sink publishes for one finding (`MessageStructure: "json"`). */
@@ -34,25 +26,36 @@ export const SUBJECT_LIMIT = 100;
  * non-ASCII is replaced so a crafted session name cannot break the publish), at most `SUBJECT_LIMIT`.
  */
 export function cleanSubject(raw: string): string {
-  const clean = raw.replace(/[^\x20-\x7e]/g, '?').replace(/\s+/g, ' ').trim();
+  const clean = subjectText(raw);
   return clean.length <= SUBJECT_LIMIT ? clean : `${clean.slice(0, SUBJECT_LIMIT - 3)}...`;
 }
 
+/** `111122223333 (prod)` when the account has a configured name. */
+function accountWithName(id: string, context: RenderContext | undefined): string {
+  const name = accountName(id, context);
+  return `${mailText(id, 64)}${name ? ` (${mailText(name, 100)})` : ''}`;
+}
+
 /**
- * E-mail subject: severity first (inbox rules and eyes sort on it), then detection, principal and
- * account, e.g. `[CRITICAL] root-signin by 111122223333 in 111122223333`. Always ≤ 100 chars:
- * the principal is shortened before the severity or detection would be.
+ * E-mail subject: severity first (inbox rules and eyes sort on it), then what happened and the
+ * account, e.g. `[CRITICAL] admin granted to user ci-deployer in 111122223333 (prod)`. Always ≤ 100
+ * chars: what happened is shortened before the severity or account would be.
  */
-export function emailSubject(finding: Finding): string {
-  const head = `[${SEVERITY_STYLE[finding.severity]?.word ?? 'ALERT'}] ${finding.detection}`;
-  const tail = ` in ${finding.account}`;
-  const room = SUBJECT_LIMIT - head.length - tail.length - ' by '.length;
-  const who = truncate(principalShortName(finding).replace(/[^\x20-\x7e]/g, '?'), Math.max(8, room)).replace(/…$/, '~');
-  return cleanSubject(`${head} by ${who}${tail}`);
+export function emailSubject(finding: Finding, context?: RenderContext): string {
+  const head = `[${SEVERITY_STYLE[finding.severity]?.word ?? 'ALERT'}] `;
+  const tail = ` in ${subjectText(accountWithName(finding.account, context))}`;
+  const room = SUBJECT_LIMIT - head.length - tail.length;
+  const what = truncate(subjectText(headline(finding)), Math.max(20, room)).replace(/…$/, '~');
+  return cleanSubject(`${head}${what}${tail}`);
 }
 
 function wrapIndent(label: string, value: string): string {
   return `${label.padEnd(14)}${value}`;
+}
+
+/** Our own time when it parses; the raw value made safe otherwise. */
+function timeText(iso: string): string {
+  return Number.isNaN(Date.parse(iso)) ? mailText(iso, 60) : humanTime(iso);
 }
 
 /** The explanation section (policy-engine grants or the detection's facts) as plain-text lines. */
@@ -62,88 +65,113 @@ function explanationLines(finding: Finding): string[] {
     const lines = ['WHY IT MATTERS - risky grants found:'];
     const shown = new Set<string>();
     for (const item of items.slice(0, 10)) {
-      lines.push(`  - ${item.severity ? `[${item.severity.toUpperCase()}] ` : ''}${item.id}: ${truncate(item.message, 600)}`);
-      for (const s of item.statements.slice(0, 2)) lines.push(`      ${truncate(onceOnly(s, shown), 400)}`);
+      lines.push(`  - ${item.severity ? `[${item.severity.toUpperCase()}] ` : ''}${mailText(item.id, 100)}: ${mailText(item.message, 600)}`);
+      for (const s of item.statements.slice(0, 2)) lines.push(`      ${mailText(onceOnly(s, shown), 400)}`);
     }
     if (items.length > 10) lines.push(`  ...and ${items.length - 10} more`);
     return lines;
   }
   const facts = detailFacts(finding.details);
-  return facts.length > 0 ? ['WHY IT FIRED:', ...facts.map((f) => `  - ${f}`)] : [];
+  return facts.length > 0 ? ['WHY IT FIRED:', ...facts.map((f) => `  - ${mailText(f, 300)}`)] : [];
 }
 
-/** A readable plain-text body for e-mail subscribers: what, who, where, when, why, what to do, link. */
-export function emailText(finding: Finding): string {
+/** The burst section of a rate finding. */
+function burstLines(finding: Finding): string[] {
+  const b = burstView(finding);
+  if (!b) return [];
+  const list = (items: Array<{ value: string; count: number }>): string => items.map((i) => `${mailText(i.value, 120)} x${i.count}`).join(', ') || 'not reported';
+  const lines = ['', 'BURST', wrapIndent('  This minute', `${b.observed} calls (${b.normal})`), wrapIndent('  Top APIs', list(b.topApis)), wrapIndent('  Source IPs', list(b.topSourceIps))];
+  if (b.topPrincipals.length > 0) lines.push(wrapIndent('  Principals', list(b.topPrincipals)));
+  if (b.firstEventTime) lines.push(wrapIndent('  First event', timeText(b.firstEventTime)), wrapIndent('  Last event', timeText(b.lastEventTime ?? b.firstEventTime)));
+  return lines;
+}
+
+/** A readable plain-text body for e-mail subscribers: what, who, where, when, why, what to do, links. */
+export function emailText(finding: Finding, context?: RenderContext): string {
   const style = SEVERITY_STYLE[finding.severity];
   const p = finding.principal;
   const url = cloudTrailEventUrl(finding);
   const lines = [
-    `${style?.word ?? 'ALERT'}: ${truncate(finding.title, 1000)}`,
+    `${style?.word ?? 'ALERT'}: ${mailText(headline(finding), 300)}`,
+    mailText(finding.title, 1000),
     '',
     'WHO',
-    wrapIndent('  Principal', truncate(principalLabel(finding), 600)),
-    wrapIndent('  Type', `${p.type}${p.sessionIssuerArn ? ` (session of ${p.sessionIssuerArn})` : ''}`),
+    wrapIndent('  Principal', mailText(principalLabel(finding), 600)),
+    wrapIndent('  Type', `${mailText(p.type, 100)}${p.sessionIssuerArn ? ` (session of ${mailText(p.sessionIssuerArn, 600)})` : ''}`),
     wrapIndent('  MFA', mfaWord(finding)),
   ];
-  if (p.accessKeyId) lines.push(wrapIndent('  Access key', p.accessKeyId));
+  if (p.accessKeyId) lines.push(wrapIndent('  Access key', mailText(p.accessKeyId, 200)));
   lines.push(
     '',
     'WHERE',
-    wrapIndent('  Account', finding.account),
-    wrapIndent('  Region', finding.region),
-    wrapIndent('  Source IP', finding.sourceIp ?? 'not reported'),
-    wrapIndent('  User agent', finding.userAgent ? truncate(finding.userAgent, 300) : 'not reported'),
+    wrapIndent('  Account', accountWithName(finding.account, context)),
+    wrapIndent('  Region', mailText(finding.region, 64)),
+    wrapIndent('  Source IP', finding.sourceIp ? mailText(finding.sourceIp, 200) : 'not reported'),
+    wrapIndent('  User agent', finding.userAgent ? mailText(finding.userAgent, 300) : 'not reported'),
     '',
     'WHEN',
-    wrapIndent('  Time', humanTime(finding.time)),
-    wrapIndent('  API call', `${finding.eventSource} ${finding.eventName}`),
-    wrapIndent('  Event id', finding.eventId),
+    wrapIndent('  Time', timeText(finding.time)),
+    wrapIndent('  API call', mailText(`${finding.eventSource} ${finding.eventName}`, 300)),
+    wrapIndent('  Event id', mailText(finding.eventId, 200)),
   );
+  lines.push(...burstLines(finding));
   const change = policyChangeLine(finding.details);
   if (change) {
-    lines.push('', 'POLICY CHANGE', `  ${change}`);
+    lines.push('', 'POLICY CHANGE', `  ${mailText(change, 600)}`);
     const doc = policyDocumentText(finding.details, 3000);
-    if (doc) lines.push(`  New document: ${doc}`);
+    if (doc) lines.push(`  New document: ${mailText(doc, 3000)}`);
+    const revert = revertCommand(finding);
+    if (revert) lines.push(`  To revert (${revert.note}):`, `    ${revert.command}`);
   }
   const why = explanationLines(finding);
   if (why.length > 0) lines.push('', ...why);
-  if (finding.runbook) lines.push('', 'WHAT TO DO NOW', `  ${truncate(finding.runbook, 2000)}`);
-  if (url) lines.push('', 'EVENT IN CLOUDTRAIL', `  ${url}`);
-  lines.push('', `-- Trailwatch detection ${finding.detection}`);
+  if (finding.runbook) lines.push('', 'WHAT TO DO NOW', `  ${mailText(finding.runbook, 2000)}`);
+  const burst = burstView(finding);
+  const links: string[] = [];
+  if (burst?.historyUrl) links.push(wrapIndent('  Burst window', burst.historyUrl));
+  if (burst?.firstEventUrl) links.push(wrapIndent('  First event', burst.firstEventUrl));
+  if (url) links.push(wrapIndent('  This event', url));
+  const activity = principalActivityUrl(finding);
+  if (activity && !burst) links.push(wrapIndent('  Principal', activity));
+  const res = resourceUrl(finding);
+  if (res) links.push(wrapIndent('  Affected', `${res.url}`));
+  if (links.length > 0) lines.push('', 'LINKS (AWS console)', ...links);
+  lines.push('', `-- Trailwatch detection ${mailText(finding.detection, 100)}`);
   return lines.join('\n');
 }
 
 /** E-mail subject for a digest, e.g. `[HIGH] 300 x policy-changed by deploy-role`. */
 export function digestSubject(digest: AlertDigest): string {
+  if (digest.summary) return cleanSubject(`[${SEVERITY_STYLE[digest.severity].word}] Trailwatch daily summary ${digest.summary.day}: ${digest.count} finding(s)`);
   return cleanSubject(`[${SEVERITY_STYLE[digest.severity].word}] ${digest.count} x ${digest.detection} by ${digest.principal}`);
 }
 
 /** Plain-text digest: the count and span, the first few findings with links, what to do. */
 export function digestEmailText(digest: AlertDigest): string {
-  const lines = [`${SEVERITY_STYLE[digest.severity].word}: ${digestSentence(digest)}`, '', `FIRST ${Math.min(DIGEST_SAMPLES, digest.samples.length)}`];
+  const lines = [`${SEVERITY_STYLE[digest.severity].word}: ${mailText(digestSentence(digest), 2000)}`, '', `FIRST ${Math.min(DIGEST_SAMPLES, digest.samples.length)}`];
   for (const f of digest.samples.slice(0, DIGEST_SAMPLES)) {
-    lines.push(`  - ${humanTime(f.time)} [${f.severity.toUpperCase()}] ${f.title}`);
+    lines.push(`  - ${timeText(f.time)} [${f.severity.toUpperCase()}] ${mailText(headline(f), 200)}: ${mailText(f.title, 600)}`);
     const url = cloudTrailEventUrl(f);
     if (url) lines.push(`    ${url}`);
   }
   const more = digest.count - Math.min(DIGEST_SAMPLES, digest.samples.length);
   if (more > 0) lines.push(`  ...and ${more} more`);
   const runbook = digest.samples[0]?.runbook;
-  if (runbook) lines.push('', 'WHAT TO DO NOW', `  ${runbook}`);
-  lines.push('', `-- Trailwatch digest of ${digest.detection}; critical findings are always sent one by one`);
+  if (runbook && !digest.summary) lines.push('', 'WHAT TO DO NOW', `  ${mailText(runbook, 2000)}`);
+  lines.push('', digest.summary ? '-- Trailwatch daily summary: findings routed to the summary, not paged' : `-- Trailwatch digest of ${mailText(digest.detection, 100)}; critical findings are always sent one by one`);
   return lines.join('\n');
 }
 
 /** Subject + body for any alert. */
-export function renderEmail(alert: Alert): { subject: string; text: string } {
+export function renderEmail(alert: Alert, context?: RenderContext): { subject: string; text: string } {
   return alert.kind === 'finding'
-    ? { subject: emailSubject(alert.finding), text: emailText(alert.finding) }
+    ? { subject: emailSubject(alert.finding, context), text: emailText(alert.finding, context) }
     : { subject: digestSubject(alert.digest), text: digestEmailText(alert.digest) };
 }
 
 /** The SNS Publish input for one finding: plain text by default, the finding as JSON for machines. */
 export function buildSnsMessage(finding: Finding): SnsAlertMessage {
-  const json = JSON.stringify(finding);
+  const json = safeJson(finding);
   const text = emailText(finding);
   return {
     Subject: emailSubject(finding),
@@ -171,12 +199,12 @@ export function slimAlert(alert: Alert): Alert {
  * filter on `kind=alert`, the notifier's own subscription on `kind=finding`, so nothing loops and
  * e-mail gets exactly what Slack gets (see docs/alerts.md).
  */
-export function buildAlertSnsMessage(alert: Alert): SnsAlertMessage {
-  const { subject, text } = renderEmail(alert);
+export function buildAlertSnsMessage(alert: Alert, context?: RenderContext): SnsAlertMessage {
+  const { subject, text } = renderEmail(alert, context);
   // SNS messages are ≤ 256 KB: only e-mail protocols read this message, and the JSON copy drops
   // finding details when it would not fit comfortably.
-  let json = JSON.stringify(alert);
-  if (json.length > 100_000) json = JSON.stringify(slimAlert(alert));
+  let json = safeJson(alert);
+  if (json.length > 100_000) json = safeJson(slimAlert(alert));
   const severity = alert.kind === 'finding' ? alert.finding.severity : alert.digest.severity;
   const detection = alert.kind === 'finding' ? alert.finding.detection : alert.digest.detection;
   return {

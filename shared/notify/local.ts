@@ -1,4 +1,5 @@
 import { renderChatbot } from '../alerts/chatbot.ts';
+import { safeJson, terminalText } from '../alerts/escape.ts';
 import type { Alert } from '../alerts/format.ts';
 import { renderSlack } from '../alerts/slack.ts';
 import { renderEmail } from '../alerts/sns-message.ts';
@@ -24,15 +25,15 @@ export function renderAlertsForTerminal(findings: readonly Finding[], options: {
     const alert: Alert = { kind: 'finding', finding };
     const email = renderEmail(alert);
     parts.push(
-      `=== alert ${i + 1}/${findings.length}: ${finding.severity.toUpperCase()} ${finding.detection} (event ${finding.eventId}) ===`,
+      `=== alert ${i + 1}/${findings.length}: ${finding.severity.toUpperCase()} ${terminalText(finding.detection, 100)} (event ${terminalText(finding.eventId, 200)}) ===`,
       '--- Slack (webhook body) ---',
-      JSON.stringify(renderSlack(alert), null, 2),
+      safeJson(renderSlack(alert), 2),
       '--- E-mail ---',
       `Subject: ${email.subject}`,
       '',
       email.text,
     );
-    if (options.chatbot) parts.push('--- Amazon Q Developer / Chatbot ---', JSON.stringify(renderChatbot(alert), null, 2));
+    if (options.chatbot) parts.push('--- Amazon Q Developer / Chatbot ---', safeJson(renderChatbot(alert), 2));
     parts.push('');
   });
   return parts.join('\n');

@@ -2,6 +2,7 @@ import { serializeFinding } from '../model/finding-bounds.ts';
 import type { Finding, Severity } from '../model/types.ts';
 import { SEVERITIES, severityRank } from '../model/types.ts';
 import type { FindingSink, RunCounts } from './types.ts';
+import { inertJsonText, terminalText } from '../alerts/escape.ts';
 
 /**
  * Findings for people and pipes: `text` is a readable, optionally coloured block per finding;
@@ -43,9 +44,12 @@ const SEVERITY_STYLE: Record<Severity, Style[]> = {
   info: ['gray'],
 };
 
-/** Control characters in attacker-controlled fields (user agents, names) must not drive the terminal. */
+/**
+ * Attacker-controlled fields (user agents, names) must not drive the terminal: one line, no escape
+ * sequences, no bidi overrides (the shared escaping layer, shared/alerts/escape.ts).
+ */
 function clean(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+  return terminalText(text, 4000);
 }
 
 /** One finding as a few readable lines. */
@@ -55,8 +59,8 @@ export function formatFindingText(finding: Finding, color: boolean): string {
   const who = finding.principal.arn ?? finding.principal.name;
   const lines = [
     `${sev} ${c('bold', clean(finding.detection))}  ${clean(finding.title)}`,
-    `         ${c('dim', `${finding.time}  ${finding.account}/${finding.region}  ${finding.eventSource} ${finding.eventName}`)}`,
-    `         ${c('dim', `by ${clean(who)} (${finding.principal.type})${finding.sourceIp ? ` from ${clean(finding.sourceIp)}` : ''}  event ${finding.eventId}`)}`,
+    `         ${c('dim', clean(`${finding.time}  ${finding.account}/${finding.region}  ${finding.eventSource} ${finding.eventName}`))}`,
+    `         ${c('dim', `by ${clean(who)} (${clean(finding.principal.type)})${finding.sourceIp ? ` from ${clean(finding.sourceIp)}` : ''}  event ${clean(finding.eventId)}`)}`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -66,7 +70,8 @@ export function formatFindingText(finding: Finding, color: boolean): string {
  * reduced one saying why, so it never takes the other lines down with it.
  */
 export function formatFindingJson(finding: Finding): string {
-  return `${serializeFinding(finding)}\n`;
+  return `${inertJsonText(serializeFinding(finding))}
+`;
 }
 
 /** Prints findings to a stream (stdout by default) in the chosen format. */
