@@ -16,7 +16,9 @@ import type { Finding } from '../shared/model/types.ts';
 import { ChatbotChannel, EmailChannel, SlackChannel, type AlertChannel } from '../shared/notify/channels.ts';
 import { readNotifyConfig, type NotifyConfig } from '../shared/notify/config.ts';
 import { SqsDeadLetterQueue, type DeadLetterQueue } from '../shared/notify/dead-letter.ts';
-import { DedupStore } from '../shared/notify/dedup-store.ts';
+import { DEFAULT_DEDUP, DedupStore } from '../shared/notify/dedup-store.ts';
+import { DEFAULT_RETRY, type DeliveryDeps, type RetryPolicy } from '../shared/notify/webhook.ts';
+import { accountDirectory, type RenderContext } from '../shared/alerts/context.ts';
 import { DEFAULT_DIGEST, DigestStore } from '../shared/notify/digest-store.ts';
 import { emptyStats, publishNotifyMetrics, type NotifyStats } from '../shared/notify/metrics.ts';
 import { Notifier, type NotifyLog } from '../shared/notify/notifier.ts';
@@ -33,7 +35,22 @@ export interface NotifyClients {
   slackUrl?: () => Promise<string>;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Webhook transport overrides (tests: virtual time, short real timeouts). */
+  delivery?: DeliveryDeps;
+  /** Slack retry policy (default DEFAULT_RETRY). */
+  retry?: RetryPolicy;
 }
+
+/** The part of the Lambda context the notifier reads. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * Time kept free at the end of an invocation for the DLQ write, the claim update and the metrics
+ * after the last delivery attempt: sending stops this long before the function would time out.
+ */
+export const DELIVERY_MARGIN_MS = 20_000;
 
 /** One SNS record that could not be read as a finding, with the reason (logged and counted). */
 export interface Rejected {
@@ -94,13 +111,16 @@ function misconfigured(name: string, problem: string): AlertChannel {
 export function buildChannels(config: NotifyConfig, clients: NotifyClients): AlertChannel[] {
   const channels: AlertChannel[] = [];
   for (const name of config.channels) {
+    const context: RenderContext = { accounts: accountDirectory(config.accountNames) };
+    const now = clients.clock ?? Date.now;
     if (name === 'slack') {
       const url = clients.slackUrl ?? webhookUrlFromSsm(config.slackWebhookParameter);
-      channels.push(new SlackChannel(url, undefined, clients.sleep ? { sleep: clients.sleep } : {}));
+      const deps: DeliveryDeps = { now, ...(clients.sleep ? { sleep: clients.sleep } : {}), ...clients.delivery };
+      channels.push(new SlackChannel(url, clients.retry ?? DEFAULT_RETRY, deps, context));
     } else if (name === 'chatbot') {
-      channels.push(config.chatbotTopicArn ? new ChatbotChannel(clients.sns, config.chatbotTopicArn) : misconfigured(name, 'no TRAILWATCH_CHATBOT_TOPIC_ARN'));
+      channels.push(config.chatbotTopicArn ? new ChatbotChannel(clients.sns, config.chatbotTopicArn, context, now) : misconfigured(name, 'no TRAILWATCH_CHATBOT_TOPIC_ARN'));
     } else {
-      channels.push(config.alertsTopicArn ? new EmailChannel(clients.sns, config.alertsTopicArn) : misconfigured(name, 'no TRAILWATCH_ALERTS_TOPIC_ARN'));
+      channels.push(config.alertsTopicArn ? new EmailChannel(clients.sns, config.alertsTopicArn, context, now) : misconfigured(name, 'no TRAILWATCH_ALERTS_TOPIC_ARN'));
     }
   }
   if (channels.length === 0) channels.push(misconfigured('none', 'no alert channel configured (TRAILWATCH_NOTIFY_CHANNELS)'));
@@ -112,7 +132,7 @@ export function buildNotifier(config: NotifyConfig, clients: NotifyClients, log:
   return new Notifier({
     channels,
     deadLetters: config.dlqUrl ? new SqsDeadLetterQueue(clients.sqs, config.dlqUrl) : noDlq,
-    ...(config.dedupTable ? { dedup: new DedupStore(clients.ddb, config.dedupTable) } : {}),
+    ...(config.dedupTable ? { dedup: new DedupStore(clients.ddb, config.dedupTable, { ...DEFAULT_DEDUP, inProgressMs: config.claimMs }) } : {}),
     ...(config.digestTable ? { digests: new DigestStore(clients.ddb, config.digestTable, { ...DEFAULT_DIGEST, windowMs: config.digestWindowMs }) } : {}),
     ...(clients.clock ? { clock: clients.clock } : {}),
     log,
@@ -126,6 +146,18 @@ export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClient
   const notifier = buildNotifier(config, clients, log, channels);
   for (const problem of config.problems) log.error('notifier configuration problem', { problem });
   const now = clients.clock ?? Date.now;
+  let checkedTimeout = false;
+
+  /** The sending deadline of this invocation, on the notifier's clock; warns once if the claim is too short. */
+  function deadlineOf(context: InvocationContext | undefined): number | undefined {
+    if (!context || typeof context.getRemainingTimeInMillis !== 'function') return undefined;
+    const remaining = context.getRemainingTimeInMillis();
+    if (!checkedTimeout) {
+      checkedTimeout = true;
+      if (remaining >= config.claimMs) log.error('notifier configuration problem', { problem: `claim (${config.claimMs} ms) is not longer than the function timeout (${remaining} ms left): a live invocation could be overtaken` });
+    }
+    return now() + remaining - DELIVERY_MARGIN_MS;
+  }
 
   async function withMetrics<T>(work: (stats: NotifyStats) => Promise<T>): Promise<T> {
     const stats = emptyStats();
@@ -139,17 +171,19 @@ export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClient
 
   return {
     /** SNS → alerts. Throws only when an alert could be neither delivered nor dead-lettered. */
-    async handler(event: SNSEvent): Promise<NotifyStats> {
+    async handler(event: SNSEvent, context?: InvocationContext): Promise<NotifyStats> {
       return withMetrics(async (stats) => {
         const { findings, rejected } = findingsFromSns(event);
         for (const r of rejected) log.error('SNS message rejected', { ...r });
         stats.rejected += rejected.length;
-        return notifier.handle(findings, stats);
+        const deadline = deadlineOf(context);
+        return notifier.handle(findings, stats, deadline !== undefined ? { deadline } : {});
       });
     },
     /** Schedule → send due digests. */
-    async flush(): Promise<NotifyStats> {
-      return withMetrics((stats) => notifier.flush(stats));
+    async flush(_event?: unknown, context?: InvocationContext): Promise<NotifyStats> {
+      const deadline = deadlineOf(context);
+      return withMetrics((stats) => notifier.flush(stats, deadline !== undefined ? { deadline } : {}));
     },
     /** On demand → re-send what waits in the notifier DLQ to the channels that failed. */
     async redrive(event?: { maxMessages?: number }): Promise<RedriveStats> {
@@ -176,6 +210,6 @@ function lambdaHandlers(): ReturnType<typeof createNotifyHandlers> {
   return handlers;
 }
 
-export const handler = (event: SNSEvent): Promise<NotifyStats> => lambdaHandlers().handler(event);
-export const flush = (): Promise<NotifyStats> => lambdaHandlers().flush();
+export const handler = (event: SNSEvent, context?: InvocationContext): Promise<NotifyStats> => lambdaHandlers().handler(event, context);
+export const flush = (event?: unknown, context?: InvocationContext): Promise<NotifyStats> => lambdaHandlers().flush(event, context);
 export const redrive = (event?: { maxMessages?: number }): Promise<RedriveStats> => lambdaHandlers().redrive(event);

@@ -1,6 +1,6 @@
 import { burstView } from './burst.ts';
 import { accountName, type RenderContext } from './context.ts';
-import { chatbotText, flatten, truncate } from './escape.ts';
+import { awsFieldText, chatbotText, flatten, truncate } from './escape.ts';
 import type { Alert } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, digestSentence, humanTime, mfaWord, principalLabel } from './format.ts';
 import { headline } from './headline.ts';
@@ -92,7 +92,7 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
     chatbotText(f.title, 1000),
     `*Who:* ${chatbotText(principalLabel(f), 600)} (${chatbotText(f.principal.type, 100)}, MFA ${mfaWord(f)})`,
     `*Where:* account ${account(f.account, context)}, ${chatbotText(f.region, 64)}, from ${chatbotText(f.sourceIp ?? 'unknown IP', 200)}`,
-    `*When:* ${when(f.time)} — ${chatbotText(`${f.eventSource} ${f.eventName}`, 300)}`,
+    `*When:* ${when(f.time)} — ${awsFieldText(`${f.eventSource} ${f.eventName}`, 300).replace(/[\\`*_~<>[\]()|]/g, (c) => `\\${c}`)}`,
     ...(burst
       ? [
           `*Burst:* ${burst.observed} calls in one minute — ${chatbotText(burst.normal, 200)}`,

@@ -114,8 +114,9 @@ export function slackText(value: unknown, max = 2000): string {
  * agents): inside code Slack formats nothing and shows no emoji, so only entities, backticks (which
  * would close the span) and new lines need handling; URLs are defanged so nothing is auto-linked.
  */
-export function slackCode(value: unknown, max = 2000): string {
-  const text = truncate(defang(flatten(value)).replace(/`/g, 'ˋ'), max);
+export function slackCode(value: unknown, max = 2000, options: { awsField?: boolean } = {}): string {
+  const flat = flatten(value);
+  const text = truncate((options.awsField ? flat.replace(/:\/\//g, '[:]//') : defang(flat)).replace(/`/g, 'ˋ'), max);
   return `\`${slackEntities(text) || ' '}\``;
 }
 
@@ -148,6 +149,14 @@ export function chatbotText(value: unknown, max = 2000): string {
  */
 export function mailText(value: unknown, max = 2000): string {
   return truncate(defang(flatten(value)), max);
+}
+
+/**
+ * A field AWS writes, not the caller (`eventSource`, `eventName`): flattened and with `://` broken,
+ * but host names kept readable (`iam.amazonaws.com`), for the plain-text channels.
+ */
+export function awsFieldText(value: unknown, max = 300): string {
+  return truncate(flatten(value).replace(/:\/\//g, '[:]//'), max);
 }
 
 /** An e-mail subject: printable ASCII only (SNS rejects control characters), one line. */

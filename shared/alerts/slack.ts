@@ -79,7 +79,7 @@ function factFields(f: Finding, context: RenderContext | undefined): TextObject[
     field('Account', accountValue(f.account, context)),
     field('Region', slackCode(f.region || 'unknown', 64)),
     field('Source IP', f.sourceIp ? slackCode(f.sourceIp, 200) : 'not reported'),
-    field('API call', slackCode(`${f.eventSource} ${f.eventName}`, 300)),
+    field('API call', slackCode(`${f.eventSource} ${f.eventName}`, 300, { awsField: true })),
   ];
   if (p.accessKeyId) fields.push(field('Access key', slackCode(p.accessKeyId, 200)));
   return fields;

@@ -1,7 +1,7 @@
 import type { Finding } from '../model/types.ts';
 import { burstView } from './burst.ts';
 import { accountName, type RenderContext } from './context.ts';
-import { mailText, safeJson, subjectText, truncate } from './escape.ts';
+import { awsFieldText, mailText, safeJson, subjectText, truncate } from './escape.ts';
 import type { Alert, AlertDigest } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, mfaWord, onceOnly, policyChangeLine, policyDocumentText, principalLabel } from './format.ts';
 import { headline } from './headline.ts';
@@ -111,7 +111,7 @@ export function emailText(finding: Finding, context?: RenderContext): string {
     '',
     'WHEN',
     wrapIndent('  Time', timeText(finding.time)),
-    wrapIndent('  API call', mailText(`${finding.eventSource} ${finding.eventName}`, 300)),
+    wrapIndent('  API call', awsFieldText(`${finding.eventSource} ${finding.eventName}`, 300)),
     wrapIndent('  Event id', mailText(finding.eventId, 200)),
   );
   lines.push(...burstLines(finding));

@@ -4,7 +4,8 @@ import { renderChatbot } from '../alerts/chatbot.ts';
 import type { Alert } from '../alerts/format.ts';
 import { renderSlack } from '../alerts/slack.ts';
 import { buildAlertSnsMessage } from '../alerts/sns-message.ts';
-import { DEFAULT_RETRY, DeliveryError, postJson, type DeliveryDeps, type RetryPolicy } from './webhook.ts';
+import type { RenderContext } from '../alerts/context.ts';
+import { DEFAULT_RETRY, DeliveryError, postJson, type DeliveryBudget, type DeliveryDeps, type RetryPolicy } from './webhook.ts';
 
 /**
  * Where a rendered alert goes. A channel either delivers (resolves) or throws DeliveryError after
@@ -12,7 +13,17 @@ import { DEFAULT_RETRY, DeliveryError, postJson, type DeliveryDeps, type RetryPo
  */
 export interface AlertChannel {
   readonly name: string;
-  send(alert: Alert): Promise<void>;
+  /**
+   * Delivers within `budget.deadline` or throws. May report `unconfirmed` attempts: earlier tries
+   * whose answer was lost, so the channel may show the alert more than once (counted, see docs/alerts.md).
+   */
+  send(alert: Alert, budget?: DeliveryBudget): Promise<SendOutcome | void>;
+}
+
+/** What a successful send reports. */
+export interface SendOutcome {
+  /** Earlier attempts of this send that may also have posted (possible duplicates). */
+  unconfirmed?: number;
 }
 
 /** Slack incoming webhook; the URL is fetched lazily (from SSM, cached) on first use. */
@@ -22,14 +33,17 @@ export class SlackChannel implements AlertChannel {
   readonly #policy: RetryPolicy;
   readonly #deps: DeliveryDeps;
 
-  constructor(url: () => Promise<string>, policy: RetryPolicy = DEFAULT_RETRY, deps: DeliveryDeps = {}) {
+  readonly #context: RenderContext | undefined;
+
+  constructor(url: () => Promise<string>, policy: RetryPolicy = DEFAULT_RETRY, deps: DeliveryDeps = {}, context?: RenderContext) {
     this.#url = url;
     this.#policy = policy;
     this.#deps = deps;
+    this.#context = context;
   }
 
-  async send(alert: Alert): Promise<void> {
-    const message = renderSlack(alert);
+  async send(alert: Alert, budget: DeliveryBudget = {}): Promise<SendOutcome> {
+    const message = renderSlack(alert, this.#context);
     const problems = validateSlackMessage(message);
     if (problems.length > 0) {
       // A renderer bug must not lose the alert: it goes to the DLQ with the reason.
@@ -41,14 +55,20 @@ export class SlackChannel implements AlertChannel {
     } catch (error) {
       throw new DeliveryError(`cannot read the Slack webhook URL: ${(error as Error).message}`, 0, undefined, true);
     }
-    await postJson(url, message, this.#policy, this.#deps);
+    const result = await postJson(url, message, this.#policy, this.#deps, budget);
+    return { unconfirmed: result.unconfirmed };
   }
 }
 
-/** SNS publish with a failure turned into DeliveryError (the SDK already retries throttling). */
-async function publish(sns: SNSClient, input: ConstructorParameters<typeof PublishCommand>[0]): Promise<void> {
+/**
+ * SNS publish with a failure turned into DeliveryError (the SDK already retries throttling), aborted
+ * at the delivery deadline so a hanging SNS endpoint cannot run the function past its timeout.
+ */
+async function publish(sns: SNSClient, input: ConstructorParameters<typeof PublishCommand>[0], budget: DeliveryBudget, now: () => number): Promise<void> {
+  const left = budget.deadline === undefined ? undefined : budget.deadline - now();
+  if (left !== undefined && left <= 0) throw new DeliveryError('SNS publish not started: out of time', 0, undefined, true);
   try {
-    await sns.send(new PublishCommand(input));
+    await sns.send(new PublishCommand(input), left !== undefined && Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(left) } : {});
   } catch (error) {
     throw new DeliveryError(`SNS publish failed: ${(error as Error).name}: ${(error as Error).message}`, 1, undefined, true);
   }
@@ -63,10 +83,12 @@ export class ChatbotChannel implements AlertChannel {
   constructor(
     private readonly sns: SNSClient,
     private readonly topicArn: string,
+    private readonly context?: RenderContext,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  async send(alert: Alert): Promise<void> {
-    await publish(this.sns, { TopicArn: this.topicArn, Message: JSON.stringify(renderChatbot(alert)) });
+  async send(alert: Alert, budget: DeliveryBudget = {}): Promise<void> {
+    await publish(this.sns, { TopicArn: this.topicArn, Message: JSON.stringify(renderChatbot(alert, this.context)) }, budget, this.now);
   }
 }
 
@@ -81,9 +103,11 @@ export class EmailChannel implements AlertChannel {
   constructor(
     private readonly sns: SNSClient,
     private readonly topicArn: string,
+    private readonly context?: RenderContext,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  async send(alert: Alert): Promise<void> {
-    await publish(this.sns, { TopicArn: this.topicArn, ...buildAlertSnsMessage(alert) });
+  async send(alert: Alert, budget: DeliveryBudget = {}): Promise<void> {
+    await publish(this.sns, { TopicArn: this.topicArn, ...buildAlertSnsMessage(alert, this.context) }, budget, this.now);
   }
 }

@@ -2,6 +2,8 @@
  * The notifier's settings, read from the environment once. Only names and ARNs live there — the
  * webhook URL itself is fetched from SSM at run time (see webhook-url.ts).
  */
+import { parseAccountNames } from '../alerts/context.ts';
+
 export type ChannelName = 'slack' | 'chatbot' | 'email';
 
 export interface NotifyConfig {
@@ -14,6 +16,10 @@ export interface NotifyConfig {
   dlqUrl: string;
   digestWindowMs: number;
   immediateDetections: string[];
+  /** How long an in-progress claim lasts (ms): more than the function timeout, less than timeout + 60 s. */
+  claimMs: number;
+  /** Account id → name shown next to the 12-digit id (`TRAILWATCH_ACCOUNT_NAMES`). */
+  accountNames: Record<string, string>;
   /** Problems found; the handler logs them at cold start and every alert then goes to the DLQ with the reason. */
   problems: string[];
 }
@@ -45,8 +51,21 @@ export function readNotifyConfig(env: Record<string, string | undefined>): Notif
     dlqUrl: env['TRAILWATCH_NOTIFY_DLQ_URL'] ?? '',
     digestWindowMs: 120_000,
     immediateDetections: list(env['TRAILWATCH_IMMEDIATE_DETECTIONS']),
+    claimMs: 130_000,
+    accountNames: {},
     problems,
   };
+  const claim = env['TRAILWATCH_CLAIM_SECONDS'];
+  if (claim !== undefined && claim !== '') {
+    const seconds = Number(claim);
+    if (Number.isInteger(seconds) && seconds >= 30 && seconds <= 3600) config.claimMs = seconds * 1000;
+    else problems.push(`TRAILWATCH_CLAIM_SECONDS='${claim}' is not an integer in 30..3600; using 130`);
+  }
+  try {
+    config.accountNames = parseAccountNames(env['TRAILWATCH_ACCOUNT_NAMES']);
+  } catch (error) {
+    problems.push(`TRAILWATCH_ACCOUNT_NAMES: ${(error as Error).message}; account names are not shown`);
+  }
   const window = env['TRAILWATCH_DIGEST_WINDOW_SECONDS'];
   if (window !== undefined && window !== '') {
     const seconds = Number(window);

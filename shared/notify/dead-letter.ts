@@ -8,7 +8,7 @@ import type { Alert } from '../alerts/format.ts';
 export interface DeadLetter {
   alert: Alert;
   /** Channels that failed (channels that succeeded are not retried). */
-  failedChannels: Array<{ channel: string; reason: string; attempts?: number; status?: number }>;
+  failedChannels: Array<{ channel: string; reason: string; attempts?: number; status?: number; unconfirmed?: number }>;
   at: string;
 }
 

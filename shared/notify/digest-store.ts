@@ -30,7 +30,15 @@ export interface ClaimedDigest {
   digest: AlertDigest;
   /** Flush attempts so far, including this one. */
   attempt: number;
+  /** Channels an earlier flush already delivered this group to (not sent again). */
+  sent: string[];
 }
+
+/** Key prefix of the once-a-day summary groups. */
+export const SUMMARY_PREFIX = 'summary|';
+/** Findings a daily summary keeps in full (the rest are counted per detection). */
+export const SUMMARY_SAMPLES = 10;
+const DAY = 86_400_000;
 
 /** DynamoDB items are ≤ 400 KB: a sample larger than this keeps its summary but drops bulky details. */
 const SAMPLE_BYTES = 40_000;
@@ -78,6 +86,42 @@ export class DigestStore {
         },
       }),
     );
+    await this.#addSample(pk, finding, this.options.maxSamples);
+  }
+
+  /**
+   * Adds a finding routed `summary` to the day's summary group (UTC day of `now`). The group is due
+   * at the end of that day (plus grace) and sent as ONE message: counts per detection, first
+   * findings in full.
+   */
+  async addToSummary(finding: Finding, now: number): Promise<void> {
+    const dayStart = Math.floor(now / DAY) * DAY;
+    const pk = `${SUMMARY_PREFIX}${new Date(dayStart).toISOString().slice(0, 10)}`;
+    const dueAt = dayStart + DAY + this.options.graceMs;
+    await this.ddb.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: pk } },
+        UpdateExpression:
+          'SET detection = if_not_exists(detection, :d), principal = if_not_exists(principal, :p), dueAt = if_not_exists(dueAt, :due), ' +
+          'firstTime = if_not_exists(firstTime, :t), lastTime = :t, #st = if_not_exists(#st, :open), #ttl = if_not_exists(#ttl, :ttl) ' +
+          'ADD #count :one, #sev :one, #det :one',
+        ExpressionAttributeNames: { '#count': 'count', '#sev': `n_${finding.severity}`, '#det': `d_${finding.detection}`, '#st': 'status', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':d': { S: 'daily-summary' },
+          ':p': { S: 'all principals' },
+          ':due': { N: String(dueAt) },
+          ':t': { S: finding.time },
+          ':open': { S: 'open' },
+          ':one': { N: '1' },
+          ':ttl': { N: String(Math.ceil((dueAt + 7 * DAY) / 1000)) },
+        },
+      }),
+    );
+    await this.#addSample(pk, finding, SUMMARY_SAMPLES);
+  }
+
+  async #addSample(pk: string, finding: Finding, max: number): Promise<void> {
     try {
       await this.ddb.send(
         new UpdateItemCommand({
@@ -88,13 +132,20 @@ export class DigestStore {
           ExpressionAttributeValues: {
             ':empty': { L: [] },
             ':s': { L: [{ S: sampleJson(finding) }] },
-            ':max': { N: String(this.options.maxSamples) },
+            ':max': { N: String(max) },
           },
         }),
       );
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
+  }
+
+  /** Records that `channel` accepted this group's message, so a later flush does not send it there again. */
+  async markSent(pk: string, channel: string): Promise<void> {
+    await this.ddb.send(
+      new UpdateItemCommand({ TableName: this.table, Key: { pk: { S: pk } }, UpdateExpression: 'ADD sent :c', ExpressionAttributeValues: { ':c': { SS: [channel] } } }),
+    );
   }
 
   /** Claims every group due at `now` (not leased by another flush) and returns them as digests. */
@@ -137,7 +188,7 @@ export class DigestStore {
           }),
         );
         const attrs = result.Attributes;
-        if (attrs) claimed.push({ pk, digest: toDigest(attrs), attempt: Number(attrs['attempts']?.N ?? '1') });
+        if (attrs) claimed.push({ pk, digest: toDigest(attrs), attempt: Number(attrs['attempts']?.N ?? '1'), sent: attrs['sent']?.SS ?? [] });
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       }
@@ -177,7 +228,19 @@ export function toDigest(attrs: Record<string, AttributeValue>): AlertDigest {
       // A corrupt sample only shortens the list; the count still tells the story.
     }
   }
+  const pk = attrs['pk']?.S ?? '';
+  const summary = pk.startsWith(SUMMARY_PREFIX)
+    ? {
+        day: pk.slice(SUMMARY_PREFIX.length),
+        byDetection: Object.fromEntries(
+          Object.entries(attrs)
+            .filter(([k, v]) => k.startsWith('d_') && v.N !== undefined)
+            .map(([k, v]) => [k.slice(2), Number(v.N)]),
+        ),
+      }
+    : undefined;
   return {
+    ...(summary ? { summary } : {}),
     detection: attrs['detection']?.S ?? 'unknown',
     principal: attrs['principal']?.S ?? 'unknown',
     severity,

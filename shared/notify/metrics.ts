@@ -15,10 +15,16 @@ export interface NotifyStats {
   /** Inputs that were not findings (logged with the reason). */
   rejected: number;
   deadLettered: number;
+  /** Extra copies a channel may show: attempts whose answer was lost before a later one succeeded. */
+  possibleDuplicates: number;
+  /** Findings routed `record`: counted, no message. */
+  recorded: number;
+  /** Daily summary messages sent. */
+  summaries: number;
 }
 
 export function emptyStats(): NotifyStats {
-  return { alertsSent: 0, deliveriesFailed: 0, digests: 0, grouped: 0, duplicates: 0, rejected: 0, deadLettered: 0 };
+  return { alertsSent: 0, deliveriesFailed: 0, digests: 0, grouped: 0, duplicates: 0, rejected: 0, deadLettered: 0, possibleDuplicates: 0, recorded: 0, summaries: 0 };
 }
 
 export const NAMESPACE = 'Trailwatch';
@@ -34,6 +40,9 @@ export function notifyMetricData(stats: NotifyStats, timestamp: Date): MetricDat
     datum('DuplicatesSuppressed', stats.duplicates),
     datum('NotifyInputsRejected', stats.rejected),
     datum('AlertsDeadLettered', stats.deadLettered),
+    datum('AlertsPossiblyDuplicated', stats.possibleDuplicates),
+    datum('FindingsRecordedOnly', stats.recorded),
+    datum('DailySummaries', stats.summaries),
   ];
 }
 

@@ -1,8 +1,8 @@
 import type { Alert } from '../alerts/format.ts';
-import type { Finding } from '../model/types.ts';
+import { ROUTES, type Finding } from '../model/types.ts';
 import type { AlertChannel } from './channels.ts';
 import type { DeadLetter, DeadLetterQueue } from './dead-letter.ts';
-import { dedupKey, type DedupStore } from './dedup-store.ts';
+import { dedupKey, type ClaimStore } from './dedup-store.ts';
 import type { DigestStore } from './digest-store.ts';
 import { emptyStats, type NotifyStats } from './metrics.ts';
 import { DeliveryError } from './webhook.ts';
@@ -18,7 +18,7 @@ export interface NotifierDeps {
   channels: readonly AlertChannel[];
   deadLetters: DeadLetterQueue;
   /** Absent: no de-duplication (local replay, where each event is read once). */
-  dedup?: DedupStore;
+  dedup?: ClaimStore;
   /** Absent: every finding is sent at once (local replay). */
   digests?: DigestStore;
   clock?: () => number;
@@ -32,11 +32,21 @@ export interface NotifierDeps {
   flushBudgetMs?: number;
 }
 
+/** Per call: the absolute time (epoch ms, the notifier's clock) by which all sending must be over. */
+export interface RunOptions {
+  deadline?: number;
+}
+
+/** Where a finding goes: its `route` when the routing step set one, else the severity rule. */
+export type DeliveryPath = 'page' | 'digest' | 'summary' | 'record';
+
 /**
- * The delivery policy in one place: alert once per (detection, eventID), send critical findings at
- * once, group the rest per (detection, principal, window) into digests, and never drop a failed
- * alert — it goes to the dead-letter queue. Channels and stores are injected, so the same logic
- * runs in Lambda (DynamoDB, SQS) and in tests (dynalite, a local fake Slack).
+ * The delivery policy in one place: alert once per (detection, eventID); follow the finding's route
+ * (page now, digest, once-a-day summary, record only) or, without one, send critical findings at
+ * once and group the rest per (detection, principal, window) into digests; never drop a failed
+ * alert — it goes to the dead-letter queue; never re-send a channel that already accepted it.
+ * Channels and stores are injected, so the same logic runs in Lambda (DynamoDB, SQS) and in tests
+ * (dynalite, a local fake Slack).
  */
 export class Notifier {
   readonly #deps: NotifierDeps;
@@ -47,43 +57,66 @@ export class Notifier {
     this.#clock = deps.clock ?? Date.now;
   }
 
-  /** True when the finding must not wait for a digest. */
+  /** True when the finding must not wait for a digest (used when it carries no route). */
   isImmediate(f: Finding): boolean {
     return f.severity === 'critical' || (this.#deps.immediateDetections ?? []).includes(f.detection);
+  }
+
+  /** The path a finding takes: `route` first; without one, critical/immediate pages and the rest is digested. */
+  pathOf(f: Finding): DeliveryPath {
+    if (f.route !== undefined && (ROUTES as readonly string[]).includes(f.route)) return f.route;
+    return this.isImmediate(f) ? 'page' : 'digest';
   }
 
   /**
    * Handles findings from the alerts topic. Throws only when an alert could be neither delivered
    * nor dead-lettered (then its claim is released and the caller's retry / on-failure path runs).
    */
-  async handle(findings: readonly Finding[], stats: NotifyStats = emptyStats()): Promise<NotifyStats> {
+  async handle(findings: readonly Finding[], stats: NotifyStats = emptyStats(), options: RunOptions = {}): Promise<NotifyStats> {
     const { dedup, digests, log } = this.#deps;
     let fatal: Error | undefined;
     for (const finding of findings) {
+      const path = this.pathOf(finding);
+      if (path === 'record') {
+        // Routed to the record only: findings bus, metrics and JSON already have it; no message.
+        stats.recorded += 1;
+        continue;
+      }
       const key = dedupKey(finding.detection, finding.eventId);
       const now = this.#clock();
       // Fail open: if the dedup table cannot be reached, a possible duplicate beats a missed alert.
       let claimed = false;
+      let alreadySent: string[] = [];
       if (dedup) {
         try {
-          if ((await dedup.claim(key, now)) === 'duplicate') {
+          const claim = await dedup.claim(key, now);
+          if (claim.status === 'duplicate') {
             stats.duplicates += 1;
             log.info('duplicate finding suppressed', { detection: finding.detection, eventId: finding.eventId });
             continue;
           }
           claimed = true;
+          alreadySent = claim.sent;
         } catch (error) {
           log.warn('dedup store unavailable; alerting without de-duplication', { eventId: finding.eventId, error: (error as Error).message });
         }
       }
       const claim = claimed ? dedup : undefined;
       try {
-        if (digests && !this.isImmediate(finding)) {
+        if (digests && path === 'summary') {
+          await digests.addToSummary(finding, now);
+          stats.grouped += 1;
+          await claim?.complete(key, this.#clock(), 'digested');
+        } else if (digests && path === 'digest') {
           await digests.add(finding, now);
           stats.grouped += 1;
           await claim?.complete(key, this.#clock(), 'digested');
         } else {
-          const outcome = await this.deliver({ kind: 'finding', finding }, stats);
+          const outcome = await this.deliver({ kind: 'finding', finding }, stats, {
+            ...options,
+            alreadySent,
+            ...(claim ? { onSent: (channel: string) => claim.markSent(key, channel) } : {}),
+          });
           await claim?.complete(key, this.#clock(), outcome);
         }
       } catch (error) {
@@ -100,28 +133,31 @@ export class Notifier {
     return stats;
   }
 
-  /** Sends every digest whose window has closed (the scheduled flush). */
-  async flush(stats: NotifyStats = emptyStats()): Promise<NotifyStats> {
+  /** Sends every digest (and daily summary) whose window has closed (the scheduled flush). */
+  async flush(stats: NotifyStats = emptyStats(), options: RunOptions = {}): Promise<NotifyStats> {
     const { digests, log } = this.#deps;
     if (!digests) return stats;
     const started = this.#clock();
-    const budget = this.#deps.flushBudgetMs ?? 60_000;
+    const stopAt = Math.min(started + (this.#deps.flushBudgetMs ?? 60_000), options.deadline ?? Number.POSITIVE_INFINITY);
     const claimed = await digests.claimDue(started);
     for (const [i, group] of claimed.entries()) {
-      if (this.#clock() - started > budget) {
+      if (this.#clock() >= stopAt) {
         const rest = claimed.slice(i);
         log.warn('flush budget used up; handing the remaining digests to the next run', { remaining: rest.length });
         for (const g of rest) await digests.giveBack(g.pk).catch(() => undefined);
         break;
       }
       const digest = group.digest;
-      // A "group" of one is just an alert: send it in the familiar single-finding shape.
-      const alert: Alert = digest.count === 1 && digest.samples[0] ? { kind: 'finding', finding: digest.samples[0] } : { kind: 'digest', digest };
+      // A "group" of one is just an alert: send it in the familiar single-finding shape (a summary stays a summary).
+      const alert: Alert = digest.count === 1 && digest.samples[0] && !digest.summary ? { kind: 'finding', finding: digest.samples[0] } : { kind: 'digest', digest };
       try {
         // Channels retry internally; a channel that still fails dead-letters the digest right away
         // rather than re-sending it later to the channels that did get it.
-        const outcome = await this.deliver(alert, stats);
-        if (outcome === 'delivered' && alert.kind === 'digest') stats.digests += 1;
+        const outcome = await this.deliver(alert, stats, { deadline: stopAt, alreadySent: group.sent, onSent: (channel) => digests.markSent(group.pk, channel) });
+        if (outcome === 'delivered' && alert.kind === 'digest') {
+          if (digest.summary) stats.summaries += 1;
+          else stats.digests += 1;
+        }
         await digests.finish(group.pk);
       } catch (error) {
         // Only reached when even the DLQ failed: the next flush (after the lease) tries again.
@@ -133,20 +169,39 @@ export class Notifier {
   }
 
   /**
-   * Sends one alert to every channel (each retries on its own). Channels that still fail go to the
-   * dead-letter queue with the alert; throws only when the DLQ itself cannot be written.
+   * Sends one alert to every channel that has not yet accepted it (each retries on its own, inside
+   * the deadline). Each success is recorded through `onSent` before the next channel is tried.
+   * Channels that still fail go to the dead-letter queue with the alert; throws only when the DLQ
+   * itself cannot be written.
    */
-  async deliver(alert: Alert, stats: NotifyStats): Promise<'delivered' | 'dead-lettered'> {
+  async deliver(
+    alert: Alert,
+    stats: NotifyStats,
+    options: RunOptions & { alreadySent?: readonly string[]; onSent?: (channel: string) => Promise<void> } = {},
+  ): Promise<'delivered' | 'dead-lettered'> {
     const failed: DeadLetter['failedChannels'] = [];
+    const skip = new Set(options.alreadySent ?? []);
+    if (skip.size > 0) this.#deps.log.info('retry: channels that already accepted this alert are skipped', { channels: [...skip] });
     for (const channel of this.#deps.channels) {
+      if (skip.has(channel.name)) continue;
       try {
-        await channel.send(alert);
+        const outcome = await channel.send(alert, options.deadline !== undefined ? { deadline: options.deadline } : {});
+        const unconfirmed = outcome?.unconfirmed ?? 0;
+        if (unconfirmed > 0) {
+          stats.possibleDuplicates += unconfirmed;
+          this.#deps.log.warn('delivered after unconfirmed attempts: the channel may show this alert more than once', { channel: channel.name, unconfirmed });
+        }
+        await options.onSent?.(channel.name).catch((error: Error) =>
+          this.#deps.log.warn('could not record the channel as sent; a retry may send it again', { channel: channel.name, error: error.message }),
+        );
       } catch (error) {
         const e = error as Error;
         failed.push({
           channel: channel.name,
           reason: e.message,
-          ...(e instanceof DeliveryError ? { attempts: e.attempts, ...(e.status !== undefined ? { status: e.status } : {}) } : {}),
+          ...(e instanceof DeliveryError
+            ? { attempts: e.attempts, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.unconfirmed > 0 ? { unconfirmed: e.unconfirmed } : {}) }
+            : {}),
         });
       }
     }

@@ -1,7 +1,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { isFinding } from '../alerts/format.ts';
 import type { AlertChannel } from './channels.ts';
-import type { DeadLetter } from './dead-letter.ts';
+import { SqsDeadLetterQueue, type DeadLetter } from './dead-letter.ts';
 import type { NotifyLog } from './notifier.ts';
 
 export interface RedriveStats {
@@ -11,6 +11,8 @@ export interface RedriveStats {
   stillFailing: number;
   /** Messages that are not notifier dead letters; left in the DLQ for a human. */
   unreadable: number;
+  /** Copies the channels may show twice: letters whose first delivery was unconfirmed. */
+  possibleDuplicates: number;
 }
 
 /** Parses an SQS body into a DeadLetter, or explains why it is not one. */
@@ -41,7 +43,7 @@ export async function redriveDeadLetters(
   log: NotifyLog,
   maxMessages = 100,
 ): Promise<RedriveStats> {
-  const stats: RedriveStats = { redriven: 0, stillFailing: 0, unreadable: 0 };
+  const stats: RedriveStats = { redriven: 0, stillFailing: 0, unreadable: 0, possibleDuplicates: 0 };
   let seen = 0;
   while (seen < maxMessages) {
     const out = await sqs.send(
@@ -58,22 +60,32 @@ export async function redriveDeadLetters(
         continue;
       }
       const wanted = new Set(letter.failedChannels.map((c) => c.channel));
-      let ok = true;
-      for (const channel of channels.filter((c) => wanted.has(c.name))) {
+      const stillFailed: DeadLetter['failedChannels'] = [];
+      for (const failedChannel of letter.failedChannels) {
+        const channel = channels.find((c) => c.name === failedChannel.channel);
+        if (!channel) {
+          stillFailed.push(failedChannel);
+          log.warn('redrive: the failed channel is not configured now', { channel: failedChannel.channel });
+          continue;
+        }
+        if (failedChannel.unconfirmed) log.warn('redrive: re-sending an alert the channel may already show (its answer was lost)', { channel: channel.name, unconfirmed: failedChannel.unconfirmed });
         try {
-          await channel.send(letter.alert);
+          const outcome = await channel.send(letter.alert);
+          stats.possibleDuplicates += (failedChannel.unconfirmed ?? 0) + (outcome?.unconfirmed ?? 0);
         } catch (error) {
-          ok = false;
+          stillFailed.push({ ...failedChannel, reason: (error as Error).message });
           log.warn('redrive: channel still refuses the alert', { channel: channel.name, error: (error as Error).message });
         }
       }
-      if (wanted.size > 0 && !channels.some((c) => wanted.has(c.name))) {
-        ok = false;
-        log.warn('redrive: none of the failed channels is configured now', { channels: [...wanted] });
-      }
-      if (ok) {
+      if (stillFailed.length === 0 && wanted.size > 0) {
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
         stats.redriven += 1;
+      } else if (stillFailed.length < letter.failedChannels.length) {
+        // Some channels took it now: keep a letter for the others only, so the next redrive does not
+        // post again to the channels that just accepted it.
+        await new SqsDeadLetterQueue(sqs, queueUrl).send({ ...letter, failedChannels: stillFailed });
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+        stats.stillFailing += 1;
       } else stats.stillFailing += 1;
     }
   }

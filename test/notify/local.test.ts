@@ -1,3 +1,4 @@
+import { DEFAULT_RETRY } from '../../shared/notify/webhook.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateSlackMessage } from '../../shared/alerts/block-kit.ts';
 import { AlertPreviewSink, SlackWebhookSink, renderAlertsForTerminal, sendFindingsToSlack } from '../../shared/notify/local.ts';
@@ -6,7 +7,7 @@ import { policyFinding, rootSigninFinding } from '../alerts/fixtures.ts';
 import { FakeSlack } from './fake-slack.ts';
 
 const quiet: NotifyLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const fast = { policy: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1000, timeoutMs: 30_000 }, deps: { sleep: async () => undefined } };
+const fast = { policy: { ...DEFAULT_RETRY, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1000, timeoutMs: 30_000, retryTimeoutMs: 30_000 }, deps: { sleep: async () => undefined } };
 
 describe('local alert helpers', () => {
   let slack: FakeSlack;

@@ -7,12 +7,12 @@ import { DedupStore } from '../../shared/notify/dedup-store.ts';
 import { DigestStore } from '../../shared/notify/digest-store.ts';
 import { emptyStats } from '../../shared/notify/metrics.ts';
 import { Notifier, type NotifyLog } from '../../shared/notify/notifier.ts';
-import type { RetryPolicy } from '../../shared/notify/webhook.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../shared/notify/webhook.ts';
 import { policyFinding, rootSigninFinding } from '../alerts/fixtures.ts';
 import { FakeSlack } from './fake-slack.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
 
-const FAST: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 60_000, timeoutMs: 30_000 };
+const FAST: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 60_000, timeoutMs: 30_000, retryTimeoutMs: 30_000 };
 const noSleep = async (): Promise<void> => undefined;
 const T0 = Date.parse('2026-11-20T09:00:10Z');
 

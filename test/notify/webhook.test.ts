@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryError, postJson, redactUrl, retryAfterMs, type RetryPolicy } from '../../shared/notify/webhook.ts';
+import { DEFAULT_RETRY, DeliveryError, postJson, redactUrl, retryAfterMs, type RetryPolicy } from '../../shared/notify/webhook.ts';
 import { FakeSlack } from './fake-slack.ts';
 
-const POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 30_000, timeoutMs: 30_000 };
+const POLICY: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 30_000, timeoutMs: 30_000, retryTimeoutMs: 30_000 };
 
 describe('postJson against a real local HTTP server', () => {
   let slack: FakeSlack;
