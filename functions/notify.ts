@@ -118,9 +118,9 @@ export function buildChannels(config: NotifyConfig, clients: NotifyClients): Ale
       const deps: DeliveryDeps = { now, ...(clients.sleep ? { sleep: clients.sleep } : {}), ...clients.delivery };
       channels.push(new SlackChannel(url, clients.retry ?? DEFAULT_RETRY, deps, context));
     } else if (name === 'chatbot') {
-      channels.push(config.chatbotTopicArn ? new ChatbotChannel(clients.sns, config.chatbotTopicArn, context, now) : misconfigured(name, 'no TRAILWATCH_CHATBOT_TOPIC_ARN'));
+      channels.push(config.chatbotTopicArn ? new ChatbotChannel(clients.sns, config.chatbotTopicArn, context) : misconfigured(name, 'no TRAILWATCH_CHATBOT_TOPIC_ARN'));
     } else {
-      channels.push(config.alertsTopicArn ? new EmailChannel(clients.sns, config.alertsTopicArn, context, now) : misconfigured(name, 'no TRAILWATCH_ALERTS_TOPIC_ARN'));
+      channels.push(config.alertsTopicArn ? new EmailChannel(clients.sns, config.alertsTopicArn, context) : misconfigured(name, 'no TRAILWATCH_ALERTS_TOPIC_ARN'));
     }
   }
   if (channels.length === 0) channels.push(misconfigured('none', 'no alert channel configured (TRAILWATCH_NOTIFY_CHANNELS)'));

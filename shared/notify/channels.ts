@@ -14,7 +14,7 @@ import { DEFAULT_RETRY, DeliveryError, postJson, type DeliveryBudget, type Deliv
 export interface AlertChannel {
   readonly name: string;
   /**
-   * Delivers within `budget.deadline` or throws. May report `unconfirmed` attempts: earlier tries
+   * Delivers within `budget.timeLeftMs` or throws. May report `unconfirmed` attempts: earlier tries
    * whose answer was lost, so the channel may show the alert more than once (counted, see docs/alerts.md).
    */
   send(alert: Alert, budget?: DeliveryBudget): Promise<SendOutcome | void>;
@@ -64,8 +64,8 @@ export class SlackChannel implements AlertChannel {
  * SNS publish with a failure turned into DeliveryError (the SDK already retries throttling), aborted
  * at the delivery deadline so a hanging SNS endpoint cannot run the function past its timeout.
  */
-async function publish(sns: SNSClient, input: ConstructorParameters<typeof PublishCommand>[0], budget: DeliveryBudget, now: () => number): Promise<void> {
-  const left = budget.deadline === undefined ? undefined : budget.deadline - now();
+async function publish(sns: SNSClient, input: ConstructorParameters<typeof PublishCommand>[0], budget: DeliveryBudget): Promise<void> {
+  const left = budget.timeLeftMs;
   if (left !== undefined && left <= 0) throw new DeliveryError('SNS publish not started: out of time', 0, undefined, true);
   try {
     await sns.send(new PublishCommand(input), left !== undefined && Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(left) } : {});
@@ -84,11 +84,10 @@ export class ChatbotChannel implements AlertChannel {
     private readonly sns: SNSClient,
     private readonly topicArn: string,
     private readonly context?: RenderContext,
-    private readonly now: () => number = Date.now,
   ) {}
 
   async send(alert: Alert, budget: DeliveryBudget = {}): Promise<void> {
-    await publish(this.sns, { TopicArn: this.topicArn, Message: JSON.stringify(renderChatbot(alert, this.context)) }, budget, this.now);
+    await publish(this.sns, { TopicArn: this.topicArn, Message: JSON.stringify(renderChatbot(alert, this.context)) }, budget);
   }
 }
 
@@ -104,10 +103,9 @@ export class EmailChannel implements AlertChannel {
     private readonly sns: SNSClient,
     private readonly topicArn: string,
     private readonly context?: RenderContext,
-    private readonly now: () => number = Date.now,
   ) {}
 
   async send(alert: Alert, budget: DeliveryBudget = {}): Promise<void> {
-    await publish(this.sns, { TopicArn: this.topicArn, ...buildAlertSnsMessage(alert, this.context) }, budget, this.now);
+    await publish(this.sns, { TopicArn: this.topicArn, ...buildAlertSnsMessage(alert, this.context) }, budget);
   }
 }

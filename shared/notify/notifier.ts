@@ -185,7 +185,7 @@ export class Notifier {
     for (const channel of this.#deps.channels) {
       if (skip.has(channel.name)) continue;
       try {
-        const outcome = await channel.send(alert, options.deadline !== undefined ? { deadline: options.deadline } : {});
+        const outcome = await channel.send(alert, options.deadline !== undefined ? { timeLeftMs: options.deadline - this.#clock() } : {});
         const unconfirmed = outcome?.unconfirmed ?? 0;
         if (unconfirmed > 0) {
           stats.possibleDuplicates += unconfirmed;

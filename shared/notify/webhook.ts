@@ -73,9 +73,12 @@ export interface DeliveryResult {
   unconfirmed: number;
 }
 
-/** Options for one delivery: the absolute time (epoch ms) by which it must be over. */
+/**
+ * Options for one delivery: how long it may take from now (ms). Relative, so a channel with its own
+ * clock cannot misread the caller's deadline.
+ */
 export interface DeliveryBudget {
-  deadline?: number;
+  timeLeftMs?: number;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -109,7 +112,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * POSTs `body` as JSON to `url` with Slack's retry rules, inside `budget.deadline`. Resolves on 2xx;
+ * POSTs `body` as JSON to `url` with Slack's retry rules, within `budget.timeLeftMs`. Resolves on 2xx;
  * throws DeliveryError when attempts or time run out, when too many attempts ended unconfirmed, or
  * on a non-retryable 4xx. The URL never appears in errors.
  *
@@ -123,7 +126,7 @@ export async function postJson(url: string, body: unknown, policy: RetryPolicy =
   const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
   const signalFor = deps.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms));
-  const deadline = budget.deadline ?? Number.POSITIVE_INFINITY;
+  const deadline = now() + (budget.timeLeftMs ?? Number.POSITIVE_INFINITY);
   const payload = JSON.stringify(body);
   let lastStatus: number | undefined;
   let lastReason = 'no attempt made';

@@ -12,8 +12,10 @@ describe('slackFindingMessage', () => {
     const f = rootSigninFinding();
     const m = slackFindingMessage(f);
     expect(validateSlackMessage(m)).toEqual([]);
-    expect(m.text).toContain('CRITICAL root-signin');
-    expect(m.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text', text: 'CRITICAL: root-signin' } });
+    // Header and push text say what happened, not the detection id.
+    expect(m.text).toBe('CRITICAL: root signed in without MFA — Root user signed in to the console of 111122223333 WITHOUT MFA from 198.51.100.23');
+    expect(m.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text', text: 'CRITICAL: root signed in without MFA', emoji: false } });
+    expect(allText(m)).toContain('Trailwatch · `root-signin`');
     expect(m.attachments?.[0]?.color).toBe('#B00020');
     const text = allText(m);
     expect(text).toContain('WITHOUT MFA');
@@ -109,13 +111,15 @@ describe('slackDigestMessage', () => {
     expect(m.blocks[0]).toMatchObject({ type: 'header', text: { text: 'HIGH: 300 × policy-changed' } });
     const text = allText(m);
     expect(text).toContain('…and 295 more');
-    expect(text.match(/cloudtrailv2/g)?.length).toBe(5);
+    // Five event links plus one to the principal's recent activity.
+    expect(text.match(/cloudtrailv2\/home\?region=us-east-1#\/events\/7f1d6c3a/g)?.length).toBe(5);
+    expect(text).toContain('#/events?StartTime=2026-11-19T09:00:00.000Z&EndTime=2026-11-20T10:00:00.000Z&Username=terraform');
     expect(m.attachments?.[0]?.color).toBe('#E8590C');
   });
 
   it('renderSlack dispatches on kind', () => {
     expect(renderSlack({ kind: 'digest', digest }).text).toContain('300 policy-changed findings');
-    expect(renderSlack({ kind: 'finding', finding: rootSigninFinding() }).text).toContain('root-signin');
+    expect(renderSlack({ kind: 'finding', finding: rootSigninFinding() }).text).toContain('root signed in without MFA');
   });
 });
 

@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertDigest } from '../../shared/alerts/format.ts';
 import { SUBJECT_LIMIT, buildAlertSnsMessage, buildSnsMessage, digestSubject, emailSubject, emailText, renderEmail } from '../../shared/alerts/sns-message.ts';
+import { accountDirectory } from '../../shared/alerts/context.ts';
 import { policyFinding, rootSigninFinding } from './fixtures.ts';
 
 describe('emailSubject', () => {
-  it('names severity, detection, principal and account', () => {
-    expect(emailSubject(rootSigninFinding())).toBe('[CRITICAL] root-signin by root in 111122223333');
+  it('names severity, what happened and the account (with its configured name)', () => {
+    expect(emailSubject(rootSigninFinding())).toBe('[CRITICAL] root signed in without MFA in 111122223333');
+    const accounts = accountDirectory({ '111122223333': 'prod-payments' });
+    expect(emailSubject(rootSigninFinding(), { accounts })).toBe('[CRITICAL] root signed in without MFA in 111122223333 (prod-payments)');
   });
 
   it('stays ≤ 100 printable ASCII chars whatever the principal name', () => {
-    const f = policyFinding({ principal: { type: 'AssumedRole', name: `évil\n\u0007${'x'.repeat(300)}` } });
+    const f = { ...rootSigninFinding(), detection: 'console-signin-without-mfa', principal: { type: 'IAMUser', name: `évil\n\u0007${'x'.repeat(300)}` } };
     const s = emailSubject(f);
     expect(s.length).toBeLessThanOrEqual(SUBJECT_LIMIT);
     expect(s).toMatch(/^[\x20-\x7e]+$/);
-    expect(s.startsWith('[CRITICAL] policy-changed by ?vil')).toBe(true);
+    expect(s.startsWith('[CRITICAL] ?vil xxx')).toBe(true);
     expect(s.endsWith(' in 111122223333')).toBe(true);
   });
 
@@ -26,7 +29,7 @@ describe('emailSubject', () => {
 describe('emailText', () => {
   it('is a readable summary, not JSON', () => {
     const text = emailText(rootSigninFinding());
-    expect(text.startsWith('CRITICAL: Root user signed in')).toBe(true);
+    expect(text.startsWith('CRITICAL: root signed in without MFA\nRoot user signed in')).toBe(true);
     expect(text).toMatch(/MFA\s+NO/);
     expect(text).toMatch(/Source IP\s+198\.51\.100\.23/);
     expect(text).toContain('WHAT TO DO NOW');

@@ -34,7 +34,7 @@ describe('trailwatch replay alert flags', () => {
     const code = await run(['--show-alerts', '--quiet', '--no-rates', ROOT_NO_MFA], c.io);
     expect(code).toBe(0);
     expect(c.out()).toContain('--- Slack (webhook body) ---');
-    expect(c.out()).toContain('Subject: [CRITICAL] root-signin by root in 111122223333');
+    expect(c.out()).toContain('Subject: [CRITICAL] root signed in without MFA in 111122223333');
     expect(c.out()).toContain('cloudtrailv2/home?region=us-east-1#/events/0b6f4d2e-8a1c-4e57-b3f2-6d9e0c7a1b02');
   });
 

@@ -116,7 +116,7 @@ describe('functions/notify', () => {
     expect(ssmCalls[0]?.args[0].input).toMatchObject({ Name: '/trailwatch/slack-webhook', WithDecryption: true });
     const emails = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(emails).toHaveLength(2);
-    expect(emails[0]).toMatchObject({ Subject: '[CRITICAL] root-signin by root in 111122223333', MessageStructure: 'json' });
+    expect(emails[0]).toMatchObject({ Subject: '[CRITICAL] root signed in without MFA in 111122223333', MessageStructure: 'json' });
     expect(emails[0]?.MessageAttributes?.['kind']?.StringValue).toBe('alert');
     const metrics = cw.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input);
     expect(metrics).toHaveLength(3);
@@ -225,7 +225,7 @@ describe('functions/notify', () => {
     }).resolves({ Messages: [] });
     sqs.on(DeleteMessageCommand).resolves({});
     const stats = await h.redrive();
-    expect(stats).toEqual({ redriven: 1, stillFailing: 0, unreadable: 1 });
+    expect(stats).toEqual({ redriven: 1, stillFailing: 0, unreadable: 1, possibleDuplicates: 0 });
     expect(slack.delivered()).toHaveLength(1);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1); // not e-mailed twice
     expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle)).toEqual(['r1']);
@@ -238,7 +238,7 @@ describe('functions/notify', () => {
     const body = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody!;
     sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: body }] }).resolves({ Messages: [] });
     const stats = await h.redrive({ maxMessages: 5 });
-    expect(stats).toEqual({ redriven: 0, stillFailing: 1, unreadable: 0 });
+    expect(stats).toEqual({ redriven: 0, stillFailing: 1, unreadable: 0, possibleDuplicates: 0 });
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
   });
 });

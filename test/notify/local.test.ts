@@ -19,7 +19,7 @@ describe('local alert helpers', () => {
   it('renders Slack JSON and e-mail per finding for the terminal', () => {
     const out = renderAlertsForTerminal([rootSigninFinding(), policyFinding()], { chatbot: true });
     expect(out).toContain('=== alert 1/2: CRITICAL root-signin');
-    expect(out).toContain('Subject: [CRITICAL] root-signin by root in 111122223333');
+    expect(out).toContain('Subject: [CRITICAL] root signed in without MFA in 111122223333');
     expect(out).toContain('"version": "1.0"');
     const firstJson = out.slice(out.indexOf('--- Slack (webhook body) ---') + 29, out.indexOf('--- E-mail ---'));
     expect(validateSlackMessage(JSON.parse(firstJson))).toEqual([]);
@@ -63,7 +63,7 @@ describe('replay sinks', () => {
     const out = sinkOut();
     await new AlertPreviewSink(out.stream).publish([rootSigninFinding()]);
     expect(out.text()).toContain('--- Slack (webhook body) ---');
-    expect(out.text()).toContain('Subject: [CRITICAL] root-signin');
+    expect(out.text()).toContain('Subject: [CRITICAL] root signed in without MFA');
   });
 
   it('SlackWebhookSink posts, reports, and throws when Slack keeps refusing', async () => {

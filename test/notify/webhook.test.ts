@@ -18,7 +18,7 @@ describe('postJson against a real local HTTP server', () => {
 
   it('posts JSON once on 200', async () => {
     const r = await postJson(slack.url, { text: 'hi' }, POLICY, { sleep });
-    expect(r).toEqual({ attempts: 1, status: 200 });
+    expect(r).toEqual({ attempts: 1, status: 200, unconfirmed: 0 });
     expect(slack.requests).toHaveLength(1);
     expect(slack.requests[0]?.contentType).toMatch(/application\/json/);
     expect(slack.requests[0]?.path).toBe('/services/T000/B000/secret-token');

@@ -166,7 +166,12 @@ describe('ConsoleSink', () => {
     const out = capture();
     await new ConsoleSink({ format: 'text', out: out.stream, color: false }).publish([{ ...finding(0), title: 'evil\u001b[2Jtitle' }]);
     expect(out.text()).not.toContain('\u001b');
-    expect(out.text()).toContain('evil?[2Jtitle');
+    expect(out.text()).toContain('evil [2Jtitle');
+    // New lines and bidi overrides cannot fake a line or reverse the text either.
+    const more = capture();
+    await new ConsoleSink({ format: 'text', out: more.stream, color: false }).publish([{ ...finding(0), title: 'a\r\nHIGH     fake\u202eb' }]);
+    expect(more.text().split('\n').filter(Boolean)).toHaveLength(3);
+    expect(more.text()).not.toMatch(/[\u202e\r]/);
   });
 
   it('respects NO_COLOR and non-TTY streams', () => {
