@@ -37,6 +37,11 @@ export function asText(value: unknown): string {
   }
 }
 
+/** The string with every lone surrogate replaced by U+FFFD (so it can be URL-encoded and sent as UTF-8). */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
+
 /**
  * One line of well-formed text: every control, bidi or invisible character becomes a space (runs of
  * whitespace collapse to one), lone surrogates become U+FFFD. This is what stops `\r\nWHO  fake`
@@ -126,6 +131,11 @@ export function slackCode(value: unknown, max = 2000, options: { awsField?: bool
  */
 export function slackPlain(value: unknown, max = 2000): string {
   return truncate(defang(flatten(value)), max);
+}
+
+/** A value as a Slack code block (```…```): one line, entities escaped, backticks swapped so it cannot close early. */
+export function slackCodeBlock(value: unknown, max = 3000): string {
+  return `\`\`\`${slackEntities(truncate(flatten(value).replace(/`/g, 'ˋ'), max)) || ' '}\`\`\``;
 }
 
 // --- Amazon Q Developer in chat applications (Chatbot) ---------------------------------------

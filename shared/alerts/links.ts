@@ -1,4 +1,5 @@
 import type { Finding } from '../model/types.ts';
+import { wellFormed } from './escape.ts';
 
 /**
  * Links an on-call engineer needs: the event, the principal's recent activity, the burst's window,
@@ -9,6 +10,15 @@ import type { Finding } from '../model/types.ts';
 
 /** AWS region names look like `us-east-1` (anonymised logs use `eu-west-2r`); anything else is not trusted in a URL. */
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+[a-z]?$/;
+
+/**
+ * `encodeURIComponent` plus the characters it leaves alone that Markdown or mrkdwn could act on
+ * (`!'()*~_`), so a name inside one of our URLs can never end the link early or format the text
+ * after it; percent-encoded, they mean the same to the console.
+ */
+export function enc(value: string): string {
+  return encodeURIComponent(wellFormed(value)).replace(/[!'()*~_]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
 
 function safeRegion(region: unknown): string | undefined {
   return typeof region === 'string' && REGION_RE.test(region) ? region : undefined;
@@ -33,7 +43,7 @@ export function isSyntheticEventId(id: string): boolean {
 export function cloudTrailEventUrl(finding: Pick<Finding, 'region' | 'eventId'>, eventId: string = finding.eventId): string | undefined {
   const region = safeRegion(finding.region);
   if (!region || typeof eventId !== 'string' || !eventId || eventId.length > 200 || isSyntheticEventId(eventId)) return undefined;
-  return `https://${region}.console.aws.amazon.com/cloudtrailv2/home?region=${region}#/events/${encodeURIComponent(eventId)}`;
+  return `https://${region}.console.aws.amazon.com/cloudtrailv2/home?region=${region}#/events/${enc(eventId)}`;
 }
 
 /** One CloudTrail event-history lookup attribute (the console's filter). */
@@ -50,7 +60,7 @@ export function cloudTrailHistoryUrl(region: string, filter: LookupFilter | unde
   const params = [`StartTime=${new Date(startMs).toISOString()}`, `EndTime=${new Date(endMs).toISOString()}`];
   if (filter) {
     if (!filter.value || filter.value.length > 256) return undefined;
-    params.push(`${filter.key}=${encodeURIComponent(filter.value)}`);
+    params.push(`${filter.key}=${enc(filter.value)}`);
   }
   return `https://${r}.console.aws.amazon.com/cloudtrailv2/home?region=${r}#/events?${params.join('&')}`;
 }
@@ -113,7 +123,7 @@ export function resourceUrl(finding: Finding): AlertLink | undefined {
   const res = affectedResource(finding);
   const region = safeRegion(finding.region);
   if (!res || !SAFE_NAME.test(res.name)) return undefined;
-  const n = encodeURIComponent(res.name);
+  const n = enc(res.name);
   const iam = 'https://us-east-1.console.aws.amazon.com/iam/home';
   switch (res.type) {
     case 'user':
@@ -131,7 +141,7 @@ export function resourceUrl(finding: Finding): AlertLink | undefined {
     case 'security-group':
       return region ? { label: `security group ${res.name}`, url: `https://${region}.console.aws.amazon.com/ec2/home?region=${region}#SecurityGroup:groupId=${n}` } : undefined;
     case 'kms-key':
-      return region ? { label: `KMS key ${res.name.split('/').pop() ?? res.name}`, url: `https://${region}.console.aws.amazon.com/kms/home?region=${region}#/kms/keys/${encodeURIComponent(res.name.split('/').pop() ?? res.name)}` } : undefined;
+      return region ? { label: `KMS key ${res.name.split('/').pop() ?? res.name}`, url: `https://${region}.console.aws.amazon.com/kms/home?region=${region}#/kms/keys/${enc(res.name.split('/').pop() ?? res.name)}` } : undefined;
     default:
       return undefined;
   }

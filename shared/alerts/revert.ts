@@ -1,4 +1,5 @@
 import type { Finding } from '../model/types.ts';
+import { defang } from './escape.ts';
 
 /**
  * The AWS CLI command that undoes a policy change, for the alert's "to revert" line. Built only from
@@ -17,6 +18,15 @@ const IAM_NAME = /^[\w+=,.@-]{1,128}$/;
 const IAM_ARN = /^arn:aws[\w-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]{1,512}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/**
+ * Names that a mail client or chat would turn into a link (`www.x`, `a.example.com`, `bob@corp.com`)
+ * get no command: the command must be exact, so it cannot be defanged, and a live link in an alert
+ * is what an attacker choosing the name wants.
+ */
+function linkable(name: string): boolean {
+  return defang(name) !== name || /@/.test(name);
+}
+
 /** POSIX single quotes (the checked names hold no quote, but quoting keeps `=,@` literal in every shell). */
 function q(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -33,9 +43,10 @@ export function revertCommand(finding: Finding): RevertCommand | undefined {
   if (!change) return undefined;
   const action = typeof change['action'] === 'string' ? change['action'] : '';
   const target = asRecord(change['target']) ?? {};
-  const name = typeof target['name'] === 'string' && IAM_NAME.test(target['name']) ? target['name'] : undefined;
-  const policyName = typeof change['policyName'] === 'string' && IAM_NAME.test(change['policyName']) ? change['policyName'] : undefined;
-  const policyArn = typeof change['policyArn'] === 'string' && IAM_ARN.test(change['policyArn']) ? change['policyArn'] : undefined;
+  const ok = (v: unknown, re: RegExp): v is string => typeof v === 'string' && re.test(v) && !linkable(v);
+  const name = ok(target['name'], IAM_NAME) ? target['name'] : undefined;
+  const policyName = ok(change['policyName'], IAM_NAME) ? change['policyName'] : undefined;
+  const policyArn = ok(change['policyArn'], IAM_ARN) ? change['policyArn'] : undefined;
   const region = /^[a-z]{2}(-[a-z]+)+-\d+$/.test(finding.region) ? finding.region : undefined;
   const inline = /^iam:Put(User|Role|Group)Policy$/.exec(action);
   if (inline && name && policyName) {
@@ -61,7 +72,7 @@ export function revertCommand(finding: Finding): RevertCommand | undefined {
       note: 'the new version became the default; make the previous version the default again, then delete the new one',
     };
   }
-  if (action === 's3:PutBucketPolicy' && typeof target['name'] === 'string' && BUCKET.test(target['name'])) {
+  if (action === 's3:PutBucketPolicy' && ok(target['name'], BUCKET)) {
     return {
       command: `aws s3api delete-bucket-policy --bucket ${q(target['name'])}${region ? ` --region ${region}` : ''}`,
       note: 'removes the bucket policy this call set; if the bucket had one before, put that one back instead',

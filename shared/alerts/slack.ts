@@ -3,7 +3,7 @@ import type { Block, SlackMessage, TextObject } from './block-kit.ts';
 import { LIMITS } from './block-kit.ts';
 import { burstView } from './burst.ts';
 import { accountName, type RenderContext } from './context.ts';
-import { slackCode, slackPlain, slackText, truncate } from './escape.ts';
+import { slackCode, slackCodeBlock, slackPlain, slackText, truncate } from './escape.ts';
 import type { Alert, AlertDigest } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, mfaWord, onceOnly, policyChangeLine, policyDocumentText } from './format.ts';
 import { headline } from './headline.ts';
@@ -110,9 +110,9 @@ function policyText(f: Finding): string | undefined {
   if (!line) return undefined;
   const doc = policyDocumentText(f.details, 1500);
   const parts = [`*Policy change:* ${slackCode(line, 600)}`];
-  if (doc) parts.push(`\`\`\`${escapeMrkdwn(truncate(doc.replace(/`/g, 'ˋ'), 1500))}\`\`\``);
+  if (doc) parts.push(slackCodeBlock(doc, 1500));
   const revert = revertCommand(f);
-  if (revert) parts.push(`*To revert* (${escapeMrkdwn(revert.note)}):`, `\`\`\`${escapeMrkdwn(revert.command)}\`\`\``);
+  if (revert) parts.push(`*To revert* (${slackText(revert.note, 300)}):`, `\`\`\`${escapeMrkdwn(revert.command)}\`\`\``);
   return parts.join('\n');
 }
 

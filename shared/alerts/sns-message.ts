@@ -121,7 +121,7 @@ export function emailText(finding: Finding, context?: RenderContext): string {
     const doc = policyDocumentText(finding.details, 3000);
     if (doc) lines.push(`  New document: ${mailText(doc, 3000)}`);
     const revert = revertCommand(finding);
-    if (revert) lines.push(`  To revert (${revert.note}):`, `    ${revert.command}`);
+    if (revert) lines.push(`  To revert (${mailText(revert.note, 300)}):`, `    ${revert.command}`);
   }
   const why = explanationLines(finding);
   if (why.length > 0) lines.push('', ...why);
