@@ -9,6 +9,7 @@ import { SlackChannel } from './channels.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import { emptyStats, type NotifyStats } from './metrics.ts';
 import { Notifier, type NotifyLog } from './notifier.ts';
+import { PacedChannel, SLACK_INTERVAL_MS, pacingEstimate } from './pacer.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
 import { DEFAULT_RETRY, type DeliveryDeps, type RetryPolicy } from './webhook.ts';
 
@@ -39,6 +40,13 @@ export function renderAlertsForTerminal(findings: readonly Finding[], options: {
   return parts.join('\n');
 }
 
+export interface LocalSlackOptions {
+  policy?: RetryPolicy;
+  deps?: DeliveryDeps;
+  /** Time between posts (default 1.1 s: Slack allows about one message per second per webhook). */
+  intervalMs?: number;
+}
+
 export interface LocalSlackResult {
   stats: NotifyStats;
   /** Alerts Slack refused after retries (locally there is no DLQ: the caller reports them and exits non-zero). */
@@ -50,12 +58,14 @@ export async function sendFindingsToSlack(
   findings: readonly Finding[],
   webhookUrl: string,
   log: NotifyLog,
-  options: { policy?: RetryPolicy; deps?: DeliveryDeps } = {},
+  options: LocalSlackOptions = {},
 ): Promise<LocalSlackResult> {
   const url = checkWebhookUrl(webhookUrl);
   const failed: DeadLetter[] = [];
+  const slack = new SlackChannel(async () => url, options.policy ?? DEFAULT_RETRY, options.deps ?? {});
+  const pacerDeps = { ...(options.deps?.now ? { now: options.deps.now } : {}), ...(options.deps?.sleep ? { sleep: options.deps.sleep } : {}) };
   const notifier = new Notifier({
-    channels: [new SlackChannel(async () => url, options.policy ?? DEFAULT_RETRY, options.deps ?? {})],
+    channels: [new PacedChannel(slack, options.intervalMs ?? SLACK_INTERVAL_MS, pacerDeps)],
     deadLetters: { send: async (letter) => void failed.push(letter) },
     log,
   });
@@ -89,15 +99,18 @@ export class SlackWebhookSink implements FindingSink {
     url: string,
     private readonly report: NodeJS.WritableStream,
     private readonly log: NotifyLog,
-    private readonly options: { policy?: RetryPolicy; deps?: DeliveryDeps } = {},
+    private readonly options: LocalSlackOptions = {},
   ) {
     this.#url = checkWebhookUrl(url);
   }
 
   async publish(findings: readonly Finding[]): Promise<void> {
     if (findings.length === 0) return;
+    const toPost = findings.filter((f) => f.route !== 'record').length;
+    const interval = this.options.intervalMs ?? SLACK_INTERVAL_MS;
+    if (toPost > 1) this.report.write(`slack: posting ${toPost} alert(s), one every ${(interval / 1000).toFixed(1)} s (Slack's rate limit): ${pacingEstimate(toPost, interval)}\n`);
     const { stats, failed } = await sendFindingsToSlack(findings, this.#url, this.log, this.options);
-    this.report.write(`slack: ${stats.alertsSent} of ${findings.length} alert(s) posted\n`);
+    this.report.write(`slack: ${stats.alertsSent} of ${toPost} alert(s) posted${stats.recorded > 0 ? ` (${stats.recorded} routed to the record only, not posted)` : ''}\n`);
     if (failed.length > 0) {
       for (const letter of failed) {
         const id = letter.alert.kind === 'finding' ? `${letter.alert.finding.detection} ${letter.alert.finding.eventId}` : letter.alert.digest.detection;

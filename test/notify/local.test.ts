@@ -33,6 +33,27 @@ describe('local alert helpers', () => {
     expect(slack.delivered()).toHaveLength(2);
   });
 
+  it('paces posts to one per 1.1 s per webhook and says how long 72 alerts take; record-only findings are not posted', async () => {
+    let t = Date.parse('2026-11-20T09:00:00Z');
+    const starts: number[] = [];
+    const deps = { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    const findings = Array.from({ length: 72 }, (_, i) => ({ ...rootSigninFinding(), eventId: `evt-${i}` }));
+    findings.push({ ...rootSigninFinding(), eventId: 'evt-record', route: 'record' });
+    slack.decide = () => {
+      starts.push(t);
+      return undefined;
+    };
+    const chunks: string[] = [];
+    const out = { write: (c: string) => (chunks.push(String(c)), true) } as unknown as NodeJS.WritableStream;
+    await new SlackWebhookSink(slack.url, out, quiet, { ...fast, deps }).publish(findings);
+    expect(chunks.join('')).toContain('slack: posting 72 alert(s), one every 1.1 s (Slack\'s rate limit): about 1 min 18 s');
+    expect(chunks.join('')).toContain('slack: 72 of 72 alert(s) posted (1 routed to the record only, not posted)');
+    expect(slack.delivered()).toHaveLength(72);
+    const gaps = starts.slice(1).map((s, i) => s - starts[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1100);
+    expect(starts.at(-1)! - starts[0]!).toBe(71 * 1100);
+  });
+
   it('reports alerts Slack refused instead of dropping them', async () => {
     slack.decide = () => ({ status: 500 });
     const { stats, failed } = await sendFindingsToSlack([rootSigninFinding()], slack.url, quiet, fast);
