@@ -64,7 +64,7 @@ export function burstView(finding: Finding): BurstView | undefined {
       ? ({ key: 'AccessKeyId', value: d['key'] } as const)
       : dimension === 'api'
         ? undefined
-        : principalFilter(finding.principal);
+        : principalFilter(finding.principal, 'user');
   const view: BurstView = {
     subject: typeof d['key'] === 'string' ? d['key'] : finding.principal.arn ?? finding.principal.name,
     dimension,

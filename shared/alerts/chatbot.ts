@@ -87,16 +87,17 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
   const revert = revertCommand(f);
   const res = resourceUrl(f);
   const activity = principalActivityUrl(f);
-  const list = (items: Array<{ value: string; count: number }>): string => items.map((i) => `${chatbotText(i.value, 120)} ×${i.count}`).join(', ') || 'not reported';
+  const awsText = (v: unknown, max = 300): string => awsFieldText(v, max).replace(/[\\`*_~<>[\]()|]/g, (c) => `\\${c}`);
+  const list = (items: Array<{ value: string; count: number }>, text = chatbotText): string => items.map((i) => `${text(i.value, 120)} ×${i.count}`).join(', ') || 'not reported';
   const description = [
     chatbotText(f.title, 1000),
     `*Who:* ${chatbotText(principalLabel(f), 600)} (${chatbotText(f.principal.type, 100)}, MFA ${mfaWord(f)})`,
     `*Where:* account ${account(f.account, context)}, ${chatbotText(f.region, 64)}, from ${chatbotText(f.sourceIp ?? 'unknown IP', 200)}`,
-    `*When:* ${when(f.time)} — ${awsFieldText(`${f.eventSource} ${f.eventName}`, 300).replace(/[\\`*_~<>[\]()|]/g, (c) => `\\${c}`)}`,
+    `*When:* ${when(f.time)} — ${awsText(`${f.eventSource} ${f.eventName}`, 300)}`,
     ...(burst
       ? [
           `*Burst:* ${burst.observed} calls in one minute — ${chatbotText(burst.normal, 200)}`,
-          `*Top APIs:* ${list(burst.topApis)}`,
+          `*Top APIs:* ${list(burst.topApis, awsText)}`,
           `*Source IPs:* ${list(burst.topSourceIps)}`,
           ...(burst.firstEventTime ? [`*First / last event:* ${when(burst.firstEventTime)} / ${when(burst.lastEventTime ?? burst.firstEventTime)}`] : []),
           ...(burst.historyUrl ? [`*Burst in CloudTrail:* ${burst.historyUrl}`] : []),

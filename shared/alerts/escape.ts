@@ -121,7 +121,7 @@ export function slackText(value: unknown, max = 2000): string {
  */
 export function slackCode(value: unknown, max = 2000, options: { awsField?: boolean } = {}): string {
   const flat = flatten(value);
-  const text = truncate((options.awsField ? flat.replace(/:\/\//g, '[:]//') : defang(flat)).replace(/`/g, 'ˋ'), max);
+  const text = truncate((options.awsField ? defangExceptAws(flat) : defang(flat)).replace(/`/g, 'ˋ'), max);
   return `\`${slackEntities(text) || ' '}\``;
 }
 
@@ -166,7 +166,16 @@ export function mailText(value: unknown, max = 2000): string {
  * but host names kept readable (`iam.amazonaws.com`), for the plain-text channels.
  */
 export function awsFieldText(value: unknown, max = 300): string {
-  return truncate(flatten(value).replace(/:\/\//g, '[:]//'), max);
+  return truncate(defangExceptAws(flatten(value)), max);
+}
+
+/** `defang`, except AWS service host names (`iam.amazonaws.com`), which stay readable. */
+function defangExceptAws(text: string): string {
+  return text
+    .replace(/:\/\//g, '[:]//')
+    .split(/(\s+|:)/)
+    .map((part) => (/^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/.test(part) ? part : defang(part)))
+    .join('');
 }
 
 /** An e-mail subject: printable ASCII only (SNS rejects control characters), one line. */

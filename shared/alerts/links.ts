@@ -66,12 +66,12 @@ export function cloudTrailHistoryUrl(region: string, filter: LookupFilter | unde
 }
 
 /**
- * The lookup attribute that finds this principal's calls: the access key when there is one (it is
- * exactly the credential that acted), else the CloudTrail user name (IAM user name or role session
+ * The lookup attribute that finds this principal's calls: the access key when there is one and it is
+ * preferred (it is exactly the credential that acted), else the CloudTrail user name (IAM user name or role session
  * name, the last ARN segment).
  */
-export function principalFilter(principal: Finding['principal']): LookupFilter | undefined {
-  if (principal.accessKeyId && /^(AKIA|ASIA)[A-Z0-9]{12,124}$/.test(principal.accessKeyId)) return { key: 'AccessKeyId', value: principal.accessKeyId };
+export function principalFilter(principal: Finding['principal'], prefer: 'accessKey' | 'user' = 'accessKey'): LookupFilter | undefined {
+  if (prefer === 'accessKey' && principal.accessKeyId && /^(AKIA|ASIA)[A-Z0-9]{12,124}$/.test(principal.accessKeyId)) return { key: 'AccessKeyId', value: principal.accessKeyId };
   const arn = principal.arn ?? '';
   const last = arn.split('/').pop();
   const name = arn.endsWith(':root') ? 'root' : last && last !== arn ? last : principal.name;

@@ -120,10 +120,11 @@ function policyText(f: Finding): string | undefined {
 function burstText(f: Finding): string | undefined {
   const b = burstView(f);
   if (!b) return undefined;
-  const list = (items: Array<{ value: string; count: number }>): string => items.map((i) => `${slackCode(i.value, 120)} ×${i.count}`).join(', ') || 'not reported';
+  const list = (items: Array<{ value: string; count: number }>, awsField = false): string =>
+    items.map((i) => `${slackCode(i.value, 120, { awsField })} ×${i.count}`).join(', ') || 'not reported';
   const lines = [
     `*Burst:* ${b.observed} calls in one minute — ${escapeMrkdwn(b.normal)}`,
-    `*Top APIs:* ${list(b.topApis)}`,
+    `*Top APIs:* ${list(b.topApis, true)}`,
     `*Source IPs:* ${list(b.topSourceIps)}`,
   ];
   if (b.topPrincipals.length > 0) lines.push(`*Top principals:* ${list(b.topPrincipals)}`);

@@ -79,8 +79,8 @@ function explanationLines(finding: Finding): string[] {
 function burstLines(finding: Finding): string[] {
   const b = burstView(finding);
   if (!b) return [];
-  const list = (items: Array<{ value: string; count: number }>): string => items.map((i) => `${mailText(i.value, 120)} x${i.count}`).join(', ') || 'not reported';
-  const lines = ['', 'BURST', wrapIndent('  This minute', `${b.observed} calls (${b.normal})`), wrapIndent('  Top APIs', list(b.topApis)), wrapIndent('  Source IPs', list(b.topSourceIps))];
+  const list = (items: Array<{ value: string; count: number }>, text = mailText): string => items.map((i) => `${text(i.value, 120)} x${i.count}`).join(', ') || 'not reported';
+  const lines = ['', 'BURST', wrapIndent('  This minute', `${b.observed} calls (${b.normal})`), wrapIndent('  Top APIs', list(b.topApis, awsFieldText)), wrapIndent('  Source IPs', list(b.topSourceIps))];
   if (b.topPrincipals.length > 0) lines.push(wrapIndent('  Principals', list(b.topPrincipals)));
   if (b.firstEventTime) lines.push(wrapIndent('  First event', timeText(b.firstEventTime)), wrapIndent('  Last event', timeText(b.lastEventTime ?? b.firstEventTime)));
   return lines;

@@ -114,6 +114,44 @@ describe('Notifier end to end (dynalite + local fake Slack)', () => {
     expect(slack.delivered()).toHaveLength(4);
   });
 
+  it('follows finding.route: page now, digest, one daily summary message, record only (counted, never sent)', async () => {
+    const low = policyFinding({ severity: 'low', route: 'page', routeReason: 'novel principal' }, 201);
+    const critical = policyFinding({ severity: 'critical', route: 'digest' }, 202);
+    const summarised = [
+      policyFinding({ severity: 'medium', route: 'summary' }, 203),
+      policyFinding({ severity: 'low', route: 'summary' }, 204),
+      { ...rootSigninFinding(), eventId: 'evt-summary-root', severity: 'high' as const, route: 'summary' as const },
+    ];
+    const recorded = policyFinding({ severity: 'high', route: 'record' }, 205);
+    const stats = await notifier.handle([low, critical, ...summarised, recorded]);
+    expect(stats).toMatchObject({ alertsSent: 1, grouped: 4, recorded: 1 });
+    expect(slack.delivered()).toHaveLength(1);
+    expect(JSON.stringify(slack.delivered()[0])).toContain(low.eventId);
+    // The digest window closes: the routed-digest critical finding goes out as a group of one.
+    now = T0 + 10 * 60_000;
+    expect(await notifier.flush()).toMatchObject({ alertsSent: 1, summaries: 0 });
+    expect(slack.delivered()).toHaveLength(2);
+    // The summary waits for the end of the UTC day, then is ONE message for all three findings.
+    now = Date.parse('2026-11-20T23:59:00Z');
+    expect((await notifier.flush()).summaries).toBe(0);
+    now = Date.parse('2026-11-21T00:00:06Z');
+    const day = await notifier.flush();
+    expect(day).toMatchObject({ summaries: 1, alertsSent: 1 });
+    const all = slack.delivered();
+    expect(all).toHaveLength(3);
+    const summary = all[2]!;
+    expect(validateSlackMessage(summary)).toEqual([]);
+    expect(String(summary['text'])).toContain('Daily summary for 2026-11-20: 3 finding(s) routed to the summary (policy-changed 2, root-signin 1)');
+    expect(JSON.stringify(all)).not.toContain(recorded.eventId);
+    expect((await notifier.flush()).summaries).toBe(0);
+  });
+
+  it('without a route the severity rule decides (critical or immediate: page; else digest)', () => {
+    expect(notifier.pathOf(policyFinding({ severity: 'critical' }))).toBe('page');
+    expect(notifier.pathOf(policyFinding({ severity: 'high' }))).toBe('digest');
+    expect(notifier.pathOf(policyFinding({ severity: 'info', route: 'page' }))).toBe('page');
+  });
+
   it('groups per principal and detection; a group of one is sent as a normal alert', async () => {
     await notifier.handle([
       policyFinding({ severity: 'medium' }, 1),
