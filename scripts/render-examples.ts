@@ -15,6 +15,7 @@ import { getDetection } from '../shared/detections/index.ts';
 import { normalize } from '../shared/model/normalize.ts';
 import type { Finding } from '../shared/model/types.ts';
 import { analyze } from '../shared/policy/index.ts';
+import { accountDirectory, type RenderContext } from '../shared/alerts/context.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DOC = join(ROOT, 'docs', 'alerts.md');
@@ -67,6 +68,56 @@ export const PUT_USER_POLICY_ADMIN = {
   },
 };
 
+/**
+ * An `api-rate-anomaly` finding exactly as the rate detector emits it for the burst in
+ * `events/traffic/traffic.jsonl` (`trailwatch replay events/traffic/traffic.jsonl --format json`).
+ * Kept literal so the docs do not depend on rate-model tuning; test/alerts/content.test.ts checks
+ * that the live detector still produces every field the renderers read.
+ */
+export const RATE_BURST_EXAMPLE: Finding = {
+  detection: 'api-rate-anomaly',
+  severity: 'high',
+  title: 'Principal arn:aws:iam::111122223333:user/alice made 36 API calls in one minute in 111122223333 (normal ≈ 0.7/min)',
+  eventId: 'rate-0688877e3dd2de37eff425726ce26963',
+  eventName: 'DescribeSecurityGroups',
+  eventSource: 'ec2.amazonaws.com',
+  time: '2026-03-02T11:00:00.000Z',
+  account: '111122223333',
+  region: 'us-east-1',
+  principal: { type: 'IAMUser', name: 'alice', arn: 'arn:aws:iam::111122223333:user/alice', accessKeyId: 'AKIAEXAMPLEALICE0001' },
+  details: {
+    dimension: 'principal',
+    key: 'arn:aws:iam::111122223333:user/alice',
+    burstId: 'rate-0688877e3dd2de37eff425726ce26963',
+    reason: 'new',
+    windowStart: '2026-03-02T11:00:00.000Z',
+    windowMinutes: 1,
+    observed: 36,
+    baseline: { basis: 'learned', expectedPerMinute: 0.72, stdDev: 1.54, peakPerMinute: 4.98, historyMinutes: 180 },
+    score: 22.95,
+    topEventNames: [
+      { value: 'ec2.amazonaws.com:DescribeSecurityGroups', count: 8 },
+      { value: 'iam.amazonaws.com:ListPolicies', count: 6 },
+      { value: 'secretsmanager.amazonaws.com:ListSecrets', count: 6 },
+      { value: 'ec2.amazonaws.com:DescribeInstances', count: 4 },
+      { value: 's3.amazonaws.com:ListBuckets', count: 4 },
+    ],
+    topSourceIps: [{ value: '185.220.101.45', count: 36 }],
+    firstEventTime: '2026-03-02T11:00:00.000Z',
+    lastEventTime: '2026-03-02T11:00:17.000Z',
+    firstEventId: '209efecf-f42b-4570-8d51-830000001520',
+    sampledFromThisBatch: 36,
+  },
+  runbook:
+    'Ask the owner of the principal (or access key) whether this volume is expected. If not: disable or rotate the access key / revoke the role sessions, then review what was read or changed in the burst (top event names below) and from where (source IPs).',
+  references: { mitre: ['T1580', 'T1526', 'T1087.004', 'T1530', 'T1078.004'] },
+  sourceIp: '185.220.101.45',
+  userAgent: 'aws-cli/1.18.69 Python/2.7.18 Linux/4.14 botocore/1.17.12',
+};
+
+/** The account names the examples are rendered with (the notifier's `TRAILWATCH_ACCOUNT_NAMES`). */
+export const EXAMPLE_CONTEXT: RenderContext = { accounts: accountDirectory({ '111122223333': 'prod-payments' }) };
+
 function findingFor(detectionId: string, input: unknown): Finding {
   const detection = getDetection(detectionId);
   if (!detection) throw new Error(`detection ${detectionId} is not registered`);
@@ -94,7 +145,7 @@ export function exampleFindings(): { root: Finding; policy: Finding; analysisAdd
 export function renderExamplesMarkdown(): string {
   const { root, policy, analysisAddedHere } = exampleFindings();
   const section = (title: string, note: string, f: Finding): string[] => {
-    const email = renderEmail({ kind: 'finding', finding: f });
+    const email = renderEmail({ kind: 'finding', finding: f }, EXAMPLE_CONTEXT);
     return [
       `### ${title}`,
       '',
@@ -103,7 +154,7 @@ export function renderExamplesMarkdown(): string {
       'Slack (incoming-webhook body):',
       '',
       '```json',
-      JSON.stringify(renderSlack({ kind: 'finding', finding: f }), null, 2),
+      JSON.stringify(renderSlack({ kind: 'finding', finding: f }, EXAMPLE_CONTEXT), null, 2),
       '```',
       '',
       `E-mail — subject: \`${email.subject}\``,
@@ -115,13 +166,15 @@ export function renderExamplesMarkdown(): string {
       'Amazon Q Developer in chat applications (Chatbot mode):',
       '',
       '```json',
-      JSON.stringify(renderChatbot({ kind: 'finding', finding: f }), null, 2),
+      JSON.stringify(renderChatbot({ kind: 'finding', finding: f }, EXAMPLE_CONTEXT), null, 2),
       '```',
       '',
     ];
   };
   return [
     START,
+    '',
+    'Rendered with the account name map `111122223333=prod-payments` (`accountNames`).',
     '',
     ...section('Root sign-in without MFA', 'Input: `events/root-signin/positive-success-no-mfa.json` through the `root-signin` detection.', root),
     ...section(
@@ -130,6 +183,11 @@ export function renderExamplesMarkdown(): string {
         analysisAddedHere ? '; `details.analysis` is the policy engine\'s `analyze()` of the new document, attached by the script because the detection does not attach it (yet)' : ''
       }.`,
       policy,
+    ),
+    ...section(
+      'API-rate burst',
+      'Input: the `api-rate-anomaly` finding the rate detector emits for the burst in `events/traffic/traffic.jsonl` (`RATE_BURST_EXAMPLE` in the script).',
+      RATE_BURST_EXAMPLE,
     ),
     END,
   ].join('\n');

@@ -50,7 +50,7 @@ export function emailSubject(finding: Finding, context?: RenderContext): string 
 }
 
 function wrapIndent(label: string, value: string): string {
-  return `${label.padEnd(14)}${value}`;
+  return `${label.padEnd(15)} ${value}`;
 }
 
 /** Our own time when it parses; the raw value made safe otherwise. */

@@ -111,7 +111,7 @@ describe('headlines, links, account names and revert commands', () => {
     const { root } = exampleFindings();
     const context = { accounts: accountDirectory(parseAccountNames('111122223333=prod-payments,444455556666=sandbox')) };
     expect(JSON.stringify(renderSlack({ kind: 'finding', finding: root }, context))).toContain('`111122223333` prod-payments');
-    expect(renderEmail({ kind: 'finding', finding: root }, context).text).toMatch(/Account {5}111122223333 \(prod-payments\)/);
+    expect(renderEmail({ kind: 'finding', finding: root }, context).text).toMatch(/Account +111122223333 \(prod-payments\)/);
     expect(renderChatbot({ kind: 'finding', finding: root }, context).content.description).toContain('account 111122223333 (prod-payments)');
     expect(parseAccountNames('{"111122223333":"prod"}')).toEqual({ '111122223333': 'prod' });
     expect(() => parseAccountNames('1234=prod')).toThrow(AccountNamesError);
