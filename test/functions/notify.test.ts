@@ -242,3 +242,21 @@ describe('functions/notify', () => {
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
   });
 });
+
+describe('notifier timing settings in serverless.yml', () => {
+  it('claim outlives the notify timeout and expires before Lambda retries (timeout < claim < timeout + 60 s); sending stops 20 s early', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { ROOT } = await import('../helpers/events.ts');
+    const { DELIVERY_MARGIN_MS } = await import('../../functions/notify.ts');
+    const yml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+    const notifyBlock = yml.slice(yml.indexOf('\n  notify:\n'), yml.indexOf('\n  notifyFlush:\n'));
+    const timeout = Number(/\n {4}timeout: (\d+)/.exec(notifyBlock)?.[1]);
+    const claim = Number(/TRAILWATCH_CLAIM_SECONDS: '?(\d+)'?/.exec(notifyBlock)?.[1]);
+    expect(timeout).toBeGreaterThan(0);
+    expect(claim).toBeGreaterThan(timeout);
+    expect(claim).toBeLessThan(timeout + 60);
+    expect(readNotifyConfig({ TRAILWATCH_CLAIM_SECONDS: String(claim) }).claimMs).toBe(claim * 1000);
+    expect(DELIVERY_MARGIN_MS).toBeLessThan(timeout * 1000 / 2);
+  });
+});
