@@ -210,7 +210,7 @@ if (process.argv[2] === '--child') {
   const file = createWriteStream(outPath);
   for (const f of result.findings) file.write(`${JSON.stringify(f)}\n`);
   file.end();
-  await new Promise((resolve) => file.on('close', resolve));
+  await new Promise<void>((resolve) => file.on('close', () => resolve()));
   process.stdout.write(JSON.stringify({ events: result.counts.eventsProcessed, ms, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
   process.exit(0);
 }
