@@ -24,6 +24,17 @@ export interface DetectionContext {
     /** Prefix of our stack / resource names in general (e.g. `trailwatch-prod`). */
     stackName?: string;
   };
+  /**
+   * The caller's own organization as far as Trailwatch knows it: replay learns the accounts whose
+   * trails it reads (`recipientAccountId`); a deployment may declare them. Grants to these accounts
+   * are not "foreign".
+   */
+  organization?: { accounts: AccountSet };
+}
+
+/** A read-only set of 12-digit account ids. */
+export interface AccountSet {
+  has(account: string): boolean;
 }
 
 export interface DetectionMeta {

@@ -8,6 +8,7 @@ import type { RunCounts, UnreadableInput } from '../sinks/types.ts';
 import { enrich } from './analyze.ts';
 import type { FindingEnricher } from './enrichers.ts';
 import { countRun, runDetections } from './run-detections.ts';
+import { LearnedAccounts } from './accounts.ts';
 import { RecentKeys, ReorderBuffer } from './reorder.ts';
 import type { StreamProcessor } from './types.ts';
 
@@ -103,9 +104,13 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
     }
   };
 
+  // Same-organization judgement: the accounts seen so far (and any the caller declared).
+  const accounts = new LearnedAccounts(options.context?.organization?.accounts);
+  const context: DetectionContext = { ...(options.context ?? {}), organization: { accounts } };
   let chunk: Array<{ value: unknown; origin: string }> = [];
   const runChunk = async (): Promise<void> => {
-    const run = runDetections(chunk, options.detections, options.context);
+    for (const item of chunk) accounts.observe(item.value);
+    const run = runDetections(chunk, options.detections, context);
     chunk = [];
     for (const s of run.skips) addSkip(s);
     for (const e of run.errors) {

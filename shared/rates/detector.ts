@@ -151,7 +151,7 @@ export class RateDetector {
         const ev = evaluate(baseline ? decayTo(baseline, minute, this.config) : null, minute, observed, t, this.config);
         if (!ev.anomalous) continue;
         if (agg.key.dimension === 'principal') hotPrincipals.add(`${agg.key.account}|${agg.key.subject}`);
-        const decision = onAnomalousMinute(id, burst, minute, observed, this.config, (facts) => burstSeverity(agg.key, ev, facts));
+        const decision = onAnomalousMinute(id, burst, minute, observed, this.config, (facts) => burstSeverity(agg.key, ev, facts, t));
         burst = decision.next;
         changed = true;
         const minuteAgg = agg.minutes.get(minute);

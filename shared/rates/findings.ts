@@ -1,6 +1,7 @@
 import type { DetectionReferences, Finding, Severity } from '../model/types.ts';
 import { top, type MinuteAggregate } from './aggregate.ts';
 import type { BurstDecision, BurstFacts } from './bursts.ts';
+import type { DimensionThresholds } from './config.ts';
 import type { RateKey } from './keys.ts';
 import type { Evaluation } from './model.ts';
 
@@ -38,14 +39,16 @@ export const HIGH_BURST_MINUTES = 15;
 
 /**
  * Severity of a burst as a whole, as it stands: errors are high from 100 a minute or
- * `HIGH_BURST_ERRORS` in the burst; a principal or key is high at 50x a learned mean or after
- * `HIGH_BURST_MINUTES` anomalous minutes; API-wide volume is low.
+ * `HIGH_BURST_ERRORS` in the burst; a principal or key is high at 50x a learned mean when the minute
+ * is also at least the never-seen threshold (`newKeyCount`: for a nearly idle key any handful of
+ * calls is "50x", which says nothing), or after `HIGH_BURST_MINUTES` anomalous minutes; API-wide
+ * volume is low.
  */
-export function burstSeverity(key: RateKey, ev: Evaluation, burst: BurstFacts): Severity {
+export function burstSeverity(key: RateKey, ev: Evaluation, burst: BurstFacts, t: DimensionThresholds): Severity {
   if (key.dimension === 'errors') return burst.peak >= 100 || burst.total >= HIGH_BURST_ERRORS ? 'high' : 'medium';
   if (key.dimension === 'api') return 'low';
   const ratio = ev.expected > 0 ? ev.observed / ev.expected : Infinity;
-  return (ev.basis === 'learned' && ratio >= 50) || burst.minutes >= HIGH_BURST_MINUTES ? 'high' : 'medium';
+  return (ev.basis === 'learned' && ratio >= 50 && ev.observed >= t.newKeyCount) || burst.minutes >= HIGH_BURST_MINUTES ? 'high' : 'medium';
 }
 
 const DIMENSION_LABEL = { principal: 'Principal', accessKey: 'Access key', api: 'API', errors: 'Principal' } as const;

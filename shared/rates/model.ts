@@ -73,10 +73,11 @@ function hourDistance(a: number, b: number): number {
 }
 
 /**
- * The peak that excuses a minute because the key is bursty at any hour: the second largest of its
- * remembered episodes (so one outsized burst is not the bar), once it has at least `MIN_EPISODES`
- * episodes in distinct hours that lie at least `MIN_EPISODE_SPREAD_HOURS` apart somewhere. A job
- * that runs at one time of day stays the business of its hour slot (`peakFor`). Zero otherwise.
+ * The peak that excuses a minute because the key is bursty at any hour: the largest of its
+ * remembered episodes, once it has at least `MIN_EPISODES` episodes in distinct hours that lie at
+ * least `MIN_EPISODE_SPREAD_HOURS` apart somewhere. A job that runs at one time of day stays the
+ * business of its hour slot (`peakFor`). Zero otherwise. (The test is still `peakRatio` x this: a
+ * burst half again as big as the key's biggest habitual one is news at any hour.)
  */
 export function episodePeak(b: Pick<Baseline, 'episodes' | 'episodeSlots'>): number {
   const e = b.episodes;
@@ -86,7 +87,7 @@ export function episodePeak(b: Pick<Baseline, 'episodes' | 'episodeSlots'>): num
   if (distinct.length < MIN_EPISODES) return 0;
   const spread = distinct.some((x) => distinct.some((y) => hourDistance(x, y) >= MIN_EPISODE_SPREAD_HOURS));
   if (!spread) return 0;
-  return [...e].sort((x, y) => y - x)[1] ?? 0;
+  return Math.max(...e);
 }
 
 export interface Evaluation {
