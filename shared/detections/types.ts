@@ -30,6 +30,12 @@ export interface DetectionContext {
    * are not "foreign".
    */
   organization?: { accounts: AccountSet };
+  /**
+   * Set while a stateful processor judges MFA replacement (shared/mfa): a user's MFA removal is
+   * then reported low at once and pages only if no new device follows within `windowMinutes`.
+   * Absent (e.g. a handler without that processor): the removal is high at once, as always.
+   */
+  mfaReplacement?: { windowMinutes: number };
 }
 
 /** A read-only set of 12-digit account ids. */

@@ -107,6 +107,7 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
   // Same-organization judgement: the accounts seen so far (and any the caller declared).
   const accounts = new LearnedAccounts(options.context?.organization?.accounts);
   const context: DetectionContext = { ...(options.context ?? {}), organization: { accounts } };
+  for (const p of processors) Object.assign(context, p.detectionContext ?? {});
   let chunk: Array<{ value: unknown; origin: string }> = [];
   const runChunk = async (): Promise<void> => {
     for (const item of chunk) accounts.observe(item.value);
