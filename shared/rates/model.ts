@@ -57,7 +57,7 @@ export interface Baseline {
 }
 
 /** Episodes remembered per key. */
-export const MAX_EPISODES = 8;
+export const MAX_EPISODES = 16;
 /**
  * Episodes, in distinct hours of the day, a key needs before its bursts are its normal at any hour.
  * Three bursts at three different times of day are a habit, not an accident: a Terraform role or a
