@@ -1,4 +1,4 @@
-import { makeFinding, matchesEvent } from './finding.ts';
+import { inherentlyRisky, makeFinding, matchesEvent } from './finding.ts';
 import { failed, who, where } from './lib/describe.ts';
 import { exposedServices, isWorld } from './lib/network.ts';
 import { path, str } from './lib/values.ts';
@@ -60,7 +60,8 @@ export function detect(event: TrailEvent): Finding[] {
     severity === 'low'
       ? `${who(event)} ran ${event.name}${aclId ? ` on ${aclId}` : ''} ${where(event)}`
       : `${who(event)} allowed inbound traffic from the internet${exposure.length > 0 ? ` (${exposure.join(', ')})` : ''} in network ACL ${aclId ?? ''} ${where(event)}`;
-  return [makeFinding(meta, event, { title: title.replace(/\s+/g, ' '), severity, details: { action: event.name, ...(aclId ? { networkAclId: aclId } : {}), internetExposure: exposure, ...(routine ? { routine } : {}) } })];
+  const findings = [makeFinding(meta, event, { title: title.replace(/\s+/g, ' '), severity, details: { action: event.name, ...(aclId ? { networkAclId: aclId } : {}), internetExposure: exposure, ...(routine ? { routine } : {}) } })];
+  return exposure.length > 0 ? inherentlyRisky(findings, `${exposure.join(', ')} open to the internet`) : findings;
 }
 
 export const detection: Detection = { ...meta, detect };
