@@ -99,6 +99,13 @@ describe("a burst's severity follows the whole burst", () => {
     expect(findings.at(-1)?.title).toMatch(/burst now high/);
   });
 
+  it('reads the whole-burst facts back from a DynamoDB item (and old items as a one-minute medium burst)', () => {
+    const base = { pk: { S: 'e|1|x' }, bid: { S: 'rate-abc' }, bstart: { N: '10' }, blast: { N: '13' }, bcount: { N: '40' }, bmin: { N: '10' }, balerts: { N: '1' } };
+    const state = toState({ ...base, bsev: { S: 'medium' }, btot: { N: '700' }, blc: { N: '330' }, bmins: { N: '4' }, bpk: { N: '330' } });
+    expect(state.burst).toMatchObject({ severity: 'medium', total: 700, lastCount: 330, minutes: 4, peak: 330 });
+    expect(toState(base).burst?.severity).toBeUndefined();
+  });
+
   it('grows to high when many modest minutes add up (4 x 80 errors)', async () => {
     const history = steady(0, 240, 6, { user: 'bob', accessKeyId: 'AKIAEXAMPLEBOB000001' });
     const denied = steady(240, 244, 80, { user: 'bob', accessKeyId: 'AKIAEXAMPLEBOB000001', errorCode: 'AccessDenied' });
