@@ -59,12 +59,16 @@ export class MfaReplacementProcessor implements StreamProcessor {
   async process(events: readonly TrailEvent[]): Promise<Finding[]> {
     const out: Finding[] = [];
     const sorted = [...events].filter((e) => Number.isFinite(e.timeMs)).sort((a, b) => a.timeMs - b.timeMs);
+    const last = sorted.at(-1);
+    if (!last) return out;
     for (const e of sorted) {
-      for (const due of await this.store.due(e.timeMs - 1)) out.push(await this.expire(due));
       if (e.source !== 'iam.amazonaws.com' || e.errorCode) continue;
-      if (REMOVALS.has(e.name)) await this.onRemoval(e);
+      if (REMOVALS.has(e.name)) out.push(...(await this.onRemoval(e)));
       else if (e.name === 'EnableMFADevice') await this.onEnable(e);
     }
+    // One look at the deadlines per batch (one read with the DynamoDB store): a removal whose
+    // deadline lies before the batch's newest event was not replaced in time (onEnable refuses late ones).
+    for (const due of await this.store.due(last.timeMs - 1)) out.push(await this.expire(due));
     return out;
   }
 
@@ -75,17 +79,23 @@ export class MfaReplacementProcessor implements StreamProcessor {
     return out;
   }
 
-  private async onRemoval(e: TrailEvent): Promise<void> {
-    if (isRootDevice(e)) return;
+  private async onRemoval(e: TrailEvent): Promise<Finding[]> {
+    if (isRootDevice(e)) return [];
     const user = userOf(e);
-    if (!user) return;
+    if (!user) return [];
     const key = `${e.account}|${user}`;
     const serial = str(e.requestParameters?.['serialNumber']);
     const existing = await this.store.get(key);
-    if (existing) {
-      if (serial && !existing.serials.includes(serial)) existing.serials.push(serial);
-      await this.store.put(existing);
-      return;
+    const expired: Finding[] = [];
+    if (existing && existing.deadlineMs < e.timeMs) {
+      // An earlier removal of this user ran out before this one: it pages on its own.
+      expired.push(await this.expire(existing));
+    } else if (existing) {
+      if (serial && !existing.serials.includes(serial)) {
+        existing.serials.push(serial);
+        await this.store.put(existing);
+      }
+      return [];
     }
     this.stats.removals += 1;
     const f = makeFinding(mfaMeta, e, { title: '', severity: 'high' });
@@ -100,6 +110,7 @@ export class MfaReplacementProcessor implements StreamProcessor {
       deadlineMs: e.timeMs + this.windowMs,
       snapshot: { eventName: f.eventName, eventSource: f.eventSource, time: f.time, region: f.region, principal: f.principal, ...(f.sourceIp ? { sourceIp: f.sourceIp } : {}), ...(f.userAgent ? { userAgent: f.userAgent } : {}) },
     });
+    return expired;
   }
 
   private async onEnable(e: TrailEvent): Promise<void> {

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoMfaStore } from '../../shared/mfa/dynamodb-store.ts';
 import { MfaReplacementProcessor } from '../../shared/mfa/replacement.ts';
+import { MemoryMfaStore, type MfaStore } from '../../shared/mfa/store.ts';
+import { startRateTable } from '../rates/dynalite.ts';
 import { normalize } from '../../shared/model/normalize.ts';
 import type { TrailEvent } from '../../shared/model/types.ts';
 
@@ -42,16 +45,35 @@ const replacement = (minute: number, caller?: string) => [
 ];
 const later = (minute: number) => iam('ListUsers', minute, {});
 
-describe('MFA replacement: an MFA device replaced is not MFA removed', () => {
+const stores: Array<[string, () => Promise<{ make(): MfaStore; stop(): Promise<void> }>]> = [
+  ['memory', async () => ({ make: () => new MemoryMfaStore(), stop: async () => {} })],
+  [
+    'DynamoDB (dynalite)',
+    async () => {
+      // Every test resolves what it opens (replaced, expired or flushed), so they can share the one item.
+      const local = await startRateTable('rates');
+      return { make: () => new DynamoMfaStore(local.client, 'rates'), stop: local.stop };
+    },
+  ],
+];
+
+for (const [storeName, open] of stores) describe(`MFA replacement (${storeName} store): an MFA device replaced is not MFA removed`, () => {
+  let env: { make(): MfaStore; stop(): Promise<void> };
+  beforeAll(async () => {
+    env = await open();
+  });
+  afterAll(async () => env.stop());
+  const newProcessor = () => new MfaReplacementProcessor(env.make());
+
   it('does not page when the same user enables a new device minutes later', async () => {
-    const p = new MfaReplacementProcessor();
+    const p = newProcessor();
     const findings = [...(await p.process([...removal(0), ...replacement(6), later(60)])), ...(await p.flush())];
     expect(findings).toEqual([]);
     expect(p.stats).toEqual({ removals: 1, replaced: 1, notReplaced: 0 });
   });
 
   it('pages once, high and inherently risky, when no new device follows within the window', async () => {
-    const p = new MfaReplacementProcessor();
+    const p = newProcessor();
     const events = [...removal(0), later(14)];
     expect(await p.process(events)).toEqual([]);
     const [f, ...rest] = await p.process([later(16)]);
@@ -62,21 +84,39 @@ describe('MFA replacement: an MFA device replaced is not MFA removed', () => {
   });
 
   it('still pages when the new device comes too late or from someone else', async () => {
-    const tooLate = new MfaReplacementProcessor();
+    const tooLate = newProcessor();
     const a = [...(await tooLate.process([...removal(0), ...replacement(20)])), ...(await tooLate.flush())];
     expect(a.map((f) => f.severity)).toEqual(['high']);
-    const other = new MfaReplacementProcessor();
+    const other = newProcessor();
     const b = [...(await other.process([...removal(0), ...replacement(3, 'someone-else')])), ...(await other.flush())];
     expect(b.map((f) => f.severity)).toEqual(['high']);
   });
 
   it('pages at the end of a replay for a removal still waiting', async () => {
-    const p = new MfaReplacementProcessor();
+    const p = newProcessor();
     expect(await p.process(removal(0))).toEqual([]);
     expect((await p.flush()).map((f) => f.detection)).toEqual(['mfa-deactivated']);
   });
 
   it('tells the detections that it judges replacement', () => {
-    expect(new MfaReplacementProcessor().detectionContext).toEqual({ mfaReplacement: { windowMinutes: 15 } });
+    expect(newProcessor().detectionContext).toEqual({ mfaReplacement: { windowMinutes: 15 } });
+  });
+});
+
+describe('DynamoMfaStore', () => {
+  it('keeps both of two concurrent writers\' removals (conditional on the item version, retried)', async () => {
+    const local = await startRateTable('rates');
+    try {
+      const a = new DynamoMfaStore(local.client, 'rates');
+      const b = new DynamoMfaStore(local.client, 'rates');
+      const item = (key: string) => ({ key, account: ACCOUNT, userName: key, serials: [], actor: 'x', eventId: key, timeMs: 0, deadlineMs: 1, snapshot: {} });
+      await Promise.all([a.put(item('u1')), b.put(item('u2')), a.put(item('u3')), b.put(item('u4'))]);
+      expect((await a.all()).map((i) => i.key).sort()).toEqual(['u1', 'u2', 'u3', 'u4']);
+      await b.delete('u2');
+      expect((await a.due(1)).map((i) => i.key).sort()).toEqual(['u1', 'u3', 'u4']);
+      expect(await a.due(0)).toEqual([]);
+    } finally {
+      await local.stop();
+    }
   });
 });
