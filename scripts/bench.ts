@@ -1,5 +1,7 @@
 /**
  * `npm run bench [-- --json] [-- --events N] [-- --runs N]`: Trailwatch's numbers.
+ * `npm run bench -- noise [--days N] [--per-day N] [--seed N]`: pages and Slack messages per day on
+ *  a generated benign organization, and attack recall (scripts/bench-noise.ts, docs/noise.md).
  *  1. replay throughput (events/s) and peak RSS on a generated corpus (≥ 100,000 mixed, realistic
  *     CloudTrail records in gzip log files) and on the Invictus data set, each in a fresh process;
  *  2. bundle size per Lambda function (esbuild, the options serverless.yml uses) and zip size
@@ -26,6 +28,16 @@ const option = (name: string, fallback: number) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
 };
+
+// ---------------------------------------------------------------------------------------------
+// `npm run bench -- noise`: pages and Slack messages on a benign organization (scripts/bench-noise.ts).
+// ---------------------------------------------------------------------------------------------
+if (args[0] === 'noise') {
+  const { benchNoise, formatNoise } = await import('./bench-noise.ts');
+  const report = await benchNoise({ days: option('--days', 8), perDay: option('--per-day', 180_000), seed: option('--seed', 7) });
+  process.stdout.write(flag('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatNoise(report, 'zero configuration')}\n`);
+  process.exit(0);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Child mode: one replay in this fresh process, figures printed as JSON.

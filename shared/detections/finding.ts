@@ -33,6 +33,15 @@ export function makeFinding(
   return finding;
 }
 
+/**
+ * Marks findings whose content is dangerous in itself, whoever did it (`Finding.inherentRisk`):
+ * the noise model never treats them as routine. Returns the same array, for `return` chains.
+ */
+export function inherentlyRisky(findings: Finding[], reason: string): Finding[] {
+  for (const f of findings) f.inherentRisk = reason;
+  return findings;
+}
+
 /** True when the event's (source, name) is in one of the detection's match sets. */
 export function matchesEvent(meta: DetectionMeta, event: TrailEvent): boolean {
   return meta.matches.some(

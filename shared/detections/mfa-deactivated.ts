@@ -1,14 +1,14 @@
 import { makeFinding, matchesEvent } from './finding.ts';
 import { failed, who } from './lib/describe.ts';
 import { str } from './lib/values.ts';
-import type { Detection, DetectionMeta, Finding, TrailEvent } from './types.ts';
+import type { Detection, DetectionContext, DetectionMeta, Finding, TrailEvent } from './types.ts';
 
 export const meta: DetectionMeta = {
   id: 'mfa-deactivated',
   title: 'MFA device deactivated or deleted',
   severity: 'high',
   description:
-    'An MFA device was deactivated (DeactivateMFADevice) or a virtual MFA device deleted (DeleteVirtualMFADevice). Removing MFA is a classic step before taking over an account. Critical when it is the root user\'s MFA. Failed calls are ignored.',
+    'An MFA device was deactivated (DeactivateMFADevice) or a virtual MFA device deleted (DeleteVirtualMFADevice). Removing MFA is a classic step before taking over an account. Critical when it is the root user\'s MFA. A device replaced is not MFA removed: where the MFA-replacement processor runs (replay; shared/mfa), an IAM user\'s removal is low at once and becomes a high finding only if the same caller enables no new device for that user within 15 minutes. Failed calls are ignored.',
   matches: [{ eventSource: ['iam.amazonaws.com'], eventName: ['DeactivateMFADevice', 'DeleteVirtualMFADevice'] }],
   references: {
     cis: ['CIS 1.5 (v3.0): MFA for the root user', 'CIS 1.10 (v3.0): MFA for IAM users with a console password'],
@@ -20,7 +20,7 @@ export const meta: DetectionMeta = {
 };
 
 /** Fires on a successful MFA deactivation or virtual MFA deletion; root's device is critical. */
-export function detect(event: TrailEvent): Finding[] {
+export function detect(event: TrailEvent, context?: DetectionContext): Finding[] {
   if (!matchesEvent(meta, event) || failed(event)) return [];
   const rp = event.requestParameters;
   const serial = str(rp?.['serialNumber']);
@@ -28,13 +28,14 @@ export function detect(event: TrailEvent): Finding[] {
   // Root: the caller is root and names no user, or the device is root's (…:mfa/root-account-mfa-device, …:root).
   const isRoot = (event.principal.type === 'Root' && !userName) || (serial !== undefined && /:mfa\/root-account-mfa-device$|:root$/.test(serial));
   const owner = isRoot ? 'the root user' : userName ? `user ${userName}` : serial ? `device ${serial}` : 'an unknown user';
-  return [
-    makeFinding(meta, event, {
-      title: `${who(event)} ${event.name === 'DeactivateMFADevice' ? 'deactivated the MFA device of' : 'deleted the virtual MFA device of'} ${owner} in ${event.account}`,
-      severity: isRoot ? 'critical' : 'high',
-      details: { action: event.name, rootMfa: isRoot, ...(userName ? { userName } : {}), ...(serial ? { serialNumber: serial } : {}) },
-    }),
-  ];
+  const deferred = !isRoot && context?.mfaReplacement !== undefined ? context.mfaReplacement.windowMinutes : undefined;
+  const finding = makeFinding(meta, event, {
+    title: `${who(event)} ${event.name === 'DeactivateMFADevice' ? 'deactivated the MFA device of' : 'deleted the virtual MFA device of'} ${owner} in ${event.account}${deferred !== undefined ? ` (pages if no new device is enabled within ${deferred} minutes)` : ''}`,
+    severity: isRoot ? 'critical' : deferred !== undefined ? 'low' : 'high',
+    details: { action: event.name, rootMfa: isRoot, ...(userName ? { userName } : {}), ...(serial ? { serialNumber: serial } : {}), ...(deferred !== undefined ? { replacementCheck: `pending (${deferred} minutes)` } : {}) },
+  });
+  if (deferred === undefined) finding.inherentRisk = isRoot ? 'MFA removed from the root user' : `MFA removed from ${owner}`;
+  return [finding];
 }
 
 export const detection: Detection = { ...meta, detect };

@@ -2,9 +2,10 @@ import { analyzePolicyChange, type ChangeAnalysis } from '../policy/change-analy
 import { maxSeverity, SEVERITIES } from '../model/types.ts';
 import { makeFinding } from './finding.ts';
 import { extractPolicyChange, POLICY_CHANGE_MATCHES, type PolicyChange } from './lib/policy-change.ts';
-import { foreignAccounts, grantsFullAdmin, principalValues, publicStatements, statements } from './lib/policy-document.ts';
+import { awsServiceAccountPurpose } from './lib/aws-service-accounts.ts';
+import { actionsGrantedTo, foreignAccounts, grantsFullAdmin, principalValues, publicStatements, statements } from './lib/policy-document.ts';
 import { isObject, str } from './lib/values.ts';
-import type { Detection, DetectionMeta, Finding, Severity, TrailEvent } from './types.ts';
+import type { Detection, DetectionContext, DetectionMeta, Finding, Severity, TrailEvent } from './types.ts';
 
 export const meta: DetectionMeta = {
   id: 'policy-changed',
@@ -33,6 +34,19 @@ export interface SeverityVerdict {
   severity: Severity;
   /** Why, in words a responder reads in the alert. */
   reasons: string[];
+  /** Other accounts the change grants that are not foreign parties, and why (same organization, AWS log delivery). */
+  trusted?: Record<string, string>;
+}
+
+/**
+ * Why `account` is not a foreign party for this change, or undefined when it is: an account of the
+ * caller's own organization as far as the events show it (`context.organization`), or an AWS
+ * service account granted exactly what its service needs (ELB log delivery writing to a bucket).
+ */
+export function trustedAccount(account: string, change: PolicyChange, context: DetectionContext | undefined): string | undefined {
+  if (context?.organization?.accounts.has(account)) return 'an account of the same organization';
+  if (change.kind === 'resource' && change.target.type === 's3-bucket') return awsServiceAccountPurpose(account, actionsGrantedTo(change.document, account));
+  return undefined;
 }
 
 function isAdminPolicyArn(arn: string | undefined): boolean {
@@ -43,7 +57,7 @@ function isAdminPolicyArn(arn: string | undefined): boolean {
  * First-pass severity from simple rules on the change itself. The policy engine may later replace
  * or refine this with a full analysis; keep this function the single place that decides.
  */
-export function severityOf(change: PolicyChange, event: TrailEvent): SeverityVerdict {
+export function severityOf(change: PolicyChange, event: TrailEvent, context?: DetectionContext): SeverityVerdict {
   const { kind, document } = change;
   if (kind === 'attachment' && change.service === 'iam' && isAdminPolicyArn(change.policyArn)) {
     return { severity: 'critical', reasons: [`attaches ${change.policyArn}`] };
@@ -60,8 +74,17 @@ export function severityOf(change: PolicyChange, event: TrailEvent): SeverityVer
     const open = publicStatements(document);
     if (open.length > 0) return { severity: 'high', reasons: [`${open.length} statement(s) allow any principal ("*") without a restricting condition`] };
     if (change.target.type === 's3-bucket' && isPublicAcl(document)) return { severity: 'high', reasons: ['the bucket ACL grants access to AllUsers or AuthenticatedUsers'] };
-    const foreign = foreignAccounts(document, event.account);
-    if (foreign.length > 0) return { severity: 'medium', reasons: [`grants access to other account(s): ${foreign.join(', ')}`] };
+    const others = foreignAccounts(document, event.account);
+    const trusted: Record<string, string> = {};
+    for (const a of others) {
+      const why = trustedAccount(a, change, context);
+      if (why) trusted[a] = why;
+    }
+    const foreign = others.filter((a) => trusted[a] === undefined);
+    if (foreign.length > 0) return { severity: 'medium', reasons: [`grants access to other account(s): ${foreign.join(', ')}`], ...(others.length > foreign.length ? { trusted } : {}) };
+    if (others.length > 0) {
+      return { severity: 'low', reasons: [`grants access only to ${Object.entries(trusted).map(([a, why]) => `${a} (${why})`).join(', ')}`], trusted };
+    }
     if (kind === 'trust' && statements(document).some((s) => principalValues(s.Principal).some((p) => p.startsWith('arn:aws:iam::') && p.includes(':saml-provider/')))) {
       return { severity: 'low', reasons: ['trust for a SAML provider'] };
     }
@@ -106,9 +129,45 @@ function versionIdOf(event: TrailEvent): string | undefined {
  * as it is not in force) and its top finding is the reason a responder reads first. Changes the
  * engine does not judge (detachments, boundary removal, ACLs, permission grants) keep the rules above.
  */
-function withEngineJudgement(verdict: SeverityVerdict, analysis: ChangeAnalysis | undefined, change: PolicyChange): SeverityVerdict {
-  if (!analysis || (analysis.status !== 'analysed' && analysis.status !== 'aws-managed-snapshot') || !analysis.severity) return verdict;
-  let severity = maxSeverity(meta.severity, analysis.severity);
+/**
+ * The engine findings that count for severity: a `cross-account-access` finding whose accounts are
+ * all trusted (same organization, AWS log delivery) is not a foreign grant, and an AWS managed
+ * policy attached to a role is AWS's own design for a service role unless the engine finds admin,
+ * escalation or public access in it (high or above). What is discounted stays in `details.analysis`
+ * and is named in `details.routine`.
+ */
+export function countedEngineFindings(analysis: ChangeAnalysis, change: PolicyChange, context: DetectionContext | undefined): { findings: ChangeAnalysis['findings']; routine: string[] } {
+  const routine: string[] = [];
+  const managedOnRole = change.kind === 'attachment' && change.target.type === 'role' && /^arn:aws[a-z-]*:iam::aws:policy\//.test(change.policyArn ?? '');
+  const findings = analysis.findings.filter((f) => {
+    if (f.id === 'cross-account-access') {
+      const accounts = Array.isArray(f.detail?.['accounts']) ? (f.detail['accounts'] as unknown[]).map(String) : [];
+      const why = accounts.map((a) => trustedAccount(a, change, context));
+      if (accounts.length > 0 && why.every((w) => w !== undefined)) {
+        routine.push(`access for ${accounts.map((a, i) => `${a} (${why[i] as string})`).join(', ')}`);
+        return false;
+      }
+    }
+    if (managedOnRole && severityRankOf(f.severity) < severityRankOf('high')) {
+      routine.push(`AWS managed policy ${change.policyArn ?? ''} on role ${change.target.name ?? ''}: ${f.id}`);
+      return false;
+    }
+    return true;
+  });
+  return { findings, routine };
+}
+
+function severityRankOf(s: string): number {
+  return SEVERITIES.indexOf(s as Severity);
+}
+
+function withEngineJudgement(verdict: SeverityVerdict, judged: ChangeAnalysis | undefined, change: PolicyChange, context?: DetectionContext): SeverityVerdict {
+  if (!judged || (judged.status !== 'analysed' && judged.status !== 'aws-managed-snapshot') || !judged.severity) return verdict;
+  const counted = countedEngineFindings(judged, change, context);
+  const worst = counted.findings.reduce<Severity | undefined>((w, f) => (w === undefined || severityRankOf(f.severity) > severityRankOf(w) ? (f.severity as Severity) : w), undefined);
+  if (worst === undefined) return { ...verdict, reasons: [...verdict.reasons, ...counted.routine.map((r) => `routine: ${r}`)].filter((r, i, all) => all.indexOf(r) === i) };
+  const analysis = { ...judged, findings: counted.findings };
+  let severity = maxSeverity(meta.severity, worst);
   if (change.kind === 'version' && change.setAsDefault !== true && severity !== meta.severity) {
     severity = maxSeverity(meta.severity, SEVERITIES[SEVERITIES.indexOf(severity) - 1] ?? meta.severity);
   }
@@ -120,19 +179,22 @@ function withEngineJudgement(verdict: SeverityVerdict, analysis: ChangeAnalysis 
 }
 
 /** Fires on every successful policy change, with the parsed change and a first-pass severity. */
-export function detect(event: TrailEvent): Finding[] {
+export function detect(event: TrailEvent, context?: DetectionContext): Finding[] {
   if (event.errorCode) return [];
   const change = extractPolicyChange(event);
   if (!change) return [];
   const analysis = analyzePolicyChange(change, event.account || undefined, versionIdOf(event));
-  const verdict = withEngineJudgement(severityOf(change, event), analysis, change);
-  return [
-    makeFinding(meta, event, {
-      title: titleOf(change, event, verdict),
-      severity: verdict.severity,
-      details: { change, reasons: verdict.reasons, ...(analysis ? { analysis } : {}) },
-    }),
-  ];
+  const verdict = withEngineJudgement(severityOf(change, event, context), analysis, change, context);
+  const routine = analysis ? countedEngineFindings(analysis, change, context).routine : [];
+  if (verdict.trusted) for (const [a, why] of Object.entries(verdict.trusted)) if (!routine.some((r) => r.includes(a))) routine.push(`access for ${a} (${why})`);
+  const finding = makeFinding(meta, event, {
+    title: titleOf(change, event, verdict),
+    severity: verdict.severity,
+    details: { change, reasons: verdict.reasons, ...(analysis ? { analysis } : {}), ...(routine.length > 0 ? { routine: routine.join('; ') } : {}) },
+  });
+  // Admin, escalation and public access are dangerous whoever grants them: never routine.
+  if (severityRankOf(verdict.severity) >= severityRankOf('high')) finding.inherentRisk = verdict.reasons[0] ?? 'grants admin, privilege escalation or public access';
+  return [finding];
 }
 
 export const detection: Detection = { ...meta, detect };

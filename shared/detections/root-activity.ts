@@ -1,4 +1,4 @@
-import { ANY, makeFinding } from './finding.ts';
+import { ANY, inherentlyRisky, makeFinding } from './finding.ts';
 import { str } from './lib/values.ts';
 import type { Detection, DetectionMeta, Finding, Severity, TrailEvent } from './types.ts';
 
@@ -89,7 +89,7 @@ export function detect(event: TrailEvent): Finding[] {
     notes.push('root enrolled an MFA device: expected when securing root, persistence if root was taken over');
   }
   const outcome = event.errorCode ? ` (failed: ${event.errorCode})` : '';
-  return [
+  const findings = [
     makeFinding(meta, event, {
       title: `Root user called ${event.source.replace(/\.amazonaws\.com$/, '')}:${event.name} in ${event.account}${centralized ? ' via AssumeRoot' : accessKey ? ' with a root access key' : ''}${outcome}`,
       severity,
@@ -102,6 +102,8 @@ export function detect(event: TrailEvent): Finding[] {
       },
     }),
   ];
+  // Root acting is dangerous in itself, except the low side effects above (service-linked roles, MFA enrolment).
+  return severity === 'low' ? findings : inherentlyRisky(findings, 'the root user acted');
 }
 
 export const detection: Detection = { ...meta, detect };

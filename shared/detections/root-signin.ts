@@ -1,4 +1,4 @@
-import { makeFinding, matchesEvent } from './finding.ts';
+import { inherentlyRisky, makeFinding, matchesEvent } from './finding.ts';
 import type { Detection, DetectionMeta, Finding, TrailEvent } from './types.ts';
 
 export const meta: DetectionMeta = {
@@ -25,14 +25,14 @@ export function detect(event: TrailEvent): Finding[] {
     outcome === 'success'
       ? `Root user signed in to the console of ${event.account} ${mfa ? 'with' : 'WITHOUT'} MFA from ${event.sourceIp ?? 'an unknown IP'}`
       : `Failed root console sign-in to ${event.account} from ${event.sourceIp ?? 'an unknown IP'}`;
-  return [
+  return inherentlyRisky([
     makeFinding(meta, event, {
       title,
       // A failed attempt is still worth an alert (someone has the root e-mail), but a success is the incident.
       severity: outcome === 'success' ? 'critical' : 'high',
       details: { outcome, mfaUsed: mfa, ...(event.errorMessage ? { errorMessage: event.errorMessage } : {}) },
     }),
-  ];
+  ], 'root console sign-in');
 }
 
 export const detection: Detection = { ...meta, detect };

@@ -11,7 +11,7 @@ export const meta: DetectionMeta = {
   title: 'Route table changed',
   severity: 'low',
   description:
-    'A route or route table was created, replaced, deleted or (dis)associated (CIS "route table changes"). A default route (0.0.0.0/0 or ::/0) created or replaced is medium: it redirects all traffic of the subnets (to the internet, or through an instance that can read it). Failed calls are ignored.',
+    'A route or route table was created, replaced, deleted or (dis)associated (CIS "route table changes"). A default route (0.0.0.0/0 or ::/0) created or replaced is medium: it redirects all traffic of the subnets (to the internet, or through an instance that can read it). A default route through a NAT gateway (or an IPv6 egress-only internet gateway) is the documented shape of a private subnet and stays low. Failed calls are ignored.',
   matches: [
     {
       eventSource: ['ec2.amazonaws.com'],
@@ -35,13 +35,16 @@ export function detect(event: TrailEvent): Finding[] {
   const targetKey = TARGET_KEYS.find((k) => str(rp?.[k]) !== undefined);
   const target = targetKey ? str(rp?.[targetKey]) : undefined;
   const defaultRoute = (event.name === 'CreateRoute' || event.name === 'ReplaceRoute') && destination !== undefined && isWorld(destination);
+  // Outbound-only targets: a NAT gateway or an egress-only internet gateway cannot take inbound
+  // connections or read traffic for someone else — the private-subnet default route AWS documents.
+  const routine = defaultRoute && (targetKey === 'natGatewayId' || targetKey === 'egressOnlyInternetGatewayId') ? `default route via ${targetKey === 'natGatewayId' ? 'a NAT gateway' : 'an egress-only internet gateway'}, the documented private-subnet route` : undefined;
   return [
     makeFinding(meta, event, {
       title: defaultRoute
         ? `${who(event)} ${event.name === 'CreateRoute' ? 'created' : 'replaced'} a default route (${destination}) via ${target ?? 'an unknown target'} in ${table ?? 'a route table'} ${where(event)}`
         : `${who(event)} ran ${event.name}${table ? ` on ${table}` : ''} ${where(event)}`,
-      severity: defaultRoute ? 'medium' : 'low',
-      details: { action: event.name, ...(table ? { routeTableId: table } : {}), ...(destination ? { destination } : {}), ...(target ? { target, targetType: targetKey } : {}) },
+      severity: defaultRoute && !routine ? 'medium' : 'low',
+      details: { action: event.name, ...(table ? { routeTableId: table } : {}), ...(destination ? { destination } : {}), ...(target ? { target, targetType: targetKey } : {}), ...(routine ? { routine } : {}) },
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import { makeFinding, matchesEvent } from './finding.ts';
+import { inherentlyRisky, makeFinding, matchesEvent } from './finding.ts';
 import { failed, who, where } from './lib/describe.ts';
 import { exposedServices, isWorld, securityGroupRules } from './lib/network.ts';
 import { str } from './lib/values.ts';
@@ -51,13 +51,14 @@ export function detect(event: TrailEvent): Finding[] {
     severity = 'medium';
     title = `${who(event)} opened ingress from the internet on ${groupId ?? 'a security group'} ${where(event)}`;
   }
-  return [
+  const findings = [
     makeFinding(meta, event, {
       title,
       severity,
       details: { action: event.name, ...(groupId ? { groupId } : {}), rules, internetExposure: exposed },
     }),
   ];
+  return exposed.length > 0 ? inherentlyRisky(findings, `${exposed.join(', ')} open to the internet`) : findings;
 }
 
 export const detection: Detection = { ...meta, detect };

@@ -1,4 +1,4 @@
-import { makeFinding } from './finding.ts';
+import { inherentlyRisky, makeFinding } from './finding.ts';
 import { who, where } from './lib/describe.ts';
 import { asArray, field, isObject, str } from './lib/values.ts';
 import type { Detection, DetectionContext, DetectionMeta, Finding, Severity, TrailEvent } from './types.ts';
@@ -128,7 +128,7 @@ function trailFinding(event: TrailEvent): Finding[] {
     effect = 'Insights turned off';
   }
   if (attempt) severity = denied(event) ? 'high' : 'medium';
-  return [
+  const findings = [
     makeFinding(meta, event, {
       title: attempt
         ? `${who(event)} tried to ${event.name === 'StopLogging' ? 'stop' : 'delete'} CloudTrail trail ${trail} ${where(event)} (${event.errorCode})`
@@ -137,6 +137,8 @@ function trailFinding(event: TrailEvent): Finding[] {
       details: { target: 'cloudtrail', action: event.name, trail, effect, ...(attempt ? { attempted: true, errorCode: event.errorCode } : {}) },
     }),
   ];
+  // Audit logging stopped or narrowed is dangerous whoever does it.
+  return severity === 'high' || severity === 'critical' ? inherentlyRisky(findings, `CloudTrail ${effect}`) : findings;
 }
 
 /** The name of the Trailwatch resource an event touches, or undefined when it is not one of ours. */
@@ -208,13 +210,13 @@ function selfFinding(event: TrailEvent, context?: DetectionContext): Finding[] {
   // Code/config updates are also how Trailwatch is deployed: high, not critical, and the runbook says check the pipeline.
   const redeployLike = event.name.startsWith('Update');
   const severity: Severity = event.errorCode ? 'high' : redeployLike ? 'high' : 'critical';
-  return [
+  return inherentlyRisky([
     makeFinding(meta, event, {
       title: `${who(event)} ${event.errorCode ? `tried to disable Trailwatch (${event.errorCode})` : 'disabled part of Trailwatch'}: ${effect} on ${target} ${where(event)}`,
       severity,
       details: { target: 'trailwatch', action: event.name, resource: target, effect, ...(event.errorCode ? { attempted: true, errorCode: event.errorCode } : {}) },
     }),
-  ];
+  ], `the monitor itself disabled: ${effect}`);
 }
 
 /** Fires when audit logging is reduced or when the monitor's own resources are disabled. */

@@ -24,6 +24,23 @@ export interface DetectionContext {
     /** Prefix of our stack / resource names in general (e.g. `trailwatch-prod`). */
     stackName?: string;
   };
+  /**
+   * The caller's own organization as far as Trailwatch knows it: replay learns the accounts whose
+   * trails it reads (`recipientAccountId`); a deployment may declare them. Grants to these accounts
+   * are not "foreign".
+   */
+  organization?: { accounts: AccountSet };
+  /**
+   * Set while a stateful processor judges MFA replacement (shared/mfa): a user's MFA removal is
+   * then reported low at once and pages only if no new device follows within `windowMinutes`.
+   * Absent (e.g. a handler without that processor): the removal is high at once, as always.
+   */
+  mfaReplacement?: { windowMinutes: number };
+}
+
+/** A read-only set of 12-digit account ids. */
+export interface AccountSet {
+  has(account: string): boolean;
 }
 
 export interface DetectionMeta {

@@ -84,6 +84,22 @@ export async function* walk(dir: string, stats: InputStats): AsyncGenerator<stri
   }
 }
 
+/** The delivery time CloudTrail puts in its log file names: `…_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<id>.json.gz`. */
+const CLOUDTRAIL_NAME = /_CloudTrail_[^_/\\]+_(\d{8}T\d{4}Z)_[^/\\]*$/;
+
+/**
+ * A directory's files in the order replay should read them. An S3 CloudTrail tree is laid out
+ * account / region / day, so walking it in name order would read one account's whole week before
+ * the next: when every file carries CloudTrail's delivery time in its name, they are read by that
+ * time (then path), which keeps the stream roughly time-ordered for the rate detector's bounded
+ * reorder window. Any other directory keeps its sorted walk order.
+ */
+export function inDeliveryOrder(files: readonly string[]): string[] {
+  const stamped = files.map((f) => ({ f, t: CLOUDTRAIL_NAME.exec(f)?.[1] }));
+  if (stamped.length < 2 || stamped.some((x) => x.t === undefined)) return [...files];
+  return stamped.sort((a, b) => (a.t as string).localeCompare(b.t as string) || a.f.localeCompare(b.f)).map((x) => x.f);
+}
+
 /**
  * Every record from the given paths (files or directories), in path order. A path that does not
  * exist is a skip with its reason (the CLI checks paths up front to report usage errors).
@@ -100,7 +116,9 @@ export async function* readPaths(paths: readonly string[], stats: InputStats = {
     if (isDir) {
       const ignoredBefore = stats.ignored;
       let found = 0;
-      for await (const file of walk(path, stats)) {
+      const files: string[] = [];
+      for await (const file of walk(path, stats)) files.push(file);
+      for (const file of inDeliveryOrder(files)) {
         stats.files++;
         found++;
         log.debug('reading file', { file });

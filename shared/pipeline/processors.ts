@@ -6,6 +6,8 @@ import type { StreamProcessor } from './types.ts';
 export interface ReplayProcessorOptions {
   /** Turn off the API-rate anomaly detector (e.g. for a quick replay of a few samples). */
   rates?: boolean;
+  /** Turn off the MFA-replacement judgement (then a user's MFA removal is high at once). */
+  mfaReplacement?: boolean;
 }
 
 /**
@@ -17,6 +19,10 @@ export async function createReplayProcessors(options: ReplayProcessorOptions = {
   if (options.rates !== false) {
     const { createRateProcessor } = await import('../rates/processor.ts');
     processors.push(createRateProcessor());
+  }
+  if (options.mfaReplacement !== false) {
+    const { MfaReplacementProcessor } = await import('../mfa/replacement.ts');
+    processors.push(new MfaReplacementProcessor());
   }
   return processors;
 }

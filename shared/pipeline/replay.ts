@@ -8,6 +8,8 @@ import type { RunCounts, UnreadableInput } from '../sinks/types.ts';
 import { enrich } from './analyze.ts';
 import type { FindingEnricher } from './enrichers.ts';
 import { countRun, runDetections } from './run-detections.ts';
+import { LearnedAccounts } from './accounts.ts';
+import { RecentKeys, ReorderBuffer } from './reorder.ts';
 import type { StreamProcessor } from './types.ts';
 
 export interface ReplayPipelineOptions {
@@ -23,6 +25,14 @@ export interface ReplayPipelineOptions {
   maxLoggedSkips?: number;
   /** Called as events are read and as processor batches complete (progress bar). */
   onProgress?: (progress: { phase: 'read' | 'stream'; done: number; total?: number }) => void;
+  /**
+   * Event-time reorder window for the stateful processors (default 15 minutes): events are fed to
+   * them in event-time order within this window; an event older than that when it is read is late
+   * (fed at once, counted in `lateEvents`).
+   */
+  reorderWindowMs?: number;
+  /** Event time for which duplicate records are recognised (default 2 hours, at least the reorder window). */
+  dedupeHorizonMs?: number;
 }
 
 export interface ReplayResult {
@@ -31,7 +41,16 @@ export interface ReplayResult {
   counts: RunCounts;
   /** Duplicate records (same eventID, source, name and time) seen and ignored. */
   duplicates: number;
+  /** Events read after the reorder window had passed their time (processed, out of order). */
+  lateEvents: number;
+  /** Most events held in the reorder window at once: replay memory is bounded by this, not the input. */
+  maxReorderHeld: number;
 }
+
+/** Default reorder window: CloudTrail files cover about 5 minutes each and arrive within ~15. */
+export const DEFAULT_REORDER_WINDOW_MS = 15 * 60_000;
+/** Default duplicate horizon. */
+export const DEFAULT_DEDUPE_HORIZON_MS = 2 * 3_600_000;
 
 /** CloudTrail delivers at least once: the same record can appear twice (overlapping files). */
 function dedupKey(e: TrailEvent): string {
@@ -43,23 +62,25 @@ function byTime(a: Finding, b: Finding): number {
 }
 
 /**
- * Local replay: the same detections as the Lambda handler over records read from files, then the
- * stateful processors over every event sorted by event time, in batches, then `flush()`. Records
- * that cannot be read or normalised are skips with a reason and an origin (`file:line`); input
- * the readers could not read at all is listed in `counts.unreadable`.
+ * Local replay, streaming: the same detections as the Lambda handler over records read from files,
+ * and the stateful processors fed in event-time order through a bounded reorder window, in batches,
+ * then `flush()`. Memory is bounded by the processors' keys, the reorder window and the findings —
+ * never by the number of events. Records that cannot be read or normalised are skips with a reason
+ * and an origin (`file:line`); input the readers could not read at all is listed in `counts.unreadable`.
  */
 export async function replayRecords(records: AsyncIterable<InputRecord>, options: ReplayPipelineOptions): Promise<ReplayResult> {
   const log = options.log ?? silentLog;
   const batchSize = options.batchSize ?? 1000;
   const maxLogged = options.maxLoggedSkips ?? 20;
   const processors = options.processors ?? [];
-  const keepEvents = processors.length > 0;
-  const seen = new Set<string>();
-  const events: TrailEvent[] = [];
+  const windowMs = options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
+  const seen = new RecentKeys(Math.max(options.dedupeHorizonMs ?? DEFAULT_DEDUPE_HORIZON_MS, windowMs));
+  const reorder = new ReorderBuffer(windowMs);
   const skips: Skip[] = [];
   const unreadable: UnreadableInput[] = [];
   let findings: Finding[] = [];
   let processed = 0;
+  let streamed = 0;
   let duplicates = 0;
   let errors = 0;
 
@@ -68,9 +89,29 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
     if (skips.length <= maxLogged) log.warn('skipped', { reason: skip.reason, ...(skip.origin ? { origin: skip.origin } : {}) });
   };
 
+  let ready: TrailEvent[] = [];
+  const feed = async (force: boolean): Promise<void> => {
+    while (ready.length >= batchSize || (force && ready.length > 0)) {
+      const batch = ready.length > batchSize ? ready.slice(0, batchSize) : ready;
+      ready = ready.length > batchSize ? ready.slice(batchSize) : [];
+      for (const p of processors) {
+        const out = await runProcessor(p, () => p.process(batch), log, () => errors++);
+        log.debug('processor batch', { processor: p.name, events: batch.length, findings: out.length });
+        findings.push(...out);
+      }
+      streamed += batch.length;
+      options.onProgress?.({ phase: 'stream', done: streamed });
+    }
+  };
+
+  // Same-organization judgement: the accounts seen so far (and any the caller declared).
+  const accounts = new LearnedAccounts(options.context?.organization?.accounts);
+  const context: DetectionContext = { ...(options.context ?? {}), organization: { accounts } };
+  for (const p of processors) Object.assign(context, p.detectionContext ?? {});
   let chunk: Array<{ value: unknown; origin: string }> = [];
-  const runChunk = (): void => {
-    const run = runDetections(chunk, options.detections, options.context);
+  const runChunk = async (): Promise<void> => {
+    for (const item of chunk) accounts.observe(item.value);
+    const run = runDetections(chunk, options.detections, context);
     chunk = [];
     for (const s of run.skips) addSkip(s);
     for (const e of run.errors) {
@@ -78,18 +119,17 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
       log.error('detection threw', { detection: e.detection, eventId: e.eventId, error: e.message });
     }
     for (const event of run.events) {
-      const key = dedupKey(event);
-      if (seen.has(key)) {
+      if (seen.seen(dedupKey(event), event.timeMs)) {
         duplicates++;
         continue;
       }
-      seen.add(key);
       processed++;
-      if (keepEvents) events.push(event);
+      if (processors.length > 0) for (const e of reorder.push(event)) ready.push(e);
     }
     // A duplicate's findings repeat the original's; they are removed once, after reading (uniqueFindings).
     for (const f of run.findings) findings.push(f);
     options.onProgress?.({ phase: 'read', done: processed + skips.length });
+    await feed(false);
   };
 
   for await (const record of records) {
@@ -101,28 +141,18 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
       continue;
     }
     chunk.push({ value: record.value, origin: record.origin });
-    if (chunk.length >= batchSize) runChunk();
+    if (chunk.length >= batchSize) await runChunk();
   }
-  if (chunk.length > 0) runChunk();
+  if (chunk.length > 0) await runChunk();
+  for (const e of reorder.drain()) ready.push(e);
+  await feed(true);
   if (duplicates > 0) findings = uniqueFindings(findings);
-
-  if (keepEvents) {
-    events.sort((a, b) => a.timeMs - b.timeMs);
-    for (let i = 0; i < events.length; i += batchSize) {
-      const batch = events.slice(i, i + batchSize);
-      for (const p of processors) {
-        const out = await runProcessor(p, () => p.process(batch), log, () => errors++);
-        log.debug('processor batch', { processor: p.name, events: batch.length, findings: out.length });
-        findings.push(...out);
-      }
-      options.onProgress?.({ phase: 'stream', done: Math.min(i + batchSize, events.length), total: events.length });
-    }
-  }
   for (const p of processors) {
     const out = await runProcessor(p, () => p.flush(), log, () => errors++);
     log.debug('processor flushed', { processor: p.name, findings: out.length });
     findings.push(...out);
   }
+  if (reorder.late > 0) log.warn('events older than the reorder window when read: fed to the stateful processors out of order', { lateEvents: reorder.late, reorderWindowMinutes: windowMs / 60_000 });
 
   findings = boundFindings(await enrich(findings, options.enrichers ?? [], log));
   findings.sort(byTime);
@@ -136,7 +166,7 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
     counts.skipReasons['duplicate record (same eventID, source, name and time)'] = duplicates;
     counts.eventsSkipped += duplicates;
   }
-  return { findings, counts, duplicates };
+  return { findings, counts, duplicates, lateEvents: reorder.late, maxReorderHeld: reorder.maxHeld };
 }
 
 async function runProcessor(p: StreamProcessor, call: () => Promise<Finding[]>, log: Log, onError: () => void): Promise<Finding[]> {

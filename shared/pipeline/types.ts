@@ -1,3 +1,4 @@
+import type { DetectionContext } from '../detections/types.ts';
 import type { Finding, TrailEvent } from '../model/types.ts';
 
 /**
@@ -13,4 +14,6 @@ export interface StreamProcessor {
   flush(): Promise<Finding[]>;
   /** Optional one-line remarks for the run summary (e.g. events this processor did not analyse, and why). */
   notes?(): string[];
+  /** What the stateless detections may assume while this processor runs (merged into their context). */
+  readonly detectionContext?: Partial<DetectionContext>;
 }

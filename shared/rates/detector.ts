@@ -3,7 +3,7 @@ import { addEvent, top, type KeyAggregate } from './aggregate.ts';
 import { onAnomalousMinute, type BurstState } from './bursts.ts';
 import type { RateConfig } from './config.ts';
 import { RecentIds } from './dedupe.ts';
-import { burstFinding } from './findings.ts';
+import { burstFinding, burstSeverity } from './findings.ts';
 import { MINUTE_MS, minuteOf, principalIdentity } from './keys.ts';
 import { decayTo, evaluate, fold, type Baseline } from './model.ts';
 import type { KeyState, KeyWrite, RateStore } from './store.ts';
@@ -151,7 +151,7 @@ export class RateDetector {
         const ev = evaluate(baseline ? decayTo(baseline, minute, this.config) : null, minute, observed, t, this.config);
         if (!ev.anomalous) continue;
         if (agg.key.dimension === 'principal') hotPrincipals.add(`${agg.key.account}|${agg.key.subject}`);
-        const decision = onAnomalousMinute(id, burst, minute, observed, this.config);
+        const decision = onAnomalousMinute(id, burst, minute, observed, this.config, (facts) => burstSeverity(agg.key, ev, facts, t));
         burst = decision.next;
         changed = true;
         const minuteAgg = agg.minutes.get(minute);

@@ -5,8 +5,9 @@ import {
   type DynamoDBClient,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { isSeverity } from '../model/types.ts';
 import type { BurstState } from './bursts.ts';
-import { PEAK_SLOTS, uniformPeaks, type Baseline } from './model.ts';
+import { MAX_EPISODES, PEAK_SLOTS, uniformPeaks, type Baseline } from './model.ts';
 import type { KeyState, KeyWrite, RateStore, StoreStats } from './store.ts';
 
 /**
@@ -85,9 +86,14 @@ export class DynamoRateStore implements RateStore {
     // `peak` is the pre-slot single peak: dropped by the first fold that writes `pks` (a no-op after).
     const remove = ` REMOVE ${['peak', ...f.removeMinutes.map((m) => `c${m}`)].join(', ')}`;
     const [, addPart] = (base.UpdateExpression as string).split(' ADD ');
+    let episodes = '';
+    if (b.episodes && b.episodes.length > 0 && b.episodeMinute !== undefined) {
+      Object.assign(base.ExpressionAttributeValues, { ':ep': { S: encodeEpisodes(b.episodes, b.episodeSlots ?? [], b.episodeMinute) } });
+      episodes = ', eps = :ep';
+    }
     return {
       ...base,
-      UpdateExpression: `SET #ttl = :ttl, m1 = :m1, m2 = :m2, pks = :pk, fmin = :fm, fthru = :ft ADD ${addPart}${remove}`,
+      UpdateExpression: `SET #ttl = :ttl, m1 = :m1, m2 = :m2, pks = :pk, fmin = :fm, fthru = :ft${episodes} ADD ${addPart}${remove}`,
       ConditionExpression: f.expectVersion === 0 ? 'attribute_not_exists(ver)' : 'ver = :v',
     };
   }
@@ -96,6 +102,7 @@ export class DynamoRateStore implements RateStore {
     this.stats.writes += 1;
     const values: Record<string, AttributeValue> = {
       ':id': { S: burst.id }, ':s': num(burst.startMinute), ':l': num(burst.lastMinute), ':c': num(burst.alertedCount), ':n': num(burst.alerts), ':am': num(burst.alertedMinute), ':ttl': num(ttl),
+      ':bsev': { S: burst.severity ?? 'medium' }, ':btot': num(burst.total ?? 0), ':blc': num(burst.lastCount ?? burst.alertedCount), ':bmins': num(burst.minutes ?? 1), ':bpk': num(burst.peak ?? burst.alertedCount),
     };
     if (expectedId !== null) values[':prev'] = { S: expectedId };
     try {
@@ -103,7 +110,7 @@ export class DynamoRateStore implements RateStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: { S: keyId } },
-          UpdateExpression: 'SET bid = :id, bstart = :s, blast = :l, bcount = :c, bmin = :am, balerts = :n, #ttl = :ttl',
+          UpdateExpression: 'SET bid = :id, bstart = :s, blast = :l, bcount = :c, bmin = :am, balerts = :n, bsev = :bsev, btot = :btot, blc = :blc, bmins = :bmins, bpk = :bpk, #ttl = :ttl',
           ConditionExpression: expectedId === null ? 'attribute_exists(pk) AND attribute_not_exists(bid)' : 'bid = :prev',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: values,
@@ -139,6 +146,22 @@ export function decodePeaks(text: string): number[] | undefined {
   return parts.length === PEAK_SLOTS && parts.every((n) => Number.isFinite(n) && n >= 0) ? parts : undefined;
 }
 
+/** Burst episodes (`eps`): `<last busy minute>;<peak>,<peak>…;<hour slot>,<hour slot>…` (peaks with 6 significant digits). */
+export function encodeEpisodes(episodes: readonly number[], slots: readonly number[], lastMinute: number): string {
+  return `${lastMinute};${encodePeaks(episodes.slice(-MAX_EPISODES))};${slots.slice(-MAX_EPISODES).join(',')}`;
+}
+
+/** Inverse of `encodeEpisodes`; undefined when malformed (then the key simply has no episodes yet). */
+export function decodeEpisodes(text: string): { episodes: number[]; slots: number[]; lastMinute: number } | undefined {
+  const [minute, list, slotList] = text.split(';');
+  const lastMinute = Number(minute);
+  if (!Number.isInteger(lastMinute) || !list || !slotList) return undefined;
+  const episodes = list.split(',').map(Number);
+  const slots = slotList.split(',').map(Number);
+  const ok = episodes.length <= MAX_EPISODES && slots.length === episodes.length && episodes.every((n) => Number.isFinite(n) && n >= 0) && slots.every((n) => Number.isInteger(n) && n >= 0 && n < PEAK_SLOTS);
+  return ok ? { episodes, slots, lastMinute } : undefined;
+}
+
 function readNum(item: Record<string, AttributeValue>, name: string): number | undefined {
   const v = item[name];
   if (!v || v.N === undefined) return undefined;
@@ -165,9 +188,19 @@ export function toState(item: Record<string, AttributeValue>): KeyState {
     m1 !== undefined && m2 !== undefined && peaks !== undefined && firstMinute !== undefined && foldedThrough !== undefined
       ? { m1, m2, peaks, firstMinute, foldedThrough }
       : null;
+  const eps = item['eps']?.S !== undefined ? decodeEpisodes(item['eps'].S) : undefined;
+  if (baseline && eps) Object.assign(baseline, { episodes: eps.episodes, episodeSlots: eps.slots, episodeMinute: eps.lastMinute });
   const bid = item['bid']?.S;
   const burst: BurstState | null = bid
     ? { id: bid, startMinute: readNum(item, 'bstart') ?? 0, lastMinute: readNum(item, 'blast') ?? 0, alertedCount: readNum(item, 'bcount') ?? 0, alertedMinute: readNum(item, 'bmin') ?? readNum(item, 'bstart') ?? 0, alerts: readNum(item, 'balerts') ?? 1 }
     : null;
+  if (burst) {
+    const sev = item['bsev']?.S;
+    if (isSeverity(sev)) burst.severity = sev;
+    for (const [attr, field] of [['btot', 'total'], ['blc', 'lastCount'], ['bmins', 'minutes'], ['bpk', 'peak']] as const) {
+      const v = readNum(item, attr);
+      if (v !== undefined) burst[field] = v;
+    }
+  }
   return { version: readNum(item, 'ver') ?? 0, baseline, counts, burst };
 }

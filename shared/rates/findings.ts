@@ -1,6 +1,7 @@
 import type { DetectionReferences, Finding, Severity } from '../model/types.ts';
 import { top, type MinuteAggregate } from './aggregate.ts';
-import type { BurstDecision } from './bursts.ts';
+import type { BurstDecision, BurstFacts } from './bursts.ts';
+import type { DimensionThresholds } from './config.ts';
 import type { RateKey } from './keys.ts';
 import type { Evaluation } from './model.ts';
 
@@ -31,11 +32,23 @@ export const API_ERROR_RATE_ANOMALY: RateDetectionMeta = {
   },
 };
 
-function severityFor(key: RateKey, ev: Evaluation): Severity {
-  if (key.dimension === 'errors') return ev.observed >= 100 ? 'high' : 'medium';
+/** Errors in one burst that make it high however they are spread (e.g. 4 minutes of 80). */
+export const HIGH_BURST_ERRORS = 300;
+/** Anomalous minutes after which a principal's burst is high: a quarter of an hour of it is no blip. */
+export const HIGH_BURST_MINUTES = 15;
+
+/**
+ * Severity of a burst as a whole, as it stands: errors are high from 100 a minute or
+ * `HIGH_BURST_ERRORS` in the burst; a principal or key is high at 50x a learned mean when the minute
+ * is also at least the never-seen threshold (`newKeyCount`: for a nearly idle key any handful of
+ * calls is "50x", which says nothing), or after `HIGH_BURST_MINUTES` anomalous minutes; API-wide
+ * volume is low.
+ */
+export function burstSeverity(key: RateKey, ev: Evaluation, burst: BurstFacts, t: DimensionThresholds): Severity {
+  if (key.dimension === 'errors') return burst.peak >= 100 || burst.total >= HIGH_BURST_ERRORS ? 'high' : 'medium';
   if (key.dimension === 'api') return 'low';
   const ratio = ev.expected > 0 ? ev.observed / ev.expected : Infinity;
-  return ev.basis === 'learned' && ratio >= 50 ? 'high' : 'medium';
+  return (ev.basis === 'learned' && ratio >= 50 && ev.observed >= t.newKeyCount) || burst.minutes >= HIGH_BURST_MINUTES ? 'high' : 'medium';
 }
 
 const DIMENSION_LABEL = { principal: 'Principal', accessKey: 'Access key', api: 'API', errors: 'Principal' } as const;
@@ -55,10 +68,14 @@ export function burstFinding(key: RateKey, minute: number, agg: MinuteAggregate,
   const [source, name] = (topNames[0]?.value ?? `${e.source}:${e.name}`).split(':');
   const what = key.dimension === 'errors' ? 'AccessDenied/UnauthorizedOperation errors' : 'API calls';
   const basis = ev.basis === 'new' ? 'never seen before' : `normal ≈ ${ev.expected.toFixed(1)}/min`;
-  const title = `${DIMENSION_LABEL[key.dimension]} ${key.subject} made ${ev.observed} ${what} in one minute in ${key.account} (${basis})${decision.reason === 'grew' ? ' — burst grew' : ''}`;
+  const growth =
+    decision.reason === 'grew' || decision.reason === 'escalated'
+      ? ` — burst ${decision.reason === 'grew' ? 'grew' : `now ${decision.severity}`}: ${decision.facts.total} in ${decision.facts.minutes} minute${decision.facts.minutes === 1 ? '' : 's'}`
+      : '';
+  const title = `${DIMENSION_LABEL[key.dimension]} ${key.subject} made ${ev.observed} ${what} in one minute in ${key.account} (${basis})${growth}`;
   const finding: Finding = {
     detection: meta.id,
-    severity: severityFor(key, ev),
+    severity: decision.severity,
     title,
     eventId: decision.next.alerts > 1 ? `${decision.next.id}-${decision.next.alerts}` : decision.next.id,
     eventName: name ?? e.name,
@@ -75,6 +92,7 @@ export function burstFinding(key: RateKey, minute: number, agg: MinuteAggregate,
       windowStart: new Date(minute * 60_000).toISOString(),
       windowMinutes: 1,
       observed: ev.observed,
+      burst: { minutes: decision.facts.minutes, total: decision.facts.total, peakPerMinute: decision.facts.peak, alerts: decision.next.alerts },
       baseline: { basis: ev.basis, expectedPerMinute: round(ev.expected), stdDev: round(ev.stdDev), peakPerMinute: round(ev.peak), historyMinutes: ev.historyMinutes },
       score: round(ev.score),
       topEventNames: topNames,

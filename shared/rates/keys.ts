@@ -46,11 +46,22 @@ function key(dimension: Dimension, account: string, subject: string): RateKey {
   return { dimension, account, subject, id: `${DIMENSION_PREFIX[dimension]}|${account}|${subject}` };
 }
 
+/**
+ * True for a temporary (STS) access key id: `ASIA…`, issued for one session and gone within hours.
+ * Every CI job and role session gets a fresh one, so as a rate key it is always "never seen before";
+ * its calls are counted under the session's principal (the role) instead. Long-lived `AKIA…` user
+ * keys — the ones that leak — keep their own key.
+ */
+export function isTemporaryAccessKey(accessKeyId: string): boolean {
+  return accessKeyId.startsWith('ASIA');
+}
+
 /** Every rate key one event counts towards. */
 export function keysFor(event: TrailEvent): RateKey[] {
   const principal = principalIdentity(event);
   const keys = [key('principal', event.account, principal), key('api', event.account, `${event.source}:${event.name}`)];
-  if (event.principal.accessKeyId) keys.push(key('accessKey', event.account, event.principal.accessKeyId));
+  const accessKey = event.principal.accessKeyId;
+  if (accessKey && !isTemporaryAccessKey(accessKey)) keys.push(key('accessKey', event.account, accessKey));
   if (isUnauthorizedError(event.errorCode)) keys.push(key('errors', event.account, principal));
   return keys;
 }

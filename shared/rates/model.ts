@@ -45,6 +45,49 @@ export interface Baseline {
   firstMinute: number;
   /** Last minute folded into m1/m2/peak. */
   foldedThrough: number;
+  /**
+   * Burst episodes (IaC plans, CI jobs): the busiest minute of each of the last `MAX_EPISODES`
+   * episodes, oldest first, each decayed like the peaks. Absent: none yet.
+   */
+  episodes?: number[];
+  /** The hour slot (`peakSlot`) each episode started in, parallel to `episodes`. */
+  episodeSlots?: number[];
+  /** Last busy minute of the newest episode (a busy minute within `quietMinutes` of it extends it). */
+  episodeMinute?: number;
+}
+
+/** Episodes remembered per key. */
+export const MAX_EPISODES = 16;
+/**
+ * Episodes, in distinct hours of the day, a key needs before its bursts are its normal at any hour.
+ * Three bursts at three different times of day are a habit, not an accident: a Terraform role or a
+ * CI pipeline pages for its first bursts only.
+ */
+export const MIN_EPISODES = 3;
+/** The episodes' hours must span at least this many hours (circularly): a daily job drifting around 02:00 is not "any hour". */
+const MIN_EPISODE_SPREAD_HOURS = 4;
+
+function hourDistance(a: number, b: number): number {
+  const d = Math.abs(a - b) % PEAK_SLOTS;
+  return Math.min(d, PEAK_SLOTS - d);
+}
+
+/**
+ * The peak that excuses a minute because the key is bursty at any hour: the largest of its
+ * remembered episodes, once it has at least `MIN_EPISODES` episodes in distinct hours that lie at
+ * least `MIN_EPISODE_SPREAD_HOURS` apart somewhere. A job that runs at one time of day stays the
+ * business of its hour slot (`peakFor`). Zero otherwise. (The test is still `peakRatio` x this: a
+ * burst half again as big as the key's biggest habitual one is news at any hour.)
+ */
+export function episodePeak(b: Pick<Baseline, 'episodes' | 'episodeSlots'>): number {
+  const e = b.episodes;
+  const slots = b.episodeSlots;
+  if (!e || !slots || e.length < MIN_EPISODES) return 0;
+  const distinct = [...new Set(slots)];
+  if (distinct.length < MIN_EPISODES) return 0;
+  const spread = distinct.some((x) => distinct.some((y) => hourDistance(x, y) >= MIN_EPISODE_SPREAD_HOURS));
+  if (!spread) return 0;
+  return Math.max(...e);
 }
 
 export interface Evaluation {
@@ -72,7 +115,9 @@ export function decayTo(b: Baseline, minute: number, cfg: RateConfig): Baseline 
   if (gap <= 0) return b;
   const d = decayFactor(cfg.halfLifeMinutes, gap);
   const dp = decayFactor(cfg.peakHalfLifeMinutes, gap);
-  return { ...b, m1: b.m1 * d, m2: b.m2 * d, peaks: b.peaks.map((p) => p * dp), foldedThrough: minute - 1 };
+  const decayed: Baseline = { ...b, m1: b.m1 * d, m2: b.m2 * d, peaks: b.peaks.map((p) => p * dp), foldedThrough: minute - 1 };
+  if (b.episodes) decayed.episodes = b.episodes.map((p) => p * dp);
+  return decayed;
 }
 
 /** Scores one minute's count against a baseline (already decayed to that minute). */
@@ -85,7 +130,7 @@ export function evaluate(b: Baseline | null, minute: number, observed: number, t
       observed,
       expected: b ? b.m1 : 0,
       stdDev: 0,
-      peak: b ? peakFor(b.peaks, minute) : 0,
+      peak: b ? Math.max(peakFor(b.peaks, minute), episodePeak(b)) : 0,
       score: observed / t.newKeyCount,
       historyMinutes: Math.max(0, history),
     };
@@ -94,7 +139,8 @@ export function evaluate(b: Baseline | null, minute: number, observed: number, t
   // Poisson noise (variance = mean) plus one call, so a near-silent key does not get a zero denominator.
   const stdDev = Math.sqrt(variance + b.m1 + 1);
   const score = (observed - b.m1) / stdDev;
-  const peak = peakFor(b.peaks, minute);
+  // A key bursty at any hour (its episodes) is excused at every hour up to its usual burst size.
+  const peak = Math.max(peakFor(b.peaks, minute), episodePeak(b));
   const anomalous =
     observed >= t.minCount && observed >= t.ratio * b.m1 && score >= t.zScore && observed >= t.peakRatio * peak;
   return { anomalous, basis: 'learned', observed, expected: b.m1, stdDev, peak, score, historyMinutes: history };
@@ -110,7 +156,9 @@ export function fold(b: Baseline | null, minute: number, count: number, t: Dimen
   if (!b) {
     const peaks = uniformPeaks(0);
     peaks[peakSlot(minute)] = count;
-    return { m1: count, m2: count * count, peaks, firstMinute: minute, foldedThrough: minute };
+    const first: Baseline = { m1: count, m2: count * count, peaks, firstMinute: minute, foldedThrough: minute };
+    if (count >= t.minCount) Object.assign(first, { episodes: [count], episodeSlots: [peakSlot(minute)], episodeMinute: minute });
+    return first;
   }
   if (minute <= b.foldedThrough) return b;
   const d = decayTo(b, minute, cfg);
@@ -132,11 +180,35 @@ export function fold(b: Baseline | null, minute: number, count: number, t: Dimen
   // floor) cannot mask the rest of it, while a job that really recurs is learned within minutes.
   // Doubling starts from the applied peak, so a job drifting into the next hour is learned there too.
   peaks[s] = Math.max(peaks[s] ?? 0, Math.min(learned, 2 * Math.max(ev.peak, 1)));
-  return {
+  const next: Baseline = {
     m1: (1 - alpha) * d.m1 + alpha * moment,
     m2: (1 - alpha) * d.m2 + alpha * moment * moment,
     peaks,
     firstMinute: b.firstMinute,
     foldedThrough: minute,
   };
+  const episodes = d.episodes?.map((p) => p * dp);
+  if (episodes) next.episodes = episodes;
+  if (d.episodeSlots) next.episodeSlots = d.episodeSlots;
+  if (d.episodeMinute !== undefined) next.episodeMinute = d.episodeMinute;
+  // A busy minute (above the floor and well above the mean) belongs to a burst episode: it extends
+  // the newest one when within `quietMinutes` of it, else opens one. Episodes are learned at their
+  // real size (not clipped): the habit test needs MIN_EPISODES of them before it excuses anything.
+  if (count >= t.minCount && count >= t.ratio * Math.max(d.m1, 1)) {
+    const list = next.episodes ?? [];
+    const slots = [...(next.episodeSlots ?? [])];
+    if (next.episodeMinute !== undefined && minute - next.episodeMinute <= cfg.quietMinutes && list.length > 0 && slots.length === list.length) {
+      list[list.length - 1] = Math.max(list[list.length - 1] as number, count);
+    } else {
+      list.push(count);
+      slots.push(peakSlot(minute));
+      while (list.length > MAX_EPISODES) list.shift();
+      while (slots.length > list.length) slots.shift();
+      while (slots.length < list.length) slots.unshift(slots[0] ?? peakSlot(minute));
+    }
+    next.episodes = list;
+    next.episodeSlots = slots;
+    next.episodeMinute = minute;
+  }
+  return next;
 }

@@ -98,7 +98,10 @@ describe('rate detector semantics (memory store)', () => {
   it('re-alerts within a burst only when it grows markedly', async () => {
     const d = fresh();
     const findings = await run(d, [...steady(0, 150, 2), ...steady(150, 153, 60), ...steady(153, 155, 100), ...steady(155, 157, 400)]);
-    expect(findings.map((f) => f.details['reason'])).toEqual(['new', 'grew']);
+    // 60/min opens it (medium); 100/min is neither 3x more nor a higher severity (the burst raised the
+    // mean a little); 400/min is both, and the finding says the burst is now high.
+    expect(findings.map((f) => f.details['reason'])).toEqual(['new', 'escalated']);
+    expect(findings.map((f) => f.severity)).toEqual(['medium', 'high']);
     expect(findings[1]?.details['burstId']).toBe(findings[0]?.details['burstId']);
   });
 

@@ -193,3 +193,23 @@ export function foreignAccounts(document: unknown, ownAccount: string): string[]
   }
   return [...found].sort();
 }
+
+/**
+ * The actions (lower-cased) that Allow statements grant to `account` through `Principal.AWS` (its
+ * id, root ARN, or a user/role ARN in it). `*` or `NotAction` statements give `['*']`.
+ */
+export function actionsGrantedTo(document: unknown, account: string): string[] {
+  const found = new Set<string>();
+  for (const s of statements(document)) {
+    if (!isAllow(s) || !isObject(s.Principal)) continue;
+    const names = asArray(s.Principal['AWS']).map(str);
+    const matches = names.some((t) => t !== undefined && (t === account || new RegExp(`^arn:aws[a-z-]*:(?:iam|sts)::${account}:`).test(t)));
+    if (!matches) continue;
+    if (s.NotAction !== undefined) found.add('*');
+    for (const a of asArray(s.Action)) {
+      const text = str(a);
+      if (text) found.add(text.toLowerCase());
+    }
+  }
+  return [...found].sort();
+}

@@ -1,0 +1,216 @@
+/**
+ * `npm run bench -- noise [--days 8] [--per-day 180000] [--seed 7] [--json]`: how loud Trailwatch
+ * is on a benign organization, and whether it still pages on the attacks hidden in it.
+ *
+ * Generates the seeded organization of `scripts/gen-org.ts` (cached in the temp folder by its
+ * parameters and the generator's source), replays it in a fresh Node process with the default
+ * heap (so the run also proves replay streams), and reports per day: findings by route and
+ * severity, pages, Slack messages, and attack-chain recall. docs/noise.md explains the numbers.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Finding, Route, Severity } from '../shared/model/types.ts';
+import { generateOrg, type OrgManifest } from './gen-org.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DAY_MS = 86_400_000;
+/** Width of the notifier's digest window (`digestWindowSeconds` default). */
+const DIGEST_WINDOW_MS = 120_000;
+
+/**
+ * The route a finding takes. `finding.route` when the routing step set it; otherwise what the
+ * notifier does today without routing: high and critical page, everything else joins a digest.
+ * The one place the bench decides it (the router replaces the fallback).
+ */
+export function routeOf(f: Finding): Route {
+  if (f.route) return f.route;
+  return f.severity === 'high' || f.severity === 'critical' ? 'page' : 'digest';
+}
+
+export interface DayReport {
+  day: number;
+  findings: number;
+  byRoute: Record<string, number>;
+  bySeverity: Record<string, number>;
+  pages: number;
+  slackMessages: number;
+}
+
+export interface NoiseReport {
+  events: number;
+  replayMs: number;
+  maxRssMB: number;
+  rssMBPerMillionEvents: number;
+  days: DayReport[];
+  /** Averages over days 2..N (the first day is warm-up: every principal and job is new). */
+  pagesPerDay: number;
+  slackMessagesPerDay: number;
+  pagesPerWeek: number;
+  topPages: Array<{ detection: string; principal: string; count: number }>;
+  topSlack: Array<{ detection: string; principal: string; count: number }>;
+  attacks: Array<{ id: string; day: number; paged: boolean; findings: string[] }>;
+  recall: string;
+}
+
+/** Stable principal label for "top noise sources": the role (not the session) or the user. */
+function source(f: Finding): string {
+  return f.principal.sessionIssuerArn ?? f.principal.arn ?? f.principal.name;
+}
+
+function top(counts: Map<string, number>, n: number): Array<{ detection: string; principal: string; count: number }> {
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, n)
+    .map(([k, count]) => {
+      const [detection = '', principal = ''] = k.split('\u0000');
+      return { detection, principal, count };
+    });
+}
+
+/** Pages, Slack messages and recall from the replayed findings. */
+export function noiseReport(findings: readonly Finding[], manifest: OrgManifest, run: { events: number; ms: number; maxRssMB: number }): NoiseReport {
+  const start = Date.parse(manifest.start);
+  const attackOf = new Map<string, string>();
+  for (const a of manifest.attacks) for (const id of a.eventIds) attackOf.set(id, a.id);
+  const chainOf = (f: Finding): string | undefined => attackOf.get(f.eventId) ?? attackOf.get(String(f.details['firstEventId'] ?? ''));
+  const days: DayReport[] = Array.from({ length: manifest.days }, (_, i) => ({ day: i + 1, findings: 0, byRoute: {}, bySeverity: {}, pages: 0, slackMessages: 0 }));
+  const digestGroups = new Set<string>();
+  const summaryDays = new Set<number>();
+  const pageSources = new Map<string, number>();
+  const slackSources = new Map<string, number>();
+  const attackFindings = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const chain = chainOf(f);
+    if (chain) {
+      const list = attackFindings.get(chain) ?? [];
+      list.push(f);
+      attackFindings.set(chain, list);
+      continue;
+    }
+    const t = Date.parse(f.time);
+    const d = days[Math.min(manifest.days - 1, Math.max(0, Math.floor((t - start) / DAY_MS)))] as DayReport;
+    const route = routeOf(f);
+    d.findings += 1;
+    d.byRoute[route] = (d.byRoute[route] ?? 0) + 1;
+    d.bySeverity[f.severity] = (d.bySeverity[f.severity] ?? 0) + 1;
+    const key = `${f.detection}\u0000${source(f)}`;
+    if (route === 'page') {
+      d.pages += 1;
+      d.slackMessages += 1;
+      pageSources.set(key, (pageSources.get(key) ?? 0) + 1);
+      slackSources.set(key, (slackSources.get(key) ?? 0) + 1);
+    } else if (route === 'digest') {
+      // The notifier's digest key: detection, principal label (the ARN), fixed window.
+      const group = `${f.detection}|${f.principal.arn || f.principal.name}|${Math.floor(t / DIGEST_WINDOW_MS)}`;
+      if (!digestGroups.has(group)) {
+        digestGroups.add(group);
+        d.slackMessages += 1;
+        slackSources.set(key, (slackSources.get(key) ?? 0) + 1);
+      }
+    } else if (route === 'summary' && !summaryDays.has(d.day)) {
+      summaryDays.add(d.day);
+      d.slackMessages += 1;
+    }
+  }
+  const after = days.slice(1);
+  const avg = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const attacks = manifest.attacks.map((a) => {
+    const fs = attackFindings.get(a.id) ?? [];
+    return { id: a.id, day: a.day, paged: fs.some((f) => routeOf(f) === 'page'), findings: fs.map((f) => `${f.detection}:${f.severity}:${routeOf(f)}`) };
+  });
+  const pagesPerDay = avg(after.map((d) => d.pages));
+  return {
+    events: run.events,
+    replayMs: Math.round(run.ms),
+    maxRssMB: Math.round(run.maxRssMB),
+    rssMBPerMillionEvents: Math.round((run.maxRssMB / Math.max(1, run.events)) * 1e6),
+    days,
+    pagesPerDay: Math.round(pagesPerDay * 100) / 100,
+    slackMessagesPerDay: Math.round(avg(after.map((d) => d.slackMessages)) * 100) / 100,
+    pagesPerWeek: Math.round(pagesPerDay * 7 * 100) / 100,
+    topPages: top(pageSources, 10),
+    topSlack: top(slackSources, 10),
+    attacks,
+    recall: `${attacks.filter((a) => a.paged).length}/${attacks.length}`,
+  };
+}
+
+/** The organization's logs, generated once per (parameters, generator source) into the temp folder. */
+export async function orgLogs(days: number, perDay: number, seed: number): Promise<{ dir: string; manifest: OrgManifest }> {
+  const hash = createHash('sha256').update(readFileSync(join(ROOT, 'scripts', 'gen-org.ts'))).digest('hex').slice(0, 10);
+  const dir = join(tmpdir(), `trailwatch-noise-${seed}-${days}-${perDay}-${hash}`);
+  const manifestPath = join(dir, 'manifest.json');
+  if (existsSync(manifestPath)) return { dir, manifest: JSON.parse(readFileSync(manifestPath, 'utf8')) as OrgManifest };
+  rmSync(dir, { recursive: true, force: true });
+  return { dir, manifest: await generateOrg({ out: dir, days, perDay, seed }) };
+}
+
+/** Replays `dir` in a fresh process with Node's default heap; findings come back through a file. */
+function childReplay(dir: string, extraArgs: string[]): { findings: Finding[]; events: number; ms: number; maxRssMB: number } {
+  const out = join(dir, `findings-${process.pid}.jsonl`);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, out, ...extraArgs], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (child.status !== 0) throw new Error(`noise replay child failed (${child.status}): ${child.stderr}`);
+  const stats = JSON.parse(child.stdout) as { events: number; ms: number; maxRssMB: number };
+  const findings = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Finding);
+  rmSync(out, { force: true });
+  return { findings, ...stats };
+}
+
+export interface NoiseOptions {
+  days?: number;
+  perDay?: number;
+  seed?: number;
+}
+
+/** Runs the noise benchmark (zero configuration). */
+export async function benchNoise(options: NoiseOptions = {}): Promise<NoiseReport> {
+  const { dir, manifest } = await orgLogs(options.days ?? 8, options.perDay ?? 180_000, options.seed ?? 7);
+  const run = childReplay(dir, []);
+  return noiseReport(run.findings, manifest, run);
+}
+
+/** Human-readable report. */
+export function formatNoise(r: NoiseReport, label: string): string {
+  const sev: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+  const routes: Route[] = ['page', 'digest', 'summary', 'record'];
+  const lines = [
+    `Noise on the benign organization (${label}): ${r.events} events, replay ${Math.round(r.replayMs / 1000)} s, peak RSS ${r.maxRssMB} MB (${r.rssMBPerMillionEvents} MB per million events)`,
+    `  ${'day'.padEnd(4)} ${'findings'.padStart(8)}  ${routes.map((x) => x.padStart(7)).join('')}  ${sev.map((x) => x.padStart(9)).join('')}  ${'pages'.padStart(6)} ${'slack'.padStart(6)}`,
+  ];
+  for (const d of r.days) {
+    lines.push(`  ${String(d.day).padEnd(4)} ${String(d.findings).padStart(8)}  ${routes.map((x) => String(d.byRoute[x] ?? 0).padStart(7)).join('')}  ${sev.map((x) => String(d.bySeverity[x] ?? 0).padStart(9)).join('')}  ${String(d.pages).padStart(6)} ${String(d.slackMessages).padStart(6)}`);
+  }
+  lines.push(`  after day 1: ${r.pagesPerDay} pages/day (${r.pagesPerWeek}/week), ${r.slackMessagesPerDay} Slack messages/day`);
+  lines.push(`  attack chains paged: ${r.recall}`);
+  for (const a of r.attacks) lines.push(`    ${a.paged ? 'PAGED ' : 'MISSED'} day ${a.day} ${a.id}: ${a.findings.join(', ') || 'no finding'}`);
+  if (r.topPages.length > 0) lines.push('  top page sources (detection, principal):', ...r.topPages.map((t) => `    ${String(t.count).padStart(5)}  ${t.detection}  ${t.principal}`));
+  if (r.topSlack.length > 0) lines.push('  top Slack sources:', ...r.topSlack.map((t) => `    ${String(t.count).padStart(5)}  ${t.detection}  ${t.principal}`));
+  return lines.join('\n');
+}
+
+// Child mode: one streaming replay of the generated logs; findings to a file, figures on stdout.
+if (process.argv[2] === '--child') {
+  const dir = process.argv[3] as string;
+  const outPath = process.argv[4] as string;
+  const { detections } = await import('../shared/detections/index.ts');
+  const { readPaths } = await import('../shared/input/files.ts');
+  const { replayRecords } = await import('../shared/pipeline/replay.ts');
+  const { createReplayProcessors } = await import('../shared/pipeline/processors.ts');
+  const { createEnrichers } = await import('../shared/pipeline/enrichers.ts');
+  const t0 = performance.now();
+  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local' }), processors: await createReplayProcessors({}) });
+  const ms = performance.now() - t0;
+  const file = createWriteStream(outPath);
+  for (const f of result.findings) file.write(`${JSON.stringify(f)}\n`);
+  file.end();
+  await new Promise<void>((resolve) => file.on('close', () => resolve()));
+  process.stdout.write(JSON.stringify({ events: result.counts.eventsProcessed, ms, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}

@@ -1,0 +1,153 @@
+import { meta as mfaMeta } from '../detections/mfa-deactivated.ts';
+import { makeFinding } from '../detections/finding.ts';
+import type { DetectionContext } from '../detections/types.ts';
+import { str } from '../detections/lib/values.ts';
+import type { Finding, TrailEvent } from '../model/types.ts';
+import type { StreamProcessor } from '../pipeline/types.ts';
+import { principalIdentity } from '../rates/keys.ts';
+import { MemoryMfaStore, type MfaStore, type PendingRemoval } from './store.ts';
+
+/** Minutes a user has to enable a new device after removing one before the removal pages. */
+export const DEFAULT_REPLACEMENT_WINDOW_MINUTES = 15;
+
+export interface MfaReplacementStats {
+  removals: number;
+  replaced: number;
+  notReplaced: number;
+}
+
+const REMOVALS = new Set(['DeactivateMFADevice', 'DeleteVirtualMFADevice']);
+
+/** The user an MFA call is about: `userName`, else the last path segment of an IAM user's `…:mfa/<name>` serial. */
+function userOf(event: TrailEvent): string | undefined {
+  const rp = event.requestParameters;
+  const name = str(rp?.['userName']);
+  if (name) return name;
+  const serial = str(rp?.['serialNumber']);
+  const m = serial ? /:mfa\/(?:.*\/)?([^/]+)$/.exec(serial) : null;
+  return m?.[1];
+}
+
+function isRootDevice(event: TrailEvent): boolean {
+  const serial = str(event.requestParameters?.['serialNumber']);
+  return (event.principal.type === 'Root' && !str(event.requestParameters?.['userName'])) || (serial !== undefined && /:mfa\/root-account-mfa-device$|:root$/.test(serial));
+}
+
+/**
+ * "An MFA device replaced is not MFA removed": watches the stream, in event-time order, for an IAM
+ * user's MFA removal (deactivate and/or delete) and waits `windowMinutes` for the same caller to
+ * enable a new device for the same user (EnableMFADevice). Replaced: no page (counted). Not
+ * replaced by the deadline — or still pending when the input ends — : one high `mfa-deactivated`
+ * finding, marked `inherentRisk`. Root MFA is not judged here (the detection pages on it at once).
+ * While this processor runs, the stateless detection reports user MFA removals as low
+ * ("replacement check pending", see `DetectionContext.mfaReplacement`).
+ */
+export class MfaReplacementProcessor implements StreamProcessor {
+  readonly name = 'mfa-replacement';
+  readonly stats: MfaReplacementStats = { removals: 0, replaced: 0, notReplaced: 0 };
+  private readonly windowMs: number;
+  readonly detectionContext: Partial<DetectionContext>;
+
+  constructor(
+    private readonly store: MfaStore = new MemoryMfaStore(),
+    windowMinutes = DEFAULT_REPLACEMENT_WINDOW_MINUTES,
+  ) {
+    this.windowMs = windowMinutes * 60_000;
+    this.detectionContext = { mfaReplacement: { windowMinutes } };
+  }
+
+  async process(events: readonly TrailEvent[]): Promise<Finding[]> {
+    const out: Finding[] = [];
+    const sorted = [...events].filter((e) => Number.isFinite(e.timeMs)).sort((a, b) => a.timeMs - b.timeMs);
+    const last = sorted.at(-1);
+    if (!last) return out;
+    for (const e of sorted) {
+      if (e.source !== 'iam.amazonaws.com' || e.errorCode) continue;
+      if (REMOVALS.has(e.name)) out.push(...(await this.onRemoval(e)));
+      else if (e.name === 'EnableMFADevice') await this.onEnable(e);
+    }
+    // One look at the deadlines per batch (one read with the DynamoDB store): a removal whose
+    // deadline lies before the batch's newest event was not replaced in time (onEnable refuses late ones).
+    for (const due of await this.store.due(last.timeMs - 1)) out.push(await this.expire(due));
+    return out;
+  }
+
+  /** End of input: removals still waiting were not replaced within the data — they page. */
+  async flush(): Promise<Finding[]> {
+    const out: Finding[] = [];
+    for (const p of await this.store.all()) out.push(await this.expire(p));
+    return out;
+  }
+
+  private async onRemoval(e: TrailEvent): Promise<Finding[]> {
+    if (isRootDevice(e)) return [];
+    const user = userOf(e);
+    if (!user) return [];
+    const key = `${e.account}|${user}`;
+    const serial = str(e.requestParameters?.['serialNumber']);
+    const existing = await this.store.get(key);
+    const expired: Finding[] = [];
+    if (existing && existing.deadlineMs < e.timeMs) {
+      // An earlier removal of this user ran out before this one: it pages on its own.
+      expired.push(await this.expire(existing));
+    } else if (existing) {
+      if (serial && !existing.serials.includes(serial)) {
+        existing.serials.push(serial);
+        await this.store.put(existing);
+      }
+      return [];
+    }
+    this.stats.removals += 1;
+    const f = makeFinding(mfaMeta, e, { title: '', severity: 'high' });
+    await this.store.put({
+      key,
+      account: e.account,
+      userName: user,
+      serials: serial ? [serial] : [],
+      actor: principalIdentity(e),
+      eventId: e.id,
+      timeMs: e.timeMs,
+      deadlineMs: e.timeMs + this.windowMs,
+      snapshot: { eventName: f.eventName, eventSource: f.eventSource, time: f.time, region: f.region, principal: f.principal, ...(f.sourceIp ? { sourceIp: f.sourceIp } : {}), ...(f.userAgent ? { userAgent: f.userAgent } : {}) },
+    });
+    return expired;
+  }
+
+  private async onEnable(e: TrailEvent): Promise<void> {
+    const user = userOf(e);
+    if (!user) return;
+    const key = `${e.account}|${user}`;
+    const pending = await this.store.get(key);
+    // Only the caller who removed the device replacing it counts (the user themselves, or the same
+    // admin); a different principal enabling a device is a different story and the removal still pages.
+    if (!pending || pending.actor !== principalIdentity(e) || e.timeMs > pending.deadlineMs) return;
+    this.stats.replaced += 1;
+    await this.store.delete(key);
+  }
+
+  private async expire(p: PendingRemoval): Promise<Finding> {
+    await this.store.delete(p.key);
+    this.stats.notReplaced += 1;
+    const s = p.snapshot as Pick<Finding, 'eventName' | 'eventSource' | 'time' | 'region' | 'principal' | 'sourceIp' | 'userAgent'>;
+    const minutes = Math.round(this.windowMs / 60_000);
+    const finding: Finding = {
+      detection: mfaMeta.id,
+      severity: 'high',
+      title: `MFA of user ${p.userName} in ${p.account} was removed by ${s.principal.name} and no new device was enabled within ${minutes} minutes`,
+      eventId: `${p.eventId}-not-replaced`,
+      eventName: s.eventName,
+      eventSource: s.eventSource,
+      time: s.time,
+      account: p.account,
+      region: s.region,
+      principal: s.principal,
+      details: { userName: p.userName, serialNumbers: p.serials, firstEventId: p.eventId, replacement: `none within ${minutes} minutes`, replacementWindowMinutes: minutes },
+      runbook: mfaMeta.runbook,
+      references: mfaMeta.references,
+      inherentRisk: `MFA removed from IAM user ${p.userName} and not replaced`,
+    };
+    if (s.sourceIp) finding.sourceIp = s.sourceIp;
+    if (s.userAgent) finding.userAgent = s.userAgent;
+    return finding;
+  }
+}
