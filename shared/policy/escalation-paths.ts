@@ -6,8 +6,11 @@
  * attacker could exploit (a customer-owned resource, never an AWS-managed one).
  */
 
-/** Kinds of resource a step needs, each with the ARN template the analyzer probes (`{account}`, `{name}`). */
-export const PROBE_TEMPLATES = {
+/**
+ * Kinds of resource a step needs, each with the ARN shape of "some resource of that kind" (`{account}`,
+ * `{name}`: the witness search fills them with the owner account and a fresh name).
+ */
+export const RESOURCE_TEMPLATES = {
   'iam-policy': 'arn:aws:iam::{account}:policy/{name}',
   'iam-user': 'arn:aws:iam::{account}:user/{name}',
   'iam-group': 'arn:aws:iam::{account}:group/{name}',
@@ -23,15 +26,23 @@ export const PROBE_TEMPLATES = {
   'sagemaker-processing-job': 'arn:aws:sagemaker:us-east-1:{account}:processing-job/{name}',
   'sagemaker-training-job': 'arn:aws:sagemaker:us-east-1:{account}:training-job/{name}',
   'ssm-document': 'arn:aws:ssm:us-east-1:{account}:document/{name}',
-  'any': '*',
+  's3-object': 'arn:aws:s3:::{name}/{name}',
+  'secret': 'arn:aws:secretsmanager:us-east-1:{account}:secret:{name}-AbCdEf',
+  'kms-key': 'arn:aws:kms:us-east-1:{account}:key/{name}',
+  'ssm-parameter': 'arn:aws:ssm:us-east-1:{account}:parameter/{name}',
+  'dynamodb-table': 'arn:aws:dynamodb:us-east-1:{account}:table/{name}',
+  'sqs-queue': 'arn:aws:sqs:us-east-1:{account}:{name}',
+  'any': 'arn:aws:{name}:us-east-1:{account}:{name}/{name}',
 } as const;
 
-export type ProbeKind = keyof typeof PROBE_TEMPLATES;
+export type ResourceKind = keyof typeof RESOURCE_TEMPLATES;
 
 export interface EscalationStep {
   /** Any one of these actions satisfies the step. */
   anyOf: string[];
-  resource: ProbeKind;
+  resource: ResourceKind;
+  /** The target must be another principal than the attacker (e.g. access keys for someone else). */
+  notSelf?: boolean;
 }
 
 export interface EscalationPath {
@@ -59,9 +70,9 @@ export const ESCALATION_PATHS: readonly EscalationPath[] = [
     passRole,
     { anyOf: ['ec2:RunInstances'], resource: 'ec2-instance' },
   ]),
-  path('rhino-4', 'create access keys for a more privileged user', [{ anyOf: ['iam:CreateAccessKey'], resource: 'iam-user' }]),
-  path('rhino-5', 'set a console password for a more privileged user', [{ anyOf: ['iam:CreateLoginProfile'], resource: 'iam-user' }]),
-  path('rhino-6', "change a more privileged user's console password", [{ anyOf: ['iam:UpdateLoginProfile'], resource: 'iam-user' }]),
+  path('rhino-4', 'create access keys for a more privileged user', [{ anyOf: ['iam:CreateAccessKey'], resource: 'iam-user', notSelf: true }]),
+  path('rhino-5', 'set a console password for a more privileged user', [{ anyOf: ['iam:CreateLoginProfile'], resource: 'iam-user', notSelf: true }]),
+  path('rhino-6', "change a more privileged user's console password", [{ anyOf: ['iam:UpdateLoginProfile'], resource: 'iam-user', notSelf: true }]),
   path('rhino-7', 'attach any managed policy (e.g. AdministratorAccess) to a user', [{ anyOf: ['iam:AttachUserPolicy'], resource: 'iam-user' }]),
   path('rhino-8', 'attach any managed policy to a group the attacker is in', [{ anyOf: ['iam:AttachGroupPolicy'], resource: 'iam-group' }]),
   path('rhino-9', 'attach any managed policy to a role the attacker can use', [{ anyOf: ['iam:AttachRolePolicy'], resource: 'iam-role' }]),
