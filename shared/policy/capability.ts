@@ -77,11 +77,11 @@ export class Capability {
     return (this.policies as Array<{ policy: Policy }>).some(({ policy }) => policy.statements.some((s) => s.effect === 'Allow' && actionMatches(s, action)));
   }
 
-  /** Holders worth trying in an account: the known holder, a fresh user, and the users and principals the conditions name. */
+  /** Holders worth trying in an account: the known holder, a fresh user and role, and the users and principals the conditions name. */
   holders(account: string): string[] {
     if (this.options.holder) return [this.options.holder];
     const { fresh } = this.options;
-    const out = new Set<string>([`arn:aws:iam::${account}:user/${fresh.token('holder')}`]);
+    const out = new Set<string>([`arn:aws:iam::${account}:user/${fresh.token('holder')}`, `arn:aws:iam::${account}:role/${fresh.token('holder')}`]);
     for (const { policy } of this.policies as Array<{ policy: Policy }>) {
       for (const s of policy.statements) {
         for (const c of s.conditions) {

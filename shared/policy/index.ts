@@ -12,5 +12,6 @@ export { analyze, inferKind } from './analyze.ts';
 export { ESCALATION_PATHS } from './escalation-paths.ts';
 export type { EscalationPath } from './escalation-paths.ts';
 export { POLICY_QUOTAS } from './quotas.ts';
+export { CALLER_ADMIN, witnessArgs } from './witness.ts';
 export { PolicyError, PolicyParseError, EvaluationInputError } from './errors.ts';
 export type * from './types.ts';

@@ -191,3 +191,16 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   }
   return { conditional: false };
 }
+
+/**
+ * The `trailwatch policy evaluate` arguments that re-run a witness against the analysed policy file
+ * (`--policy` for identity findings, `--resource-policy` for resource, trust and key policies).
+ */
+export function witnessArgs(w: Witness, policyFile: string, side: 'identity' | 'resource'): string[] {
+  const args = [side === 'identity' ? '--policy' : '--resource-policy', policyFile, '--action', w.action, '--resource', w.resource];
+  if (w.principal !== undefined) args.push('--principal', w.principal);
+  if (w.resourceAccount !== undefined) args.push('--resource-account', w.resourceAccount);
+  for (const [key, values] of Object.entries(w.context)) for (const v of values) args.push('--context', `${key}=${v}`);
+  if (w.callerAdmin) args.push('--caller-admin');
+  return args;
+}
