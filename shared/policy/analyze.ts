@@ -161,7 +161,8 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
     const grants: Grant[] = [];
     let ok = true;
     for (const step of path.steps) {
-      const g = step.anyOf.map((a) => cap.can(a, step.resource, step.notSelf ? { notSelf: true } : {})).find((x) => x.allowed);
+      const opts = { ...(step.notSelf ? { notSelf: true } : {}), ...(step.passedTo ? { passedTo: step.passedTo } : {}) };
+      const g = step.anyOf.map((a) => cap.can(a, step.resource, opts)).find((x) => x.allowed);
       if (!g) {
         ok = false;
         break;

@@ -43,10 +43,12 @@ export interface CanOptions {
   anyResourceOnly?: boolean;
   /** Only unconditional grants count. */
   exactOnly?: boolean;
+  /** For iam:PassRole: the services the role is handed to (`iam:PassedToService`, one of them). */
+  passedTo?: string[];
 }
 
 function fillTemplate(kind: ResourceKind, account: string, name: string, service: string): string {
-  return RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, account).replace('arn:aws:{name}', `arn:aws:${service}`).replace(/\{name\}/g, name);
+  return RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, account).replace('arn:aws:{name}', `arn:aws:${service}`).replace('{service}', service).replace(/\{name\}/g, name);
 }
 
 /** Instantiates a Resource pattern for this holder: its variables resolved from the holder, wildcards filled. */
@@ -120,7 +122,7 @@ export class Capability {
 
   /** Can the holder do `action` on some exploitable resource of `kind`? Searches for a witness. */
   can(action: string, kind: ResourceKind, opts: CanOptions = {}): Grant {
-    const key = `${action}|${kind}|${opts.notSelf ? 1 : 0}${opts.anyResourceOnly ? 1 : 0}${opts.exactOnly ? 1 : 0}`;
+    const key = `${action}|${kind}|${opts.notSelf ? 1 : 0}${opts.anyResourceOnly ? 1 : 0}${opts.exactOnly ? 1 : 0}|${opts.passedTo?.join(',') ?? ''}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
     let result: Grant = { allowed: false, conditional: false, statements: [] };
@@ -137,6 +139,7 @@ export class Capability {
           ...(this.options.permissionsBoundary ? { permissionsBoundary: this.options.permissionsBoundary } : {}),
           fresh: this.options.fresh,
           ...(opts.exactOnly ? { exactOnly: true } : {}),
+          ...(opts.passedTo ? { fixed: new Map([['iam:passedtoservice', opts.passedTo.map((s) => [s])]]) } : {}),
           budget: 1500,
           accept: (w) => {
             const arn = parseArn(w.resource);

@@ -10,7 +10,7 @@ export { evaluate } from './evaluate.ts';
 export type { EvaluationInput } from './evaluate.ts';
 export { analyze, inferKind } from './analyze.ts';
 export { ESCALATION_PATHS } from './escalation-paths.ts';
-export type { EscalationPath } from './escalation-paths.ts';
+export type { EscalationPath, EscalationStep } from './escalation-paths.ts';
 export { POLICY_QUOTAS } from './quotas.ts';
 export { CALLER_ADMIN, witnessArgs } from './witness.ts';
 export { PolicyError, PolicyParseError, EvaluationInputError } from './errors.ts';
