@@ -198,7 +198,7 @@ describe('federated trust', () => {
     expect(ids(pinned, { kind: 'trust', account: OWNER })).toEqual([]);
   });
   it('SAML trust is not judged (the account IdP names the role in its assertion)', () => {
-    const saml = trust(`arn:aws:iam::${OWNER}:saml-provider/Okta`, { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } });
+    const saml = doc({ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${OWNER}:saml-provider/Okta` }, Action: 'sts:AssumeRoleWithSAML', Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } } });
     expect(ids(saml, { kind: 'trust', account: OWNER })).toEqual([]);
   });
 });
