@@ -139,7 +139,11 @@ function checkPassRole(s: Statement, issues: ValidationIssue[]): void {
 export function extraChecks(policy: Policy, kind: PolicyKind): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const substitute = policy.version === '2012-10-17';
+  const iamGrammar = !['resource', 's3-bucket', 'kms-key'].includes(kind);
   for (const s of policy.statements) {
+    if (iamGrammar && s.sid !== undefined && !/^[A-Za-z0-9]*$/.test(s.sid)) {
+      issues.push(issue('error', 'unsupported-sid', `IAM Sids may contain only letters and digits ("${s.sid}")`, s));
+    }
     for (const r of [...(s.resource ?? []), ...(s.notResource ?? [])]) {
       checkArnFields(r, s, issues);
       if (substitute) checkVariables(r, 'Resource', s, issues, true);
