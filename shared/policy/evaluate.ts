@@ -140,7 +140,7 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
   const conditionMode = input.conditionMode ?? 'evaluate';
   const base = { action: request.action, resource: request.resource, who, lookup, conditionMode };
   const identityReq: MatchRequest = { ...base, checkPrincipal: false };
-  const resourceReq: MatchRequest = { ...base, checkPrincipal: true };
+  const resourceReq: MatchRequest = { ...base, checkPrincipal: true, hasBoundary: input.permissionsBoundary !== undefined };
   const principalSide = who.type !== 'service' && who.type !== 'anonymous';
 
   // Every policy is prepared (so a broken one is reported) even when it does not apply to this principal:
@@ -163,6 +163,12 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
   const scpHits = scpLevels.map((level) => level.flatMap((p) => hits(p, identityReq)));
   const rcpHits = rcpLevels.map((level) => level.flatMap((p) => hits(p, identityReq)));
   const resourceHits = resource ? hits(resource, resourceReq) : [];
+
+  // sts:GetCallerIdentity needs no permission and an explicit Deny cannot block it (STS API
+  // reference, GetCallerIdentity): any authenticated principal gets an answer.
+  if (principalSide && request.action.toLowerCase() === 'sts:getcalleridentity') {
+    return { decision: 'Allow', deciding: [], explanation: ['sts:GetCallerIdentity needs no permission and cannot be denied'] };
+  }
 
   const all = [...identityHits, ...boundaryHits, ...sessionHits, ...scpHits.flat(), ...rcpHits.flat(), ...resourceHits];
   const denies = all.filter((h) => h.effect === 'Deny');

@@ -2,7 +2,7 @@ import { matchArnItems } from './arn.ts';
 import { evaluateConditions } from './conditions.ts';
 import { matchPrincipal } from './principal.ts';
 import type { PrincipalInfo, PrincipalMatch } from './principal.ts';
-import type { Policy, Statement } from './types.ts';
+import type { Policy, PrincipalBlock, Statement } from './types.ts';
 import { compileWithVariables } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
 import { matchAction } from './wildcard.ts';
@@ -51,7 +51,6 @@ const PINNING_KEYS = new Set([
   'aws:resourceorgid',
   'kms:calleraccount',
   's3:dataaccesspointaccount',
-  'lambda:functionurlauthtype',
 ]);
 
 export interface MatchRequest {
@@ -62,6 +61,24 @@ export interface MatchRequest {
   conditionMode: ConditionMode;
   /** Resource-based policies check Principal/NotPrincipal; identity-side policies do not have one. */
   checkPrincipal: boolean;
+  /** The principal has a permissions boundary (a resource-policy `NotPrincipal` Deny then always applies). */
+  hasBoundary?: boolean;
+}
+
+/**
+ * True when a NotPrincipal element exempts the principal. AWS evaluates an account first, then the
+ * role, then the session: an account ARN exempts only the account itself (its root), not the
+ * account's users, roles or sessions; an IAM principal with a permissions boundary is never
+ * exempted from a NotPrincipal Deny (reference_policies_elements_notprincipal.html, key points).
+ */
+function exemptedByNotPrincipal(statement: Statement, block: PrincipalBlock, req: MatchRequest): boolean {
+  const iam = req.who.type === 'user' || req.who.type === 'role' || req.who.type === 'assumed-role' || req.who.type === 'federated-user';
+  if (statement.effect === 'Deny' && req.hasBoundary && iam) return false;
+  const how = matchPrincipal(block, req.who);
+  if (how === 'none') return false;
+  // Allow with NotPrincipal is unsupported by AWS; it keeps the plain reading (any match exempts).
+  if (how === 'account') return statement.effect !== 'Deny' || req.who.type === 'root';
+  return true;
 }
 
 /** True when the policy's Version turns policy variables on. */
@@ -104,7 +121,7 @@ export function statementApplies(statement: Statement, policy: Policy, req: Matc
       how = matchPrincipal(statement.principal, req.who);
       if (how === 'none') return 'none';
     } else if (statement.notPrincipal) {
-      if (matchPrincipal(statement.notPrincipal, req.who) !== 'none') return 'none';
+      if (exemptedByNotPrincipal(statement, statement.notPrincipal, req)) return 'none';
       how = 'direct';
     } else return 'none';
   }

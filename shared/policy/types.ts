@@ -118,6 +118,8 @@ export type FindingId =
   | 'admin-access'
   | 'privilege-escalation'
   | 'public-access'
+  | 'broad-federated-trust'
+  | 'confused-deputy'
   | 'cross-account-access'
   | 'data-access-wildcard'
   | 'passrole-wildcard'
@@ -125,6 +127,22 @@ export type FindingId =
   | 'notresource-allow'
   | 'invalid-policy'
   | 'unknown-action';
+
+/**
+ * A request the analyzer found allowed: re-run it with `trailwatch policy evaluate` (the policy as
+ * `--policy` for identity findings or `--resource-policy` for resource findings, `--caller-admin`
+ * when `callerAdmin`) and the answer is Allow.
+ */
+export interface Witness {
+  /** Omitted for an anonymous request. */
+  principal?: string;
+  action: string;
+  resource: string;
+  resourceAccount?: string;
+  context: Record<string, string[]>;
+  /** The caller is in another account whose own identity policies allow it everything. */
+  callerAdmin?: boolean;
+}
 
 export type PolicySeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 
@@ -137,6 +155,16 @@ export interface PolicyFinding {
   statements: Array<{ index: number; sid?: string; policy?: string }>;
   /** For privilege-escalation: the named path; for cross-account: the accounts; etc. */
   detail?: Record<string, unknown>;
+  /** The allowed requests the claim rests on (each evaluates to Allow); absent for structural findings. */
+  witnesses?: Witness[];
+  /** Parts the witness search could not decide ("could not be decided: …"); the finding errs toward reporting. */
+  undecided?: string[];
+}
+
+/** Who is inside: same-organization and listed accounts are not "foreign", everyone else is. */
+export interface ZoneOfTrust {
+  organizationId?: string;
+  trustedAccounts?: string[];
 }
 
 export interface AnalysisContext {
@@ -149,6 +177,10 @@ export interface AnalysisContext {
   previous?: unknown;
   /** Other policies the same principal holds (identity analysis of combinations). */
   otherPolicies?: unknown[];
+  /** The permissions boundary of the principal, judged together with its policies. */
+  permissionsBoundary?: unknown;
+  /** Organization and accounts that are not foreign (from the tuning configuration). */
+  zoneOfTrust?: ZoneOfTrust;
 }
 
 export interface Analysis {

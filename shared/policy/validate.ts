@@ -6,6 +6,7 @@ import { parsePolicy } from './parse.ts';
 import { POLICY_QUOTAS } from './quotas.ts';
 import type { Policy, PolicyKind, Statement, ValidationIssue } from './types.ts';
 import { hasPolicyVariable } from './variables.ts';
+import { extraChecks, issue } from './validate-checks.ts';
 import { matchWildcard } from './wildcard.ts';
 
 export interface ValidationResult {
@@ -19,15 +20,6 @@ export interface ValidationResult {
 const ACTION_SYNTAX = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
 /** IAM accepts only tab, LF, CR and U+0020–U+00FF in policy documents. */
 const ALLOWED_CHARS = /^[\t\n\r\u0020-\u00ff]*$/;
-
-function issue(level: ValidationIssue['level'], code: string, message: string, s?: Statement): ValidationIssue {
-  const out: ValidationIssue = { level, code, message };
-  if (s) {
-    out.statement = s.index;
-    if (s.sid !== undefined) out.sid = s.sid;
-  }
-  return out;
-}
 
 function checkAction(pattern: string, s: Statement, issues: ValidationIssue[]): void {
   if (pattern === '*') return;
@@ -158,5 +150,6 @@ export function validatePolicy(input: unknown, options: { kind?: PolicyKind } = 
       }
     }
   }
+  issues.push(...extraChecks(policy, kind));
   return { policy, issues, valid: !issues.some((i) => i.level === 'error') };
 }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../shared/cli/policy.ts';
+import { witnessArgs } from '../../shared/policy/index.ts';
+import type { Analysis } from '../../shared/policy/index.ts';
 import { ROOT } from '../helpers/events.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'trailwatch-policy-cli-'));
@@ -87,6 +89,28 @@ describe('trailwatch policy validate', () => {
     const ok = await cli(['validate', admin]);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('valid');
+  });
+});
+
+describe('witnesses: every analyze finding that claims a request is allowed can be re-run with evaluate', () => {
+  it('identity findings: the printed witness command and the JSON witnesses evaluate to Allow', async () => {
+    const text = await cli(['analyze', lambdaPath]);
+    expect(text.out).toMatch(/witness: trailwatch policy evaluate --policy \S+lambda\.json --action iam:PassRole/);
+    const analysis = JSON.parse((await cli(['analyze', lambdaPath, '--format', 'json'])).out) as Analysis;
+    const witnesses = analysis.findings.flatMap((f) => f.witnesses ?? []);
+    expect(witnesses.length).toBeGreaterThan(0);
+    for (const w of witnesses) expect((await cli(['evaluate', ...witnessArgs(w, lambdaPath, 'identity')])).code, JSON.stringify(w)).toBe(0);
+  });
+  it('resource findings (public, cross-account) re-run with --resource-policy and --caller-admin', async () => {
+    const shared = file('shared-bucket.json', doc({ Effect: 'Allow', Principal: { AWS: ['*', '444455556666'] }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }));
+    const analysis = JSON.parse((await cli(['analyze', shared, '--kind', 's3-bucket', '--account', '111122223333', '--format', 'json'])).out) as Analysis;
+    expect(analysis.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['public-access', 'cross-account-access']));
+    for (const w of analysis.findings.flatMap((f) => f.witnesses ?? [])) {
+      const r = await cli(['evaluate', ...witnessArgs(w, shared, 'resource')]);
+      expect(r.code, `${JSON.stringify(w)} ${r.out}`).toBe(0);
+    }
+    const zoned = JSON.parse((await cli(['analyze', shared, '--kind', 's3-bucket', '--account', '111122223333', '--trusted-account', '444455556666', '--format', 'json'])).out) as Analysis;
+    expect(zoned.findings.map((f) => f.id)).not.toContain('cross-account-access');
   });
 });
 

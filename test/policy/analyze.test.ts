@@ -133,6 +133,11 @@ describe('resource and trust policy findings', () => {
     expect(ids(github({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:*' } }), { kind: 'trust', account: OWNER })).toContain('public-access');
     expect(ids(doc({ Effect: 'Allow', Principal: '*', Action: 'sns:Publish', Resource: '*', Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:s3:*:*:*' } } }), { kind: 'resource', account: OWNER })).toContain('public-access');
   });
+  it('lambda:FunctionUrlAuthType = NONE is public, not a restriction', () => {
+    // https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html: auth type NONE means Lambda performs no IAM authentication.
+    const url = doc({ Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunctionUrl', Resource: `arn:aws:lambda:us-east-1:${OWNER}:function:web`, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } } });
+    expect(ids(url, { kind: 'resource', account: OWNER })).toContain('public-access');
+  });
   it('infers trust vs resource kind from the document', () => {
     expect(ids(doc({ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }), { account: OWNER })).toContain('public-access');
   });

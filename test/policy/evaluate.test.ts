@@ -186,3 +186,52 @@ describe('bad input', () => {
     expect(run({ request: req('s3:GetObject'), identityPolicies: [{ name: 'p', policy }] }).decision).toBe('Allow');
   });
 });
+
+/** Behaviours the AWS documentation states explicitly; each test cites its page. */
+describe('evaluator against the AWS documentation', () => {
+  const bob = `arn:aws:iam::${ACCOUNT}:user/bob`;
+  const root = `arn:aws:iam::${ACCOUNT}:root`;
+  const npDeny = (NotPrincipal: unknown) => ({ name: 'bucket', policy: doc(deny('s3:*', '*', { NotPrincipal }), allow('s3:*', '*', { Principal: { AWS: root } })) });
+  const boundary = { name: 'boundary', policy: doc(allow('s3:*')) };
+
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+  // "The NotPrincipal element with a Deny effect will always deny any IAM principal that has a
+  // permissions boundary policy attached, regardless of the values specified in the NotPrincipal element."
+  it('a NotPrincipal Deny always denies a principal that has a permissions boundary', () => {
+    const resourcePolicy = npDeny({ AWS: [alice, root] });
+    expect(run({ request: req('s3:GetObject', object, alice), resourcePolicy, identityPolicies: id(allow('*')) }).decision).toBe('Allow');
+    const withBoundary = run({ request: req('s3:GetObject', object, alice), resourcePolicy, identityPolicies: id(allow('*')), permissionsBoundary: boundary });
+    expect(withBoundary.decision).toBe('ExplicitDeny');
+    // A NotPrincipal Allow is not affected (the rule is about Deny), and the boundary still limits.
+    const npAllow = { name: 'bucket', policy: doc(allow('s3:GetObject', '*', { NotPrincipal: { AWS: bob } })) };
+    expect(run({ request: req('s3:GetObject', object, alice), resourcePolicy: npAllow, permissionsBoundary: boundary }).decision).toBe('Allow');
+  });
+
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+  // "you must also specify the account ARN of the not-denied principal. Otherwise, the policy might
+  // deny access to the entire account": AWS checks the account, then the role, then the session, so
+  // listing only the account exempts the account itself, not its users, roles or sessions.
+  it('an account ARN in NotPrincipal exempts the account root only, not its other principals', () => {
+    const resourcePolicy = npDeny({ AWS: root });
+    expect(run({ request: req('s3:GetObject', object, alice), resourcePolicy, identityPolicies: id(allow('*')) }).decision).toBe('ExplicitDeny');
+    expect(run({ request: req('s3:GetObject', object, session), resourcePolicy, identityPolicies: id(allow('*')) }).decision).toBe('ExplicitDeny');
+    expect(run({ request: req('s3:GetObject', object, root), resourcePolicy, identityPolicies: id(allow('*')) }).decision).toBe('Allow');
+    const bare = npDeny({ AWS: ACCOUNT });
+    expect(run({ request: req('s3:GetObject', object, alice), resourcePolicy: bare, identityPolicies: id(allow('*')) }).decision).toBe('ExplicitDeny');
+    // Naming the principal itself (with its account, as the page recommends) exempts it.
+    expect(run({ request: req('s3:GetObject', object, alice), resourcePolicy: npDeny({ AWS: [alice, root] }), identityPolicies: id(allow('*')) }).decision).toBe('Allow');
+    expect(run({ request: req('s3:GetObject', object, session), resourcePolicy: npDeny({ AWS: [devRole, root] }), identityPolicies: id(allow('*')) }).decision).toBe('Allow');
+  });
+
+  // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+  // "No permissions are required to perform this operation. If an administrator attaches a policy to
+  // your identity that explicitly denies access to the sts:GetCallerIdentity action, you can still
+  // perform this operation."
+  it('sts:GetCallerIdentity needs no permission and cannot be denied', () => {
+    const request = { principal: alice, action: 'sts:GetCallerIdentity', resource: '*' };
+    expect(run({ request }).decision).toBe('Allow');
+    expect(run({ request, identityPolicies: id(deny('sts:*')), scps: [[{ name: 'scp', policy: doc(deny('*')) }]] }).decision).toBe('Allow');
+    expect(run({ request: { action: 'sts:GetCallerIdentity', resource: '*' } }).decision).toBe('ImplicitDeny');
+    expect(run({ request: { ...request, action: 'sts:GetSessionToken' }, identityPolicies: id(deny('sts:*')) }).decision).toBe('ExplicitDeny');
+  });
+});

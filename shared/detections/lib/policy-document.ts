@@ -159,7 +159,6 @@ const RESTRICTING_CONDITION_KEYS = new Set(
     'aws:username',
     'kms:CallerAccount',
     'kms:ViaService',
-    'lambda:FunctionUrlAuthType',
   ].map((k) => k.toLowerCase()),
 );
 

@@ -1,0 +1,161 @@
+/**
+ * What a set of identity policies lets its holder do, asked action by action as a witness search:
+ * "is there a holder, a resource of this kind the holder could exploit and a request context for
+ * which the evaluator says Allow?" The holder, the resource names and the context values are drawn
+ * from the policies themselves plus fresh values (fresh.ts), never from fixed probe names.
+ */
+import { instantiateArn, instantiatePattern } from './candidates.ts';
+import { parseArn } from './arn.ts';
+import { RESOURCE_TEMPLATES } from './escalation-paths.ts';
+import type { ResourceKind } from './escalation-paths.ts';
+import { buildLookup } from './evaluate.ts';
+import type { FreshValues } from './fresh.ts';
+import { describePrincipal } from './principal.ts';
+import { actionMatches } from './statement-match.ts';
+import type { DecidingStatement, NamedPolicy, Policy, Witness } from './types.ts';
+import { substituteText } from './variables.ts';
+import { findWitness } from './witness.ts';
+
+/** The answer for one action on one kind of resource. */
+export interface Grant {
+  allowed: boolean;
+  /** True when allowed only with request context (the statements' conditions must hold). */
+  conditional: boolean;
+  statements: DecidingStatement[];
+  witness?: Witness;
+  /** Why the search could not decide (the grant is then reported as possible). */
+  undecided?: string;
+}
+
+export interface CapabilityOptions {
+  /** The holder's account(s): the owner when known, else a fresh account; plus accounts the Resources name. */
+  accounts: string[];
+  fresh: FreshValues;
+  /** The holder, when the policies are known to be attached to one principal. */
+  holder?: string;
+  permissionsBoundary?: NamedPolicy;
+}
+
+export interface CanOptions {
+  /** The target must be another principal than the holder. */
+  notSelf?: boolean;
+  /** Only "some resource of the kind nobody named" (fresh name): for wildcard findings. */
+  anyResourceOnly?: boolean;
+  /** Only unconditional grants count. */
+  exactOnly?: boolean;
+  /** For iam:PassRole: the services the role is handed to (`iam:PassedToService`, one of them). */
+  passedTo?: string[];
+}
+
+function fillTemplate(kind: ResourceKind, account: string, name: string, service: string): string {
+  return RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, account).replace('arn:aws:{name}', `arn:aws:${service}`).replace('{service}', service).replace(/\{name\}/g, name);
+}
+
+/** Instantiates a Resource pattern for this holder: its variables resolved from the holder, wildcards filled. */
+function instantiateFor(pattern: string, account: string, filler: string, holder: string): string | undefined {
+  const substituted = substituteText(pattern, buildLookup(undefined, describePrincipal(holder)), true) ?? pattern;
+  return instantiateArn(substituted, account, filler);
+}
+
+export class Capability {
+  private readonly policies: NamedPolicy[];
+  private readonly options: CapabilityOptions;
+  private readonly cache = new Map<string, Grant>();
+
+  constructor(policies: Array<{ name: string; policy: Policy }>, options: CapabilityOptions) {
+    this.policies = policies;
+    this.options = options;
+  }
+
+  private allowResources(action: string): string[] {
+    const out: string[] = [];
+    for (const { policy } of this.policies as Array<{ policy: Policy }>) {
+      for (const s of policy.statements) if (s.effect === 'Allow' && actionMatches(s, action)) out.push(...(s.resource ?? []));
+    }
+    return out;
+  }
+
+  private hasAllow(action: string): boolean {
+    return (this.policies as Array<{ policy: Policy }>).some(({ policy }) => policy.statements.some((s) => s.effect === 'Allow' && actionMatches(s, action)));
+  }
+
+  /** Holders worth trying in an account: the known holder, a fresh user and role, and the users and principals the conditions name. */
+  holders(account: string): string[] {
+    if (this.options.holder) return [this.options.holder];
+    const { fresh } = this.options;
+    const out = new Set<string>([`arn:aws:iam::${account}:user/${fresh.token('holder')}`, `arn:aws:iam::${account}:role/${fresh.token('holder')}`]);
+    for (const { policy } of this.policies as Array<{ policy: Policy }>) {
+      for (const s of policy.statements) {
+        for (const c of s.conditions) {
+          const key = c.key.toLowerCase();
+          for (const v of c.values) {
+            if (key === 'aws:username' && !/[*?$]/.test(v)) out.add(`arn:aws:iam::${account}:user/${v}`);
+            if (key === 'aws:principalarn') {
+              const arn = parseArn(instantiatePattern(v, fresh.token('holder')));
+              if (arn && (arn.account === account || /[*?]/.test(parseArn(v)?.account ?? ''))) out.add(`arn:${arn.partition}:${arn.service}::${account}:${arn.resource}`);
+            }
+          }
+        }
+      }
+    }
+    return [...out].slice(0, 6);
+  }
+
+  private resourcesFor(action: string, kind: ResourceKind, account: string, holder: string, anyOnly: boolean): string[] {
+    const { fresh } = this.options;
+    const service = action.split(':')[0] ?? 'twfresh';
+    const template = fillTemplate(kind, account, fresh.token('target'), kind === 'any' ? fresh.token('service') : service);
+    const out = new Set<string>([template]);
+    if (anyOnly) return [...out];
+    const t = parseArn(template);
+    const typePrefix = (parseArn(RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, '1'))?.resource ?? '').split('{')[0] as string;
+    for (const pattern of this.allowResources(action)) {
+      if (pattern === '*') continue;
+      const candidate = instantiateFor(pattern, account, fresh.token('name'), holder);
+      const c = candidate ? parseArn(candidate) : undefined;
+      if (!c || !t || c.service !== t.service || c.account === 'aws' || !c.resource.startsWith(typePrefix)) continue;
+      out.add(candidate as string);
+      if (out.size >= 8) break;
+    }
+    return [...out];
+  }
+
+  /** Can the holder do `action` on some exploitable resource of `kind`? Searches for a witness. */
+  can(action: string, kind: ResourceKind, opts: CanOptions = {}): Grant {
+    const key = `${action}|${kind}|${opts.notSelf ? 1 : 0}${opts.anyResourceOnly ? 1 : 0}${opts.exactOnly ? 1 : 0}|${opts.passedTo?.join(',') ?? ''}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    let result: Grant = { allowed: false, conditional: false, statements: [] };
+    if (this.hasAllow(action)) {
+      const notes: string[] = [];
+      for (const account of this.options.accounts) {
+        const holders = this.holders(account);
+        const resources = [...new Set(holders.flatMap((h) => this.resourcesFor(action, kind, account, h, opts.anyResourceOnly === true)))];
+        const answer = findWitness({
+          actions: [action],
+          principals: holders,
+          resources,
+          identityPolicies: this.policies,
+          ...(this.options.permissionsBoundary ? { permissionsBoundary: this.options.permissionsBoundary } : {}),
+          fresh: this.options.fresh,
+          ...(opts.exactOnly ? { exactOnly: true } : {}),
+          ...(opts.passedTo ? { fixed: new Map([['iam:passedtoservice', opts.passedTo.map((s) => [s])]]) } : {}),
+          budget: 1500,
+          accept: (w) => {
+            const arn = parseArn(w.resource);
+            if (arn?.account === 'aws') return false;
+            return !(opts.notSelf && w.principal !== undefined && w.resource === w.principal);
+          },
+        });
+        if (answer.witness && answer.result) {
+          result = { allowed: true, conditional: answer.conditional, statements: answer.result.deciding, witness: answer.witness };
+          break;
+        }
+        if (answer.undecided) notes.push(answer.undecided);
+      }
+      if (!result.allowed && notes.length > 0) result = { allowed: true, conditional: true, statements: [], undecided: notes[0] as string };
+    }
+    this.cache.set(key, result);
+    return result;
+  }
+}

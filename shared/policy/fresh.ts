@@ -1,0 +1,86 @@
+/**
+ * Fresh values: chosen AFTER reading the policies, so that no constant, pattern fragment or ARN in
+ * them can name them. A fixed probe value ("trailwatch-probe", account 111122223333) can be
+ * collided with by a policy, by accident or on purpose; a value that is not a substring of any
+ * policy text cannot equal any of its constants and can match one of its patterns only through a
+ * wildcard. The witness search uses these as "some other principal / account / value".
+ */
+import { cidrContains } from './ip.ts';
+import type { ParsedCidr } from './ip.ts';
+import type { Policy } from './types.ts';
+
+export class FreshValues {
+  private readonly text: string;
+  private readonly used = new Set<string>();
+  private readonly tokens = new Map<string, string>();
+
+  /** `extra` are further texts the values must avoid (owner account, zone of trust). */
+  constructor(policies: readonly Policy[], extra: readonly string[] = []) {
+    this.text = [...policies.map((p) => JSON.stringify(p.statements)), ...extra].join('\n').toLowerCase();
+  }
+
+  private free(value: string): boolean {
+    return !this.text.includes(value.toLowerCase()) && !this.used.has(value);
+  }
+
+  /**
+   * A name-like token (`twfresh1`, `twfresh2`…) found in no policy text. The same `role` always
+   * gets the same token, so witnesses stay stable; different roles get different tokens.
+   */
+  token(role = 'name'): string {
+    const known = this.tokens.get(role);
+    if (known) return known;
+    for (let n = 1; ; n++) {
+      const candidate = `twfresh${n}`;
+      if (this.free(candidate)) {
+        this.used.add(candidate);
+        this.tokens.set(role, candidate);
+        return candidate;
+      }
+    }
+  }
+
+  /** A 12-digit account id that appears in no policy text and is none of `exclude`. */
+  account(role: string, exclude: Iterable<string> = []): string {
+    const key = `account:${role}`;
+    const known = this.tokens.get(key);
+    if (known) return known;
+    const excluded = new Set(exclude);
+    for (let n = 1; ; n++) {
+      // Spread over the id space so unrelated policies rarely need more than one try.
+      const candidate = String(300_000_000_000 + n * 7_919_113).padStart(12, '0');
+      if (this.free(candidate) && !excluded.has(candidate)) {
+        this.used.add(candidate);
+        this.tokens.set(key, candidate);
+        return candidate;
+      }
+    }
+  }
+
+  /** An organization id (`o-…`) that appears in no policy text. */
+  org(role = 'org'): string {
+    return `o-${this.token(`org:${role}`)}`;
+  }
+
+  /** A public IPv4 address outside every given CIDR and not written in any policy. */
+  ipv4(cidrs: readonly ParsedCidr[]): string | undefined {
+    const v4 = cidrs.filter((c) => c.family === 4);
+    for (let a = 0; a < 4096; a++) {
+      const candidate = `${45 + (a % 150)}.${(a * 37) % 256}.${(a * 91) % 256}.${1 + (a % 250)}`;
+      if (!this.free(candidate)) continue;
+      if (!v4.some((c) => cidrContains(c, candidate))) return candidate;
+    }
+    return undefined;
+  }
+
+  /** A global IPv6 address outside every given CIDR. */
+  ipv6(cidrs: readonly ParsedCidr[]): string | undefined {
+    const v6 = cidrs.filter((c) => c.family === 6);
+    for (let a = 1; a < 4096; a++) {
+      const candidate = `2a0${a % 10}:${(a * 131).toString(16)}::${a.toString(16)}`;
+      if (!this.free(candidate)) continue;
+      if (!v6.some((c) => cidrContains(c, candidate))) return candidate;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Witness search: instead of asking the evaluator about one fixed probe request, the analyzer asks
+ * "is there ANY request of this shape that is allowed?" and, when there is, returns one — a witness
+ * anyone can re-run with `trailwatch policy evaluate`. The search tries every combination of
+ * candidate values (principals, resources, actions, and per condition key the values the policies
+ * themselves can tell apart, see candidates.ts) through the real evaluator, so Denies, NotAction,
+ * NotResource, NotPrincipal and conditions decide exactly as in `evaluate`.
+ */
+import { keyCandidates, usesVariables, variableKeys } from './candidates.ts';
+import type { Candidate } from './candidates.ts';
+import { evaluateClause } from './conditions.ts';
+import { buildLookup, evaluate } from './evaluate.ts';
+import type { FreshValues } from './fresh.ts';
+import { describePrincipal } from './principal.ts';
+import { actionMatches } from './statement-match.ts';
+import type { ConditionClause, EvaluationResult, NamedPolicy, Policy, Witness } from './types.ts';
+
+/** Keys the evaluator derives from the principal: a witness never sets them (it would contradict its own principal). */
+const DERIVED = new Set(['aws:principalarn', 'aws:principalaccount', 'aws:username', 'aws:principalservicename']);
+
+/** The identity policy a foreign or stranger caller holds in its own account: everything (its account is its own to grant). */
+export const CALLER_ADMIN: NamedPolicy = {
+  name: 'caller-own-account-admin',
+  policy: { statements: [{ index: 0, effect: 'Allow', action: ['*'], resource: ['*'], conditions: [] }], size: 0, bytes: 0 } satisfies Policy,
+};
+
+export interface WitnessQuestion {
+  actions: readonly string[];
+  /** Candidate principals (`undefined` = anonymous). */
+  principals: ReadonlyArray<string | undefined>;
+  resources: readonly string[];
+  resourceAccount?: string;
+  identityPolicies?: NamedPolicy[];
+  resourcePolicy?: NamedPolicy;
+  resourcePolicyRequired?: boolean;
+  permissionsBoundary?: NamedPolicy;
+  /** Only the first pass (no condition context): "is it allowed unconditionally?" */
+  exactOnly?: boolean;
+  /** The caller's own account grants it everything (stranger / foreign-account questions). */
+  callerAdmin?: boolean;
+  /** Keys whose values are facts about the requester, with the only candidates allowed (lower-case key). */
+  fixed?: ReadonlyMap<string, readonly Candidate[]>;
+  fresh: FreshValues;
+  /** Extra test on an Allow (e.g. "the deciding statement is this one", "the resource is not the caller itself"). */
+  accept?(witness: Witness, result: EvaluationResult): boolean;
+  /** Maximum number of evaluations (default 4,000). */
+  budget?: number;
+}
+
+export interface WitnessAnswer {
+  witness?: Witness;
+  result?: EvaluationResult;
+  /** True when the witness needs request context (the grant holds only when its conditions hold). */
+  conditional: boolean;
+  /** Set when no witness was found but the search could not cover every combination. */
+  undecided?: string;
+}
+
+function relevantClauses(policies: readonly NamedPolicy[], action: string): ConditionClause[] {
+  const out: ConditionClause[] = [];
+  for (const { policy } of policies) {
+    for (const s of (policy as Policy).statements) if (s.conditions.length > 0 && actionMatches(s, action)) out.push(...s.conditions);
+  }
+  return out;
+}
+
+/** The clause with variables that name the principal's own facts (`${aws:PrincipalAccount}`) replaced by them. */
+function resolveDerived(clause: ConditionClause, derived: (key: string) => string[] | undefined): ConditionClause {
+  if (!clause.values.some((v) => v.includes('${'))) return clause;
+  const values = clause.values.map((v) =>
+    v.replace(/\$\{([^}]*)\}/g, (whole, inner: string) => {
+      const k = (inner.split(',')[0] as string).trim().toLowerCase();
+      if (!DERIVED.has(k)) return whole;
+      const found = derived(k);
+      return found && found.length === 1 ? (found[0] as string) : whole;
+    }),
+  );
+  return { ...clause, values };
+}
+
+/** Keeps one candidate per distinct truth vector over the key's clauses (values the policies cannot tell apart are equivalent). */
+function dedupe(key: string, clauses: readonly ConditionClause[], candidates: readonly Candidate[], principal: string | undefined): Candidate[] {
+  if (clauses.length === 0 || clauses.some(usesVariables)) return [...candidates];
+  const base = buildLookup(undefined, describePrincipal(principal));
+  const seen = new Set<string>();
+  const out: Candidate[] = [];
+  for (const candidate of candidates) {
+    const lookup = (k: string): string[] | undefined => (k.toLowerCase() === key ? candidate : base(k));
+    const signature = clauses.map((c) => (evaluateClause(c, lookup, true) ? '1' : '0')).join('');
+    if (seen.has(signature)) continue;
+    seen.add(signature);
+    out.push(candidate);
+  }
+  return out;
+}
+
+/**
+ * Searches for an allowed request. First every principal × resource × action with no context (an
+ * unconditional grant), then every combination of candidate context values for the condition keys
+ * the relevant statements test. Returns the first witness found, or none (with `undecided` when the
+ * budget ran out or a condition compares with another key through a policy variable).
+ */
+export function findWitness(q: WitnessQuestion): WitnessAnswer {
+  const identityPolicies = q.callerAdmin ? [...(q.identityPolicies ?? []), CALLER_ADMIN] : q.identityPolicies;
+  const policies = [...(q.identityPolicies ?? []), ...(q.resourcePolicy ? [q.resourcePolicy] : []), ...(q.permissionsBoundary ? [q.permissionsBoundary] : [])];
+  let budget = q.budget ?? 4000;
+  let exhausted = false;
+
+  const attempt = (principal: string | undefined, action: string, resource: string, context: Record<string, string[]>): WitnessAnswer | undefined => {
+    budget--;
+    const witness: Witness = { action, resource, context };
+    if (principal !== undefined) witness.principal = principal;
+    if (q.resourceAccount !== undefined) witness.resourceAccount = q.resourceAccount;
+    if (q.callerAdmin) witness.callerAdmin = true;
+    const result = evaluate({
+      request: { ...(principal !== undefined ? { principal } : {}), action, resource, ...(q.resourceAccount !== undefined ? { resourceAccount: q.resourceAccount } : {}), context },
+      ...(identityPolicies ? { identityPolicies } : {}),
+      ...(q.resourcePolicy ? { resourcePolicy: q.resourcePolicy } : {}),
+      ...(q.permissionsBoundary ? { permissionsBoundary: q.permissionsBoundary } : {}),
+      ...(q.resourcePolicyRequired !== undefined ? { resourcePolicyRequired: q.resourcePolicyRequired } : {}),
+    });
+    if (result.decision !== 'Allow' || (q.accept && !q.accept(witness, result))) return undefined;
+    return { witness, result, conditional: Object.keys(context).some((k) => !q.fixed?.has(k.toLowerCase())) };
+  };
+
+  const firstFixed = (): Record<string, string[]> => {
+    const out: Record<string, string[]> = {};
+    for (const [key, values] of q.fixed ?? []) {
+      const v = values[0];
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
+  };
+
+  // Pass 1: no condition context beyond the requester's fixed facts.
+  for (const action of q.actions) {
+    for (const principal of q.principals) {
+      for (const resource of q.resources) {
+        const found = attempt(principal, action, resource, firstFixed());
+        if (found) return found;
+      }
+    }
+  }
+
+  if (q.exactOnly) return { conditional: false };
+  // Pass 2: every combination of candidate values of the keys the relevant statements test.
+  for (const action of q.actions) {
+    const clauses = relevantClauses(policies, action);
+    const byKey = new Map<string, ConditionClause[]>();
+    for (const c of clauses) {
+      const k = c.key.toLowerCase();
+      if (DERIVED.has(k)) continue;
+      byKey.set(k, [...(byKey.get(k) ?? []), c]);
+    }
+    // A key another clause refers to through a policy variable (`${aws:PrincipalTag/team}`) is part of
+    // the search too: absent, or the same fresh value the referring clause's instantiation uses.
+    for (const c of clauses) for (const k of variableKeys(c)) if (!DERIVED.has(k) && !byKey.has(k)) byKey.set(k, []);
+    if (byKey.size === 0) continue;
+    for (const principal of q.principals) {
+      const derived = buildLookup(undefined, describePrincipal(principal));
+      const spaces = [...byKey.entries()]
+        .map(([key, list]) => {
+          const resolved = list.map((c) => resolveDerived(c, derived));
+          return { key, values: dedupe(key, resolved, q.fixed?.get(key) ?? keyCandidates(resolved, q.fresh), principal) };
+        })
+        .sort((a, b) => a.values.length - b.values.length);
+      for (const resource of q.resources) {
+        const context: Record<string, string[]> = {};
+        for (const [key, value] of Object.entries(firstFixed())) if (!byKey.has(key)) context[key] = value;
+        const dfs = (i: number): WitnessAnswer | undefined => {
+          if (budget <= 0) {
+            exhausted = true;
+            return undefined;
+          }
+          if (i === spaces.length) return attempt(principal, action, resource, { ...context });
+          const space = spaces[i] as { key: string; values: Candidate[] };
+          for (const value of space.values) {
+            if (value === undefined) delete context[space.key];
+            else context[space.key] = value;
+            const found = dfs(i + 1);
+            if (found || exhausted) return found;
+          }
+          delete context[space.key];
+          return undefined;
+        };
+        const found = dfs(0);
+        if (found) return found;
+        if (exhausted) return { conditional: false, undecided: `could not be decided: the search space of ${spaces.map((s) => s.key).join(', ')} is too large` };
+      }
+    }
+  }
+  return { conditional: false };
+}
+
+/**
+ * The `trailwatch policy evaluate` arguments that re-run a witness against the analysed policy file
+ * (`--policy` for identity findings, `--resource-policy` for resource, trust and key policies).
+ */
+export function witnessArgs(w: Witness, policyFile: string, side: 'identity' | 'resource'): string[] {
+  const args = [side === 'identity' ? '--policy' : '--resource-policy', policyFile, '--action', w.action, '--resource', w.resource];
+  if (w.principal !== undefined) args.push('--principal', w.principal);
+  if (w.resourceAccount !== undefined) args.push('--resource-account', w.resourceAccount);
+  for (const [key, values] of Object.entries(w.context)) for (const v of values) args.push('--context', `${key}=${v}`);
+  if (w.callerAdmin) args.push('--caller-admin');
+  return args;
+}
