@@ -167,12 +167,14 @@ export interface NoiseOptions {
   days?: number;
   perDay?: number;
   seed?: number;
+  /** Also run the MFA-replacement processor (replay-only today; see docs/noise.md). */
+  mfaReplacement?: boolean;
 }
 
 /** Runs the noise benchmark (zero configuration). */
 export async function benchNoise(options: NoiseOptions = {}): Promise<NoiseReport> {
   const { dir, manifest } = await orgLogs(options.days ?? 8, options.perDay ?? 180_000, options.seed ?? 7);
-  const run = childReplay(dir, []);
+  const run = childReplay(dir, options.mfaReplacement ? ['--mfa-replacement'] : []);
   return noiseReport(run.findings, manifest, run);
 }
 
@@ -205,7 +207,7 @@ if (process.argv[2] === '--child') {
   const { createReplayProcessors } = await import('../shared/pipeline/processors.ts');
   const { createEnrichers } = await import('../shared/pipeline/enrichers.ts');
   const t0 = performance.now();
-  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local' }), processors: await createReplayProcessors({}) });
+  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local' }), processors: await createReplayProcessors({ mfaReplacement: process.argv.includes('--mfa-replacement') }) });
   const ms = performance.now() - t0;
   const file = createWriteStream(outPath);
   for (const f of result.findings) file.write(`${JSON.stringify(f)}\n`);

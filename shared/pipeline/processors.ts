@@ -6,7 +6,11 @@ import type { StreamProcessor } from './types.ts';
 export interface ReplayProcessorOptions {
   /** Turn off the API-rate anomaly detector (e.g. for a quick replay of a few samples). */
   rates?: boolean;
-  /** Turn off the MFA-replacement judgement (then a user's MFA removal is high at once). */
+  /**
+   * Turn on the MFA-replacement judgement (shared/mfa): a user's MFA removal is low at once and
+   * pages only if not replaced within 15 minutes. Off by default: the deployed detect function
+   * does not run it yet, and replay must give the deployed answer.
+   */
   mfaReplacement?: boolean;
 }
 
@@ -20,7 +24,7 @@ export async function createReplayProcessors(options: ReplayProcessorOptions = {
     const { createRateProcessor } = await import('../rates/processor.ts');
     processors.push(createRateProcessor());
   }
-  if (options.mfaReplacement !== false) {
+  if (options.mfaReplacement === true) {
     const { MfaReplacementProcessor } = await import('../mfa/replacement.ts');
     processors.push(new MfaReplacementProcessor());
   }

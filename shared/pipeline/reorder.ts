@@ -3,9 +3,12 @@ import type { TrailEvent } from '../model/types.ts';
 /**
  * A bounded reorder window over a roughly time-ordered stream (CloudTrail log files: each file
  * spans minutes, files arrive in order): events are held in a min-heap by event time and released
- * once they are older than the newest event seen minus `windowMs`. Memory is bounded by the events
- * of one window, not by the stream. An event that arrives after its time was released is late: it is
- * released at once and counted (`late`), never dropped.
+ * once they are older than the newest event seen minus `windowMs` AND more than `minHeld` events
+ * are held. So a small input (under `minHeld` events: sample folders, one incident's logs) is
+ * sorted exactly, whatever order its files come in, and a large one is held to one window (or
+ * `minHeld` events, whichever is more): memory is bounded, not by the stream. An event that
+ * arrives after its time was released is late: it is released at once and counted (`late`), never
+ * dropped.
  */
 export class ReorderBuffer {
   private readonly heap: Array<{ t: number; seq: number; e: TrailEvent }> = [];
@@ -17,7 +20,10 @@ export class ReorderBuffer {
   /** Most events held at once (for the benchmark and docs). */
   maxHeld = 0;
 
-  constructor(readonly windowMs: number) {}
+  constructor(
+    readonly windowMs: number,
+    readonly minHeld = 0,
+  ) {}
 
   get size(): number {
     return this.heap.length;
@@ -45,7 +51,8 @@ export class ReorderBuffer {
 
   private release(through: number): TrailEvent[] {
     const out: TrailEvent[] = [];
-    while (this.heap.length > 0 && (this.heap[0] as { t: number }).t <= through) {
+    const keep = through === Number.POSITIVE_INFINITY ? 0 : this.minHeld;
+    while (this.heap.length > keep && (this.heap[0] as { t: number }).t <= through) {
       const top = this.pop();
       out.push(top.e);
       if (top.t > this.releasedThrough) this.releasedThrough = top.t;

@@ -33,6 +33,8 @@ export interface ReplayPipelineOptions {
   reorderWindowMs?: number;
   /** Event time for which duplicate records are recognised (default 2 hours, at least the reorder window). */
   dedupeHorizonMs?: number;
+  /** Events the reorder window always holds before releasing any (default 20,000): smaller inputs are sorted exactly. */
+  reorderMinEvents?: number;
 }
 
 export interface ReplayResult {
@@ -49,6 +51,8 @@ export interface ReplayResult {
 
 /** Default reorder window: CloudTrail files cover about 5 minutes each and arrive within ~15. */
 export const DEFAULT_REORDER_WINDOW_MS = 15 * 60_000;
+/** Default minimum held by the reorder window: about 40 MB of parsed events. */
+export const DEFAULT_REORDER_MIN_EVENTS = 20_000;
 /** Default duplicate horizon. */
 export const DEFAULT_DEDUPE_HORIZON_MS = 2 * 3_600_000;
 
@@ -75,7 +79,7 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
   const processors = options.processors ?? [];
   const windowMs = options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
   const seen = new RecentKeys(Math.max(options.dedupeHorizonMs ?? DEFAULT_DEDUPE_HORIZON_MS, windowMs));
-  const reorder = new ReorderBuffer(windowMs);
+  const reorder = new ReorderBuffer(windowMs, options.reorderMinEvents ?? DEFAULT_REORDER_MIN_EVENTS);
   const skips: Skip[] = [];
   const unreadable: UnreadableInput[] = [];
   let findings: Finding[] = [];

@@ -34,8 +34,9 @@ describe('streaming replay', () => {
     const r = rng(5);
     // Each record moves by up to ~100 positions (a few minutes of this traffic): within the 15-minute window.
     const shuffled = records.map((rec, i) => ({ rec, k: i + r() * 100 })).sort((a, b) => a.k - b.k).map((x) => x.rec);
-    const sorted = await replayRecords(from(records), { detections: [], processors: [createRateProcessor()] });
-    const mixed = await replayRecords(from(shuffled), { detections: [], processors: [createRateProcessor()] });
+    // reorderMinEvents 0: the time window alone (this sample is smaller than the default minimum held).
+    const sorted = await replayRecords(from(records), { detections: [], processors: [createRateProcessor()], reorderMinEvents: 0 });
+    const mixed = await replayRecords(from(shuffled), { detections: [], processors: [createRateProcessor()], reorderMinEvents: 0 });
     expect(sorted.findings.length).toBeGreaterThan(0);
     expect(mixed.findings.map(key)).toEqual(sorted.findings.map(key));
     expect(mixed.lateEvents).toBe(0);
@@ -63,11 +64,17 @@ describe('streaming replay', () => {
       recipientAccountId: '111122223333',
     });
     const p = new Recorder();
-    const result = await replayRecords(from([rec(1, 10), rec(2, 5), rec(3, 60), rec(4, 1), rec(5, 61)]), { detections: [], processors: [p] });
+    const input = [rec(1, 10), rec(2, 5), rec(3, 60), rec(4, 1), rec(5, 61)];
+    const result = await replayRecords(from(input), { detections: [], processors: [p], reorderMinEvents: 0 });
     // minute 1 came after minute 60 was read: 59 minutes late, beyond the 15-minute window.
     expect(result.lateEvents).toBe(1);
     expect(p.times.filter((_, i) => i !== p.times.indexOf(Date.parse('2026-11-02T00:01:00Z')))).toEqual([...p.times].filter((t) => t !== Date.parse('2026-11-02T00:01:00Z')).sort((a, b) => a - b));
     expect(p.times).toHaveLength(5);
+    // An input smaller than the minimum the window holds (20,000 by default) is sorted exactly.
+    const small = new Recorder();
+    const exact = await replayRecords(from(input), { detections: [], processors: [small] });
+    expect(exact.lateEvents).toBe(0);
+    expect(small.times).toEqual([...small.times].sort((a, b) => a - b));
   });
 
   it('reads an S3 CloudTrail tree by delivery time, not account by account', () => {
