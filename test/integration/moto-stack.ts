@@ -207,14 +207,15 @@ export async function withFunctionEnvironment<T>(stack: DeployedStack, fn: Deplo
 /**
  * Lambda's asynchronous invocation (how EventBridge and SNS call a function): the handler runs; a
  * thrown error is retried `maximumRetryAttempts` times (from the function's EventInvokeConfig);
- * then the documented on-failure record goes to the real on-failure SQS destination.
+ * then the documented on-failure record goes to the real on-failure SQS destination. Call it inside
+ * `withFunctionEnvironment` for the function.
  */
 export async function invokeAsync(stack: DeployedStack, fn: DeployedFunction, handler: (event: unknown) => Promise<unknown>, event: unknown): Promise<{ ok: boolean; attempts: number; error?: string }> {
   const retries = fn.spec.asyncInvoke?.maximumRetryAttempts ?? 2;
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     try {
-      await withFunctionEnvironment(stack, fn, () => handler(event));
+      await handler(event);
       return { ok: true, attempts: attempt };
     } catch (error) {
       lastError = error as Error;
@@ -232,6 +233,15 @@ export async function invokeAsync(stack: DeployedStack, fn: DeployedFunction, ha
     await stack.sqs.send(new SendMessageCommand({ QueueUrl: await queueUrlOf(stack.sqs, fn.onFailureArn), MessageBody: JSON.stringify(record) }));
   }
   return { ok: false, attempts: retries + 1, error: lastError?.message ?? '' };
+}
+
+/** Runs `work` on every item with at most `limit` at a time (Lambda runs invocations concurrently too). */
+export async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  });
+  await Promise.all(lanes);
 }
 
 /** The SNS event Lambda would get for one SNS→SQS envelope (the stand-in queue of a lambda subscription). */

@@ -67,6 +67,8 @@ export interface StandInFunction {
   queueArnOutput: string;
   /** Environment variable name -> output key holding its deployed value, or `literal:<value>`. */
   environmentOutputs: Record<string, string>;
+  /** ReservedConcurrentExecutions: the harness never runs more invocations at once. */
+  reservedConcurrency?: number;
   /** From the function's EventInvokeConfig: how often Lambda retries an async invocation and where it goes after. */
   asyncInvoke?: { maximumRetryAttempts: number; onFailureArnOutput?: string };
 }
@@ -212,7 +214,15 @@ export function motoTemplate(packaged: CfnTemplate): MotoTemplate {
     // Environment values: literals stay literal; anything else is resolved by the stack.
     const environmentOutputs: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) environmentOutputs[k] = typeof v === 'string' ? `literal:${v}` : resolveLater(rewriteRefs(v));
-    functions.push({ logicalId: id, functionName, handler: String(props['Handler']), queueArnOutput: resolveLater({ 'Fn::GetAtt': [id, 'Arn'] }), environmentOutputs });
+    const reserved = props['ReservedConcurrentExecutions'];
+    functions.push({
+      logicalId: id,
+      functionName,
+      handler: String(props['Handler']),
+      queueArnOutput: resolveLater({ 'Fn::GetAtt': [id, 'Arn'] }),
+      environmentOutputs,
+      ...(typeof reserved === 'number' ? { reservedConcurrency: reserved } : {}),
+    });
   }
 
   // A Ref to a function is its name (a queue's Ref would be its URL).
