@@ -92,6 +92,19 @@ export async function queueUrlOf(sqs: SQSClient, arn: string): Promise<string> {
   return QueueUrl;
 }
 
+/**
+ * A queue URL as CloudFormation gives it (`https://sqs.<region>.amazonaws.com/<account>/<name>`,
+ * in AWS and in moto alike) becomes the URL moto serves the queue at; other values pass through.
+ * Needed because the SDK sends a request to the host of its QueueUrl parameter rather than to the
+ * configured endpoint (useQueueUrlAsEndpoint), so the deployed URL would leave this machine.
+ */
+async function motoQueueUrl(sqs: SQSClient, value: string): Promise<string> {
+  const m = /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com\/\d{12}\/([A-Za-z0-9_.-]+)$/.exec(value);
+  if (!m) return value;
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: m[1] }));
+  return QueueUrl ?? value;
+}
+
 /** Deploys the packaged template (transformed by moto-template.ts) with CloudFormation CreateStack. */
 export async function deployPackagedStack(account: MotoAccount, templatePath = PACKAGED_TEMPLATE): Promise<DeployedStack> {
   const packaged = JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate;
@@ -130,9 +143,11 @@ export async function deployPackagedStack(account: MotoAccount, templatePath = P
   for (const spec of transformed.functions) {
     const queueArn = resolve(spec.queueArnOutput);
     const onFailure = spec.asyncInvoke?.onFailureArnOutput;
+    const environment: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.environmentOutputs)) environment[k] = await motoQueueUrl(sqs, resolve(v));
     functions.set(spec.handler, {
       spec,
-      environment: Object.fromEntries(Object.entries(spec.environmentOutputs).map(([k, v]) => [k, resolve(v)])),
+      environment,
       queueArn,
       queueUrl: await queueUrlOf(sqs, queueArn),
       ...(onFailure ? { onFailureArn: resolve(onFailure) } : {}),
@@ -179,10 +194,10 @@ export async function drain(sqs: SQSClient, queueUrl: string, { keep = false } =
   }
 }
 
-/** Number of messages visible in a queue. */
-export async function depth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
-  return Number(Attributes?.['ApproximateNumberOfMessages'] ?? 0);
+/** Number of messages visible in a queue (plus those received and not yet deleted, with `inFlight`). */
+export async function depth(sqs: SQSClient, queueUrl: string, { inFlight = false } = {}): Promise<number> {
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  return Number(Attributes?.['ApproximateNumberOfMessages'] ?? 0) + (inFlight ? Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0) : 0);
 }
 
 /**
