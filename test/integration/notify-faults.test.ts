@@ -24,8 +24,10 @@ import { type DeployedFunction, type DeployedStack, clientConfig, deployPackaged
 // function moves it out once Slack works again. Backoff sleeps are recorded, not waited.
 
 const endpoint = inject('motoEndpoint');
+/** Why the tier is skipped here (moto not installed), shown in the suite title. */
+const unavailable = inject('motoUnavailable');
 
-describe.skipIf(!endpoint)('moto: notifier faults with real SQS dead-letter queues', () => {
+describe.skipIf(!endpoint)(`moto: notifier faults with real SQS dead-letter queues${unavailable ? ` (${unavailable})` : ''}`, () => {
   let stack: DeployedStack;
   let slack: FakeSlack;
   let notifyFn: DeployedFunction;

@@ -28,6 +28,8 @@ import { type DeployedFunction, type DeployedStack, clientConfig, deployPackaged
 // arrives, and every sink read back from the service it went to.
 
 const endpoint = inject('motoEndpoint');
+/** Why the tier is skipped here (moto not installed), shown in the suite title. */
+const unavailable = inject('motoUnavailable');
 /** Concurrent invocations of a function without reserved concurrency (EventBridge and SNS invoke Lambda concurrently too). */
 const DETECT_CONCURRENCY = 8;
 
@@ -61,7 +63,7 @@ const countBy = <T,>(items: readonly T[], by: (t: T) => string): Record<string, 
   return out;
 };
 
-describe.skipIf(!endpoint)('moto: the packaged stack end to end', () => {
+describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? ` (${unavailable})` : ''}`, () => {
   const all = samples();
   let stack: DeployedStack;
   let slack: FakeSlack;
