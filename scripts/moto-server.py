@@ -20,12 +20,19 @@ import jsonpath_ng.ext
 jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access-log line per request: thousands per run, read by nobody (errors still go to stderr)."""
+
+    def log_request(self, code: object = "-", size: object = "-") -> None:
+        pass
 
 
 def main() -> None:
     host = "127.0.0.1"
-    server = make_server(host, 0, DomainDispatcherApplication(create_backend_app), threaded=True)
+    server = make_server(host, 0, DomainDispatcherApplication(create_backend_app), threaded=True, request_handler=QuietRequestHandler)
 
     def stop(*_: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

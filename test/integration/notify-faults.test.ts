@@ -50,19 +50,7 @@ describe.skipIf(!endpoint)(`moto: notifier faults with real SQS dead-letter queu
     dlqUrl = notifyFn.environment['TRAILWATCH_NOTIFY_DLQ_URL']!;
     mailboxUrl = stack.subscriptionEndpoints.get('AlertsEmailSubscription')!;
     sink = new SnsSink(new SNSClient(clientConfig(account)), notifyFn.environment['TRAILWATCH_ALERTS_TOPIC_ARN']!, silentLog);
-    handlers = await withFunctionEnvironment(stack, notifyFn, async () =>
-      createNotifyHandlers(
-        readNotifyConfig(process.env),
-        {
-          ddb: new DynamoDBClient({}),
-          sns: new SNSClient({}),
-          sqs: new SQSClient({}),
-          cloudwatch: new CloudWatchClient({}),
-          sleep: async (ms) => void waits.push(ms),
-        },
-        { info: () => {}, warn: () => {}, error: () => {} },
-      ),
-    );
+    handlers = await createNotifyHandlersFor(notifyFn.environment);
     const run = runDetections([{ value: readJson(join(EVENTS_DIR, 'root-signin', 'positive-success-no-mfa.json')) }], detections);
     template = run.findings.find((f) => f.severity === 'critical')!;
     expect(template).toBeDefined();
@@ -184,7 +172,8 @@ describe.skipIf(!endpoint)(`moto: notifier faults with real SQS dead-letter queu
     return withFunctionEnvironment(stack, notifyFn, async () =>
       createNotifyHandlers(
         readNotifyConfig(env),
-        { ddb: new DynamoDBClient({}), sns: new SNSClient({}), sqs: new SQSClient({}), cloudwatch: new CloudWatchClient({}), sleep: async () => {} },
+        // Backoff and Retry-After waits are recorded, not slept.
+        { ddb: new DynamoDBClient({}), sns: new SNSClient({}), sqs: new SQSClient({}), cloudwatch: new CloudWatchClient({}), sleep: async (ms) => void waits.push(ms) },
         { info: () => {}, warn: () => {}, error: () => {} },
       ),
     );
