@@ -19,7 +19,7 @@ import { type FakeSlack, startFakeSlack } from '../notify/fake-slack.ts';
 import { join } from 'node:path';
 import { type DeployedFunction, type DeployedStack, clientConfig, deployPackagedStack, depth, drain, invokeAsync, motoAccount, queueUrlOf, snsEventFromEnvelope, withFunctionEnvironment } from './moto-stack.ts';
 
-// The notifier's fault scenarios on the deployed stack: Slack rate-limits, fails or is slow; what
+// The notifier's fault scenarios on the deployed stack: Slack rate-limits or fails; what
 // cannot be delivered is read back from the REAL notify DLQ (SQS in moto), and the redrive
 // function moves it out once Slack works again. Backoff sleeps are recorded, not waited.
 
