@@ -3,11 +3,16 @@ import SummaryReporter from './test/helpers/summary-reporter.ts';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', new SummaryReporter()],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**'] } },
+      // The moto tier (docs/architecture.md "Integration tier"): its global setup starts moto, and
+      // runs only when a file of this tier is part of the run.
+      { extends: true, test: { name: 'moto', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/integration/moto-global-setup.ts'] } },
+    ],
   },
 });

@@ -18,6 +18,11 @@ const event = {
     flag: false,
     tags: ['prod', 'pci'],
     ipv6: '2001:db8::1',
+    empty: [],
+    resources: [
+      { type: 'a', id: '1' },
+      { type: 'b', id: '2' },
+    ],
   },
 };
 
@@ -77,6 +82,15 @@ const CASES: Array<[string, Record<string, unknown>, boolean]> = [
   ['$or AND another field', { source: ['aws.iam'], $or: [{ detail: { count: [5] } }, { detail: { flag: [false] } }] }, false],
   ['several fields: all must match', { source: ['aws.ec2'], detail: { eventName: ['AuthorizeSecurityGroupIngress'], awsRegion: ['us-east-1'] } }, false],
   ['mixed matchers in one array', { detail: { awsRegion: ['us-east-1', { prefix: 'eu-' }] } }, true],
+  // Where a matcher written from the docs alone disagreed with AWS Event Ruler (test/pipeline/event-ruler.test.ts):
+  ['exists false on an empty array (no leaf there)', { detail: { empty: [{ exists: false }] } }, true],
+  ['exists false on an object value (no leaf there)', { detail: { userIdentity: [{ exists: false }] } }, true],
+  ['anything-but on an object value does not match (no leaf there)', { detail: { userIdentity: [{ 'anything-but': 'x' }] } }, false],
+  ['nested pattern over an array of objects', { detail: { resources: { type: ['b'] } } }, true],
+  ['array consistency: both fields from one element', { detail: { resources: { type: ['a'], id: ['1'] } } }, true],
+  ['array consistency: fields from different elements do not match', { detail: { resources: { type: ['a'], id: ['2'] } } }, false],
+  ['exists false mixed with a matcher, parent missing', { detail: { absentParent: { child: [{ prefix: 'x' }, { exists: false }] } } }, true],
+  ['exists false mixed with a matcher, parent a scalar', { detail: { eventName: { child: [{ prefix: 'x' }, { exists: false }] } } }, true],
 ];
 
 describe('EventBridge pattern matcher: documented operators', () => {
@@ -94,6 +108,8 @@ describe('EventBridge pattern matcher: documented operators', () => {
     ['a bad numeric', { detail: { count: [{ numeric: ['>>', 1] }] } }],
     ['a bad cidr', { detail: { sourceIPAddress: [{ cidr: '10.0.0.0' }] } }],
     ['a $or with one branch', { $or: [{ source: ['aws.ec2'] }] }],
+    ['an invalid matcher after one that already matched', { source: ['aws.ec2', { prefx: 'a' }] }],
+    ['an invalid field after one that already failed', { source: ['aws.iam'], detail: { count: [{ numeric: ['>>', 1] }] } }],
   ])('rejects %s like EventBridge does', (_label, pattern) => {
     expect(() => matchesPattern(pattern, event)).toThrow(PatternError);
   });
