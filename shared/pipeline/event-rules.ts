@@ -1,3 +1,4 @@
+import { offensiveToolPatterns } from '../detections/lib/offensive-tools.ts';
 import type { Detection, EventMatch } from '../detections/types.ts';
 
 /**
@@ -81,6 +82,16 @@ export const WILDCARD_RULES: Record<string, { pattern: EventPattern; readOnlyEve
           detail: { userIdentity: { type: ['Root'] }, eventName: [{ 'anything-but': ['ConsoleLogin', 'CheckMfa', 'CredentialChallenge', 'CredentialVerification'] }] },
         },
       ],
+    },
+    readOnlyEvents: true,
+  },
+  // Any call (read-only too: tools start with GetCallerIdentity and List*) whose user agent matches
+  // an offensive-tool fingerprint; the same wildcard strings the detection tests.
+  'offensive-tool-user-agent': {
+    pattern: {
+      source: [{ prefix: 'aws.' }],
+      'detail-type': [API_CALL_DETAIL_TYPE, SIGNIN_DETAIL_TYPE],
+      detail: { userAgent: offensiveToolPatterns().map((wildcard) => ({ wildcard })) },
     },
     readOnlyEvents: true,
   },
