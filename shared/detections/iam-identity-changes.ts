@@ -64,7 +64,7 @@ export const meta: DetectionMeta = {
     cis: ['CIS 1.8 (v3.0): password policy minimum length 14', 'CIS 1.9 (v3.0): password policy prevents reuse'],
     securityHub: ['IAM.7', 'IAM.15', 'IAM.16'],
     mitre: ['T1136.003', 'T1098', 'T1098.001', 'T1201'],
-    stratus: [],
+    stratus: ['aws.persistence.iam-create-admin-user'],
   },
   runbook:
     'Confirm the change with its owner or the pipeline that made it. For an unexpected user or console password: disable the login profile / delete the user and review what the caller did next; restore a deleted or weakened password policy at once.',
