@@ -13,7 +13,7 @@ const instanceConnect: Judge = (e) => ({
 
 const serialConsoleKey: Judge = (e) => ({
   severity: 'medium',
-  effect: `SSH key pushed to the EC2 serial console (port ${String(e.requestParameters?.['serialPort'] ?? 0)}; bypasses security groups and the network)`,
+  effect: `SSH key pushed to the EC2 serial console (port ${typeof e.requestParameters?.['serialPort'] === 'number' ? e.requestParameters['serialPort'] : 0}; bypasses security groups and the network)`,
   ...(instance(e) ? { resource: instance(e) } : {}),
 });
 

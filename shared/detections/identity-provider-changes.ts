@@ -1,5 +1,5 @@
 import { fixed, judgedDetect, matchesOf, type JudgeTable } from './lib/judged.ts';
-import { asArray, path, str } from './lib/values.ts';
+import { path, str, strings } from './lib/values.ts';
 import type { Detection, DetectionMeta, TrailEvent } from './types.ts';
 
 const samlArn = (e: TrailEvent) => str(e.requestParameters?.['sAMLProviderArn']) ?? str(e.requestParameters?.['name']) ?? str(e.responseElements?.['sAMLProviderArn']);
@@ -24,9 +24,9 @@ const JUDGES: JudgeTable = {
     UpdateTrustAnchor: fixed('high', 'IAM Roles Anywhere trust anchor changed', anchor, TRUST),
     CreateProfile: (e) => ({
       severity: 'medium',
-      effect: `IAM Roles Anywhere profile created for ${asArray(e.requestParameters?.['roleArns']).map(String).join(', ') || 'no roles'}`,
+      effect: `IAM Roles Anywhere profile created for ${strings(e.requestParameters?.['roleArns']).join(', ') || 'no roles'}`,
       ...(profile(e) ? { resource: profile(e) } : {}),
-      details: { roleArns: asArray(e.requestParameters?.['roleArns']).map(String) },
+      details: { roleArns: strings(e.requestParameters?.['roleArns']) },
     }),
     UpdateProfile: fixed('medium', 'IAM Roles Anywhere profile changed', profile),
   },

@@ -1,5 +1,5 @@
 import { judgedDetect, matchesOf, type Judge, type JudgeTable } from './lib/judged.ts';
-import { asArray, path, str } from './lib/values.ts';
+import { path, str, strings } from './lib/values.ts';
 import { selfTarget } from './trail-tampering.ts';
 import type { Detection, DetectionMeta, TrailEvent } from './types.ts';
 
@@ -16,7 +16,7 @@ const codeUpdated: Judge = (e) => ({ severity: 'low', effect: 'Lambda function c
 /** UpdateFunctionConfiguration matters here only when it sets layers (code, or an extension that sees every invocation). */
 const layersSet: Judge = (e) => {
   if (!e.requestParameters || !('layers' in e.requestParameters)) return undefined;
-  const layers = asArray(e.requestParameters['layers']).map(String);
+  const layers = strings(e.requestParameters['layers']);
   if (layers.length === 0) return undefined;
   const foreign = layers.filter((l) => l.split(':')[4] !== e.account);
   return {

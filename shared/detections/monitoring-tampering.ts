@@ -1,5 +1,5 @@
 import { fixed, judgedDetect, matchesOf, type Judge, type JudgeTable } from './lib/judged.ts';
-import { asArray, str } from './lib/values.ts';
+import { str, strings } from './lib/values.ts';
 import { selfTarget } from './trail-tampering.ts';
 import type { Detection, DetectionMeta, TrailEvent } from './types.ts';
 
@@ -12,7 +12,7 @@ const eventRule =
     selfTarget(e, context) ? undefined : { severity: 'low', effect, ...(ruleName(e) ? { resource: ruleName(e) } : {}) };
 
 const alarms: Judge = (e) => {
-  const names = asArray(e.requestParameters?.['alarmNames']).map(String);
+  const names = strings(e.requestParameters?.['alarmNames']);
   return { severity: 'medium', effect: `${e.name === 'DeleteAlarms' ? 'CloudWatch alarms deleted' : 'CloudWatch alarm actions disabled'}: ${names.join(', ') || '?'}`, details: { alarmNames: names } };
 };
 

@@ -1,5 +1,5 @@
 import { judgedDetect, matchesOf, type Judge, type JudgeTable } from './lib/judged.ts';
-import { asArray, path, str } from './lib/values.ts';
+import { asArray, path, str, strings } from './lib/values.ts';
 import type { Detection, DetectionMeta, TrailEvent } from './types.ts';
 
 /** Who an EC2 permission list adds: account ids, "all" (public), organisation / OU ARNs. */
@@ -27,7 +27,7 @@ const rdsSnapshot =
   (kind: string, idKey: string): Judge =>
   (e: TrailEvent) => {
     if (str(e.requestParameters?.['attributeName']) !== 'restore') return undefined;
-    return verdictFor(kind, str(e.requestParameters?.[idKey]), asArray(e.requestParameters?.['valuesToAdd']).map(String), e.account);
+    return verdictFor(kind, str(e.requestParameters?.[idKey]), strings(e.requestParameters?.['valuesToAdd']), e.account);
   };
 
 const JUDGES: JudgeTable = {

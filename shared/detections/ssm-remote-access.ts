@@ -1,13 +1,13 @@
 import { judgedDetect, matchesOf, type Judge, type JudgeTable } from './lib/judged.ts';
-import { asArray, path, str } from './lib/values.ts';
+import { asArray, path, str, strings } from './lib/values.ts';
 import type { Detection, DetectionMeta, TrailEvent } from './types.ts';
 
 /** Documents that run arbitrary commands given as parameters (AWS-owned). */
 const SHELL_DOCUMENTS = new Set(['AWS-RunShellScript', 'AWS-RunPowerShellScript', 'AWS-RunRemoteScript', 'AWS-RunSaltState', 'AWS-RunAnsiblePlaybook']);
 
 function targets(e: TrailEvent): string[] {
-  const ids = asArray(e.requestParameters?.['instanceIds']).map(String);
-  const tagTargets = asArray(e.requestParameters?.['targets']).map((t) => `${String(path(t, 'key') ?? '?')}=${asArray(path(t, 'values')).map(String).join(',')}`);
+  const ids = strings(e.requestParameters?.['instanceIds']);
+  const tagTargets = asArray(e.requestParameters?.['targets']).map((t) => `${str(path(t, 'key')) ?? '?'}=${strings(path(t, 'values')).join(',')}`);
   return [...ids, ...tagTargets];
 }
 

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eventBridgeSource } from '../../shared/pipeline/event-rules.ts';
 import { EVENTS_DIR, readJson, sampleNames } from '../helpers/events.ts';
 
 // Samples are EventBridge envelopes around real-shaped CloudTrail records: unique UUID eventIDs, the
@@ -25,7 +26,7 @@ describe('sample events are real-shaped envelopes', () => {
       expect(env['account'], file).toBe('111122223333');
       expect(d['recipientAccountId'], file).toBe('111122223333');
       expect(DETAIL_TYPES.has(env['detail-type']), file).toBe(true);
-      expect(env['source'], file).toBe(`aws.${String(d['eventSource']).replace(/\.amazonaws\.com$/, '')}`);
+      expect(env['source'], file).toBe(eventBridgeSource(String(d['eventSource'])));
       expect(env['detail-type'] === 'AWS Console Sign In via CloudTrail', file).toBe(d['eventType'] === 'AwsConsoleSignIn');
     }
   });
