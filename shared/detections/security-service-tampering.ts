@@ -35,7 +35,6 @@ const JUDGES: Record<string, Record<string, Judge>> = {
     DisassociateFromMasterAccount: fixed('high', 'account left its Security Hub administrator'),
     DisassociateFromAdministratorAccount: fixed('high', 'account left its Security Hub administrator'),
     DeleteInsight: fixed('low', 'Security Hub insight deleted'),
-    CreateInsight: fixed('low', 'Security Hub insight created'),
     UpdateInsight: fixed('low', 'Security Hub insight changed'),
     BatchUpdateFindings: (e) => {
       const status = str(path(e.requestParameters, 'Workflow', 'Status'));
@@ -73,7 +72,7 @@ export const meta: DetectionMeta = {
   title: 'Security service disabled or blinded',
   severity: 'high',
   description:
-    'A detective service is turned off or told to look away: GuardDuty detector deleted/disabled, members removed, trusted IP lists or auto-archive filters added, threat intel lists replaced or removed; Security Hub disabled, standards disabled, findings archived, suppressed (BatchUpdateFindings) or resolved, insights changed; Macie disabled or paused; IAM Access Analyzer deleted; Inspector disabled. Turning services on and routine settings are not reported (or low). Failed calls are ignored.',
+    'A detective service is turned off or told to look away: GuardDuty detector deleted/disabled, members removed, trusted IP lists or auto-archive filters added, threat intel lists replaced or removed; Security Hub disabled, standards disabled, findings archived, suppressed (BatchUpdateFindings) or resolved, insights changed or deleted; Macie disabled or paused; IAM Access Analyzer deleted; Inspector disabled. Turning services on and routine settings are not reported (or low). Failed calls are ignored.',
   matches: Object.entries(JUDGES).map(([eventSource, byName]) => ({ eventSource: [eventSource], eventName: Object.keys(byName).sort() })),
   references: {
     cis: ['CIS 4.16 (v3.0): Security Hub is enabled'],
