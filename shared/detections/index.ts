@@ -15,6 +15,7 @@ import { detection as ec2RemoteAccessKeys } from './ec2-remote-access-keys.ts';
 import { detection as ecrRegistryPolicy } from './ecr-registry-policy.ts';
 import { detection as iamIdentityChanges } from './iam-identity-changes.ts';
 import { detection as identityProviderChanges } from './identity-provider-changes.ts';
+import { detection as instanceCredentialsElsewhere } from './instance-credentials-elsewhere.ts';
 import { detection as kmsKeyDeletion } from './kms-key-deletion.ts';
 import { detection as lambdaCodeChanges } from './lambda-code-changes.ts';
 import { detection as mfaDeactivated } from './mfa-deactivated.ts';
@@ -56,6 +57,7 @@ export const detections: readonly Detection[] = [
   ecrRegistryPolicy,
   iamIdentityChanges,
   identityProviderChanges,
+  instanceCredentialsElsewhere,
   kmsKeyDeletion,
   lambdaCodeChanges,
   mfaDeactivated,

@@ -95,6 +95,17 @@ export const WILDCARD_RULES: Record<string, { pattern: EventPattern; readOnlyEve
     },
     readOnlyEvents: true,
   },
+  // Calls made with an EC2 instance role's session (session name i-…). EventBridge cannot exclude
+  // AWS's thousands of CIDRs, so every instance-role call reaches the detection, which decides by
+  // the bundled ip-ranges snapshot (see docs/detections.md for the invocation cost).
+  'instance-credentials-elsewhere': {
+    pattern: {
+      source: [{ prefix: 'aws.' }],
+      'detail-type': [API_CALL_DETAIL_TYPE],
+      detail: { userIdentity: { type: ['AssumedRole'], principalId: [{ wildcard: '*:i-*' }] } },
+    },
+    readOnlyEvents: true,
+  },
 };
 
 function hasWildcard(matches: readonly EventMatch[]): boolean {
