@@ -1,4 +1,5 @@
 import { offensiveToolPatterns } from '../detections/lib/offensive-tools.ts';
+import { EXTERNAL_FINDING_DETAIL_TYPES } from '../model/external-findings.ts';
 import type { Detection, EventMatch } from '../detections/types.ts';
 
 /**
@@ -105,6 +106,13 @@ export const WILDCARD_RULES: Record<string, { pattern: EventPattern; readOnlyEve
       detail: { userIdentity: { type: ['AssumedRole'], principalId: [{ wildcard: '*:i-*' }] } },
     },
     readOnlyEvents: true,
+  },
+  // Other AWS detectors' findings: their own detail-types, not CloudTrail (shared/model/external-findings.ts).
+  'aws-security-findings': {
+    pattern: {
+      $or: Object.entries(EXTERNAL_FINDING_DETAIL_TYPES).map(([detailType, { service }]) => ({ source: [`aws.${service}`], 'detail-type': [detailType] })),
+    },
+    readOnlyEvents: false,
   },
 };
 
