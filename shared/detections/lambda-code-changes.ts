@@ -1,3 +1,4 @@
+import { humanSession } from './lib/describe.ts';
 import { judgedDetect, matchesOf, type Judge, type JudgeTable } from './lib/judged.ts';
 import { path, str, strings } from './lib/values.ts';
 import { selfTarget } from './trail-tampering.ts';
@@ -11,7 +12,12 @@ const notSelf =
   (e, context) =>
     selfTarget(e, context) ? undefined : judge(e, context);
 
-const codeUpdated: Judge = (e) => ({ severity: 'low', effect: 'Lambda function code replaced', resource: fn(e), details: { codeSha256: str(e.responseElements?.['codeSha256']) } });
+/**
+ * Code replaced by a person (IAM user, console or SSO session): deploy pipelines' role sessions
+ * replace code many times a day and are not reported (zero-config judgement, docs/detections.md).
+ */
+const codeUpdated: Judge = (e) =>
+  humanSession(e) ? { severity: 'low', effect: 'Lambda function code replaced by hand (not by a deploy pipeline)', resource: fn(e), details: { codeSha256: str(e.responseElements?.['codeSha256']) } } : undefined;
 
 /** UpdateFunctionConfiguration matters here only when it sets layers (code, or an extension that sees every invocation). */
 const layersSet: Judge = (e) => {
@@ -19,6 +25,8 @@ const layersSet: Judge = (e) => {
   const layers = strings(e.requestParameters['layers']);
   if (layers.length === 0) return undefined;
   const foreign = layers.filter((l) => l.split(':')[4] !== e.account);
+  // The account's own layers set by a pipeline are a deploy; a layer from another account is not.
+  if (foreign.length === 0 && !humanSession(e)) return undefined;
   return {
     severity: foreign.length > 0 ? 'medium' : 'low',
     effect: `Lambda layers set (${layers.length}${foreign.length > 0 ? `, ${foreign.length} from another account` : ''}): layer code and extensions run inside every invocation`,
@@ -54,7 +62,7 @@ export const meta: DetectionMeta = {
   title: 'Lambda code, layers or public function URL changed',
   severity: 'low',
   description:
-    'On any function that is not Trailwatch\'s own (those are trail-tampering\'s, critical): code replaced (low: deploys do this all day, the noise model decides), layers set (low; medium when a layer comes from another account), and a function URL created or changed with AuthType NONE (high: unauthenticated internet access). Resource-policy grants (AddPermission) are judged by policy-changed. Failed calls are ignored.',
+    'On any function that is not Trailwatch\'s own (those are trail-tampering\'s, critical): code replaced or own-account layers set by a person — IAM user, console or SSO session (low; deploy pipelines\' role sessions do this all day and are not reported), a layer from another account set by anyone (medium), and a function URL created or changed with AuthType NONE (high: unauthenticated internet access). Resource-policy grants (AddPermission) are judged by policy-changed. Failed calls are ignored.',
   matches: matchesOf(JUDGES),
   references: {
     cis: [],
