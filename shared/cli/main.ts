@@ -7,6 +7,7 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay events / CloudTrail log files through the detections and print findings', load: () => import('./replay.ts') },
   policy: { summary: 'IAM policies: policy analyze | policy validate | policy evaluate', load: () => import('./policy.ts') },
+  coverage: { summary: 'detection coverage: MITRE ATT&CK / Stratus report, --attack-layer for the ATT&CK Navigator', load: () => import('./coverage.ts') },
 };
 
 /** Package version for `trailwatch --version` (read once from package.json beside the CLI). */

@@ -13,6 +13,7 @@ export const meta: DetectionMeta = {
     cis: ['CIS 3.2 (v1.2): console sign-in without MFA', 'CIS 4.2 (v1.4/v3.0): console sign-in without MFA', 'CIS 1.10 (v3.0): MFA for all IAM users with a console password'],
     securityHub: ['CloudWatch.3', 'IAM.5'],
     mitre: ['T1078.004'],
+    stratus: ['aws.initial-access.console-login-without-mfa'],
   },
   runbook:
     'Confirm with the user that they signed in. Enforce MFA for them (and an IAM policy that denies everything without aws:MultiFactorAuthPresent). If they did not sign in: disable the login profile, rotate the password and review their session.',

@@ -15,6 +15,7 @@ export const meta: DetectionMeta = {
     cis: ['CIS 1.11 (v3.0): do not set up access keys during initial user setup'],
     securityHub: [],
     mitre: ['T1098.001'],
+    stratus: ['aws.persistence.iam-backdoor-user', 'aws.persistence.iam-create-admin-user', 'aws.persistence.iam-create-user-login-profile', 'aws.privilege-escalation.iam-update-user-login-profile'],
   },
   runbook:
     'Ask the caller why they created credentials for that user. If unexpected: delete the new access key or login profile, check what the target user can do, and review the caller\'s other actions.',

@@ -36,6 +36,7 @@ export const meta: DetectionMeta = {
     cis: ['CIS 4.15 (v1.4/v3.0): AWS Organizations changes'],
     securityHub: [],
     mitre: ['T1666', 'T1562'],
+    stratus: ['aws.defense-evasion.organizations-leave'],
   },
   runbook:
     'Confirm with the organisation owners. An account that left the organisation is out of reach of SCPs, centralised logging and GuardDuty: re-invite it and investigate who held its root or admin credentials.',

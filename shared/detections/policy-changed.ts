@@ -18,6 +18,7 @@ export const meta: DetectionMeta = {
     cis: ['CIS 3.4 (v1.2): IAM policy changes', 'CIS 4.4 (v1.4/v3.0): IAM policy changes'],
     securityHub: ['CloudWatch.4'],
     mitre: ['T1098', 'T1484.001'],
+    stratus: ['aws.persistence.iam-backdoor-role', 'aws.persistence.iam-create-admin-user', 'aws.persistence.iam-create-backdoor-role', 'aws.persistence.lambda-backdoor-function'],
   },
   runbook:
     'Check who made the change and whether a change ticket covers it. Read the new document in the finding: wildcard principals, Allow * on *, new cross-account trust and removed guardrails are the usual backdoors. Revert if unexpected and review what the principal did next.',

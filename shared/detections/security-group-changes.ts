@@ -28,6 +28,7 @@ export const meta: DetectionMeta = {
     cis: ['CIS 3.10 (v1.2): security group changes', 'CIS 4.10 (v1.4/v3.0): security group changes'],
     securityHub: ['CloudWatch.10'],
     mitre: ['T1562.007'],
+    stratus: ['aws.exfiltration.ec2-security-group-open-port-22-ingress'],
   },
   runbook:
     'For internet-wide ingress: confirm the owner meant it; if not, revoke the rule now and check flow logs and instance logs for connections since. Routine changes: confirm they came from your IaC pipeline.',

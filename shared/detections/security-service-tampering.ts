@@ -25,6 +25,9 @@ const JUDGES: Record<string, Record<string, Judge>> = {
     CreateFilter: (e) => (str(e.requestParameters?.['action']) === 'ARCHIVE' ? { severity: 'medium', effect: 'suppression rule auto-archives findings' } : undefined),
     UpdateFilter: (e) => (str(e.requestParameters?.['action']) === 'ARCHIVE' ? { severity: 'medium', effect: 'suppression rule auto-archives findings' } : undefined),
     DeletePublishingDestination: fixed('medium', 'GuardDuty findings export removed'),
+    CreateThreatIntelSet: fixed('low', 'threat intel list added to GuardDuty'),
+    UpdateThreatIntelSet: fixed('medium', 'GuardDuty threat intel list replaced (indicators can be dropped)'),
+    DeleteThreatIntelSet: fixed('medium', 'GuardDuty threat intel list removed (GuardDuty stops alerting on those indicators)'),
   },
   'securityhub.amazonaws.com': {
     DisableSecurityHub: fixed('critical', 'Security Hub disabled'),
@@ -32,6 +35,14 @@ const JUDGES: Record<string, Record<string, Judge>> = {
     DisassociateFromMasterAccount: fixed('high', 'account left its Security Hub administrator'),
     DisassociateFromAdministratorAccount: fixed('high', 'account left its Security Hub administrator'),
     DeleteInsight: fixed('low', 'Security Hub insight deleted'),
+    UpdateInsight: fixed('low', 'Security Hub insight changed'),
+    BatchUpdateFindings: (e) => {
+      const status = str(path(e.requestParameters, 'Workflow', 'Status'));
+      const count = asArray(e.requestParameters?.['FindingIdentifiers']).length;
+      if (status === 'SUPPRESSED') return { severity: 'medium', effect: `${count} Security Hub finding(s) suppressed` };
+      if (status === 'RESOLVED') return { severity: 'low', effect: `${count} Security Hub finding(s) marked resolved` };
+      return undefined;
+    },
     UpdateFindings: (e) =>
       str(e.requestParameters?.['RecordState']) === 'ARCHIVED'
         ? { severity: 'medium', effect: 'Security Hub findings archived' }
@@ -61,7 +72,7 @@ export const meta: DetectionMeta = {
   title: 'Security service disabled or blinded',
   severity: 'high',
   description:
-    'A detective service is turned off or told to look away: GuardDuty detector deleted/disabled, members removed, trusted IP lists or auto-archive filters added; Security Hub disabled, standards disabled, findings archived; Macie disabled or paused; IAM Access Analyzer deleted; Inspector disabled. Turning services on and routine settings are not reported (or low). Failed calls are ignored.',
+    'A detective service is turned off or told to look away: GuardDuty detector deleted/disabled, members removed, trusted IP lists or auto-archive filters added, threat intel lists replaced or removed; Security Hub disabled, standards disabled, findings archived, suppressed (BatchUpdateFindings) or resolved, insights changed or deleted; Macie disabled or paused; IAM Access Analyzer deleted; Inspector disabled. Turning services on and routine settings are not reported (or low). Failed calls are ignored.',
   matches: Object.entries(JUDGES).map(([eventSource, byName]) => ({ eventSource: [eventSource], eventName: Object.keys(byName).sort() })),
   references: {
     cis: ['CIS 4.16 (v3.0): Security Hub is enabled'],

@@ -51,6 +51,7 @@ export const meta: DetectionMeta = {
     cis: ['CIS 3.5 (v1.2): CloudTrail configuration changes', 'CIS 4.5 (v1.4/v3.0): CloudTrail configuration changes'],
     securityHub: ['CloudWatch.5'],
     mitre: ['T1562.008', 'T1562.001'],
+    stratus: ['aws.defense-evasion.cloudtrail-delete', 'aws.defense-evasion.cloudtrail-event-selectors', 'aws.defense-evasion.cloudtrail-stop'],
   },
   runbook:
     'Turn logging back on at once (`aws cloudtrail start-logging`, recreate the trail or redeploy Trailwatch), then treat the gap as an incident: find who did it, revoke their credentials and review what happened while logging was off.',

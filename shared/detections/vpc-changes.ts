@@ -36,6 +36,7 @@ export const meta: DetectionMeta = {
     cis: ['CIS 3.14 (v1.2): VPC changes', 'CIS 4.14 (v1.4/v3.0): VPC changes'],
     securityHub: ['CloudWatch.14'],
     mitre: ['T1562.008', 'T1599'],
+    stratus: ['aws.defense-evasion.dns-delete-logs', 'aws.defense-evasion.vpc-remove-flow-logs'],
   },
   runbook:
     'Confirm the change came from your IaC pipeline. Deleted flow logs or DNS query logging: recreate them and treat the gap as a blind spot in any investigation. Unexpected cross-account peering: reject or delete it.',

@@ -1,3 +1,4 @@
+import { EXTERNAL_FINDING_DETAIL_TYPES, normalizeExternalFinding } from './external-findings.ts';
 import type { CloudTrailRecord, NormalizeResult, Principal, TrailEvent } from './types.ts';
 
 /** EventBridge detail-types that carry a CloudTrail record in `detail`. */
@@ -186,6 +187,7 @@ export function normalize(input: unknown): NormalizeResult {
     if ('detail-type' in input || ('detail' in input && 'source' in input && !('eventID' in input))) {
       const detailType = str(input['detail-type']);
       if (!detailType) return { ok: false, skip: { reason: 'EventBridge event without detail-type' } };
+      if (EXTERNAL_FINDING_DETAIL_TYPES[detailType]) return normalizeExternalFinding(input, detailType);
       if (!(CLOUDTRAIL_DETAIL_TYPES as readonly string[]).includes(detailType)) {
         return { ok: false, skip: { reason: `unsupported detail-type "${detailType.slice(0, 80)}"` } };
       }

@@ -166,5 +166,10 @@ export interface DetectionReferences {
   securityHub?: string[];
   /** MITRE ATT&CK technique ids, e.g. `T1078.004`. */
   mitre?: string[];
+  /**
+   * Stratus Red Team techniques (e.g. `aws.persistence.iam-create-admin-user`) whose detonation this
+   * detection catches; test/external/stratus.test.ts checks the list against the detonation logs.
+   */
+  stratus?: string[];
   urls?: string[];
 }

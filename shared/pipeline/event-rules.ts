@@ -1,3 +1,5 @@
+import { offensiveToolPatterns } from '../detections/lib/offensive-tools.ts';
+import { EXTERNAL_FINDING_DETAIL_TYPES } from '../model/external-findings.ts';
 import type { Detection, EventMatch } from '../detections/types.ts';
 
 /**
@@ -83,6 +85,34 @@ export const WILDCARD_RULES: Record<string, { pattern: EventPattern; readOnlyEve
       ],
     },
     readOnlyEvents: true,
+  },
+  // Any call (read-only too: tools start with GetCallerIdentity and List*) whose user agent matches
+  // an offensive-tool fingerprint; the same wildcard strings the detection tests.
+  'offensive-tool-user-agent': {
+    pattern: {
+      source: [{ prefix: 'aws.' }],
+      'detail-type': [API_CALL_DETAIL_TYPE, SIGNIN_DETAIL_TYPE],
+      detail: { userAgent: offensiveToolPatterns().map((wildcard) => ({ wildcard })) },
+    },
+    readOnlyEvents: true,
+  },
+  // Calls made with an EC2 instance role's session (session name i-…). EventBridge cannot exclude
+  // AWS's thousands of CIDRs, so every instance-role call reaches the detection, which decides by
+  // the bundled ip-ranges snapshot (see docs/detections.md for the invocation cost).
+  'instance-credentials-elsewhere': {
+    pattern: {
+      source: [{ prefix: 'aws.' }],
+      'detail-type': [API_CALL_DETAIL_TYPE],
+      detail: { userIdentity: { type: ['AssumedRole'], principalId: [{ wildcard: '*:i-*' }] } },
+    },
+    readOnlyEvents: true,
+  },
+  // Other AWS detectors' findings: their own detail-types, not CloudTrail (shared/model/external-findings.ts).
+  'aws-security-findings': {
+    pattern: {
+      $or: Object.entries(EXTERNAL_FINDING_DETAIL_TYPES).map(([detailType, { service }]) => ({ source: [`aws.${service}`], 'detail-type': [detailType] })),
+    },
+    readOnlyEvents: false,
   },
 };
 

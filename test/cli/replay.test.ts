@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalize } from '../../shared/model/normalize.ts';
 import { detections } from '../../shared/detections/index.ts';
 import type { Finding } from '../../shared/model/types.ts';
 import { EVENTS_DIR, EXTERNAL_DIR, ROOT, hasExternal, readJson } from '../helpers/events.ts';
@@ -75,7 +76,9 @@ describe('trailwatch replay events/ --format json', () => {
         continue;
       }
       for (const f of files) {
-        const id = (envelopeOf(join(dir, f))['detail'] as { eventID: string }).eventID;
+        // The normalised id: a CloudTrail eventID, or a detector finding's id (aws-security-findings).
+        const normalised = normalize(envelopeOf(join(dir, f)));
+        const id = normalised.ok ? normalised.event.id : `unnormalisable ${f}`;
         if (f.startsWith('positive-')) expect(fired.has(`${d.id}\u0000${id}`), `${d.id}/${f}`).toBe(true);
         if (f.startsWith('negative-')) expect(fired.has(`${d.id}\u0000${id}`), `${d.id}/${f}`).toBe(false);
       }

@@ -1,6 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXTERNAL_FINDING_DETAIL_TYPES } from '../../shared/model/external-findings.ts';
+import { eventBridgeSource } from '../../shared/pipeline/event-rules.ts';
 import { EVENTS_DIR, readJson, sampleNames } from '../helpers/events.ts';
 
 // Samples are EventBridge envelopes around real-shaped CloudTrail records: unique UUID eventIDs, the
@@ -11,7 +13,10 @@ const DETAIL_TYPES = new Set(['AWS API Call via CloudTrail', 'AWS Console Sign I
 describe('sample events are real-shaped envelopes', () => {
   const folders = readdirSync(EVENTS_DIR).filter((f) => statSync(join(EVENTS_DIR, f)).isDirectory());
   // `any`: JSON from disk whose shape is exactly what these assertions check.
-  const samples = folders.flatMap((folder) => sampleNames(folder).map((name) => ({ file: `${folder}/${name}`, env: readJson(join(EVENTS_DIR, folder, `${name}.json`)) as Record<string, any> })));
+  const all = folders.flatMap((folder) => sampleNames(folder).map((name) => ({ file: `${folder}/${name}`, env: readJson(join(EVENTS_DIR, folder, `${name}.json`)) as Record<string, any> })));
+  // Other detectors' findings (GuardDuty, Security Hub, Inspector) are not CloudTrail records.
+  const samples = all.filter((s) => EXTERNAL_FINDING_DETAIL_TYPES[s.env['detail-type']] === undefined);
+  const external = all.filter((s) => EXTERNAL_FINDING_DETAIL_TYPES[s.env['detail-type']] !== undefined);
 
   it('every eventID is a unique UUID', () => {
     const ids = samples.map((s) => s.env['detail']?.['eventID'] as string);
@@ -25,8 +30,17 @@ describe('sample events are real-shaped envelopes', () => {
       expect(env['account'], file).toBe('111122223333');
       expect(d['recipientAccountId'], file).toBe('111122223333');
       expect(DETAIL_TYPES.has(env['detail-type']), file).toBe(true);
-      expect(env['source'], file).toBe(`aws.${String(d['eventSource']).replace(/\.amazonaws\.com$/, '')}`);
+      expect(env['source'], file).toBe(eventBridgeSource(String(d['eventSource'])));
       expect(env['detail-type'] === 'AWS Console Sign In via CloudTrail', file).toBe(d['eventType'] === 'AwsConsoleSignIn');
+    }
+  });
+
+  it('detector-finding envelopes have the source of their detail-type, a UUID id and the example account', () => {
+    expect(external.length).toBeGreaterThan(0);
+    for (const { file, env } of external) {
+      expect(env['account'], file).toBe('111122223333');
+      expect(env['id'], file).toMatch(UUID_V4);
+      expect(env['source'], file).toBe(`aws.${EXTERNAL_FINDING_DETAIL_TYPES[env['detail-type']]?.service}`);
     }
   });
 });

@@ -25,8 +25,8 @@ const EXPECTED: Record<string, Array<[detection: string, severity: string]>> = {
   'ConsoleLogin.root-success-no-mfa.awsdocs.json': [['root-signin', 'critical']],
   // Trust policy of a new role: the account's own principals only.
   'CreateRole.stratus.json': [['policy-changed', 'medium']],
-  // CreateUser is not a policy change and this set has no user-creation detection.
-  'CreateUser.stratus.json': [],
+  // A new IAM user: iam-identity-changes reports it (low; the noise model learns who creates users).
+  'CreateUser.stratus.json': [['iam-identity-changes', 'low']],
   'DeleteBucketPolicy.assumeroot-session.iamdocs.json': [['policy-changed', 'low'], ['root-activity', 'high']],
   // Root enrolling MFA: mfa-deactivated must stay quiet; root-activity reports root use at low (see docs/detections.md).
   'EnableMFADevice.root.awsdocs.json': [['root-activity', 'low']],

@@ -41,7 +41,7 @@ const MAPPING: Record<string, Mapping> = {
   'AWS.ConfigService.DisabledDeleted': { covers: (f) => f.detection === 'config-changes' && f.details['stopsRecording'] === true, via: 'config-changes (stops recording, high)' },
   // console_login
   'AWS.CloudTrail.PasswordSpraying': { notComparable: RATE },
-  'AWS.Console.GetSigninToken.Abuse': { notComparable: NOT_COVERED },
+  'AWS.Console.GetSigninToken.Abuse': { covers: by('console-federation'), via: 'console-federation (GetSigninToken outside the Identity Center portal)' },
   'AWS.Console.LoginWithoutMFA': {
     covers: (f) => f.detection === 'console-signin-without-mfa' || (f.detection === 'root-signin' && f.details['outcome'] === 'success' && f.details['mfaUsed'] === false),
     via: 'console-signin-without-mfa for IAM users; root-signin (title says WITHOUT MFA) for root',
@@ -56,13 +56,16 @@ const MAPPING: Record<string, Mapping> = {
   'AWS.CloudTrail.LoginProfileCreatedOrModified': { covers: (f) => f.detection === 'credentials-for-other-user' && f.details['credential'] === 'password', via: 'credentials-for-other-user (password)' },
   'AWS.IAM.Backdoor.User.Keys': { covers: (f) => f.detection === 'credentials-for-other-user' && f.details['credential'] === 'access-key', via: 'credentials-for-other-user (access key)' },
   'AWS.IAM.CreateRole': { covers: (f) => f.detection === 'policy-changed' && change(f)['kind'] === 'trust', via: 'policy-changed (a trust policy was set)' },
-  'AWS.IAM.CreateUser': { notComparable: `${NOT_COVERED}: identity creation` },
-  'AWS.IAM.CredentialsUpdated': { notComparable: `${NOT_COVERED}: credential changes` },
+  'AWS.IAM.CreateUser': { covers: (f) => f.detection === 'iam-identity-changes' && f.eventName === 'CreateUser', via: 'iam-identity-changes (IAM user created)' },
+  'AWS.IAM.CredentialsUpdated': {
+    covers: (f) => f.detection === 'iam-identity-changes' || f.detection === 'credentials-for-other-user',
+    via: 'iam-identity-changes (own password / login profile) with credentials-for-other-user (another user\'s)',
+  },
   'AWS.User.Login.Profile.Modified': { covers: (f) => f.detection === 'credentials-for-other-user' && f.details['credential'] === 'password' && f.details['passwordResetRequired'] === false, via: 'credentials-for-other-user, password without forced reset (medium)' },
   // iam_policy_change
   'AWS.CloudTrail.IAMAnythingChanged': { covers: by('policy-changed'), via: 'policy-changed (the policy part of "any IAM change")' },
-  'AWS.CloudTrail.IAMCompromisedKeyQuarantine': { notComparable: 'signals AWS quarantining a leaked key; Trailwatch reports the policy attachment as a policy change, not as a leak' },
-  'AWS.IAM.AccessKeyCompromised': { notComparable: 'signals AWS quarantining a leaked key; Trailwatch reports the policy attachment as a policy change, not as a leak' },
+  'AWS.CloudTrail.IAMCompromisedKeyQuarantine': { covers: atLeast('compromised-key-quarantine', HIGH_OR_MORE), via: 'compromised-key-quarantine (AWS flagged a leaked key: high)' },
+  'AWS.IAM.AccessKeyCompromised': { covers: atLeast('compromised-key-quarantine', HIGH_OR_MORE), via: 'compromised-key-quarantine (inline AWSCompromisedKeyQuarantine policy: high)' },
   'AWS.IAM.AttachAdminRolePolicy': { covers: atLeast('policy-changed', ['critical']), via: 'policy-changed, critical for AdministratorAccess' },
   'AWS.IAM.AttachAdminUserPolicy': { covers: atLeast('policy-changed', ['critical']), via: 'policy-changed, critical for AdministratorAccess' },
   'AWS.IAM.BackdoorRole': { covers: atLeast('policy-changed', HIGH_OR_MORE), via: 'policy-changed, high for a trust policy open to "*"' },
@@ -80,14 +83,14 @@ const MAPPING: Record<string, Mapping> = {
   'AWS.EC2.VPCModified': { covers: by('vpc-changes'), via: 'vpc-changes' },
   // org_account
   'AWS.CloudTrail.AttemptToLeaveOrg': { covers: by('organizations-changes'), via: 'organizations-changes (a denied LeaveOrganization is reported)' },
-  'AWS.CloudTrail.EnableRegion': { notComparable: NOT_COVERED },
+  'AWS.CloudTrail.EnableRegion': { covers: by('region-enabled'), via: 'region-enabled (account.amazonaws.com EnableRegion)' },
   'AWS.UnusedRegion': { notComparable: 'organisation choice (a region allow-list)' },
   // recon_rate
   'AWS.CloudTrail.Account.Discovery': { notComparable: RATE },
   'AWS.CloudTrail.Password.Policy.Discovery': { notComparable: RATE },
   'AWS.CloudTrail.UserAccessKeyAuth': { notComparable: RATE },
   'AWS.IAM.Group.Read.Only.Events': { notComparable: RATE },
-  'AWS.STS.GetCallerIdentity.TruffleHog': { notComparable: `${NOT_COVERED}: user-agent threat intel` },
+  'AWS.STS.GetCallerIdentity.TruffleHog': { covers: (f) => f.detection === 'offensive-tool-user-agent' && f.details['tool'] === 'TruffleHog', via: 'offensive-tool-user-agent (TruffleHog fingerprint)' },
   'AWS.Software.Discovery': { notComparable: RATE },
   // root
   'AWS.CloudTrail.RootAccessKeyCreated': { covers: by('root-activity'), via: 'root-activity (any root call, incl. key creation)' },
@@ -126,6 +129,10 @@ const EXPECTED_DISAGREEMENTS: Record<string, string> = {
     'Panther only cares about keys for root itself; any root call is root activity for us.',
   'AWS.Console.LoginWithoutMFA | No MFA Login - New User':
     'Panther grants new accounts a grace period (mocked check_account_age); a console password without MFA is a risk from day one.',
+  'AWS.CloudTrail.EnableRegion | EnableRegion':
+    'Panther\'s test log says eventSource cloudtrail.amazonaws.com; EnableRegion is an AWS Account Management call (account.amazonaws.com), which is what region-enabled and its EventBridge rule match.',
+  'AWS.STS.GetCallerIdentity.TruffleHog | Different STS Event with TruffleHog Agent':
+    'Panther looks only at GetCallerIdentity; any call made by TruffleHog means a scanner holds working credentials, so offensive-tool-user-agent reports every API.',
 };
 
 function loadCases(): Case[] {

@@ -153,7 +153,8 @@ describe('detect handler: routed inputs (one per matching EventBridge rule)', ()
 
   it('the wildcard route counts an event no named rule holds (root calling an unwatched API)', async () => {
     const { handler } = setup();
-    const event = readJson(join(EVENTS_DIR, 'root-activity', 'positive-root-access-key.json'));
+    // Root's PasswordUpdated: no named detection lists that pair (root's CreateUser now is iam-identity-changes').
+    const event = readJson(join(EVENTS_DIR, 'root-activity', 'positive-root-password-updated.json'));
     await handler(routed('wildcard:root-activity', event));
     expect(metricsOf()).toEqual([[['EventsProcessed', 1], ['EventsSkipped', 0]]]);
   });

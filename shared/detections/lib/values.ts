@@ -37,3 +37,10 @@ export function asArray(value: unknown): unknown[] {
 export function sameText(a: unknown, b: string): boolean {
   return typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
 }
+
+/** The non-empty strings of a value read as an array (`asArray`); other elements are dropped. */
+export function strings(value: unknown): string[] {
+  return asArray(value)
+    .map(str)
+    .filter((s): s is string => s !== undefined);
+}
