@@ -11,6 +11,7 @@ import { type TrailwatchConfig, loadConfig } from '../shared/config.ts';
 import { detections as registry } from '../shared/detections/index.ts';
 import type { Detection } from '../shared/detections/types.ts';
 import { type Log, createLambdaLogger } from '../shared/log.ts';
+import { LearnedAccounts } from '../shared/pipeline/accounts.ts';
 import { analyzeEvents } from '../shared/pipeline/analyze.ts';
 import { deliverFindings } from '../shared/pipeline/deliver.ts';
 import { type FindingEnricher, createEnrichers } from '../shared/pipeline/enrichers.ts';
@@ -54,6 +55,11 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
   const sinks = [new SnsSink(deps.sns, deps.config.alertsTopicArn, deps.log), new EventBridgeSink(deps.eventBridge, deps.config.findingsBusName, deps.log)];
   const metrics = new CloudWatchMetricsSink(deps.cloudWatch, deps.config.metricsNamespace, deps.log);
   const route = createRouter(deps.detections ?? registry);
+  // Same-organization judgement, as in replay: the declared accounts plus every account whose own
+  // trail delivered an event here. In organization mode the central bus admits only principals of
+  // the organization (aws:PrincipalOrgID), so a recipient account seen here is a member.
+  const declared = new Set(deps.config.organizationAccounts);
+  const accounts = new LearnedAccounts({ has: (a) => declared.has(a) });
   return async (input, context) => {
     // Each EventBridge rule wraps the event with its route, so an event matching several rules
     // still yields each (detection, event) once (shared/pipeline/routing.ts).
@@ -61,11 +67,12 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
     const event = routed.event;
     deps.log.setCorrelationId(cloudTrailEventId(event));
     if (context && 'powertools' in deps.log) (deps.log as ReturnType<typeof createLambdaLogger>).powertools.addContext(context);
+    accounts.observe(event);
     const selection = route(routed);
     if (selection.unknownRoute) deps.log.warn('unknown route: running every detection (rules and code from different versions?)', { route: selection.unknownRoute });
     const analysis = await analyzeEvents([{ value: event, origin: 'eventbridge' }], {
       detections: selection.detections,
-      context: { self: deps.config.self },
+      context: { self: deps.config.self, organization: { accounts } },
       enrichers: deps.enrichers ?? [],
       log: deps.log,
     });

@@ -18,6 +18,8 @@ module.exports.resources = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   return ruleResources({
     stackName: `${service}-${stage}`,
+    // Always generated, created only when the IsOrganization condition holds (mode=organization).
+    centralBusLogicalId: 'CentralBus',
     maxRetryAttempts: intParam(await resolveVariable('param:targetMaxRetryAttempts'), 185, 'targetMaxRetryAttempts', 0, 185),
     maxEventAgeSeconds: intParam(await resolveVariable('param:targetMaxEventAgeSeconds'), 86400, 'targetMaxEventAgeSeconds', 60, 86400),
   });

@@ -11,6 +11,8 @@ import { detectionRules, inputTemplate } from '../shared/pipeline/event-rules.ts
 /** Logical ids of resources defined in serverless.yml that the rules point at. */
 export const DETECT_FUNCTION_LOGICAL_ID = 'DetectLambdaFunction';
 export const TARGET_DLQ_LOGICAL_ID = 'TargetDlq';
+/** The serverless.yml condition that is true with `--param mode=organization`. */
+export const ORGANIZATION_CONDITION = 'IsOrganization';
 
 /** EventBridge rule names are ≤ 64 chars; long ids keep a readable head and a hash. */
 export function shortSuffix(suffix: string, stackName: string): string {
@@ -23,6 +25,8 @@ export function shortSuffix(suffix: string, stackName: string): string {
 
 export interface RuleOptions {
   maxRetryAttempts: number;
+  /** Also generate the same rules on the organization's central bus (condition `IsOrganization`). */
+  centralBusLogicalId?: string;
   maxEventAgeSeconds: number;
   /** `<service>-<stage>`, the CloudFormation stack name rule names start with. */
   stackName: string;
@@ -37,14 +41,20 @@ function describe(rule: { key: string; detections: string[] }): string {
 /** `{ Resources }` for every detect rule and the permission letting it invoke detect. */
 export function ruleResources(options: RuleOptions): { Resources: Record<string, unknown> } {
   const resources: Record<string, unknown> = {};
-  for (const rule of detectionRules(detections)) {
-    const ruleId = `DetectRule${rule.logicalId}`;
+  const buses: Array<{ prefix: string; bus: unknown; condition?: string }> = [{ prefix: 'DetectRule', bus: 'default' }];
+  // Organization mode (docs/organization.md): member accounts' events arrive on the central bus,
+  // the central account's own events on its default bus; each event reaches exactly one of the
+  // two rule sets, so exactly-once per detection holds across both.
+  if (options.centralBusLogicalId) buses.push({ prefix: 'CentralDetectRule', bus: { Ref: options.centralBusLogicalId }, condition: ORGANIZATION_CONDITION });
+  for (const { prefix, bus, condition } of buses) for (const rule of detectionRules(detections)) {
+    const ruleId = `${prefix}${rule.logicalId}`;
     resources[ruleId] = {
       Type: 'AWS::Events::Rule',
+      ...(condition ? { Condition: condition } : {}),
       Properties: {
         Name: `${options.stackName}-${shortSuffix(rule.nameSuffix, options.stackName)}`,
         Description: describe(rule),
-        EventBusName: 'default',
+        EventBusName: bus,
         State: rule.state,
         EventPattern: rule.pattern,
         Targets: [
@@ -62,8 +72,9 @@ export function ruleResources(options: RuleOptions): { Resources: Record<string,
         ],
       },
     };
-    resources[`DetectRulePermission${rule.logicalId}`] = {
+    resources[`${prefix}Permission${rule.logicalId}`] = {
       Type: 'AWS::Lambda::Permission',
+      ...(condition ? { Condition: condition } : {}),
       Properties: {
         Action: 'lambda:InvokeFunction',
         FunctionName: { 'Fn::GetAtt': [DETECT_FUNCTION_LOGICAL_ID, 'Arn'] },

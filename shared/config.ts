@@ -17,6 +17,12 @@ export interface TrailwatchConfig {
   metricsNamespace: string;
   /** What detections need to recognise attacks on Trailwatch itself. */
   self: NonNullable<DetectionContext['self']>;
+  /**
+   * Accounts of our own AWS Organization declared by the deployment (TRAILWATCH_ORGANIZATION_ACCOUNTS,
+   * comma list): grants to them are not foreign. Detect adds every account whose events it receives
+   * (docs/organization.md), the same judgement replay makes.
+   */
+  organizationAccounts: string[];
 }
 
 export class ConfigError extends Error {
@@ -54,8 +60,14 @@ export function loadConfig(env: Env = process.env): TrailwatchConfig {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const arn of topicArns) if (!SNS_TOPIC_ARN.test(arn)) problems.push(`TRAILWATCH_TOPIC_ARNS has a malformed ARN: ${JSON.stringify(arn)}`);
+  const organizationAccounts = (env['TRAILWATCH_ORGANIZATION_ACCOUNTS'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const id of organizationAccounts) if (!/^\d{12}$/.test(id)) problems.push(`TRAILWATCH_ORGANIZATION_ACCOUNTS has a malformed account id: ${JSON.stringify(id)}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    organizationAccounts,
     stage,
     stackName,
     alertsTopicArn,

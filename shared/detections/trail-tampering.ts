@@ -34,8 +34,12 @@ const SELF_ACTIONS: Record<string, string[]> = {
     'UpdateFunctionCode20150331v2',
     'UpdateFunctionConfiguration20150331v2',
   ],
-  'cloudformation.amazonaws.com': ['DeleteStack'],
+  // DeleteStackInstances / DeleteStackSet: the organization forwarders' StackSet (docs/organization.md).
+  'cloudformation.amazonaws.com': ['DeleteStack', 'DeleteStackInstances', 'DeleteStackSet'],
 };
+
+/** Stacks a StackSet creates in member accounts are named `StackSet-<stack set name>-<id>`. */
+const STACKSET_INSTANCE = /^StackSet-(.+)$/;
 
 export const meta: DetectionMeta = {
   id: 'trail-tampering',
@@ -168,8 +172,10 @@ export function selfTarget(event: TrailEvent, context?: DetectionContext): strin
       return startsWithAny(fn, prefixes(self?.functionNamePrefix, self?.stackName)) ? fn : undefined;
     }
     case 'cloudformation.amazonaws.com': {
-      const stack = str(rp['stackName']);
-      const name = stack?.startsWith('arn:') ? stack.split('/')[1] : stack;
+      const stack = str(rp['stackName']) ?? str(rp['stackSetName']);
+      const full = stack?.startsWith('arn:') ? stack.split('/')[1] : stack;
+      // A forwarder stack instance in a member account counts as ours by its stack set's name.
+      const name = full?.replace(STACKSET_INSTANCE, '$1');
       if (self?.stackName) return name === self.stackName || name?.startsWith(self.stackName) ? name : undefined;
       return startsWithAny(name, [DEFAULT_SELF_PREFIX.replace(/-$/, '')]) ? name : undefined;
     }

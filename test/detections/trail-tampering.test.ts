@@ -42,6 +42,15 @@ describe('trail-tampering', () => {
     expect(first('positive-throttle-trailwatch-function')?.details['effect']).toBe('function throttled to zero concurrency');
   });
 
+  it('is critical when the organization forwarders are removed: stack instances from the StackSet, or the instance stack in a member', () => {
+    expect(first('positive-delete-forwarder-stack-instances')).toMatchObject({ severity: 'critical', details: { target: 'trailwatch', resource: 'trailwatch-prod-forwarders' } });
+    expect(first('positive-delete-forwarder-stack-in-member')).toMatchObject({ severity: 'critical', details: { target: 'trailwatch' } });
+    expect(first('negative-delete-other-stack-instances')).toBeUndefined();
+    const ctx = { self: { stackName: 'trailwatch-prod' } };
+    expect(detect(sampleEvent(D, 'positive-delete-forwarder-stack-instances'), ctx)).toHaveLength(1);
+    expect(detect(sampleEvent(D, 'positive-delete-forwarder-stack-in-member'), { self: { stackName: 'trailwatch-dev' } })).toEqual([]);
+  });
+
   it('uses DetectionContext.self instead of the default prefix when given', () => {
     const ctx = { self: { ruleNamePrefix: 'sec-monitor-', functionNamePrefix: 'sec-monitor-' } };
     expect(detect(sampleEvent(D, 'positive-disable-trailwatch-rule'), ctx)).toEqual([]);

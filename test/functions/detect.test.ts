@@ -224,3 +224,44 @@ describe('config', () => {
     expect(config.self).toEqual({ stackName: 'trailwatch-test', functionNamePrefix: 'trailwatch-test-', ruleNamePrefix: 'trailwatch-test-', topicArns: [TOPIC] });
   });
 });
+
+describe('detect handler: same-organization accounts (docs/organization.md)', () => {
+  const trustGrant = () => readJson(join(EVENTS_DIR, 'policy-changed', 'positive-update-trust-foreign.json')) as Record<string, unknown>;
+  const handlerWith = (env: Record<string, string>) =>
+    createDetectHandler({
+      config: loadConfig({ TRAILWATCH_STAGE: 'test', TRAILWATCH_STACK_NAME: 'trailwatch-test', TRAILWATCH_ALERTS_TOPIC_ARN: TOPIC, TRAILWATCH_FINDINGS_BUS_NAME: BUS, ...env }),
+      log: createMemoryLog(),
+      sns: new SNSClient({ region: 'us-east-1' }),
+      eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+      cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+      enrichers: [],
+    });
+  const published = (): Finding[] =>
+    sns.commandCalls(PublishBatchCommand).flatMap((c) => (c.args[0].input.PublishBatchRequestEntries ?? []).map((e) => JSON.parse((JSON.parse(e.Message ?? '{}') as Record<string, string>)['lambda'] ?? '{}') as Finding));
+
+  it('reports a trust grant to an unknown account as foreign', async () => {
+    await handlerWith({})(trustGrant());
+    expect(published().map((f) => f.title).join('\n')).toMatch(/grants access to other account\(s\): 444455556666/);
+  });
+
+  it('does not when the account is declared as ours (TRAILWATCH_ORGANIZATION_ACCOUNTS)', async () => {
+    await handlerWith({ TRAILWATCH_ORGANIZATION_ACCOUNTS: '444455556666, 555566667777' })(trustGrant());
+    const titles = published().map((f) => f.title).join('\n');
+    expect(titles).toMatch(/UpdateAssumeRolePolicy/);
+    expect(titles).not.toMatch(/other account/);
+  });
+
+  it('does not once an event from that member account reached the central detections (organization mode)', async () => {
+    const handler = handlerWith({});
+    const member = iamUserSignin();
+    const detail = member['detail'] as Record<string, unknown>;
+    await handler({ ...member, account: '444455556666', region: 'eu-west-1', detail: { ...detail, recipientAccountId: '444455556666', awsRegion: 'eu-west-1' } });
+    sns.resetHistory();
+    await handler(trustGrant());
+    expect(published().map((f) => f.title).join('\n')).not.toMatch(/other account/);
+  });
+
+  it('refuses a malformed account id at cold start', () => {
+    expect(() => loadConfig({ TRAILWATCH_ALERTS_TOPIC_ARN: TOPIC, TRAILWATCH_ORGANIZATION_ACCOUNTS: '4444' })).toThrow(/TRAILWATCH_ORGANIZATION_ACCOUNTS/);
+  });
+});

@@ -43,7 +43,9 @@ describe('packaged template: detect function', () => {
 });
 
 describe('packaged template: the generated detect rules', () => {
-  const detectRules = () => ofType('AWS::Events::Rule').filter(([, r]) => ((r.Properties['Targets'] as Array<{ Arn: unknown }>) ?? []).some((t) => getAtt(t.Arn) === 'DetectLambdaFunction'));
+  const anyBusDetectRules = () => ofType('AWS::Events::Rule').filter(([, r]) => ((r.Properties['Targets'] as Array<{ Arn: unknown }>) ?? []).some((t) => getAtt(t.Arn) === 'DetectLambdaFunction'));
+  // The default bus's rules; organization mode's copies on the central bus are tested below.
+  const detectRules = () => anyBusDetectRules().filter(([, r]) => r.Properties['EventBusName'] === 'default');
   const generated = detectionRules(detections);
 
   it('holds exactly the rules the generator makes, each with its pattern, state and route', () => {
@@ -77,7 +79,7 @@ describe('packaged template: the generated detect rules', () => {
   it('lets each rule (and only it) invoke the function', () => {
     const perms = ofType('AWS::Lambda::Permission').filter(([, r]) => getAtt(r.Properties['FunctionName']) === 'DetectLambdaFunction');
     const sources = perms.map(([, r]) => getAtt(r.Properties['SourceArn'])).sort();
-    expect(sources).toEqual(detectRules().map(([id]) => id).sort());
+    expect(sources).toEqual(anyBusDetectRules().map(([id]) => id).sort());
     for (const [, r] of perms) expect(r.Properties['Principal']).toBe('events.amazonaws.com');
   });
 
@@ -178,5 +180,41 @@ describe('packaged template: least privilege', () => {
     expect(bySid['PublishAlerts']).toMatchObject({ Action: 'sns:Publish', Resource: { Ref: 'AlertsTopic' } });
     expect(bySid['PutFindingEvents']).toMatchObject({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['FindingsBus', 'Arn'] } });
     expect(bySid['PutTrailwatchMetrics']).toMatchObject({ Condition: { StringEquals: { 'cloudwatch:namespace': 'Trailwatch' } } });
+  });
+});
+
+describe('packaged template: organization mode (mode=organization)', () => {
+  it('has a central bus, created only in organization mode, whose policy admits PutEvents from our organization only', () => {
+    const bus = resources['CentralBus']!;
+    expect(bus.Condition).toBe('IsOrganization');
+    expect(JSON.stringify(template.Conditions?.['IsOrganization'])).toContain('"Ref":"Mode"');
+    const statements = (bus.Properties['Policy'] as { Statement: Array<Record<string, unknown>> }).Statement;
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Principal: '*', Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } } });
+  });
+
+  it('puts every generated detect rule on the central bus too, same pattern, state and route, each with its own invoke permission', () => {
+    for (const g of detectionRules(detections)) {
+      const central = resources[`CentralDetectRule${g.logicalId}`]!;
+      const local = resources[`DetectRule${g.logicalId}`]!;
+      expect(central.Condition, g.key).toBe('IsOrganization');
+      expect(central.Properties['EventBusName'], g.key).toEqual({ Ref: 'CentralBus' });
+      expect(local.Properties['EventBusName'], g.key).toBe('default');
+      for (const key of ['EventPattern', 'State', 'Targets', 'Name']) expect(central.Properties[key], `${g.key} ${key}`).toEqual(local.Properties[key]);
+      const perm = resources[`CentralDetectRulePermission${g.logicalId}`]!;
+      expect(perm.Condition).toBe('IsOrganization');
+      expect(getAtt(perm.Properties['SourceArn'])).toBe(`CentralDetectRule${g.logicalId}`);
+    }
+  });
+
+  it('feeds the rate detector from the central bus with the same pattern, and lets both rates rules (only) send to its queue', () => {
+    const central = resources['CentralRatesRule']!;
+    expect(central.Condition).toBe('IsOrganization');
+    expect(central.Properties['EventPattern']).toEqual(resources['RatesRule']!.Properties['EventPattern']);
+    expect(central.Properties['EventBusName']).toEqual({ Ref: 'CentralBus' });
+    const policy = resources['RatesQueuePolicy']!.Properties['PolicyDocument'] as { Statement: Array<{ Condition: { ArnEquals: Record<string, unknown> } }> };
+    expect(policy.Statement[0]!.Condition.ArnEquals['aws:SourceArn']).toEqual({
+      'Fn::If': ['IsOrganization', [{ 'Fn::GetAtt': ['RatesRule', 'Arn'] }, { 'Fn::GetAtt': ['CentralRatesRule', 'Arn'] }], [{ 'Fn::GetAtt': ['RatesRule', 'Arn'] }]],
+    });
   });
 });
