@@ -48,12 +48,33 @@ export interface MemberTemplateOptions {
 }
 
 /** The member CloudFormation template (JSON object). Throws ForwardingGapError if a detect rule would go unfed. */
-export function memberTemplate(options: MemberTemplateOptions): Record<string, unknown> {
+/**
+ * Detect rules fed by events other than CloudTrail management events (e.g. GuardDuty, Security Hub
+ * and Inspector findings): each is forwarded by a rule of its own with the detect rule's exact
+ * pattern, so the member sends those events and nothing wider. A pattern that admits any
+ * detail-type cannot be forwarded narrowly: ForwardingGapError.
+ */
+export function extraForwardedPatterns(): Array<{ key: string; pattern: EventPattern }> {
   const forwarded = new Set(forwardedPattern['detail-type'] as string[]);
+  const extra: Array<{ key: string; pattern: EventPattern }> = [];
   for (const rule of detectionRules(detections)) {
-    const missing = detailTypes(rule.pattern).filter((t) => !forwarded.has(t));
-    if (missing.length > 0) throw new ForwardingGapError(`detect rule ${rule.key} needs ${missing.join(', ')} events the member forwarder does not send`);
+    const types = detailTypes(rule.pattern);
+    if (types.includes('<any>')) throw new ForwardingGapError(`detect rule ${rule.key} admits any detail-type; the member forwarder cannot send exactly what it needs`);
+    const missing = types.filter((t) => !forwarded.has(t));
+    if (missing.length === 0) continue;
+    if (missing.length !== types.length) throw new ForwardingGapError(`detect rule ${rule.key} mixes CloudTrail and other events (${missing.join(', ')}); split it so the member can forward it once`);
+    extra.push({ key: rule.key, pattern: rule.pattern });
   }
+  return extra;
+}
+
+/** CloudFormation logical id of the forwarding rule for a non-CloudTrail detect rule. */
+export function extraForwardRuleId(key: string): string {
+  return `Forward${key.replace(/[^A-Za-z0-9]/g, ' ').split(' ').filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`;
+}
+
+export function memberTemplate(options: MemberTemplateOptions): Record<string, unknown> {
+  const extra = extraForwardedPatterns();
   const name = (suffix: string) => `${options.stackName}-${suffix}`;
   const busArn = { 'Fn::Sub': 'arn:${AWS::Partition}:events:${CentralRegion}:${CentralAccountId}:event-bus/${CentralBusName}' };
   const target = (id: string) => ({
@@ -106,7 +127,7 @@ export function memberTemplate(options: MemberTemplateOptions): Record<string, u
                 Principal: { Service: 'events.amazonaws.com' },
                 Action: 'sqs:SendMessage',
                 Resource: { 'Fn::GetAtt': ['ForwarderDlq', 'Arn'] },
-                Condition: { ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['ForwardRule', 'Arn'] }, { 'Fn::GetAtt': ['HeartbeatRule', 'Arn'] }] } },
+                Condition: { ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['ForwardRule', 'Arn'] }, ...extra.map((x) => ({ 'Fn::GetAtt': [extraForwardRuleId(x.key), 'Arn'] })), { 'Fn::GetAtt': ['HeartbeatRule', 'Arn'] }] } },
               },
             ],
           },
@@ -125,6 +146,23 @@ export function memberTemplate(options: MemberTemplateOptions): Record<string, u
           Targets: [target('central-bus')],
         },
       },
+      ...Object.fromEntries(
+        extra.map((x) => [
+          extraForwardRuleId(x.key),
+          {
+            Type: 'AWS::Events::Rule',
+            ...when,
+            Properties: {
+              Name: name(`forward-${x.key}`.slice(0, 64 - options.stackName.length - 1)),
+              Description: `The events central detect rule ${x.key} needs (not CloudTrail) to the Trailwatch central bus`,
+              EventBusName: 'default',
+              State: 'ENABLED',
+              EventPattern: x.pattern,
+              Targets: [target('central-bus')],
+            },
+          },
+        ]),
+      ),
       HeartbeatRule: {
         Type: 'AWS::Events::Rule',
         ...when,

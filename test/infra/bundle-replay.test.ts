@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../shared/model/types.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
+import { deployedResources } from '../helpers/cfn-conditions.ts';
 import { EVENTS_DIR, ROOT } from '../helpers/events.ts';
 import { ensurePackaged, PACKAGE_DIR, packagedTemplate } from '../helpers/packaged.ts';
 import { sampleEvents } from '../helpers/trail-events.ts';
@@ -29,7 +30,7 @@ const work = mkdtempSync(join(tmpdir(), 'tw-bundles-'));
 const STACK = 'trailwatch-prod'; // the samples' self-protection events name trailwatch-prod-* resources
 const TOPIC = `arn:aws:sns:us-east-1:111122223333:${STACK}-alerts`;
 
-type Resource = { Type: string; Properties: Record<string, unknown> };
+type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
 
 /** The one way Lambda and replay may differ: Lambda fetches customer-managed policy documents, replay cannot. */
 function comparable(f: Finding): unknown {
@@ -164,7 +165,8 @@ describe('packaged bundles against trailwatch replay', () => {
   beforeAll(async () => {
     ensurePackaged();
     const template = packagedTemplate<{ Resources: Record<string, Resource> }>();
-    const rules = Object.values(template.Resources).filter(
+    // Only what an account-mode deployment creates: organization-mode central rules are left out.
+    const rules = Object.values(deployedResources(template)).filter(
       (r) => r.Type === 'AWS::Events::Rule' && ((r.Properties['Targets'] as Array<{ Arn: unknown }>) ?? []).some((t) => JSON.stringify(t.Arn).includes('DetectLambdaFunction')),
     );
     // One invocation per (sample, matching rule), with that rule's own target input.

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { forwardedPattern, memberTemplate } from '../../scripts/member-template.ts';
+import { extraForwardedPatterns, extraForwardRuleId, forwardedPattern, memberTemplate } from '../../scripts/member-template.ts';
 import { ForwarderDeploymentError, forwarderRequests, stackSetName } from '../../scripts/org-forwarders.ts';
 import { detections } from '../../shared/detections/index.ts';
 import { detect as trailTampering } from '../../shared/detections/trail-tampering.ts';
@@ -16,12 +16,14 @@ const template = memberTemplate({ stackName: 'trailwatch-prod' }) as { Resources
 const R = template.Resources;
 
 describe('member forwarder template (generated from the rule definitions)', () => {
-  it('forwards every event a detection fires on: every positive sample of every detection matches the forwarding rule', () => {
+  it('forwards every event a detection fires on: every positive sample of every detection matches a forwarding rule', () => {
+    const patterns = Object.values(R).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties['EventPattern']).map((r) => r.Properties['EventPattern']);
     let positives = 0;
     for (const d of detections) {
       const dir = join(EVENTS_DIR, d.id);
       for (const f of readdirSync(dir).filter((n) => n.startsWith('positive-'))) {
-        expect(matchesPattern(forwardedPattern, readJson(join(dir, f))), `${d.id}/${f}`).toBe(true);
+        const event = readJson(join(dir, f));
+        expect(patterns.filter((p) => matchesPattern(p, event)).length, `${d.id}/${f}`).toBe(1);
         positives++;
       }
     }
@@ -35,15 +37,19 @@ describe('member forwarder template (generated from the rule definitions)', () =
     expect(matchesPattern(forwardedPattern, { ...base, 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2', detail: { state: 'running' } })).toBe(false);
   });
 
-  it('uses one forwarding rule so an event crosses to the central bus once (exactly-once per detection), with the read-only state', () => {
+  it('uses one forwarding rule for CloudTrail so an event crosses to the central bus once (exactly-once per detection), with the read-only state', () => {
     const rules = Object.entries(R).filter(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties['EventPattern']);
-    expect(rules.map(([id]) => id)).toEqual(['ForwardRule']);
+    const extra = extraForwardedPatterns();
+    expect(rules.map(([id]) => id)).toEqual(['ForwardRule', ...extra.map((x) => extraForwardRuleId(x.key))]);
+    // Other detectors' findings are forwarded by the detect rule's own pattern: nothing wider.
+    for (const x of extra) expect(R[extraForwardRuleId(x.key)]!.Properties['EventPattern']).toEqual(x.pattern);
     const p = rules[0]![1].Properties;
     expect(p['EventPattern']).toEqual(forwardedPattern);
     expect(p['State']).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
     expect(String(p['Name']).startsWith('trailwatch-prod-')).toBe(true);
     // Each central detect rule sees only events the forwarder sends (detail-types are a subset).
     for (const g of detectionRules(detections)) {
+      if (extra.some((x) => x.key === g.key)) continue;
       const branches = (g.pattern['$or'] as Array<Record<string, unknown>> | undefined) ?? [g.pattern];
       for (const b of branches) for (const t of b['detail-type'] as string[]) expect(forwardedPattern['detail-type'], g.key).toContain(t);
     }
@@ -55,7 +61,7 @@ describe('member forwarder template (generated from the rule definitions)', () =
     expect(role.AssumeRolePolicyDocument.Statement[0]!.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
     const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
     expect(statements).toEqual([{ Sid: 'CentralBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:events:${CentralRegion}:${CentralAccountId}:event-bus/${CentralBusName}' } }]);
-    for (const id of ['ForwardRule', 'HeartbeatRule']) {
+    for (const id of ['ForwardRule', ...extraForwardedPatterns().map((x) => extraForwardRuleId(x.key)), 'HeartbeatRule']) {
       const [t] = R[id]!.Properties['Targets'] as Array<Record<string, unknown>>;
       expect(t!['RoleArn'], id).toEqual({ 'Fn::GetAtt': ['ForwarderRole', 'Arn'] });
       expect(t!['DeadLetterConfig'], id).toEqual({ Arn: { 'Fn::GetAtt': ['ForwarderDlq', 'Arn'] } });

@@ -13,6 +13,7 @@ import { createNotifyHandlers } from '../../functions/notify.ts';
 import { handler as ratesHandler } from '../../functions/rates.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { detections } from '../../shared/detections/index.ts';
+import { normalize } from '../../shared/model/normalize.ts';
 import type { Finding } from '../../shared/model/types.ts';
 import { readNotifyConfig } from '../../shared/notify/config.ts';
 import type { NotifyStats } from '../../shared/notify/metrics.ts';
@@ -20,6 +21,7 @@ import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
 import { detectionRules } from '../../shared/pipeline/event-rules.ts';
 import { unwrapRouted } from '../../shared/pipeline/routing.ts';
 import { runDetections } from '../../shared/pipeline/run-detections.ts';
+import { deployedResources } from '../helpers/cfn-conditions.ts';
 import { EVENTS_DIR } from '../helpers/events.ts';
 import { type FakeSlack, startFakeSlack } from '../notify/fake-slack.ts';
 import type { CfnResource } from './moto-template.ts';
@@ -51,17 +53,20 @@ function samples(): Sample[] {
         .filter((f) => f.endsWith('.json'))
         .map((file) => {
           const envelope = JSON.parse(readFileSync(join(EVENTS_DIR, folder, file), 'utf8')) as Record<string, unknown>;
-          const eventId = String((envelope['detail'] as Record<string, unknown>)['eventID']);
+          const eventId = idOf(envelope);
           return { path: `${folder}/${file}`, folder, file, envelope, eventId };
         }),
     );
 }
 
-/** The CloudTrail eventID of a delivered event, bare or wrapped by its rule's route (shared/pipeline/routing.ts). */
-const eventIdOf = (body: unknown): string => {
-  const event = unwrapRouted(body).event as Record<string, unknown> | undefined;
-  return String((event?.['detail'] as Record<string, unknown> | undefined)?.['eventID']);
-};
+/** The id findings carry for an event: the CloudTrail eventID, or another detector's finding id (normalize decides). */
+function idOf(envelope: unknown): string {
+  const n = normalize(envelope);
+  return n.ok ? n.event.id : String(((envelope as Record<string, unknown>)['detail'] as Record<string, unknown> | undefined)?.['eventID']);
+}
+
+/** The id of a delivered event, bare or wrapped by its rule's route (shared/pipeline/routing.ts). */
+const eventIdOf = (body: unknown): string => idOf(unwrapRouted(body).event);
 const key = (f: Pick<Finding, 'detection' | 'eventId'>): string => `${f.detection}#${f.eventId}`;
 const countBy = <T,>(items: readonly T[], by: (t: T) => string): Record<string, number> => {
   const out: Record<string, number> = {};
@@ -109,7 +114,8 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     findingsTap = await tapBus(stack, detectFn.environment['TRAILWATCH_FINDINGS_BUS_NAME']!, 'observer-findings', { source: ['trailwatch'] });
     alertsTap = await observerQueue(stack.sqs, 'observer-alerts-topic');
     await stack.sns.send(new SubscribeCommand({ TopicArn: detectFn.environment['TRAILWATCH_ALERTS_TOPIC_ARN'], Protocol: 'sqs', Endpoint: alertsTap.arn }));
-    for (const [id, r] of Object.entries(stack.transformed.template.Resources) as Array<[string, CfnResource]>) {
+    // Only what this deployment created (moto evaluates conditions: no central rules in account mode).
+    for (const [id, r] of Object.entries(deployedResources(stack.transformed.template)) as Array<[string, CfnResource]>) {
       const props = r.Properties ?? {};
       const targets = (props['Targets'] ?? []) as Array<{ Arn: unknown }>;
       const toDetect = targets.some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': [detectFn.spec.logicalId, 'Arn'] }));
