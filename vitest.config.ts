@@ -4,8 +4,11 @@ import SummaryReporter from './test/helpers/summary-reporter.ts';
 export default defineConfig({
   test: {
     environment: 'node',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Generous on purpose: no test asserts on time, and on a loaded 2-core machine the heaviest
+    // tests (300 notifier round trips to dynalite, CLI processes) took 34 s of a 60 s limit.
+    // Performance goals live in `npm run bench`.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     pool: 'forks',
     reporters: ['default', new SummaryReporter()],
     projects: [

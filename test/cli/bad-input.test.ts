@@ -50,7 +50,7 @@ describe('a policy nested 5,000 levels deep costs no other finding', () => {
     const file = join(tmp, 'deep.jsonl');
     writeFileSync(file, [JSON.stringify(deepPolicyEvent(5000, 'deep-inline')), good, deepBucketPolicyText(5000, 'deep-bucket')].join('\n'));
     run = await cli(['replay', file, '--format', 'json', '--no-rates']);
-  }, 120_000);
+  }, 300_000);
 
   it('replay --format json prints every finding (it printed nothing for the whole file)', () => {
     expect(run.code).toBe(REPLAY_EXIT.ok);
@@ -74,7 +74,7 @@ describe('unreadable input is never a clean pass', () => {
     expect(run.code).toBe(REPLAY_EXIT.unreadable);
     expect(run.stdout).toMatch(/1 unreadable input\(s\)/);
     expect(run.stdout).toMatch(/could not be read \(exit code 3\)[\s\S]*trail\.json\.gz\s+file\s+corrupt gzip/);
-  }, 120_000);
+  }, 300_000);
 
   it('a truncated .gz: the records before the cut are replayed, and it exits 3', async () => {
     const base = sample('root-signin', 'positive-success-no-mfa').detail;
@@ -86,7 +86,7 @@ describe('unreadable input is never a clean pass', () => {
     expect(run.code).toBe(REPLAY_EXIT.unreadable);
     expect(lines(run.stdout).length).toBeGreaterThan(50);
     expect(run.stderr).toMatch(/truncated gzip/);
-  }, 120_000);
+  }, 300_000);
 
   it('a folder whose files have no recognised extension exits 3 and says so (it said "0 file(s)" and passed)', async () => {
     const dir = join(tmp, 'notes');
@@ -95,7 +95,7 @@ describe('unreadable input is never a clean pass', () => {
     const run = await cli(['replay', dir, '--fail-on', 'low']);
     expect(run.code).toBe(REPLAY_EXIT.unreadable);
     expect(run.stdout).toMatch(/folder holds no event files .*1 other file\(s\) ignored/);
-  }, 120_000);
+  }, 300_000);
 
   it('a log file with one corrupt record: the other 19 are replayed, the skip is one record', async () => {
     const base = sample('root-signin', 'positive-success-no-mfa').detail;
@@ -106,7 +106,7 @@ describe('unreadable input is never a clean pass', () => {
     expect(run.code).toBe(REPLAY_EXIT.unreadable);
     expect(lines(run.stdout)).toHaveLength(19);
     expect(run.stderr).toMatch(/19 event\(s\) analysed, 1 skipped/);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('output closed by the reader (`trailwatch replay … | head -1`)', () => {
@@ -122,14 +122,14 @@ describe('output closed by the reader (`trailwatch replay … | head -1`)', () =
     expect(run.stdout).toMatch(/^CRITICAL/);
     expect(run.stderr).not.toMatch(/EPIPE|Unhandled|at .*\.ts:\d+/);
     expect(run.code).toBe(REPLAY_EXIT.ok);
-  }, 120_000);
+  }, 300_000);
 
   it('keeps --fail-on honest: the findings were still found', async () => {
     const run = await cli(['replay', big, '--no-rates', '--format', 'json', '--fail-on', 'high'], { firstLineOnly: true });
     expect(lines(run.stdout)).toHaveLength(1);
     expect(run.stderr).not.toMatch(/EPIPE/);
     expect(run.code).toBe(REPLAY_EXIT.failOn);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('the CLI help says what the CLI does', () => {
@@ -142,20 +142,20 @@ describe('the CLI help says what the CLI does', () => {
     expect(none.stderr).toContain('usage: trailwatch');
     const version = await cli(['--version']);
     expect(version.stdout).toMatch(/^trailwatch \d+\.\d+\.\d+/);
-  }, 120_000);
+  }, 300_000);
 
   it('replay --help lists each exit code the replay really returns', async () => {
     const help = (await cli(['replay', '--help'])).stdout;
     for (const [name, code] of Object.entries(REPLAY_EXIT)) expect(help, name).toMatch(new RegExp(`^\\s+${code}\\s+\\S`, 'm'));
     // 1: usage; the other codes are produced by the tests above.
     expect((await cli(['replay', '--format', 'yaml', EVENTS_DIR])).code).toBe(REPLAY_EXIT.usage);
-  }, 120_000);
+  }, 300_000);
 
   it('replay -v logs every file it reads (it printed nothing)', async () => {
     const run = await cli(['replay', '-v', join(EVENTS_DIR, 'root-signin'), '--format', 'json']);
     expect(run.stderr).toMatch(/debug: reading file .*positive-failure\.json/);
     expect(run.stderr).toMatch(/debug: processor flushed .*api-rate/);
-  }, 120_000);
+  }, 300_000);
 
   it('policy help exit codes match: analyze on a file that is not JSON exits 1', async () => {
     const help = (await cli(['policy', '--help'])).stdout;
@@ -166,5 +166,5 @@ describe('the CLI help says what the CLI does', () => {
     expect(run.code).toBe(POLICY_EXIT.input);
     expect(run.stderr).toMatch(/invalid JSON/);
     expect((await cli(['policy', 'validate', notJson])).code).toBe(POLICY_EXIT.finding);
-  }, 120_000);
+  }, 300_000);
 });

@@ -54,7 +54,7 @@ describe('trailwatch replay events/ --format json', () => {
   let run: Awaited<ReturnType<typeof cli>>;
   beforeAll(async () => {
     run = await cli(['events/', '--format', 'json']);
-  }, 60_000);
+  }, 300_000);
 
   it('exits 0 and prints only JSON findings on stdout, the summary on stderr', () => {
     expect(run.code).toBe(0);
@@ -115,7 +115,7 @@ describe('trailwatch replay: input formats and bad input', () => {
     // The same record twice (CloudTrail delivers at least once): counted once.
     writeFileSync(join(dir, 'dup.json'), JSON.stringify([{ ...root, eventID: 'dup-1' }, { ...root, eventID: 'dup-1' }]));
     run = await cli([dir, '--format', 'json', '--no-rates']);
-  }, 60_000);
+  }, 300_000);
 
   it('reads gzip CloudTrail log files, JSON Lines, arrays, recursively, and keeps going past bad input', () => {
     // Everything readable is read; the unreadable parts make it exit 3, never a clean 0.
@@ -158,7 +158,7 @@ describe('trailwatch replay: a 10 MB CloudTrail log file', () => {
     const rootFindings = jsonLines(run.stdout).filter((f) => f.detection === 'root-signin');
     expect(rootFindings.map((f) => f.eventId)).toEqual(['needle']);
     expect(run.stderr).toContain(`${records.length} event(s) analysed, 0 skipped`);
-  }, 60_000);
+  }, 300_000);
 });
 
 describe('trailwatch replay: exit codes and text output', () => {
@@ -170,7 +170,7 @@ describe('trailwatch replay: exit codes and text output', () => {
     expect(jsonLines(hit.stdout).map((f) => f.severity)).toContain('high');
     expect(hit.code).toBe(2);
     expect(miss.code).toBe(0);
-  }, 60_000);
+  }, 300_000);
 
   it('usage errors exit 1 with a reason', async () => {
     const [missing, badSeverity, noPath] = await Promise.all([cli(['does-not-exist/']), cli(['events/', '--fail-on', 'severe']), cli([])]);
@@ -179,7 +179,7 @@ describe('trailwatch replay: exit codes and text output', () => {
     expect(badSeverity.code).toBe(1);
     expect(badSeverity.stderr).toMatch(/--fail-on must be one of/);
     expect(noPath.code).toBe(1);
-  }, 60_000);
+  }, 300_000);
 
   it('text output is readable, uncoloured when NO_COLOR is set or not a TTY, with a summary table', async () => {
     const run = await cli([join(EVENTS_DIR, 'root-signin')], { NO_COLOR: '1' });
@@ -187,7 +187,7 @@ describe('trailwatch replay: exit codes and text output', () => {
     expect(run.stdout).not.toContain('\u001b[');
     expect(run.stdout).toMatch(/CRITICAL\s+root-signin\s+Root user signed in/);
     expect(run.stdout).toMatch(/detection\s+severity\s+findings/);
-  }, 60_000);
+  }, 300_000);
 });
 
 describe.skipIf(!hasExternal('invictus'))('trailwatch replay: the Invictus attack-simulation logs end to end', () => {
@@ -196,7 +196,7 @@ describe.skipIf(!hasExternal('invictus'))('trailwatch replay: the Invictus attac
   beforeAll(async () => {
     run = await cli([join(EXTERNAL_DIR, 'invictus'), '--format', 'json']);
     findings = jsonLines(run.stdout);
-  }, 60_000);
+  }, 300_000);
   const has = (id: string) => detections.some((d) => d.id === id);
   const count = (detection: string, eventName: string) => findings.filter((f) => f.detection === detection && f.eventName === eventName).length;
 

@@ -232,7 +232,7 @@ describe('packaged bundles against trailwatch replay', () => {
       const out = await runBundle(fn, [], { AWS_REGION: 'us-east-1' }, exportName);
       expect(out.exports, fn).toContain(exportName);
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('the packaged rates bundle against trailwatch replay', () => {

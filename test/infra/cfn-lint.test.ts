@@ -31,7 +31,7 @@ describe('cfn-lint on the packaged stack', () => {
 
   describe.runIf(available)('with .cfnlintrc.yaml', () => {
     const templates = ['cloudformation-template-update-stack.json', 'cloudformation-template-create-stack.json'].map((f) => join(PACKAGE_DIR, f));
-    beforeAll(() => ensurePackaged(), 120_000);
+    beforeAll(() => ensurePackaged(), 300_000);
 
     it('reports no error and no unlisted warning on either template', () => {
       for (const t of templates) expect(existsSync(t), t).toBe(true);
@@ -41,7 +41,7 @@ describe('cfn-lint on the packaged stack', () => {
       const matches = JSON.parse(run.stdout || '[]') as LintMatch[];
       const problems = matches.filter((m) => m.Level === 'Error' || m.Level === 'Warning').map((m) => `${m.Rule.Id} ${m.Message} (${(m.Location.Path ?? []).join('/')})`);
       expect(problems).toEqual([]);
-    }, 120_000);
+    }, 300_000);
 
     it('gives every ignored check a one-line reason', () => {
       const lines = readFileSync(CONFIG, 'utf8').split('\n');
@@ -69,6 +69,6 @@ describe('cfn-lint on the packaged stack', () => {
       rmSync(dir, { recursive: true, force: true });
       const ids = (JSON.parse(run.stdout || '[]') as LintMatch[]).map((m) => m.Rule.Id);
       expect(ids).toContain('E2533');
-    }, 60_000);
+    }, 300_000);
   });
 });

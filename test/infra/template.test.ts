@@ -16,7 +16,7 @@ let template: { Resources: Record<string, Resource>; Conditions?: Record<string,
 beforeAll(() => {
   template = packagedTemplate<typeof template>();
   resources = template.Resources;
-}, 120_000);
+}, 300_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const getAtt = (v: unknown): string | undefined => (v as { 'Fn::GetAtt'?: [string, string] })?.['Fn::GetAtt']?.[0];

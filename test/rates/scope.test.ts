@@ -32,7 +32,7 @@ describe('replay rate analysis sees what the deployed rates rule sees', () => {
     const template = packagedTemplate<{ Resources: Record<string, { Properties: Record<string, unknown> }> }>();
     expect(template.Resources['RatesRule']!.Properties['EventPattern']).toEqual(RATES_RULE_PATTERN);
     expect(template.Resources['RatesRule']!.Properties['State']).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
-  }, 120_000);
+  }, 300_000);
 
   it('classifies management calls, data events (new and old records) and service events', () => {
     expect(outsideRatesScope(event({ time: T0 }))).toBeUndefined();
