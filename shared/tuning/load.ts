@@ -20,7 +20,7 @@ export interface ParseOptions {
   now?: Date;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const validateSchema = ajv.compile(TUNING_SCHEMA);
 
 /** The empty configuration: zero-config Trailwatch. */
@@ -64,6 +64,10 @@ export function loadTuningFile(path: string, options: ParseOptions = {}): Loaded
 
 /** Milliseconds of a suppression's `expires`: a bare date means the end of that day, UTC. */
 export function expiryMs(expires: string): number {
+  const day = expires.slice(0, 10);
+  // Date.parse rolls 2027-02-30 over to March: a date that does not round-trip is not real.
+  const start = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(start.getTime()) || start.toISOString().slice(0, 10) !== day) return Number.NaN;
   const bare = /^\d{4}-\d{2}-\d{2}$/.test(expires);
   return bare ? Date.parse(`${expires}T23:59:59.999Z`) : Date.parse(expires.replace(' ', 'T'));
 }
