@@ -217,4 +217,24 @@ describe('packaged template: organization mode (mode=organization)', () => {
       'Fn::If': ['IsOrganization', [{ 'Fn::GetAtt': ['RatesRule', 'Arn'] }, { 'Fn::GetAtt': ['CentralRatesRule', 'Arn'] }], [{ 'Fn::GetAtt': ['RatesRule', 'Arn'] }]],
     });
   });
+
+describe('packaged template: routing (tuning file and novelty table)', () => {
+  it('the novelty table is on-demand, encrypted, with a TTL, and only detect and rates may update its items', () => {
+    const table = resources['NoveltyTable']!.Properties;
+    expect(table).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true }, SSESpecification: { SSEEnabled: true } });
+    const policy = resources['NoveltyStatePolicy']!.Properties as { Roles: unknown[]; PolicyDocument: { Statement: Array<Record<string, unknown>> } };
+    expect(policy.Roles).toEqual([{ Ref: 'DetectRole' }, { Ref: 'RatesRole' }]);
+    expect(policy.PolicyDocument.Statement).toEqual([{ Sid: 'NoveltyItems', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['NoveltyTable', 'Arn'] } }]);
+    const env = (resources['DetectLambdaFunction']!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(env['TRAILWATCH_NOVELTY_TABLE']).toEqual({ Ref: 'NoveltyTable' });
+    expect(env['TRAILWATCH_TUNING_FILE']).toBe('trailwatch.config.yaml');
+  });
+
+  it('the detect and rates bundles ship the checked-in trailwatch.config.yaml beside the handler', () => {
+    for (const fn of ['detect', 'rates']) {
+      // File names are stored uncompressed in a zip's headers: the name is in the bytes.
+      const zip = readFileSync(join(ROOT, '.serverless', `${fn}.zip`));
+      expect(zip.includes(Buffer.from('trailwatch.config.yaml')), fn).toBe(true);
+    }
+  });
 });
