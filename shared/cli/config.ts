@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { detections } from '../detections/index.ts';
 import { knownDetectionIds } from '../routing/deployed.ts';
 import { formatProblem, TuningValidationError } from '../tuning/errors.ts';
 import { loadTuningFile } from '../tuning/load.ts';
@@ -46,7 +47,7 @@ export async function run(argv: string[], io: ConfigIo = { stdout: process.stdou
       continue;
     }
     try {
-      const loaded = loadTuningFile(file, { knownDetections: knownDetectionIds() });
+      const loaded = loadTuningFile(file, { knownDetections: knownDetectionIds(detections) });
       for (const w of loaded.warnings) io.stderr.write(`${formatProblem(w)} (warning)\n`);
       io.stdout.write(`${file}: valid${loaded.warnings.length ? ` (${loaded.warnings.length} warning(s))` : ''}\n`);
     } catch (error) {

@@ -128,7 +128,7 @@ function progressReporter(stderr: ReplayIo['stderr'], enabled: boolean): { updat
  * file, with the novelty model in memory — and, for `--suggest`, the history profiler.
  */
 async function createReplayRouting(configFile: string | undefined, suggest: boolean): Promise<{ router: Router; profiler?: SuggestionProfiler }> {
-  const tuning = configFile === undefined ? undefined : loadTuningFile(configFile, { knownDetections: knownDetectionIds() }).config;
+  const tuning = configFile === undefined ? undefined : loadTuningFile(configFile, { knownDetections: knownDetectionIds(detections) }).config;
   const router = await createLocalRouter({ detections, ...(tuning ? { tuning } : {}) });
   return suggest ? { router, profiler: new SuggestionProfiler() } : { router };
 }

@@ -37,7 +37,7 @@ async function defaultRouter(mode: EnricherOptions['mode']): Promise<FindingEnri
   const { detections } = await import('../detections/index.ts');
   if (mode === 'lambda') {
     const [{ createDeployedRouter }, { createLambdaLogger }] = await Promise.all([import('../routing/deployed.ts'), import('../log.ts')]);
-    return createDeployedRouter(process.env, createLambdaLogger());
+    return createDeployedRouter(process.env, createLambdaLogger(), undefined, detections);
   }
   const { createLocalRouter } = await import('../routing/router.ts');
   return createLocalRouter({ detections });

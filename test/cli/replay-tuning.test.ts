@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type Finding } from '../../shared/model/types.ts';
+import { detections } from '../../shared/detections/index.ts';
 import { knownDetectionIds } from '../../shared/routing/deployed.ts';
 import { parseTuning } from '../../shared/tuning/load.ts';
 import { EXTERNAL_DIR, hasExternal, ROOT } from '../helpers/events.ts';
@@ -114,7 +115,7 @@ describe('trailwatch replay --suggest', () => {
     expect(run.code).toBe(0);
     const draft = run.stdout.slice(run.stdout.indexOf('# Draft'));
     expect(draft).toMatch(/REVIEW EVERY ENTRY/);
-    const config = parseTuning(draft, 'draft.yaml', { knownDetections: knownDetectionIds() }).config;
+    const config = parseTuning(draft, 'draft.yaml', { knownDetections: knownDetectionIds(detections) }).config;
     expect(config.deployers).toEqual([{ name: 'terraform-apply', principals: ['arn:aws:iam::111122223333:role/terraform-apply'], networks: ['203.0.113.0/24'] }]);
     expect(config.scanners?.map((s) => s.principals[0])).toEqual(['arn:aws:iam::111122223333:role/cspm-readonly']);
     expect(config.vendors).toEqual([{ name: 'vendor-464622532012', account: '464622532012', externalId: 'acme-4f0c2e9a' }]);

@@ -74,7 +74,7 @@ describe('routing: the Lambda path and the replay path decide identically', () =
     const dir = mkdtempSync(join(tmpdir(), 'tw-parity-'));
     writeFileSync(join(dir, 'stream.json'), JSON.stringify(stream));
 
-    const tuning = loadTuningFile(EXAMPLE, { knownDetections: knownDetectionIds() }).config;
+    const tuning = loadTuningFile(EXAMPLE, { knownDetections: knownDetectionIds(detections) }).config;
     const replayed = await replayRecords(readPaths([join(dir, 'stream.json')]), {
       detections,
       enrichers: [createPolicyEnricher({ mode: 'local' }), await createLocalRouter({ detections, tuning })],
@@ -88,7 +88,7 @@ describe('routing: the Lambda path and the replay path decide identically', () =
       sns: new SNSClient({ region: 'us-east-1' }),
       eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
       cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
-      enrichers: await createEnrichers({ mode: 'local', routing: createDeployedRouter(env, log, table.client) }),
+      enrichers: await createEnrichers({ mode: 'local', routing: createDeployedRouter(env, log, table.client, detections) }),
     });
     for (const envelope of stream) await handler(envelope);
     const onBus = events.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.Detail ?? '{}') as Finding));

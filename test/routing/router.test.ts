@@ -10,8 +10,8 @@ import type { TuningConfig } from '../../shared/tuning/types.ts';
 import { ROOT } from '../helpers/events.ts';
 import { asRole, oneFinding, sampleFindings } from './helpers.ts';
 
-const example = loadTuningFile(join(ROOT, 'docs/tuning-example.yaml'), { knownDetections: knownDetectionIds() }).config;
-const tuning = (text: string): TuningConfig => parseTuning(`version: 1\n${text}`, 't.yaml', { knownDetections: knownDetectionIds() }).config;
+const example = loadTuningFile(join(ROOT, 'docs/tuning-example.yaml'), { knownDetections: knownDetectionIds(detections) }).config;
+const tuning = (text: string): TuningConfig => parseTuning(`version: 1\n${text}`, 't.yaml', { knownDetections: knownDetectionIds(detections) }).config;
 
 /** Routes findings in order through one router (its novelty model learns as it goes). */
 async function route(findings: Finding[], config?: TuningConfig, novelty = true): Promise<Finding[]> {

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { detections } from '../../shared/detections/index.ts';
 import { knownDetectionIds } from '../../shared/routing/deployed.ts';
 import { TuningValidationError, type TuningProblem } from '../../shared/tuning/errors.ts';
 import { expiryMs, loadTuningFile, parseTuning } from '../../shared/tuning/load.ts';
 import { ROOT } from '../helpers/events.ts';
 
-const known = { knownDetections: knownDetectionIds(), now: new Date('2026-12-01T00:00:00Z') };
+const known = { knownDetections: knownDetectionIds(detections), now: new Date('2026-12-01T00:00:00Z') };
 
 /** The problems a text produces (or [] when it is valid). */
 function problems(text: string, file = 't.yaml'): TuningProblem[] {
