@@ -1,12 +1,14 @@
 /**
- * What the novelty model remembers for one (actor, change kind): the networks, user-agent families
- * and regions it was seen from, how often, and the eventIds that were judged novel (so a redelivered
- * event is judged the same way twice — CloudTrail → EventBridge → Lambda is at least once).
+ * What the novelty model remembers for one (actor, change kind): each network, user-agent family
+ * and region it was seen from with the time it was first seen, how often the change was made, and
+ * the eventIds that were judged novel (so a redelivered event is judged the same way twice —
+ * CloudTrail → EventBridge → Lambda is at least once).
  */
 export interface NoveltyProfile {
-  networks: Set<string>;
-  agents: Set<string>;
-  regions: Set<string>;
+  /** Value → first seen (epoch ms). */
+  networks: Map<string, number>;
+  agents: Map<string, number>;
+  regions: Map<string, number>;
   count: number;
   firstSeenMs: number;
   novelEvents: Set<string>;
@@ -20,6 +22,13 @@ export interface Observation {
   network?: string;
   agent?: string;
   region?: string;
+}
+
+export type Dimension = 'networks' | 'agents' | 'regions';
+export const DIMENSIONS: readonly Dimension[] = ['networks', 'agents', 'regions'];
+/** The observation's value for a dimension. */
+export function valueOf(o: Observation, dim: Dimension): string | undefined {
+  return dim === 'networks' ? o.network : dim === 'agents' ? o.agent : o.region;
 }
 
 /** Per-dimension cap: past it, the actor uses so many values that a new one is not news. */
@@ -48,12 +57,14 @@ export class MemoryNoveltyStore implements NoveltyStore {
     this.stats.writes += 1;
     const item = this.items.get(o.key);
     const before = item ? clone(item) : undefined;
-    const next = item ?? { networks: new Set<string>(), agents: new Set<string>(), regions: new Set<string>(), count: 0, firstSeenMs: o.timeMs, novelEvents: new Set<string>() };
-    add(next.networks, o.network);
-    add(next.agents, o.agent);
-    add(next.regions, o.region);
+    const next = item ?? { networks: new Map<string, number>(), agents: new Map<string, number>(), regions: new Map<string, number>(), count: 0, firstSeenMs: o.timeMs, novelEvents: new Set<string>() };
+    for (const dim of DIMENSIONS) {
+      const value = valueOf(o, dim);
+      const seen = next[dim];
+      // Like DynamoDB's if_not_exists: the first write of a value keeps its time.
+      if (value !== undefined && !seen.has(value) && seen.size < MAX_VALUES_PER_DIMENSION) seen.set(value, o.timeMs);
+    }
     next.count += 1;
-    next.firstSeenMs = Math.min(next.firstSeenMs, o.timeMs);
     this.items.set(o.key, next);
     return before;
   }
@@ -69,10 +80,6 @@ export class MemoryNoveltyStore implements NoveltyStore {
   }
 }
 
-function add(set: Set<string>, value: string | undefined): void {
-  if (value !== undefined && set.size < MAX_VALUES_PER_DIMENSION) set.add(value);
-}
-
 function clone(p: NoveltyProfile): NoveltyProfile {
-  return { ...p, networks: new Set(p.networks), agents: new Set(p.agents), regions: new Set(p.regions), novelEvents: new Set(p.novelEvents) };
+  return { ...p, networks: new Map(p.networks), agents: new Map(p.agents), regions: new Map(p.regions), novelEvents: new Set(p.novelEvents) };
 }

@@ -25,10 +25,11 @@ function foreignTrust(detail: Record<string, unknown>): void {
   if (typeof params?.['policyDocument'] === 'string') params['policyDocument'] = params['policyDocument'].replace(/444455556666/g, '777788889999');
 }
 
+/** A repeat of `f` `minute` hours later (past the novelty model's one-hour settle time), by a new session. */
 const at = (f: Finding, minute: number, session = `run-${minute}`): Finding => ({
   ...f,
   eventId: `${f.eventId}-${minute}`,
-  time: new Date(Date.parse(f.time) + minute * 60_000).toISOString(),
+  time: new Date(Date.parse(f.time) + minute * 3_600_000).toISOString(),
   principal: f.principal.sessionIssuerArn ? { ...f.principal, name: session, arn: f.principal.arn?.replace(/[^/]+$/, session) } : f.principal,
 });
 
