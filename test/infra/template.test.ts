@@ -1,11 +1,11 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detections } from '../../shared/detections/index.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
 import { detectionRules, inputTemplate } from '../../shared/pipeline/event-rules.ts';
 import { EVENTS_DIR, readJson } from '../helpers/events.ts';
-import { packagedTemplate } from '../helpers/packaged.ts';
+import { PACKAGE_DIR, packagedTemplate } from '../helpers/packaged.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
 let resources: Record<string, Resource>;
@@ -233,7 +233,7 @@ describe('packaged template: routing (tuning file and novelty table)', () => {
   it('the detect and rates bundles ship the checked-in trailwatch.config.yaml beside the handler', () => {
     for (const fn of ['detect', 'rates']) {
       // File names are stored uncompressed in a zip's headers: the name is in the bytes.
-      const zip = readFileSync(join(ROOT, '.serverless', `${fn}.zip`));
+      const zip = readFileSync(join(PACKAGE_DIR, `${fn}.zip`));
       expect(zip.includes(Buffer.from('trailwatch.config.yaml')), fn).toBe(true);
     }
   });
