@@ -21,8 +21,8 @@ function problems(text: string, file = 't.yaml'): TuningProblem[] {
 }
 
 describe('tuning file: the checked-in files validate', () => {
-  it('the deployed trailwatch.config.yaml and the documented example are valid against the schema and the registry', () => {
-    for (const file of ['trailwatch.config.yaml', 'docs/tuning-example.yaml']) {
+  it('the deployed trailwatch.config.yaml, the documented example and the noise benchmark file are valid against the schema and the registry', () => {
+    for (const file of ['trailwatch.config.yaml', 'docs/tuning-example.yaml', 'scripts/noise-org.tuning.yaml']) {
       const loaded = loadTuningFile(join(ROOT, file), known);
       expect(loaded.config.version).toBe(1);
       expect(loaded.warnings).toEqual([]);
