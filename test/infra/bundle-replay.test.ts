@@ -41,8 +41,16 @@ function comparable(f: Finding): unknown {
   return canonical({ ...f, details: { ...f.details, analysis: rest } });
 }
 
-/** JSON with sorted keys, so key order never makes two equal findings differ. */
+/**
+ * JSON with sorted keys, so key order never makes two equal findings differ. `route` is compared;
+ * `routeReason` is not: its novelty wording ("first time…" / "first seen just now") depends on the
+ * order the invocations arrive in, and test/routing/parity.test.ts checks it in a fixed order.
+ */
 function canonical(value: unknown): string {
+  if (value && typeof value === 'object' && 'routeReason' in value) {
+    const { routeReason: _r, ...rest } = value as Record<string, unknown>;
+    value = rest;
+  }
   const sort = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
   return JSON.stringify(sort(value));

@@ -62,7 +62,7 @@ describe('routing: severity, novelty and the floor (zero configuration)', () => 
     const rootSignins = (await sampleFindings('root-signin', 'positive-failure')).filter((f) => f.detection === 'root-signin');
     const rootRouted = await route([...rootSignins, ...rootSignins.map((f, i) => at(f, i + 1))]);
     expect(rootRouted.every((f) => f.route === 'page')).toBe(true);
-    expect(rootRouted.at(-1)?.routeReason).toMatch(/every root-signin finding matters/);
+    expect(rootRouted.at(-1)?.routeReason).toMatch(/dangerous in itself: (root console sign-in|every root-signin finding matters)/);
   });
 
   it('a floor: low findings never page and are not posted singly, even novel and from a deployer outside its networks', async () => {
