@@ -217,6 +217,7 @@ describe('packaged template: organization mode (mode=organization)', () => {
       'Fn::If': ['IsOrganization', [{ 'Fn::GetAtt': ['RatesRule', 'Arn'] }, { 'Fn::GetAtt': ['CentralRatesRule', 'Arn'] }], [{ 'Fn::GetAtt': ['RatesRule', 'Arn'] }]],
     });
   });
+});
 
 describe('packaged template: routing (tuning file and novelty table)', () => {
   it('the novelty table is on-demand, encrypted, with a TTL, and only detect and rates may update its items', () => {
