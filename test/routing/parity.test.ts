@@ -34,7 +34,8 @@ function sampleStream(): Array<Record<string, unknown>> {
   for (const folder of readdirSync(EVENTS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'traffic')) {
     for (const file of readdirSync(join(EVENTS_DIR, folder.name)).filter((f) => f.startsWith('positive-') && f.endsWith('.json')).sort()) {
       const e = readJson(join(EVENTS_DIR, folder.name, file)) as Record<string, unknown>;
-      if (typeof e['detail'] === 'object') envelopes.push(e);
+      // CloudTrail-shaped samples (service findings such as GuardDuty's have no eventTime to shift).
+      if (typeof e['detail'] === 'object' && Number.isFinite(Date.parse(String((e['detail'] as Record<string, unknown>)['eventTime'])))) envelopes.push(e);
     }
   }
   const later = envelopes.map((e) => {
