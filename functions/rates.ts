@@ -18,9 +18,11 @@ import { type Log, createLambdaLogger } from '../shared/log.ts';
 import { normalize } from '../shared/model/normalize.ts';
 import type { Skip, TrailEvent } from '../shared/model/types.ts';
 import { deliverFindings } from '../shared/pipeline/deliver.ts';
+import type { FindingEnricher } from '../shared/pipeline/enrichers.ts';
 import { countRun } from '../shared/pipeline/run-detections.ts';
 import { parseRateConfig, type RateConfig } from '../shared/rates/config.ts';
 import { RateDetector } from '../shared/rates/detector.ts';
+import { createDeployedRouter } from '../shared/routing/deployed.ts';
 import { DynamoRateStore } from '../shared/rates/dynamodb-store.ts';
 import type { RateStore } from '../shared/rates/store.ts';
 import { CloudWatchMetricsSink } from '../shared/sinks/cloudwatch.ts';
@@ -35,6 +37,8 @@ export interface RatesDependencies {
   sns: SNSClient;
   eventBridge: EventBridgeClient;
   cloudWatch: CloudWatchClient;
+  /** The routing step (route + routeReason on every finding); production: the packaged tuning + DynamoDB novelty. */
+  router?: FindingEnricher;
 }
 
 /** Builds the handler from its dependencies (tests inject clients and a store). */
@@ -68,14 +72,15 @@ export function createRatesHandler(deps: RatesDependencies): (event: SQSEvent, c
     try {
       const result = await detector.process(events, (e) => sentAt.get(e));
       skips.push(...result.skips);
-      const counts = countRun(records.length - skips.length, skips, result.findings);
-      await deliverFindings(result.findings, counts, { sinks, metrics, log: deps.log });
+      const findings = deps.router ? await deps.router.enrich(result.findings) : result.findings;
+      const counts = countRun(records.length - skips.length, skips, findings);
+      await deliverFindings(findings, counts, { sinks, metrics, log: deps.log });
       deps.log.info('rate batch processed', {
         messages: records.length,
         counted: events.length - result.skips.length,
         skipped: skips.length,
         skipReasons: counts.skipReasons,
-        findings: result.findings.length,
+        findings: findings.length,
         stateWrites: deps.store.stats.writes,
       });
       return { batchItemFailures: [] };
@@ -106,6 +111,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
       sns: new SNSClient({}),
       eventBridge: new EventBridgeClient({}),
       cloudWatch: new CloudWatchClient({}),
+      router: createDeployedRouter(process.env, log),
     });
   }
   return production(event, context);

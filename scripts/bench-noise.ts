@@ -169,12 +169,14 @@ export interface NoiseOptions {
   seed?: number;
   /** Also run the MFA-replacement processor (replay-only today; see docs/noise.md). */
   mfaReplacement?: boolean;
+  /** A tuning file (docs/tuning.md) the replay routes with, as `trailwatch replay --config` does. */
+  config?: string;
 }
 
-/** Runs the noise benchmark (zero configuration). */
+/** Runs the noise benchmark (zero configuration, or with `config`). */
 export async function benchNoise(options: NoiseOptions = {}): Promise<NoiseReport> {
   const { dir, manifest } = await orgLogs(options.days ?? 8, options.perDay ?? 180_000, options.seed ?? 7);
-  const run = childReplay(dir, options.mfaReplacement ? ['--mfa-replacement'] : []);
+  const run = childReplay(dir, [...(options.mfaReplacement ? ['--mfa-replacement'] : []), ...(options.config ? ['--config', options.config] : [])]);
   return noiseReport(run.findings, manifest, run);
 }
 
@@ -206,8 +208,15 @@ if (process.argv[2] === '--child') {
   const { replayRecords } = await import('../shared/pipeline/replay.ts');
   const { createReplayProcessors } = await import('../shared/pipeline/processors.ts');
   const { createEnrichers } = await import('../shared/pipeline/enrichers.ts');
+  const { createLocalRouter } = await import('../shared/routing/router.ts');
+  const { knownDetectionIds } = await import('../shared/routing/deployed.ts');
+  const { loadTuningFile } = await import('../shared/tuning/load.ts');
+  const configAt = process.argv.indexOf('--config');
+  const configFile = configAt >= 0 ? process.argv[configAt + 1] : undefined;
+  const tuning = configFile ? loadTuningFile(configFile, { knownDetections: knownDetectionIds(detections) }).config : undefined;
+  const routing = await createLocalRouter({ detections, ...(tuning ? { tuning } : {}) });
   const t0 = performance.now();
-  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local' }), processors: await createReplayProcessors({ mfaReplacement: process.argv.includes('--mfa-replacement') }) });
+  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local', routing }), processors: await createReplayProcessors({ mfaReplacement: process.argv.includes('--mfa-replacement') }) });
   const ms = performance.now() - t0;
   const file = createWriteStream(outPath);
   for (const f of result.findings) file.write(`${JSON.stringify(f)}\n`);

@@ -8,6 +8,7 @@ const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay events / CloudTrail log files through the detections and print findings', load: () => import('./replay.ts') },
   policy: { summary: 'IAM policies: policy analyze | policy validate | policy evaluate', load: () => import('./policy.ts') },
   coverage: { summary: 'detection coverage: MITRE ATT&CK / Stratus report, --attack-layer for the ATT&CK Navigator', load: () => import('./coverage.ts') },
+  config: { summary: 'validate a tuning file (config validate trailwatch.config.yaml)', load: () => import('./config.ts') },
 };
 
 /** Package version for `trailwatch --version` (read once from package.json beside the CLI). */
@@ -29,7 +30,7 @@ function usage(): string {
     "Run 'trailwatch <command> --help' for a command's options and exit codes.",
     '',
     'exit codes: 0 ok, 1 usage error; each command documents its own (replay: 2 --fail-on reached,',
-    '3 input that could not be read; policy: 2 finding, invalid policy or denied request)',
+    '3 input that could not be read; policy: 2 finding, invalid policy or denied request; config: 2 invalid file)',
   ].join('\n');
 }
 

@@ -18,8 +18,13 @@ import { type Severity, SEVERITIES, isSeverity, severityRank } from '../model/ty
 import { createEnrichers } from '../pipeline/enrichers.ts';
 import { createReplayProcessors } from '../pipeline/processors.ts';
 import { replayRecords } from '../pipeline/replay.ts';
+import { backtest, formatBacktest } from '../routing/backtest.ts';
+import { knownDetectionIds } from '../routing/deployed.ts';
+import { createLocalRouter, type Router } from '../routing/router.ts';
 import { ConsoleSink, formatSummary, shouldColor } from '../sinks/console.ts';
 import { guardOutput, isClosedOutput } from './output.ts';
+import { loadTuningFile } from '../tuning/load.ts';
+import { formatSuggestion, SuggestionProfiler } from '../tuning/suggest.ts';
 import type { FindingSink } from '../sinks/types.ts';
 
 /** Command-line options. Add a flag here and read it in `buildSinks` (or below): nothing else changes. */
@@ -29,6 +34,8 @@ export const REPLAY_OPTIONS = {
   'no-rates': { type: 'boolean', default: false },
   'show-alerts': { type: 'boolean', default: false },
   'slack-webhook': { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  suggest: { type: 'boolean', default: false },
   quiet: { type: 'boolean', short: 'q', default: false },
   verbose: { type: 'boolean', short: 'v', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -51,6 +58,10 @@ options:
                            (on stdout; on stderr with --format json)
       --slack-webhook URL  post each finding to this Slack incoming webhook (https), with
                            the notifier's renderer and retry rules; fails if Slack refuses one
+  -c, --config FILE        route findings with this tuning file (trailwatch.config.yaml), as
+                           the deployed stack does; without it: zero configuration
+      --suggest            after the run, print a draft tuning file (likely deployers,
+                           scanners, vendors) inferred from the replayed history, to review
   -q, --quiet              no summary
   -v, --verbose            log every skip, every file read and each processor step on stderr
   -h, --help               this help
@@ -112,6 +123,16 @@ function progressReporter(stderr: ReplayIo['stderr'], enabled: boolean): { updat
   };
 }
 
+/**
+ * The routing step replay uses — the same Router the deployed stack builds, from the same tuning
+ * file, with the novelty model in memory — and, for `--suggest`, the history profiler.
+ */
+async function createReplayRouting(configFile: string | undefined, suggest: boolean): Promise<{ router: Router; profiler?: SuggestionProfiler }> {
+  const tuning = configFile === undefined ? undefined : loadTuningFile(configFile, { knownDetections: knownDetectionIds(detections) }).config;
+  const router = await createLocalRouter({ detections, ...(tuning ? { tuning } : {}) });
+  return suggest ? { router, profiler: new SuggestionProfiler() } : { router };
+}
+
 /** Runs `trailwatch replay`; returns the exit code. */
 export async function run(argv: string[], io: ReplayIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   let parsed: { values: ReplayValues; positionals: string[] };
@@ -157,6 +178,14 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
     return REPLAY_EXIT.usage;
   }
 
+  let routing: Awaited<ReturnType<typeof createReplayRouting>>;
+  try {
+    routing = await createReplayRouting(values.config, values.suggest);
+  } catch (error) {
+    io.stderr.write(`trailwatch replay: --config: ${(error as Error).message}\n`);
+    return REPLAY_EXIT.usage;
+  }
+
   const json = values.format === 'json';
   const log = createStreamLogger({ level: values.verbose ? 'debug' : 'warn', stream: io.stderr });
   const sinks = buildSinks(values, io);
@@ -166,8 +195,8 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
   const stdout = guardOutput(io.stdout);
   const result = await replayRecords(readPaths(positionals, stats, log), {
     detections,
-    enrichers: await createEnrichers({ mode: 'local' }),
-    processors: await createReplayProcessors({ rates: !values['no-rates'] }),
+    enrichers: await createEnrichers({ mode: 'local', routing: routing.router }),
+    processors: [...(await createReplayProcessors({ rates: !values['no-rates'] })), ...(routing.profiler ? [routing.profiler] : [])],
     log,
     maxLoggedSkips: values.verbose ? Number.POSITIVE_INFINITY : 20,
     onProgress: (p) => progress.update(p),
@@ -186,7 +215,9 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
   if (!values.quiet && !(summaryStream === io.stdout && stdout.closed)) {
     const summary = formatSummary({ ...result.counts, files: stats.files }, shouldColor(summaryStream, io.env));
     summaryStream.write(`${json ? '' : '\n'}${summary}`);
+    summaryStream.write(formatBacktest(backtest(result.findings)));
   }
+  if (routing.profiler && !(!json && stdout.closed)) (json ? io.stderr : io.stdout).write(`\n${formatSuggestion(routing.profiler.suggest())}`);
   if (failOn !== undefined) {
     const threshold = severityRank(failOn);
     if (result.findings.some((f) => severityRank(f.severity) >= threshold)) return REPLAY_EXIT.failOn;

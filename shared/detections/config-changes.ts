@@ -33,6 +33,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'If recording was stopped or deleted unexpectedly, restart it (`aws configservice start-configuration-recorder`) and review what changed while it was off. For Put* calls, check the recorder still records all resources and delivers to the expected bucket.',
+  routine: { description: 'The Control Tower / landing-zone baseline role keeping the recorder and delivery channel configured.' },
 };
 
 /** Fires on every successful Config recorder/delivery change; stopping or deleting is high. */

@@ -15,6 +15,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Check whether the user mistyped their password (ask them). Many failures for one user or from one IP mean password guessing: block the IP, make sure MFA is on, and consider resetting the password.',
+  routine: { description: 'People mistyping passwords, from their usual networks and browsers.' },
 };
 
 /** Fires on every failed non-root ConsoleLogin. */

@@ -17,6 +17,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Confirm with the user that they signed in. Enforce MFA for them (and an IAM policy that denies everything without aws:MultiFactorAuthPresent). If they did not sign in: disable the login profile, rotate the password and review their session.',
+  routine: { description: 'Rare: IAM users with a password but no MFA (most people sign in through Identity Center).' },
 };
 
 /** Fires on a successful IAM-user ConsoleLogin that reports MFAUsed "No". */

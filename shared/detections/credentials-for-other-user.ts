@@ -19,6 +19,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Ask the caller why they created credentials for that user. If unexpected: delete the new access key or login profile, check what the target user can do, and review the caller\'s other actions.',
+  routine: { description: 'Key-rotation functions and IAM admins onboarding users.' },
 };
 
 /** Fires when a principal creates or resets credentials of a different IAM user. */

@@ -17,6 +17,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'If unexpected, cancel it now: `aws kms cancel-key-deletion` / `aws kms enable-key`. Then find what the key protects and who made the call.',
+  routine: { description: 'Preview and test environment teardown by the IaC deploy role.' },
 };
 
 /** Fires on a successful DisableKey or ScheduleKeyDeletion; names the key and the deletion date. */

@@ -17,6 +17,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Ask the owner whether they are replacing the device. If not: re-enable MFA, reset the password and access keys of the affected user (or root) and review what it did since.',
+  routine: { description: 'Users replacing an MFA device (deactivate and delete, then create and enable minutes later).' },
 };
 
 /** Fires on a successful MFA deactivation or virtual MFA deletion; root's device is critical. */

@@ -22,6 +22,7 @@ export const meta: DetectionMeta = {
     mitre: ['T1562.007'],
   },
   runbook: 'Confirm the change came from your IaC pipeline. Remove unexpected inbound allow entries for 0.0.0.0/0 or ::/0 and review flow logs for the subnet.',
+  routine: { description: 'IaC deploy roles applying network ACLs, including the documented ephemeral-port return entries.' },
 };
 
 /**

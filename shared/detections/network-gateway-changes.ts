@@ -21,6 +21,7 @@ export const meta: DetectionMeta = {
     mitre: ['T1133'],
   },
   runbook: 'Confirm the change came from your IaC pipeline. An unexpected internet gateway attachment: detach it and check which subnets now route to it.',
+  routine: { description: 'Network IaC roles creating and attaching gateways for new VPCs.' },
 };
 
 /** Fires on every successful gateway change; an internet gateway attachment is medium. */

@@ -40,6 +40,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Confirm with the organisation owners. An account that left the organisation is out of reach of SCPs, centralised logging and GuardDuty: re-invite it and investigate who held its root or admin credentials.',
+  routine: { description: "The organization's management-account admins and account-vending automation." },
 };
 
 /** Fires on organisation changes; a LeaveOrganization attempt is reported even when it failed. */

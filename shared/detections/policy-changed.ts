@@ -22,6 +22,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Check who made the change and whether a change ticket covers it. Read the new document in the finding: wildcard principals, Allow * on *, new cross-account trust and removed guardrails are the usual backdoors. Revert if unexpected and review what the principal did next.',
+  routine: { description: 'IaC deploy roles (Terraform, CloudFormation, CDK) and platform admins, from their pipelines and networks.' },
 };
 
 /** AWS managed policies that amount to (near) full control of an account. */

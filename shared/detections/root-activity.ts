@@ -38,6 +38,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Ask the root credential owner (or, for AssumeRoot, the management-account principal) what task this was. If nobody claims it: reset the root password and MFA, delete root access keys, and review every root call since the sign-in or key creation.',
+  routine: { description: 'Nobody: root acts only in break-glass drills and the few tasks that require root.', learnable: false },
 };
 
 /** Steps of one console sign-in: root-signin already alerts on the sign-in, so these would repeat it. */

@@ -15,6 +15,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Confirm with the root credential owner that this was them and why. If not: reset the root password, rotate its MFA, check for root access keys, and review everything root did since this sign-in.',
+  routine: { description: 'Nobody: root signs in only in break-glass drills.', learnable: false },
 };
 
 export function detect(event: TrailEvent): Finding[] {

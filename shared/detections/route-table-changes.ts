@@ -24,6 +24,7 @@ export const meta: DetectionMeta = {
     mitre: ['T1599'],
   },
   runbook: 'Confirm the change came from your IaC pipeline. A new default route to an instance or unknown gateway can intercept traffic: check the target and revert if unexpected.',
+  routine: { description: 'Network IaC roles maintaining route tables (default routes through NAT gateways).' },
 };
 
 /** Fires on every successful route-table change; default routes created or replaced are medium. */

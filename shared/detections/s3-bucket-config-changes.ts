@@ -36,6 +36,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Check the bucket and the change with its owner. Re-enable Block Public Access, logging or versioning if they were switched off unexpectedly, and review object access since the change.',
+  routine: { description: 'IaC deploy roles setting lifecycle, CORS and replication on buckets they manage.' },
 };
 
 interface Verdict {

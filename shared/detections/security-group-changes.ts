@@ -32,6 +32,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'For internet-wide ingress: confirm the owner meant it; if not, revoke the rule now and check flow logs and instance logs for connections since. Routine changes: confirm they came from your IaC pipeline.',
+  routine: { description: 'IaC deploy roles re-applying load-balancer and service security groups.' },
 };
 
 /** Fires on every successful security-group change, graded by what internet exposure it adds. */

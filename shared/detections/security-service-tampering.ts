@@ -81,6 +81,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Re-enable the service or remove the suppression at once, then find who did it and why; treat findings that could have been hidden since as unreviewed.',
+  routine: { description: 'Nobody: disabling GuardDuty, Security Hub, Macie, Access Analyzer or Inspector is never routine.', learnable: false },
 };
 
 /** Fires when a detective service is disabled, detached or made to ignore activity. */

@@ -59,6 +59,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Turn logging back on at once (`aws cloudtrail start-logging`, recreate the trail or redeploy Trailwatch), then treat the gap as an incident: find who did it, revoke their credentials and review what happened while logging was off.',
+  routine: { description: 'Nobody: stopping, deleting or narrowing the trail, or disabling Trailwatch, is never routine.', learnable: false },
 };
 
 function wrongTrail(event: TrailEvent): boolean {

@@ -40,6 +40,7 @@ export const meta: DetectionMeta = {
   },
   runbook:
     'Confirm the change came from your IaC pipeline. Deleted flow logs or DNS query logging: recreate them and treat the gap as a blind spot in any investigation. Unexpected cross-account peering: reject or delete it.',
+  routine: { description: 'Network IaC roles creating and changing VPCs and peerings.' },
 };
 
 /** Fires on every successful VPC change; log removal is high, cross-account peering medium. */

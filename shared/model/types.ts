@@ -150,6 +150,11 @@ export interface Finding {
   route?: Route;
   /** One line: why it got that route (severity, novelty, configuration rule…). */
   routeReason?: string;
+  /**
+   * Set when a configured suppression matched (its id, reason, owner and expiry): the finding is
+   * routed `record` — still counted and on the findings bus, never dropped.
+   */
+  suppressed?: { id: string; reason: string; owner: string; expires: string };
 }
 
 /**

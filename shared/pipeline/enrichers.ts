@@ -15,11 +15,30 @@ export interface FindingEnricher {
 export interface EnricherOptions {
   /** 'lambda' may call AWS (credentials from the execution role); 'local' must not. */
   mode: 'lambda' | 'local';
+  /**
+   * The routing step (shared/routing), always last: it must see final severities. Default: in
+   * 'lambda' mode the packaged tuning file + DynamoDB novelty; in 'local' mode zero configuration
+   * with in-memory novelty. `false` turns routing off (tests of other enrichers).
+   */
+  routing?: FindingEnricher | false;
 }
 
 /** The enrichers each run applies, in order. Each subsystem registers its factory here. */
 export async function createEnrichers(options: EnricherOptions): Promise<FindingEnricher[]> {
   // Policy documents behind policy-changed findings (iam:GetPolicyVersion; no call in 'local' mode).
   const { createPolicyEnricher } = await import('../policy/enricher.ts');
-  return [createPolicyEnricher({ mode: options.mode })];
+  const enrichers: FindingEnricher[] = [createPolicyEnricher({ mode: options.mode })];
+  // Route (page / digest / summary / record) every finding, last.
+  if (options.routing !== false) enrichers.push(options.routing ?? (await defaultRouter(options.mode)));
+  return enrichers;
+}
+
+async function defaultRouter(mode: EnricherOptions['mode']): Promise<FindingEnricher> {
+  const { detections } = await import('../detections/index.ts');
+  if (mode === 'lambda') {
+    const [{ createDeployedRouter }, { createLambdaLogger }] = await Promise.all([import('../routing/deployed.ts'), import('../log.ts')]);
+    return createDeployedRouter(process.env, createLambdaLogger(), undefined, detections);
+  }
+  const { createLocalRouter } = await import('../routing/router.ts');
+  return createLocalRouter({ detections });
 }

@@ -86,5 +86,11 @@ export function countRun(processed: number, skips: readonly Skip[], findings: re
     if (entry) entry.count += 1;
     else byKey.set(key, { detection: f.detection, severity: f.severity, count: 1 });
   }
-  return { eventsProcessed: processed, eventsSkipped: skips.length, skipReasons, findings: [...byKey.values()] };
+  const counts: RunCounts = { eventsProcessed: processed, eventsSkipped: skips.length, skipReasons, findings: [...byKey.values()] };
+  // Routing counts (shared/routing): what went where, and how much a suppression kept quiet.
+  for (const f of findings) {
+    if (f.route) (counts.routes ??= {})[f.route] = (counts.routes?.[f.route] ?? 0) + 1;
+    if (f.suppressed) counts.suppressed = (counts.suppressed ?? 0) + 1;
+  }
+  return counts;
 }

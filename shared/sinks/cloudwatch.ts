@@ -32,6 +32,9 @@ export function metricData(counts: RunCounts, timestamp: Date): MetricDatum[] {
     const n = bySeverity.get(severity);
     if (n) data.push(datum('Findings', n, [{ Name: 'Severity', Value: severity }]));
   }
+  // Routing (docs/tuning.md): findings by route, and the suppressed ones — suppressed is never gone.
+  for (const [route, n] of Object.entries(counts.routes ?? {})) if (n) data.push(datum('FindingsRouted', n, [{ Name: 'Route', Value: route }]));
+  if (counts.suppressed) data.push(datum('FindingsSuppressed', counts.suppressed));
   return data;
 }
 

@@ -1,4 +1,4 @@
-import type { Finding, Severity, Skip } from '../model/types.ts';
+import type { Finding, Route, Severity, Skip } from '../model/types.ts';
 
 /**
  * Where findings go. Implementations: SNS (alerts), EventBridge (findings bus), console/JSON Lines
@@ -27,6 +27,10 @@ export interface RunCounts {
    * `eventsSkipped`) and each file or folder lost in whole or in part (`file`), with its reason.
    */
   unreadable?: UnreadableInput[];
+  /** Findings per route (page, digest, summary, record), once routing has run. */
+  routes?: Partial<Record<Route, number>>;
+  /** Findings a configured suppression matched (routed `record`, still delivered). */
+  suppressed?: number;
 }
 
 /** One input replay could not read, named for the summary and the exit code. */

@@ -13,6 +13,7 @@ import { deployedResources } from '../helpers/cfn-conditions.ts';
 import { EVENTS_DIR, ROOT } from '../helpers/events.ts';
 import { ensurePackaged, PACKAGE_DIR, packagedTemplate } from '../helpers/packaged.ts';
 import { sampleEvents } from '../helpers/trail-events.ts';
+import { CreateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { startRateTable } from '../rates/dynalite.ts';
 
 /**
@@ -40,8 +41,16 @@ function comparable(f: Finding): unknown {
   return canonical({ ...f, details: { ...f.details, analysis: rest } });
 }
 
-/** JSON with sorted keys, so key order never makes two equal findings differ. */
+/**
+ * JSON with sorted keys, so key order never makes two equal findings differ. `route` is compared;
+ * `routeReason` is not: its novelty wording ("first time…" / "first seen just now") depends on the
+ * order the invocations arrive in, and test/routing/parity.test.ts checks it in a fixed order.
+ */
 function canonical(value: unknown): string {
+  if (value && typeof value === 'object' && 'routeReason' in value) {
+    const { routeReason: _r, ...rest } = value as Record<string, unknown>;
+    value = rest;
+  }
   const sort = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
   return JSON.stringify(sort(value));
@@ -156,8 +165,17 @@ function lambdaEnv(stubUrl: string): Record<string, string> {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** The novelty model's table (routing, docs/tuning.md) on dynalite: the bundles route as deployed. */
+async function noveltyEnv(): Promise<{ table: Awaited<ReturnType<typeof startRateTable>>; env: Record<string, string> }> {
+  const table = await startRateTable('trailwatch-prod-novelty');
+  await waitUntilTableExists({ client: table.client, maxWaitTime: 60 }, { TableName: 'trailwatch-prod-novelty' });
+  const endpoint = await table.client.config.endpoint?.();
+  return { table, env: { AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint?.hostname}:${endpoint?.port}`, TRAILWATCH_NOVELTY_TABLE: 'trailwatch-prod-novelty' } };
+}
+
 describe('packaged bundles against trailwatch replay', () => {
   let stub: Awaited<ReturnType<typeof startStub>>;
+  let novelty: Awaited<ReturnType<typeof noveltyEnv>>;
   let detectRun: Awaited<ReturnType<typeof runBundle>>;
   let inputs: Array<{ label: string; input: unknown }>;
   let replayFindings: Finding[];
@@ -170,7 +188,13 @@ describe('packaged bundles against trailwatch replay', () => {
       (r) => r.Type === 'AWS::Events::Rule' && ((r.Properties['Targets'] as Array<{ Arn: unknown }>) ?? []).some((t) => JSON.stringify(t.Arn).includes('DetectLambdaFunction')),
     );
     // One invocation per (sample, matching rule), with that rule's own target input.
-    inputs = sampleEvents().flatMap(({ label, event }) =>
+    // In event-time order, as a live stream delivers them: the novelty model (routing) is stateful.
+    const eventTime = (e: Record<string, unknown>): number => Date.parse(String((e['detail'] as Record<string, unknown> | undefined)?.['eventTime'] ?? e['time']));
+    const inTimeOrder = sampleEvents()
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => eventTime(a.s.event) - eventTime(b.s.event) || a.i - b.i)
+      .map((x) => x.s);
+    inputs = inTimeOrder.flatMap(({ label, event }) =>
       rules
         .filter((r) => matchesPattern(r.Properties['EventPattern'], event))
         .map((r) => {
@@ -180,15 +204,17 @@ describe('packaged bundles against trailwatch replay', () => {
     );
     stub = await startStub();
     const replay = run(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), 'replay', EVENTS_DIR, '--format', 'json', '--no-rates'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
-    detectRun = await runBundle('detect', inputs, lambdaEnv(stub.url));
+    novelty = await noveltyEnv();
+    detectRun = await runBundle('detect', inputs, { ...lambdaEnv(stub.url), ...novelty.env });
     replayFindings = (await replay).stdout
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as Finding);
   }, 300_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     stub?.server.close();
+    await novelty?.table.stop();
   });
 
   it('the detect bundle handles every routed sample without an error', () => {
@@ -266,12 +292,16 @@ describe('the packaged rates bundle against trailwatch replay', () => {
     stub = await startStub();
     table = await startRateTable('trailwatch-prod-rates');
     const endpoint = await table.client.config.endpoint?.();
+    // The novelty model's table beside the rate table (the rates function routes its findings).
+    await table.client.send(new CreateTableCommand({ TableName: 'trailwatch-prod-novelty', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
+    await waitUntilTableExists({ client: table.client, maxWaitTime: 60 }, { TableName: 'trailwatch-prod-novelty' });
     const replay = run(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), 'replay', EVENTS_DIR, '--format', 'json'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
     ratesRun = await runBundle('rates', batches, {
       ...lambdaEnv(stub.url),
       AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint?.hostname}:${endpoint?.port}`,
       TRAILWATCH_RATES_TABLE: 'trailwatch-prod-rates',
       RATES_SENSITIVITY: 'medium',
+      TRAILWATCH_NOVELTY_TABLE: 'trailwatch-prod-novelty',
     });
     replayFindings = (await replay).stdout
       .split('\n')

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detections } from '../../shared/detections/index.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
 import { detectionRules, inputTemplate } from '../../shared/pipeline/event-rules.ts';
 import { EVENTS_DIR, readJson } from '../helpers/events.ts';
-import { packagedTemplate } from '../helpers/packaged.ts';
+import { PACKAGE_DIR, packagedTemplate } from '../helpers/packaged.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
 let resources: Record<string, Resource>;
@@ -216,5 +216,26 @@ describe('packaged template: organization mode (mode=organization)', () => {
     expect(policy.Statement[0]!.Condition.ArnEquals['aws:SourceArn']).toEqual({
       'Fn::If': ['IsOrganization', [{ 'Fn::GetAtt': ['RatesRule', 'Arn'] }, { 'Fn::GetAtt': ['CentralRatesRule', 'Arn'] }], [{ 'Fn::GetAtt': ['RatesRule', 'Arn'] }]],
     });
+  });
+});
+
+describe('packaged template: routing (tuning file and novelty table)', () => {
+  it('the novelty table is on-demand, encrypted, with a TTL, and only detect and rates may update its items', () => {
+    const table = resources['NoveltyTable']!.Properties;
+    expect(table).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true }, SSESpecification: { SSEEnabled: true } });
+    const policy = resources['NoveltyStatePolicy']!.Properties as { Roles: unknown[]; PolicyDocument: { Statement: Array<Record<string, unknown>> } };
+    expect(policy.Roles).toEqual([{ Ref: 'DetectRole' }, { Ref: 'RatesRole' }]);
+    expect(policy.PolicyDocument.Statement).toEqual([{ Sid: 'NoveltyItems', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['NoveltyTable', 'Arn'] } }]);
+    const env = (resources['DetectLambdaFunction']!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(env['TRAILWATCH_NOVELTY_TABLE']).toEqual({ Ref: 'NoveltyTable' });
+    expect(env['TRAILWATCH_TUNING_FILE']).toBe('trailwatch.config.yaml');
+  });
+
+  it('the detect and rates bundles ship the checked-in trailwatch.config.yaml beside the handler', () => {
+    for (const fn of ['detect', 'rates']) {
+      // File names are stored uncompressed in a zip's headers: the name is in the bytes.
+      const zip = readFileSync(join(PACKAGE_DIR, `${fn}.zip`));
+      expect(zip.includes(Buffer.from('trailwatch.config.yaml')), fn).toBe(true);
+    }
   });
 });

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DetectionMeta } from '../detections/types.ts';
+import type { Log } from '../log.ts';
+import { silentLog } from '../log.ts';
+import { DynamoNoveltyStore } from '../novelty/dynamodb-store.ts';
+import { NoveltyModel } from '../novelty/model.ts';
+import { EMPTY_TUNING, loadTuningFile } from '../tuning/load.ts';
+import type { TuningConfig } from '../tuning/types.ts';
+import { Router } from './router.ts';
+
+type Env = Record<string, string | undefined>;
+
+/** The file name the stack packages beside each handler (serverless.yml `package.patterns`). */
+export const DEPLOYED_TUNING_FILE = 'trailwatch.config.yaml';
+
+/**
+ * The tuning file the Lambda was packaged with: `TRAILWATCH_TUNING_FILE` (relative to the
+ * function's root) or `trailwatch.config.yaml`. No file means zero configuration; an invalid file
+ * fails the cold start (with every problem, file:line:col) rather than silently routing untuned.
+ */
+export function loadDeployedTuning(env: Env = process.env, log: Log = silentLog, detectionIds?: readonly string[]): TuningConfig {
+  const name = env['TRAILWATCH_TUNING_FILE']?.trim() || DEPLOYED_TUNING_FILE;
+  const path = isAbsolute(name) ? name : join(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), name);
+  if (!existsSync(path)) {
+    log.warn('no tuning file packaged; routing with zero configuration', { path });
+    return EMPTY_TUNING;
+  }
+  const loaded = loadTuningFile(path, detectionIds ? { knownDetections: detectionIds } : {});
+  for (const w of loaded.warnings) log.warn('tuning file warning', { problem: `${w.file}:${w.line}:${w.column}: ${w.message}` });
+  return loaded.config;
+}
+
+/** Ids that are not in the one-event registry: the rate detections and the router's own. */
+export const EXTRA_DETECTION_IDS = ['api-rate-anomaly', 'api-error-rate-anomaly', 'suppression-expired'] as const;
+
+/** Every id a tuning file may name, given the registry (`shared/detections/index.ts`). */
+export function knownDetectionIds(registry: readonly Pick<DetectionMeta, 'id'>[]): string[] {
+  return [...registry.map((d) => d.id), ...EXTRA_DETECTION_IDS];
+}
+
+/**
+ * The router a deployed handler uses: the packaged tuning file and the novelty model on the
+ * DynamoDB table named by TRAILWATCH_NOVELTY_TABLE (without it: routing without novelty, logged).
+ * `registry` is the detection registry (detect passes it: unknown ids in the file fail the cold
+ * start, and `routine.learnable` is honoured). The rates function routes only rate findings and
+ * passes none, so its bundle does not carry every detection and the policy engine; the same file
+ * is checked with the registry by detect, by `trailwatch config validate` and by the tests.
+ */
+export function createDeployedRouter(env: Env = process.env, log: Log = silentLog, dynamo?: DynamoDBClient, registry?: readonly Pick<DetectionMeta, 'id' | 'routine'>[]): Router {
+  const tuning = loadDeployedTuning(env, log, registry ? knownDetectionIds(registry) : undefined);
+  const table = env['TRAILWATCH_NOVELTY_TABLE']?.trim();
+  if (!table) log.warn('TRAILWATCH_NOVELTY_TABLE is not set; routing without the novelty model');
+  const novelty = table ? new NoveltyModel(new DynamoNoveltyStore(dynamo ?? new DynamoDBClient({}), table)) : undefined;
+  return new Router({ tuning, log, ...(registry ? { detections: registry } : {}), ...(novelty ? { novelty } : {}) });
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detections } from '../../shared/detections/index.ts';
+import { knownDetectionIds } from '../../shared/routing/deployed.ts';
+import { TuningValidationError, type TuningProblem } from '../../shared/tuning/errors.ts';
+import { expiryMs, loadTuningFile, parseTuning } from '../../shared/tuning/load.ts';
+import { ROOT } from '../helpers/events.ts';
+
+const known = { knownDetections: knownDetectionIds(detections), now: new Date('2026-12-01T00:00:00Z') };
+
+/** The problems a text produces (or [] when it is valid). */
+function problems(text: string, file = 't.yaml'): TuningProblem[] {
+  try {
+    parseTuning(text, file, known);
+    return [];
+  } catch (error) {
+    if (!(error instanceof TuningValidationError)) throw error;
+    return error.problems;
+  }
+}
+
+describe('tuning file: the checked-in files validate', () => {
+  it('the deployed trailwatch.config.yaml, the documented example and the noise benchmark file are valid against the schema and the registry', () => {
+    for (const file of ['trailwatch.config.yaml', 'docs/tuning-example.yaml', 'scripts/noise-org.tuning.yaml']) {
+      const loaded = loadTuningFile(join(ROOT, file), known);
+      expect(loaded.config.version).toBe(1);
+      expect(loaded.warnings).toEqual([]);
+    }
+    const example = loadTuningFile(join(ROOT, 'docs/tuning-example.yaml'), known).config;
+    expect(example.deployers?.map((d) => d.name)).toContain('terraform-ci');
+    expect(example.suppressions?.every((s) => s.reason && s.owner && s.expires)).toBe(true);
+  });
+
+  it('reads JSON as well as YAML (JSON is YAML), with the same validation', () => {
+    const yamlText = readFileSync(join(ROOT, 'docs/tuning-example.yaml'), 'utf8');
+    const config = parseTuning(yamlText, 'x.yaml', known).config;
+    expect(parseTuning(JSON.stringify(config, null, 2), 'x.json', known).config).toEqual(config);
+  });
+});
+
+describe('tuning file: errors are line-precise (file:line:col)', () => {
+  it('points at an unknown key, a missing field, a bad value and a bad enum exactly', () => {
+    const text = [
+      'version: 1', // 1
+      'deployers:', // 2
+      '  - name: tf', // 3
+      '    principal: x', // 4  unknown key (typo for principals) + missing principals
+      'severityOverrides:', // 5
+      '  - detection: policy-changed', // 6
+      '    severity: urgent', // 7  not a severity
+      'trustedAccounts:', // 8
+      '  - id: "12345"', // 9  not 12 digits
+    ].join('\n');
+    const got = problems(text).map((p) => `${p.line}:${p.column} ${p.message}`);
+    expect(got).toContain('3:5 deployers.0: missing required field "principals"');
+    expect(got).toContain('4:5 deployers.0: unknown field "principal"');
+    expect(got).toContain('7:15 severityOverrides.0.severity: must be one of info, low, medium, high, critical');
+    expect(got).toContain('9:9 trustedAccounts.0.id: must be a 12-digit AWS account id');
+  });
+
+  it('reports YAML syntax errors with their position, and a duplicate key', () => {
+    const syntax = problems('version: 1\nsuppressions:\n  - id: a\n   detection: x\n');
+    expect(syntax.length).toBeGreaterThan(0);
+    expect(syntax[0]?.line).toBe(4);
+    const dup = problems('version: 1\nscanners: []\nscanners: []\n');
+    expect(dup[0]?.line).toBe(3);
+    expect(dup[0]?.message).toMatch(/unique/i);
+  });
+
+  it('checks what a schema cannot: unknown detection ids, duplicate suppression ids, impossible dates, bad CIDRs', () => {
+    const text = [
+      'version: 1',
+      'suppressions:',
+      '  - { id: s1, detection: no-such-detection, reason: because, owner: me, expires: 2027-01-01 }',
+      '  - { id: s1, detection: kms-key-deletion, reason: because, owner: me, expires: 2027-02-30 }',
+      'scanners:',
+      '  - name: scan',
+      "    principals: ['arn:aws:iam::111122223333:role/scan']",
+      '    networks: [10.0.0.0/99]',
+      'detections:',
+      '  root-signn: { enabled: false }',
+    ].join('\n');
+    const got = problems(text).map((p) => `${p.line}:${p.column} ${p.message}`);
+    expect(got).toContain('3:26 unknown detection id "no-such-detection"');
+    expect(got).toContain('4:11 duplicate suppression id "s1"');
+    expect(got.some((m) => m.startsWith('4:') && m.includes('not a real date'))).toBe(true);
+    expect(got).toContain('8:16 not a CIDR: "10.0.0.0/99"');
+    expect(got).toContain('10:15 unknown detection id "root-signn"');
+  });
+
+  it('an expired suppression is a warning, not an error: the file still loads', () => {
+    const loaded = parseTuning('version: 1\nsuppressions:\n  - { id: old, detection: kms-key-deletion, reason: teardown, owner: platform, expires: 2026-01-31 }\n', 't.yaml', known);
+    expect(loaded.warnings).toHaveLength(1);
+    expect(loaded.warnings[0]).toMatchObject({ line: 3 });
+    expect(loaded.warnings[0]?.message).toMatch(/expired on 2026-01-31/);
+  });
+
+  it('a bare expiry date lasts to the end of that day (UTC)', () => {
+    expect(expiryMs('2027-01-01')).toBe(Date.parse('2027-01-01T23:59:59.999Z'));
+    expect(expiryMs('2027-01-01T08:00:00Z')).toBe(Date.parse('2027-01-01T08:00:00Z'));
+    expect(expiryMs('2027-13-01')).toBeNaN();
+    expect(expiryMs('2027-02-30')).toBeNaN();
+  });
+
+  it('requires version 1 and rejects a non-mapping document', () => {
+    expect(problems('organization: {}\n')[0]?.message).toMatch(/missing required field "version"/);
+    expect(problems('- a\n- b\n')[0]?.message).toMatch(/must be object/);
+  });
+});
