@@ -93,6 +93,7 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     notifyMessages: [] as Message[],
     notifyStats: [] as NotifyStats[],
     flushStats: undefined as NotifyStats | undefined,
+    summaryFlushStats: undefined as NotifyStats | undefined,
     busFindings: [] as Finding[],
     alertsTopic: [] as Array<Record<string, unknown>>,
     mailbox: [] as Array<Record<string, unknown>>,
@@ -195,6 +196,9 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     );
     now += (Number(notifyFn.environment['TRAILWATCH_DIGEST_WINDOW_SECONDS']) + 60) * 1000;
     seen.flushStats = await withFunctionEnvironment(stack, notifyFn, () => handlers.flush());
+    // The once-a-day summary (findings routed `summary`) goes out after its day has ended.
+    now += 2 * 86_400_000;
+    seen.summaryFlushStats = await withFunctionEnvironment(stack, notifyFn, () => handlers.flush());
 
     // 5. What reached the observers.
     seen.busFindings = (await drain(stack.sqs, findingsTap.url)).map((m) => (JSON.parse(m.Body ?? '{}') as { detail: Finding }).detail);
@@ -276,26 +280,29 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     expect(alertMessages.length).toBeGreaterThan(0);
   });
 
-  it('Slack (the URL read from SSM) gets each finding once: critical ones at once, the rest in one digest per group', () => {
+  it('Slack (the URL read from SSM) gets each finding once, as its route says: pages at once, digests per group, one daily summary, record-only never', () => {
     const distinct = new Map(seen.busFindings.map((f) => [key(f), f]));
-    const sent = [...seen.notifyStats, seen.flushStats!];
+    const sent = [...seen.notifyStats, seen.flushStats!, seen.summaryFlushStats!];
     const total = (k: keyof NotifyStats): number => sent.reduce((n, s) => n + s[k], 0);
     expect(total('deliveriesFailed')).toBe(0);
-        expect(seen.busFindings.length).toBe(distinct.size);
+    expect(seen.busFindings.length).toBe(distinct.size);
     expect(total('duplicates')).toBe(0);
     expect(slack.requests.length).toBe(total('alertsSent'));
     expect(slack.requests.every((r) => r.status === 200 && r.path === new URL(slack.url).pathname)).toBe(true);
-    const critical = [...distinct.values()].filter((f) => f.severity === 'critical');
-    expect(critical.length).toBeGreaterThan(0);
-    for (const f of critical) expect({ eventId: f.eventId, posts: slack.requests.filter((r) => r.body.includes(f.eventId) && r.body.includes(f.detection)).length }).toEqual({ eventId: f.eventId, posts: 1 });
-    expect(total('grouped')).toBe(distinct.size - critical.length);
-    // Digests went out when their window closed (the digest table is empty afterwards, see below);
-    // a group of one is sent as a plain alert, so the flush sent at least the digests.
-    expect(seen.flushStats!.digests).toBeGreaterThan(0);
-    expect(seen.flushStats!.alertsSent).toBeGreaterThanOrEqual(seen.flushStats!.digests);
-    expect(slack.requests.length).toBe(critical.length + seen.flushStats!.alertsSent);
-    // No finding is named in two posts.
-    for (const f of distinct.values()) expect({ eventId: f.eventId, posts: slack.requests.filter((r) => r.body.includes(f.eventId)).length }).toEqual({ eventId: f.eventId, posts: expect.any(Number) });
+    // Every finding on the bus carries the routing decision the notifier followed.
+    const byRoute = (route: string) => [...distinct.values()].filter((f) => f.route === route);
+    for (const f of distinct.values()) expect(['page', 'digest', 'summary', 'record'], key(f)).toContain(f.route);
+    const pages = byRoute('page');
+    expect(pages.length).toBeGreaterThan(0);
+    for (const f of pages) expect({ eventId: f.eventId, posts: slack.requests.filter((r) => r.body.includes(f.eventId) && r.body.includes(f.detection)).length }).toEqual({ eventId: f.eventId, posts: 1 });
+    expect(total('grouped')).toBe(byRoute('digest').length + byRoute('summary').length);
+    expect(total('recorded')).toBe(byRoute('record').length);
+    // Digests went out when their window closed, the summary once its day ended (the digest table
+    // is empty afterwards, see below); a group of one is sent as a plain alert.
+    if (byRoute('digest').length > 0) expect(seen.flushStats!.alertsSent).toBeGreaterThan(0);
+    expect(seen.summaryFlushStats!.summaries).toBe(byRoute('summary').length > 0 ? 1 : 0);
+    expect(slack.requests.length).toBe(pages.length + seen.flushStats!.alertsSent + seen.summaryFlushStats!.alertsSent);
+    // No finding is named in two posts, and a record-only finding in none.
     const named = [...distinct.values()].map((f) => slack.requests.filter((r) => r.body.includes(f.eventId) && r.body.includes(f.detection)).length);
     expect(named.every((n) => n <= 1)).toBe(true);
     // E-mail follows the same alerts: one SNS kind=alert message per Slack post.
@@ -306,7 +313,8 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     const ddb = new DynamoDBClient(clientConfig(stack.account));
     const scan = async (table: string) => (await ddb.send(new ScanCommand({ TableName: table }))).Items ?? [];
     const dedup = await scan(notifyFn.environment['TRAILWATCH_DEDUP_TABLE']!);
-    expect(dedup.map((i) => i['pk']?.S).sort()).toEqual([...new Set(seen.busFindings.map(key))].sort());
+    // Record-only findings send nothing, so they need no claim.
+    expect(dedup.map((i) => i['pk']?.S).sort()).toEqual([...new Set(seen.busFindings.filter((f) => f.route !== 'record').map(key))].sort());
     expect(await scan(notifyFn.environment['TRAILWATCH_DIGEST_TABLE']!)).toEqual([]);
     // Rate state: one API-level item per (account, eventSource:eventName) the rates function counted.
     const rates = await scan(ratesFn.environment['TRAILWATCH_RATES_TABLE']!);
@@ -321,10 +329,11 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     const cw = new CloudWatchClient(clientConfig(stack.account));
     const sum = async (MetricName: string, Dimensions?: Array<{ Name: string; Value: string }>) => {
       const out = await cw.send(
-        new GetMetricStatisticsCommand({ Namespace: detectFn.environment['TRAILWATCH_METRICS_NAMESPACE'], MetricName, Dimensions, StartTime: new Date(Date.now() - 3600_000), EndTime: new Date(Date.now() + 3600_000), Period: 7200, Statistics: ['Sum'] }),
+        new GetMetricStatisticsCommand({ Namespace: detectFn.environment['TRAILWATCH_METRICS_NAMESPACE'], MetricName, Dimensions, StartTime: new Date(Date.now() - 3600_000), EndTime: new Date(Date.now() + 3 * 86_400_000), Period: 7200, Statistics: ['Sum'] }),
       );
       return (out.Datapoints ?? []).reduce((n, d) => n + (d.Sum ?? 0), 0);
     };
+    // (The window reaches 3 days ahead: the daily-summary flush runs on a clock 2 days on.)
     // Per (detection, severity): exactly the findings delivered. (moto sums every datapoint that
     // carries the asked dimensions, so the Severity-only query also counts the per-detection
     // datapoints: twice the findings. CloudWatch matches the exact dimension set.)
