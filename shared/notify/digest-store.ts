@@ -66,6 +66,16 @@ export class DigestStore {
   async add(finding: Finding, now: number): Promise<void> {
     const { pk, windowStart } = this.groupKey(finding, now);
     const dueAt = windowStart + this.options.windowMs + this.options.graceMs;
+    await this.#count(pk, dueAt, finding, { detection: finding.detection, principal: principalLabel(finding) }, false);
+    await this.#addSample(pk, finding, this.options.maxSamples);
+  }
+
+  /**
+   * Counts a finding into its group (digest or daily summary), creating the group on first use:
+   * labels, due time, first/last time, open status and TTL are set once; counters are added.
+   * `perDetection` also counts it per detection (the summary lists counts per detection).
+   */
+  async #count(pk: string, dueAt: number, finding: Finding, labels: { detection: string; principal: string }, perDetection: boolean): Promise<void> {
     await this.ddb.send(
       new UpdateItemCommand({
         TableName: this.table,
@@ -73,20 +83,25 @@ export class DigestStore {
         UpdateExpression:
           'SET detection = if_not_exists(detection, :d), principal = if_not_exists(principal, :p), dueAt = if_not_exists(dueAt, :due), ' +
           'firstTime = if_not_exists(firstTime, :t), lastTime = :t, #st = if_not_exists(#st, :open), #ttl = if_not_exists(#ttl, :ttl) ' +
-          'ADD #count :one, #sev :one',
-        ExpressionAttributeNames: { '#count': 'count', '#sev': `n_${finding.severity}`, '#st': 'status', '#ttl': 'ttl' },
+          `ADD #count :one, #sev :one${perDetection ? ', #det :one' : ''}`,
+        ExpressionAttributeNames: {
+          '#count': 'count',
+          '#sev': `n_${finding.severity}`,
+          ...(perDetection ? { '#det': `d_${finding.detection}` } : {}),
+          '#st': 'status',
+          '#ttl': 'ttl',
+        },
         ExpressionAttributeValues: {
-          ':d': { S: finding.detection },
-          ':p': { S: principalLabel(finding) },
+          ':d': { S: labels.detection },
+          ':p': { S: labels.principal },
           ':due': { N: String(dueAt) },
           ':t': { S: finding.time },
           ':open': { S: 'open' },
           ':one': { N: '1' },
-          ':ttl': { N: String(Math.ceil((dueAt + 7 * 86_400_000) / 1000)) },
+          ':ttl': { N: String(Math.ceil((dueAt + 7 * DAY) / 1000)) },
         },
       }),
     );
-    await this.#addSample(pk, finding, this.options.maxSamples);
   }
 
   /**
@@ -98,26 +113,7 @@ export class DigestStore {
     const dayStart = Math.floor(now / DAY) * DAY;
     const pk = `${SUMMARY_PREFIX}${new Date(dayStart).toISOString().slice(0, 10)}`;
     const dueAt = dayStart + DAY + this.options.graceMs;
-    await this.ddb.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: { pk: { S: pk } },
-        UpdateExpression:
-          'SET detection = if_not_exists(detection, :d), principal = if_not_exists(principal, :p), dueAt = if_not_exists(dueAt, :due), ' +
-          'firstTime = if_not_exists(firstTime, :t), lastTime = :t, #st = if_not_exists(#st, :open), #ttl = if_not_exists(#ttl, :ttl) ' +
-          'ADD #count :one, #sev :one, #det :one',
-        ExpressionAttributeNames: { '#count': 'count', '#sev': `n_${finding.severity}`, '#det': `d_${finding.detection}`, '#st': 'status', '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':d': { S: 'daily-summary' },
-          ':p': { S: 'all principals' },
-          ':due': { N: String(dueAt) },
-          ':t': { S: finding.time },
-          ':open': { S: 'open' },
-          ':one': { N: '1' },
-          ':ttl': { N: String(Math.ceil((dueAt + 7 * DAY) / 1000)) },
-        },
-      }),
-    );
+    await this.#count(pk, dueAt, finding, { detection: 'daily-summary', principal: 'all principals' }, true);
     await this.#addSample(pk, finding, SUMMARY_SAMPLES);
   }
 
