@@ -300,7 +300,9 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     // Digests went out when their window closed, the summary once its day ended (the digest table
     // is empty afterwards, see below); a group of one is sent as a plain alert.
     if (byRoute('digest').length > 0) expect(seen.flushStats!.alertsSent).toBeGreaterThan(0);
-    expect(seen.summaryFlushStats!.summaries).toBe(byRoute('summary').length > 0 ? 1 : 0);
+    // One summary in all: usually the second flush sends it, but when the run starts just before
+    // midnight UTC the first flush (a digest window later) is already past the day's end and sends it.
+    expect(seen.flushStats!.summaries + seen.summaryFlushStats!.summaries).toBe(byRoute('summary').length > 0 ? 1 : 0);
     expect(slack.requests.length).toBe(pages.length + seen.flushStats!.alertsSent + seen.summaryFlushStats!.alertsSent);
     // No finding is named in two posts, and a record-only finding in none.
     const named = [...distinct.values()].map((f) => slack.requests.filter((r) => r.body.includes(f.eventId) && r.body.includes(f.detection)).length);
