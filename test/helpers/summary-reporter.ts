@@ -3,7 +3,9 @@ import type { Reporter, TestCase, TestModule } from 'vitest/node';
 /**
  * Prints one plain closing line, `tests: N passed, N failed, N skipped`, after vitest's own report,
  * so CI logs and tools that read a run's last line see the totals without parsing ANSI output.
- * A module that failed to load (syntax error, throwing import) counts as a failure.
+ * A module that failed without a failing test of its own — it failed to load (syntax error, throwing
+ * import) or a `beforeAll`/`afterAll` hook threw, which leaves its tests skipped — counts as one failure,
+ * so the line never says "0 failed" on a run that exits non-zero.
  */
 export default class SummaryReporter implements Reporter {
   private passed = 0;
@@ -20,7 +22,7 @@ export default class SummaryReporter implements Reporter {
   private extraFailures = 0;
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
-    const brokenModules = modules.filter((m) => m.state() === 'failed' && [...m.children.allTests()].length === 0).length;
+    const brokenModules = modules.filter((m) => m.state() === 'failed' && ![...m.children.allTests()].some((t) => t.result().state === 'failed')).length;
     this.extraFailures = brokenModules + unhandledErrors.length;
   }
 
