@@ -33,6 +33,21 @@ export function createLambdaLogger(options: { serviceName?: string; logLevel?: s
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];
 
+/** A `Log` whose every level calls `write` with the level and the current correlation id. */
+function logFromWriter(write: (level: Level, message: string, attributes: Record<string, unknown> | undefined, correlationId: string | undefined) => void): Log {
+  let correlationId: string | undefined;
+  const at = (level: Level) => (message: string, attributes?: Record<string, unknown>) => write(level, message, attributes, correlationId);
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    setCorrelationId: (id) => {
+      correlationId = id;
+    },
+  };
+}
+
 /**
  * A plain-text logger for the CLI: one line per message on the given stream (stderr by default),
  * at or above `level`.
@@ -40,22 +55,12 @@ type Level = (typeof LEVELS)[number];
 export function createStreamLogger(options: { level?: Level; stream?: NodeJS.WritableStream } = {}): Log {
   const min = LEVELS.indexOf(options.level ?? 'warn');
   const stream = options.stream ?? process.stderr;
-  let correlationId: string | undefined;
-  const write = (level: Level) => (message: string, attributes?: Record<string, unknown>) => {
+  return logFromWriter((level, message, attributes, correlationId) => {
     if (LEVELS.indexOf(level) < min) return;
     const extra = attributes && Object.keys(attributes).length > 0 ? ` ${JSON.stringify(attributes)}` : '';
     const id = correlationId ? ` [${correlationId}]` : '';
     stream.write(`trailwatch ${level}${id}: ${message}${extra}\n`);
-  };
-  return {
-    debug: write('debug'),
-    info: write('info'),
-    warn: write('warn'),
-    error: write('error'),
-    setCorrelationId: (id) => {
-      correlationId = id;
-    },
-  };
+  });
 }
 
 /** Discards everything (tests that assert on results, not on logs). */
@@ -70,18 +75,8 @@ export const silentLog: Log = {
 /** Records every line, for tests that assert a skip or a failure was logged. */
 export function createMemoryLog(): Log & { lines: Array<{ level: Level; message: string; attributes?: Record<string, unknown>; correlationId?: string }> } {
   const lines: Array<{ level: Level; message: string; attributes?: Record<string, unknown>; correlationId?: string }> = [];
-  let correlationId: string | undefined;
-  const write = (level: Level) => (message: string, attributes?: Record<string, unknown>) => {
+  const log = logFromWriter((level, message, attributes, correlationId) => {
     lines.push({ level, message, ...(attributes ? { attributes } : {}), ...(correlationId ? { correlationId } : {}) });
-  };
-  return {
-    lines,
-    debug: write('debug'),
-    info: write('info'),
-    warn: write('warn'),
-    error: write('error'),
-    setCorrelationId: (id) => {
-      correlationId = id;
-    },
-  };
+  });
+  return { lines, ...log };
 }
