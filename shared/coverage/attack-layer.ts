@@ -1,3 +1,4 @@
+import { ATTACK_VERSION } from './attack-techniques.ts';
 import type { Detection } from '../detections/types.ts';
 import { coverageRows, techniqueIndex } from './coverage.ts';
 
@@ -20,8 +21,8 @@ export interface NavigatorLayer {
   selectSubtechniquesWithParent: boolean;
 }
 
-/** Layer-format and content versions this layer was written for (Navigator 5.x reads layer 4.5). */
-export const LAYER_VERSIONS = { attack: '17', navigator: '5.1.0', layer: '4.5' } as const;
+/** Layer-format and content versions this layer was written for (Navigator 5.x reads layer 4.5; ATT&CK from the snapshot). */
+export const LAYER_VERSIONS = { attack: ATTACK_VERSION.split('.')[0] ?? ATTACK_VERSION, navigator: '5.1.0', layer: '4.5' } as const;
 
 /**
  * A MITRE ATT&CK Navigator layer of Trailwatch's coverage: one entry per technique a detection

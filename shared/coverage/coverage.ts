@@ -1,3 +1,4 @@
+import { ATTACK_VERSION, attackTechnique } from './attack-techniques.ts';
 import type { Detection } from '../detections/types.ts';
 import { STRATUS_NOT_DETECTED } from './stratus.ts';
 
@@ -62,9 +63,12 @@ ${rows.map((r) => `| \`${r.id}\` — ${r.title} | ${r.severity} | ${cell(r.mitre
 
 ## By ATT&CK technique
 
-| technique | detections |
-|---|---|
-${[...techniques.entries()].map(([t, ids]) => `| [${t}](https://attack.mitre.org/techniques/${t.replace('.', '/')}/) | ${cell(ids)} |`).join('\n')}
+Names from MITRE ATT&CK Enterprise v${ATTACK_VERSION} (\`shared/coverage/data/attack-techniques.json\`, refreshed by
+\`scripts/gen-attack-techniques.ts\`; test/coverage/attack-techniques.test.ts checks every id is current).
+
+| technique | name | detections |
+|---|---|---|
+${[...techniques.entries()].map(([t, ids]) => `| [${t}](https://attack.mitre.org/techniques/${t.replace('.', '/')}/) | ${attackTechnique(t)?.name ?? 'not in ATT&CK'} | ${cell(ids)} |`).join('\n')}
 
 ## Stratus Red Team: ${stratus.size} of ${totalStratus} detected
 

@@ -52,7 +52,7 @@ export const meta: DetectionMeta = {
   references: {
     cis: [],
     securityHub: [],
-    mitre: ['T1550.001', 'T1078.004', 'T1134'],
+    mitre: ['T1550.001', 'T1078.004'],
     stratus: ['aws.persistence.sts-federation-token'],
     urls: ['https://github.com/NetSPI/aws_consoler'],
   },

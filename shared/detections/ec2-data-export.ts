@@ -27,7 +27,7 @@ export const meta: DetectionMeta = {
   description:
     'An instance or AMI was exported to S3 (CreateInstanceExportTask, ExportImage, CreateStoreImageTask) or a traffic-mirroring session/target was created: whole disks or live packets leave their normal controls. Failed calls are ignored.',
   matches: matchesOf(JUDGES),
-  references: { cis: [], securityHub: [], mitre: ['T1537', 'T1040', 'T1005'], stratus: [] },
+  references: { cis: [], securityHub: [], mitre: ['T1537', 'T1040'], stratus: [] },
   runbook:
     'Confirm with the owner (migrations and forensics do this). If unexpected: cancel the task (`aws ec2 cancel-export-task`), delete the mirror session, and check who can read the destination bucket.',
   routine: { description: 'Rare: migrations, forensics teams, network-monitoring appliances.', learnable: true },

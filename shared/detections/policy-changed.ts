@@ -17,7 +17,7 @@ export const meta: DetectionMeta = {
   references: {
     cis: ['CIS 3.4 (v1.2): IAM policy changes', 'CIS 4.4 (v1.4/v3.0): IAM policy changes'],
     securityHub: ['CloudWatch.4'],
-    mitre: ['T1098', 'T1484.001'],
+    mitre: ['T1098', 'T1098.003'],
     stratus: ['aws.persistence.iam-backdoor-role', 'aws.persistence.iam-create-admin-user', 'aws.persistence.iam-create-backdoor-role', 'aws.persistence.lambda-backdoor-function'],
   },
   runbook:

@@ -46,7 +46,7 @@ describe('ATT&CK Navigator layer', () => {
   const index = techniqueIndex(detections);
 
   it('is a layer-format 4.5 enterprise layer', () => {
-    expect(layer.versions).toEqual({ attack: '17', navigator: '5.1.0', layer: '4.5' });
+    expect(layer.versions).toEqual({ attack: '18', navigator: '5.1.0', layer: '4.5' });
     expect(layer.domain).toBe('enterprise-attack');
     expect(typeof layer.name).toBe('string');
     expect(JSON.parse(JSON.stringify(layer))).toEqual(layer);
