@@ -32,8 +32,8 @@ export function loadDeployedTuning(env: Env = process.env, log: Log = silentLog,
   return loaded.config;
 }
 
-/** Ids that are not in the one-event registry: the rate detections and the router's own. */
-export const EXTRA_DETECTION_IDS = ['api-rate-anomaly', 'api-error-rate-anomaly', 'suppression-expired'] as const;
+/** Ids that are not in the one-event registry: the rate detections, the router's own, and the forwarder heartbeat check's (shared/heartbeat/check.ts). */
+export const EXTRA_DETECTION_IDS = ['api-rate-anomaly', 'api-error-rate-anomaly', 'suppression-expired', 'forwarder-silent', 'forwarder-resumed'] as const;
 
 /** Every id a tuning file may name, given the registry (`shared/detections/index.ts`). */
 export function knownDetectionIds(registry: readonly Pick<DetectionMeta, 'id'>[]): string[] {
