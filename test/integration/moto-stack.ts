@@ -105,8 +105,8 @@ async function motoQueueUrl(sqs: SQSClient, value: string): Promise<string> {
   return QueueUrl ?? value;
 }
 
-/** Deploys the packaged template (transformed by moto-template.ts) with CloudFormation CreateStack. */
-export async function deployPackagedStack(account: MotoAccount, templatePath = PACKAGED_TEMPLATE): Promise<DeployedStack> {
+/** Deploys the packaged template (transformed by moto-template.ts) with CloudFormation CreateStack (stack parameters optional, e.g. Mode=organization). */
+export async function deployPackagedStack(account: MotoAccount, templatePath = PACKAGED_TEMPLATE, options: { parameters?: Record<string, string> } = {}): Promise<DeployedStack> {
   const packaged = JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate;
   const transformed = motoTemplate(packaged);
   const config = clientConfig(account);
@@ -115,7 +115,8 @@ export async function deployPackagedStack(account: MotoAccount, templatePath = P
   const sns = new SNSClient(config);
   const eventBridge = new EventBridgeClient(config);
   const stackName = 'trailwatch-ci';
-  await cf.send(new CreateStackCommand({ StackName: stackName, TemplateBody: JSON.stringify(transformed.template), Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'] }));
+  const parameters = Object.entries(options.parameters ?? {}).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+  await cf.send(new CreateStackCommand({ StackName: stackName, TemplateBody: JSON.stringify(transformed.template), Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'], ...(parameters.length > 0 ? { Parameters: parameters } : {}) }));
   // moto creates the resources during CreateStack; wait for the status anyway (AWS semantics).
   let status = '';
   let outputsList: Array<{ OutputKey?: string; OutputValue?: string }> = [];

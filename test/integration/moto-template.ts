@@ -43,7 +43,7 @@ export const TRANSFORMATIONS = {
   'drop-alarms':
     'moto skips AWS::CloudWatch::Alarm in CloudFormation (and never evaluates alarms), and a Fn::GetAtt to a skipped resource fails the whole stack. Alarms are removed; a GetAtt of an alarm\'s Arn becomes the documented alarm ARN built from its AlarmName, a Ref its AlarmName. test/infra/template.test.ts checks the alarms.',
   'bus-ref-as-name':
-    'A bus created by moto\'s CloudFormation has an empty Ref; AWS returns its Name, so a Ref to an AWS::Events::EventBus is replaced by that Name.',
+    'A bus created by moto\'s CloudFormation has an empty Ref; AWS returns its Name, so a Ref to an AWS::Events::EventBus is replaced by that Name (and the referring resource DependsOn the bus, which the Ref implied).',
   'drop-dangling-outputs':
     'Outputs that refer to a removed resource (e.g. a Lambda version ARN) are dropped.',
 } as const;
@@ -293,6 +293,9 @@ export function motoTemplate(packaged: CfnTemplate): MotoTemplate {
   // Rewrite references in what stays, and make sure nothing kept points at a removed resource.
   for (const [id, r] of Object.entries(resources)) {
     const rewritten = rewriteFunctionRefs(rewriteRefs(r)) as CfnResource;
+    // A bus Ref replaced by its name no longer orders creation: keep the order with DependsOn.
+    const buses = [...references(r)].filter((ref) => busNames.has(ref) && ref !== id);
+    if (buses.length > 0) rewritten.DependsOn = [...new Set([...(rewritten.DependsOn === undefined ? [] : Array.isArray(rewritten.DependsOn) ? rewritten.DependsOn : [rewritten.DependsOn]), ...buses])];
     if (rewritten.DependsOn !== undefined) {
       const kept = (Array.isArray(rewritten.DependsOn) ? rewritten.DependsOn : [rewritten.DependsOn]).filter((d) => !removed.has(d));
       if (kept.length > 0) rewritten.DependsOn = kept;
