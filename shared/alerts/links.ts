@@ -30,9 +30,9 @@ export interface AlertLink {
   url: string;
 }
 
-/** True for ids the rate detector makes up (`rate-…`): they are not CloudTrail events. */
+/** True for ids Trailwatch makes up (`rate-…` the rate detector, `heartbeat-…` the forwarder check): they are not CloudTrail events. */
 export function isSyntheticEventId(id: string): boolean {
-  return id.startsWith('rate-');
+  return id.startsWith('rate-') || id.startsWith('heartbeat-');
 }
 
 /**
@@ -82,6 +82,8 @@ const HOUR = 3_600_000;
 
 /** All of the principal's (or access key's) activity from 24 h before the event to 1 h after it. */
 export function principalActivityUrl(finding: Finding): string | undefined {
+  // Trailwatch's own findings (an expired suppression, a silent forwarder) have no principal in CloudTrail.
+  if (finding.principal.type === 'Trailwatch') return undefined;
   const t = Date.parse(finding.time);
   if (Number.isNaN(t)) return undefined;
   return cloudTrailHistoryUrl(finding.region, principalFilter(finding.principal), t - 24 * HOUR, t + HOUR);

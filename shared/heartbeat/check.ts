@@ -114,13 +114,13 @@ export function transitionFindings(transitions: readonly Transition[], nowMs: nu
       severity: silent ? 'high' : 'medium',
       title,
       // Stable per account and episode: a retried check run re-sends the same ids (the notifier de-duplicates on them).
-      eventId: `${silent ? 'silent' : 'resumed'}:${account}:${regions.join('+')}:${silent ? earliest : Math.max(...list.map((t) => t.sinceMs))}`,
+      eventId: `heartbeat-${silent ? 'silent' : 'resumed'}:${account}:${regions.join('+')}:${silent ? earliest : Math.max(...list.map((t) => t.sinceMs))}`,
       eventName: 'Heartbeat',
       eventSource: 'trailwatch.heartbeat',
       time: iso(nowMs),
       account,
       region: first.pair.region,
-      principal: { type: 'AWSService', name: 'trailwatch-heartbeat' },
+      principal: { type: 'Trailwatch', name: 'forwarder heartbeat check' },
       details: {
         effect: silent ? `forwarder silent in ${regions.join(', ')}` : `forwarder back in ${regions.join(', ')}`,
         regions,

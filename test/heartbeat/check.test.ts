@@ -136,3 +136,17 @@ describe('runCheck over a realistic timeline (beats every 5 minutes, a check eve
     expect(f!.inherentRisk).toBeTruthy();
   });
 });
+
+describe('the silence finding as an alert', () => {
+  it('renders the account and regions and links to no CloudTrail event or principal (it is not a CloudTrail event)', async () => {
+    const { slackFindingMessage } = await import('../../shared/alerts/slack.ts');
+    const store = new MemoryHeartbeatStore();
+    await store.record(A, 'eu-west-1', T0);
+    await store.record(A, 'us-east-2', T0);
+    const [f] = (await runCheck(store, new StaticExpectedAccounts([]), { silenceMinutes: 20, regions: [], home: { account: CENTRAL, region: 'us-east-1' } }, T0 + 25 * MIN)).findings;
+    const text = JSON.stringify(slackFindingMessage({ ...f!, route: 'page', routeReason: 'high → page' }));
+    expect(text).toContain('forwarder silent in eu-west-1, us-east-2');
+    expect(text).toContain(A);
+    expect(text).not.toContain('cloudtrailv2');
+  });
+});
