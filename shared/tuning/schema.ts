@@ -23,7 +23,7 @@ const orgAccount = {
   },
 };
 const ouSelector = { type: 'string', minLength: 1, maxLength: 1024, pattern: '^((ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})|(r-[a-z0-9]{4,32})|([^/]+(/[^/]+)*))$', description: 'an OU id (ou-…), the root (r-…) or an OU path of names (Workloads/Prod)' };
-const ssmParameterName = { type: 'string', minLength: 2, maxLength: 2048, pattern: '^/[A-Za-z0-9_.\\-/]+$', description: 'an SSM parameter name such as /trailwatch/slack/payments' };
+const ssmParameterName = { type: 'string', minLength: 2, maxLength: 2048, pattern: '^/[A-Za-z0-9_.\\-/]+$', description: 'an SSM parameter name under the notifier team prefix, such as /trailwatch/teams/payments' };
 const principalPattern = { type: 'string', minLength: 1, maxLength: 2048, pattern: '^(arn:aws[a-z-]*:(iam|sts)::(\\d{12}|\\*):|\\*$)', description: 'an IAM/STS ARN pattern; * and ? are wildcards' };
 const cidr = { type: 'string', pattern: '^[0-9a-fA-F:.]+/\\d{1,3}$', description: 'a CIDR such as 203.0.113.0/24' };
 const actor = {
