@@ -27,9 +27,9 @@ import { webhookUrlFromSsm } from '../shared/notify/webhook-url.ts';
 import { CentralChannel, TeamChannel, TeamRouting, teamChannelName } from '../shared/notify/teams.ts';
 import { OrganizationDirectory } from '../shared/organization/directory.ts';
 import { CachedDirectory, DynamoDirectoryStore } from '../shared/organization/store.ts';
-import { loadTuningFile } from '../shared/tuning/load.ts';
-import type { TeamEntry, TuningConfig } from '../shared/tuning/types.ts';
-import { existsSync } from 'node:fs';
+import { readNotifyTuning, type NotifyTuning } from '../shared/tuning/subset.ts';
+import type { TeamEntry } from '../shared/tuning/types.ts';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
 /** AWS clients and collaborators the notifier needs; injected in tests. */
@@ -229,12 +229,12 @@ export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClient
  * The tuning file packaged beside the handler (names, OUs, teams). Unreadable: every alert goes to
  * the central channels, and the problem is logged at cold start (detect refuses the same file).
  */
-function readPackagedTuning(env: Record<string, string | undefined>, config: NotifyConfig): TuningConfig | undefined {
+export function readPackagedTuning(env: Record<string, string | undefined>, config: NotifyConfig): NotifyTuning | undefined {
   const name = env['TRAILWATCH_TUNING_FILE']?.trim() || 'trailwatch.config.yaml';
   const path = isAbsolute(name) ? name : join(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), name);
   if (!existsSync(path)) return undefined;
   try {
-    return loadTuningFile(path).config;
+    return readNotifyTuning(readFileSync(path, 'utf8'));
   } catch (error) {
     config.problems.push(`tuning file ${name}: ${(error as Error).message}; team routing and configured names are off`);
     return undefined;
@@ -256,7 +256,7 @@ function lambdaHandlers(): ReturnType<typeof createNotifyHandlers> {
     });
     handlers = createNotifyHandlers(
       config,
-      { ddb, sns: new SNSClient({}), sqs: new SQSClient({}), cloudwatch: new CloudWatchClient({}), directory, teams: tuning?.routing?.teams ?? [] },
+      { ddb, sns: new SNSClient({}), sqs: new SQSClient({}), cloudwatch: new CloudWatchClient({}), directory, teams: tuning?.teams ?? [] },
       log,
     );
   }

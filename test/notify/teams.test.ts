@@ -4,7 +4,10 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SNSEvent } from 'aws-lambda';
-import { createNotifyHandlers } from '../../functions/notify.ts';
+import { createNotifyHandlers, readPackagedTuning } from '../../functions/notify.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildSnsMessage } from '../../shared/alerts/sns-message.ts';
 import type { Finding } from '../../shared/model/types.ts';
 import { readNotifyConfig } from '../../shared/notify/config.ts';
@@ -206,5 +209,25 @@ describe('notify: per-account / per-OU team channels', () => {
     await h.handler(snsEvent([f]));
     expect(texts(payments)).toHaveLength(1);
     expect(texts(central)).toHaveLength(1);
+  });
+});
+
+describe('notify: the packaged tuning file', () => {
+  it('reads teams and accounts from the file; an unreadable file turns team routing off with a logged problem, never the alerts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-notify-tuning-'));
+    try {
+      const good = join(dir, 'good.yaml');
+      writeFileSync(good, TUNING);
+      const config = readNotifyConfig({ TRAILWATCH_NOTIFY_CHANNELS: 'slack', TRAILWATCH_SLACK_WEBHOOK_PARAMETER: '/p', TRAILWATCH_NOTIFY_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/q' });
+      expect(readPackagedTuning({ TRAILWATCH_TUNING_FILE: good }, config)?.teams.map((t) => t.name)).toEqual(['payments', 'data', 'rogue']);
+      expect(config.problems).toEqual([]);
+      const bad = join(dir, 'bad.yaml');
+      writeFileSync(bad, 'version: 1\nrouting:\n  teams: nope\n');
+      expect(readPackagedTuning({ TRAILWATCH_TUNING_FILE: bad }, config)).toBeUndefined();
+      expect(config.problems.join('\n')).toMatch(/routing\.teams must be a list; team routing and configured names are off/);
+      expect(readPackagedTuning({ TRAILWATCH_TUNING_FILE: join(dir, 'absent.yaml') }, config)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
