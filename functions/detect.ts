@@ -122,7 +122,8 @@ async function init(): Promise<(event: unknown, context?: Context) => Promise<De
     sns: new SNSClient({}),
     eventBridge: new EventBridgeClient({}),
     cloudWatch: new CloudWatchClient({}),
-    enrichers: await createEnrichers({ mode: 'lambda' }),
+    // The router trusts directory members as it trusts the tuning file's organization.accounts.
+    enrichers: await createEnrichers({ mode: 'lambda', members: { has: (a) => directory.current.has(a), nameOf: (a) => directory.current.nameOf(a) } }),
   });
 }
 
