@@ -11,6 +11,7 @@ import { type TrailwatchConfig, loadConfig } from '../shared/config.ts';
 import { detections as registry } from '../shared/detections/index.ts';
 import type { Detection } from '../shared/detections/types.ts';
 import { type Log, createLambdaLogger } from '../shared/log.ts';
+import { CachedDirectory } from '../shared/organization/store.ts';
 import { LearnedAccounts } from '../shared/pipeline/accounts.ts';
 import { analyzeEvents } from '../shared/pipeline/analyze.ts';
 import { deliverFindings } from '../shared/pipeline/deliver.ts';
@@ -28,6 +29,12 @@ export interface DetectDependencies {
   cloudWatch: CloudWatchClient;
   detections?: readonly Detection[];
   enrichers?: readonly FindingEnricher[];
+  /**
+   * The organization directory (shared/organization): the stored AWS Organizations snapshot (TTL
+   * cache) merged under the tuning file's `organization.accounts`. Its accounts are not foreign
+   * and its names label the per-account metrics.
+   */
+  directory?: CachedDirectory;
 }
 
 export interface DetectResult {
@@ -59,7 +66,8 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
   // trail delivered an event here. In organization mode the central bus admits only principals of
   // the organization (aws:PrincipalOrgID), so a recipient account seen here is a member.
   const declared = new Set(deps.config.organizationAccounts);
-  const accounts = new LearnedAccounts({ has: (a) => declared.has(a) });
+  const directory = deps.directory;
+  const accounts = new LearnedAccounts({ has: (a) => declared.has(a) || directory?.current.has(a) === true });
   return async (input, context) => {
     // Each EventBridge rule wraps the event with its route, so an event matching several rules
     // still yields each (detection, event) once (shared/pipeline/routing.ts).
@@ -68,6 +76,7 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
     deps.log.setCorrelationId(cloudTrailEventId(event));
     if (context && 'powertools' in deps.log) (deps.log as ReturnType<typeof createLambdaLogger>).powertools.addContext(context);
     accounts.observe(event);
+    await directory?.refresh();
     const selection = route(routed);
     if (selection.unknownRoute) deps.log.warn('unknown route: running every detection (rules and code from different versions?)', { route: selection.unknownRoute });
     const analysis = await analyzeEvents([{ value: event, origin: 'eventbridge' }], {
@@ -78,6 +87,7 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
     });
     // An event that reached several rules is counted as processed (or skipped) by one of them only.
     const counts = selection.countsEvent ? analysis.counts : { ...analysis.counts, eventsProcessed: 0, eventsSkipped: 0, skipReasons: {} };
+    if (deps.config.accountMetrics) counts.byAccount = findingsByAccount(analysis.findings);
     await deliverFindings(analysis.findings, counts, { sinks, metrics, log: deps.log });
     const result: DetectResult = {
       findings: analysis.findings.length,
@@ -91,19 +101,41 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
   };
 }
 
+/** Findings per account id, for the per-account `Findings` metric (organization mode). */
+function findingsByAccount(findings: readonly { account: string }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of findings) if (/^\d{12}$/.test(f.account)) out[f.account] = (out[f.account] ?? 0) + 1;
+  return out;
+}
+
 let production: Promise<(event: unknown, context?: Context) => Promise<DetectResult>> | undefined;
 
 /** Cold start: configuration, clients and enrichers are created once per execution environment. */
 async function init(): Promise<(event: unknown, context?: Context) => Promise<DetectResult>> {
   const log = createLambdaLogger();
   const config = loadConfig();
+  const directory = await createDirectory(config, log);
   return createDetectHandler({
+    directory,
     config,
     log,
     sns: new SNSClient({}),
     eventBridge: new EventBridgeClient({}),
     cloudWatch: new CloudWatchClient({}),
-    enrichers: await createEnrichers({ mode: 'lambda' }),
+    // The router trusts directory members as it trusts the tuning file's organization.accounts.
+    enrichers: await createEnrichers({ mode: 'lambda', members: { has: (a) => directory.current.has(a), nameOf: (a) => directory.current.nameOf(a) } }),
+  });
+}
+
+/** The packaged tuning file's accounts, plus the stored AWS Organizations directory when the stack has one. */
+async function createDirectory(config: TrailwatchConfig, log: Log): Promise<CachedDirectory> {
+  const [{ loadDeployedTuning }, { OrganizationDirectory }] = await Promise.all([import('../shared/routing/deployed.ts'), import('../shared/organization/directory.ts')]);
+  const declared = OrganizationDirectory.fromTuning(loadDeployedTuning(process.env, log).organization);
+  if (!config.directoryTable) return new CachedDirectory(undefined, { declared });
+  const [{ DynamoDirectoryStore }, { DynamoDBClient }] = await Promise.all([import('../shared/organization/store.ts'), import('@aws-sdk/client-dynamodb')]);
+  return new CachedDirectory(new DynamoDirectoryStore(new DynamoDBClient({}), config.directoryTable), {
+    declared,
+    onError: (error) => log.warn('organization directory unavailable; using the last one read', { error: error.message }),
   });
 }
 

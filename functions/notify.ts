@@ -24,6 +24,13 @@ import { emptyStats, publishNotifyMetrics, type NotifyStats } from '../shared/no
 import { Notifier, type NotifyLog } from '../shared/notify/notifier.ts';
 import { redriveDeadLetters, type RedriveStats } from '../shared/notify/redrive.ts';
 import { webhookUrlFromSsm } from '../shared/notify/webhook-url.ts';
+import { CentralChannel, TeamChannel, TeamRouting, teamChannelName } from '../shared/notify/teams.ts';
+import { OrganizationDirectory } from '../shared/organization/directory.ts';
+import { CachedDirectory, DynamoDirectoryStore } from '../shared/organization/store.ts';
+import { readNotifyTuning, type NotifyTuning } from '../shared/tuning/subset.ts';
+import type { TeamEntry } from '../shared/tuning/types.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 
 /** AWS clients and collaborators the notifier needs; injected in tests. */
 export interface NotifyClients {
@@ -39,6 +46,12 @@ export interface NotifyClients {
   delivery?: DeliveryDeps;
   /** Slack retry policy (default DEFAULT_RETRY). */
   retry?: RetryPolicy;
+  /** The organization directory (names, OU paths); refreshed at the start of every invocation. */
+  directory?: CachedDirectory;
+  /** Teams from the tuning file (`routing.teams`): their own Slack channels (shared/notify/teams.ts). */
+  teams?: readonly TeamEntry[];
+  /** Defaults to the cached SSM read of the team's `slackWebhookParameter`. */
+  teamSlackUrl?: (parameter: string) => () => Promise<string>;
 }
 
 /** The part of the Lambda context the notifier reads. */
@@ -110,13 +123,16 @@ function misconfigured(name: string, problem: string): AlertChannel {
 /** The configured channels (a misconfigured one fails every send with the reason). */
 export function buildChannels(config: NotifyConfig, clients: NotifyClients): AlertChannel[] {
   const channels: AlertChannel[] = [];
+  // Names: the `accountNames` stage parameter first, then the directory (tuning file over AWS Organizations).
+  const names = accountDirectory(config.accountNames);
+  const directory = clients.directory;
+  const context: RenderContext = { accounts: { nameOf: (id) => names.nameOf(id) ?? directory?.current.nameOf(id) } };
+  const now = clients.clock ?? Date.now;
+  const deliveryDeps = (): DeliveryDeps => ({ now, ...(clients.sleep ? { sleep: clients.sleep } : {}), ...clients.delivery });
   for (const name of config.channels) {
-    const context: RenderContext = { accounts: accountDirectory(config.accountNames) };
-    const now = clients.clock ?? Date.now;
     if (name === 'slack') {
       const url = clients.slackUrl ?? webhookUrlFromSsm(config.slackWebhookParameter);
-      const deps: DeliveryDeps = { now, ...(clients.sleep ? { sleep: clients.sleep } : {}), ...clients.delivery };
-      channels.push(new SlackChannel(url, clients.retry ?? DEFAULT_RETRY, deps, context));
+      channels.push(new SlackChannel(url, clients.retry ?? DEFAULT_RETRY, deliveryDeps(), context));
     } else if (name === 'chatbot') {
       channels.push(config.chatbotTopicArn ? new ChatbotChannel(clients.sns, config.chatbotTopicArn, context) : misconfigured(name, 'no TRAILWATCH_CHATBOT_TOPIC_ARN'));
     } else {
@@ -124,7 +140,18 @@ export function buildChannels(config: NotifyConfig, clients: NotifyClients): Ale
     }
   }
   if (channels.length === 0) channels.push(misconfigured('none', 'no alert channel configured (TRAILWATCH_NOTIFY_CHANNELS)'));
-  return channels;
+  const teams = clients.teams ?? [];
+  if (teams.length === 0) return channels;
+  const routing = new TeamRouting(teams, () => directory?.current ?? new OrganizationDirectory());
+  const out: AlertChannel[] = channels.map((c) => new CentralChannel(c, routing));
+  for (const team of teams) {
+    const parameter = team.slackWebhookParameter;
+    const inner = !parameter.startsWith(config.teamWebhookPrefix)
+      ? misconfigured(teamChannelName(team), `team ${team.name}: webhook parameter ${parameter} is outside ${config.teamWebhookPrefix}, which is all the notifier may read`)
+      : new SlackChannel((clients.teamSlackUrl ?? webhookUrlFromSsm)(parameter), clients.retry ?? DEFAULT_RETRY, deliveryDeps(), context);
+    out.push(new TeamChannel(team, inner, routing));
+  }
+  return out;
 }
 
 /** Wires the notifier from configuration and clients. */
@@ -172,6 +199,7 @@ export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClient
   return {
     /** SNS → alerts. Throws only when an alert could be neither delivered nor dead-lettered. */
     async handler(event: SNSEvent, context?: InvocationContext): Promise<NotifyStats> {
+      await clients.directory?.refresh();
       return withMetrics(async (stats) => {
         const { findings, rejected } = findingsFromSns(event);
         for (const r of rejected) log.error('SNS message rejected', { ...r });
@@ -182,6 +210,7 @@ export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClient
     },
     /** Schedule → send due digests. */
     async flush(_event?: unknown, context?: InvocationContext): Promise<NotifyStats> {
+      await clients.directory?.refresh();
       const deadline = deadlineOf(context);
       return withMetrics((stats) => notifier.flush(stats, deadline !== undefined ? { deadline } : {}));
     },
@@ -196,14 +225,38 @@ export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClient
   };
 }
 
+/**
+ * The tuning file packaged beside the handler (names, OUs, teams). Unreadable: every alert goes to
+ * the central channels, and the problem is logged at cold start (detect refuses the same file).
+ */
+export function readPackagedTuning(env: Record<string, string | undefined>, config: NotifyConfig): NotifyTuning | undefined {
+  const name = env['TRAILWATCH_TUNING_FILE']?.trim() || 'trailwatch.config.yaml';
+  const path = isAbsolute(name) ? name : join(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), name);
+  if (!existsSync(path)) return undefined;
+  try {
+    return readNotifyTuning(readFileSync(path, 'utf8'));
+  } catch (error) {
+    config.problems.push(`tuning file ${name}: ${(error as Error).message}; team routing and configured names are off`);
+    return undefined;
+  }
+}
+
 let handlers: ReturnType<typeof createNotifyHandlers> | undefined;
 
 function lambdaHandlers(): ReturnType<typeof createNotifyHandlers> {
   if (!handlers) {
     const log: NotifyLog = createLambdaLogger({ serviceName: 'trailwatch-notify' });
+    const config = readNotifyConfig(process.env);
+    const ddb = new DynamoDBClient({});
+    const tuning = readPackagedTuning(process.env, config);
+    const declared = OrganizationDirectory.fromTuning(tuning?.organization);
+    const directory = new CachedDirectory(config.directoryTable ? new DynamoDirectoryStore(ddb, config.directoryTable) : undefined, {
+      declared,
+      onError: (error) => log.warn('organization directory unavailable; using the last one read', { error: error.message }),
+    });
     handlers = createNotifyHandlers(
-      readNotifyConfig(process.env),
-      { ddb: new DynamoDBClient({}), sns: new SNSClient({}), sqs: new SQSClient({}), cloudwatch: new CloudWatchClient({}) },
+      config,
+      { ddb, sns: new SNSClient({}), sqs: new SQSClient({}), cloudwatch: new CloudWatchClient({}), directory, teams: tuning?.teams ?? [] },
       log,
     );
   }

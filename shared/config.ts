@@ -23,6 +23,10 @@ export interface TrailwatchConfig {
    * (docs/organization.md), the same judgement replay makes.
    */
   organizationAccounts: string[];
+  /** DynamoDB table holding the organization directory (organization mode; '' = none). */
+  directoryTable: string;
+  /** Also publish `Findings` per `Account` (TRAILWATCH_ACCOUNT_METRICS=true; organization mode: docs/organization.md). */
+  accountMetrics: boolean;
 }
 
 export class ConfigError extends Error {
@@ -65,9 +69,14 @@ export function loadConfig(env: Env = process.env): TrailwatchConfig {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const id of organizationAccounts) if (!/^\d{12}$/.test(id)) problems.push(`TRAILWATCH_ORGANIZATION_ACCOUNTS has a malformed account id: ${JSON.stringify(id)}`);
+  const directoryTable = env['TRAILWATCH_DIRECTORY_TABLE']?.trim() ?? '';
+  const accountMetricsText = env['TRAILWATCH_ACCOUNT_METRICS']?.trim().toLowerCase() ?? '';
+  if (!['', 'true', 'false'].includes(accountMetricsText)) problems.push(`TRAILWATCH_ACCOUNT_METRICS must be true or false: ${JSON.stringify(accountMetricsText)}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     organizationAccounts,
+    directoryTable,
+    accountMetrics: accountMetricsText === 'true',
     stage,
     stackName,
     alertsTopicArn,

@@ -24,6 +24,8 @@ import { createLocalRouter, type Router } from '../routing/router.ts';
 import { ConsoleSink, formatSummary, shouldColor } from '../sinks/console.ts';
 import { guardOutput, isClosedOutput } from './output.ts';
 import { loadTuningFile } from '../tuning/load.ts';
+import type { AccountDirectory } from '../alerts/context.ts';
+import { OrganizationDirectory } from '../organization/directory.ts';
 import { formatSuggestion, SuggestionProfiler } from '../tuning/suggest.ts';
 import type { FindingSink } from '../sinks/types.ts';
 
@@ -84,13 +86,14 @@ export interface ReplayIo {
 }
 
 /** The sinks findings go to. Flags that add a destination (a webhook…) add their sink here. */
-export function buildSinks(values: ReplayValues, io: ReplayIo): FindingSink[] {
+export function buildSinks(values: ReplayValues, io: ReplayIo, accounts?: AccountDirectory): FindingSink[] {
   const format = values.format === 'json' ? 'json' : 'text';
-  const sinks: FindingSink[] = [new ConsoleSink({ format, out: io.stdout, color: shouldColor(io.stdout, io.env) })];
+  const context = accounts ? { accounts } : undefined;
+  const sinks: FindingSink[] = [new ConsoleSink({ format, out: io.stdout, color: shouldColor(io.stdout, io.env), ...(accounts ? { accounts } : {}) })];
   // Alert previews must not mix into the JSON findings stream on stdout.
-  if (values['show-alerts']) sinks.push(new AlertPreviewSink(format === 'json' ? io.stderr : io.stdout));
+  if (values['show-alerts']) sinks.push(new AlertPreviewSink(format === 'json' ? io.stderr : io.stdout, context ? { context } : {}));
   if (values['slack-webhook'] !== undefined) {
-    sinks.push(new SlackWebhookSink(values['slack-webhook'], io.stderr, createStreamLogger({ level: values.verbose ? 'debug' : 'warn', stream: io.stderr })));
+    sinks.push(new SlackWebhookSink(values['slack-webhook'], io.stderr, createStreamLogger({ level: values.verbose ? 'debug' : 'warn', stream: io.stderr }), context ? { context } : {}));
   }
   return sinks;
 }
@@ -127,10 +130,12 @@ function progressReporter(stderr: ReplayIo['stderr'], enabled: boolean): { updat
  * The routing step replay uses — the same Router the deployed stack builds, from the same tuning
  * file, with the novelty model in memory — and, for `--suggest`, the history profiler.
  */
-async function createReplayRouting(configFile: string | undefined, suggest: boolean): Promise<{ router: Router; profiler?: SuggestionProfiler }> {
+async function createReplayRouting(configFile: string | undefined, suggest: boolean): Promise<{ router: Router; directory: OrganizationDirectory; profiler?: SuggestionProfiler }> {
   const tuning = configFile === undefined ? undefined : loadTuningFile(configFile, { knownDetections: knownDetectionIds(detections) }).config;
   const router = await createLocalRouter({ detections, ...(tuning ? { tuning } : {}) });
-  return suggest ? { router, profiler: new SuggestionProfiler() } : { router };
+  // The file's organization.accounts: same-organization judgement and account names, as deployed.
+  const directory = OrganizationDirectory.fromTuning(tuning?.organization);
+  return suggest ? { router, directory, profiler: new SuggestionProfiler() } : { router, directory };
 }
 
 /** Runs `trailwatch replay`; returns the exit code. */
@@ -188,7 +193,7 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
 
   const json = values.format === 'json';
   const log = createStreamLogger({ level: values.verbose ? 'debug' : 'warn', stream: io.stderr });
-  const sinks = buildSinks(values, io);
+  const sinks = buildSinks(values, io, routing.directory.size > 0 ? routing.directory : undefined);
   const stats: InputStats = { files: 0, ignored: 0 };
   const progress = progressReporter(io.stderr, io.stderr.isTTY === true);
   // Kept for the life of the process: an EPIPE can arrive after the last write returned.
@@ -197,6 +202,7 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
     detections,
     enrichers: await createEnrichers({ mode: 'local', routing: routing.router }),
     processors: [...(await createReplayProcessors({ rates: !values['no-rates'] })), ...(routing.profiler ? [routing.profiler] : [])],
+    ...(routing.directory.size > 0 ? { context: { organization: { accounts: routing.directory } } } : {}),
     log,
     maxLoggedSkips: values.verbose ? Number.POSITIVE_INFINITY : 20,
     onProgress: (p) => progress.update(p),

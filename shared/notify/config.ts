@@ -20,6 +20,10 @@ export interface NotifyConfig {
   claimMs: number;
   /** Account id → name shown next to the 12-digit id (`TRAILWATCH_ACCOUNT_NAMES`). */
   accountNames: Record<string, string>;
+  /** DynamoDB table of the organization directory (organization mode; '' = none). */
+  directoryTable: string;
+  /** SSM path prefix every team webhook parameter must be under (the notifier's IAM covers only it). */
+  teamWebhookPrefix: string;
   /** Problems found; the handler logs them at cold start and every alert then goes to the DLQ with the reason. */
   problems: string[];
 }
@@ -53,6 +57,8 @@ export function readNotifyConfig(env: Record<string, string | undefined>): Notif
     immediateDetections: list(env['TRAILWATCH_IMMEDIATE_DETECTIONS']),
     claimMs: 130_000,
     accountNames: {},
+    directoryTable: env['TRAILWATCH_DIRECTORY_TABLE']?.trim() ?? '',
+    teamWebhookPrefix: env['TRAILWATCH_TEAM_WEBHOOK_PREFIX']?.trim() || '/trailwatch/teams/',
     problems,
   };
   const claim = env['TRAILWATCH_CLAIM_SECONDS'];

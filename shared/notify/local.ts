@@ -1,4 +1,5 @@
 import { renderChatbot } from '../alerts/chatbot.ts';
+import type { RenderContext } from '../alerts/context.ts';
 import { safeJson, terminalText } from '../alerts/escape.ts';
 import type { Alert } from '../alerts/format.ts';
 import { renderSlack } from '../alerts/slack.ts';
@@ -20,21 +21,21 @@ import { DEFAULT_RETRY, type DeliveryDeps, type RetryPolicy } from './webhook.ts
  */
 
 /** The rendered Slack JSON and e-mail (and optionally the Chatbot JSON) for each finding, as text for a terminal. */
-export function renderAlertsForTerminal(findings: readonly Finding[], options: { chatbot?: boolean } = {}): string {
+export function renderAlertsForTerminal(findings: readonly Finding[], options: { chatbot?: boolean; context?: RenderContext } = {}): string {
   const parts: string[] = [];
   findings.forEach((finding, i) => {
     const alert: Alert = { kind: 'finding', finding };
-    const email = renderEmail(alert);
+    const email = renderEmail(alert, options.context);
     parts.push(
       `=== alert ${i + 1}/${findings.length}: ${finding.severity.toUpperCase()} ${terminalText(finding.detection, 100)} (event ${terminalText(finding.eventId, 200)}) ===`,
       '--- Slack (webhook body) ---',
-      safeJson(renderSlack(alert), 2),
+      safeJson(renderSlack(alert, options.context), 2),
       '--- E-mail ---',
       `Subject: ${email.subject}`,
       '',
       email.text,
     );
-    if (options.chatbot) parts.push('--- Amazon Q Developer / Chatbot ---', safeJson(renderChatbot(alert), 2));
+    if (options.chatbot) parts.push('--- Amazon Q Developer / Chatbot ---', safeJson(renderChatbot(alert, options.context), 2));
     parts.push('');
   });
   return parts.join('\n');
@@ -45,6 +46,8 @@ export interface LocalSlackOptions {
   deps?: DeliveryDeps;
   /** Time between posts (default 1.1 s: Slack allows about one message per second per webhook). */
   intervalMs?: number;
+  /** Account names (the tuning file's organization.accounts), as the Lambda renders them. */
+  context?: RenderContext;
 }
 
 export interface LocalSlackResult {
@@ -62,7 +65,7 @@ export async function sendFindingsToSlack(
 ): Promise<LocalSlackResult> {
   const url = checkWebhookUrl(webhookUrl);
   const failed: DeadLetter[] = [];
-  const slack = new SlackChannel(async () => url, options.policy ?? DEFAULT_RETRY, options.deps ?? {});
+  const slack = new SlackChannel(async () => url, options.policy ?? DEFAULT_RETRY, options.deps ?? {}, options.context);
   const pacerDeps = { ...(options.deps?.now ? { now: options.deps.now } : {}), ...(options.deps?.sleep ? { sleep: options.deps.sleep } : {}) };
   const notifier = new Notifier({
     channels: [new PacedChannel(slack, options.intervalMs ?? SLACK_INTERVAL_MS, pacerDeps)],
@@ -78,7 +81,7 @@ export class AlertPreviewSink implements FindingSink {
   readonly name = 'alert-preview';
   constructor(
     private readonly out: NodeJS.WritableStream,
-    private readonly options: { chatbot?: boolean } = {},
+    private readonly options: { chatbot?: boolean; context?: RenderContext } = {},
   ) {}
 
   async publish(findings: readonly Finding[]): Promise<void> {

@@ -21,6 +21,8 @@ export interface EnricherOptions {
    * with in-memory novelty. `false` turns routing off (tests of other enrichers).
    */
   routing?: FindingEnricher | false;
+  /** Organization members beyond the tuning file, for the default 'lambda' router (the AWS Organizations directory). */
+  members?: { has(account: string): boolean; nameOf?(account: string): string | undefined };
 }
 
 /** The enrichers each run applies, in order. Each subsystem registers its factory here. */
@@ -29,15 +31,15 @@ export async function createEnrichers(options: EnricherOptions): Promise<Finding
   const { createPolicyEnricher } = await import('../policy/enricher.ts');
   const enrichers: FindingEnricher[] = [createPolicyEnricher({ mode: options.mode })];
   // Route (page / digest / summary / record) every finding, last.
-  if (options.routing !== false) enrichers.push(options.routing ?? (await defaultRouter(options.mode)));
+  if (options.routing !== false) enrichers.push(options.routing ?? (await defaultRouter(options.mode, options.members)));
   return enrichers;
 }
 
-async function defaultRouter(mode: EnricherOptions['mode']): Promise<FindingEnricher> {
+async function defaultRouter(mode: EnricherOptions['mode'], members: EnricherOptions['members']): Promise<FindingEnricher> {
   const { detections } = await import('../detections/index.ts');
   if (mode === 'lambda') {
     const [{ createDeployedRouter }, { createLambdaLogger }] = await Promise.all([import('../routing/deployed.ts'), import('../log.ts')]);
-    return createDeployedRouter(process.env, createLambdaLogger(), undefined, detections);
+    return createDeployedRouter(process.env, createLambdaLogger(), undefined, detections, members);
   }
   const { createLocalRouter } = await import('../routing/router.ts');
   return createLocalRouter({ detections });

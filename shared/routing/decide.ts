@@ -22,6 +22,11 @@ export interface RouteInput {
   novelty?: NoveltyVerdict;
   /** False when the finding's detection says no history makes it routine (`routine.learnable: false`). */
   learnable: boolean;
+  /**
+   * Organization members known beyond the tuning file (deployed: the AWS Organizations directory),
+   * trusted like `organization.accounts`, so the Lambda decides as replay does with those accounts listed.
+   */
+  members?: { has(account: string): boolean; nameOf?(account: string): string | undefined };
 }
 
 export interface RouteDecision {
@@ -52,7 +57,7 @@ export function inherentRiskOf(f: Finding): string | undefined {
  * trusted account or a declared vendor (with its ExternalId in the trust): then the cross-account
  * grant is expected. Returns the label, or undefined when some grant is foreign or there is none.
  */
-function onlyTrustedGrants(f: Finding, tuning: TuningConfig): string | undefined {
+function onlyTrustedGrants(f: Finding, tuning: TuningConfig, members?: RouteInput['members']): string | undefined {
   const analysis = f.details['analysis'] as { findings?: Array<{ id?: unknown; detail?: { accounts?: unknown; missingExternalId?: unknown } }> } | undefined;
   const results = Array.isArray(analysis?.findings) ? analysis.findings : [];
   const cross = results.filter((r) => r?.id === 'cross-account-access');
@@ -64,7 +69,7 @@ function onlyTrustedGrants(f: Finding, tuning: TuningConfig): string | undefined
     const accounts = Array.isArray(r.detail?.accounts) ? r.detail.accounts.map(String) : [];
     if (accounts.length === 0) return undefined;
     for (const account of accounts) {
-      const known = trusted.get(account);
+      const known = trusted.get(account) ?? (members?.has(account) ? `organization account ${members.nameOf?.(account) ?? account}` : undefined);
       if (known) {
         labels.add(known);
         continue;
@@ -113,7 +118,7 @@ export function decideRoute(input: RouteInput): RouteDecision {
     notes.push(`declared deployer ${deployer.actor.name} OUTSIDE its networks (${f.sourceIp ?? 'no source IP'})`);
     steps += 1;
   }
-  const trusted = onlyTrustedGrants(f, tuning);
+  const trusted = onlyTrustedGrants(f, tuning, input.members);
   if (trusted) {
     notes.push(`grants only to ${trusted}`);
     return { route: 'record', reason: `${notes.join('; ')} → record` };

@@ -8,7 +8,7 @@ import { DynamoNoveltyStore } from '../novelty/dynamodb-store.ts';
 import { NoveltyModel } from '../novelty/model.ts';
 import { EMPTY_TUNING, loadTuningFile } from '../tuning/load.ts';
 import type { TuningConfig } from '../tuning/types.ts';
-import { Router } from './router.ts';
+import { Router, type RouterOptions } from './router.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -48,10 +48,16 @@ export function knownDetectionIds(registry: readonly Pick<DetectionMeta, 'id'>[]
  * passes none, so its bundle does not carry every detection and the policy engine; the same file
  * is checked with the registry by detect, by `trailwatch config validate` and by the tests.
  */
-export function createDeployedRouter(env: Env = process.env, log: Log = silentLog, dynamo?: DynamoDBClient, registry?: readonly Pick<DetectionMeta, 'id' | 'routine'>[]): Router {
+export function createDeployedRouter(
+  env: Env = process.env,
+  log: Log = silentLog,
+  dynamo?: DynamoDBClient,
+  registry?: readonly Pick<DetectionMeta, 'id' | 'routine'>[],
+  members?: RouterOptions['members'],
+): Router {
   const tuning = loadDeployedTuning(env, log, registry ? knownDetectionIds(registry) : undefined);
   const table = env['TRAILWATCH_NOVELTY_TABLE']?.trim();
   if (!table) log.warn('TRAILWATCH_NOVELTY_TABLE is not set; routing without the novelty model');
   const novelty = table ? new NoveltyModel(new DynamoNoveltyStore(dynamo ?? new DynamoDBClient({}), table)) : undefined;
-  return new Router({ tuning, log, ...(registry ? { detections: registry } : {}), ...(novelty ? { novelty } : {}) });
+  return new Router({ tuning, log, ...(registry ? { detections: registry } : {}), ...(novelty ? { novelty } : {}), ...(members ? { members } : {}) });
 }

@@ -7,7 +7,7 @@ import type { FindingEnricher } from '../pipeline/enrichers.ts';
 import { EMPTY_TUNING } from '../tuning/load.ts';
 import { matchSuppression, selectorMatches } from '../tuning/match.ts';
 import type { Suppression, TuningConfig } from '../tuning/types.ts';
-import { decideRoute } from './decide.ts';
+import { decideRoute, type RouteInput } from './decide.ts';
 
 export interface RouterOptions {
   tuning?: TuningConfig;
@@ -16,6 +16,8 @@ export interface RouterOptions {
   /** Detection metadata (for `routine.learnable`). */
   detections?: readonly Pick<DetectionMeta, 'id' | 'routine'>[];
   log?: Log;
+  /** Organization members beyond the tuning file (the deployed AWS Organizations directory); see `RouteInput.members`. */
+  members?: RouteInput['members'];
 }
 
 /** Detection id of the finding that says a suppression expired. */
@@ -76,7 +78,13 @@ export class Router implements FindingEnricher {
         routeReason: `${f.severity}; suppressed by ${active.id} (${active.reason}; owner ${active.owner}; until ${active.expires}) → record`,
       };
     }
-    const decision = decideRoute({ finding: f, tuning: this.tuning, learnable: this.learnable.get(f.detection) ?? true, ...(verdict ? { novelty: verdict } : {}) });
+    const decision = decideRoute({
+      finding: f,
+      tuning: this.tuning,
+      learnable: this.learnable.get(f.detection) ?? true,
+      ...(verdict ? { novelty: verdict } : {}),
+      ...(this.options.members ? { members: this.options.members } : {}),
+    });
     let reason = decision.reason;
     if (override && f.details['severityOverride']) reason = `severity overridden (${override.reason ?? 'configuration'}): ${reason}`;
     if (expired) {

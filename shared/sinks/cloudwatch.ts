@@ -35,6 +35,8 @@ export function metricData(counts: RunCounts, timestamp: Date): MetricDatum[] {
   // Routing (docs/tuning.md): findings by route, and the suppressed ones — suppressed is never gone.
   for (const [route, n] of Object.entries(counts.routes ?? {})) if (n) data.push(datum('FindingsRouted', n, [{ Name: 'Route', Value: route }]));
   if (counts.suppressed) data.push(datum('FindingsSuppressed', counts.suppressed));
+  // Per account (organization mode only): one custom metric per account that ever had a finding.
+  for (const [account, n] of Object.entries(counts.byAccount ?? {})) if (n) data.push(datum('Findings', n, [{ Name: 'Account', Value: account }]));
   return data;
 }
 

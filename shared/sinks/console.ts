@@ -2,6 +2,7 @@ import { serializeFinding } from '../model/finding-bounds.ts';
 import type { Finding, Severity } from '../model/types.ts';
 import { SEVERITIES, severityRank } from '../model/types.ts';
 import type { FindingSink, RunCounts } from './types.ts';
+import type { AccountDirectory } from '../alerts/context.ts';
 import { inertJsonText, terminalText } from '../alerts/escape.ts';
 
 /**
@@ -15,6 +16,8 @@ export interface ConsoleSinkOptions {
   out?: NodeJS.WritableStream;
   /** ANSI colours in text mode; decide with `shouldColor()`. */
   color?: boolean;
+  /** Names shown next to account ids (the tuning file's organization.accounts). */
+  accounts?: AccountDirectory;
 }
 
 /** Colour only for a TTY, and never when NO_COLOR is set (https://no-color.org) or TERM is dumb. */
@@ -53,13 +56,16 @@ function clean(text: string): string {
 }
 
 /** One finding as a few readable lines. */
-export function formatFindingText(finding: Finding, color: boolean): string {
+export function formatFindingText(finding: Finding, color: boolean, accounts?: AccountDirectory): string {
   const c = paint(color);
+  // Account names are set by account owners: the same one-line cleaning as every event field.
+  const name = /^\d{12}$/.test(finding.account) ? accounts?.nameOf(finding.account) : undefined;
+  const account = name ? `${finding.account} (${name})` : finding.account;
   const sev = c(SEVERITY_STYLE[finding.severity], finding.severity.toUpperCase().padEnd(8));
   const who = finding.principal.arn ?? finding.principal.name;
   const lines = [
     `${sev} ${c('bold', clean(finding.detection))}  ${clean(finding.title)}`,
-    `         ${c('dim', clean(`${finding.time}  ${finding.account}/${finding.region}  ${finding.eventSource} ${finding.eventName}`))}`,
+    `         ${c('dim', clean(`${finding.time}  ${account}/${finding.region}  ${finding.eventSource} ${finding.eventName}`))}`,
     `         ${c('dim', `by ${clean(who)} (${clean(finding.principal.type)})${finding.sourceIp ? ` from ${clean(finding.sourceIp)}` : ''}  event ${clean(finding.eventId)}`)}`,
   ];
   return `${lines.join('\n')}\n`;
@@ -87,7 +93,7 @@ export class ConsoleSink implements FindingSink {
 
   async publish(findings: readonly Finding[]): Promise<void> {
     if (findings.length === 0) return;
-    const text = findings.map((f) => (this.options.format === 'json' ? formatFindingJson(f) : formatFindingText(f, this.color))).join('');
+    const text = findings.map((f) => (this.options.format === 'json' ? formatFindingJson(f) : formatFindingText(f, this.color, this.options.accounts))).join('');
     await new Promise<void>((resolve, reject) => {
       this.out.write(text, (error) => (error ? reject(error) : resolve()));
     });

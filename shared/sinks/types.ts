@@ -31,6 +31,8 @@ export interface RunCounts {
   routes?: Partial<Record<Route, number>>;
   /** Findings a configured suppression matched (routed `record`, still delivered). */
   suppressed?: number;
+  /** Findings per account id, when per-account metrics are on (organization mode). */
+  byAccount?: Record<string, number>;
 }
 
 /** One input replay could not read, named for the summary and the exit code. */

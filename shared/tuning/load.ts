@@ -99,6 +99,12 @@ function semanticChecks(config: TuningConfig, options: ParseOptions, report: Rep
       }),
     );
   }
+  const teams = new Set<string>();
+  config.routing?.teams?.forEach((t, i) => {
+    if (!t.accounts?.length && !t.ous?.length) report(`/routing/teams/${i}`, `team ${JSON.stringify(t.name)} owns nothing: give accounts or ous`);
+    if (teams.has(t.name)) report(`/routing/teams/${i}/name`, `duplicate team name ${JSON.stringify(t.name)}`);
+    teams.add(t.name);
+  });
   const org = new Set(config.organization?.accounts?.map((a) => a.id) ?? []);
   config.nonProductionAccounts?.forEach((a, i) => {
     if (org.size > 0 && !org.has(a.id)) report(`/nonProductionAccounts/${i}/id`, `account ${a.id} is not listed under organization.accounts`, 'warning');

@@ -12,6 +12,18 @@ const account = {
   required: ['id'],
   properties: { id: accountId, name: { type: 'string', minLength: 1, maxLength: 128 } },
 };
+const orgAccount = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: {
+    id: accountId,
+    name: { type: 'string', minLength: 1, maxLength: 128 },
+    ou: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[^/]+(/[^/]+)*$', description: 'an OU path of names from below the root, such as Workloads/Prod' },
+  },
+};
+const ouSelector = { type: 'string', minLength: 1, maxLength: 1024, pattern: '^((ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})|(r-[a-z0-9]{4,32})|([^/]+(/[^/]+)*))$', description: 'an OU id (ou-…), the root (r-…) or an OU path of names (Workloads/Prod)' };
+const ssmParameterName = { type: 'string', minLength: 2, maxLength: 2048, pattern: '^/[A-Za-z0-9_.\\-/]+$', description: 'an SSM parameter name under the notifier team prefix, such as /trailwatch/teams/payments' };
 const principalPattern = { type: 'string', minLength: 1, maxLength: 2048, pattern: '^(arn:aws[a-z-]*:(iam|sts)::(\\d{12}|\\*):|\\*$)', description: 'an IAM/STS ARN pattern; * and ? are wildcards' };
 const cidr = { type: 'string', pattern: '^[0-9a-fA-F:.]+/\\d{1,3}$', description: 'a CIDR such as 203.0.113.0/24' };
 const actor = {
@@ -45,7 +57,27 @@ export const TUNING_SCHEMA = {
       additionalProperties: false,
       properties: {
         id: { type: 'string', pattern: '^o-[a-z0-9]{10,32}$' },
-        accounts: { type: 'array', items: account },
+        accounts: { type: 'array', items: orgAccount },
+      },
+    },
+    routing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        teams: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'slackWebhookParameter'],
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
+              accounts: { type: 'array', minItems: 1, items: accountId },
+              ous: { type: 'array', minItems: 1, items: ouSelector },
+              slackWebhookParameter: ssmParameterName,
+            },
+          },
+        },
       },
     },
     trustedAccounts: { type: 'array', items: account },

@@ -8,7 +8,9 @@ import type { Severity } from '../model/types.ts';
 export interface TuningConfig {
   version: 1;
   /** The AWS Organization: its id and member accounts (with names, for alerts). */
-  organization?: { id?: string; accounts?: AccountEntry[] };
+  organization?: { id?: string; accounts?: OrgAccountEntry[] };
+  /** Where alerts go besides the central channels: a team's own Slack channel for its accounts or OUs. */
+  routing?: { teams?: TeamEntry[] };
   /** Accounts outside the organization that are trusted as much as members (a parent company…). */
   trustedAccounts?: AccountEntry[];
   /** Accounts whose changes matter less (preview, sandbox): their findings route one step lower. */
@@ -30,6 +32,22 @@ export interface TuningConfig {
 export interface AccountEntry {
   id: string;
   name?: string;
+}
+
+/** A member account: its name (shown in alerts) and, for team routing, its OU path (`Workloads/Prod`). */
+export interface OrgAccountEntry extends AccountEntry {
+  ou?: string;
+}
+
+/**
+ * A team and the accounts it owns (by id, or by OU: an OU id, the root, or a path of names that
+ * covers the OUs below it). Its alerts go to its own Slack channel (webhook URL in SSM).
+ */
+export interface TeamEntry {
+  name: string;
+  accounts?: string[];
+  ous?: string[];
+  slackWebhookParameter: string;
 }
 
 export interface ActorEntry {

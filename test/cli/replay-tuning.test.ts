@@ -70,6 +70,20 @@ describe('trailwatch replay: route on every finding and the back-test summary', 
     expect(findings.filter((f) => f.route !== 'record').length).toBeLessThan(lines(zero.stdout).filter((f) => f.route !== 'record').length);
   });
 
+  it('--config organization.accounts: a member is not foreign and is named (escaped) in the terminal, as the Lambda decides', async () => {
+    const sample = 'events/policy-changed/positive-update-trust-foreign.json';
+    const withOrg = join(tmp, 'org.yaml');
+    // The name carries a terminal escape sequence: account owners set names, so it is data.
+    writeFileSync(withOrg, "version: 1\norganization:\n  accounts:\n    - { id: '444455556666', name: \"payments\\e[31m-prod\" }\n    - { id: '111122223333', name: \"owner\\e]0;x\\a-acct\" }\n");
+    const [bare, known] = await Promise.all([cli([sample, '--format', 'json']), cli([sample, '--config', withOrg])]);
+    expect(lines(bare.stdout).map((f) => f.title).join('\n')).toMatch(/grants access to other account\(s\): 444455556666/);
+    expect(known.code).toBe(0);
+    expect(known.stdout).not.toMatch(/other account/);
+    expect(known.stdout).toMatch(/111122223333 \(owner.*-acct\)\/us-east-1/);
+    expect(known.stdout).not.toContain('\u001b');
+    expect(known.stdout).not.toContain('\u0007');
+  });
+
   it('an invalid --config is a usage error with file:line:col, before anything is replayed', async () => {
     const bad = join(tmp, 'bad.yaml');
     writeFileSync(bad, 'version: 1\ndeployers:\n  - name: x\n');

