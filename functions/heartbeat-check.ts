@@ -14,7 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { type TrailwatchConfig, loadConfig } from '../shared/config.ts';
-import { type ExpectedAccounts, DEFAULT_SILENCE_MINUTES, MIN_SILENCE_MINUTES, StaticExpectedAccounts, runCheck, type SilenceOptions } from '../shared/heartbeat/check.ts';
+import { type ExpectedAccounts, DEFAULT_SILENCE_MINUTES, DirectoryExpectedAccounts, MIN_SILENCE_MINUTES, StaticExpectedAccounts, runCheck, type SilenceOptions } from '../shared/heartbeat/check.ts';
 import { DynamoHeartbeatStore } from '../shared/heartbeat/dynamodb-store.ts';
 import type { HeartbeatStore } from '../shared/heartbeat/store.ts';
 import { type Log, createLambdaLogger } from '../shared/log.ts';
@@ -98,6 +98,19 @@ export function createCheckHandler(deps: CheckDependencies): () => Promise<Check
   };
 }
 
+/**
+ * Which accounts must send heartbeats: the declared ones (stage parameter) and, when the stack has
+ * the Organizations directory (organization mode), its ACTIVE accounts, re-read at most every 10 minutes.
+ */
+async function expectedAccounts(config: TrailwatchConfig, log: Log): Promise<ExpectedAccounts> {
+  if (!config.directoryTable) return new StaticExpectedAccounts(config.organizationAccounts);
+  const { CachedDirectory, DynamoDirectoryStore } = await import('../shared/organization/store.ts');
+  const directory = new CachedDirectory(new DynamoDirectoryStore(new DynamoDBClient({}), config.directoryTable), {
+    onError: (error) => log.warn('organization directory unavailable; expecting the accounts heard from and the declared ones', { error: error.message }),
+  });
+  return new DirectoryExpectedAccounts(directory, config.organizationAccounts);
+}
+
 let production: (() => Promise<CheckSummary>) | undefined;
 
 /** The Lambda entry point (`functions/heartbeat-check.handler`). */
@@ -111,8 +124,7 @@ export async function handler(): Promise<CheckSummary> {
       config,
       silence: readSilenceOptions(process.env),
       store: new DynamoHeartbeatStore(new DynamoDBClient({}), table),
-      // Wiring point for the Organizations directory (org-directory): replace with its cached account list.
-      expected: new StaticExpectedAccounts(config.organizationAccounts),
+      expected: await expectedAccounts(config, log),
       log,
       sns: new SNSClient({}),
       eventBridge: new EventBridgeClient({}),

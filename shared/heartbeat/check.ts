@@ -45,6 +45,28 @@ export class StaticExpectedAccounts implements ExpectedAccounts {
   }
 }
 
+/** What the directory source needs of the organization directory (shared/organization's CachedDirectory). */
+export interface DirectorySource {
+  refresh(): Promise<{ accounts(): ReadonlyArray<{ id: string; status?: string }> }>;
+}
+
+/**
+ * The organization's accounts from the Organizations directory (refreshed per run, cached by the
+ * directory itself), plus the declared ones (stage parameter). Accounts Organizations reports as
+ * SUSPENDED or PENDING_CLOSURE are not expected to send heartbeats; an account without a status
+ * (declared in the tuning file) is.
+ */
+export class DirectoryExpectedAccounts implements ExpectedAccounts {
+  constructor(
+    private readonly directory: DirectorySource,
+    private readonly declared: readonly string[] = [],
+  ) {}
+  async accounts(): Promise<readonly string[]> {
+    const members = (await this.directory.refresh()).accounts().filter((a) => a.status === undefined || a.status === 'ACTIVE');
+    return [...new Set([...this.declared, ...members.map((a) => a.id)])];
+  }
+}
+
 export interface SilenceOptions {
   silenceMinutes: number;
   /** The StackSet's regions: each expected account is expected in each ([] = only pairs heard from before). */

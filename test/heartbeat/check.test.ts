@@ -150,3 +150,32 @@ describe('the silence finding as an alert', () => {
     expect(text).not.toContain('cloudtrailv2');
   });
 });
+
+describe('expected accounts from the Organizations directory', () => {
+  it('expects ACTIVE and declared accounts, not suspended or closing ones, and follows the directory as it changes', async () => {
+    const { DirectoryExpectedAccounts } = await import('../../shared/heartbeat/check.ts');
+    const { CachedDirectory } = await import('../../shared/organization/store.ts');
+    let now = T0;
+    let accounts = [
+      { id: '111111111111', status: 'ACTIVE', ouPath: [] },
+      { id: '222222222222', status: 'SUSPENDED', ouPath: [] },
+      { id: '333333333333', status: 'PENDING_CLOSURE', ouPath: [] },
+    ];
+    const store = { get: async () => ({ accounts, readAt: new Date(now).toISOString(), source: 'organizations' as const }) };
+    const expected = new DirectoryExpectedAccounts(new CachedDirectory(store, { now: () => now }), ['444444444444']);
+    expect([...(await expected.accounts())].sort()).toEqual(['111111111111', '444444444444']);
+
+    // A new account joins: the check expects it once the directory is re-read (10-minute cache).
+    accounts = [...accounts, { id: '555555555555', status: 'ACTIVE', ouPath: [] }];
+    expect(await expected.accounts()).not.toContain('555555555555');
+    now += 11 * MIN;
+    expect(await expected.accounts()).toContain('555555555555');
+
+    // The new account never sends a beat: after the threshold it is reported silent in each expected region.
+    const hb = new MemoryHeartbeatStore();
+    const opts = { silenceMinutes: 20, regions: ['eu-west-1'], home: { account: CENTRAL, region: 'us-east-1' } };
+    await runCheck(hb, expected, opts, now);
+    const later = await runCheck(hb, expected, opts, now + 25 * MIN);
+    expect(later.findings.map((f) => f.account).sort()).toEqual(['111111111111', '444444444444', '555555555555']);
+  });
+});
