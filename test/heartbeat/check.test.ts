@@ -161,7 +161,7 @@ describe('expected accounts from the Organizations directory', () => {
       { id: '222222222222', status: 'SUSPENDED', ouPath: [] },
       { id: '333333333333', status: 'PENDING_CLOSURE', ouPath: [] },
     ];
-    const store = { get: async () => ({ accounts, readAt: new Date(now).toISOString(), source: 'organizations' as const }), put: async () => {} };
+    const store = { get: async () => ({ accounts, readAt: new Date(now).toISOString(), source: 'organizations' as const }), put: async () => ({ bytes: 0 }) };
     const expected = new DirectoryExpectedAccounts(new CachedDirectory(store, { now: () => now }), ['444444444444']);
     expect([...(await expected.accounts())].sort()).toEqual(['111111111111', '444444444444']);
 

@@ -222,7 +222,7 @@ describe('packaged template: organization directory (mode=organization)', () => 
     expect(bySid['WriteDirectoryItem']).toMatchObject({ Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': ['DirectoryTable', 'Arn'] } });
     expect(Object.keys(bySid).sort()).toEqual(['DescribeOrganizationAndRoots', 'WalkOwnOrganizationTree', 'WriteDirectoryItem']);
     expect(statementsOf('DirectoryReadersPolicy')).toEqual([{ Sid: 'ReadDirectoryItem', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': ['DirectoryTable', 'Arn'] } }]);
-    expect(resources['DirectoryReadersPolicy']!.Properties['Roles']).toEqual([{ Ref: 'DetectRole' }, { Ref: 'NotifyRole' }]);
+    expect(resources['DirectoryReadersPolicy']!.Properties['Roles']).toEqual([{ Ref: 'DetectRole' }, { Ref: 'NotifyRole' }, { Ref: 'HeartbeatCheckRole' }]);
   });
 
   it('gives detect and notify the table only in organization mode, and turns per-account metrics on with it', () => {
