@@ -23,6 +23,12 @@ export interface TrailwatchConfig {
    * (docs/organization.md), the same judgement replay makes.
    */
   organizationAccounts: string[];
+  /**
+   * The MFA-replacement window in minutes (TRAILWATCH_MFA_REPLACEMENT_MINUTES; the stack sets 15):
+   * the rates function judges replacement (shared/mfa) and detect reports a user's MFA removal low
+   * until then. Undefined (unset or 0): no judgement, every MFA removal pages at once.
+   */
+  mfaReplacementMinutes?: number;
 }
 
 export class ConfigError extends Error {
@@ -65,9 +71,13 @@ export function loadConfig(env: Env = process.env): TrailwatchConfig {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const id of organizationAccounts) if (!/^\d{12}$/.test(id)) problems.push(`TRAILWATCH_ORGANIZATION_ACCOUNTS has a malformed account id: ${JSON.stringify(id)}`);
+  const mfaText = env['TRAILWATCH_MFA_REPLACEMENT_MINUTES']?.trim() ?? '';
+  const mfaMinutes = mfaText === '' ? 0 : Number(mfaText);
+  if (!Number.isInteger(mfaMinutes) || mfaMinutes < 0 || mfaMinutes > 1440) problems.push(`TRAILWATCH_MFA_REPLACEMENT_MINUTES must be a whole number of minutes from 0 to 1440: ${JSON.stringify(mfaText)}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     organizationAccounts,
+    ...(mfaMinutes > 0 ? { mfaReplacementMinutes: mfaMinutes } : {}),
     stage,
     stackName,
     alertsTopicArn,
