@@ -167,7 +167,7 @@ export interface NoiseOptions {
   days?: number;
   perDay?: number;
   seed?: number;
-  /** Also run the MFA-replacement processor (replay-only today; see docs/noise.md). */
+  /** Run the MFA-replacement processor (default true, as deployed and as replay does; see docs/noise.md). */
   mfaReplacement?: boolean;
   /** A tuning file (docs/tuning.md) the replay routes with, as `trailwatch replay --config` does. */
   config?: string;
@@ -176,7 +176,7 @@ export interface NoiseOptions {
 /** Runs the noise benchmark (zero configuration, or with `config`). */
 export async function benchNoise(options: NoiseOptions = {}): Promise<NoiseReport> {
   const { dir, manifest } = await orgLogs(options.days ?? 8, options.perDay ?? 180_000, options.seed ?? 7);
-  const run = childReplay(dir, [...(options.mfaReplacement ? ['--mfa-replacement'] : []), ...(options.config ? ['--config', options.config] : [])]);
+  const run = childReplay(dir, [...(options.mfaReplacement === false ? ['--no-mfa-replacement'] : []), ...(options.config ? ['--config', options.config] : [])]);
   return noiseReport(run.findings, manifest, run);
 }
 
@@ -216,7 +216,7 @@ if (process.argv[2] === '--child') {
   const tuning = configFile ? loadTuningFile(configFile, { knownDetections: knownDetectionIds(detections) }).config : undefined;
   const routing = await createLocalRouter({ detections, ...(tuning ? { tuning } : {}) });
   const t0 = performance.now();
-  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local', routing }), processors: await createReplayProcessors({ mfaReplacement: process.argv.includes('--mfa-replacement') }) });
+  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local', routing }), processors: await createReplayProcessors({ mfaReplacement: !process.argv.includes('--no-mfa-replacement') }) });
   const ms = performance.now() - t0;
   const file = createWriteStream(outPath);
   for (const f of result.findings) file.write(`${JSON.stringify(f)}\n`);
