@@ -180,6 +180,13 @@ export async function benchNoise(options: NoiseOptions = {}): Promise<NoiseRepor
   return noiseReport(run.findings, manifest, run);
 }
 
+/** `a, b, b, b` -> `a, b ×3`, in first-seen order (a stolen role's burst is hundreds of equal findings). */
+function grouped(labels: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return [...counts].map(([l, n]) => (n > 1 ? `${l} ×${n}` : l)).join(', ');
+}
+
 /** Human-readable report. */
 export function formatNoise(r: NoiseReport, label: string): string {
   const sev: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -193,7 +200,7 @@ export function formatNoise(r: NoiseReport, label: string): string {
   }
   lines.push(`  after day 1: ${r.pagesPerDay} pages/day (${r.pagesPerWeek}/week), ${r.slackMessagesPerDay} Slack messages/day`);
   lines.push(`  attack chains paged: ${r.recall}`);
-  for (const a of r.attacks) lines.push(`    ${a.paged ? 'PAGED ' : 'MISSED'} day ${a.day} ${a.id}: ${a.findings.join(', ') || 'no finding'}`);
+  for (const a of r.attacks) lines.push(`    ${a.paged ? 'PAGED ' : 'MISSED'} day ${a.day} ${a.id}: ${grouped(a.findings) || 'no finding'}`);
   if (r.topPages.length > 0) lines.push('  top page sources (detection, principal):', ...r.topPages.map((t) => `    ${String(t.count).padStart(5)}  ${t.detection}  ${t.principal}`));
   if (r.topSlack.length > 0) lines.push('  top Slack sources:', ...r.topSlack.map((t) => `    ${String(t.count).padStart(5)}  ${t.detection}  ${t.principal}`));
   return lines.join('\n');
