@@ -8,7 +8,7 @@ export const meta: DetectionMeta = {
   title: 'MFA device deactivated or deleted',
   severity: 'high',
   description:
-    'An MFA device was deactivated (DeactivateMFADevice) or a virtual MFA device deleted (DeleteVirtualMFADevice). Removing MFA is a classic step before taking over an account. Critical when it is the root user\'s MFA. A device replaced is not MFA removed: where the MFA-replacement processor runs (shared/mfa; opt-in in replay), an IAM user\'s removal is low at once and becomes a high finding only if the same caller enables no new device for that user within 15 minutes. Failed calls are ignored.',
+    'An MFA device was deactivated (DeactivateMFADevice) or a virtual MFA device deleted (DeleteVirtualMFADevice). Removing MFA is a classic step before taking over an account. Critical when it is the root user\'s MFA. A device replaced is not MFA removed: where the MFA-replacement processor runs (shared/mfa: the deployed rates function, and replay by default), an IAM user\'s removal is low at once and becomes a high finding only if the same caller enables no new device for that user within 15 minutes. Failed calls are ignored.',
   matches: [{ eventSource: ['iam.amazonaws.com'], eventName: ['DeactivateMFADevice', 'DeleteVirtualMFADevice'] }],
   references: {
     cis: ['CIS 1.5 (v3.0): MFA for the root user', 'CIS 1.10 (v3.0): MFA for IAM users with a console password'],
