@@ -1,4 +1,4 @@
-import { meta as mfaMeta } from '../detections/mfa-deactivated.ts';
+import { meta as mfaMeta, mfaSubject } from '../detections/mfa-deactivated.ts';
 import { makeFinding } from '../detections/finding.ts';
 import type { DetectionContext } from '../detections/types.ts';
 import { str } from '../detections/lib/values.ts';
@@ -43,19 +43,9 @@ export interface MfaReplacementStats {
 
 const REMOVALS = new Set(['DeactivateMFADevice', 'DeleteVirtualMFADevice']);
 
-/** The user an MFA call is about: `userName`, else the last path segment of an IAM user's `…:mfa/<name>` serial. */
+/** The IAM user an MFA call is about (undefined for root's device, or when no user can be named). */
 function userOf(event: TrailEvent): string | undefined {
-  const rp = event.requestParameters;
-  const name = str(rp?.['userName']);
-  if (name) return name;
-  const serial = str(rp?.['serialNumber']);
-  const m = serial ? /:mfa\/(?:.*\/)?([^/]+)$/.exec(serial) : null;
-  return m?.[1];
-}
-
-function isRootDevice(event: TrailEvent): boolean {
-  const serial = str(event.requestParameters?.['serialNumber']);
-  return (event.principal.type === 'Root' && !str(event.requestParameters?.['userName'])) || (serial !== undefined && /:mfa\/root-account-mfa-device$|:root$/.test(serial));
+  return mfaSubject(event).user;
 }
 
 /**
@@ -149,7 +139,7 @@ export class MfaReplacementProcessor implements StreamProcessor {
   }
 
   private async onRemoval(e: TrailEvent): Promise<Finding[]> {
-    if (isRootDevice(e)) return [];
+    if (mfaSubject(e).root) return [];
     const serial = str(e.requestParameters?.['serialNumber']);
     // DeleteVirtualMFADevice names only the device, whose name need not be the user's: a delete of a
     // device another pending removal of this account deactivated belongs to that removal.

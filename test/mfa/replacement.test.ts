@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoMfaStore } from '../../shared/mfa/dynamodb-store.ts';
 import { MfaReplacementProcessor } from '../../shared/mfa/replacement.ts';
 import { MemoryMfaStore, type MfaStore } from '../../shared/mfa/store.ts';
+import { detect as mfaDetect } from '../../shared/detections/mfa-deactivated.ts';
+
+const newMemoryProcessor = () => new MfaReplacementProcessor(new MemoryMfaStore());
 import { startRateTable } from '../rates/dynalite.ts';
 import { normalize } from '../../shared/model/normalize.ts';
 import type { TrailEvent } from '../../shared/model/types.ts';
@@ -174,6 +177,18 @@ for (const [storeName, open] of stores) describe(`MFA replacement (${storeName} 
 
   it('tells the detections that it judges replacement', () => {
     expect(newProcessor().detectionContext).toEqual({ mfaReplacement: { windowMinutes: 15 } });
+  });
+});
+
+describe('detect defers exactly what the processor judges', () => {
+  it('a removal whose user cannot be named stays high at once even while the processor runs (it would never page later)', async () => {
+    const context = new MfaReplacementProcessor().detectionContext;
+    const named = iam('DeleteVirtualMFADevice', 0, { serialNumber: serial });
+    const unnamed = iam('DeleteVirtualMFADevice', 0, { serialNumber: 'GAKT000123456' });
+    expect(mfaDetect(named, context).map((f) => f.severity)).toEqual(['low']);
+    expect(mfaDetect(unnamed, context).map((f) => f.severity)).toEqual(['high']);
+    const p = newMemoryProcessor();
+    expect([...(await p.process([named, unnamed])), ...(await p.flush())].map((f) => f.details['userName'])).toEqual(['finance-reports']);
   });
 });
 
