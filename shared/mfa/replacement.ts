@@ -162,6 +162,15 @@ export class MfaReplacementProcessor implements StreamProcessor {
       }
       return [];
     }
+    // An expired removal of this user whose page is not delivered yet must survive this new
+    // removal taking its key: it is parked under its own key (already due), so a failed delivery
+    // pages it again, and settle() forgets it.
+    if (existing && this.unsettled.has(key)) {
+      const parked: PendingRemoval = { ...existing, key: `${key}|expired|${existing.eventId}` };
+      await this.store.put(parked);
+      this.unsettled.delete(key);
+      this.unsettled.set(parked.key, parked.eventId);
+    }
     this.stats.removals += 1;
     const f = makeFinding(mfaMeta, e, { title: '', severity: 'high' });
     await this.store.put({
@@ -175,8 +184,6 @@ export class MfaReplacementProcessor implements StreamProcessor {
       deadlineMs: e.timeMs + this.windowMs,
       snapshot: { eventName: f.eventName, eventSource: f.eventSource, time: f.time, region: f.region, principal: f.principal, ...(f.sourceIp ? { sourceIp: f.sourceIp } : {}), ...(f.userAgent ? { userAgent: f.userAgent } : {}) },
     });
-    // The expired removal's entry was just overwritten by this one: nothing is left to settle for it.
-    this.unsettled.delete(key);
     return expired;
   }
 

@@ -167,6 +167,21 @@ for (const [storeName, open] of stores) describe(`MFA replacement (${storeName} 
     expect(await p.pending()).toEqual([]);
   });
 
+  it('deployed: a new removal of the same user in the batch that expired the old one cannot swallow the old page if delivery fails', async () => {
+    const p = new MfaReplacementProcessor(env.make(), { settleAfterDelivery: true });
+    const first = removal(0);
+    await p.process(first);
+    const batch = [later(16), ...removal(17)];
+    expect((await p.process(batch)).map((f) => f.eventId)).toEqual([`${first[0]?.id}-not-replaced`]);
+    p.abandon(); // delivery failed: SQS redelivers the same batch
+    expect((await p.process(batch)).map((f) => f.eventId)).toEqual([`${first[0]?.id}-not-replaced`]);
+    await p.settle();
+    expect((await p.pending()).map((x) => x.timeMs)).toEqual([T0 + 17 * 60_000]);
+    expect((await p.flush()).map((f) => f.details['firstEventId'])).toEqual([batch[1]?.id]);
+    await p.settle();
+    expect(await p.pending()).toEqual([]);
+  });
+
   it('ignores root MFA (the detection pages on it at once), failed calls and other services', async () => {
     const p = newProcessor();
     const rootCall = iam('DeactivateMFADevice', 0, { serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/root-account-mfa-device` });
