@@ -81,7 +81,9 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
     if (selection.unknownRoute) deps.log.warn('unknown route: running every detection (rules and code from different versions?)', { route: selection.unknownRoute });
     const analysis = await analyzeEvents([{ value: event, origin: 'eventbridge' }], {
       detections: selection.detections,
-      context: { self: deps.config.self, organization: { accounts } },
+      // The rates function judges MFA replacement (shared/mfa): a user's MFA removal is low here and
+      // pages from there if no new device follows in the window. Root MFA removal pages here at once.
+      context: { self: deps.config.self, organization: { accounts }, ...(deps.config.mfaReplacementMinutes !== undefined ? { mfaReplacement: { windowMinutes: deps.config.mfaReplacementMinutes } } : {}) },
       enrichers: deps.enrichers ?? [],
       log: deps.log,
     });

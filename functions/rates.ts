@@ -4,6 +4,10 @@
  * one DynamoDB write per key -> baseline scoring -> findings through the same sinks and delivery
  * function as the detect handler.
  *
+ * The same batches feed the MFA-replacement judgement (shared/mfa, DynamoDB state in the rates
+ * table): a user's MFA removal not followed by a new device within the window pages from here;
+ * `mfaSweep` (scheduled) pages those no later event settled.
+ *
  * An unparseable or non-CloudTrail message is a skip with a reason (logged and counted), never a
  * retry: retrying cannot fix it. A state or delivery failure fails every message of the batch
  * (ReportBatchItemFailures) so SQS redelivers it and, after maxReceiveCount, parks it in the DLQ.
@@ -15,6 +19,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type TrailwatchConfig, loadConfig } from '../shared/config.ts';
 import { type Log, createLambdaLogger } from '../shared/log.ts';
+import { DynamoMfaStore } from '../shared/mfa/dynamodb-store.ts';
+import { DEFAULT_SWEEP_MARGIN_MINUTES, MfaReplacementProcessor } from '../shared/mfa/replacement.ts';
 import { normalize } from '../shared/model/normalize.ts';
 import type { Skip, TrailEvent } from '../shared/model/types.ts';
 import { deliverFindings } from '../shared/pipeline/deliver.ts';
@@ -39,7 +45,12 @@ export interface RatesDependencies {
   cloudWatch: CloudWatchClient;
   /** The routing step (route + routeReason on every finding); production: the packaged tuning + DynamoDB novelty. */
   router?: FindingEnricher;
+  /** The MFA-replacement judgement (settleAfterDelivery: true); absent when the stack turned it off. */
+  mfa?: MfaReplacementProcessor;
 }
+
+/** Event-time lateness the deployed MFA judgement allows within the SQS stream (see MfaReplacementOptions). */
+export const MFA_LATENESS_MINUTES = 5;
 
 /** Builds the handler from its dependencies (tests inject clients and a store). */
 export function createRatesHandler(deps: RatesDependencies): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
@@ -72,9 +83,14 @@ export function createRatesHandler(deps: RatesDependencies): (event: SQSEvent, c
     try {
       const result = await detector.process(events, (e) => sentAt.get(e));
       skips.push(...result.skips);
-      const findings = deps.router ? await deps.router.enrich(result.findings) : result.findings;
+      // Every parsed event (redeliveries included: the judgement is idempotent per eventID).
+      const mfaFindings = deps.mfa ? await deps.mfa.process(events) : [];
+      const raw = [...result.findings, ...mfaFindings];
+      const findings = deps.router ? await deps.router.enrich(raw) : raw;
       const counts = countRun(records.length - skips.length, skips, findings);
       await deliverFindings(findings, counts, { sinks, metrics, log: deps.log });
+      // Only now forget the removals that paged: a failed delivery leaves them pending.
+      await deps.mfa?.settle();
       deps.log.info('rate batch processed', {
         messages: records.length,
         counted: events.length - result.skips.length,
@@ -82,15 +98,69 @@ export function createRatesHandler(deps: RatesDependencies): (event: SQSEvent, c
         skipReasons: counts.skipReasons,
         findings: findings.length,
         stateWrites: deps.store.stats.writes,
+        ...(deps.mfa ? { mfa: deps.mfa.stats } : {}),
       });
       return { batchItemFailures: [] };
     } catch (error) {
       // State or delivery failed mid-batch: let SQS redeliver the whole batch (the eventID dedupe
-      // window drops what this environment already counted).
+      // window drops what this environment already counted; unsettled MFA removals stay pending).
+      deps.mfa?.abandon();
       deps.log.error('rate batch failed; returning every message for redelivery', { error: (error as Error).message, messages: records.length });
       return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.messageId })) };
     }
   };
+}
+
+export interface MfaSweepDependencies {
+  config: TrailwatchConfig;
+  mfa: MfaReplacementProcessor;
+  log: Log;
+  sns: SNSClient;
+  eventBridge: EventBridgeClient;
+  cloudWatch: CloudWatchClient;
+  router?: FindingEnricher;
+  /** Wall clock (tests move it). */
+  clock?: () => number;
+  /** Minutes of delivery lag allowed after a deadline before the sweep pages (default 15). */
+  marginMinutes?: number;
+}
+
+export interface MfaSweepResult {
+  findings: number;
+  pending: number;
+}
+
+/**
+ * Builds the scheduled MFA sweep: pages every removal whose replacement deadline passed more than
+ * `marginMinutes` ago by the wall clock — the bound on a removal's page when no later CloudTrail
+ * event reaches the rates function. A failure throws; the pending removals stay and the next run
+ * (5 minutes later) retries.
+ */
+export function createMfaSweepHandler(deps: MfaSweepDependencies): () => Promise<MfaSweepResult> {
+  const sinks = [new SnsSink(deps.sns, deps.config.alertsTopicArn, deps.log), new EventBridgeSink(deps.eventBridge, deps.config.findingsBusName, deps.log)];
+  const metrics = new CloudWatchMetricsSink(deps.cloudWatch, deps.config.metricsNamespace, deps.log);
+  const clock = deps.clock ?? Date.now;
+  const marginMs = (deps.marginMinutes ?? DEFAULT_SWEEP_MARGIN_MINUTES) * 60_000;
+  return async () => {
+    try {
+      const raw = await deps.mfa.sweep(clock() - marginMs);
+      const findings = deps.router ? await deps.router.enrich(raw) : raw;
+      await deliverFindings(findings, countRun(0, [], findings), { sinks, metrics, log: deps.log });
+      await deps.mfa.settle();
+      const result = { findings: findings.length, pending: (await deps.mfa.pending()).length };
+      deps.log.info('mfa sweep done', { ...result });
+      return result;
+    } catch (error) {
+      deps.mfa.abandon();
+      throw error;
+    }
+  };
+}
+
+/** The deployed MFA judgement on the rates table, or undefined when TRAILWATCH_MFA_REPLACEMENT_MINUTES turns it off. */
+function productionMfa(config: TrailwatchConfig, dynamo: DynamoDBClient, table: string): MfaReplacementProcessor | undefined {
+  if (config.mfaReplacementMinutes === undefined) return undefined;
+  return new MfaReplacementProcessor(new DynamoMfaStore(dynamo, table), { windowMinutes: config.mfaReplacementMinutes, latenessMinutes: MFA_LATENESS_MINUTES, settleAfterDelivery: true });
 }
 
 let production: ((event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>) | undefined;
@@ -103,16 +173,39 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
     for (const warning of parsed.warnings) log.warn('rate config value ignored', { warning });
     const table = process.env['TRAILWATCH_RATES_TABLE'];
     if (!table) throw new Error('TRAILWATCH_RATES_TABLE is not set');
+    const config = loadConfig();
+    const dynamo = new DynamoDBClient({});
+    const mfa = productionMfa(config, dynamo, table);
     production = createRatesHandler({
-      config: loadConfig(),
+      config,
       rates: parsed.config,
-      store: new DynamoRateStore(new DynamoDBClient({}), table),
+      store: new DynamoRateStore(dynamo, table),
       log,
       sns: new SNSClient({}),
       eventBridge: new EventBridgeClient({}),
       cloudWatch: new CloudWatchClient({}),
       router: createDeployedRouter(process.env, log),
+      ...(mfa ? { mfa } : {}),
     });
   }
   return production(event, context);
+}
+
+let productionSweep: (() => Promise<MfaSweepResult>) | undefined;
+
+/** The scheduled entry point (`functions/rates.mfaSweep`, every 5 minutes). */
+export async function mfaSweep(): Promise<MfaSweepResult> {
+  if (!productionSweep) {
+    const log = createLambdaLogger();
+    const table = process.env['TRAILWATCH_RATES_TABLE'];
+    if (!table) throw new Error('TRAILWATCH_RATES_TABLE is not set');
+    const config = loadConfig();
+    const mfa = productionMfa(config, new DynamoDBClient({}), table);
+    if (!mfa) {
+      log.info('MFA replacement judgement is off (TRAILWATCH_MFA_REPLACEMENT_MINUTES): nothing to sweep');
+      return { findings: 0, pending: 0 };
+    }
+    productionSweep = createMfaSweepHandler({ config, mfa, log, sns: new SNSClient({}), eventBridge: new EventBridgeClient({}), cloudWatch: new CloudWatchClient({}), router: createDeployedRouter(process.env, log) });
+  }
+  return productionSweep();
 }

@@ -167,7 +167,7 @@ export interface NoiseOptions {
   days?: number;
   perDay?: number;
   seed?: number;
-  /** Also run the MFA-replacement processor (replay-only today; see docs/noise.md). */
+  /** Run the MFA-replacement processor (default true, as deployed and as replay does; see docs/noise.md). */
   mfaReplacement?: boolean;
   /** A tuning file (docs/tuning.md) the replay routes with, as `trailwatch replay --config` does. */
   config?: string;
@@ -176,8 +176,15 @@ export interface NoiseOptions {
 /** Runs the noise benchmark (zero configuration, or with `config`). */
 export async function benchNoise(options: NoiseOptions = {}): Promise<NoiseReport> {
   const { dir, manifest } = await orgLogs(options.days ?? 8, options.perDay ?? 180_000, options.seed ?? 7);
-  const run = childReplay(dir, [...(options.mfaReplacement ? ['--mfa-replacement'] : []), ...(options.config ? ['--config', options.config] : [])]);
+  const run = childReplay(dir, [...(options.mfaReplacement === false ? ['--no-mfa-replacement'] : []), ...(options.config ? ['--config', options.config] : [])]);
   return noiseReport(run.findings, manifest, run);
+}
+
+/** `a, b, b, b` -> `a, b ×3`, in first-seen order (a stolen role's burst is hundreds of equal findings). */
+function grouped(labels: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return [...counts].map(([l, n]) => (n > 1 ? `${l} ×${n}` : l)).join(', ');
 }
 
 /** Human-readable report. */
@@ -193,7 +200,7 @@ export function formatNoise(r: NoiseReport, label: string): string {
   }
   lines.push(`  after day 1: ${r.pagesPerDay} pages/day (${r.pagesPerWeek}/week), ${r.slackMessagesPerDay} Slack messages/day`);
   lines.push(`  attack chains paged: ${r.recall}`);
-  for (const a of r.attacks) lines.push(`    ${a.paged ? 'PAGED ' : 'MISSED'} day ${a.day} ${a.id}: ${a.findings.join(', ') || 'no finding'}`);
+  for (const a of r.attacks) lines.push(`    ${a.paged ? 'PAGED ' : 'MISSED'} day ${a.day} ${a.id}: ${grouped(a.findings) || 'no finding'}`);
   if (r.topPages.length > 0) lines.push('  top page sources (detection, principal):', ...r.topPages.map((t) => `    ${String(t.count).padStart(5)}  ${t.detection}  ${t.principal}`));
   if (r.topSlack.length > 0) lines.push('  top Slack sources:', ...r.topSlack.map((t) => `    ${String(t.count).padStart(5)}  ${t.detection}  ${t.principal}`));
   return lines.join('\n');
@@ -216,7 +223,7 @@ if (process.argv[2] === '--child') {
   const tuning = configFile ? loadTuningFile(configFile, { knownDetections: knownDetectionIds(detections) }).config : undefined;
   const routing = await createLocalRouter({ detections, ...(tuning ? { tuning } : {}) });
   const t0 = performance.now();
-  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local', routing }), processors: await createReplayProcessors({ mfaReplacement: process.argv.includes('--mfa-replacement') }) });
+  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local', routing }), processors: await createReplayProcessors({ mfaReplacement: !process.argv.includes('--no-mfa-replacement') }) });
   const ms = performance.now() - t0;
   const file = createWriteStream(outPath);
   for (const f of result.findings) file.write(`${JSON.stringify(f)}\n`);

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --json] [-- --events N] [-- --runs N]`: Trailwatch's numbers.
- * `npm run bench -- noise [--days N] [--per-day N] [--seed N] [--mfa-replacement] [--config FILE]`: pages and Slack messages per day on
+ * `npm run bench -- noise [--days N] [--per-day N] [--seed N] [--no-mfa-replacement] [--config FILE]`: pages and Slack messages per day on
  *  a generated benign organization, and attack recall (scripts/bench-noise.ts, docs/noise.md).
  *  1. replay throughput (events/s) and peak RSS on a generated corpus (≥ 100,000 mixed, realistic
  *     CloudTrail records in gzip log files) and on the Invictus data set, each in a fresh process;
@@ -34,11 +34,11 @@ const option = (name: string, fallback: number) => {
 // ---------------------------------------------------------------------------------------------
 if (args[0] === 'noise') {
   const { benchNoise, formatNoise } = await import('./bench-noise.ts');
-  const mfaReplacement = flag('--mfa-replacement');
+  const mfaReplacement = !flag('--no-mfa-replacement');
   const at = args.indexOf('--config');
   const config = at >= 0 ? args[at + 1] : undefined;
   const report = await benchNoise({ days: option('--days', 8), perDay: option('--per-day', 180_000), seed: option('--seed', 7), mfaReplacement, ...(config ? { config } : {}) });
-  const label = `${config ? `tuning ${config}` : 'zero configuration'}${mfaReplacement ? ', with the MFA-replacement processor' : ''}`;
+  const label = `${config ? `tuning ${config}` : 'zero configuration'}${mfaReplacement ? '' : ', without the MFA-replacement processor'}`;
   process.stdout.write(flag('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatNoise(report, label)}\n`);
   process.exit(0);
 }

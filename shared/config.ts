@@ -27,6 +27,12 @@ export interface TrailwatchConfig {
   directoryTable: string;
   /** Also publish `Findings` per `Account` (TRAILWATCH_ACCOUNT_METRICS=true; organization mode: docs/organization.md). */
   accountMetrics: boolean;
+  /**
+   * The MFA-replacement window in minutes (TRAILWATCH_MFA_REPLACEMENT_MINUTES; the stack sets 15):
+   * the rates function judges replacement (shared/mfa) and detect reports a user's MFA removal low
+   * until then. Undefined (unset or 0): no judgement, every MFA removal pages at once.
+   */
+  mfaReplacementMinutes?: number;
 }
 
 export class ConfigError extends Error {
@@ -72,11 +78,15 @@ export function loadConfig(env: Env = process.env): TrailwatchConfig {
   const directoryTable = env['TRAILWATCH_DIRECTORY_TABLE']?.trim() ?? '';
   const accountMetricsText = env['TRAILWATCH_ACCOUNT_METRICS']?.trim().toLowerCase() ?? '';
   if (!['', 'true', 'false'].includes(accountMetricsText)) problems.push(`TRAILWATCH_ACCOUNT_METRICS must be true or false: ${JSON.stringify(accountMetricsText)}`);
+  const mfaText = env['TRAILWATCH_MFA_REPLACEMENT_MINUTES']?.trim() ?? '';
+  const mfaMinutes = mfaText === '' ? 0 : Number(mfaText);
+  if (!Number.isInteger(mfaMinutes) || mfaMinutes < 0 || mfaMinutes > 1440) problems.push(`TRAILWATCH_MFA_REPLACEMENT_MINUTES must be a whole number of minutes from 0 to 1440: ${JSON.stringify(mfaText)}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     organizationAccounts,
     directoryTable,
     accountMetrics: accountMetricsText === 'true',
+    ...(mfaMinutes > 0 ? { mfaReplacementMinutes: mfaMinutes } : {}),
     stage,
     stackName,
     alertsTopicArn,

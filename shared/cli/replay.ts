@@ -34,6 +34,7 @@ export const REPLAY_OPTIONS = {
   format: { type: 'string', short: 'f', default: 'text' },
   'fail-on': { type: 'string' },
   'no-rates': { type: 'boolean', default: false },
+  'no-mfa-replacement': { type: 'boolean', default: false },
   'show-alerts': { type: 'boolean', default: false },
   'slack-webhook': { type: 'string' },
   config: { type: 'string', short: 'c' },
@@ -56,6 +57,8 @@ options:
                            json: one JSON object per finding per line on stdout, summary on stderr
       --fail-on SEVERITY   exit 2 if any finding is at or above SEVERITY (${SEVERITIES.join('|')})
       --no-rates           do not run the stateful API-rate anomaly detector
+      --no-mfa-replacement page on every user MFA removal at once (default: as deployed,
+                           low at once and high only if no new device in 15 minutes)
       --show-alerts        print each finding's rendered Slack message (JSON) and e-mail
                            (on stdout; on stderr with --format json)
       --slack-webhook URL  post each finding to this Slack incoming webhook (https), with
@@ -201,7 +204,7 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
   const result = await replayRecords(readPaths(positionals, stats, log), {
     detections,
     enrichers: await createEnrichers({ mode: 'local', routing: routing.router }),
-    processors: [...(await createReplayProcessors({ rates: !values['no-rates'] })), ...(routing.profiler ? [routing.profiler] : [])],
+    processors: [...(await createReplayProcessors({ rates: !values['no-rates'], mfaReplacement: !values['no-mfa-replacement'] })), ...(routing.profiler ? [routing.profiler] : [])],
     ...(routing.directory.size > 0 ? { context: { organization: { accounts: routing.directory } } } : {}),
     log,
     maxLoggedSkips: values.verbose ? Number.POSITIVE_INFINITY : 20,

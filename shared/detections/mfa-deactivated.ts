@@ -8,7 +8,7 @@ export const meta: DetectionMeta = {
   title: 'MFA device deactivated or deleted',
   severity: 'high',
   description:
-    'An MFA device was deactivated (DeactivateMFADevice) or a virtual MFA device deleted (DeleteVirtualMFADevice). Removing MFA is a classic step before taking over an account. Critical when it is the root user\'s MFA. A device replaced is not MFA removed: where the MFA-replacement processor runs (shared/mfa; opt-in in replay), an IAM user\'s removal is low at once and becomes a high finding only if the same caller enables no new device for that user within 15 minutes. Failed calls are ignored.',
+    'An MFA device was deactivated (DeactivateMFADevice) or a virtual MFA device deleted (DeleteVirtualMFADevice). Removing MFA is a classic step before taking over an account. Critical when it is the root user\'s MFA. A device replaced is not MFA removed: where the MFA-replacement processor runs (shared/mfa: the deployed rates function, and replay by default), an IAM user\'s removal is low at once and becomes a high finding only if the same caller enables no new device for that user within 15 minutes. Failed calls are ignored.',
   matches: [{ eventSource: ['iam.amazonaws.com'], eventName: ['DeactivateMFADevice', 'DeleteVirtualMFADevice'] }],
   references: {
     cis: ['CIS 1.5 (v3.0): MFA for the root user', 'CIS 1.10 (v3.0): MFA for IAM users with a console password'],
@@ -20,16 +20,32 @@ export const meta: DetectionMeta = {
   routine: { description: 'Users replacing an MFA device (deactivate and delete, then create and enable minutes later).' },
 };
 
+/**
+ * Whose MFA a call is about: root's, or an IAM user's — `userName`, else the last path segment of
+ * an `…:mfa/<name>` serial (DeleteVirtualMFADevice names only the device). The MFA-replacement
+ * processor (shared/mfa) keys on the same answer, so detect defers exactly what it judges.
+ */
+export function mfaSubject(event: TrailEvent): { root: boolean; user?: string } {
+  const rp = event.requestParameters;
+  const serial = str(rp?.['serialNumber']);
+  const userName = str(rp?.['userName']);
+  // Root: the caller is root and names no user, or the device is root's (…:mfa/root-account-mfa-device, …:root).
+  const root = (event.principal.type === 'Root' && !userName) || (serial !== undefined && /:mfa\/root-account-mfa-device$|:root$/.test(serial));
+  const user = userName ?? (serial ? /:mfa\/(?:.*\/)?([^/]+)$/.exec(serial)?.[1] : undefined);
+  return user !== undefined && !root ? { root, user } : { root };
+}
+
 /** Fires on a successful MFA deactivation or virtual MFA deletion; root's device is critical. */
 export function detect(event: TrailEvent, context?: DetectionContext): Finding[] {
   if (!matchesEvent(meta, event) || failed(event)) return [];
   const rp = event.requestParameters;
   const serial = str(rp?.['serialNumber']);
   const userName = str(rp?.['userName']);
-  // Root: the caller is root and names no user, or the device is root's (…:mfa/root-account-mfa-device, …:root).
-  const isRoot = (event.principal.type === 'Root' && !userName) || (serial !== undefined && /:mfa\/root-account-mfa-device$|:root$/.test(serial));
+  const subject = mfaSubject(event);
+  const isRoot = subject.root;
   const owner = isRoot ? 'the root user' : userName ? `user ${userName}` : serial ? `device ${serial}` : 'an unknown user';
-  const deferred = !isRoot && context?.mfaReplacement !== undefined ? context.mfaReplacement.windowMinutes : undefined;
+  // Deferred only what the replacement processor can judge (a user it can name); root never.
+  const deferred = subject.user !== undefined && context?.mfaReplacement !== undefined ? context.mfaReplacement.windowMinutes : undefined;
   const finding = makeFinding(meta, event, {
     title: `${who(event)} ${event.name === 'DeactivateMFADevice' ? 'deactivated the MFA device of' : 'deleted the virtual MFA device of'} ${owner} in ${event.account}${deferred !== undefined ? ` (pages if no new device is enabled within ${deferred} minutes)` : ''}`,
     severity: isRoot ? 'critical' : deferred !== undefined ? 'low' : 'high',

@@ -40,10 +40,11 @@ export class DynamoMfaStore implements MfaStore {
     return { version: Number.isFinite(version) ? version : 0, items };
   }
 
-  private async mutate(change: (items: Record<string, PendingRemoval>) => void): Promise<void> {
+  /** Applies `change` to a fresh read and writes it back conditionally; `change` returning false means nothing to write. */
+  private async mutate(change: (items: Record<string, PendingRemoval>) => boolean | void): Promise<void> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const { version, items } = await this.load();
-      change(items);
+      if (change(items) === false) return;
       this.stats.writes += 1;
       try {
         await this.client.send(
@@ -73,9 +74,11 @@ export class DynamoMfaStore implements MfaStore {
     });
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, eventId?: string): Promise<void> {
     await this.mutate((items) => {
+      if (!items[key] || (eventId !== undefined && items[key].eventId !== eventId)) return false;
       delete items[key];
+      return true;
     });
   }
 

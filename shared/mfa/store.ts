@@ -1,7 +1,7 @@
 /**
  * State of the MFA-replacement judgement: MFA removals waiting for a new device, per user. Same
- * store design as the rate detector: an interface, memory in replay and tests (a DynamoDB layer
- * with the same semantics is the deployed counterpart; see docs/noise.md).
+ * store design as the rate detector: an interface, memory in replay and tests, and a DynamoDB layer
+ * with the same semantics in the deployed rates function (`dynamodb-store.ts`; see docs/noise.md).
  */
 
 /** One user's MFA removal waiting to be resolved by a new device or to expire into a page. */
@@ -26,7 +26,8 @@ export interface PendingRemoval {
 export interface MfaStore {
   get(key: string): Promise<PendingRemoval | undefined>;
   put(item: PendingRemoval): Promise<void>;
-  delete(key: string): Promise<void>;
+  /** Removes the entry; with `eventId`, only if the entry still is that removal (a newer one stays). */
+  delete(key: string, eventId?: string): Promise<void>;
   /** Pending removals whose deadline is at or before `timeMs`, oldest first. */
   due(timeMs: number): Promise<PendingRemoval[]>;
   /** Every pending removal (end of a replay). */
@@ -45,8 +46,8 @@ export class MemoryMfaStore implements MfaStore {
     this.items.set(item.key, item);
   }
 
-  async delete(key: string): Promise<void> {
-    this.items.delete(key);
+  async delete(key: string, eventId?: string): Promise<void> {
+    if (eventId === undefined || this.items.get(key)?.eventId === eventId) this.items.delete(key);
   }
 
   async due(timeMs: number): Promise<PendingRemoval[]> {

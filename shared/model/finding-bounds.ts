@@ -200,8 +200,19 @@ function boundPrincipal(value: unknown, notes: Notes): Finding['principal'] {
 /** Field names of a Finding; anything else on the object is dropped (and noted). */
 const FINDING_KEYS = new Set([
   'detection', 'severity', 'title', 'eventId', 'eventName', 'eventSource', 'time', 'account', 'region', 'principal',
-  'sourceIp', 'userAgent', 'details', 'runbook', 'references', 'inherentRisk', 'route', 'routeReason',
+  'sourceIp', 'userAgent', 'details', 'runbook', 'references', 'inherentRisk', 'route', 'routeReason', 'suppressed',
 ]);
+
+/** The suppression marker (docs/tuning.md: suppressed is never gone, it is marked): four one-line strings, or removed. */
+function boundSuppressed(value: unknown, notes: Notes): Finding['suppressed'] {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) {
+    notes.add(`suppressed: was ${describe(value)}, not an object; removed`);
+    return undefined;
+  }
+  const field = (key: 'id' | 'reason' | 'owner' | 'expires') => optionalText(value[key], FINDING_BOUNDS.line, `suppressed.${key}`, notes) ?? '';
+  return { id: field('id'), reason: field('reason'), owner: field('owner'), expires: field('expires') };
+}
 
 function boundFields(input: Record<string, unknown>, notes: Notes): Finding {
   let severity: Severity = 'medium';
@@ -234,6 +245,8 @@ function boundFields(input: Record<string, unknown>, notes: Notes): Finding {
   }
   const references = boundReferences(input['references'], notes);
   if (references !== undefined) finding.references = references;
+  const suppressed = boundSuppressed(input['suppressed'], notes);
+  if (suppressed !== undefined) finding.suppressed = suppressed;
   const route = input['route'];
   if ((ROUTES as readonly unknown[]).includes(route)) finding.route = route as Route;
   else if (route !== undefined) notes.add(`route: ${describe(route)} is not a route; removed`);

@@ -7,9 +7,9 @@ export interface ReplayProcessorOptions {
   /** Turn off the API-rate anomaly detector (e.g. for a quick replay of a few samples). */
   rates?: boolean;
   /**
-   * Turn on the MFA-replacement judgement (shared/mfa): a user's MFA removal is low at once and
-   * pages only if not replaced within 15 minutes. Off by default: the deployed detect function
-   * does not run it yet, and replay must give the deployed answer.
+   * The MFA-replacement judgement (shared/mfa): a user's MFA removal is low at once and pages only
+   * if not replaced within 15 minutes. On by default, as deployed (the rates function runs it and
+   * detect defers); `false` (`--no-mfa-replacement`) pages on every user MFA removal at once.
    */
   mfaReplacement?: boolean;
 }
@@ -24,7 +24,7 @@ export async function createReplayProcessors(options: ReplayProcessorOptions = {
     const { createRateProcessor } = await import('../rates/processor.ts');
     processors.push(createRateProcessor());
   }
-  if (options.mfaReplacement === true) {
+  if (options.mfaReplacement !== false) {
     const { MfaReplacementProcessor } = await import('../mfa/replacement.ts');
     processors.push(new MfaReplacementProcessor());
   }

@@ -132,7 +132,8 @@ async function runBundle(fn: string, inputs: Array<{ label: string; input: unkno
   const inputsFile = join(work, `${fn}-inputs.json`);
   const outFile = join(work, `${fn}-out.json`);
   writeFileSync(inputsFile, JSON.stringify(inputs));
-  await run(process.execPath, [driver, pathToFileURL(join(dir, 'functions', `${fn === 'notifyFlush' || fn === 'notifyRedrive' ? 'notify' : fn}.mjs`)).href, inputsFile, outFile, exportName], {
+  const file = fn === 'notifyFlush' || fn === 'notifyRedrive' ? 'notify' : fn === 'mfaSweep' ? 'rates' : fn;
+  await run(process.execPath, [driver, pathToFileURL(join(dir, 'functions', `${file}.mjs`)).href, inputsFile, outFile, exportName], {
     cwd: dir,
     env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: '--enable-source-maps', ...env },
     maxBuffer: 256 * 1024 * 1024,
@@ -164,6 +165,16 @@ function lambdaEnv(stubUrl: string): Record<string, string> {
 }
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Findings replay's MFA-replacement processor raises (the rates function and its sweep raise them when deployed). */
+const fromMfaJudgement = (f: Finding): boolean => f.detection === 'mfa-deactivated' && f.eventId.endsWith('-not-replaced');
+
+/** The MFA-replacement window the packaged template gives a function (detect defers, rates judges: docs/noise.md). */
+function deployedMfaEnv(template: { Resources: Record<string, Resource> }, logicalId: string): Record<string, string> {
+  const vars = (template.Resources[logicalId]?.Properties['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+  const minutes = vars['TRAILWATCH_MFA_REPLACEMENT_MINUTES'];
+  return minutes === undefined ? {} : { TRAILWATCH_MFA_REPLACEMENT_MINUTES: String(minutes) };
+}
 
 /** The novelty model's table (routing, docs/tuning.md) on dynalite: the bundles route as deployed. */
 async function noveltyEnv(): Promise<{ table: Awaited<ReturnType<typeof startRateTable>>; env: Record<string, string> }> {
@@ -205,11 +216,14 @@ describe('packaged bundles against trailwatch replay', () => {
     stub = await startStub();
     const replay = run(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), 'replay', EVENTS_DIR, '--format', 'json', '--no-rates'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
     novelty = await noveltyEnv();
-    detectRun = await runBundle('detect', inputs, { ...lambdaEnv(stub.url), ...novelty.env });
+    expect(deployedMfaEnv(template, 'DetectLambdaFunction')).toEqual({ TRAILWATCH_MFA_REPLACEMENT_MINUTES: '15' });
+    detectRun = await runBundle('detect', inputs, { ...lambdaEnv(stub.url), ...novelty.env, ...deployedMfaEnv(template, 'DetectLambdaFunction') });
+    // What detect itself publishes: the MFA judgement's pages come from the rates bundle (below).
     replayFindings = (await replay).stdout
       .split('\n')
       .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Finding);
+      .map((l) => JSON.parse(l) as Finding)
+      .filter((f) => !fromMfaJudgement(f));
   }, 300_000);
 
   afterAll(async () => {
@@ -254,6 +268,7 @@ describe('packaged bundles against trailwatch replay', () => {
       ['notifyFlush', 'flush'],
       ['notifyRedrive', 'redrive'],
       ['rates', 'handler'],
+      ['mfaSweep', 'mfaSweep'],
     ] as const) {
       const out = await runBundle(fn, [], { AWS_REGION: 'us-east-1' }, exportName);
       expect(out.exports, fn).toContain(exportName);
@@ -265,6 +280,8 @@ describe('the packaged rates bundle against trailwatch replay', () => {
   let stub: Awaited<ReturnType<typeof startStub>>;
   let table: Awaited<ReturnType<typeof startRateTable>>;
   let ratesRun: Awaited<ReturnType<typeof runBundle>>;
+  let sweepRun: Awaited<ReturnType<typeof runBundle>>;
+  let fromBatches: Finding[] = [];
   let replayFindings: Finding[];
   let delivered = 0;
 
@@ -296,18 +313,25 @@ describe('the packaged rates bundle against trailwatch replay', () => {
     await table.client.send(new CreateTableCommand({ TableName: 'trailwatch-prod-novelty', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
     await waitUntilTableExists({ client: table.client, maxWaitTime: 60 }, { TableName: 'trailwatch-prod-novelty' });
     const replay = run(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), 'replay', EVENTS_DIR, '--format', 'json'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
-    ratesRun = await runBundle('rates', batches, {
+    const ratesEnv = {
       ...lambdaEnv(stub.url),
       AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint?.hostname}:${endpoint?.port}`,
       TRAILWATCH_RATES_TABLE: 'trailwatch-prod-rates',
       RATES_SENSITIVITY: 'medium',
       TRAILWATCH_NOVELTY_TABLE: 'trailwatch-prod-novelty',
-    });
+      ...deployedMfaEnv(template, 'RatesLambdaFunction'),
+    };
+    expect(deployedMfaEnv(template, 'RatesLambdaFunction')).toEqual(deployedMfaEnv(template, 'MfaSweepLambdaFunction'));
+    ratesRun = await runBundle('rates', batches, ratesEnv);
+    fromBatches = [...stub.busEntries];
+    // Then the scheduled sweep (the samples are weeks old by the wall clock): whatever removal no
+    // later sample settled pages now, as it would when no further event reaches the rates function.
+    sweepRun = await runBundle('mfaSweep', [{ label: 'scheduled sweep', input: { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} } }], ratesEnv, 'mfaSweep');
     replayFindings = (await replay).stdout
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as Finding)
-      .filter((f) => f.detection === 'api-rate-anomaly' || f.detection === 'api-error-rate-anomaly');
+      .filter((f) => f.detection === 'api-rate-anomaly' || f.detection === 'api-error-rate-anomaly' || fromMfaJudgement(f));
   }, 300_000);
 
   afterAll(async () => {
@@ -320,8 +344,14 @@ describe('the packaged rates bundle against trailwatch replay', () => {
     expect(ratesRun.results.map((r) => r.error ?? r.result)).toEqual(ratesRun.results.map(() => ({ batchItemFailures: [] })));
   });
 
-  it('publishes the same API-rate findings as replay', () => {
+  it('publishes the same API-rate and MFA-replacement findings as replay (the sweep adds only what no batch settled)', () => {
     expect(replayFindings.length).toBeGreaterThan(0);
+    expect(sweepRun.results.map((r) => r.error ?? null)).toEqual([null]);
     expect(stub.busEntries.map(canonical).sort()).toEqual(replayFindings.map(canonical).sort());
+    // The samples hold a replaced device (bob's: deactivate, delete, enable 5 minutes later) and a
+    // removal never replaced (dana's): exactly the latter pages, once.
+    const mfa = stub.busEntries.filter(fromMfaJudgement);
+    expect(mfa.map((f) => [f.details['userName'], f.severity, f.route])).toEqual([['dana', 'high', 'page']]);
+    expect(fromBatches.filter(fromMfaJudgement).length + (sweepRun.results[0]?.result?.['findings'] as number)).toBe(1);
   });
 });

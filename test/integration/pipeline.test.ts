@@ -10,8 +10,9 @@ import type { SNSEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handler as detectHandler } from '../../functions/detect.ts';
 import { createNotifyHandlers } from '../../functions/notify.ts';
-import { handler as ratesHandler } from '../../functions/rates.ts';
+import { mfaSweep, handler as ratesHandler } from '../../functions/rates.ts';
 import { loadConfig } from '../../shared/config.ts';
+import { MfaReplacementProcessor } from '../../shared/mfa/replacement.ts';
 import { detections } from '../../shared/detections/index.ts';
 import { normalize } from '../../shared/model/normalize.ts';
 import type { Finding } from '../../shared/model/types.ts';
@@ -80,6 +81,7 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
   let slack: FakeSlack;
   let detectFn: DeployedFunction;
   let ratesFn: DeployedFunction;
+  let sweepFn: DeployedFunction;
   let notifyFn: DeployedFunction;
   /** Each rule of the packaged template that targets detect, the detections it feeds, and its observer queue. */
   const ruleTaps: Array<{ detections: string[]; name: string; pattern: unknown; url: string }> = [];
@@ -90,6 +92,8 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     detectMessages: [] as Message[],
     detectFindings: 0,
     rateMessages: [] as Message[],
+    /** Findings the scheduled MFA sweep raised after the rates batches. */
+    sweepFindings: 0,
     notifyMessages: [] as Message[],
     notifyStats: [] as NotifyStats[],
     flushStats: undefined as NotifyStats | undefined,
@@ -104,6 +108,7 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     stack = await deployPackagedStack(account);
     detectFn = stack.functions.get('functions/detect.handler')!;
     ratesFn = stack.functions.get('functions/rates.handler')!;
+    sweepFn = stack.functions.get('functions/rates.mfaSweep')!;
     notifyFn = stack.functions.get('functions/notify.handler')!;
     slack = await startFakeSlack();
     // The webhook lives in SSM as a SecureString, where the deployed notifier reads it.
@@ -175,6 +180,9 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
       const response = await withFunctionEnvironment(stack, ratesFn, () => ratesHandler(batch));
       expect(response.batchItemFailures).toEqual([]);
     }
+    // 3b. The scheduled MFA sweep (its schedule rule is the framework's; moto cannot run Lambda):
+    // the samples are weeks old, so every removal no later sample settled is overdue by the clock.
+    seen.sweepFindings = (await withFunctionEnvironment(stack, sweepFn, () => mfaSweep())).findings;
 
     // 4. The notifier on what its subscription delivered, then the digest flush once the window closed.
     let now = Date.now();
@@ -249,14 +257,34 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
     // Expected: the pure detections on each sample detect received (however many rules delivered it), once each.
     const deliveries = countBy(seen.detectMessages, (m) => eventIdOf(JSON.parse(m.Body ?? '{}')));
     const expected: Record<string, number> = {};
+    const deployed = loadConfig(detectFn.environment);
+    const mfaContext = deployed.mfaReplacementMinutes !== undefined ? { mfaReplacement: { windowMinutes: deployed.mfaReplacementMinutes } } : {};
     for (const s of all.filter((s) => deliveries[s.eventId])) {
-      for (const f of runDetections([{ value: s.envelope }], detections, { self: loadConfig(detectFn.environment).self }).findings) expected[key(f)] = 1;
+      for (const f of runDetections([{ value: s.envelope }], detections, { self: deployed.self, ...mfaContext }).findings) expected[key(f)] = 1;
     }
+    // Plus the MFA-replacement judgement's pages (rates function or its sweep), as replay's processor gives them.
     const fromDetections = seen.busFindings.filter((f) => detections.some((d) => d.id === f.detection));
+    const judged = fromDetections.filter((f) => f.eventId.endsWith('-not-replaced'));
+    for (const f of judged) expected[key(f)] = 1;
     expect(countBy(fromDetections, key)).toEqual(expected);
-    expect(fromDetections.length).toBe(seen.detectFindings);
+    expect(fromDetections.length).toBe(seen.detectFindings + judged.length);
     // The bus event is the whole finding: what a SIEM rule can match on.
     for (const f of fromDetections) expect(f).toMatchObject({ detection: expect.any(String), severity: expect.any(String), eventId: expect.any(String), title: expect.any(String) });
+  });
+
+  it('MFA replacement: the replaced device pages nothing, the removal never replaced pages once — as replay judges the same events', async () => {
+    const onBus = (f: Finding) => f.detection === 'mfa-deactivated';
+    const processor = new MfaReplacementProcessor();
+    const events = runDetections(seen.rateMessages.map((m) => ({ value: JSON.parse(m.Body ?? '{}') })), []).events;
+    const replayed = [...(await processor.process(events)), ...(await processor.flush())];
+    const judged = seen.busFindings.filter((f) => onBus(f) && f.eventId.endsWith('-not-replaced'));
+    expect(judged.map((f) => f.eventId).sort()).toEqual(replayed.map((f) => f.eventId).sort());
+    expect(judged.map((f) => [f.details['userName'], f.severity, f.route])).toEqual([['dana', 'high', 'page']]);
+    expect(processor.stats).toMatchObject({ replaced: 1, notReplaced: 1 });
+    // Detect deferred both users' removals (low); root's stayed critical.
+    const fromDetect = seen.busFindings.filter((f) => onBus(f) && !f.eventId.endsWith('-not-replaced'));
+    expect(fromDetect.map((f) => f.severity).sort()).toEqual(['critical', 'low', 'low', 'low']);
+    expect(seen.sweepFindings).toBeLessThanOrEqual(1);
   });
 
   it('SNS: one kind=finding message per finding with its attributes; the filter policies split findings from alerts', () => {

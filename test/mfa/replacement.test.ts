@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoMfaStore } from '../../shared/mfa/dynamodb-store.ts';
 import { MfaReplacementProcessor } from '../../shared/mfa/replacement.ts';
 import { MemoryMfaStore, type MfaStore } from '../../shared/mfa/store.ts';
+import { detect as mfaDetect } from '../../shared/detections/mfa-deactivated.ts';
+
+const newMemoryProcessor = () => new MfaReplacementProcessor(new MemoryMfaStore());
 import { startRateTable } from '../rates/dynalite.ts';
 import { normalize } from '../../shared/model/normalize.ts';
 import type { TrailEvent } from '../../shared/model/types.ts';
@@ -98,8 +101,109 @@ for (const [storeName, open] of stores) describe(`MFA replacement (${storeName} 
     expect((await p.flush()).map((f) => f.detection)).toEqual(['mfa-deactivated']);
   });
 
+  it('counts a delete of a differently named device as part of the pending removal that deactivated it', async () => {
+    const p = newProcessor();
+    const other = `arn:aws:iam::${ACCOUNT}:mfa/phone-2024`;
+    const events = [
+      iam('DeactivateMFADevice', 0, { userName: 'finance-reports', serialNumber: other }),
+      iam('DeleteVirtualMFADevice', 1, { serialNumber: other }),
+      ...replacement(5),
+      later(40),
+    ];
+    expect([...(await p.process(events)), ...(await p.flush())]).toEqual([]);
+    expect(p.stats).toEqual({ removals: 1, replaced: 1, notReplaced: 0 });
+  });
+
+  it('the wall-clock sweep pages a removal no later event settles, and only once its deadline passed', async () => {
+    const p = newProcessor();
+    const events = removal(0);
+    expect(await p.process(events)).toEqual([]);
+    // No further CloudTrail event at all: the sweep is what pages.
+    expect(await p.sweep(T0 + 14 * 60_000)).toEqual([]);
+    const swept = await p.sweep(T0 + 15 * 60_000);
+    expect(swept.map((f) => [f.severity, f.eventId])).toEqual([['high', `${events[0]?.id}-not-replaced`]]);
+    expect(await p.sweep(T0 + 60 * 60_000)).toEqual([]);
+    expect(await p.flush()).toEqual([]);
+  });
+
+  it('with a lateness allowance, a new device delivered after later events of the stream still counts', async () => {
+    const p = new MfaReplacementProcessor(env.make(), { latenessMinutes: 5 });
+    expect(await p.process([...removal(0), later(18)])).toEqual([]);
+    // The EnableMFADevice (minute 10) arrives in the next batch, after an event of minute 18.
+    expect(await p.process(replacement(10))).toEqual([]);
+    expect(await p.process([later(40)])).toEqual([]);
+    expect(p.stats).toEqual({ removals: 1, replaced: 1, notReplaced: 0 });
+    // Without the allowance the minute-18 event would have settled it as not replaced.
+    const strict = newProcessor();
+    expect((await strict.process([...removal(0), later(18)])).map((f) => f.severity)).toEqual(['high']);
+  });
+
+  it('deployed (settle after delivery): a page whose delivery failed is reported again, a delivered one never', async () => {
+    const p = new MfaReplacementProcessor(env.make(), { settleAfterDelivery: true });
+    const events = removal(0);
+    await p.process(events);
+    const first = await p.process([later(16)]);
+    expect(first.map((f) => f.eventId)).toEqual([`${events[0]?.id}-not-replaced`]);
+    // Reported but not settled: the same invocation does not report it twice.
+    expect(await p.sweep(T0 + 20 * 60_000)).toEqual([]);
+    p.abandon(); // delivery failed: the batch is redelivered
+    const again = await p.process([later(16)]);
+    expect(again.map((f) => f.eventId)).toEqual([`${events[0]?.id}-not-replaced`]);
+    await p.settle(); // delivered
+    expect(await p.process([later(17)])).toEqual([]);
+    expect(await p.sweep(T0 + 60 * 60_000)).toEqual([]);
+    expect(await p.pending()).toEqual([]);
+  });
+
+  it('settling an old removal leaves a newer removal of the same user pending', async () => {
+    const p = new MfaReplacementProcessor(env.make(), { settleAfterDelivery: true });
+    const first = removal(0);
+    const out = await p.process([...first, ...removal(30)]);
+    expect(out.map((f) => f.eventId)).toEqual([`${first[0]?.id}-not-replaced`]);
+    await p.settle();
+    expect((await p.pending()).map((x) => x.timeMs)).toEqual([T0 + 30 * 60_000]);
+    expect((await p.flush()).map((f) => f.severity)).toEqual(['high']);
+    await p.settle();
+    expect(await p.pending()).toEqual([]);
+  });
+
+  it('deployed: a new removal of the same user in the batch that expired the old one cannot swallow the old page if delivery fails', async () => {
+    const p = new MfaReplacementProcessor(env.make(), { settleAfterDelivery: true });
+    const first = removal(0);
+    await p.process(first);
+    const batch = [later(16), ...removal(17)];
+    expect((await p.process(batch)).map((f) => f.eventId)).toEqual([`${first[0]?.id}-not-replaced`]);
+    p.abandon(); // delivery failed: SQS redelivers the same batch
+    expect((await p.process(batch)).map((f) => f.eventId)).toEqual([`${first[0]?.id}-not-replaced`]);
+    await p.settle();
+    expect((await p.pending()).map((x) => x.timeMs)).toEqual([T0 + 17 * 60_000]);
+    expect((await p.flush()).map((f) => f.details['firstEventId'])).toEqual([batch[1]?.id]);
+    await p.settle();
+    expect(await p.pending()).toEqual([]);
+  });
+
+  it('ignores root MFA (the detection pages on it at once), failed calls and other services', async () => {
+    const p = newProcessor();
+    const rootCall = iam('DeactivateMFADevice', 0, { serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/root-account-mfa-device` });
+    const failedCall = { ...iam('DeactivateMFADevice', 0, { userName: 'finance-reports', serialNumber: serial }), errorCode: 'AccessDenied' };
+    expect([...(await p.process([rootCall, failedCall, later(30)])), ...(await p.flush())]).toEqual([]);
+    expect(p.stats.removals).toBe(0);
+  });
+
   it('tells the detections that it judges replacement', () => {
     expect(newProcessor().detectionContext).toEqual({ mfaReplacement: { windowMinutes: 15 } });
+  });
+});
+
+describe('detect defers exactly what the processor judges', () => {
+  it('a removal whose user cannot be named stays high at once even while the processor runs (it would never page later)', async () => {
+    const context = new MfaReplacementProcessor().detectionContext;
+    const named = iam('DeleteVirtualMFADevice', 0, { serialNumber: serial });
+    const unnamed = iam('DeleteVirtualMFADevice', 0, { serialNumber: 'GAKT000123456' });
+    expect(mfaDetect(named, context).map((f) => f.severity)).toEqual(['low']);
+    expect(mfaDetect(unnamed, context).map((f) => f.severity)).toEqual(['high']);
+    const p = newMemoryProcessor();
+    expect([...(await p.process([named, unnamed])), ...(await p.flush())].map((f) => f.details['userName'])).toEqual(['finance-reports']);
   });
 });
 
