@@ -1,4 +1,4 @@
-import { matchItems, STAR } from './wildcard.ts';
+import { matchCodes, matchItems, STAR, STAR_CODE, toCodes } from './wildcard.ts';
 import type { PatternItem } from './wildcard.ts';
 
 /** The six colon-separated parts of an ARN. */
@@ -57,6 +57,86 @@ export function matchArnItems(items: readonly PatternItem[], value: string): boo
   if (patternSegments.length < 6) return false;
   for (let i = 0; i < 6; i++) {
     if (!matchItems(patternSegments[i] as PatternItem[], valueSegments[i] as string, false)) return false;
+  }
+  return true;
+}
+
+/** An ARN (or other resource string) split once per request: the end of each of the six fields. */
+export interface SplitArn {
+  value: string;
+  /** False when the value has fewer than six fields (compared as one string). */
+  isArn: boolean;
+  /** Field i spans [starts[i], ends[i]); only meaningful when `isArn`. */
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+/** Splits a request's resource into the six ARN fields by offsets (no substrings). */
+export function splitArn(value: string): SplitArn {
+  const starts = new Int32Array(6);
+  const ends = new Int32Array(6);
+  let field = 0;
+  let at = 0;
+  while (field < 5) {
+    const colon = value.indexOf(':', at);
+    if (colon < 0) break;
+    starts[field] = at;
+    ends[field] = colon;
+    at = colon + 1;
+    field++;
+  }
+  starts[5] = at;
+  ends[5] = value.length;
+  return { value, isArn: field === 5, starts, ends };
+}
+
+/** One field of a compiled ARN pattern: `true` (any), a literal, or a code array. */
+type ArnField = true | string | Int32Array;
+
+/**
+ * A Resource / Arn* pattern compiled once: a bare `*` matches everything; a literal pattern is
+ * string equality (field-by-field equality of two literals is equality); otherwise the six fields
+ * are matched separately and a non-ARN value is compared as one string, exactly as
+ * {@link matchArnItems} does.
+ */
+export interface ArnMatcher {
+  any: boolean;
+  literal?: string;
+  whole: Int32Array;
+  /** Undefined when the pattern has fewer than six fields (it then never matches an ARN). */
+  fields?: ArnField[];
+}
+
+export function compileArnMatcher(items: readonly PatternItem[]): ArnMatcher {
+  const whole = toCodes(items);
+  if (whole.length === 1 && whole[0] === STAR_CODE) return { any: true, whole };
+  if (items.every((i) => typeof i === 'string')) return { any: false, literal: (items as string[]).join(''), whole };
+  const segments = splitItems(items, 6);
+  if (segments.length < 6) return { any: false, whole };
+  const fields = segments.map((seg): ArnField => {
+    const codes = toCodes(seg);
+    if (codes.length === 1 && codes[0] === STAR_CODE) return true;
+    if (seg.every((i) => typeof i === 'string')) return (seg as string[]).join('');
+    return codes;
+  });
+  return { any: false, whole, fields };
+}
+
+/** Matches a compiled ARN pattern against a split value without allocating. */
+export function matchArn(m: ArnMatcher, v: SplitArn): boolean {
+  if (m.any) return true;
+  if (m.literal !== undefined) return m.literal === v.value;
+  if (!v.isArn) return matchCodes(m.whole, v.value);
+  const fields = m.fields;
+  if (!fields) return false;
+  for (let i = 0; i < 6; i++) {
+    const f = fields[i] as ArnField;
+    if (f === true) continue;
+    const start = v.starts[i] as number;
+    const end = v.ends[i] as number;
+    if (typeof f === 'string') {
+      if (end - start !== f.length || !v.value.startsWith(f, start)) return false;
+    } else if (!matchCodes(f, v.value, start, end)) return false;
   }
   return true;
 }

@@ -1,9 +1,9 @@
-import { matchArnItems } from './arn.ts';
+import { compileArnMatcher, matchArn, matchArnItems, splitArn } from './arn.ts';
 import { cidrContains, parseCidr } from './ip.ts';
 import type { ConditionClause } from './types.ts';
 import { compileWithVariables, substituteText } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
-import { matchItems } from './wildcard.ts';
+import { compileGlob, matchCodes, matchItems, toCodes } from './wildcard.ts';
 
 /** Operator families with their per-value test. `negated` operators match when no policy value matches. */
 interface BaseOperator {
@@ -162,4 +162,166 @@ export function evaluateClause(clause: ConditionClause, lookup: ContextLookup, s
 /** All clauses of a statement's Condition must hold (operators and keys are ANDed). */
 export function evaluateConditions(clauses: readonly ConditionClause[], lookup: ContextLookup, substitute: boolean): boolean {
   return clauses.every((c) => evaluateClause(c, lookup, substitute));
+}
+
+/** One request value against one policy value (variables, when any, resolved through `lookup`). */
+type ValueTest = (requestValue: string, lookup: ContextLookup) => boolean;
+
+/**
+ * A condition clause compiled once per policy: operator resolved to its function, key lower-cased,
+ * and each policy value without policy variables pre-processed (numbers, dates, CIDRs parsed,
+ * wildcard patterns compiled). Values with variables keep the per-request path. Same answers as
+ * {@link evaluateClause}.
+ */
+export interface CompiledClause {
+  clause: ConditionClause;
+  /** Lower-cased key. */
+  key: string;
+  /** Unknown operator: never matches. */
+  unknown: boolean;
+  isNull: boolean;
+  /** For `Null`: a value says "true" (absent) / "false" (present). */
+  nullTrue: boolean;
+  nullFalse: boolean;
+  set?: 'ForAllValues' | 'ForAnyValue';
+  ifExists: boolean;
+  negated: boolean;
+  tests: ValueTest[];
+}
+
+const noLookup: ContextLookup = () => undefined;
+
+const lt = (a: number, b: number): boolean => a < b;
+const le = (a: number, b: number): boolean => a <= b;
+const gt = (a: number, b: number): boolean => a > b;
+const ge = (a: number, b: number): boolean => a >= b;
+/** The comparison of each numeric / date operator (request value first), as in OPERATORS. */
+const COMPARISONS: Record<string, (a: number, b: number) => boolean> = {
+  numericequals: eq,
+  numericnotequals: eq,
+  numericlessthan: lt,
+  numericlessthanequals: le,
+  numericgreaterthan: gt,
+  numericgreaterthanequals: ge,
+  dateequals: eq,
+  datenotequals: eq,
+  datelessthan: lt,
+  datelessthanequals: le,
+  dategreaterthan: gt,
+  dategreaterthanequals: ge,
+};
+
+function compileValueTest(base: string, operator: BaseOperator, p: string, substitute: boolean): ValueTest {
+  const fixed = !substitute || !p.includes('${');
+  if (!fixed) return (r, l) => operator.test(p, r, l, substitute);
+  switch (base) {
+    case 'stringequals':
+    case 'stringnotequals': {
+      const text = substituteText(p, noLookup, substitute);
+      return (r) => text === r;
+    }
+    case 'stringequalsignorecase':
+    case 'stringnotequalsignorecase':
+    case 'bool': {
+      const text = substituteText(p, noLookup, substitute)?.toLowerCase();
+      return (r) => text === r.toLowerCase();
+    }
+    case 'stringlike':
+    case 'stringnotlike': {
+      const codes = toCodes(compileGlob(p));
+      return (r) => matchCodes(codes, r);
+    }
+    case 'arnequals':
+    case 'arnlike':
+    case 'arnnotequals':
+    case 'arnnotlike': {
+      const m = compileArnMatcher(compileGlob(p));
+      return (r) => matchArn(m, splitArn(r));
+    }
+    case 'ipaddress':
+    case 'notipaddress': {
+      const cidr = parseCidr(p);
+      return (r) => cidr !== undefined && cidrContains(cidr, r);
+    }
+    case 'binaryequals':
+      return (r) => p === r;
+    default: {
+      const cmp = COMPARISONS[base];
+      if (cmp) {
+        const parse = base.startsWith('numeric') ? parseNumber : parseDate;
+        const b = parse(p);
+        if (b === undefined) return () => false;
+        return (r) => {
+          const a = parse(r);
+          return a !== undefined && cmp(a, b);
+        };
+      }
+      return (r, l) => operator.test(p, r, l, substitute);
+    }
+  }
+}
+
+/** Compiles a clause (see {@link CompiledClause}); `substitute` is the policy's Version-2012-10-17 flag. */
+export function compileClause(clause: ConditionClause, substitute: boolean): CompiledClause {
+  const op = parseOperator(clause.operator);
+  const out: CompiledClause = {
+    clause,
+    key: clause.key.toLowerCase(),
+    unknown: op === undefined,
+    isNull: op?.base === 'null',
+    nullTrue: false,
+    nullFalse: false,
+    ifExists: op?.ifExists ?? false,
+    negated: false,
+    tests: [],
+  };
+  if (!op) return out;
+  if (op.set) out.set = op.set;
+  if (op.base === 'null') {
+    for (const v of clause.values) {
+      const l = v.toLowerCase();
+      if (l === 'true') out.nullTrue = true;
+      else if (l === 'false') out.nullFalse = true;
+    }
+    return out;
+  }
+  const base = OPERATORS[op.base] as BaseOperator;
+  out.negated = base.negated;
+  out.tests = clause.values.map((p) => compileValueTest(op.base, base, p, substitute));
+  return out;
+}
+
+function matchesSomeValue(tests: readonly ValueTest[], requestValue: string, lookup: ContextLookup): boolean {
+  for (let i = 0; i < tests.length; i++) if ((tests[i] as ValueTest)(requestValue, lookup)) return true;
+  return false;
+}
+
+/** Evaluates a compiled clause; `values` are the request's values of its key (undefined when absent). */
+export function evaluateCompiledClause(c: CompiledClause, values: readonly string[] | undefined, lookup: ContextLookup): boolean {
+  if (c.unknown) return false;
+  const present = values !== undefined && values.length > 0;
+  if (c.isNull) return (c.nullTrue && !present) || (c.nullFalse && present);
+  if (!present) {
+    if (c.ifExists) return true;
+    if (c.set === 'ForAllValues') return true;
+    if (c.set === 'ForAnyValue') return false;
+    return c.negated;
+  }
+  const list = values as readonly string[];
+  if (c.set === 'ForAllValues') {
+    for (const v of list) if (matchesSomeValue(c.tests, v, lookup) === c.negated) return false;
+    return true;
+  }
+  if (c.set === 'ForAnyValue') {
+    for (const v of list) if (matchesSomeValue(c.tests, v, lookup) !== c.negated) return true;
+    return false;
+  }
+  let anyMatch = false;
+  for (const v of list) {
+    if (matchesSomeValue(c.tests, v, lookup)) {
+      anyMatch = true;
+      break;
+    }
+  }
+  return c.negated ? !anyMatch : anyMatch;
 }

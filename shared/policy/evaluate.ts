@@ -1,10 +1,10 @@
-import { parseArn } from './arn.ts';
+import { parseArn, splitArn } from './arn.ts';
+import { compiledPolicy, compiledStatementApplies } from './compile.ts';
+import type { CompiledPolicy, CompiledRequest } from './compile.ts';
 import { EvaluationInputError, PolicyParseError } from './errors.ts';
-import { isNormalizedPolicy, parsePolicy } from './parse.ts';
 import { describePrincipal } from './principal.ts';
 import type { PrincipalInfo, PrincipalMatch } from './principal.ts';
-import { statementApplies } from './statement-match.ts';
-import type { ConditionMode, MatchRequest } from './statement-match.ts';
+import type { ConditionMode } from './statement-match.ts';
 import type {
   ContextValue,
   DecidingStatement,
@@ -42,6 +42,7 @@ interface Prepared {
   role: PolicyRole;
   name: string;
   policy: Policy;
+  compiled: CompiledPolicy;
   level?: number;
 }
 
@@ -49,17 +50,14 @@ function prepare(named: NamedPolicy, role: PolicyRole, level?: number): Prepared
   if (!named || typeof named !== 'object' || typeof named.name !== 'string') {
     throw new EvaluationInputError(`a ${role} policy must be { name, policy }`);
   }
-  let policy: Policy;
-  if (isNormalizedPolicy(named.policy)) policy = named.policy;
-  else {
-    try {
-      policy = parsePolicy(named.policy).policy;
-    } catch (error) {
-      if (error instanceof PolicyParseError) throw new EvaluationInputError(`${role} policy ${named.name}: ${error.message}`, named.name);
-      throw error;
-    }
+  let compiled: CompiledPolicy;
+  try {
+    compiled = compiledPolicy(named.policy);
+  } catch (error) {
+    if (error instanceof PolicyParseError) throw new EvaluationInputError(`${role} policy ${named.name}: ${error.message}`, named.name);
+    throw error;
   }
-  const out: Prepared = { role, name: named.name, policy };
+  const out: Prepared = { role, name: named.name, policy: compiled.policy, compiled };
   if (level !== undefined) out.level = level;
   return out;
 }
@@ -70,6 +68,11 @@ function toStrings(value: ContextValue): string[] {
 
 /** Builds the case-insensitive context lookup, adding the keys IAM always knows about the principal. */
 export function buildLookup(context: Record<string, ContextValue> | undefined, who: PrincipalInfo): ContextLookup {
+  return buildContext(context, who).lookup;
+}
+
+/** The request context by lower-cased key, and the case-insensitive lookup over it. */
+function buildContext(context: Record<string, ContextValue> | undefined, who: PrincipalInfo): { values: Map<string, string[]>; lookup: ContextLookup } {
   const map = new Map<string, string[]>();
   if (who.id && who.type !== 'service' && who.type !== 'anonymous') {
     map.set('aws:principalarn', [who.id]);
@@ -81,7 +84,7 @@ export function buildLookup(context: Record<string, ContextValue> | undefined, w
     if (value === undefined || value === null) continue;
     map.set(key.toLowerCase(), toStrings(value));
   }
-  return (key: string) => map.get(key.toLowerCase());
+  return { values: map, lookup: (key: string) => map.get(key.toLowerCase()) };
 }
 
 interface Hit {
@@ -92,10 +95,10 @@ interface Hit {
   how: PrincipalMatch;
 }
 
-function hits(prepared: Prepared, req: MatchRequest): Hit[] {
+function hits(prepared: Prepared, req: CompiledRequest, checkPrincipal = false): Hit[] {
   const out: Hit[] = [];
-  for (const s of prepared.policy.statements) {
-    const how = statementApplies(s, prepared.policy, req);
+  for (const s of prepared.compiled.statements) {
+    const how = compiledStatementApplies(s, req, checkPrincipal);
     if (how === 'none') continue;
     const hit: Hit = { prepared, index: s.index, effect: s.effect, how };
     if (s.sid !== undefined) hit.sid = s.sid;
@@ -134,13 +137,23 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
     throw new EvaluationInputError('request needs a string action and resource');
   }
   const who = describePrincipal(request.principal);
-  const lookup = buildLookup(request.context, who);
+  const { values, lookup } = buildContext(request.context, who);
   const resourceAccount = request.resourceAccount ?? (parseArn(request.resource)?.account || undefined) ?? who.account;
   const sameAccount = resourceAccount === undefined || who.account === undefined || resourceAccount === who.account;
   const conditionMode = input.conditionMode ?? 'evaluate';
-  const base = { action: request.action, resource: request.resource, who, lookup, conditionMode };
-  const identityReq: MatchRequest = { ...base, checkPrincipal: false };
-  const resourceReq: MatchRequest = { ...base, checkPrincipal: true, hasBoundary: input.permissionsBoundary !== undefined };
+  const lowerAction = request.action.toLowerCase();
+  const colon = lowerAction.indexOf(':');
+  const req: CompiledRequest = {
+    action: request.action,
+    lowerAction,
+    service: colon > 0 ? lowerAction.slice(0, colon) : '',
+    resource: splitArn(request.resource),
+    who,
+    values,
+    lookup,
+    conditionMode,
+    hasBoundary: input.permissionsBoundary !== undefined,
+  };
   const principalSide = who.type !== 'service' && who.type !== 'anonymous';
 
   // Every policy is prepared (so a broken one is reported) even when it does not apply to this principal:
@@ -157,12 +170,12 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
   const rcpLevels = who.type === 'service' ? [] : rcpAll;
   const resource = input.resourcePolicy ? prepare(input.resourcePolicy, 'resource') : undefined;
 
-  const identityHits = identity.flatMap((p) => hits(p, identityReq));
-  const boundaryHits = boundary ? hits(boundary, identityReq) : [];
-  const sessionHits = sessions.flatMap((p) => hits(p, identityReq));
-  const scpHits = scpLevels.map((level) => level.flatMap((p) => hits(p, identityReq)));
-  const rcpHits = rcpLevels.map((level) => level.flatMap((p) => hits(p, identityReq)));
-  const resourceHits = resource ? hits(resource, resourceReq) : [];
+  const identityHits = identity.flatMap((p) => hits(p, req));
+  const boundaryHits = boundary ? hits(boundary, req) : [];
+  const sessionHits = sessions.flatMap((p) => hits(p, req));
+  const scpHits = scpLevels.map((level) => level.flatMap((p) => hits(p, req)));
+  const rcpHits = rcpLevels.map((level) => level.flatMap((p) => hits(p, req)));
+  const resourceHits = resource ? hits(resource, req, true) : [];
 
   // sts:GetCallerIdentity needs no permission and an explicit Deny cannot block it (STS API
   // reference, GetCallerIdentity): any authenticated principal gets an answer.

@@ -71,7 +71,7 @@ export interface MatchRequest {
  * account's users, roles or sessions; an IAM principal with a permissions boundary is never
  * exempted from a NotPrincipal Deny (reference_policies_elements_notprincipal.html, key points).
  */
-function exemptedByNotPrincipal(statement: Statement, block: PrincipalBlock, req: MatchRequest): boolean {
+export function exemptedByNotPrincipal(statement: Statement, block: PrincipalBlock, req: Pick<MatchRequest, 'who' | 'hasBoundary'>): boolean {
   const iam = req.who.type === 'user' || req.who.type === 'role' || req.who.type === 'assumed-role' || req.who.type === 'federated-user';
   if (statement.effect === 'Deny' && req.hasBoundary && iam) return false;
   const how = matchPrincipal(block, req.who);

@@ -29,50 +29,102 @@ export function pushLiteral(items: PatternItem[], text: string): void {
   for (const ch of text) items.push(ch);
 }
 
-/** Matches a compiled pattern against the whole value. `ignoreCase` for actions and StringEqualsIgnoreCase-like uses. */
-export function matchItems(items: readonly PatternItem[], value: string, ignoreCase = false): boolean {
-  const chars = Array.from(ignoreCase ? value.toLowerCase() : value);
-  let p = 0;
-  let v = 0;
-  let starP = -1;
-  let starV = 0;
-  while (v < chars.length) {
-    const item = items[p];
-    if (p < items.length && item !== STAR && (item === QMARK || (ignoreCase ? (item as string).toLowerCase() : item) === chars[v])) {
-      p++;
-      v++;
-    } else if (p < items.length && item === STAR) {
-      starP = p++;
-      starV = v;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      v = ++starV;
-    } else return false;
+/** Code-array markers: a compiled pattern is an Int32Array of code points and these (negative) markers. */
+export const STAR_CODE = -1;
+export const QMARK_CODE = -2;
+/** A pattern character whose lower-case form is several code points: it can never equal one value code point. */
+const NEVER_CODE = -3;
+
+/**
+ * Lowers a compiled pattern to a code array (one entry per code point, no allocation when matching).
+ * With `ignoreCase` each literal character is lower-cased on its own, as the item-by-item comparison
+ * always did; the value is then lower-cased as a whole by the caller.
+ */
+export function toCodes(items: readonly PatternItem[], ignoreCase = false): Int32Array {
+  const codes = new Int32Array(items.length);
+  let n = 0;
+  for (const item of items) {
+    if (item === STAR) {
+      if (n > 0 && codes[n - 1] === STAR_CODE) continue;
+      codes[n++] = STAR_CODE;
+    } else if (item === QMARK) codes[n++] = QMARK_CODE;
+    else {
+      const ch = ignoreCase ? item.toLowerCase() : item;
+      const cp = ch.codePointAt(0) as number;
+      codes[n++] = ch.length === (cp > 0xffff ? 2 : 1) ? cp : NEVER_CODE;
+    }
   }
-  while (p < items.length && items[p] === STAR) p++;
-  return p === items.length;
+  return n === codes.length ? codes : codes.slice(0, n);
 }
 
-const compiled = new Map<string, PatternItem[]>();
+/**
+ * Matches a code array against `value.slice(start, end)` without slicing: code point by code point
+ * (a `?` consumes one code point, as `Array.from` splits strings), linear backtracking to the last
+ * `*` only, so the work is O(pattern x value) at worst and never exponential.
+ */
+export function matchCodes(codes: Int32Array, value: string, start = 0, end = value.length): boolean {
+  const n = codes.length;
+  let p = 0;
+  let v = start;
+  let starP = -1;
+  let starV = 0;
+  while (v < end) {
+    if (p < n) {
+      const item = codes[p] as number;
+      if (item === STAR_CODE) {
+        starP = p++;
+        starV = v;
+        continue;
+      }
+      const cp = value.codePointAt(v) as number;
+      if (item === QMARK_CODE || item === cp) {
+        p++;
+        v += cp > 0xffff ? 2 : 1;
+        continue;
+      }
+    }
+    if (starP < 0) return false;
+    p = starP + 1;
+    starV += (value.codePointAt(starV) as number) > 0xffff ? 2 : 1;
+    v = starV;
+  }
+  while (p < n && codes[p] === STAR_CODE) p++;
+  return p === n;
+}
+
+/** Matches a compiled pattern against the whole value. `ignoreCase` for actions and StringEqualsIgnoreCase-like uses. */
+export function matchItems(items: readonly PatternItem[], value: string, ignoreCase = false): boolean {
+  return matchCodes(toCodes(items, ignoreCase), ignoreCase ? value.toLowerCase() : value);
+}
+
+const compiled = new Map<string, Int32Array>();
+const compiledIgnoreCase = new Map<string, Int32Array>();
 const COMPILE_CACHE_LIMIT = 50_000;
 
-function compileCached(pattern: string): PatternItem[] {
-  let items = compiled.get(pattern);
-  if (!items) {
-    items = compileGlob(pattern);
-    if (compiled.size >= COMPILE_CACHE_LIMIT) compiled.clear();
-    compiled.set(pattern, items);
+/** The code array of a plain pattern string, cached by pattern (per case mode; bounded). */
+export function compileCodes(pattern: string, ignoreCase = false): Int32Array {
+  const cache = ignoreCase ? compiledIgnoreCase : compiled;
+  let codes = cache.get(pattern);
+  if (!codes) {
+    codes = toCodes(compileGlob(pattern), ignoreCase);
+    if (cache.size >= COMPILE_CACHE_LIMIT) cache.clear();
+    cache.set(pattern, codes);
   }
-  return items;
+  return codes;
+}
+
+/** True when the plain pattern string contains a wildcard. */
+export function hasWildcard(pattern: string): boolean {
+  return pattern.includes('*') || pattern.includes('?');
 }
 
 /** Convenience: glob-match a plain pattern string against a value. */
 export function matchWildcard(pattern: string, value: string, ignoreCase = false): boolean {
   if (pattern === '*') return true;
-  if (!pattern.includes('*') && !pattern.includes('?')) {
+  if (!hasWildcard(pattern)) {
     return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
   }
-  return matchItems(compileCached(pattern), value, ignoreCase);
+  return matchCodes(compileCodes(pattern, ignoreCase), ignoreCase ? value.toLowerCase() : value);
 }
 
 /** True if the compiled pattern contains no wildcard. */

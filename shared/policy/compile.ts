@@ -1,0 +1,231 @@
+/**
+ * Policies compiled once for the evaluator's hot path. A compiled statement holds its actions as a
+ * set of lower-cased literals plus wildcard code arrays bucketed by service prefix, its Resource
+ * patterns as pre-split ARN matchers, and its conditions with operators resolved and policy values
+ * pre-parsed (see conditions.ts `compileClause`). Matching a request then allocates nothing per
+ * statement. Answers are those of `statementApplies` (statement-match.ts), which stays the
+ * reference for one-off questions.
+ *
+ * Cache and mutation (the decision): compiled policies are cached by the identity of the document
+ * object the caller passed (raw JSON object or normalised policy; WeakMap, so they go when the
+ * document goes), and JSON text by its string (bounded map). The first compilation deep-freezes the
+ * document and the normalised policy: a policy is a value to the engine, so a later attempt to
+ * change it throws a TypeError (ESM code is strict) instead of being answered from a stale
+ * compilation. To change a policy, build a new object; it is compiled afresh. Two different objects
+ * with equal text are compiled separately (identity is the key), equal texts share one compilation
+ * (text cannot change).
+ */
+import { compileArnMatcher, matchArn, matchArnItems } from './arn.ts';
+import type { ArnMatcher, SplitArn } from './arn.ts';
+import { compileClause, evaluateCompiledClause } from './conditions.ts';
+import type { CompiledClause } from './conditions.ts';
+import { isNormalizedPolicy, parsePolicy } from './parse.ts';
+import { matchPrincipal } from './principal.ts';
+import type { PrincipalInfo, PrincipalMatch } from './principal.ts';
+import { exemptedByNotPrincipal, isBroadValue, isPinningKey, substitutesVariables } from './statement-match.ts';
+import type { ConditionMode } from './statement-match.ts';
+import type { Effect, Policy, Statement } from './types.ts';
+import { compileWithVariables } from './variables.ts';
+import type { ContextLookup } from './variables.ts';
+import { compileCodes, compileGlob, hasWildcard, matchCodes } from './wildcard.ts';
+
+/** Action / NotAction patterns: `*`, lower-cased literals, wildcard patterns by literal service prefix, the rest. */
+interface ActionSet {
+  any: boolean;
+  literals: Set<string>;
+  byService: Map<string, Int32Array[]>;
+  general: Int32Array[];
+}
+
+/** A Resource pattern: compiled, or (policy variables) substituted per request. */
+type ResourceMatcher = { matcher: ArnMatcher; dynamic?: undefined } | { matcher?: undefined; dynamic: string };
+
+export interface CompiledStatement {
+  statement: Statement;
+  index: number;
+  sid?: string;
+  effect: Effect;
+  actions?: ActionSet;
+  notActions?: ActionSet;
+  resources?: ResourceMatcher[];
+  notResources?: ResourceMatcher[];
+  conditions: CompiledClause[];
+  /** For `pinning` mode: the Allow conditions that pin access (see statement-match.ts). */
+  pinning: CompiledClause[];
+}
+
+export interface CompiledPolicy {
+  policy: Policy;
+  substitute: boolean;
+  statements: CompiledStatement[];
+}
+
+/** One request, prepared once for matching against every statement. */
+export interface CompiledRequest {
+  action: string;
+  /** Lower-cased action and its service prefix (text before the first colon). */
+  lowerAction: string;
+  service: string;
+  resource: SplitArn;
+  who: PrincipalInfo;
+  /** Context values by lower-cased key. */
+  values: ReadonlyMap<string, string[]>;
+  lookup: ContextLookup;
+  conditionMode: ConditionMode;
+  hasBoundary?: boolean;
+}
+
+const ASCII = /^[\x20-\x7e]*$/;
+
+function compileActions(patterns: readonly string[]): ActionSet {
+  const set: ActionSet = { any: false, literals: new Set(), byService: new Map(), general: [] };
+  for (const p of patterns) {
+    if (p === '*') {
+      set.any = true;
+      continue;
+    }
+    if (!hasWildcard(p)) {
+      set.literals.add(p.toLowerCase());
+      continue;
+    }
+    const codes = compileCodes(p, true);
+    const colon = p.indexOf(':');
+    const service = colon > 0 ? p.slice(0, colon) : '';
+    if (service !== '' && !hasWildcard(service) && ASCII.test(service)) {
+      const key = service.toLowerCase();
+      const bucket = set.byService.get(key);
+      if (bucket) bucket.push(codes);
+      else set.byService.set(key, [codes]);
+    } else set.general.push(codes);
+  }
+  return set;
+}
+
+function matchActionSet(set: ActionSet, req: CompiledRequest): boolean {
+  if (set.any || set.literals.has(req.lowerAction)) return true;
+  const bucket = set.byService.get(req.service);
+  if (bucket) for (const codes of bucket) if (matchCodes(codes, req.lowerAction)) return true;
+  for (const codes of set.general) if (matchCodes(codes, req.lowerAction)) return true;
+  return false;
+}
+
+function compileResource(pattern: string, substitute: boolean): ResourceMatcher {
+  if (substitute && pattern.includes('${')) return { dynamic: pattern };
+  return { matcher: compileArnMatcher(compileGlob(pattern)) };
+}
+
+function resourceMatcherMatches(m: ResourceMatcher, req: CompiledRequest): boolean {
+  if (m.matcher) return matchArn(m.matcher, req.resource);
+  const items = compileWithVariables(m.dynamic, req.lookup, true);
+  return items !== undefined && matchArnItems(items, req.resource.value);
+}
+
+function anyResource(list: readonly ResourceMatcher[], req: CompiledRequest): boolean {
+  for (const m of list) if (resourceMatcherMatches(m, req)) return true;
+  return false;
+}
+
+function compileStatement(s: Statement, substitute: boolean): CompiledStatement {
+  const out: CompiledStatement = {
+    statement: s,
+    index: s.index,
+    effect: s.effect,
+    conditions: s.conditions.map((c) => compileClause(c, substitute)),
+    pinning: s.conditions.filter((c) => isPinningKey(c.key) && !c.values.every(isBroadValue)).map((c) => compileClause(c, substitute)),
+  };
+  if (s.sid !== undefined) out.sid = s.sid;
+  if (s.action) out.actions = compileActions(s.action);
+  else if (s.notAction) out.notActions = compileActions(s.notAction);
+  if (s.resource) out.resources = s.resource.map((p) => compileResource(p, substitute));
+  else if (s.notResource) out.notResources = s.notResource.map((p) => compileResource(p, substitute));
+  return out;
+}
+
+/** Compiles a normalised policy (no cache: see {@link compiledPolicy}). */
+export function compilePolicy(policy: Policy): CompiledPolicy {
+  const substitute = substitutesVariables(policy);
+  return { policy, substitute, statements: policy.statements.map((s) => compileStatement(s, substitute)) };
+}
+
+function conditionsHold(list: readonly CompiledClause[], req: CompiledRequest): boolean {
+  for (const c of list) if (!evaluateCompiledClause(c, req.values.get(c.key), req.lookup)) return false;
+  return true;
+}
+
+/** True when the compiled statement's Action/NotAction covers the request's action. */
+export function compiledActionMatches(cs: CompiledStatement, req: CompiledRequest): boolean {
+  if (cs.actions) return matchActionSet(cs.actions, req);
+  if (cs.notActions) return !matchActionSet(cs.notActions, req);
+  return false;
+}
+
+/**
+ * `statementApplies` for a compiled statement: how the principal matched, or `none`. Resource-based
+ * policies pass `checkPrincipal`.
+ */
+export function compiledStatementApplies(cs: CompiledStatement, req: CompiledRequest, checkPrincipal: boolean): PrincipalMatch {
+  if (!compiledActionMatches(cs, req)) return 'none';
+  if (cs.resources) {
+    if (!anyResource(cs.resources, req)) return 'none';
+  } else if (cs.notResources) {
+    if (anyResource(cs.notResources, req)) return 'none';
+  }
+  let how: PrincipalMatch = 'direct';
+  const s = cs.statement;
+  if (checkPrincipal) {
+    if (s.principal) {
+      how = matchPrincipal(s.principal, req.who);
+      if (how === 'none') return 'none';
+    } else if (s.notPrincipal) {
+      if (exemptedByNotPrincipal(s, s.notPrincipal, req)) return 'none';
+      how = 'direct';
+    } else return 'none';
+  }
+  if (cs.conditions.length > 0) {
+    if (req.conditionMode === 'optimistic') return cs.effect === 'Allow' ? how : 'none';
+    if (req.conditionMode === 'pinning' && cs.effect === 'Allow') return conditionsHold(cs.pinning, req) ? how : 'none';
+    if (!conditionsHold(cs.conditions, req)) return 'none';
+  }
+  return how;
+}
+
+function deepFreeze(value: unknown): void {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object' || Object.isFrozen(node)) continue;
+    Object.freeze(node);
+    for (const child of Object.values(node as Record<string, unknown>)) stack.push(child);
+  }
+}
+
+const byObject = new WeakMap<object, CompiledPolicy>();
+const byText = new Map<string, CompiledPolicy>();
+const TEXT_CACHE_LIMIT = 1_000;
+
+/**
+ * The compiled form of a policy document (raw JSON object, JSON text, or normalised policy), from
+ * the cache when this document was compiled before. Throws PolicyParseError for a broken document
+ * (not cached: it throws again next time). See the module comment for mutation.
+ */
+export function compiledPolicy(document: unknown): CompiledPolicy {
+  if (typeof document === 'string') {
+    const hit = byText.get(document);
+    if (hit) return hit;
+  } else if (document !== null && typeof document === 'object') {
+    const hit = byObject.get(document);
+    if (hit) return hit;
+  }
+  const policy = isNormalizedPolicy(document) ? document : parsePolicy(document).policy;
+  const compiled = byObject.get(policy) ?? compilePolicy(policy);
+  deepFreeze(policy);
+  byObject.set(policy, compiled);
+  if (typeof document === 'string') {
+    if (byText.size >= TEXT_CACHE_LIMIT) byText.clear();
+    byText.set(document, compiled);
+  } else if (document !== null && typeof document === 'object') {
+    deepFreeze(document);
+    byObject.set(document, compiled);
+  }
+  return compiled;
+}
