@@ -33,6 +33,8 @@ import { compileCodes, compileGlob, hasWildcard, matchCodes } from './wildcard.t
 interface ActionSet {
   any: boolean;
   literals: Set<string>;
+  /** The service prefix (text before the first colon, '' when none) of each literal. */
+  literalServices: Set<string>;
   byService: Map<string, Int32Array[]>;
   general: Int32Array[];
 }
@@ -58,6 +60,8 @@ export interface CompiledPolicy {
   policy: Policy;
   substitute: boolean;
   statements: CompiledStatement[];
+  /** Per service prefix, the statements whose Action/NotAction can match an action of it (in order; filled lazily). */
+  byService: Map<string, CompiledStatement[]>;
 }
 
 /** One request, prepared once for matching against every statement. */
@@ -69,7 +73,7 @@ export interface CompiledRequest {
   resource: SplitArn;
   who: PrincipalInfo;
   /** Context values by lower-cased key. */
-  values: ReadonlyMap<string, string[]>;
+  value(lowerKey: string): string[] | undefined;
   lookup: ContextLookup;
   conditionMode: ConditionMode;
   hasBoundary?: boolean;
@@ -77,15 +81,23 @@ export interface CompiledRequest {
 
 const ASCII = /^[\x20-\x7e]*$/;
 
+/** The service prefix of a lower-cased action: the text before its first colon ('' when none or leading). */
+export function serviceOf(lowerAction: string): string {
+  const colon = lowerAction.indexOf(':');
+  return colon > 0 ? lowerAction.slice(0, colon) : '';
+}
+
 function compileActions(patterns: readonly string[]): ActionSet {
-  const set: ActionSet = { any: false, literals: new Set(), byService: new Map(), general: [] };
+  const set: ActionSet = { any: false, literals: new Set(), literalServices: new Set(), byService: new Map(), general: [] };
   for (const p of patterns) {
     if (p === '*') {
       set.any = true;
       continue;
     }
     if (!hasWildcard(p)) {
-      set.literals.add(p.toLowerCase());
+      const lower = p.toLowerCase();
+      set.literals.add(lower);
+      set.literalServices.add(serviceOf(lower));
       continue;
     }
     const codes = compileCodes(p, true);
@@ -144,11 +156,31 @@ function compileStatement(s: Statement, substitute: boolean): CompiledStatement 
 /** Compiles a normalised policy (no cache: see {@link compiledPolicy}). */
 export function compilePolicy(policy: Policy): CompiledPolicy {
   const substitute = substitutesVariables(policy);
-  return { policy, substitute, statements: policy.statements.map((s) => compileStatement(s, substitute)) };
+  return { policy, substitute, statements: policy.statements.map((s) => compileStatement(s, substitute)), byService: new Map() };
+}
+
+/** Can any action of this service prefix match the statement's Action/NotAction? (A superset test.) */
+function mayMatchService(cs: CompiledStatement, service: string): boolean {
+  if (cs.notActions) return true;
+  const a = cs.actions;
+  if (!a) return false;
+  return a.any || a.general.length > 0 || a.byService.has(service) || a.literalServices.has(service);
+}
+
+const SERVICES_PER_POLICY = 512;
+
+/** The statements that can apply to an action of `service`, in statement order (cached per policy, bounded). */
+export function statementsFor(cp: CompiledPolicy, service: string): readonly CompiledStatement[] {
+  let list = cp.byService.get(service);
+  if (!list) {
+    list = cp.statements.filter((cs) => mayMatchService(cs, service));
+    if (cp.byService.size < SERVICES_PER_POLICY) cp.byService.set(service, list);
+  }
+  return list;
 }
 
 function conditionsHold(list: readonly CompiledClause[], req: CompiledRequest): boolean {
-  for (const c of list) if (!evaluateCompiledClause(c, req.values.get(c.key), req.lookup)) return false;
+  for (const c of list) if (!evaluateCompiledClause(c, req.value(c.key), req.lookup)) return false;
   return true;
 }
 

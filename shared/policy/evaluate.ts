@@ -1,5 +1,6 @@
-import { parseArn, splitArn } from './arn.ts';
-import { compiledPolicy, compiledStatementApplies } from './compile.ts';
+import { splitArn } from './arn.ts';
+import type { SplitArn } from './arn.ts';
+import { compiledPolicy, compiledStatementApplies, serviceOf, statementsFor } from './compile.ts';
 import type { CompiledPolicy, CompiledRequest } from './compile.ts';
 import { EvaluationInputError, PolicyParseError } from './errors.ts';
 import { describePrincipal } from './principal.ts';
@@ -63,6 +64,7 @@ function prepare(named: NamedPolicy, role: PolicyRole, level?: number): Prepared
 }
 
 function toStrings(value: ContextValue): string[] {
+  if (typeof value === 'string') return [value];
   return (Array.isArray(value) ? value : [value]).map((v) => String(v));
 }
 
@@ -80,9 +82,12 @@ function buildContext(context: Record<string, ContextValue> | undefined, who: Pr
     if (who.type === 'user' && who.userName) map.set('aws:username', [who.userName]);
   }
   if (who.type === 'service' && who.id) map.set('aws:principalservicename', [who.id]);
-  for (const [key, value] of Object.entries(context ?? {})) {
-    if (value === undefined || value === null) continue;
-    map.set(key.toLowerCase(), toStrings(value));
+  if (context) {
+    for (const key of Object.keys(context)) {
+      const value = context[key];
+      if (value === undefined || value === null) continue;
+      map.set(key.toLowerCase(), toStrings(value));
+    }
   }
   return { values: map, lookup: (key: string) => map.get(key.toLowerCase()) };
 }
@@ -95,16 +100,54 @@ interface Hit {
   how: PrincipalMatch;
 }
 
+/**
+ * The request as the compiled statements see it, with the context map built on first use (most
+ * requests meet no condition). A class, so a request creates no closures unless a condition needs
+ * the lookup function.
+ */
+class RequestFacts implements CompiledRequest {
+  private map: Map<string, string[]> | undefined;
+  private lookupFn: ContextLookup | undefined;
+  readonly lowerAction: string;
+  readonly service: string;
+  hasBoundary?: boolean;
+  constructor(
+    readonly action: string,
+    readonly resource: SplitArn,
+    readonly who: PrincipalInfo,
+    readonly conditionMode: ConditionMode,
+    private readonly context: Record<string, ContextValue> | undefined,
+  ) {
+    this.lowerAction = action.toLowerCase();
+    this.service = serviceOf(this.lowerAction);
+  }
+  value(lowerKey: string): string[] | undefined {
+    this.map ??= buildContext(this.context, this.who).values;
+    return this.map.get(lowerKey);
+  }
+  get lookup(): ContextLookup {
+    this.lookupFn ??= (key) => this.value(key.toLowerCase());
+    return this.lookupFn;
+  }
+}
+
+const NO_HITS: Hit[] = [];
+
 function hits(prepared: Prepared, req: CompiledRequest, checkPrincipal = false): Hit[] {
-  const out: Hit[] = [];
-  for (const s of prepared.compiled.statements) {
+  let out = NO_HITS;
+  for (const s of statementsFor(prepared.compiled, req.service)) {
     const how = compiledStatementApplies(s, req, checkPrincipal);
     if (how === 'none') continue;
     const hit: Hit = { prepared, index: s.index, effect: s.effect, how };
     if (s.sid !== undefined) hit.sid = s.sid;
-    out.push(hit);
+    if (out === NO_HITS) out = [hit];
+    else out.push(hit);
   }
   return out;
+}
+
+function deny(why: string, deciding: Hit[] = []): EvaluationResult {
+  return { decision: 'ImplicitDeny', deciding: deciding.map(toDeciding), explanation: [why] };
 }
 
 function toDeciding(h: Hit): DecidingStatement {
@@ -137,23 +180,13 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
     throw new EvaluationInputError('request needs a string action and resource');
   }
   const who = describePrincipal(request.principal);
-  const { values, lookup } = buildContext(request.context, who);
-  const resourceAccount = request.resourceAccount ?? (parseArn(request.resource)?.account || undefined) ?? who.account;
+  const split = splitArn(request.resource);
+  const arnAccount = split.isArn && request.resource.startsWith('arn:') ? request.resource.slice(split.starts[4], split.ends[4]) : '';
+  const resourceAccount = request.resourceAccount ?? (arnAccount || undefined) ?? who.account;
   const sameAccount = resourceAccount === undefined || who.account === undefined || resourceAccount === who.account;
-  const conditionMode = input.conditionMode ?? 'evaluate';
-  const lowerAction = request.action.toLowerCase();
-  const colon = lowerAction.indexOf(':');
-  const req: CompiledRequest = {
-    action: request.action,
-    lowerAction,
-    service: colon > 0 ? lowerAction.slice(0, colon) : '',
-    resource: splitArn(request.resource),
-    who,
-    values,
-    lookup,
-    conditionMode,
-    hasBoundary: input.permissionsBoundary !== undefined,
-  };
+  const req = new RequestFacts(request.action, split, who, input.conditionMode ?? 'evaluate', request.context);
+  if (input.permissionsBoundary !== undefined) req.hasBoundary = true;
+  const lowerAction = req.lowerAction;
   const principalSide = who.type !== 'service' && who.type !== 'anonymous';
 
   // Every policy is prepared (so a broken one is reported) even when it does not apply to this principal:
@@ -179,7 +212,7 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
 
   // sts:GetCallerIdentity needs no permission and an explicit Deny cannot block it (STS API
   // reference, GetCallerIdentity): any authenticated principal gets an answer.
-  if (principalSide && request.action.toLowerCase() === 'sts:getcalleridentity') {
+  if (principalSide && lowerAction === 'sts:getcalleridentity') {
     return { decision: 'Allow', deciding: [], explanation: ['sts:GetCallerIdentity needs no permission and cannot be denied'] };
   }
 
@@ -192,11 +225,6 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
       explanation: denies.map((h) => `explicit Deny in ${label(h)}`),
     };
   }
-  const deny = (why: string, deciding: Hit[] = []): EvaluationResult => ({
-    decision: 'ImplicitDeny',
-    deciding: deciding.map(toDeciding),
-    explanation: [why],
-  });
   const needed: Hit[] = [];
   for (const [i, level] of rcpHits.entries()) {
     const allow = level.filter((h) => h.effect === 'Allow');

@@ -14,8 +14,23 @@ export interface PrincipalInfo {
   userName?: string;
 }
 
-/** Classifies a principal string into the facts evaluation needs. */
-export function describePrincipal(principal: string | undefined): PrincipalInfo {
+const described = new Map<string, Readonly<PrincipalInfo>>();
+const DESCRIBED_LIMIT = 10_000;
+const ANONYMOUS: Readonly<PrincipalInfo> = Object.freeze({ type: 'anonymous' });
+
+/** Classifies a principal string into the facts evaluation needs (cached by string: the result is frozen). */
+export function describePrincipal(principal: string | undefined): Readonly<PrincipalInfo> {
+  if (principal === undefined) return ANONYMOUS;
+  let info = described.get(principal);
+  if (!info) {
+    info = Object.freeze(classify(principal));
+    if (described.size >= DESCRIBED_LIMIT) described.clear();
+    described.set(principal, info);
+  }
+  return info;
+}
+
+function classify(principal: string | undefined): PrincipalInfo {
   if (principal === undefined || principal === '' || principal === '*') return { type: 'anonymous' };
   if (/^\d{12}$/.test(principal)) return { id: `arn:aws:iam::${principal}:root`, account: principal, type: 'root' };
   const arn = parseArn(principal);
