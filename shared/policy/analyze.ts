@@ -2,7 +2,7 @@ import { parseArn } from './arn.ts';
 import { instantiateArn, instantiatePattern } from './candidates.ts';
 import { Capability } from './capability.ts';
 import type { Grant } from './capability.ts';
-import { actionInfo, actionsOf } from './catalog.ts';
+import { actionInfo, actionNamesOf } from './catalog.ts';
 import { ESCALATION_PATHS } from './escalation-paths.ts';
 import type { EscalationPath, ResourceKind } from './escalation-paths.ts';
 import { PolicyParseError } from './errors.ts';
@@ -162,7 +162,14 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
     let ok = true;
     for (const step of path.steps) {
       const opts = { ...(step.notSelf ? { notSelf: true } : {}), ...(step.passedTo ? { passedTo: step.passedTo } : {}) };
-      const g = step.anyOf.map((a) => cap.can(a, step.resource, opts)).find((x) => x.allowed);
+      let g: Grant | undefined;
+      for (const a of step.anyOf) {
+        const x = cap.can(a, step.resource, opts);
+        if (x.allowed) {
+          g = x;
+          break;
+        }
+      }
       if (!g) {
         ok = false;
         break;
@@ -247,7 +254,7 @@ function actionCandidates(s: Statement, fresh: FreshValues): string[] {
       continue;
     }
     const [prefix, name] = pattern.split(':') as [string, string];
-    for (const a of actionsOf(prefix).filter((x) => matchAction(name, x)).slice(0, 2)) out.add(`${prefix}:${a}`);
+    for (const a of actionNamesOf(prefix).filter((x) => matchAction(name, x)).slice(0, 2)) out.add(`${prefix}:${a}`);
     out.add(instantiatePattern(pattern, service));
   }
   if (s.notAction) out.add(`${service}:${service}`);

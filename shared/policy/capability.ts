@@ -11,7 +11,7 @@ import type { ResourceKind } from './escalation-paths.ts';
 import { buildLookup } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
-import { actionMatches } from './statement-match.ts';
+import { actionRequest, coversAction, statementsCovering } from './compile.ts';
 import type { DecidingStatement, NamedPolicy, Policy, Witness } from './types.ts';
 import { substituteText } from './variables.ts';
 import { findWitness } from './witness.ts';
@@ -69,14 +69,24 @@ export class Capability {
 
   private allowResources(action: string): string[] {
     const out: string[] = [];
+    const a = actionRequest(action);
     for (const { policy } of this.policies as Array<{ policy: Policy }>) {
-      for (const s of policy.statements) if (s.effect === 'Allow' && actionMatches(s, action)) out.push(...(s.resource ?? []));
+      for (const s of statementsCovering(policy, a, 'Allow')) out.push(...(s.resource ?? []));
     }
     return out;
   }
 
-  private hasAllow(action: string): boolean {
-    return (this.policies as Array<{ policy: Policy }>).some(({ policy }) => policy.statements.some((s) => s.effect === 'Allow' && actionMatches(s, action)));
+  private readonly allows = new Map<string, boolean>();
+
+  /** Does any statement allow the action at all (Resource and conditions aside)? Memoised per action. */
+  hasAllow(action: string): boolean {
+    let known = this.allows.get(action);
+    if (known === undefined) {
+      const a = actionRequest(action);
+      known = (this.policies as Array<{ policy: Policy }>).some(({ policy }) => coversAction(policy, a, 'Allow'));
+      this.allows.set(action, known);
+    }
+    return known;
   }
 
   /** Holders worth trying in an account: the known holder, a fresh user and role, and the users and principals the conditions name. */
@@ -122,6 +132,8 @@ export class Capability {
 
   /** Can the holder do `action` on some exploitable resource of `kind`? Searches for a witness. */
   can(action: string, kind: ResourceKind, opts: CanOptions = {}): Grant {
+    // No statement allows the action: nothing to search (the common case for catalogue paths).
+    if (!this.hasAllow(action)) return { allowed: false, conditional: false, statements: [] };
     const key = `${action}|${kind}|${opts.notSelf ? 1 : 0}${opts.anyResourceOnly ? 1 : 0}${opts.exactOnly ? 1 : 0}|${opts.passedTo?.join(',') ?? ''}`;
     const cached = this.cache.get(key);
     if (cached) return cached;

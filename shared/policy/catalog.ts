@@ -35,6 +35,9 @@ let dataDir: string | null | undefined;
 const actionCache = new Map<string, Record<string, RawAction> | null>();
 const resourceCache = new Map<string, Record<string, RawResourceType> | null>();
 let serviceNames: Record<string, string> | null | undefined;
+let serviceList: readonly string[] | undefined;
+let serviceSet: ReadonlySet<string> | undefined;
+const actionNames = new Map<string, readonly string[]>();
 
 function locate(): string | null {
   if (dataDir !== undefined) return dataDir;
@@ -67,15 +70,24 @@ export function catalogAvailable(): boolean {
   return locate() !== null;
 }
 
+function services(): readonly string[] {
+  if (serviceList === undefined) {
+    if (serviceNames === undefined) serviceNames = readJson<Record<string, string>>('serviceNames.json');
+    serviceList = Object.freeze(serviceNames ? Object.keys(serviceNames) : []);
+    serviceSet = new Set(serviceList);
+  }
+  return serviceList;
+}
+
 /** All service prefixes (`s3`, `iam`…), empty when unavailable. */
 export function allServices(): string[] {
-  if (serviceNames === undefined) serviceNames = readJson<Record<string, string>>('serviceNames.json');
-  return serviceNames ? Object.keys(serviceNames) : [];
+  return [...services()];
 }
 
 /** True when the service prefix exists (case-insensitive). */
 export function serviceExists(service: string): boolean {
-  return allServices().includes(service.toLowerCase());
+  services();
+  return (serviceSet as ReadonlySet<string>).has(service.toLowerCase());
 }
 
 function actionsData(service: string): Record<string, RawAction> | null {
@@ -93,12 +105,35 @@ function resourceData(service: string): Record<string, RawResourceType> | null {
 
 /** Action names of a service in their documented spelling (`GetObject`); empty for unknown services. */
 export function actionsOf(service: string): string[] {
-  const data = actionsData(service);
-  return data ? Object.values(data).map((a) => a.name) : [];
+  return [...actionNamesOf(service)];
+}
+
+/** {@link actionsOf} without the copy (cached per service; do not modify). */
+export function actionNamesOf(service: string): readonly string[] {
+  const key = service.toLowerCase();
+  let names = actionNames.get(key);
+  if (!names) {
+    const data = actionsData(key);
+    names = Object.freeze(data ? Object.values(data).map((a) => a.name) : []);
+    if (data) actionNames.set(key, names);
+  }
+  return names;
 }
 
 /** The catalogue entry for `service:Action` (case-insensitive), or undefined when unknown. */
 export function actionInfo(service: string, action: string): CatalogAction | undefined {
+  const key = `${service.toLowerCase()}:${action.toLowerCase()}`;
+  if (infoCache.has(key)) return infoCache.get(key);
+  const info = readActionInfo(service, action);
+  if (infoCache.size >= INFO_CACHE_LIMIT) infoCache.clear();
+  infoCache.set(key, info && Object.freeze({ ...info, arnFormats: Object.freeze(info.arnFormats) as string[] }));
+  return infoCache.get(key);
+}
+
+const infoCache = new Map<string, CatalogAction | undefined>();
+const INFO_CACHE_LIMIT = 50_000;
+
+function readActionInfo(service: string, action: string): CatalogAction | undefined {
   const data = actionsData(service);
   const raw = data?.[action.toLowerCase()];
   if (!raw) return undefined;

@@ -79,6 +79,36 @@ export interface CompiledRequest {
   hasBoundary?: boolean;
 }
 
+/** What action matching needs of a request. */
+export type ActionRequest = Pick<CompiledRequest, 'lowerAction' | 'service'>;
+
+/** An action prepared for {@link compiledActionMatches}. */
+export function actionRequest(action: string): ActionRequest {
+  const lowerAction = action.toLowerCase();
+  return { lowerAction, service: serviceOf(lowerAction) };
+}
+
+/**
+ * The statements of a policy whose Action/NotAction covers the action (optionally only one
+ * effect), in order, without evaluating Resource, Principal or conditions. The analyzer's
+ * "does anything here allow X" questions, answered from the compiled policy.
+ */
+export function statementsCovering(policy: Policy, action: ActionRequest, effect?: Effect): Statement[] {
+  const out: Statement[] = [];
+  for (const cs of statementsFor(compiledPolicy(policy), action.service)) {
+    if ((effect === undefined || cs.effect === effect) && compiledActionMatches(cs, action)) out.push(cs.statement);
+  }
+  return out;
+}
+
+/** True when some statement of the policy with this effect covers the action. */
+export function coversAction(policy: Policy, action: ActionRequest, effect?: Effect): boolean {
+  for (const cs of statementsFor(compiledPolicy(policy), action.service)) {
+    if ((effect === undefined || cs.effect === effect) && compiledActionMatches(cs, action)) return true;
+  }
+  return false;
+}
+
 const ASCII = /^[\x20-\x7e]*$/;
 
 /** The service prefix of a lower-cased action: the text before its first colon ('' when none or leading). */
@@ -113,7 +143,7 @@ function compileActions(patterns: readonly string[]): ActionSet {
   return set;
 }
 
-function matchActionSet(set: ActionSet, req: CompiledRequest): boolean {
+function matchActionSet(set: ActionSet, req: ActionRequest): boolean {
   if (set.any || set.literals.has(req.lowerAction)) return true;
   const bucket = set.byService.get(req.service);
   if (bucket) for (const codes of bucket) if (matchCodes(codes, req.lowerAction)) return true;
@@ -185,7 +215,7 @@ function conditionsHold(list: readonly CompiledClause[], req: CompiledRequest): 
 }
 
 /** True when the compiled statement's Action/NotAction covers the request's action. */
-export function compiledActionMatches(cs: CompiledStatement, req: CompiledRequest): boolean {
+export function compiledActionMatches(cs: CompiledStatement, req: ActionRequest): boolean {
   if (cs.actions) return matchActionSet(cs.actions, req);
   if (cs.notActions) return !matchActionSet(cs.notActions, req);
   return false;

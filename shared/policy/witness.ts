@@ -8,12 +8,13 @@
  */
 import { keyCandidates, usesVariables, variableKeys } from './candidates.ts';
 import type { Candidate } from './candidates.ts';
-import { evaluateClause } from './conditions.ts';
+import { compileClause, evaluateCompiledClause } from './conditions.ts';
 import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
-import { actionMatches } from './statement-match.ts';
-import type { ConditionClause, EvaluationResult, NamedPolicy, Policy, Witness } from './types.ts';
+import { actionRequest, compiledPolicy, statementsCovering } from './compile.ts';
+import type { EvaluationInput } from './evaluate.ts';
+import type { ConditionClause, EvaluationRequest, EvaluationResult, NamedPolicy, Policy, Witness } from './types.ts';
 
 /** Keys the evaluator derives from the principal: a witness never sets them (it would contradict its own principal). */
 const DERIVED = new Set(['aws:principalarn', 'aws:principalaccount', 'aws:username', 'aws:principalservicename']);
@@ -58,8 +59,9 @@ export interface WitnessAnswer {
 
 function relevantClauses(policies: readonly NamedPolicy[], action: string): ConditionClause[] {
   const out: ConditionClause[] = [];
+  const a = actionRequest(action);
   for (const { policy } of policies) {
-    for (const s of (policy as Policy).statements) if (s.conditions.length > 0 && actionMatches(s, action)) out.push(...s.conditions);
+    for (const s of statementsCovering(compiledPolicy(policy).policy, a)) if (s.conditions.length > 0) out.push(...s.conditions);
   }
   return out;
 }
@@ -84,9 +86,11 @@ function dedupe(key: string, clauses: readonly ConditionClause[], candidates: re
   const base = buildLookup(undefined, describePrincipal(principal));
   const seen = new Set<string>();
   const out: Candidate[] = [];
+  const compiled = clauses.map((c) => compileClause(c, true));
   for (const candidate of candidates) {
     const lookup = (k: string): string[] | undefined => (k.toLowerCase() === key ? candidate : base(k));
-    const signature = clauses.map((c) => (evaluateClause(c, lookup, true) ? '1' : '0')).join('');
+    let signature = '';
+    for (const c of compiled) signature += evaluateCompiledClause(c, lookup(c.key), lookup) ? '1' : '0';
     if (seen.has(signature)) continue;
     seen.add(signature);
     out.push(candidate);
@@ -106,31 +110,36 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   let budget = q.budget ?? 4000;
   let exhausted = false;
 
-  const attempt = (principal: string | undefined, action: string, resource: string, context: Record<string, string[]>): WitnessAnswer | undefined => {
+  // One input object for the whole search: only the request changes between attempts (evaluate keeps no reference).
+  const input: EvaluationInput = { request: { action: '', resource: '' } };
+  if (identityPolicies) input.identityPolicies = identityPolicies;
+  if (q.resourcePolicy) input.resourcePolicy = q.resourcePolicy;
+  if (q.permissionsBoundary) input.permissionsBoundary = q.permissionsBoundary;
+  if (q.resourcePolicyRequired !== undefined) input.resourcePolicyRequired = q.resourcePolicyRequired;
+
+  /** Evaluates one candidate request; `context` may be the caller's scratch object (copied into a witness). */
+  function attempt(principal: string | undefined, action: string, resource: string, context: Record<string, string[]>): WitnessAnswer | undefined {
     budget--;
-    const witness: Witness = { action, resource, context };
+    const request: EvaluationRequest = { action, resource, context };
+    if (principal !== undefined) request.principal = principal;
+    if (q.resourceAccount !== undefined) request.resourceAccount = q.resourceAccount;
+    input.request = request;
+    const result = evaluate(input);
+    if (result.decision !== 'Allow') return undefined;
+    const witness: Witness = { action, resource, context: { ...context } };
     if (principal !== undefined) witness.principal = principal;
     if (q.resourceAccount !== undefined) witness.resourceAccount = q.resourceAccount;
     if (q.callerAdmin) witness.callerAdmin = true;
-    const result = evaluate({
-      request: { ...(principal !== undefined ? { principal } : {}), action, resource, ...(q.resourceAccount !== undefined ? { resourceAccount: q.resourceAccount } : {}), context },
-      ...(identityPolicies ? { identityPolicies } : {}),
-      ...(q.resourcePolicy ? { resourcePolicy: q.resourcePolicy } : {}),
-      ...(q.permissionsBoundary ? { permissionsBoundary: q.permissionsBoundary } : {}),
-      ...(q.resourcePolicyRequired !== undefined ? { resourcePolicyRequired: q.resourcePolicyRequired } : {}),
-    });
-    if (result.decision !== 'Allow' || (q.accept && !q.accept(witness, result))) return undefined;
+    if (q.accept && !q.accept(witness, result)) return undefined;
     return { witness, result, conditional: Object.keys(context).some((k) => !q.fixed?.has(k.toLowerCase())) };
-  };
+  }
 
-  const firstFixed = (): Record<string, string[]> => {
-    const out: Record<string, string[]> = {};
-    for (const [key, values] of q.fixed ?? []) {
-      const v = values[0];
-      if (v !== undefined) out[key] = v;
-    }
-    return out;
-  };
+  const fixedFirst: Record<string, string[]> = {};
+  for (const [key, values] of q.fixed ?? []) {
+    const v = values[0];
+    if (v !== undefined) fixedFirst[key] = v;
+  }
+  const firstFixed = (): Record<string, string[]> => fixedFirst;
 
   // Pass 1: no condition context beyond the requester's fixed facts.
   for (const action of q.actions) {
@@ -172,7 +181,7 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
             exhausted = true;
             return undefined;
           }
-          if (i === spaces.length) return attempt(principal, action, resource, { ...context });
+          if (i === spaces.length) return attempt(principal, action, resource, context);
           const space = spaces[i] as { key: string; values: Candidate[] };
           for (const value of space.values) {
             if (value === undefined) delete context[space.key];
