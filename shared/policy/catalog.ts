@@ -150,3 +150,17 @@ function readActionInfo(service: string, action: string): CatalogAction | undefi
 export function allActions(): string[] {
   return allServices().flatMap((s) => actionsOf(s).map((a) => `${s}:${a}`));
 }
+
+/**
+ * Reads every service's actions and resource types now (normally read lazily, on first use).
+ * Returns the number of services. Lets a benchmark count the one-off catalogue load apart from the
+ * work that uses it.
+ */
+export function preloadCatalog(): number {
+  const list = services();
+  for (const s of list) {
+    actionNamesOf(s);
+    resourceData(s);
+  }
+  return list.length;
+}

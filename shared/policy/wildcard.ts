@@ -92,6 +92,47 @@ export function matchCodes(codes: Int32Array, value: string, start = 0, end = va
   return p === n;
 }
 
+/**
+ * {@link matchCodes} against the lower-cased value without lower-casing it: ASCII letters are
+ * folded on the fly. Returns undefined when the value holds a non-ASCII character (whole-string
+ * lower-casing can differ from per-character folding there; the caller then lower-cases).
+ */
+function matchCodesFoldAscii(codes: Int32Array, value: string): boolean | undefined {
+  const n = codes.length;
+  const end = value.length;
+  let p = 0;
+  let v = 0;
+  let starP = -1;
+  let starV = 0;
+  while (v < end) {
+    let cp = value.charCodeAt(v);
+    if (cp > 0x7f) return undefined;
+    if (cp >= 0x41 && cp <= 0x5a) cp += 0x20;
+    if (p < n) {
+      const item = codes[p] as number;
+      if (item === STAR_CODE) {
+        starP = p++;
+        starV = v;
+        continue;
+      }
+      if (item === QMARK_CODE || item === cp) {
+        p++;
+        v++;
+        continue;
+      }
+    }
+    if (starP < 0) {
+      // A mismatch before any `*`: still refuse a non-ASCII value so both paths agree exactly.
+      for (let i = v; i < end; i++) if (value.charCodeAt(i) > 0x7f) return undefined;
+      return false;
+    }
+    p = starP + 1;
+    v = ++starV;
+  }
+  while (p < n && codes[p] === STAR_CODE) p++;
+  return p === n;
+}
+
 /** Matches a compiled pattern against the whole value. `ignoreCase` for actions and StringEqualsIgnoreCase-like uses. */
 export function matchItems(items: readonly PatternItem[], value: string, ignoreCase = false): boolean {
   return matchCodes(toCodes(items, ignoreCase), ignoreCase ? value.toLowerCase() : value);
@@ -124,7 +165,9 @@ export function matchWildcard(pattern: string, value: string, ignoreCase = false
   if (!hasWildcard(pattern)) {
     return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
   }
-  return matchCodes(compileCodes(pattern, ignoreCase), ignoreCase ? value.toLowerCase() : value);
+  const codes = compileCodes(pattern, ignoreCase);
+  if (!ignoreCase) return matchCodes(codes, value);
+  return matchCodesFoldAscii(codes, value) ?? matchCodes(codes, value.toLowerCase());
 }
 
 /** True if the compiled pattern contains no wildcard. */
