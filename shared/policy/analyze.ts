@@ -161,6 +161,11 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
     const grants: Grant[] = [];
     let ok = true;
     for (const step of path.steps) {
+      // Cheap test first: no statement allows any action of the step, so the path is out.
+      if (!step.anyOf.some((a) => cap.hasAllow(a))) {
+        ok = false;
+        break;
+      }
       const opts = { ...(step.notSelf ? { notSelf: true } : {}), ...(step.passedTo ? { passedTo: step.passedTo } : {}) };
       let g: Grant | undefined;
       for (const a of step.anyOf) {

@@ -62,6 +62,9 @@ export interface CompiledPolicy {
   statements: CompiledStatement[];
   /** Per service prefix, the statements whose Action/NotAction can match an action of it (in order; filled lazily). */
   byService: Map<string, CompiledStatement[]>;
+  /** Allow statements: can one match an action of any service (`*`, NotAction, wildcard service)? Else the services they name. */
+  allowAnyService: boolean;
+  allowServices: Set<string>;
 }
 
 /** One request, prepared once for matching against every statement. */
@@ -103,7 +106,9 @@ export function statementsCovering(policy: Policy, action: ActionRequest, effect
 
 /** True when some statement of the policy with this effect covers the action. */
 export function coversAction(policy: Policy, action: ActionRequest, effect?: Effect): boolean {
-  for (const cs of statementsFor(compiledPolicy(policy), action.service)) {
+  const cp = compiledPolicy(policy);
+  if (effect === 'Allow' && !cp.allowAnyService && !cp.allowServices.has(action.service)) return false;
+  for (const cs of statementsFor(cp, action.service)) {
     if ((effect === undefined || cs.effect === effect) && compiledActionMatches(cs, action)) return true;
   }
   return false;
@@ -186,7 +191,21 @@ function compileStatement(s: Statement, substitute: boolean): CompiledStatement 
 /** Compiles a normalised policy (no cache: see {@link compiledPolicy}). */
 export function compilePolicy(policy: Policy): CompiledPolicy {
   const substitute = substitutesVariables(policy);
-  return { policy, substitute, statements: policy.statements.map((s) => compileStatement(s, substitute)), byService: new Map() };
+  const statements = policy.statements.map((s) => compileStatement(s, substitute));
+  let allowAnyService = false;
+  const allowServices = new Set<string>();
+  for (const cs of statements) {
+    if (cs.effect !== 'Allow') continue;
+    const a = cs.actions;
+    if (!a) {
+      if (cs.notActions) allowAnyService = true;
+      continue;
+    }
+    if (a.any || a.general.length > 0) allowAnyService = true;
+    for (const k of a.byService.keys()) allowServices.add(k);
+    for (const k of a.literalServices) allowServices.add(k);
+  }
+  return { policy, substitute, statements, byService: new Map(), allowAnyService, allowServices };
 }
 
 /** Can any action of this service prefix match the statement's Action/NotAction? (A superset test.) */
