@@ -163,6 +163,18 @@ describe('witnesses instead of probes: resource and trust policies', () => {
       { numRuns: 20, seed: 7 },
     );
   });
+  it('account 999988887777 (the old fixed probe account) is one named account, never "any account"', () => {
+    for (const principal of ['999988887777', 'arn:aws:iam::999988887777:root', 'arn:aws:iam::999988887777:role/deploy']) {
+      const bucket = doc({ Effect: 'Allow', Principal: { AWS: principal }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' });
+      const list = ids(bucket, { kind: 's3-bucket', account: OWNER });
+      expect(list, principal).not.toContain('public-access');
+      expect(list, principal).toContain('cross-account-access');
+    }
+    const pinned = doc({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*', Condition: { StringEquals: { 'aws:PrincipalAccount': '999988887777' } } });
+    expect(ids(pinned, { kind: 's3-bucket', account: OWNER })).not.toContain('public-access');
+    // Owned by that account itself: nothing foreign at all.
+    expect(ids(doc({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'sts:AssumeRole' }), { kind: 'trust', account: '999988887777' })).toEqual([]);
+  });
   it('property: a public bucket stays public whatever single stranger value a Deny names', () => {
     const denied = fc.oneof(
       fc.constantFrom('999988887777', '300007919113', '123456789012').map((v) => ({ StringEquals: { 'aws:PrincipalAccount': v } })),
