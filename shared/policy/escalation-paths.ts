@@ -61,15 +61,20 @@ export interface EscalationPath {
   steps: EscalationStep[];
   /** Catalogue entries this path encodes (`rhino:14`, `pathfinding:iam-012`, `pmapper:iam`, `cloudsplaining:UpdateRolePolicyToAssumeIt`). */
   sources: string[];
+  /**
+   * What else the path needs beyond these permissions (an existing trigger, a resource in a given
+   * state). A path with `needs` is reported as conditional (one severity step lower) and says so.
+   */
+  needs?: string;
 }
 
 const passRole = (...services: string[]): EscalationStep => ({ anyOf: ['iam:PassRole'], resource: 'iam-role', passedTo: services.map((s) => `${s}.amazonaws.com`) });
 const step = (resource: ResourceKind, ...anyOf: string[]): EscalationStep => ({ anyOf, resource });
 const other = (resource: ResourceKind, ...anyOf: string[]): EscalationStep => ({ anyOf, resource, notSelf: true });
 
-function path(id: string, how: string, sources: string[], steps: EscalationStep[]): EscalationPath {
+function path(id: string, how: string, sources: string[], steps: EscalationStep[], needs?: string): EscalationPath {
   const name = steps.map((s) => s.anyOf.join(' or ')).join(' + ');
-  return { id, name, how, steps, sources };
+  return needs ? { id, name, how, steps, sources, needs } : { id, name, how, steps, sources };
 }
 
 /** The catalogue, in Rhino Security Labs' numbering first, then by service. */
@@ -250,7 +255,7 @@ export const ESCALATION_PATHS: readonly EscalationPath[] = [
     passRole('ec2'),
     step('service-resource', 'ec2:RequestSpotInstances'),
   ]),
-  path('ec2-004', "make a new version of a launch template with a privileged profile the default", ['pathfinding:ec2-004', 'cloudsplaining:ModifyExistingEC2LaunchTemplate'], [
+  path('ec2-004', "make a new version of a launch template with a privileged profile the default", ['pathfinding:ec2-004', 'pathfinding:aws/ec2-005', 'cloudsplaining:ModifyExistingEC2LaunchTemplate'], [
     step('service-resource', 'ec2:CreateLaunchTemplateVersion'),
     step('service-resource', 'ec2:ModifyLaunchTemplate'),
   ]),
@@ -275,7 +280,7 @@ export const ESCALATION_PATHS: readonly EscalationPath[] = [
     'cloudsplaining:PassExistingRoleToNewECSTaskViaRunTask',
     'cloudsplaining:PassExistingRoleToNewECSTaskViaStartTask',
   ], [passRole('ecs-tasks'), step('service-resource', 'ecs:RegisterTaskDefinition'), step('service-resource', 'ecs:RunTask', 'ecs:StartTask', 'ecs:CreateService')]),
-  path('ecs-execute-command', 'open a shell in a running task and use its task role', ['cloudsplaining:ECSExecuteCommandOnRunningTask'], [step('service-resource', 'ecs:ExecuteCommand')]),
+  path('ecs-execute-command', 'open a shell in a running task and use its task role', ['cloudsplaining:ECSExecuteCommandOnRunningTask', 'pathfinding:aws/ecs-006'], [step('service-resource', 'ecs:ExecuteCommand')]),
   path('apprunner-001', 'create an App Runner service with a privileged instance role', ['pathfinding:apprunner-001', 'cloudsplaining:PassExistingRoleToNewAppRunnerService'], [
     passRole('tasks.apprunner', 'apprunner'),
     step('service-resource', 'apprunner:CreateService'),
@@ -291,10 +296,93 @@ export const ESCALATION_PATHS: readonly EscalationPath[] = [
     step('service-resource', 'bedrock-agentcore:StartCodeInterpreterSession'),
     step('service-resource', 'bedrock-agentcore:InvokeCodeInterpreter'),
   ]),
-  path('batch-001', 'register a Batch job definition with a privileged job role and submit it', ['pathfinding:batch-001'], [
+  path('batch-001', 'register a Batch job definition with a privileged job role and submit it', ['pathfinding:batch-001', 'pathfinding:aws/batch-003'], [
     passRole('batch', 'ecs-tasks'),
     step('service-resource', 'batch:RegisterJobDefinition'),
     step('service-resource', 'batch:SubmitJob'),
   ]),
   path('batch-002', 'submit a job with an overridden command to an existing privileged Batch job definition', ['pathfinding:batch-002'], [step('service-resource', 'batch:SubmitJob')]),
+  // pathfinding.cloud paths added after commit 84dd65c (its data/paths/aws/ layout; ids as published there).
+  path('pmapper-lambda-create-function', 'create a Lambda function with a privileged role; it runs when an existing trigger or event source mapping names it, or when a SnapStart version is published (init code runs)', ['pmapper:lambda-create-function'], [
+    passRole('lambda'),
+    step('lambda-function', 'lambda:CreateFunction'),
+  ], 'an existing trigger or event source mapping that names the function, or a SnapStart runtime (publishing a version runs the init code)'),
+  path('ecs-008', "run an existing task definition with its task role and command overridden", ['pathfinding:aws/ecs-008', 'pathfinding:aws/ecs-009', 'pathfinding:aws/ecs-007'], [
+    passRole('ecs-tasks'),
+    step('service-resource', 'ecs:RunTask', 'ecs:StartTask'),
+  ]),
+  path('bedrock-003', 'create a Bedrock AgentCore runtime with a privileged execution role and run a root shell command in it', ['pathfinding:aws/bedrock-003', 'pathfinding:aws/bedrock-005'], [
+    passRole('bedrock-agentcore'),
+    step('service-resource', 'bedrock-agentcore:CreateAgentRuntime'),
+    step('service-resource', 'bedrock-agentcore:CreateAgentRuntimeEndpoint'),
+    step('service-resource', 'bedrock-agentcore:CreateWorkloadIdentity'),
+    step('service-resource', 'bedrock-agentcore:InvokeAgentRuntimeCommand'),
+  ]),
+  path('bedrock-004', 'run a root shell command in an existing privileged AgentCore runtime or harness and read its role credentials', ['pathfinding:aws/bedrock-004'], [
+    step('service-resource', 'bedrock-agentcore:InvokeAgentRuntimeCommand'),
+  ]),
+  path('bedrock-006', 'create an AgentCore browser with a privileged execution role and drive it to read its role credentials', ['pathfinding:aws/bedrock-006'], [
+    passRole('bedrock-agentcore'),
+    step('service-resource', 'bedrock-agentcore:CreateBrowser'),
+    step('service-resource', 'bedrock-agentcore:StartBrowserSession'),
+    step('service-resource', 'bedrock-agentcore:ConnectBrowserAutomationStream'),
+  ]),
+  path('bedrock-007', 'drive an existing privileged AgentCore browser to read its role credentials', ['pathfinding:aws/bedrock-007'], [
+    step('service-resource', 'bedrock-agentcore:StartBrowserSession'),
+    step('service-resource', 'bedrock-agentcore:ConnectBrowserAutomationStream'),
+  ]),
+  path('braket-001', 'create an Amazon Braket hybrid job with a privileged execution role', ['pathfinding:aws/braket-001'], [
+    passRole('braket'),
+    step('service-resource', 'braket:CreateJob'),
+  ]),
+  path('codedeploy-001', 'deploy a malicious revision to instances that already carry a privileged instance profile', ['pathfinding:aws/codedeploy-001'], [
+    step('service-resource', 'codedeploy:CreateDeployment'),
+    step('service-resource', 'codedeploy:RegisterApplicationRevision'),
+  ]),
+  path('cognitoidentity-001', "bind a privileged role to an identity pool's unauthenticated identities and fetch its credentials", ['pathfinding:aws/cognitoidentity-001'], [
+    passRole('cognito-identity'),
+    step('service-resource', 'cognito-identity:SetIdentityPoolRoles'),
+  ]),
+  path('emr-001', 'create an EMR cluster with a privileged instance profile and a step that uses it', ['pathfinding:aws/emr-001'], [
+    passRole('elasticmapreduce', 'ec2'),
+    step('service-resource', 'elasticmapreduce:RunJobFlow'),
+  ]),
+  path('emrserverless-001', 'create an EMR Serverless application and run a job with a privileged execution role', ['pathfinding:aws/emrserverless-001'], [
+    passRole('emr-serverless'),
+    step('service-resource', 'emr-serverless:CreateApplication'),
+    step('service-resource', 'emr-serverless:StartJobRun'),
+  ]),
+  path('gamelift-001', 'upload a game server build and create a fleet with a privileged instance role', ['pathfinding:aws/gamelift-001'], [
+    passRole('gamelift', 'ec2'),
+    step('service-resource', 'gamelift:CreateBuild'),
+    step('service-resource', 'gamelift:RequestUploadCredentials'),
+    step('service-resource', 'gamelift:CreateFleet'),
+  ]),
+  path('glue-007', 'create a Glue interactive session with a privileged role and run code in it', ['pathfinding:aws/glue-007'], [
+    passRole('glue'),
+    step('service-resource', 'glue:CreateSession'),
+    step('service-resource', 'glue:RunStatement'),
+  ]),
+  path('imagebuilder-001', 'build an image whose component runs on a build instance with a privileged instance profile', ['pathfinding:aws/imagebuilder-001'], [
+    passRole('ec2', 'imagebuilder'),
+    step('service-resource', 'imagebuilder:CreateComponent'),
+    step('service-resource', 'imagebuilder:CreateImageRecipe'),
+    step('service-resource', 'imagebuilder:CreateInfrastructureConfiguration'),
+    step('service-resource', 'imagebuilder:CreateImage'),
+  ]),
+  path('kinesisanalytics-001', 'create and start a Managed Apache Flink application with a privileged execution role', ['pathfinding:aws/kinesisanalytics-001'], [
+    passRole('kinesisanalytics'),
+    step('service-resource', 'kinesisanalytics:CreateApplication'),
+    step('service-resource', 'kinesisanalytics:StartApplication'),
+  ]),
+  path('omics-001', 'run a HealthOmics workflow with a privileged execution role that copies its credentials out', ['pathfinding:aws/omics-001'], [
+    passRole('omics'),
+    step('service-resource', 'omics:CreateWorkflow'),
+    step('service-resource', 'omics:StartRun'),
+  ]),
+  path('ssm-003', 'create an Automation runbook with a script step and run it with a privileged AutomationAssumeRole', ['pathfinding:aws/ssm-003'], [
+    passRole('ssm'),
+    step('service-resource', 'ssm:CreateDocument'),
+    step('service-resource', 'ssm:StartAutomationExecution'),
+  ]),
 ];

@@ -7,6 +7,7 @@ import { POLICY_QUOTAS } from './quotas.ts';
 import type { Policy, PolicyKind, Statement, ValidationIssue } from './types.ts';
 import { hasPolicyVariable } from './variables.ts';
 import { extraChecks, issue } from './validate-checks.ts';
+import { serviceChecks } from './validate-service-checks.ts';
 import { matchWildcard } from './wildcard.ts';
 
 export interface ValidationResult {
@@ -90,6 +91,21 @@ function checkResources(s: Statement, issues: ValidationIssue[], substitute: boo
   }
 }
 
+/** Services whose resource policies are attached to one resource and need no Resource element (ECR repository policies). */
+const RESOURCE_IMPLIED_SERVICES = new Set(['ecr', 'ecr-public']);
+
+/**
+ * A resource-policy statement may omit Resource when every action belongs to a service whose policy
+ * is attached to the resource itself: ECR repository policies are written without Resource
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html); the
+ * evaluator then matches the repository the policy is attached to.
+ */
+function resourceImplied(kind: PolicyKind, s: Statement): boolean {
+  if (kind !== 'resource') return false;
+  const actions = s.action ?? s.notAction ?? [];
+  return actions.length > 0 && actions.every((a) => RESOURCE_IMPLIED_SERVICES.has((a.split(':')[0] ?? '').toLowerCase()));
+}
+
 /**
  * Validates a policy like IAM Access Analyzer's policy validation: JSON and grammar errors,
  * elements the policy kind requires or forbids, action syntax and existence (against the
@@ -129,10 +145,9 @@ export function validatePolicy(input: unknown, options: { kind?: PolicyKind } = 
     if (!resourceSide && kind !== 'rcp' && (s.principal || s.notPrincipal)) {
       issues.push(issue('error', 'unsupported-principal', `a ${kind} policy cannot have Principal or NotPrincipal`, s));
     }
-    if (!s.resource && !s.notResource && kind !== 'trust') {
+    if (!s.resource && !s.notResource && kind !== 'trust' && !resourceImplied(kind, s)) {
       issues.push(issue('error', 'missing-resource', 'statement has neither Resource nor NotResource', s));
     }
-    if (kind === 'scp' && s.notResource) issues.push(issue('error', 'unsupported-element', 'SCPs do not support NotResource', s));
     if (s.notPrincipal && s.effect === 'Allow') {
       issues.push(issue('warning', 'allow-with-notprincipal', 'Allow with NotPrincipal grants everyone not listed, including anonymous users', s));
     }
@@ -150,6 +165,6 @@ export function validatePolicy(input: unknown, options: { kind?: PolicyKind } = 
       }
     }
   }
-  issues.push(...extraChecks(policy, kind));
+  issues.push(...extraChecks(policy, kind), ...serviceChecks(policy, kind));
   return { policy, issues, valid: !issues.some((i) => i.level === 'error') };
 }

@@ -184,3 +184,119 @@ export function literalText(items: readonly PatternItem[]): string {
 export function matchAction(pattern: string, action: string): boolean {
   return matchWildcard(pattern, action, true);
 }
+
+/**
+ * A string that matches both glob patterns, or undefined when no string does (proof by exhaustion:
+ * a breadth-first search over the product of the two patterns' positions, at most
+ * (|a|+1)·(|b|+1) states). Each time both patterns sit on a `*` the `filler` is read, so the value
+ * is not merely the shortest common string (which might equal a constant or match a third pattern).
+ * Used by the witness search for values only the overlap of two different patterns reaches.
+ */
+export function intersectGlobs(a: string, b: string, filler = ''): string | undefined {
+  const A = compileGlob(a);
+  const B = compileGlob(b);
+  const width = B.length + 1;
+  const parent = new Map<number, { from: number; text: string }>([[0, { from: -1, text: '' }]]);
+  const queue: number[] = [0];
+  const visit = (from: number, i: number, j: number, text: string): void => {
+    const k = i * width + j;
+    if (parent.has(k)) return;
+    parent.set(k, { from, text });
+    queue.push(k);
+  };
+  for (let head = 0; head < queue.length; head++) {
+    const here = queue[head] as number;
+    const i = Math.floor(here / width);
+    const j = here % width;
+    if (i === A.length && j === B.length) {
+      // Walk back to the start; read the filler each time the path enters a state where both patterns
+      // sit on a `*` (the filler is in no policy text, so it keeps the value away from other patterns).
+      const path: Array<{ state: number; text: string }> = [];
+      for (let k = here; k !== 0; ) {
+        const p = parent.get(k) as { from: number; text: string };
+        path.push({ state: k, text: p.text });
+        k = p.from;
+      }
+      path.push({ state: 0, text: '' });
+      path.reverse();
+      let previous = false;
+      return path
+        .map(({ state, text }) => {
+          const both = A[Math.floor(state / width)] === STAR && B[state % width] === STAR;
+          const entering = both && !previous;
+          previous = both;
+          return entering ? text + filler : text;
+        })
+        .join('');
+    }
+    const a0 = A[i];
+    const b0 = B[j];
+    // Skipping a `*` reads nothing.
+    if (a0 === STAR) visit(here, i + 1, j, '');
+    if (b0 === STAR) visit(here, i, j + 1, '');
+    if (a0 === undefined || b0 === undefined) continue;
+    // One character read by both: a literal of either pattern, or (both on `?`/`*`) any one character.
+    const chars = new Set<string>();
+    if (typeof a0 === 'string') chars.add(a0);
+    if (typeof b0 === 'string') chars.add(b0);
+    if (chars.size === 0) chars.add(filler[0] ?? 'q');
+    for (const c of chars) {
+      const next = (item: PatternItem, pos: number): number | undefined => (item === STAR ? pos : item === QMARK || item === c ? pos + 1 : undefined);
+      const ni = next(a0, i);
+      const nj = next(b0, j);
+      if (ni !== undefined && nj !== undefined && (ni !== i || nj !== j)) visit(here, ni, nj, c);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * One string for every combination of "matches / does not match" over a set of glob patterns that
+ * some string has (up to `perVector` strings each), found by a breadth-first walk of all patterns at
+ * once (each pattern tracked as its set of positions). Any character that appears in no pattern acts
+ * the same in every pattern, so the alphabet is the patterns' literal characters plus one such
+ * character (`other`): the walk is exhaustive, so a combination that is not returned has no string.
+ * `maxStates` bounds the walk (patterns from real policies stay far below it); `complete` says
+ * whether the walk finished.
+ */
+export function patternRegions(patterns: readonly string[], other: string, perVector = 2, maxStates = 4000): { values: string[]; complete: boolean } {
+  const compiled = patterns.map(compileGlob);
+  const closure = (items: readonly PatternItem[], positions: number[]): number[] => {
+    const out = new Set(positions);
+    for (const p of positions) for (let q = p; items[q] === STAR; q++) out.add(q + 1);
+    return [...out].sort((x, y) => x - y);
+  };
+  const step = (items: readonly PatternItem[], positions: number[], c: string): number[] => {
+    const next = new Set<number>();
+    for (const p of positions) {
+      const item = items[p];
+      if (item === STAR) next.add(p);
+      else if (item === QMARK || item === c) next.add(p + 1);
+    }
+    return closure(items, [...next]);
+  };
+  const alphabet = [...new Set([...patterns.join('').replace(/[*?]/g, ''), other])];
+  const start = compiled.map((items) => closure(items, [0]));
+  const keyOf = (state: number[][]): string => state.map((s) => s.join(',')).join('|');
+  const seen = new Set<string>([keyOf(start)]);
+  const queue: Array<{ state: number[][]; text: string }> = [{ state: start, text: '' }];
+  const byVector = new Map<string, string[]>();
+  for (let head = 0; head < queue.length; head++) {
+    const { state, text } = queue[head] as { state: number[][]; text: string };
+    const vector = state.map((s, i) => (s.includes((compiled[i] as PatternItem[]).length) ? '1' : '0')).join('');
+    const list = byVector.get(vector) ?? [];
+    if (list.length < perVector) {
+      list.push(text);
+      byVector.set(vector, list);
+    }
+    for (const c of alphabet) {
+      const next = state.map((s, i) => step(compiled[i] as PatternItem[], s, c));
+      const k = keyOf(next);
+      if (seen.has(k)) continue;
+      if (seen.size >= maxStates) return { values: [...byVector.values()].flat(), complete: false };
+      seen.add(k);
+      queue.push({ state: next, text: text + c });
+    }
+  }
+  return { values: [...byVector.values()].flat(), complete: true };
+}

@@ -94,7 +94,9 @@ describe('policy enricher', () => {
     const a = analysisOf(out as Finding);
     expect(a.comparedWithPrevious).toBe(true);
     const paths = (a.findings.find((f) => f.id === 'privilege-escalation')?.detail?.['paths'] as Array<{ name: string }>).map((p) => p.name);
-    expect(paths).toEqual(['iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction']);
+    // Both new: the invoke path and the conditional create-only path (PMapper's; it needs a trigger or SnapStart).
+    expect(paths).toEqual(['iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction', 'iam:PassRole + lambda:CreateFunction']);
+    expect(paths).not.toContain('iam:PutUserPolicy');
   });
 
   it('SetDefaultPolicyVersion: judges the version switched to', async () => {

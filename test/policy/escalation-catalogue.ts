@@ -2,7 +2,7 @@
  * The privilege-escalation entries of four public catalogues, as facts: an id and the permissions
  * each entry says the path needs (no code or prose from them). Sources: Rhino Security Labs'
  * 21 methods (2018); Datadog's pathfinding.cloud `data/paths` (66 paths at commit 84dd65c, plus
- * batch-001/002 from a later commit); NCC Group PMapper's edge checks
+ * batch-001/002 and the `data/paths/aws/` entries of later commits a89d537/ecc3d09/f61d744); NCC Group PMapper's edge checks
  * (`principalmapper/graphing/*_edges.py`); Salesforce Cloudsplaining's `PRIVILEGE_ESCALATION_METHODS`.
  */
 export interface CatalogueEntry {
@@ -99,6 +99,29 @@ export const CATALOGUES: CatalogueEntry[] = [
   { id: 'pathfinding:sts-001', permissions: ['sts:AssumeRole'] },
   { id: 'pathfinding:batch-001', permissions: ['iam:PassRole', 'batch:RegisterJobDefinition', 'batch:SubmitJob'] },
   { id: 'pathfinding:batch-002', permissions: ['batch:SubmitJob'] },
+  // data/paths/aws/ (the layout after commit 84dd65c renumbered some ids; these are the entries not in the old layout).
+  { id: 'pathfinding:aws/batch-003', permissions: ['iam:PassRole', 'batch:CreateComputeEnvironment', 'batch:CreateJobQueue', 'batch:RegisterJobDefinition', 'batch:SubmitJob'] },
+  { id: 'pathfinding:aws/bedrock-003', permissions: ['iam:PassRole', 'bedrock-agentcore:CreateAgentRuntime', 'bedrock-agentcore:CreateAgentRuntimeEndpoint', 'bedrock-agentcore:CreateWorkloadIdentity', 'bedrock-agentcore:InvokeAgentRuntimeCommand'] },
+  { id: 'pathfinding:aws/bedrock-004', permissions: ['bedrock-agentcore:InvokeAgentRuntimeCommand'] },
+  { id: 'pathfinding:aws/bedrock-005', permissions: ['iam:PassRole', 'bedrock-agentcore:CreateHarness', 'bedrock-agentcore:CreateAgentRuntime', 'bedrock-agentcore:CreateAgentRuntimeEndpoint', 'bedrock-agentcore:CreateWorkloadIdentity', 'bedrock-agentcore:GetAgentRuntime', 'bedrock-agentcore:GetHarness', 'bedrock-agentcore:InvokeAgentRuntimeCommand'] },
+  { id: 'pathfinding:aws/bedrock-006', permissions: ['iam:PassRole', 'bedrock-agentcore:CreateBrowser', 'bedrock-agentcore:StartBrowserSession', 'bedrock-agentcore:ConnectBrowserAutomationStream'] },
+  { id: 'pathfinding:aws/bedrock-007', permissions: ['bedrock-agentcore:StartBrowserSession', 'bedrock-agentcore:ConnectBrowserAutomationStream'] },
+  { id: 'pathfinding:aws/braket-001', permissions: ['iam:PassRole', 'braket:CreateJob'] },
+  { id: 'pathfinding:aws/codedeploy-001', permissions: ['codedeploy:CreateDeployment', 'codedeploy:RegisterApplicationRevision', 'codedeploy:GetDeploymentConfig'] },
+  { id: 'pathfinding:aws/cognitoidentity-001', permissions: ['iam:PassRole', 'cognito-identity:SetIdentityPoolRoles'] },
+  { id: 'pathfinding:aws/ec2-005', permissions: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'] },
+  { id: 'pathfinding:aws/ecs-006', permissions: ['ecs:ExecuteCommand', 'ecs:DescribeTasks'] },
+  { id: 'pathfinding:aws/ecs-007', permissions: ['iam:PassRole', 'ecs:StartTask', 'ecs:RegisterContainerInstance'] },
+  { id: 'pathfinding:aws/ecs-008', permissions: ['iam:PassRole', 'ecs:RunTask'] },
+  { id: 'pathfinding:aws/ecs-009', permissions: ['iam:PassRole', 'ecs:StartTask'] },
+  { id: 'pathfinding:aws/emr-001', permissions: ['iam:PassRole', 'elasticmapreduce:RunJobFlow'] },
+  { id: 'pathfinding:aws/emrserverless-001', permissions: ['iam:PassRole', 'emr-serverless:CreateApplication', 'emr-serverless:StartJobRun'] },
+  { id: 'pathfinding:aws/gamelift-001', permissions: ['iam:PassRole', 'gamelift:CreateBuild', 'gamelift:CreateFleet', 'gamelift:RequestUploadCredentials'] },
+  { id: 'pathfinding:aws/glue-007', permissions: ['iam:PassRole', 'glue:CreateSession', 'glue:RunStatement'] },
+  { id: 'pathfinding:aws/imagebuilder-001', permissions: ['iam:PassRole', 'imagebuilder:CreateComponent', 'imagebuilder:CreateImageRecipe', 'imagebuilder:CreateInfrastructureConfiguration', 'imagebuilder:CreateImage'] },
+  { id: 'pathfinding:aws/kinesisanalytics-001', permissions: ['iam:PassRole', 'kinesisanalytics:CreateApplication', 'kinesisanalytics:StartApplication'] },
+  { id: 'pathfinding:aws/omics-001', permissions: ['iam:PassRole', 'omics:CreateWorkflow', 'omics:StartRun', 's3:GetObject'] },
+  { id: 'pathfinding:aws/ssm-003', permissions: ['iam:PassRole', 'ssm:CreateDocument', 'ssm:StartAutomationExecution'] },
   { id: 'pmapper:autoscaling-launch-configuration', permissions: ['iam:PassRole', 'autoscaling:CreateLaunchConfiguration', 'autoscaling:CreateAutoScalingGroup'] },
   { id: 'pmapper:cloudformation-create-stack', permissions: ['iam:PassRole', 'cloudformation:CreateStack'] },
   { id: 'pmapper:cloudformation-update-stack', permissions: ['cloudformation:UpdateStack'] },
@@ -185,7 +208,5 @@ export const CATALOGUES: CatalogueEntry[] = [
 /** Entries Trailwatch deliberately does not flag on their own, with the reason. */
 export const JUDGED_DIFFERENTLY: Record<string, string> = {
   'cloudsplaining:PassExistingRoleToNewDataPipeline':
-    'a pipeline without a definition runs nothing: the path needs datapipeline:PutPipelineDefinition too (as Rhino and pathfinding.cloud list it)',
-  'pmapper:lambda-create-function':
-    'a new function runs only when something invokes it: we require lambda:InvokeFunction, an event source mapping or lambda:AddPermission with the PassRole',
+    'CreatePipeline "creates a new, empty pipeline" and takes no role (https://docs.aws.amazon.com/datapipeline/latest/APIReference/API_CreatePipeline.html): the role is named in the definition, so the path needs datapipeline:PutPipelineDefinition too (as Rhino and pathfinding.cloud list it)',
 };

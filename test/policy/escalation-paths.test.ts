@@ -98,3 +98,17 @@ describe('recall over the published catalogues', () => {
     expect(missed.sort()).toEqual(Object.keys(JUDGED_DIFFERENTLY).sort());
   });
 });
+
+describe('conditional paths', () => {
+  it('PassRole + lambda:CreateFunction is flagged one step lower and names what else it needs', () => {
+    const policy = doc({ Effect: 'Allow', Action: ['iam:PassRole', 'lambda:CreateFunction'], Resource: '*' });
+    const f = analyze(policy, { kind: 'identity' }).findings.find((x) => x.id === 'privilege-escalation');
+    expect(f?.severity).toBe('medium');
+    expect(f?.message).toContain('needs an existing trigger or event source mapping');
+    const p = (f?.detail?.['paths'] as Array<{ id: string; conditional: boolean; needs?: string }>).find((x) => x.id === 'pmapper-lambda-create-function');
+    expect(p?.conditional).toBe(true);
+    // With a way to invoke it the unconditional path is found as well, and the finding is high.
+    const invoke = doc({ Effect: 'Allow', Action: ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'], Resource: '*' });
+    expect(analyze(invoke, { kind: 'identity' }).findings.find((x) => x.id === 'privilege-escalation')?.severity).toBe('high');
+  });
+});

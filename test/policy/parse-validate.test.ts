@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyParseError, parsePolicy, validatePolicy } from '../../shared/policy/index.ts';
+import { analyze, PolicyParseError, parsePolicy, validatePolicy } from '../../shared/policy/index.ts';
 
 const codes = (input: unknown, kind?: Parameters<typeof validatePolicy>[1]) => validatePolicy(input, kind).issues.map((i) => i.code);
 
@@ -98,10 +98,23 @@ describe('validatePolicy (Access Analyzer style)', () => {
     // Whitespace does not count.
     expect(codes(JSON.stringify(big(200), null, 8), { kind: 'managed' })).not.toContain('policy-too-large');
   });
-  it('kind rules: Principal required in resource policies, forbidden in identity policies, no NotResource in SCPs', () => {
+  it('kind rules: Principal required in resource policies, forbidden in identity policies; SCPs take the full grammar', () => {
     expect(codes(ok, { kind: 'resource' })).toContain('missing-principal');
     expect(codes({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' }] })).toContain('unsupported-principal');
-    expect(codes({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:*', NotResource: 'arn:aws:s3:::b' }] }, { kind: 'scp' })).toContain('unsupported-element');
+    // Today's SCP grammar (AWS Organizations "SCP syntax": Condition, NotAction, Resource and NotResource
+    // are supported with Allow and Deny) accepts what the old checks rejected.
+    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_syntax.html
+    const scp = (s: Record<string, unknown>) => codes({ Version: '2012-10-17', Statement: [s] }, { kind: 'scp' });
+    expect(scp({ Effect: 'Deny', Action: 's3:*', NotResource: 'arn:aws:s3:::b' })).toEqual([]);
+    expect(scp({ Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:aws:s3:::b/*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } })).toEqual([]);
+    expect(scp({ Effect: 'Allow', Action: 's3:*Object', Resource: '*' })).toEqual([]);
+  });
+  it('ECR repository policies have no Resource element and are valid; other resource policies need one', () => {
+    const ecr = { Version: '2012-10-17', Statement: [{ Sid: 'pull', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] }] };
+    expect(codes(ecr, { kind: 'resource' })).not.toContain('missing-resource');
+    expect(analyze(ecr, { kind: 'resource', account: '444455556666' }).findings.map((f) => f.id)).not.toContain('invalid-policy');
+    const sqs = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: ['sqs:SendMessage', 'ecr:BatchGetImage'] }] };
+    expect(codes(sqs, { kind: 'resource' })).toContain('missing-resource');
   });
   it('characters IAM rejects (unicode tricks) are an error', () => {
     expect(codes({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucкet/*' }] })).toContain('invalid-characters');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matchArnItems } from '../../shared/policy/arn.ts';
-import { compileGlob, matchAction, matchWildcard } from '../../shared/policy/wildcard.ts';
+import { compileGlob, intersectGlobs, matchAction, matchWildcard } from '../../shared/policy/wildcard.ts';
 
 /** Reference: wildcard -> anchored RegExp (fine for the short strings fast-check generates). */
 function reference(pattern: string, value: string, ignoreCase: boolean): boolean {
@@ -88,5 +88,40 @@ describe('ARN matching field by field', () => {
   it('unicode look-alikes do not match ASCII', () => {
     expect(arn('arn:aws:s3:::bucket/*', 'arn:aws:s3:::bucкet/x')).toBe(false);
     expect(arn('arn:aws:s3:::b?cket', 'arn:aws:s3:::b\u{1F600}cket')).toBe(true);
+  });
+});
+
+describe('intersectGlobs: a string both patterns match, or proof none exists', () => {
+  it('finds the overlap of two different patterns', () => {
+    expect(intersectGlobs('dev-*', '*-eu-*', 'tw')).toBe('dev-eu-tw');
+    expect(intersectGlobs('-*', '*dev-*-', 'tw')).toBe('-twdev-tw-');
+    expect(intersectGlobs('arn:aws:s3:::x-*', 'arn:aws:s3:::*-prod')).toBe('arn:aws:s3:::x-prod');
+    const v = intersectGlobs('a*', '*b', 'twfresh1') as string;
+    expect(matchWildcard('a*', v) && matchWildcard('*b', v)).toBe(true);
+    expect(intersectGlobs('a*', 'b*')).toBeUndefined();
+    expect(intersectGlobs('a?c', 'abd')).toBeUndefined();
+  });
+  it('property: the result matches both; "none" agrees with an exhaustive search over short strings', () => {
+    const alphabet = ['a', 'b', '-'];
+    const pattern = fc.array(fc.constantFrom('a', 'b', '-', '*', '?'), { minLength: 1, maxLength: 5 }).map((xs) => xs.join(''));
+    // Every string up to length 7 over the alphabet plus one other character (what wildcards can also take).
+    const all: string[] = [''];
+    for (let n = 0; n < all.length && all.length < 50_000; n++) {
+      const s = all[n] as string;
+      if (s.length < 7) for (const c of [...alphabet, 'z']) all.push(s + c);
+    }
+    fc.assert(
+      fc.property(pattern, pattern, (a, b) => {
+        const v = intersectGlobs(a, b, 'z');
+        if (v !== undefined) {
+          expect(reference(a, v, false) && reference(b, v, false), `${a} ∩ ${b} = ${v}`).toBe(true);
+        } else {
+          // A claimed "none" must survive an exhaustive search of every string up to length 7 (a
+          // common string, if any, is at most |a|+|b| <= 10 long, so longer-only overlaps are not checked here).
+          expect(all.some((s) => reference(a, s, false) && reference(b, s, false)), `${a} ∩ ${b} claimed empty`).toBe(false);
+        }
+      }),
+      { numRuns: 300, seed: 20261202 },
+    );
   });
 });
