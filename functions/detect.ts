@@ -89,8 +89,7 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
     });
     // An event that reached several rules is counted as processed (or skipped) by one of them only.
     const counts = selection.countsEvent ? analysis.counts : { ...analysis.counts, eventsProcessed: 0, eventsSkipped: 0, skipReasons: {} };
-    if (deps.config.accountMetrics) counts.byAccount = findingsByAccount(analysis.findings);
-    await deliverFindings(analysis.findings, counts, { sinks, metrics, log: deps.log });
+    await deliverFindings(analysis.findings, counts, { sinks, metrics, perAccount: deps.config.accountMetrics, log: deps.log });
     const result: DetectResult = {
       findings: analysis.findings.length,
       skipped: analysis.skips.length,
@@ -101,13 +100,6 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
     deps.log.info('event processed', { ...result, eventName: analysis.events[0]?.name });
     return result;
   };
-}
-
-/** Findings per account id, for the per-account `Findings` metric (organization mode). */
-function findingsByAccount(findings: readonly { account: string }[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const f of findings) if (/^\d{12}$/.test(f.account)) out[f.account] = (out[f.account] ?? 0) + 1;
-  return out;
 }
 
 let production: Promise<(event: unknown, context?: Context) => Promise<DetectResult>> | undefined;

@@ -85,7 +85,7 @@ export function createCheckHandler(deps: CheckDependencies): () => Promise<Check
       try {
         const findings = deps.router ? await deps.router.enrich(result.findings) : result.findings;
         // No CloudTrail event was processed here: EventsProcessed stays 0 (the stack's own heartbeat alarm watches it).
-        await deliverFindings(findings, countRun(0, [], findings), { sinks, metrics, log: deps.log });
+        await deliverFindings(findings, countRun(0, [], findings), { sinks, metrics, perAccount: deps.config.accountMetrics, log: deps.log });
       } catch (error) {
         deps.log.error('heartbeat findings not delivered; undoing this run so the next one reports them', { error: (error as Error).message, findings: result.findings.length });
         await result.revert();

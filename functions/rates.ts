@@ -88,7 +88,7 @@ export function createRatesHandler(deps: RatesDependencies): (event: SQSEvent, c
       const raw = [...result.findings, ...mfaFindings];
       const findings = deps.router ? await deps.router.enrich(raw) : raw;
       const counts = countRun(records.length - skips.length, skips, findings);
-      await deliverFindings(findings, counts, { sinks, metrics, log: deps.log });
+      await deliverFindings(findings, counts, { sinks, metrics, perAccount: deps.config.accountMetrics, log: deps.log });
       // Only now forget the removals that paged: a failed delivery leaves them pending.
       await deps.mfa?.settle();
       deps.log.info('rate batch processed', {
@@ -145,7 +145,7 @@ export function createMfaSweepHandler(deps: MfaSweepDependencies): () => Promise
     try {
       const raw = await deps.mfa.sweep(clock() - marginMs);
       const findings = deps.router ? await deps.router.enrich(raw) : raw;
-      await deliverFindings(findings, countRun(0, [], findings), { sinks, metrics, log: deps.log });
+      await deliverFindings(findings, countRun(0, [], findings), { sinks, metrics, perAccount: deps.config.accountMetrics, log: deps.log });
       await deps.mfa.settle();
       const result = { findings: findings.length, pending: (await deps.mfa.pending()).length };
       deps.log.info('mfa sweep done', { ...result });

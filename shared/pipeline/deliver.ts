@@ -10,6 +10,12 @@ export interface DeliveryTargets {
   sinks: readonly FindingSink[];
   /** Where the run's counts go (CloudWatch). Best effort: see `deliverFindings`. */
   metrics?: MetricsSink;
+  /**
+   * Also count findings per account (`byAccount`: the `Findings` metric with an `Account`
+   * dimension; organization mode, docs/organization.md). Every producer passes its setting, so
+   * detect, rates, the MFA sweep and the heartbeat check feed the same per-account graph.
+   */
+  perAccount?: boolean;
   log?: Log;
 }
 
@@ -47,11 +53,18 @@ export async function deliverFindings(findings: readonly Finding[], counts: RunC
   }
   if (targets.metrics) {
     try {
-      await targets.metrics.flush(counts);
+      await targets.metrics.flush(targets.perAccount === true ? { ...counts, byAccount: findingsByAccount(findings) } : counts);
     } catch (error) {
       log.error('metrics flush failed (findings are unaffected)', { sink: targets.metrics.name, error: (error as Error).message });
     }
   }
   if (errors.length > 0) throw new DeliveryError(errors);
   return { delivered: findings.length, sinks: targets.sinks.map((s) => s.name) };
+}
+
+/** Findings per account id, for the per-account `Findings` metric. */
+export function findingsByAccount(findings: readonly { account: string }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of findings) if (/^\d{12}$/.test(f.account)) out[f.account] = (out[f.account] ?? 0) + 1;
+  return out;
 }

@@ -209,4 +209,15 @@ describe('deliverFindings', () => {
     await deliverFindings([], { eventsProcessed: 1, eventsSkipped: 0, skipReasons: {}, findings: [] }, { sinks: [sink], metrics });
     expect(metrics.flushed).toHaveLength(1);
   });
+
+  it('counts findings per account only when asked (organization mode), for every producer alike', async () => {
+    const metrics = new MemoryMetricsSink();
+    const counts = { eventsProcessed: 3, eventsSkipped: 0, skipReasons: {}, findings: [] };
+    const other = { ...finding(2), account: '444455556666' };
+    const malformed = { ...finding(3), account: 'not-an-account' };
+    await deliverFindings([finding(0), finding(1), other, malformed], counts, { sinks: [new MemorySink()], metrics, perAccount: true });
+    await deliverFindings([finding(0)], counts, { sinks: [new MemorySink()], metrics });
+    expect(metrics.flushed[0]?.byAccount).toEqual({ '111122223333': 2, '444455556666': 1 });
+    expect(metrics.flushed[1]?.byAccount).toBeUndefined();
+  });
 });
