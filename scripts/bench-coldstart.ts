@@ -13,7 +13,8 @@
  * The stub's call log is checked after every run, so a path that silently failed is never timed.
  * The other functions are timed importing only, as their handlers need SQS/DynamoDB fixtures.
  * Figures: median of N runs, milliseconds from process start (performance.timeOrigin) to the
- * handler's return. `unbundled` is the same handler from TypeScript via tsx with node_modules.
+ * handler's return, and the CPU time (user + system) of those runs, which machine load disturbs
+ * far less than wall time. `unbundled` is the same handler from TypeScript via tsx with node_modules.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,15 @@ interface FunctionSpec {
   file: string;
   exportName: string;
 }
+
+/**
+ * Reference rows measured the same way in the same run: a handler importing nothing (Node's own
+ * start, the floor no bundle goes below) and the AWS SDK alone doing detect's four calls.
+ */
+const REFERENCES: FunctionSpec[] = [
+  { name: 'floor: empty', file: 'scripts/cold-start/empty.ts', exportName: 'handler' },
+  { name: 'floor: SDK only', file: 'scripts/cold-start/sdk-floor.ts', exportName: 'handler' },
+];
 
 function functionsFromServerlessYml(): FunctionSpec[] {
   const yml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
@@ -56,7 +66,7 @@ export interface BundleFacts {
 
 /** Bundles one handler with serverless.yml's esbuild options; reports the entry and total size and what fills it. */
 async function bundle(spec: FunctionSpec, outDir: string): Promise<BundleFacts> {
-  const outdir = join(outDir, spec.name);
+  const outdir = join(outDir, spec.name.replace(/[^A-Za-z0-9-]/g, '-'));
   const result = await build({
     entryPoints: [join(ROOT, spec.file)],
     bundle: true,
@@ -146,7 +156,7 @@ export const COLD_EVENTS = {
  * ms from process start to the handler's return (or to the end of the import), measured inside
  * the child; with the handler's result. Async spawn: the stub endpoint lives in this process.
  */
-function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean): Promise<{ ms: number; result: unknown }> {
+function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean): Promise<{ ms: number; cpuMs: number; result: unknown }> {
   const script = `
     import { readFileSync } from 'node:fs';
     const t0 = performance.timeOrigin;
@@ -155,7 +165,8 @@ function coldStart(moduleUrl: string, exportName: string, eventFile: string | un
     if (typeof fn !== 'function') throw new Error('no handler export');
     const result = ${eventFile ? `await fn(JSON.parse(readFileSync(${JSON.stringify(eventFile)}, 'utf8')), { awsRequestId: 'bench', functionName: 'bench' })` : 'null'};
     const ms = performance.timeOrigin + performance.now() - t0;
-    process.stdout.write(JSON.stringify({ ms, result }));
+    const cpu = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, result }));
     process.exit(0);
   `;
   const nodeArgs = [...(viaTsx ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script];
@@ -168,7 +179,7 @@ function coldStart(moduleUrl: string, exportName: string, eventFile: string | un
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(out) as { ms: number; result: unknown });
+      if (code === 0) resolve(JSON.parse(out) as { ms: number; cpuMs: number; result: unknown });
       else reject(new Error(`cold start child failed (${code}): ${err.slice(0, 800)}`));
     });
   });
@@ -181,6 +192,8 @@ export interface ColdStartRow {
   totalBytes: number;
   zipBytes: number | null;
   coldStartBundledMs: number;
+  /** CPU time (user + system) of the same bundled runs: steadier than wall time on a loaded machine. */
+  coldStartBundledCpuMs: number;
   coldStartUnbundledTsxMs: number;
   runs: number;
   top: Array<[string, number]>;
@@ -221,14 +234,17 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
   const rows: ColdStartRow[] = [];
   try {
     const built = new Map<string, BundleFacts>();
-    for (const spec of functionsFromServerlessYml()) {
+    for (const spec of [...functionsFromServerlessYml(), ...REFERENCES]) {
       const b = built.get(spec.file) ?? (await bundle(spec, options.work));
       built.set(spec.file, b);
       const zip = join(ROOT, '.serverless', `${spec.name}.zip`);
-      const cases: Array<[string, string | undefined]> = spec.name === 'detect' ? [['import + alerting event', COLD_EVENTS.alerting], ['import + quiet event', COLD_EVENTS.quiet]] : [['import only', undefined]];
+      const reference = REFERENCES.includes(spec);
+      const cases: Array<[string, string | undefined]> =
+        spec.name === 'detect' ? [['import + alerting event', COLD_EVENTS.alerting], ['import + quiet event', COLD_EVENTS.quiet]] : reference ? [['import + handler', COLD_EVENTS.alerting]] : [['import only', undefined]];
       for (const [measured, eventFile] of cases) {
         log(`  ${spec.name}: ${measured}…`);
         const bundled: number[] = [];
+        const bundledCpu: number[] = [];
         const unbundled: number[] = [];
         for (let i = 0; i < runs; i++) {
           // Interleaved, so machine load hits both builds alike.
@@ -236,8 +252,9 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
             stub.calls.length = 0;
             const url = pathToFileURL(viaTsx ? join(ROOT, spec.file) : b.path).href;
             const out = await coldStart(url, spec.exportName, eventFile, env, viaTsx ? ROOT : taskRoot, viaTsx);
-            checkPath(spec.name, eventFile, out.result, stub.calls);
+            if (!reference) checkPath(spec.name, eventFile, out.result, stub.calls);
             (viaTsx ? unbundled : bundled).push(out.ms);
+            if (!viaTsx) bundledCpu.push(out.cpuMs);
           }
         }
         rows.push({
@@ -247,6 +264,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
           totalBytes: b.totalBytes,
           zipBytes: existsSync(zip) ? statSync(zip).size : null,
           coldStartBundledMs: Math.round(median(bundled)),
+          coldStartBundledCpuMs: Math.round(median(bundledCpu)),
           coldStartUnbundledTsxMs: Math.round(median(unbundled)),
           runs,
           top: b.top,
@@ -274,15 +292,15 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
   const kb = (v: number | null) => (v === null ? '-' : `${(v / 1024).toFixed(0)} KB`);
   const out = [
     'Lambda functions (esbuild, minified ESM, AWS SDK v3 bundled; cold start = fresh process, import + handler, median):',
-    `  ${'function'.padEnd(14)} ${'entry'.padStart(8)} ${'total JS'.padStart(9)} ${'zip'.padStart(9)}  ${'bundled'.padStart(8)}  ${'tsx'.padStart(8)}  ${'target'.padStart(17)}  measured`,
+    `  ${'function'.padEnd(14)} ${'entry'.padStart(8)} ${'total JS'.padStart(9)} ${'zip'.padStart(9)}  ${'bundled'.padStart(8)} ${'(CPU)'.padStart(8)}  ${'tsx'.padStart(8)}  ${'target'.padStart(17)}  measured`,
   ];
   for (const r of rows) {
     const target = r.target ? `≤ ${r.target.coldStartMs} ms, ≤ ${kb(r.target.bundleBytes)}` : '';
-    out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
+    out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
   }
   const seen = new Set<string>();
   for (const r of rows) {
-    if (seen.has(r.function) || r.function.startsWith('notify') && seen.has('notify')) continue;
+    if (r.function.startsWith('floor') || seen.has(r.function) || r.function.startsWith('notify') && seen.has('notify')) continue;
     seen.add(r.function);
     out.push(`  ${r.function} bundle, largest parts (KB): ${r.top.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
