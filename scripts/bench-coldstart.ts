@@ -2,9 +2,10 @@
  * Cold starts and bundle sizes of the Lambda functions (`npm run bench`, or alone:
  * `npm run bench -- cold-start [--runs N] [--json]`).
  *
- * Each function is bundled with the esbuild options serverless.yml gives serverless-esbuild, into
- * an empty folder outside the repository (beside it: the tuning JSON the package step writes), and
- * started in a fresh Node process per run, which imports the bundle and — for detect — handles one
+ * It runs `serverless package --stage ci` first (skip with `--no-package`), unzips each function's
+ * zip into an empty folder outside the repository — exactly what Lambda gets: the entry bundle, its
+ * chunks, the tuning JSON — and starts it in a fresh Node process per run, which imports the entry
+ * and — for detect — handles one
  * event against a local AWS stub that answers each API in its own protocol (SNS query/XML,
  * EventBridge JSON 1.1, CloudWatch and DynamoDB JSON 1.0). Two detect events:
  *  - `alerting`: a root console sign-in — a critical finding published to SNS and the findings bus,
@@ -16,8 +17,8 @@
  * handler's return, and the CPU time (user + system) of those runs, which machine load disturbs
  * far less than wall time. `unbundled` is the same handler from TypeScript via tsx with node_modules.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -60,7 +61,7 @@ export interface BundleFacts {
   entryBytes: number;
   /** Every JavaScript file of the bundle (equal to the entry while the bundle is one file). */
   totalBytes: number;
-  /** Largest packages / source folders in the bundle, KB. */
+  /** Largest packages / source folders in the code (one-file esbuild build with the same options), KB. */
   top: Array<[string, number]>;
 }
 
@@ -82,6 +83,16 @@ async function bundle(spec: FunctionSpec, outDir: string): Promise<BundleFacts> 
     metafile: true,
   });
   return facts(result.metafile, outdir);
+}
+
+/** What `serverless package` put in the function's zip: the entry and every chunk beside it. */
+function packaged(spec: FunctionSpec, work: string, top: BundleFacts['top']): BundleFacts & { root: string } {
+  const root = join(work, `zip-${spec.name}`);
+  const out = spawnSync('python3', ['-m', 'zipfile', '-e', join(ROOT, '.serverless', `${spec.name}.zip`), root], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`could not unzip ${spec.name}.zip: ${out.stderr}`);
+  const entry = join(root, spec.file.replace(/\.ts$/, '.mjs'));
+  const js = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? js(join(dir, e.name)) : e.name.endsWith('.mjs') ? [join(dir, e.name)] : []));
+  return { root, path: entry, entryBytes: statSync(entry).size, totalBytes: js(join(root, 'functions')).reduce((n, f) => n + statSync(f).size, 0), top };
 }
 
 function facts(meta: Metafile, outdir: string): BundleFacts {
@@ -201,9 +212,14 @@ export interface ColdStartRow {
 }
 
 /** Every function's bundle and cold start; detect twice (alerting and quiet event). */
-export async function benchColdStarts(options: { runs?: number; work: string; log?: (s: string) => void }): Promise<ColdStartRow[]> {
+export async function benchColdStarts(options: { runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean }): Promise<ColdStartRow[]> {
   const runs = Math.max(options.runs ?? 7, 1);
   const log = options.log ?? (() => undefined);
+  if (options.packageFirst !== false) {
+    log('  serverless package --stage ci…');
+    const pkg = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'ci'], { cwd: ROOT, encoding: 'utf8' });
+    if (pkg.status !== 0) throw new Error(`serverless package failed: ${pkg.stderr}`);
+  }
   // The function root as packaged: the tuning JSON beside the bundles (scripts/tuning-json.ts).
   const taskRoot = join(options.work, 'task');
   mkdirSync(taskRoot, { recursive: true });
@@ -235,10 +251,12 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
   try {
     const built = new Map<string, BundleFacts>();
     for (const spec of [...functionsFromServerlessYml(), ...REFERENCES]) {
-      const b = built.get(spec.file) ?? (await bundle(spec, options.work));
-      built.set(spec.file, b);
-      const zip = join(ROOT, '.serverless', `${spec.name}.zip`);
       const reference = REFERENCES.includes(spec);
+      const content = built.get(spec.file) ?? (await bundle(spec, options.work));
+      built.set(spec.file, content);
+      const zip = join(ROOT, '.serverless', `${spec.name}.zip`);
+      // Functions run from their unzipped package; the references from the esbuild output.
+      const b = reference ? { ...content, root: taskRoot } : packaged(spec, options.work, content.top);
       const cases: Array<[string, string | undefined]> =
         spec.name === 'detect' ? [['import + alerting event', COLD_EVENTS.alerting], ['import + quiet event', COLD_EVENTS.quiet]] : reference ? [['import + handler', COLD_EVENTS.alerting]] : [['import only', undefined]];
       for (const [measured, eventFile] of cases) {
@@ -251,7 +269,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
           for (const viaTsx of [false, true]) {
             stub.calls.length = 0;
             const url = pathToFileURL(viaTsx ? join(ROOT, spec.file) : b.path).href;
-            const out = await coldStart(url, spec.exportName, eventFile, env, viaTsx ? ROOT : taskRoot, viaTsx);
+            const out = await coldStart(url, spec.exportName, eventFile, { ...env, LAMBDA_TASK_ROOT: viaTsx ? taskRoot : b.root }, viaTsx ? ROOT : b.root, viaTsx);
             if (!reference) checkPath(spec.name, eventFile, out.result, stub.calls);
             (viaTsx ? unbundled : bundled).push(out.ms);
             if (!viaTsx) bundledCpu.push(out.cpuMs);
@@ -262,7 +280,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
           measured,
           entryBytes: b.entryBytes,
           totalBytes: b.totalBytes,
-          zipBytes: existsSync(zip) ? statSync(zip).size : null,
+          zipBytes: !reference && existsSync(zip) ? statSync(zip).size : null,
           coldStartBundledMs: Math.round(median(bundled)),
           coldStartBundledCpuMs: Math.round(median(bundledCpu)),
           coldStartUnbundledTsxMs: Math.round(median(unbundled)),
@@ -314,7 +332,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--runs');
   try {
-    const rows = await benchColdStarts({ runs: at >= 0 ? Number(args[at + 1]) : 7, work, log: (s) => process.stderr.write(`${s}\n`) });
+    const rows = await benchColdStarts({ runs: at >= 0 ? Number(args[at + 1]) : 7, work, log: (s) => process.stderr.write(`${s}\n`), packageFirst: !args.includes('--no-package') });
     process.stdout.write(args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${formatColdStarts(rows).join('\n')}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });

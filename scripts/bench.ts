@@ -46,7 +46,7 @@ if (args[0] === 'cold-start') {
   const { benchColdStarts, formatColdStarts } = await import('./bench-coldstart.ts');
   const work = mkdtempSync(join(tmpdir(), 'trailwatch-bench-'));
   try {
-    const rows = await benchColdStarts({ runs: option('--runs', 7), work, log: (s) => process.stderr.write(`${s}\n`) });
+    const rows = await benchColdStarts({ runs: option('--runs', 7), work, log: (s) => process.stderr.write(`${s}\n`), packageFirst: !flag('--no-package') });
     process.stdout.write(flag('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${formatColdStarts(rows).join('\n')}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
