@@ -61,6 +61,8 @@ export interface BundleFacts {
   entryBytes: number;
   /** Every JavaScript file of the bundle (equal to the entry while the bundle is one file). */
   totalBytes: number;
+  /** The entry plus every chunk it imports statically: what Node reads before the handler runs. */
+  staticBytes: number;
   /** Largest packages / source folders in the code (one-file esbuild build with the same options), KB. */
   top: Array<[string, number]>;
 }
@@ -92,7 +94,19 @@ function packaged(spec: FunctionSpec, work: string, top: BundleFacts['top']): Bu
   if (out.status !== 0) throw new Error(`could not unzip ${spec.name}.zip: ${out.stderr}`);
   const entry = join(root, spec.file.replace(/\.ts$/, '.mjs'));
   const js = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? js(join(dir, e.name)) : e.name.endsWith('.mjs') ? [join(dir, e.name)] : []));
-  return { root, path: entry, entryBytes: statSync(entry).size, totalBytes: js(join(root, 'functions')).reduce((n, f) => n + statSync(f).size, 0), top };
+  return { root, path: entry, entryBytes: statSync(entry).size, totalBytes: js(join(root, 'functions')).reduce((n, f) => n + statSync(f).size, 0), staticBytes: staticBytes(entry), top };
+}
+
+/** Bytes of `entry` and the closure of its static `import … from "./…"` (chunks behind import() excluded). */
+function staticBytes(entry: string): number {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]+from\s*)?["'](\.\/[^"']+)["']/g)) visit(join(dirname(file), m[1] as string));
+  };
+  visit(entry);
+  return [...seen].reduce((n, f) => n + statSync(f).size, 0);
 }
 
 function facts(meta: Metafile, outdir: string): BundleFacts {
@@ -106,7 +120,8 @@ function facts(meta: Metafile, outdir: string): BundleFacts {
       groups.set(key, (groups.get(key) ?? 0) + v.bytesInOutput);
     }
   const top = [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, b]): [string, number] => [k, Math.round(b / 1024)]);
-  return { path: join(outdir, entry[0].split('/').pop() as string), entryBytes: entry[1].bytes, totalBytes: outputs.reduce((n, [, o]) => n + o.bytes, 0), top };
+  const total = outputs.reduce((n, [, o]) => n + o.bytes, 0);
+  return { path: join(outdir, entry[0].split('/').pop() as string), entryBytes: entry[1].bytes, totalBytes: total, staticBytes: total, top };
 }
 
 function median(values: number[]): number {
@@ -201,6 +216,7 @@ export interface ColdStartRow {
   measured: string;
   entryBytes: number;
   totalBytes: number;
+  staticBytes: number;
   zipBytes: number | null;
   coldStartBundledMs: number;
   /** CPU time (user + system) of the same bundled runs: steadier than wall time on a loaded machine. */
@@ -280,6 +296,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
           measured,
           entryBytes: b.entryBytes,
           totalBytes: b.totalBytes,
+          staticBytes: b.staticBytes,
           zipBytes: !reference && existsSync(zip) ? statSync(zip).size : null,
           coldStartBundledMs: Math.round(median(bundled)),
           coldStartBundledCpuMs: Math.round(median(bundledCpu)),
@@ -310,11 +327,12 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
   const kb = (v: number | null) => (v === null ? '-' : `${(v / 1024).toFixed(0)} KB`);
   const out = [
     'Lambda functions (esbuild, minified ESM, AWS SDK v3 bundled; cold start = fresh process, import + handler, median):',
-    `  ${'function'.padEnd(14)} ${'entry'.padStart(8)} ${'total JS'.padStart(9)} ${'zip'.padStart(9)}  ${'bundled'.padStart(8)} ${'(CPU)'.padStart(8)}  ${'tsx'.padStart(8)}  ${'target'.padStart(17)}  measured`,
+    '  entry = the file Lambda imports; +static = with the chunks it imports statically (read before the handler runs); total JS = every chunk',
+    `  ${'function'.padEnd(14)} ${'entry'.padStart(8)} ${'+static'.padStart(8)} ${'total JS'.padStart(9)} ${'zip'.padStart(9)}  ${'bundled'.padStart(8)} ${'(CPU)'.padStart(8)}  ${'tsx'.padStart(8)}  ${'target'.padStart(17)}  measured`,
   ];
   for (const r of rows) {
     const target = r.target ? `≤ ${r.target.coldStartMs} ms, ≤ ${kb(r.target.bundleBytes)}` : '';
-    out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
+    out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.staticBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
   }
   const seen = new Set<string>();
   for (const r of rows) {
