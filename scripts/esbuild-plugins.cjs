@@ -7,14 +7,14 @@
 //    the file with every detection id known: an invalid trailwatch.config.yaml fails the package.
 //    The converter is TypeScript, loaded through tsx's ESM API (as scripts/event-rules.cjs does).
 //
-// 2. A handler file that exactly one function uses (detect, rates) is built with
+// 2. A handler file that exactly one function uses (detect, heartbeat, …) is built with
 //    esbuild `splitting`, so code reached only through a dynamic import() — the IAM client of the
 //    policy enricher, the SDK's credential providers other than environment variables — lands in
 //    chunks that a cold start never reads (docs/architecture.md "Bundling"). Its output goes to
 //    `__only_<function>/functions/` in the build folder: serverless-esbuild puts such files in that
 //    function's zip only and strips the prefix, so the zip holds `functions/<name>.mjs` plus
-//    `functions/chunks/*.mjs`, and no other zip carries them. The notify file serves three
-//    functions and stays one file.
+//    `functions/chunks/*.mjs`, and no other zip carries them. A file several functions share
+//    (notify; rates with mfaSweep) stays one file.
 'use strict';
 const { dirname, join, relative, sep } = require('node:path');
 
