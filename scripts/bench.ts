@@ -4,21 +4,19 @@
  *  a generated benign organization, and attack recall (scripts/bench-noise.ts, docs/noise.md).
  *  1. replay throughput (events/s) and peak RSS on a generated corpus (≥ 100,000 mixed, realistic
  *     CloudTrail records in gzip log files) and on the Invictus data set, each in a fresh process;
- *  2. bundle size per Lambda function (esbuild, the options serverless.yml uses) and zip size
- *     from the last `serverless package`;
- *  3. cold start per function: a fresh Node process importing the bundle (and, for detect,
- *     handling one event against a local stub endpoint), vs the same handler from unbundled
- *     TypeScript through tsx with node_modules; median of N runs;
+ *  2. bundle size per Lambda function (esbuild, the options serverless.yml uses: entry and total)
+ *     and zip size from the last `serverless package`;
+ *  3. cold start per function (scripts/bench-coldstart.ts; alone: `npm run bench -- cold-start`):
+ *     a fresh Node process importing the bundle and, for detect, handling an alerting and a quiet
+ *     event against a local AWS stub, vs the same handler from TypeScript through tsx; median of N;
  *  4. the policy and API-rate benchmarks when their scripts exist.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const INVICTUS = join(ROOT, '..', 'shared', 'external', 'invictus');
@@ -40,6 +38,19 @@ if (args[0] === 'noise') {
   const report = await benchNoise({ days: option('--days', 8), perDay: option('--per-day', 180_000), seed: option('--seed', 7), mfaReplacement, ...(config ? { config } : {}) });
   const label = `${config ? `tuning ${config}` : 'zero configuration'}${mfaReplacement ? '' : ', without the MFA-replacement processor'}`;
   process.stdout.write(flag('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatNoise(report, label)}\n`);
+  process.exit(0);
+}
+
+// `npm run bench -- cold-start [--runs N] [--json]`: only the bundles and cold starts (scripts/bench-coldstart.ts).
+if (args[0] === 'cold-start') {
+  const { benchColdStarts, formatColdStarts } = await import('./bench-coldstart.ts');
+  const work = mkdtempSync(join(tmpdir(), 'trailwatch-bench-'));
+  try {
+    const rows = await benchColdStarts({ runs: option('--runs', 7), work, log: (s) => process.stderr.write(`${s}\n`), packageFirst: !flag('--no-package') });
+    process.stdout.write(flag('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${formatColdStarts(rows).join('\n')}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
   process.exit(0);
 }
 
@@ -186,82 +197,9 @@ function childReplay(dir: string): { events: number; skipped: number; findings: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bundles and cold starts.
+// Bundles and cold starts: scripts/bench-coldstart.ts (entry and total size, zip, cold start on an
+// alerting and a quiet event, the target beside them).
 // ---------------------------------------------------------------------------------------------
-interface FunctionSpec {
-  name: string;
-  file: string;
-  exportName: string;
-}
-
-function functionsFromServerlessYml(): FunctionSpec[] {
-  const yml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
-  const specs: FunctionSpec[] = [];
-  const re = /^ {2}([A-Za-z0-9]+):\n(?: {4}.*\n)*? {4}handler: ([\w/.-]+)\.(\w+)/gm;
-  for (const m of yml.matchAll(re)) specs.push({ name: m[1] as string, file: `${m[2]}.ts`, exportName: m[3] as string });
-  return specs.filter((s) => existsSync(join(ROOT, s.file)));
-}
-
-const BANNER = "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);";
-
-async function bundle(spec: FunctionSpec, outDir: string): Promise<{ path: string; bytes: number }> {
-  const outfile = join(outDir, `${spec.name}.mjs`);
-  await build({ entryPoints: [join(ROOT, spec.file)], bundle: true, minify: true, platform: 'node', target: 'node24', format: 'esm', outfile, banner: { js: BANNER }, mainFields: ['module', 'main'], logLevel: 'silent' });
-  return { path: outfile, bytes: statSync(outfile).size };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-}
-
-/** Local stand-in for AWS endpoints: answers every request 200 with an empty JSON body. */
-async function stubEndpoint(): Promise<{ url: string; close: () => void }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
-}
-
-const SAMPLE_EVENT = join(ROOT, 'events', 'root-signin', 'negative-iam-user-signin.json');
-
-/**
- * ms from process start to the handler's return (or to the end of the import), measured inside
- * the child. Async spawn: the stub endpoint lives in this process and must keep answering.
- */
-function coldStart(moduleUrl: string, exportName: string, invoke: boolean, env: Record<string, string>, viaTsx: boolean): Promise<number> {
-  const script = `
-    import { readFileSync } from 'node:fs';
-    const t0 = performance.timeOrigin;
-    const mod = await import(${JSON.stringify(moduleUrl)});
-    const fn = mod[${JSON.stringify(exportName)}];
-    if (typeof fn !== 'function') throw new Error('no handler export');
-    ${invoke ? `await fn(JSON.parse(readFileSync(${JSON.stringify(SAMPLE_EVENT)}, 'utf8')), { awsRequestId: 'bench', functionName: 'bench' });` : ''}
-    process.stdout.write(String(performance.timeOrigin + performance.now() - t0));
-    process.exit(0);
-  `;
-  const nodeArgs = [...(viaTsx ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(Number(out));
-      else reject(new Error(`cold start child failed (${code}): ${err.slice(0, 500)}`));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Main.
@@ -288,43 +226,8 @@ try {
   }
 
   log('bundling and measuring cold starts…');
-  const runs = option('--runs', 7);
-  const stub = await stubEndpoint();
-  const env = {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_ENDPOINT_URL: stub.url,
-    AWS_MAX_ATTEMPTS: '1',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    TRAILWATCH_STAGE: 'bench',
-    TRAILWATCH_STACK_NAME: 'trailwatch-bench',
-    TRAILWATCH_ALERTS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:trailwatch-bench-alerts`,
-    TRAILWATCH_FINDINGS_BUS_NAME: 'trailwatch-bench-findings',
-    TRAILWATCH_METRICS_NAMESPACE: 'Trailwatch',
-  };
-  const functions: Array<Record<string, unknown>> = [];
-  for (const spec of functionsFromServerlessYml()) {
-    const b = await bundle(spec, work);
-    const zip = join(ROOT, '.serverless', `${spec.name}.zip`);
-    const invoke = spec.name === 'detect';
-    const bundled: number[] = [];
-    const unbundled: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      bundled.push(await coldStart(pathToFileURL(b.path).href, spec.exportName, invoke, env, false));
-      unbundled.push(await coldStart(pathToFileURL(join(ROOT, spec.file)).href, spec.exportName, invoke, env, true));
-    }
-    functions.push({
-      function: spec.name,
-      bundleBytes: b.bytes,
-      zipBytes: existsSync(zip) ? statSync(zip).size : null,
-      measured: invoke ? 'import + one event' : 'import only',
-      coldStartBundledMs: Math.round(median(bundled)),
-      coldStartUnbundledTsxMs: Math.round(median(unbundled)),
-      runs,
-    });
-  }
-  stub.close();
+  const { benchColdStarts } = await import('./bench-coldstart.ts');
+  const functions = await benchColdStarts({ runs: option('--runs', 7), work, log });
   results['functions'] = functions;
 
   for (const [name, file, fn] of [
@@ -352,12 +255,8 @@ if (json) {
   out.push(replayRow('  generated corpus (.json.gz)', results['replayGenerated'] as Record<string, number>) ?? '');
   const inv = replayRow('  invictus (55 log files)', results['replayInvictus'] as Record<string, number> | undefined);
   if (inv) out.push(inv);
-  out.push('', 'Lambda functions (esbuild, minified ESM, AWS SDK v3 bundled):');
-  out.push(`  ${'function'.padEnd(16)} ${'bundle'.padStart(10)} ${'zip'.padStart(10)}  ${'cold start bundled'.padStart(19)}  ${'unbundled (tsx)'.padStart(16)}  measured`);
-  for (const f of results['functions'] as Array<Record<string, unknown>>) {
-    const kb = (v: unknown) => (typeof v === 'number' ? `${(v / 1024).toFixed(0)} KB` : '-');
-    out.push(`  ${String(f['function']).padEnd(16)} ${kb(f['bundleBytes']).padStart(10)} ${kb(f['zipBytes']).padStart(10)}  ${`${f['coldStartBundledMs']} ms`.padStart(19)}  ${`${f['coldStartUnbundledTsxMs']} ms`.padStart(16)}  ${f['measured']} (median of ${f['runs']})`);
-  }
+  const { formatColdStarts } = await import('./bench-coldstart.ts');
+  out.push('', ...formatColdStarts(results['functions'] as Awaited<ReturnType<typeof import('./bench-coldstart.ts').benchColdStarts>>));
   for (const k of ['policy', 'rates']) if (results[k]) out.push('', `${k}:`, ...Object.entries(results[k] as Record<string, unknown>).map(([key, v]) => `  ${key.padEnd(24)} ${typeof v === 'number' ? Math.round(v * 100) / 100 : JSON.stringify(v)}`));
   process.stdout.write(`${out.join('\n')}\n`);
 }

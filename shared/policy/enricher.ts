@@ -7,7 +7,6 @@
  * it makes no AWS call and says the content is unknown offline. It never throws: on any failure the
  * finding is returned unchanged apart from a note saying why.
  */
-import { GetPolicyCommand, GetPolicyVersionCommand, ListPolicyVersionsCommand } from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Finding, Severity } from '../model/types.ts';
 import { maxSeverity, SEVERITIES } from '../model/types.ts';
@@ -24,7 +23,13 @@ export interface PolicyEnricherOptions {
 
 const OFFLINE_NOTE = 'content unknown offline: the policy document is fetched with iam:GetPolicyVersion only when deployed';
 
+// The IAM client and its commands load on the first fetch only (a dynamic import; a separate chunk
+// in the bundle): most detect invocations never call IAM, and the client was ~130 KB of the
+// detect cold start (docs/performance.md).
+const iamModule = (): Promise<typeof import('@aws-sdk/client-iam')> => import('@aws-sdk/client-iam');
+
 async function versionDocument(iam: Pick<IAMClient, 'send'>, policyArn: string, versionId: string): Promise<string> {
+  const { GetPolicyVersionCommand } = await iamModule();
   const out = await iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }));
   const doc = out.PolicyVersion?.Document;
   if (!doc) throw new Error(`GetPolicyVersion returned no document for ${policyArn} ${versionId}`);
@@ -32,6 +37,7 @@ async function versionDocument(iam: Pick<IAMClient, 'send'>, policyArn: string, 
 }
 
 async function defaultVersionId(iam: Pick<IAMClient, 'send'>, policyArn: string): Promise<string> {
+  const { GetPolicyCommand } = await iamModule();
   const out = await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }));
   const id = out.Policy?.DefaultVersionId;
   if (!id) throw new Error(`GetPolicy returned no default version for ${policyArn}`);
@@ -40,6 +46,7 @@ async function defaultVersionId(iam: Pick<IAMClient, 'send'>, policyArn: string)
 
 /** The version that was the default before `newVersionId` (the most recently created other version). */
 async function previousVersionId(iam: Pick<IAMClient, 'send'>, policyArn: string, newVersionId: string | undefined): Promise<string | undefined> {
+  const { ListPolicyVersionsCommand } = await iamModule();
   const out = await iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn }));
   const others = (out.Versions ?? [])
     .filter((v) => v.VersionId && v.VersionId !== newVersionId && !(newVersionId === undefined && v.IsDefaultVersion))
@@ -56,7 +63,7 @@ export function createPolicyEnricher(options: PolicyEnricherOptions): FindingEnr
   let client = options.iam;
   const getClient = async (): Promise<Pick<IAMClient, 'send'>> => {
     if (!client) {
-      const { IAMClient: Client } = await import('@aws-sdk/client-iam');
+      const { IAMClient: Client } = await iamModule();
       client = new Client({});
     }
     return client;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DetectionMeta } from '../detections/types.ts';
@@ -6,19 +6,25 @@ import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
 import { DynamoNoveltyStore } from '../novelty/dynamodb-store.ts';
 import { NoveltyModel } from '../novelty/model.ts';
-import { EMPTY_TUNING, loadTuningFile } from '../tuning/load.ts';
+import { EMPTY_TUNING } from '../tuning/check.ts';
+import { parseDeployedTuning } from '../tuning/deployed.ts';
+import { TuningError } from '../tuning/errors.ts';
 import type { TuningConfig } from '../tuning/types.ts';
 import { Router, type RouterOptions } from './router.ts';
 
 type Env = Record<string, string | undefined>;
 
-/** The file name the stack packages beside each handler (serverless.yml `package.patterns`). */
-export const DEPLOYED_TUNING_FILE = 'trailwatch.config.yaml';
+/**
+ * The file the package step writes beside each handler: `trailwatch.config.yaml`, validated and
+ * converted to JSON (scripts/esbuild-plugins.cjs), so the Lambda loads no YAML parser.
+ */
+export const DEPLOYED_TUNING_FILE = 'trailwatch.config.json';
 
 /**
- * The tuning file the Lambda was packaged with: `TRAILWATCH_TUNING_FILE` (relative to the
- * function's root) or `trailwatch.config.yaml`. No file means zero configuration; an invalid file
- * fails the cold start (with every problem, file:line:col) rather than silently routing untuned.
+ * The tuning the Lambda was packaged with: `TRAILWATCH_TUNING_FILE` (relative to the function's
+ * root) or `trailwatch.config.json`. No file means zero configuration; an invalid file fails the
+ * cold start (with every problem) rather than silently routing untuned. Only JSON is read here: a
+ * YAML file is refused with the way to convert it (replay and the CLI read YAML through load.ts).
  */
 export function loadDeployedTuning(env: Env = process.env, log: Log = silentLog, detectionIds?: readonly string[]): TuningConfig {
   const name = env['TRAILWATCH_TUNING_FILE']?.trim() || DEPLOYED_TUNING_FILE;
@@ -27,7 +33,8 @@ export function loadDeployedTuning(env: Env = process.env, log: Log = silentLog,
     log.warn('no tuning file packaged; routing with zero configuration', { path });
     return EMPTY_TUNING;
   }
-  const loaded = loadTuningFile(path, detectionIds ? { knownDetections: detectionIds } : {});
+  if (!path.endsWith('.json')) throw new TuningError(`${name}: the deployed functions read the JSON the package step writes from the YAML (TRAILWATCH_TUNING_FILE=${DEPLOYED_TUNING_FILE}); run \`serverless package\`, or convert with \`npx tsx scripts/tuning-json.ts <file.yaml> <file.json>\``);
+  const loaded = parseDeployedTuning(readFileSync(path, 'utf8'), path, detectionIds ? { knownDetections: detectionIds } : {});
   for (const w of loaded.warnings) log.warn('tuning file warning', { problem: `${w.file}:${w.line}:${w.column}: ${w.message}` });
   return loaded.config;
 }

@@ -11,7 +11,7 @@ export const TEMPLATE = join(PACKAGE_DIR, 'cloudformation-template-update-stack.
 
 /** Newest modification time of everything the packaged stack is built from. */
 function newestInput(): number {
-  const files = [join(ROOT, 'serverless.yml'), join(ROOT, 'package-lock.json'), join(ROOT, 'scripts', 'event-rules.ts'), join(ROOT, 'scripts', 'event-rules.cjs'), join(ROOT, 'trailwatch.config.yaml')];
+  const files = [join(ROOT, 'serverless.yml'), join(ROOT, 'package-lock.json'), join(ROOT, 'scripts', 'event-rules.ts'), join(ROOT, 'scripts', 'event-rules.cjs'), join(ROOT, 'scripts', 'esbuild-plugins.cjs'), join(ROOT, 'scripts', 'tuning-json.ts'), join(ROOT, 'trailwatch.config.yaml')];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { detections } from '../../shared/detections/index.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
 import { detectionRules, inputTemplate } from '../../shared/pipeline/event-rules.ts';
 import { EVENTS_DIR, readJson, ROOT } from '../helpers/events.ts';
+import { parseTuning } from '../../shared/tuning/load.ts';
 import { PACKAGE_DIR, packagedTemplate } from '../helpers/packaged.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
@@ -292,14 +294,19 @@ describe('packaged template: routing (tuning file and novelty table)', () => {
     expect(policy.PolicyDocument.Statement).toEqual([{ Sid: 'NoveltyItems', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['NoveltyTable', 'Arn'] } }]);
     const env = (resources['DetectLambdaFunction']!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
     expect(env['TRAILWATCH_NOVELTY_TABLE']).toEqual({ Ref: 'NoveltyTable' });
-    expect(env['TRAILWATCH_TUNING_FILE']).toBe('trailwatch.config.yaml');
+    expect(env['TRAILWATCH_TUNING_FILE']).toBe('trailwatch.config.json');
   });
 
-  it('the detect and rates bundles ship the checked-in trailwatch.config.yaml beside the handler', () => {
+  it('the detect and rates zips ship the checked-in trailwatch.config.yaml as the JSON the Lambdas read, and no YAML', () => {
+    const expected = parseTuning(readFileSync(join(ROOT, 'trailwatch.config.yaml'), 'utf8')).config;
+    expect(Object.keys(expected).length).toBeGreaterThan(1); // the checked-in file is not empty
     for (const fn of ['detect', 'rates']) {
-      // File names are stored uncompressed in a zip's headers: the name is in the bytes.
-      const zip = readFileSync(join(PACKAGE_DIR, `${fn}.zip`));
-      expect(zip.includes(Buffer.from('trailwatch.config.yaml')), fn).toBe(true);
+      const zip = join(PACKAGE_DIR, `${fn}.zip`);
+      const read = spawnSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(",".join(z.namelist())); sys.stdout.write(z.read("trailwatch.config.json").decode())', zip], { encoding: 'utf8' });
+      expect(read.status, `${fn}: ${read.stderr}`).toBe(0);
+      const [names = '', ...json] = read.stdout.split('\n');
+      expect(names.split(','), fn).not.toContain('trailwatch.config.yaml');
+      expect(JSON.parse(json.join('\n')), fn).toEqual(expected);
     }
   });
 });

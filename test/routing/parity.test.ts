@@ -20,6 +20,7 @@ import { createLocalRouter } from '../../shared/routing/router.ts';
 import { loadTuningFile } from '../../shared/tuning/load.ts';
 import { EVENTS_DIR, readJson, ROOT } from '../helpers/events.ts';
 import { startRateTable } from '../rates/dynalite.ts';
+import { convertTuning } from '../../scripts/tuning-json.ts';
 
 /**
  * "Both decide identically": every positive sample, twice (the second copy an hour later with its
@@ -82,7 +83,10 @@ describe('routing: the Lambda path and the replay path decide identically', () =
     });
 
     const log = createMemoryLog();
-    const env = { TRAILWATCH_TUNING_FILE: EXAMPLE, TRAILWATCH_NOVELTY_TABLE: 'novelty-parity' };
+    // As packaged: the YAML validated and converted to the JSON the Lambdas read.
+    const deployedJson = join(mkdtempSync(join(tmpdir(), 'tw-parity-')), 'trailwatch.config.json');
+    expect(convertTuning(EXAMPLE, deployedJson)).toBe(true);
+    const env = { TRAILWATCH_TUNING_FILE: deployedJson, TRAILWATCH_NOVELTY_TABLE: 'novelty-parity' };
     const handler = createDetectHandler({
       config: loadConfig({ TRAILWATCH_STAGE: 'prod', TRAILWATCH_ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:trailwatch-test-alerts', TRAILWATCH_FINDINGS_BUS_NAME: 'trailwatch-test-findings' }),
       log,

@@ -13,6 +13,7 @@ import { createMemoryLog } from '../../shared/log.ts';
 import type { Finding } from '../../shared/model/types.ts';
 import { createDeployedRouter } from '../../shared/routing/deployed.ts';
 import { EVENTS_DIR, readJson } from '../helpers/events.ts';
+import { convertTuning } from '../../scripts/tuning-json.ts';
 
 // Issue 10: "Suppressed is never gone: it is counted in metrics and still put on the findings bus,
 // marked" — and an expired suppression alerts that it expired. On the deployed detect path.
@@ -40,6 +41,9 @@ writeFileSync(
     '',
   ].join('\n'),
 );
+// As packaged: the YAML validated and converted to the JSON the Lambdas read (scripts/tuning-json.ts).
+const deployedTuning = join(dir, 'trailwatch.config.json');
+convertTuning(tuningFile, deployedTuning);
 
 const sns = mockClient(SNSClient);
 const bus = mockClient(EventBridgeClient);
@@ -62,7 +66,7 @@ describe('deployed detect: suppressions are counted and marked, never dropped', 
       sns: new SNSClient({ region: 'us-east-1' }),
       eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
       cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
-      enrichers: [createDeployedRouter({ TRAILWATCH_TUNING_FILE: tuningFile }, log, undefined, detections)],
+      enrichers: [createDeployedRouter({ TRAILWATCH_TUNING_FILE: deployedTuning }, log, undefined, detections)],
     });
     await handler(readJson(join(EVENTS_DIR, 'kms-key-deletion', 'positive-disable-key.json')));
     await handler(readJson(join(EVENTS_DIR, 'kms-key-deletion', 'positive-schedule-deletion.json')));

@@ -24,7 +24,10 @@ function intervals(cidrs: readonly string[]): Interval[] {
     .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }
 
-const AWS = { 4: intervals(snapshot.ipv4), 6: intervals(snapshot.ipv6) };
+// Built on first use, not at import: parsing ~10,000 CIDRs into bigints cost the detect cold start
+// ~30 ms (docs/performance.md), and most events never ask.
+let aws: Record<4 | 6, Interval[]> | undefined;
+const awsIntervals = (): Record<4 | 6, Interval[]> => (aws ??= { 4: intervals(snapshot.ipv4), 6: intervals(snapshot.ipv6) });
 
 /** Private, shared, loopback and link-local space: calls through VPC endpoints show such addresses. */
 const NON_PUBLIC = {
@@ -60,5 +63,5 @@ export function networkOf(sourceIp: string | undefined): NetworkKind {
   const a = address(sourceIp);
   if (!a) return 'not-an-address';
   if (within(NON_PUBLIC[a.family], a.value)) return 'private';
-  return within(AWS[a.family], a.value) ? 'aws' : 'internet';
+  return within(awsIntervals()[a.family], a.value) ? 'aws' : 'internet';
 }

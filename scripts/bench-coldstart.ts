@@ -1,0 +1,358 @@
+/**
+ * Cold starts and bundle sizes of the Lambda functions (`npm run bench`, or alone:
+ * `npm run bench -- cold-start [--runs N] [--json]`).
+ *
+ * It runs `serverless package --stage ci` first (skip with `--no-package`), unzips each function's
+ * zip into an empty folder outside the repository — exactly what Lambda gets: the entry bundle, its
+ * chunks, the tuning JSON — and starts it in a fresh Node process per run, which imports the entry
+ * and — for detect — handles one
+ * event against a local AWS stub that answers each API in its own protocol (SNS query/XML,
+ * EventBridge JSON 1.1, CloudWatch and DynamoDB JSON 1.0). Two detect events:
+ *  - `alerting`: a root console sign-in — a critical finding published to SNS and the findings bus,
+ *    routed through the novelty table (DynamoDB) and counted in CloudWatch: the path that matters;
+ *  - `quiet`: an IAM-user sign-in no detection fires on — CloudWatch metrics only.
+ * The stub's call log is checked after every run, so a path that silently failed is never timed.
+ * The other functions are timed importing only, as their handlers need SQS/DynamoDB fixtures.
+ * Figures: median of N runs, milliseconds from process start (performance.timeOrigin) to the
+ * handler's return, and the CPU time (user + system) of those runs, which machine load disturbs
+ * far less than wall time. `unbundled` is the same handler from TypeScript via tsx with node_modules.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ACCOUNT = '111122223333';
+
+/** The issue-15 targets, printed beside the measurements. */
+export const TARGETS = { detectColdStartMs: 70, detectBundleBytes: 300 * 1024 };
+
+interface FunctionSpec {
+  name: string;
+  file: string;
+  exportName: string;
+}
+
+/**
+ * Reference rows measured the same way in the same run: a handler importing nothing (Node's own
+ * start, the floor no bundle goes below) and the AWS SDK alone doing detect's four calls.
+ */
+const REFERENCES: FunctionSpec[] = [
+  { name: 'floor: empty', file: 'scripts/cold-start/empty.ts', exportName: 'handler' },
+  { name: 'floor: SDK only', file: 'scripts/cold-start/sdk-floor.ts', exportName: 'handler' },
+];
+
+function functionsFromServerlessYml(): FunctionSpec[] {
+  const yml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+  const specs: FunctionSpec[] = [];
+  const re = /^ {2}([A-Za-z0-9]+):\n(?: {4}.*\n)*? {4}handler: ([\w/.-]+)\.(\w+)/gm;
+  for (const m of yml.matchAll(re)) specs.push({ name: m[1] as string, file: `${m[2]}.ts`, exportName: m[3] as string });
+  return specs.filter((s) => existsSync(join(ROOT, s.file)));
+}
+
+const BANNER = "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);";
+
+export interface BundleFacts {
+  path: string;
+  /** The entry file Lambda imports. */
+  entryBytes: number;
+  /** Every JavaScript file of the bundle (equal to the entry while the bundle is one file). */
+  totalBytes: number;
+  /** The entry plus every chunk it imports statically: what Node reads before the handler runs. */
+  staticBytes: number;
+  /** Largest packages / source folders in the code (one-file esbuild build with the same options), KB. */
+  top: Array<[string, number]>;
+}
+
+/** Bundles one handler with serverless.yml's esbuild options; reports the entry and total size and what fills it. */
+async function bundle(spec: FunctionSpec, outDir: string): Promise<BundleFacts> {
+  const outdir = join(outDir, spec.name.replace(/[^A-Za-z0-9-]/g, '-'));
+  const result = await build({
+    entryPoints: [join(ROOT, spec.file)],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    banner: { js: BANNER },
+    mainFields: ['module', 'main'],
+    logLevel: 'silent',
+    metafile: true,
+  });
+  return facts(result.metafile, outdir);
+}
+
+/** What `serverless package` put in the function's zip: the entry and every chunk beside it. */
+function packaged(spec: FunctionSpec, work: string, top: BundleFacts['top']): BundleFacts & { root: string } {
+  const root = join(work, `zip-${spec.name}`);
+  const out = spawnSync('python3', ['-m', 'zipfile', '-e', join(ROOT, '.serverless', `${spec.name}.zip`), root], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`could not unzip ${spec.name}.zip: ${out.stderr}`);
+  const entry = join(root, spec.file.replace(/\.ts$/, '.mjs'));
+  const js = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? js(join(dir, e.name)) : e.name.endsWith('.mjs') ? [join(dir, e.name)] : []));
+  return { root, path: entry, entryBytes: statSync(entry).size, totalBytes: js(join(root, 'functions')).reduce((n, f) => n + statSync(f).size, 0), staticBytes: staticBytes(entry), top };
+}
+
+/** Bytes of `entry` and the closure of its static `import … from "./…"` (chunks behind import() excluded). */
+function staticBytes(entry: string): number {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]+from\s*)?["'](\.\/[^"']+)["']/g)) visit(join(dirname(file), m[1] as string));
+  };
+  visit(entry);
+  return [...seen].reduce((n, f) => n + statSync(f).size, 0);
+}
+
+function facts(meta: Metafile, outdir: string): BundleFacts {
+  const outputs = Object.entries(meta.outputs).filter(([f]) => f.endsWith('.mjs'));
+  const entry = outputs.find(([, o]) => o.entryPoint);
+  if (!entry) throw new Error('esbuild produced no entry');
+  const groups = new Map<string, number>();
+  for (const [, o] of outputs)
+    for (const [input, v] of Object.entries(o.inputs)) {
+      const key = input.startsWith('node_modules/') ? input.replace(/^node_modules\/((@[^/]+\/)?[^/]+).*/, '$1') : input.includes('/data/') ? input : input.split('/').slice(0, 2).join('/');
+      groups.set(key, (groups.get(key) ?? 0) + v.bytesInOutput);
+    }
+  const top = [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, b]): [string, number] => [k, Math.round(b / 1024)]);
+  const total = outputs.reduce((n, [, o]) => n + o.bytes, 0);
+  return { path: join(outdir, entry[0].split('/').pop() as string), entryBytes: entry[1].bytes, totalBytes: total, staticBytes: total, top };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+/** Local stand-in for the AWS APIs the handlers call, each answered in its own protocol; logs every call. */
+async function stubEndpoint(): Promise<{ url: string; calls: string[]; close: () => void }> {
+  const calls: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const target = String(req.headers['x-amz-target'] ?? '');
+      if (target === 'AWSEvents.PutEvents') {
+        calls.push('PutEvents');
+        const n = (JSON.parse(body) as { Entries: unknown[] }).Entries.length;
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ FailedEntryCount: 0, Entries: Array.from({ length: n }, (_, i) => ({ EventId: `ev-${i}` })) }));
+        return;
+      }
+      if (target) {
+        // DynamoDB_20120810.UpdateItem (novelty: no previous item), GraniteServiceVersion20100801.PutMetricData.
+        calls.push(target.split('.').pop() as string);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end('{}');
+        return;
+      }
+      const form = new URLSearchParams(body);
+      const action = form.get('Action') ?? `${req.method} ${req.url}`;
+      calls.push(action);
+      if (action === 'PublishBatch') {
+        const ids = [...form.keys()].filter((k) => /^PublishBatchRequestEntries\.member\.\d+\.Id$/.test(k)).map((k) => form.get(k) ?? '');
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(
+          `<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishBatchResult><Successful>${ids.map((id) => `<member><Id>${id}</Id><MessageId>m-${id}</MessageId></member>`).join('')}</Successful><Failed/></PublishBatchResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishBatchResponse>`,
+        );
+        return;
+      }
+      res.writeHead(400, { 'content-type': 'text/xml' });
+      res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>bench stub: ${action}</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, calls, close: () => server.close() };
+}
+
+export const COLD_EVENTS = {
+  alerting: join(ROOT, 'events', 'root-signin', 'positive-success-mfa.json'),
+  quiet: join(ROOT, 'events', 'root-signin', 'negative-iam-user-signin.json'),
+} as const;
+
+/**
+ * ms from process start to the handler's return (or to the end of the import), measured inside
+ * the child; with the handler's result. Async spawn: the stub endpoint lives in this process.
+ */
+function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean): Promise<{ ms: number; cpuMs: number; result: unknown }> {
+  const script = `
+    import { readFileSync } from 'node:fs';
+    const t0 = performance.timeOrigin;
+    const mod = await import(${JSON.stringify(moduleUrl)});
+    const fn = mod[${JSON.stringify(exportName)}];
+    if (typeof fn !== 'function') throw new Error('no handler export');
+    const result = ${eventFile ? `await fn(JSON.parse(readFileSync(${JSON.stringify(eventFile)}, 'utf8')), { awsRequestId: 'bench', functionName: 'bench' })` : 'null'};
+    const ms = performance.timeOrigin + performance.now() - t0;
+    const cpu = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, result }));
+    process.exit(0);
+  `;
+  const nodeArgs = [...(viaTsx ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, nodeArgs, { cwd, env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(JSON.parse(out) as { ms: number; cpuMs: number; result: unknown });
+      else reject(new Error(`cold start child failed (${code}): ${err.slice(0, 800)}`));
+    });
+  });
+}
+
+export interface ColdStartRow {
+  function: string;
+  measured: string;
+  entryBytes: number;
+  totalBytes: number;
+  staticBytes: number;
+  zipBytes: number | null;
+  coldStartBundledMs: number;
+  /** CPU time (user + system) of the same bundled runs: steadier than wall time on a loaded machine. */
+  coldStartBundledCpuMs: number;
+  coldStartUnbundledTsxMs: number;
+  runs: number;
+  top: Array<[string, number]>;
+  target?: { coldStartMs: number; bundleBytes: number };
+}
+
+/** Every function's bundle and cold start; detect twice (alerting and quiet event). */
+export async function benchColdStarts(options: { runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean }): Promise<ColdStartRow[]> {
+  const runs = Math.max(options.runs ?? 7, 1);
+  const log = options.log ?? (() => undefined);
+  if (options.packageFirst !== false) {
+    log('  serverless package --stage ci…');
+    const pkg = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'ci'], { cwd: ROOT, encoding: 'utf8' });
+    if (pkg.status !== 0) throw new Error(`serverless package failed: ${pkg.stderr}`);
+  }
+  // The function root as packaged: the tuning JSON beside the bundles (scripts/tuning-json.ts).
+  const taskRoot = join(options.work, 'task');
+  mkdirSync(taskRoot, { recursive: true });
+  const { convertTuning } = await import('./tuning-json.ts');
+  const tuning = convertTuning(join(ROOT, 'trailwatch.config.yaml'), join(taskRoot, 'trailwatch.config.json'));
+  const stub = await stubEndpoint();
+  const env: Record<string, string> = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL: stub.url,
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(options.work, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(options.work, 'no-credentials'),
+    // Node 20 here: the SDK's "Node 20 support ends" warning would be printed (and timed) on every start.
+    NODE_NO_WARNINGS: '1',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    LAMBDA_TASK_ROOT: taskRoot,
+    TRAILWATCH_STAGE: 'bench',
+    TRAILWATCH_STACK_NAME: 'trailwatch-bench',
+    TRAILWATCH_ALERTS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:trailwatch-bench-alerts`,
+    TRAILWATCH_FINDINGS_BUS_NAME: 'trailwatch-bench-findings',
+    TRAILWATCH_METRICS_NAMESPACE: 'Trailwatch',
+    TRAILWATCH_NOVELTY_TABLE: 'trailwatch-bench-novelty',
+    ...(tuning ? { TRAILWATCH_TUNING_FILE: 'trailwatch.config.json' } : {}),
+  };
+  const rows: ColdStartRow[] = [];
+  try {
+    const built = new Map<string, BundleFacts>();
+    for (const spec of [...functionsFromServerlessYml(), ...REFERENCES]) {
+      const reference = REFERENCES.includes(spec);
+      const content = built.get(spec.file) ?? (await bundle(spec, options.work));
+      built.set(spec.file, content);
+      const zip = join(ROOT, '.serverless', `${spec.name}.zip`);
+      // Functions run from their unzipped package; the references from the esbuild output.
+      const b = reference ? { ...content, root: taskRoot } : packaged(spec, options.work, content.top);
+      const cases: Array<[string, string | undefined]> =
+        spec.name === 'detect' ? [['import + alerting event', COLD_EVENTS.alerting], ['import + quiet event', COLD_EVENTS.quiet]] : reference ? [['import + handler', COLD_EVENTS.alerting]] : [['import only', undefined]];
+      for (const [measured, eventFile] of cases) {
+        log(`  ${spec.name}: ${measured}…`);
+        const bundled: number[] = [];
+        const bundledCpu: number[] = [];
+        const unbundled: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          // Interleaved, so machine load hits both builds alike.
+          for (const viaTsx of [false, true]) {
+            stub.calls.length = 0;
+            const url = pathToFileURL(viaTsx ? join(ROOT, spec.file) : b.path).href;
+            const out = await coldStart(url, spec.exportName, eventFile, { ...env, LAMBDA_TASK_ROOT: viaTsx ? taskRoot : b.root }, viaTsx ? ROOT : b.root, viaTsx);
+            if (!reference) checkPath(spec.name, eventFile, out.result, stub.calls);
+            (viaTsx ? unbundled : bundled).push(out.ms);
+            if (!viaTsx) bundledCpu.push(out.cpuMs);
+          }
+        }
+        rows.push({
+          function: spec.name,
+          measured,
+          entryBytes: b.entryBytes,
+          totalBytes: b.totalBytes,
+          staticBytes: b.staticBytes,
+          zipBytes: !reference && existsSync(zip) ? statSync(zip).size : null,
+          coldStartBundledMs: Math.round(median(bundled)),
+          coldStartBundledCpuMs: Math.round(median(bundledCpu)),
+          coldStartUnbundledTsxMs: Math.round(median(unbundled)),
+          runs,
+          top: b.top,
+          ...(spec.name === 'detect' ? { target: { coldStartMs: TARGETS.detectColdStartMs, bundleBytes: TARGETS.detectBundleBytes } } : {}),
+        });
+      }
+    }
+  } finally {
+    stub.close();
+  }
+  return rows;
+}
+
+/** A timed run must have done the work it stands for: the alerting event published, the quiet one did not. */
+function checkPath(fn: string, eventFile: string | undefined, result: unknown, calls: readonly string[]): void {
+  if (!eventFile) return;
+  const findings = (result as { findings?: number } | null)?.findings;
+  const published = calls.includes('PublishBatch') && calls.includes('PutEvents');
+  const ok = eventFile === COLD_EVENTS.alerting ? findings !== undefined && findings > 0 && published && calls.includes('UpdateItem') : findings === 0 && !published;
+  if (!ok || !calls.includes('PutMetricData')) throw new Error(`${fn}: the timed run did not take the expected path (findings ${findings}, AWS calls ${calls.join(', ')})`);
+}
+
+/** The text table: sizes, zip, cold start bundled and unbundled, the target beside detect. */
+export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
+  const kb = (v: number | null) => (v === null ? '-' : `${(v / 1024).toFixed(0)} KB`);
+  const out = [
+    'Lambda functions (esbuild, minified ESM, AWS SDK v3 bundled; cold start = fresh process, import + handler, median):',
+    '  entry = the file Lambda imports; +static = with the chunks it imports statically (read before the handler runs); total JS = every chunk',
+    `  ${'function'.padEnd(14)} ${'entry'.padStart(8)} ${'+static'.padStart(8)} ${'total JS'.padStart(9)} ${'zip'.padStart(9)}  ${'bundled'.padStart(8)} ${'(CPU)'.padStart(8)}  ${'tsx'.padStart(8)}  ${'target'.padStart(17)}  measured`,
+  ];
+  for (const r of rows) {
+    const target = r.target ? `≤ ${r.target.coldStartMs} ms, ≤ ${kb(r.target.bundleBytes)}` : '';
+    out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.staticBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
+  }
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (r.function.startsWith('floor') || seen.has(r.function) || r.function.startsWith('notify') && seen.has('notify')) continue;
+    seen.add(r.function);
+    out.push(`  ${r.function} bundle, largest parts (KB): ${r.top.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const work = mkdtempSync(join(tmpdir(), 'trailwatch-coldstart-'));
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--runs');
+  try {
+    const rows = await benchColdStarts({ runs: at >= 0 ? Number(args[at + 1]) : 7, work, log: (s) => process.stderr.write(`${s}\n`), packageFirst: !args.includes('--no-package') });
+    process.stdout.write(args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${formatColdStarts(rows).join('\n')}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

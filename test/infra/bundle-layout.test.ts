@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePackaged, PACKAGE_DIR } from '../helpers/packaged.ts';
+
+/**
+ * What docs/architecture.md ("Bundling") says about the packaged zips: a handler file one function
+ * uses (detect) is split (scripts/esbuild-plugins.cjs) so that code reached only through a dynamic
+ * import() is in chunks the entry does not import statically — a cold start never reads them — and
+ * a file several functions share (notify; rates with mfaSweep) stays one file. Chunks are in their
+ * own function's zip only.
+ */
+const work = mkdtempSync(join(tmpdir(), 'tw-layout-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function unzip(fn: string): string {
+  const dir = join(work, fn);
+  const out = spawnSync('python3', ['-m', 'zipfile', '-e', join(PACKAGE_DIR, `${fn}.zip`), dir], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(out.stderr);
+  return dir;
+}
+
+/** Files the entry loads before its first line runs: the closure of its static `import … from "./…"`. */
+function staticClosure(dir: string, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(dir, file), 'utf8');
+    for (const m of text.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]+from\s*)?["'](\.\/[^"']+)["']/g)) {
+      const target = join(file, '..', m[1] as string);
+      visit(target);
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+describe('packaged bundles: what a cold start reads', () => {
+  const dirs: Record<string, string> = {};
+  beforeAll(() => {
+    ensurePackaged();
+    for (const fn of ['detect', 'rates', 'notify']) dirs[fn] = unzip(fn);
+  }, 300_000);
+
+  it('detect: the IAM client (policy enricher) is in a chunk the entry does not import statically; the SNS client is', () => {
+    const dir = dirs['detect'] as string;
+    const chunks = readdirSync(join(dir, 'functions', 'chunks')).filter((f) => f.endsWith('.mjs'));
+    expect(chunks.length).toBeGreaterThan(3);
+    const loaded = staticClosure(dir, join('functions', 'detect.mjs'));
+    expect(loaded.size).toBeGreaterThan(3); // the entry imports its shared chunks statically
+    const holding = (needle: string) => ['functions/detect.mjs', ...chunks.map((c) => join('functions', 'chunks', c))].filter((f) => readFileSync(join(dir, f), 'utf8').includes(needle));
+    const iam = holding('com.amazonaws.iam#');
+    expect(iam.length).toBeGreaterThan(0);
+    for (const f of iam) expect(loaded.has(f), f).toBe(false);
+    const sns = holding('com.amazonaws.sns#');
+    expect(sns.some((f) => loaded.has(f))).toBe(true);
+  });
+
+  it('chunks ship only in the zip of the function they were built for; shared handler files are one file', () => {
+    for (const fn of ['notify', 'rates']) {
+      const files = readdirSync(join(dirs[fn] as string, 'functions')).sort();
+      expect(files, fn).toEqual([`${fn}.mjs`, `${fn}.mjs.map`]);
+    }
+    const ratesEntry = readFileSync(join(dirs['rates'] as string, 'functions', 'rates.mjs'), 'utf8');
+    expect(ratesEntry.includes('com.amazonaws.iam#')).toBe(false);
+  });
+});

@@ -1,0 +1,100 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { convertTuning } from '../../scripts/tuning-json.ts';
+import { tuningValidatorSource, VALIDATOR_FILE } from '../../scripts/gen-tuning-validator.ts';
+import { detections } from '../../shared/detections/index.ts';
+import { createMemoryLog } from '../../shared/log.ts';
+import { knownDetectionIds, loadDeployedTuning } from '../../shared/routing/deployed.ts';
+import { checkTuningValue } from '../../shared/tuning/check.ts';
+import { parseDeployedTuning } from '../../shared/tuning/deployed.ts';
+import { TuningError, TuningValidationError } from '../../shared/tuning/errors.ts';
+import { loadTuningFile } from '../../shared/tuning/load.ts';
+import { TUNING_SCHEMA } from '../../shared/tuning/schema.ts';
+import { ROOT } from '../helpers/events.ts';
+
+const known = { knownDetections: knownDetectionIds(detections), now: new Date('2026-12-01T00:00:00Z') };
+const EXAMPLE = join(ROOT, 'docs', 'tuning-example.yaml');
+
+/** Realistic mistakes, each a whole document: schema errors (several at once) and semantic ones. */
+const INVALID: unknown[] = [
+  { version: 2 },
+  { version: 1, deployers: [{ name: 'ci', principals: ['arn:aws:iam::111122223333:role/ci'], networks: ['10.0.0.0/8'], extra: true }] },
+  { version: 1, suppressions: [{ id: 'x', detection: 'root-signin', reason: 'r', owner: 'o' }] },
+  { version: 1, organization: { id: 'o-short', accounts: [{ id: '12345' }] }, scanners: 'wiz' },
+  { version: 1, severityOverrides: [{ detection: 'no-such-detection', severity: 'low' }] },
+  { version: 1, suppressions: [{ id: 'x', detection: 'root-signin', reason: 'r', owner: 'o', expires: '2027-02-30' }] },
+  { version: 1, organization: { accounts: [{ id: '111122223333', name: '' }] }, detections: { 'Root-Signin': { enabled: false } } },
+];
+
+describe('tuning: schema compiled ahead of time', () => {
+  it('the checked-in validator is what the schema compiles to (regenerate: npx tsx scripts/gen-tuning-validator.ts)', () => {
+    expect(readFileSync(VALIDATOR_FILE, 'utf8')).toBe(tuningValidatorSource());
+  });
+
+  it('reports exactly what Ajv compiling the schema at run time reports, on valid and invalid documents', () => {
+    const runtime = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(TUNING_SCHEMA);
+    const example = parseYaml(readFileSync(EXAMPLE, 'utf8')) as unknown;
+    for (const doc of [example, ...INVALID]) {
+      const ok = runtime(doc);
+      const checked = checkTuningValue(doc, known);
+      const schemaProblems = checked.config ? [] : checked.problems;
+      if (ok) expect(schemaProblems.filter((p) => !p.message.includes('detection id') && !p.message.includes('real date'))).toEqual([]);
+      else expect(schemaProblems.map((p) => p.pointer).sort()).toEqual((runtime.errors ?? []).map((e) => e.instancePath || '/').sort());
+    }
+    expect(checkTuningValue(example, known).config).toBeDefined();
+  });
+});
+
+describe('tuning: the JSON the package step ships', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-tuning-json-'));
+
+  it('converts the YAML to JSON that loads to the same configuration, with no YAML parser involved', () => {
+    const out = join(dir, 'example.json');
+    expect(convertTuning(EXAMPLE, out)).toBe(true);
+    const fromYaml = loadTuningFile(EXAMPLE, known).config;
+    expect(parseDeployedTuning(readFileSync(out, 'utf8'), out, known).config).toEqual(fromYaml);
+    expect(loadDeployedTuning({ TRAILWATCH_TUNING_FILE: out }, createMemoryLog(), known.knownDetections)).toEqual(fromYaml);
+    expect(convertTuning(join(dir, 'absent.yaml'), join(dir, 'absent.json'))).toBe(false);
+  });
+
+  it('refuses to convert an invalid file, with file:line:col (so `serverless package` fails, not a cold start)', () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'version: 1\nseverityOverrides:\n  - detection: root-sigin\n    severity: low\n');
+    expect(() => convertTuning(bad, join(dir, 'bad.json'))).toThrow(`${bad}:3:16: unknown detection id "root-sigin"`);
+  });
+
+  it('a hand-edited or stale JSON still fails the cold start with every problem and where it is', () => {
+    for (const doc of INVALID) {
+      let error: unknown;
+      try {
+        parseDeployedTuning(JSON.stringify(doc), 'trailwatch.config.json', known);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(doc)).toBeInstanceOf(TuningValidationError);
+      expect((error as TuningValidationError).problems.length).toBeGreaterThan(0);
+    }
+    const many = (() => {
+      try {
+        parseDeployedTuning(JSON.stringify(INVALID[3]), 'f.json', known);
+      } catch (e) {
+        return (e as TuningValidationError).problems.map((p) => p.message);
+      }
+      return [];
+    })();
+    expect(many.some((m) => m.includes('(at /organization/id)'))).toBe(true);
+    expect(many.some((m) => m.includes('(at /scanners)'))).toBe(true);
+    expect(() => parseDeployedTuning('{"version": 1,', 'f.json')).toThrow(/f\.json:1:1: not JSON/);
+  });
+
+  it('the deployed loader reads only JSON; no file is zero configuration, logged', () => {
+    expect(() => loadDeployedTuning({ TRAILWATCH_TUNING_FILE: EXAMPLE })).toThrow(TuningError);
+    const log = createMemoryLog();
+    expect(loadDeployedTuning({ TRAILWATCH_TUNING_FILE: join(dir, 'none.json') }, log)).toEqual({ version: 1 });
+    expect(log.lines.map((l) => l.message)).toEqual(['no tuning file packaged; routing with zero configuration']);
+  });
+});
