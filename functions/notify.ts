@@ -230,7 +230,7 @@ export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClient
  * the central channels, and the problem is logged at cold start (detect refuses the same file).
  */
 export function readPackagedTuning(env: Record<string, string | undefined>, config: NotifyConfig): NotifyTuning | undefined {
-  const name = env['TRAILWATCH_TUNING_FILE']?.trim() || 'trailwatch.config.yaml';
+  const name = env['TRAILWATCH_TUNING_FILE']?.trim() || 'trailwatch.config.json';
   const path = isAbsolute(name) ? name : join(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), name);
   if (!existsSync(path)) return undefined;
   try {

@@ -1,10 +1,10 @@
-import { parse } from 'yaml';
 import type { OrgAccountEntry, TeamEntry } from './types.ts';
 
 /**
  * The part of the tuning file the notifier needs — `organization` (names, OUs) and
- * `routing.teams` — read with the YAML parser alone. The full loader (shared/tuning/load.ts, Ajv
- * and the schema) would add ~140 KB to the notify bundle; detect validates the same packaged file
+ * `routing.teams` — from the packaged JSON (`trailwatch.config.json`, which the package step writes
+ * from the checked-in YAML after validating it: scripts/esbuild-plugins.cjs). Neither the YAML
+ * parser nor the schema validator is in the notify bundle; detect checks the same packaged file
  * completely at cold start (and refuses an invalid one), `trailwatch config validate` and the
  * tests check it before a deploy. This reader still refuses wrong shapes, so a file it reads is one
  * the schema also accepts for these fields.
@@ -28,9 +28,9 @@ const strings = (v: unknown, where: string): string[] | undefined => {
 export function readNotifyTuning(text: string): NotifyTuning {
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = JSON.parse(text);
   } catch (error) {
-    throw new TuningSubsetError(`not YAML: ${(error as Error).message.split('\n')[0]}`);
+    throw new TuningSubsetError(`not JSON (the package step writes trailwatch.config.json from the YAML): ${(error as Error).message.split('\n')[0]}`);
   }
   if (!isObject(doc)) throw new TuningSubsetError('the file is not a mapping');
   const out: NotifyTuning = { teams: [] };

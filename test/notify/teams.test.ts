@@ -14,6 +14,7 @@ import { readNotifyConfig } from '../../shared/notify/config.ts';
 import type { NotifyLog } from '../../shared/notify/notifier.ts';
 import { OrganizationDirectory, type OrgSnapshot } from '../../shared/organization/directory.ts';
 import { CachedDirectory } from '../../shared/organization/store.ts';
+import { deployedTuningJson } from '../../shared/tuning/deployed.ts';
 import { parseTuning } from '../../shared/tuning/load.ts';
 import { policyFinding } from '../alerts/fixtures.ts';
 import { FakeSlack } from './fake-slack.ts';
@@ -216,16 +217,16 @@ describe('notify: the packaged tuning file', () => {
   it('reads teams and accounts from the file; an unreadable file turns team routing off with a logged problem, never the alerts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-notify-tuning-'));
     try {
-      const good = join(dir, 'good.yaml');
-      writeFileSync(good, TUNING);
+      const good = join(dir, 'trailwatch.config.json');
+      writeFileSync(good, deployedTuningJson(parseTuning(TUNING, 'tuning.yaml').config));
       const config = readNotifyConfig({ TRAILWATCH_NOTIFY_CHANNELS: 'slack', TRAILWATCH_SLACK_WEBHOOK_PARAMETER: '/p', TRAILWATCH_NOTIFY_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/q' });
       expect(readPackagedTuning({ TRAILWATCH_TUNING_FILE: good }, config)?.teams.map((t) => t.name)).toEqual(['payments', 'data', 'rogue']);
       expect(config.problems).toEqual([]);
-      const bad = join(dir, 'bad.yaml');
-      writeFileSync(bad, 'version: 1\nrouting:\n  teams: nope\n');
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, '{"version":1,"routing":{"teams":"nope"}}');
       expect(readPackagedTuning({ TRAILWATCH_TUNING_FILE: bad }, config)).toBeUndefined();
       expect(config.problems.join('\n')).toMatch(/routing\.teams must be a list; team routing and configured names are off/);
-      expect(readPackagedTuning({ TRAILWATCH_TUNING_FILE: join(dir, 'absent.yaml') }, config)).toBeUndefined();
+      expect(readPackagedTuning({ TRAILWATCH_TUNING_FILE: join(dir, 'absent.json') }, config)).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
