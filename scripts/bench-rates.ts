@@ -95,6 +95,6 @@ export async function benchRates(options: { events?: number; principals?: number
   };
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
+if (!process.env.NO_MAIN && process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
   benchRates().then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`));
 }

@@ -152,19 +152,28 @@ export class RateDetector {
     // unfolded: fold them now from the fresh state (one more conditional write, only for those keys),
     // so concurrent consumers cannot starve the baseline.
     const followUps: KeyWrite[] = [];
-    for (const slot of touched) {
-      const state = states.get(slot.key.id);
+    const followUpAt: number[] = [];
+    for (let i = 0; i < touched.length; i += 1) {
+      const state = states[i];
+      const slot = touched[i] as KeySlot;
       const fold = state ? this.foldFrom(state, slot.key.dimension, EMPTY) : undefined;
-      if (fold) followUps.push({ keyId: slot.key.id, adds: new Map(), fold, ttl });
+      if (fold) {
+        followUps.push({ keyId: slot.key.id, adds: new Map(), fold, ttl });
+        followUpAt.push(i);
+      }
     }
-    if (followUps.length > 0) for (const [id, state] of await this.store.apply(followUps)) states.set(id, state);
+    if (followUps.length > 0) {
+      const after = await this.store.apply(followUps);
+      for (let k = 0; k < after.length; k += 1) states[followUpAt[k] as number] = after[k] as KeyState;
+    }
 
     const candidates: Candidate[] = [];
     /** Principals with an anomalous minute in this chunk (alerting now or continuing a burst). */
     const hotPrincipals = new Set<string>();
-    for (const slot of touched) {
+    for (let i = 0; i < touched.length; i += 1) {
+      const slot = touched[i] as KeySlot;
       const id = slot.key.id;
-      const state = states.get(id);
+      const state = states[i];
       if (!state) continue;
       this.remember(slot, state, chunk);
       const t = this.config[slot.key.dimension];

@@ -33,8 +33,8 @@ export interface StoreStats {
 
 /** Rate state behind a small interface: DynamoDB in Lambda, memory in replay and tests. */
 export interface RateStore {
-  /** Applies the writes (one per key) and returns every key's state after its write. */
-  apply(writes: readonly KeyWrite[]): Promise<Map<string, KeyState>>;
+  /** Applies the writes (one per key) and returns every key's state after its write, in the order of `writes`. */
+  apply(writes: readonly KeyWrite[]): Promise<KeyState[]>;
   /**
    * Records a key's burst state if the stored burst id still equals `expectedId` (null = none).
    * Returns false when another writer got there first (then the caller must not alert twice).
@@ -65,9 +65,10 @@ export class MemoryRateStore implements RateStore {
 
   constructor(private readonly ttlSeconds = 14 * 86_400) {}
 
-  async apply(writes: readonly KeyWrite[]): Promise<Map<string, KeyState>> {
-    const out = new Map<string, KeyState>();
-    for (const w of writes) {
+  async apply(writes: readonly KeyWrite[]): Promise<KeyState[]> {
+    const out = new Array<KeyState>(writes.length);
+    for (let i = 0; i < writes.length; i += 1) {
+      const w = writes[i] as KeyWrite;
       this.stats.writes += 1;
       let item = this.items.get(w.keyId);
       if (!item) {
@@ -89,7 +90,7 @@ export class MemoryRateStore implements RateStore {
       item.version += 1;
       item.ttl = w.ttl;
       if (w.ttl > this.newestTtl) this.newestTtl = w.ttl;
-      out.set(w.keyId, { version: item.version, baseline: item.baseline, counts: new Map(item.counts), burst: item.burst });
+      out[i] = { version: item.version, baseline: item.baseline, counts: new Map(item.counts), burst: item.burst };
     }
     this.expire();
     return out;

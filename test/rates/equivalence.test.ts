@@ -101,7 +101,7 @@ interface Outcome {
   states: Map<string, unknown>;
 }
 
-type AnyStore = { apply(w: Array<{ keyId: string; adds: Map<number, number>; ttl: number }>): Promise<Map<string, unknown>>; stats: { writes: number; conditionalFailures: number } };
+type AnyStore = { apply(w: Array<{ keyId: string; adds: Map<number, number>; ttl: number }>): Promise<Map<string, unknown> | unknown[]>; stats: { writes: number; conditionalFailures: number } };
 
 async function run(kind: 'reference' | 'optimised', batches: readonly TrailEvent[][], config: RateConfig, options: { cacheSize?: number } = {}): Promise<Outcome> {
   const store = kind === 'reference' ? new ReferenceStore() : new MemoryRateStore(config.ttlDays * 86_400);
@@ -113,7 +113,9 @@ async function run(kind: 'reference' | 'optimised', batches: readonly TrailEvent
   // Every key's learned state, read back through the store's own interface (an empty ADD).
   const ids = [...(store as unknown as { items: Map<string, unknown> }).items.keys()].sort();
   const states = await s.apply(ids.map((keyId) => ({ keyId, adds: new Map(), ttl: 0 })));
-  return { findings, stats: { ...detector.stats }, writes, conditionalFailures, states: new Map([...states].sort(([a], [b]) => a.localeCompare(b))) };
+  // The reference store answers with a Map by key id, the optimised one with an array in write order.
+  const byId = states instanceof Map ? [...states] : ids.map((id, i) => [id, states[i]] as [string, unknown]);
+  return { findings, stats: { ...detector.stats }, writes, conditionalFailures, states: new Map(byId.sort(([a], [b]) => a.localeCompare(b))) };
 }
 
 /** A state without its version (which counts writes: an evicted key's fold costs a second one). */
