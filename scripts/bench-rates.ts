@@ -1,18 +1,44 @@
 /**
- * Benchmark of the API-rate detector: a seeded 1,000,000-event synthetic stream from 10,000
- * principals (Zipf-like activity, 60 distinct APIs, 20% error-free access keys) through
- * aggregation + model + in-memory store, in batches of 10,000 events as the SQS event source would
- * deliver them. Reports events/s, peak RSS / heap and state writes per million events.
- * Run on its own: `npx tsx scripts/bench-rates.ts`.
+ * Benchmark of the API-rate detector alone: a seeded 1,000,000-event synthetic stream from 10,000
+ * principals (Zipf-like activity, 60 distinct APIs, every principal an IAM user with its own AKIA
+ * key, 1% AccessDenied) through aggregation + model + in-memory store, in batches of 10,000 events
+ * each spanning 30 s of event time, as the SQS event source would deliver them (1M events = 50
+ * minutes of event time). Event generation and normalisation happen between batches, outside the
+ * timed section (the garbage they leave can still be collected inside it).
+ *
+ * Each measurement runs in its own child process, so its peak RSS is its own:
+ * - this version at 1M events, and the previous implementation (test/rates/reference/, kept as the
+ *   equivalence test's oracle) on the same stream: the before/after in one run;
+ * - this version at 2x the events with the same principals: memory must stay flat (bounded by keys);
+ * - a dense stream (200 principals, the same 1M events): state writes per million events follow
+ *   distinct keys per batch, not events.
+ * Run on its own: `npx tsx scripts/bench-rates.ts` (`--quick`: 1M only, no comparisons).
  */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { normalize } from '../shared/model/normalize.ts';
-import type { TrailEvent } from '../shared/model/types.ts';
+import type { Finding, TrailEvent } from '../shared/model/types.ts';
 import { defaultRateConfig } from '../shared/rates/config.ts';
 import { RateDetector } from '../shared/rates/detector.ts';
 import { MemoryRateStore } from '../shared/rates/store.ts';
 import { rng } from '../test/helpers/rng.ts';
 
-export interface RateBenchResult {
+/** The issue-15 target for the detector alone. */
+export const TARGET_EVENTS_PER_SECOND = 200_000;
+
+export interface RateRunOptions {
+  events?: number;
+  principals?: number;
+  batchSize?: number;
+  /** `reference`: the implementation before the rates-perf rewrite (test/rates/reference/). */
+  implementation?: 'current' | 'reference';
+}
+
+export interface RateRunResult {
+  implementation: 'current' | 'reference';
   events: number;
   principals: number;
   batchSize: number;
@@ -20,12 +46,13 @@ export interface RateBenchResult {
   eventsPerSecond: number;
   peakRssMb: number;
   peakHeapMb: number;
+  /** Heap in use after a full GC at the end: live state only (keys, cache, dedupe window). */
+  liveHeapMb: number;
   stateWrites: number;
   stateWritesPerMillionEvents: number;
   keys: number;
   findings: number;
 }
-
 
 const APIS = Array.from({ length: 60 }, (_, i) => [['ec2', 's3', 'iam', 'sts', 'kms', 'lambda'][i % 6] as string, `Operation${i}`] as const);
 
@@ -54,16 +81,41 @@ function batch(random: () => number, principals: number, size: number, startMs: 
   return out;
 }
 
-/** Runs the benchmark and returns its measurements (also used by scripts/bench.ts). */
-export async function benchRates(options: { events?: number; principals?: number; batchSize?: number } = {}): Promise<RateBenchResult> {
+interface Detector {
+  process(events: readonly TrailEvent[]): Promise<{ findings: Finding[] }>;
+}
+
+/** A full GC, if this process can be given one (for the live-heap figure). */
+function collectGarbage(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // No GC available: liveHeapMb is then the heap as it stands.
+  }
+}
+
+/** One measurement in this process. */
+export async function runRates(options: RateRunOptions = {}): Promise<RateRunResult> {
   const total = options.events ?? 1_000_000;
   const principals = options.principals ?? 10_000;
   const batchSize = options.batchSize ?? 10_000;
+  const implementation = options.implementation ?? 'current';
   const random = rng(42);
-  const store = new MemoryRateStore();
-  const detector = new RateDetector(store, defaultRateConfig());
+  let detector: Detector;
+  let storeStats: () => { writes: number; size: number };
+  if (implementation === 'reference') {
+    const { RateDetector: Reference } = await import('../test/rates/reference/detector.ts');
+    const { MemoryRateStore: ReferenceStore } = await import('../test/rates/reference/store.ts');
+    const store = new ReferenceStore();
+    detector = new Reference(store, defaultRateConfig());
+    storeStats = () => ({ writes: store.stats.writes, size: store.size });
+  } else {
+    const store = new MemoryRateStore();
+    detector = new RateDetector(store, defaultRateConfig());
+    storeStats = () => ({ writes: store.stats.writes, size: store.size });
+  }
   const seq = { n: 0 };
-  // 1,000,000 events over ~8 hours: each 10,000-event batch covers ~30 s of event time.
   const spanMs = 30_000;
   let peakRss = 0;
   let peakHeap = 0;
@@ -79,8 +131,12 @@ export async function benchRates(options: { events?: number; principals?: number
     peakRss = Math.max(peakRss, mem.rss);
     peakHeap = Math.max(peakHeap, mem.heapUsed);
   }
+  collectGarbage();
+  const live = process.memoryUsage().heapUsed;
   const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
+  const { writes, size } = storeStats();
   return {
+    implementation,
     events: total,
     principals,
     batchSize,
@@ -88,13 +144,89 @@ export async function benchRates(options: { events?: number; principals?: number
     eventsPerSecond: Math.round(total / (timedMs / 1000)),
     peakRssMb: mb(peakRss),
     peakHeapMb: mb(peakHeap),
-    stateWrites: store.stats.writes,
-    stateWritesPerMillionEvents: Math.round((store.stats.writes / total) * 1_000_000),
-    keys: store.size,
+    liveHeapMb: mb(live),
+    stateWrites: writes,
+    stateWritesPerMillionEvents: Math.round((writes / total) * 1_000_000),
+    keys: size,
     findings,
   };
 }
 
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = join(dirname(SELF), '..');
+
+/** One measurement in a fresh child process (its own peak RSS). */
+function inChild(options: RateRunOptions): RateRunResult {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--child', JSON.stringify(options)], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (res.status !== 0) throw new Error(`bench-rates child failed (${res.status}): ${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as RateRunResult;
+}
+
+export interface RateBenchResult {
+  events: number;
+  principals: number;
+  eventsPerSecond: number;
+  targetEventsPerSecond: number;
+  meetsTarget: boolean;
+  previousVersionEventsPerSecond?: number;
+  speedupOverPreviousVersion?: number;
+  seconds: number;
+  keys: number;
+  stateWritesPerMillionEvents: number;
+  findings: number;
+  previousVersionFindings?: number;
+  peakRssMb: number;
+  previousVersionPeakRssMb?: number;
+  liveHeapMb: number;
+  /** The same principals, twice the events: RSS and live heap stay flat. */
+  doubleEventsPeakRssMb?: number;
+  doubleEventsLiveHeapMb?: number;
+  doubleEventsKeys?: number;
+  /** 200 busy principals, the same number of events. */
+  denseStateWritesPerMillionEvents?: number;
+  denseEventsPerSecond?: number;
+}
+
+/** Runs the benchmark and returns its measurements (also used by scripts/bench.ts). */
+export async function benchRates(options: { quick?: boolean; events?: number } = {}): Promise<RateBenchResult> {
+  const events = options.events ?? 1_000_000;
+  const main = inChild({ events });
+  const result: RateBenchResult = {
+    events,
+    principals: main.principals,
+    eventsPerSecond: main.eventsPerSecond,
+    targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
+    meetsTarget: main.eventsPerSecond >= TARGET_EVENTS_PER_SECOND,
+    seconds: main.seconds,
+    keys: main.keys,
+    stateWritesPerMillionEvents: main.stateWritesPerMillionEvents,
+    findings: main.findings,
+    peakRssMb: main.peakRssMb,
+    liveHeapMb: main.liveHeapMb,
+  };
+  if (options.quick) return result;
+  const previous = inChild({ events, implementation: 'reference' });
+  const double = inChild({ events: events * 2 });
+  const dense = inChild({ events, principals: 200 });
+  return {
+    ...result,
+    previousVersionEventsPerSecond: previous.eventsPerSecond,
+    speedupOverPreviousVersion: Math.round((main.eventsPerSecond / previous.eventsPerSecond) * 100) / 100,
+    previousVersionFindings: previous.findings,
+    previousVersionPeakRssMb: previous.peakRssMb,
+    doubleEventsPeakRssMb: double.peakRssMb,
+    doubleEventsLiveHeapMb: double.liveHeapMb,
+    doubleEventsKeys: double.keys,
+    denseStateWritesPerMillionEvents: dense.stateWritesPerMillionEvents,
+    denseEventsPerSecond: dense.eventsPerSecond,
+  };
+}
+
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
-  benchRates().then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`));
+  const child = process.argv.indexOf('--child');
+  if (child >= 0) {
+    runRates(JSON.parse(process.argv[child + 1] ?? '{}') as RateRunOptions).then((r) => process.stdout.write(`${JSON.stringify(r)}\n`));
+  } else {
+    benchRates({ quick: process.argv.includes('--quick') }).then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`));
+  }
 }

@@ -38,6 +38,8 @@ export function networkOf(sourceIp: string | undefined): string | undefined {
 
 /** Products whose token names the tool even when it is not the first one in the user agent. */
 const PRODUCTS = ['Terraform', 'Pulumi', 'aws-cdk', 'CloudFormation', 'aws-cli', 'Boto3', 'Botocore', 'aws-sdk-go-v2', 'aws-sdk-go', 'aws-sdk-java', 'aws-sdk-js', 'aws-sdk-dotnet', 'aws-sdk-ruby', 'aws-sdk-rust', 'aws-sdk-php'];
+/** One compiled pattern per product, in the same order (built once, not per call). */
+const PRODUCT_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = PRODUCTS.map((product) => [product, new RegExp(`(?:^|[\\s(])${product.replace(/[-.]/g, '\\$&')}/v?(\\d+)`, 'i')] as const);
 
 /**
  * A user agent reduced to its tool family and major version (`aws-cli/2`, `Terraform/1`,
@@ -49,8 +51,8 @@ export function userAgentFamily(userAgent: string | undefined): string | undefin
   const ua = userAgent.trim();
   if (ua === '') return undefined;
   if (/^[a-z0-9.-]+\.amazonaws\.com$/i.test(ua) || ua === 'AWS Internal') return ua.toLowerCase();
-  for (const product of PRODUCTS) {
-    const m = new RegExp(`(?:^|[\\s(])${product.replace(/[-.]/g, '\\$&')}/v?(\\d+)`, 'i').exec(ua);
+  for (const [product, pattern] of PRODUCT_PATTERNS) {
+    const m = pattern.exec(ua);
     if (m) return `${product.toLowerCase()}/${m[1]}`;
   }
   if (/^Mozilla\//.test(ua) || /console\.amazonaws\.com|signin\.amazonaws\.com/i.test(ua)) return 'browser';

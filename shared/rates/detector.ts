@@ -1,11 +1,11 @@
 import type { Finding, Skip, TrailEvent } from '../model/types.ts';
-import { addEvent, top, type KeyAggregate } from './aggregate.ts';
-import { onAnomalousMinute, type BurstState } from './bursts.ts';
+import { bareAggregate, collectDetails, countChunk, KeyTable, releaseChunk, top, type KeySlot, type MinuteAggregate, type MinuteCount } from './aggregate.ts';
+import { onAnomalousMinute, type BurstDecision, type BurstState } from './bursts.ts';
 import type { RateConfig } from './config.ts';
 import { RecentIds } from './dedupe.ts';
 import { burstFinding, burstSeverity } from './findings.ts';
-import { MINUTE_MS, minuteOf, principalIdentity } from './keys.ts';
-import { decayTo, evaluate, fold, type Baseline } from './model.ts';
+import { MINUTE_MS, minuteOf, principalIdentity, type Dimension } from './keys.ts';
+import { decayTo, evaluate, fold, type Baseline, type Evaluation } from './model.ts';
 import type { KeyState, KeyWrite, RateStore } from './store.ts';
 
 export interface RateStats {
@@ -32,6 +32,19 @@ export interface RateDetectorOptions {
 /** Per-event time the event was delivered, for the clock-skew check (undefined: no check). */
 export type DeliveryTime = (event: TrailEvent) => number | undefined;
 
+/** A finding decided during scoring, built once the chunk's breakdowns are known. */
+interface Raised {
+  minute: number;
+  ev: Evaluation;
+  decision: BurstDecision;
+}
+
+interface Candidate extends Raised {
+  slot: KeySlot;
+}
+
+const EMPTY: ReadonlyMap<number, number> = new Map();
+
 export interface RateBatchResult {
   findings: Finding[];
   skips: Skip[];
@@ -45,7 +58,13 @@ export interface RateBatchResult {
 export class RateDetector {
   readonly stats: RateStats = { counted: 0, duplicates: 0, skipped: 0, lateKeyMinutes: 0, suppressed: 0, lostBurstRaces: 0, batches: 0 };
   private readonly recent: RecentIds;
-  private readonly cache = new Map<string, KeyState>();
+  /** Interned keys with their chunk counts and cached states (the LRU-bounded cache). */
+  private readonly keys = new KeyTable();
+  private readonly scratch: KeySlot[] = [];
+  private chunkSeq = 0;
+  /** Slots holding a cached state. */
+  private cached = 0;
+  private evictionBlockedIn = -1;
   private readonly withDetails: boolean;
   private readonly cacheSize: number;
 
@@ -101,113 +120,194 @@ export class RateDetector {
   private async processChunk(events: readonly TrailEvent[]): Promise<Finding[]> {
     this.stats.batches += 1;
     this.stats.counted += events.length;
-    const aggregates = new Map<string, KeyAggregate>();
-    for (const e of events) addEvent(aggregates, e, this.withDetails);
+    const chunk = (this.chunkSeq += 1);
+    const touched = countChunk(this.keys, events, chunk, this.scratch);
+    try {
+      return await this.scoreChunk(events, touched, chunk);
+    } finally {
+      releaseChunk(touched);
+    }
+  }
 
-    const ttl = Math.floor((Math.max(...events.map((e) => e.timeMs)) + this.config.ttlDays * 86_400_000) / 1000);
-    const writes: KeyWrite[] = [];
-    for (const [id, agg] of aggregates) {
+  private async scoreChunk(events: readonly TrailEvent[], touched: KeySlot[], chunk: number): Promise<Finding[]> {
+
+    // Events are time-sorted: the last one is the newest.
+    const newestMs = (events[events.length - 1] as TrailEvent).timeMs;
+    const ttl = Math.floor((newestMs + this.config.ttlDays * 86_400_000) / 1000);
+    const writes: KeyWrite[] = new Array<KeyWrite>(touched.length);
+    for (let i = 0; i < touched.length; i += 1) {
+      const slot = touched[i] as KeySlot;
       const adds = new Map<number, number>();
-      for (const [m, a] of agg.minutes) adds.set(m, a.count);
-      const write: KeyWrite = { keyId: id, adds, ttl };
-      const cached = this.cache.get(id);
-      const folded = cached ? this.foldFrom(cached, agg, adds) : undefined;
+      for (let j = 0; j < slot.used; j += 1) {
+        const c = slot.minutes[j] as MinuteCount;
+        adds.set(c.minute, c.count);
+      }
+      const write: KeyWrite = { keyId: slot.key.id, adds, ttl };
+      const folded = slot.state ? this.foldFrom(slot.state, slot.key.dimension, adds) : undefined;
       if (folded) write.fold = folded;
-      writes.push(write);
+      writes[i] = write;
     }
     const states = await this.store.apply(writes);
     // A cold cache, or another invocation writing the same key in between, leaves completed minutes
     // unfolded: fold them now from the fresh state (one more conditional write, only for those keys),
     // so concurrent consumers cannot starve the baseline.
     const followUps: KeyWrite[] = [];
-    for (const [id, agg] of aggregates) {
-      const state = states.get(id);
-      const fold = state ? this.foldFrom(state, agg, new Map()) : undefined;
-      if (fold) followUps.push({ keyId: id, adds: new Map(), fold, ttl });
+    const followUpAt: number[] = [];
+    for (let i = 0; i < touched.length; i += 1) {
+      const state = states[i];
+      const slot = touched[i] as KeySlot;
+      const fold = state ? this.foldFrom(state, slot.key.dimension, EMPTY) : undefined;
+      if (fold) {
+        followUps.push({ keyId: slot.key.id, adds: new Map(), fold, ttl });
+        followUpAt.push(i);
+      }
     }
-    if (followUps.length > 0) for (const [id, state] of await this.store.apply(followUps)) states.set(id, state);
+    if (followUps.length > 0) {
+      const after = await this.store.apply(followUps);
+      for (let k = 0; k < after.length; k += 1) states[followUpAt[k] as number] = after[k] as KeyState;
+    }
 
-    const candidates: Array<{ agg: KeyAggregate; finding: Finding }> = [];
+    const candidates: Candidate[] = [];
     /** Principals with an anomalous minute in this chunk (alerting now or continuing a burst). */
     const hotPrincipals = new Set<string>();
-    for (const [id, agg] of aggregates) {
-      const state = states.get(id);
+    for (let i = 0; i < touched.length; i += 1) {
+      const slot = touched[i] as KeySlot;
+      const id = slot.key.id;
+      const state = states[i];
       if (!state) continue;
-      this.remember(id, state);
-      const t = this.config[agg.key.dimension];
+      this.remember(slot, state, chunk);
+      const t = this.config[slot.key.dimension];
+      // A minute under both the learned floor and the never-seen threshold cannot be anomalous
+      // whatever the baseline (see `evaluate`): most key-minutes stop here, unscored.
+      const floor = Math.min(t.minCount, t.newKeyCount);
       const foldedThrough = state.baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
       let burst: BurstState | null = state.burst;
       const expectedId = burst?.id ?? null;
       let changed = false;
-      const raised: Finding[] = [];
-      for (const minute of [...agg.minutes.keys()].sort((a, b) => a - b)) {
+      let raised: Raised[] | undefined;
+      for (let j = 0; j < slot.used; j += 1) {
+        // Ascending: events are time-sorted, so minutes are first seen in order.
+        const minute = (slot.minutes[j] as MinuteCount).minute;
         if (minute <= foldedThrough) {
           this.stats.lateKeyMinutes += 1;
           continue;
         }
         const observed = state.counts.get(minute);
-        if (observed === undefined) continue;
-        const baseline = this.provisional(state, minute, agg);
+        if (observed === undefined || observed < floor) continue;
+        const baseline = this.provisional(state, minute, slot.key.dimension);
         const ev = evaluate(baseline ? decayTo(baseline, minute, this.config) : null, minute, observed, t, this.config);
         if (!ev.anomalous) continue;
-        if (agg.key.dimension === 'principal') hotPrincipals.add(`${agg.key.account}|${agg.key.subject}`);
-        const decision = onAnomalousMinute(id, burst, minute, observed, this.config, (facts) => burstSeverity(agg.key, ev, facts, t));
+        if (slot.key.dimension === 'principal') hotPrincipals.add(`${slot.key.account}|${slot.key.subject}`);
+        const decision = onAnomalousMinute(id, burst, minute, observed, this.config, (facts) => burstSeverity(slot.key, ev, facts, t));
         burst = decision.next;
         changed = true;
-        const minuteAgg = agg.minutes.get(minute);
-        if (decision.alert && minuteAgg) raised.push(burstFinding(agg.key, minute, minuteAgg, ev, decision));
+        if (decision.alert) (raised ??= []).push({ minute, ev, decision });
       }
       if (changed && burst) {
         const saved = await this.store.saveBurst(id, expectedId, burst, ttl);
         if (!saved) {
-          this.stats.lostBurstRaces += raised.length;
-          this.cache.delete(id);
+          this.stats.lostBurstRaces += raised?.length ?? 0;
+          this.forget(slot);
           continue;
         }
-        const cached = this.cache.get(id);
-        if (cached) cached.burst = burst;
-        for (const finding of raised) candidates.push({ agg, finding });
+        if (slot.state) slot.state.burst = burst;
+        if (raised) for (const r of raised) candidates.push({ slot, ...r });
       }
     }
-    return this.suppressNarrower(candidates, hotPrincipals);
+    if (candidates.length === 0) return [];
+    // The breakdowns (top names, IPs, principals) only for the keys that raise a finding.
+    if (this.withDetails) collectDetails(this.keys, events, new Set(candidates.map((c) => c.slot)), this.scratch);
+    const built = candidates.map((c) => ({ slot: c.slot, finding: burstFinding(c.slot.key, c.minute, this.minuteAggregate(c.slot, c.minute), c.ev, c.decision) }));
+    return this.suppressNarrower(built, hotPrincipals);
+  }
+
+  /** The minute's aggregate with its breakdowns (empty breakdowns when details are off). */
+  private minuteAggregate(slot: KeySlot, minute: number): MinuteAggregate {
+    const detailed = slot.details?.get(minute);
+    if (detailed) return detailed;
+    for (let j = 0; j < slot.used; j += 1) {
+      const c = slot.minutes[j] as MinuteCount;
+      if (c.minute === minute) return bareAggregate(c);
+    }
+    throw new Error(`rates: no aggregate for minute ${minute} of ${slot.key.id}`);
   }
 
   /** Fold of completed minutes computed from a known state (applied only if that state is still current). */
-  private foldFrom(cached: KeyState, agg: KeyAggregate, adds: Map<number, number>): KeyWrite['fold'] | undefined {
-    const t = this.config[agg.key.dimension];
+  private foldFrom(cached: KeyState, dimension: Dimension, adds: ReadonlyMap<number, number>): KeyWrite['fold'] | undefined {
+    const counts = cached.counts;
+    if (counts.size === 0 && adds.size === 0) return undefined;
     let baseline: Baseline | null = cached.baseline;
     const done = baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
-    const minutes = new Set([...cached.counts.keys(), ...adds.keys()]);
-    const maxMinute = Math.max(...minutes);
+    let maxMinute = Number.NEGATIVE_INFINITY;
+    let minMinute = Number.POSITIVE_INFINITY;
+    for (const m of counts.keys()) {
+      if (m > maxMinute) maxMinute = m;
+      if (m < minMinute) minMinute = m;
+    }
+    for (const m of adds.keys()) {
+      if (m > maxMinute) maxMinute = m;
+      if (m < minMinute) minMinute = m;
+    }
     const watermark = maxMinute - this.config.latenessMinutes;
-    if (minutes.size === 0) return undefined;
+    // Nothing completed and nothing late beyond the window: no fold (the common case).
+    if (minMinute > watermark && minMinute > done) return undefined;
     // Minutes at or before foldedThrough (late beyond the window) are removed without being learned.
-    const toFold = [...minutes].filter((m) => m <= watermark || m <= done).sort((a, b) => a - b);
-    if (toFold.length === 0) return undefined;
+    const toFold: number[] = [];
+    for (const m of counts.keys()) if (m <= watermark || m <= done) toFold.push(m);
+    for (const m of adds.keys()) if ((m <= watermark || m <= done) && !counts.has(m)) toFold.push(m);
+    toFold.sort((a, b) => a - b);
+    const t = this.config[dimension];
     for (const m of toFold) {
       if (m <= done) continue;
-      baseline = fold(baseline, m, (cached.counts.get(m) ?? 0) + (adds.get(m) ?? 0), t, this.config);
+      baseline = fold(baseline, m, (counts.get(m) ?? 0) + (adds.get(m) ?? 0), t, this.config);
     }
     if (!baseline) return undefined;
     return { expectVersion: cached.version, baseline, removeMinutes: toFold };
   }
 
   /** The baseline with the not-yet-folded minutes before `minute` folded in memory (not persisted). */
-  private provisional(state: KeyState, minute: number, agg: KeyAggregate): Baseline | null {
+  private provisional(state: KeyState, minute: number, dimension: Dimension): Baseline | null {
     let b = state.baseline;
-    const t = this.config[agg.key.dimension];
-    const earlier = [...state.counts.keys()].filter((m) => m < minute && m > (b?.foldedThrough ?? Number.NEGATIVE_INFINITY)).sort((x, y) => x - y);
+    const t = this.config[dimension];
+    const after = b?.foldedThrough ?? Number.NEGATIVE_INFINITY;
+    const earlier: number[] = [];
+    for (const m of state.counts.keys()) if (m < minute && m > after) earlier.push(m);
+    earlier.sort((x, y) => x - y);
     for (const m of earlier) b = fold(b, m, state.counts.get(m) ?? 0, t, this.config);
     return b;
   }
 
-  private remember(id: string, state: KeyState): void {
-    this.cache.delete(id);
-    this.cache.set(id, state);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
+  /** Caches a key's state on its slot; past `cacheSize` cached keys, the least recently used go. */
+  private remember(slot: KeySlot, state: KeyState, chunk: number): void {
+    if (!slot.state) this.cached += 1;
+    slot.state = state;
+    slot.lastChunk = chunk;
+    if (this.cached > this.cacheSize) this.evictCache();
+  }
+
+  private forget(slot: KeySlot): void {
+    if (slot.state) this.cached -= 1;
+    slot.state = undefined;
+  }
+
+  /**
+   * Bounds memory by keys: drops the least recently used tenth of the cached keys (with their slots,
+   * which are re-created on the key's next event; the store keeps the key's state). Only the
+   * number of writes can change (an uncached key's completed minutes are folded by a second write),
+   * never a finding.
+   */
+  private evictCache(): void {
+    const ages: number[] = [];
+    for (const slot of this.keys.slots()) if (slot.state) ages.push(slot.lastChunk);
+    ages.sort((a, b) => a - b);
+    const cutoff = ages[Math.floor(ages.length / 10)] ?? Number.POSITIVE_INFINITY;
+    const current = this.chunkSeq;
+    if (this.evictionBlockedIn === current) return;
+    this.keys.evict((slot) => slot.chunk !== current && slot.lastChunk <= cutoff);
+    this.cached = 0;
+    for (const slot of this.keys.slots()) if (slot.state) this.cached += 1;
+    // Everything left is in use by this chunk: try again with the next one.
+    if (this.cached > this.cacheSize) this.evictionBlockedIn = current;
   }
 
   /**
@@ -215,21 +315,22 @@ export class RateDetector {
    * principal finding; drop access-key findings of a principal in a burst, and API findings whose
    * calls came mostly (>= 50%) from such a principal.
    */
-  private suppressNarrower(candidates: Array<{ agg: KeyAggregate; finding: Finding }>, alerted: Set<string>): Finding[] {
+  private suppressNarrower(candidates: Array<{ slot: KeySlot; finding: Finding }>, alerted: Set<string>): Finding[] {
     const out: Finding[] = [];
-    for (const { agg, finding } of candidates) {
-      const { dimension, account } = agg.key;
+    for (const { slot, finding } of candidates) {
+      const { dimension, account } = slot.key;
       let drop = false;
       if (dimension === 'accessKey') {
-        const firstMinute = agg.minutes.values().next().value;
-        drop = firstMinute !== undefined && alerted.has(`${account}|${principalIdentity(firstMinute.firstEvent)}`);
+        const firstMinute = slot.used > 0 ? (slot.minutes[0] as MinuteCount) : undefined;
+        drop = firstMinute?.firstEvent !== undefined && alerted.has(`${account}|${principalIdentity(firstMinute.firstEvent)}`);
       } else if (dimension === 'api') {
-        const m = [...agg.minutes.values()];
         const principals = new Map<string, number>();
         let total = 0;
-        for (const a of m) {
-          total += a.count;
-          for (const [p, n] of a.principals) principals.set(p, (principals.get(p) ?? 0) + n);
+        for (let j = 0; j < slot.used; j += 1) {
+          const c = slot.minutes[j] as MinuteCount;
+          total += c.count;
+          const m = slot.details?.get(c.minute);
+          if (m) for (const [p, n] of m.principals) principals.set(p, (principals.get(p) ?? 0) + n);
         }
         const lead = top(principals, 1)[0];
         drop = lead !== undefined && lead.count >= total / 2 && alerted.has(`${account}|${lead.value}`);

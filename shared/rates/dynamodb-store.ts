@@ -25,13 +25,13 @@ export class DynamoRateStore implements RateStore {
     private readonly concurrency = 32,
   ) {}
 
-  async apply(writes: readonly KeyWrite[]): Promise<Map<string, KeyState>> {
-    const out = new Map<string, KeyState>();
+  async apply(writes: readonly KeyWrite[]): Promise<KeyState[]> {
+    const out = new Array<KeyState>(writes.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < writes.length) {
-        const w = writes[next++] as KeyWrite;
-        out.set(w.keyId, await this.applyOne(w));
+        const i = next++;
+        out[i] = await this.applyOne(writes[i] as KeyWrite);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, writes.length) }, worker));

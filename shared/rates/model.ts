@@ -161,7 +161,26 @@ export function fold(b: Baseline | null, minute: number, count: number, t: Dimen
     return first;
   }
   if (minute <= b.foldedThrough) return b;
-  const d = decayTo(b, minute, cfg);
+  // decayTo and the one-minute decay below, fused so the peaks and episodes are copied once (the
+  // same multiplications in the same order as decaying a copy and then decaying it again).
+  const gap = minute - 1 - b.foldedThrough;
+  const dd = decayFactor(cfg.halfLifeMinutes, gap);
+  const dpg = decayFactor(cfg.peakHalfLifeMinutes, gap);
+  const n = b.peaks.length;
+  const peaks = new Array<number>(n);
+  if (gap > 0) for (let i = 0; i < n; i += 1) peaks[i] = (b.peaks[i] as number) * dpg;
+  else for (let i = 0; i < n; i += 1) peaks[i] = b.peaks[i] as number;
+  let decayedEpisodes: number[] | undefined;
+  if (b.episodes) {
+    const e = b.episodes;
+    decayedEpisodes = new Array<number>(e.length);
+    if (gap > 0) for (let i = 0; i < e.length; i += 1) decayedEpisodes[i] = (e[i] as number) * dpg;
+    else for (let i = 0; i < e.length; i += 1) decayedEpisodes[i] = e[i] as number;
+  }
+  const d: Baseline = gap > 0 ? { m1: b.m1 * dd, m2: b.m2 * dd, peaks, firstMinute: b.firstMinute, foldedThrough: minute - 1 } : { m1: b.m1, m2: b.m2, peaks, firstMinute: b.firstMinute, foldedThrough: b.foldedThrough };
+  if (decayedEpisodes) d.episodes = decayedEpisodes;
+  if (b.episodeSlots) d.episodeSlots = b.episodeSlots;
+  if (b.episodeMinute !== undefined) d.episodeMinute = b.episodeMinute;
   const ev = evaluate(d, minute, count, t, cfg);
   // ev.peak is the peak that applied to this minute (own slot and neighbours).
   const learned = ev.anomalous ? Math.min(count, 2 * Math.max(d.m1, ev.peak, 1)) : count;
@@ -173,9 +192,8 @@ export function fold(b: Baseline | null, minute: number, count: number, t: Dimen
   const alpha = 1 - decayFactor(cfg.halfLifeMinutes, 1);
   const dp = decayFactor(cfg.peakHalfLifeMinutes, 1);
   const s = peakSlot(minute);
-  // decayTo already returned a fresh array when it decayed anything: decay that one in place.
-  const peaks = d.peaks === b.peaks ? b.peaks.slice() : d.peaks;
-  for (let i = 0; i < peaks.length; i += 1) peaks[i] = (peaks[i] as number) * dp;
+  // The copy made above (never the caller's array) is decayed in place.
+  for (let i = 0; i < n; i += 1) peaks[i] = (peaks[i] as number) * dp;
   // The peak at most doubles per minute: the first minutes of a ramping burst (still under the
   // floor) cannot mask the rest of it, while a job that really recurs is learned within minutes.
   // Doubling starts from the applied peak, so a job drifting into the next hour is learned there too.
@@ -187,8 +205,10 @@ export function fold(b: Baseline | null, minute: number, count: number, t: Dimen
     firstMinute: b.firstMinute,
     foldedThrough: minute,
   };
-  const episodes = d.episodes?.map((p) => p * dp);
-  if (episodes) next.episodes = episodes;
+  if (decayedEpisodes) {
+    for (let i = 0; i < decayedEpisodes.length; i += 1) decayedEpisodes[i] = (decayedEpisodes[i] as number) * dp;
+    next.episodes = decayedEpisodes;
+  }
   if (d.episodeSlots) next.episodeSlots = d.episodeSlots;
   if (d.episodeMinute !== undefined) next.episodeMinute = d.episodeMinute;
   // A busy minute (above the floor and well above the mean) belongs to a burst episode: it extends

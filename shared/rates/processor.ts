@@ -13,7 +13,8 @@ export class RateProcessor implements StreamProcessor {
   readonly name = 'api-rates';
   readonly detector: RateDetector;
 
-  constructor(store: RateStore = new MemoryRateStore(), config: RateConfig = defaultRateConfig()) {
+  constructor(store?: RateStore, config: RateConfig = defaultRateConfig()) {
+    store ??= new MemoryRateStore(config.ttlDays * 86_400);
     this.detector = new RateDetector(store, config);
   }
 
@@ -48,5 +49,5 @@ export class RateProcessor implements StreamProcessor {
 
 /** Factory the replay registry calls. */
 export function createRateProcessor(config?: RateConfig): RateProcessor {
-  return new RateProcessor(new MemoryRateStore(), config ?? defaultRateConfig());
+  return new RateProcessor(undefined, config ?? defaultRateConfig());
 }

@@ -146,7 +146,7 @@ describe('rate detector semantics (memory store)', () => {
     const d = new RateDetector(store, defaultRateConfig());
     await d.process(steady(10, 11, 5));
     await d.process(steady(5, 6, 3)); // five minutes late
-    const state = (await store.apply([{ keyId: 'p|111122223333|arn:aws:iam::111122223333:user/alice', adds: new Map(), ttl: 0 }])).get('p|111122223333|arn:aws:iam::111122223333:user/alice');
+    const [state] = await store.apply([{ keyId: 'p|111122223333|arn:aws:iam::111122223333:user/alice', adds: new Map(), ttl: 0 }]);
     expect(state?.counts.get(Math.floor((T0 + 5 * MIN) / MIN))).toBe(3);
     expect(state?.counts.get(Math.floor((T0 + 10 * MIN) / MIN))).toBe(5);
   });

@@ -115,7 +115,7 @@ describe('old-format state items (single `peak`)', () => {
     const out = await store.apply([{ keyId: legacy.pk.S, adds: new Map([[D0 + 601, 0]]), fold: { expectVersion: 7, baseline, removeMinutes: [D0 + 601] }, ttl: 2_000_000_000 }]);
     expect(store.stats.writes).toBe(1);
     expect(store.stats.conditionalFailures).toBe(0);
-    const after = out.get(legacy.pk.S);
+    const after = out[0];
     expect(after?.baseline?.foldedThrough).toBe(D0 + 601);
     expect(after?.baseline?.peaks[5]).toBeCloseTo(180, 1);
     const raw = await local.client.send(new GetItemCommand({ TableName: 'rates-legacy', Key: { pk: legacy.pk } }));
