@@ -35,9 +35,15 @@ function objOrNull(value: unknown): Record<string, unknown> | null {
 /** `arn:aws:sts::123:assumed-role/Role/session` -> `session`; `arn:aws:iam::123:user/a/b` -> `b`. */
 function lastArnSegment(arn: string | undefined): string | undefined {
   if (!arn) return undefined;
-  const resource = arn.split(':').slice(5).join(':');
-  const parts = resource.split('/');
-  return parts[parts.length - 1] || undefined;
+  // The resource is what follows the fifth ':'; its last '/'-separated part (no split: this runs per event).
+  let colon = -1;
+  for (let n = 0; n < 5; n++) {
+    colon = arn.indexOf(':', colon + 1);
+    if (colon === -1) return undefined;
+  }
+  const slash = arn.lastIndexOf('/');
+  const segment = slash > colon ? arn.slice(slash + 1) : arn.slice(colon + 1);
+  return segment || undefined;
 }
 
 export function principalFrom(userIdentity: Record<string, unknown>): Principal {
@@ -96,13 +102,32 @@ export function principalFrom(userIdentity: Record<string, unknown>): Principal 
  */
 const ISO_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/** CloudTrail's own layout (`2023-07-10T11:42:05Z`): Date.parse reads it as is. */
+const CLOUDTRAIL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
 function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
+  if (CLOUDTRAIL_TIME.test(value)) {
+    const ms = Date.parse(value);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
   const m = ISO_TIME.exec(value.trim());
   if (!m) return undefined;
   const fraction = m[3] ? `.${m[3].slice(0, 3).padEnd(3, '0')}` : '';
   const ms = Date.parse(`${m[1]}T${m[2]}${fraction}${(m[4] ?? 'Z').toUpperCase()}`);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * The ISO time of an epoch-ms event time. For CloudTrail's own layout it is the text plus `.000`
+ * when no calendar rollover can have happened (day ≤ 28, hour < 24: Date.parse rolls
+ * `02-31` over to March), which saves a Date per event; otherwise `toISOString`.
+ */
+function isoTime(raw: unknown, ms: number): string {
+  if (typeof raw === 'string' && raw.length === 20 && CLOUDTRAIL_TIME.test(raw) && raw.charCodeAt(8) <= 0x32 && !(raw.charCodeAt(8) === 0x32 && raw.charCodeAt(9) > 0x38) && raw.slice(11, 13) < '24') {
+    return `${raw.slice(0, 19)}.000Z`;
+  }
+  return new Date(ms).toISOString();
 }
 
 /**
@@ -149,7 +174,7 @@ export function normalizeRecord(
 
   const event: TrailEvent = {
     id: eventId,
-    time: new Date(timeMs).toISOString(),
+    time: isoTime(r.eventTime, timeMs),
     timeMs,
     name,
     source,

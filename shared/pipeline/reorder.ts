@@ -140,3 +140,50 @@ export class RecentKeys {
     return n;
   }
 }
+
+/**
+ * `RecentKeys` for events, keyed by what makes a CloudTrail record a duplicate (same eventID,
+ * source, name and time), without building a key string per event: the eventID indexes, the rest
+ * is compared. Same horizon and hour buckets as `RecentKeys`.
+ */
+export class RecentEvents {
+  private readonly buckets = new Map<number, Map<string, { source: string; name: string; timeMs: number } | Array<{ source: string; name: string; timeMs: number }>>>();
+  private newestBucket = Number.NEGATIVE_INFINITY;
+  private static readonly BUCKET_MS = 3_600_000;
+
+  constructor(readonly horizonMs: number) {}
+
+  /** True if an event with the same eventID, source, name and time was seen within the horizon; otherwise remembers it. */
+  seen(e: Pick<TrailEvent, 'id' | 'source' | 'name' | 'timeMs'>): boolean {
+    const bucket = Number.isFinite(e.timeMs) ? Math.floor(e.timeMs / RecentEvents.BUCKET_MS) : 0;
+    let map = this.buckets.get(bucket);
+    const entry = { source: e.source, name: e.name, timeMs: e.timeMs };
+    const same = (x: { source: string; name: string; timeMs: number }) => x.source === e.source && x.name === e.name && x.timeMs === e.timeMs;
+    if (map) {
+      const held = map.get(e.id);
+      if (held !== undefined) {
+        if (Array.isArray(held) ? held.some(same) : same(held)) return true;
+        // Same eventID, another call (never seen in practice; kept exact).
+        map.set(e.id, Array.isArray(held) ? [...held, entry] : [held, entry]);
+        return false;
+      }
+      map.set(e.id, entry);
+    } else {
+      map = new Map([[e.id, entry]]);
+      this.buckets.set(bucket, map);
+    }
+    if (bucket > this.newestBucket) {
+      this.newestBucket = bucket;
+      const oldest = bucket - Math.ceil(this.horizonMs / RecentEvents.BUCKET_MS);
+      for (const b of this.buckets.keys()) if (b < oldest) this.buckets.delete(b);
+    }
+    return false;
+  }
+
+  /** Events held (for tests). */
+  get size(): number {
+    let n = 0;
+    for (const m of this.buckets.values()) for (const v of m.values()) n += Array.isArray(v) ? v.length : 1;
+    return n;
+  }
+}

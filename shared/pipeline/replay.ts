@@ -7,9 +7,14 @@ import type { Finding, Skip, TrailEvent } from '../model/types.ts';
 import type { RunCounts, UnreadableInput } from '../sinks/types.ts';
 import { enrich } from './analyze.ts';
 import type { FindingEnricher } from './enrichers.ts';
-import { countRun, runDetections } from './run-detections.ts';
+import { chunksOfRecords, planPaths, readPathChunks } from '../input/chunks.ts';
+import type { InputStats } from '../input/types.ts';
+import { normalize } from '../model/normalize.ts';
+import { createDetectionIndex, type DetectionIndex } from './detection-index.ts';
+import { countRun, detectOne } from './run-detections.ts';
+import { type ChunkOutcome, processChunk } from './stateless.ts';
 import { LearnedAccounts } from './accounts.ts';
-import { RecentKeys, ReorderBuffer } from './reorder.ts';
+import { RecentEvents, ReorderBuffer } from './reorder.ts';
 import type { StreamProcessor } from './types.ts';
 
 export interface ReplayPipelineOptions {
@@ -35,6 +40,8 @@ export interface ReplayPipelineOptions {
   dedupeHorizonMs?: number;
   /** Events the reorder window always holds before releasing any (default 20,000): smaller inputs are sorted exactly. */
   reorderMinEvents?: number;
+  /** The detection index (default: built from `detections`). */
+  index?: DetectionIndex;
 }
 
 export interface ReplayResult {
@@ -56,121 +63,227 @@ export const DEFAULT_REORDER_MIN_EVENTS = 20_000;
 /** Default duplicate horizon. */
 export const DEFAULT_DEDUPE_HORIZON_MS = 2 * 3_600_000;
 
-/** CloudTrail delivers at least once: the same record can appear twice (overlapping files). */
-function dedupKey(e: TrailEvent): string {
-  return `${e.id}\u0000${e.source}\u0000${e.name}\u0000${e.timeMs}`;
-}
-
+/** CloudTrail delivers at least once: the same record can appear twice (overlapping files); `RecentEvents` recognises it. */
 function byTime(a: Finding, b: Finding): number {
   return a.time.localeCompare(b.time) || a.detection.localeCompare(b.detection) || a.eventId.localeCompare(b.eventId);
 }
 
 /**
- * Local replay, streaming: the same detections as the Lambda handler over records read from files,
- * and the stateful processors fed in event-time order through a bounded reorder window, in batches,
- * then `flush()`. Memory is bounded by the processors' keys, the reorder window and the findings —
- * never by the number of events. Records that cannot be read or normalised are skips with a reason
- * and an origin (`file:line`); input the readers could not read at all is listed in `counts.unreadable`.
+ * The stateful stage of replay: takes the stateless stage's chunk outcomes (`stateless.ts`) in input
+ * order — from this thread or from worker threads — resolves deferred judgements with the accounts
+ * learned so far, drops duplicates, and feeds the stateful processors in event-time order through a
+ * bounded reorder window, in batches, then `flush()`. Memory is bounded by the processors' keys, the
+ * reorder window (compact events) and the findings — never by the number of events.
  */
-export async function replayRecords(records: AsyncIterable<InputRecord>, options: ReplayPipelineOptions): Promise<ReplayResult> {
-  const log = options.log ?? silentLog;
-  const batchSize = options.batchSize ?? 1000;
-  const maxLogged = options.maxLoggedSkips ?? 20;
-  const processors = options.processors ?? [];
-  const windowMs = options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
-  const seen = new RecentKeys(Math.max(options.dedupeHorizonMs ?? DEFAULT_DEDUPE_HORIZON_MS, windowMs));
-  const reorder = new ReorderBuffer(windowMs, options.reorderMinEvents ?? DEFAULT_REORDER_MIN_EVENTS);
-  const skips: Skip[] = [];
-  const unreadable: UnreadableInput[] = [];
-  let findings: Finding[] = [];
-  let processed = 0;
-  let streamed = 0;
-  let duplicates = 0;
-  let errors = 0;
+class StatefulStage {
+  private readonly log: Log;
+  private readonly batchSize: number;
+  private readonly maxLogged: number;
+  private readonly processors: readonly StreamProcessor[];
+  private readonly windowMs: number;
+  private readonly seen: RecentEvents;
+  private readonly reorder: ReorderBuffer;
+  private readonly skips: Skip[] = [];
+  private readonly unreadable: UnreadableInput[] = [];
+  private findings: Finding[] = [];
+  private processed = 0;
+  private streamed = 0;
+  private duplicates = 0;
+  private errors = 0;
+  private ready: TrailEvent[] = [];
+  private readonly byId: Map<string, Detection>;
+  /** Same-organization judgement: the accounts seen so far (and any the caller declared). */
+  readonly accounts: LearnedAccounts;
+  /** The context every detection gets (the processors' assumptions merged in). */
+  readonly context: DetectionContext;
+  readonly index: DetectionIndex;
 
-  const addSkip = (skip: Skip): void => {
-    skips.push(skip);
-    if (skips.length <= maxLogged) log.warn('skipped', { reason: skip.reason, ...(skip.origin ? { origin: skip.origin } : {}) });
-  };
+  constructor(private readonly options: ReplayPipelineOptions) {
+    this.log = options.log ?? silentLog;
+    this.batchSize = options.batchSize ?? 1000;
+    this.maxLogged = options.maxLoggedSkips ?? 20;
+    this.processors = options.processors ?? [];
+    this.windowMs = options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
+    this.seen = new RecentEvents(Math.max(options.dedupeHorizonMs ?? DEFAULT_DEDUPE_HORIZON_MS, this.windowMs));
+    this.reorder = new ReorderBuffer(this.windowMs, options.reorderMinEvents ?? DEFAULT_REORDER_MIN_EVENTS);
+    this.accounts = new LearnedAccounts(options.context?.organization?.accounts);
+    const context: DetectionContext = { ...(options.context ?? {}), organization: { accounts: this.accounts } };
+    for (const p of this.processors) Object.assign(context, p.detectionContext ?? {});
+    this.context = context;
+    this.index = options.index ?? createDetectionIndex(options.detections);
+    this.byId = new Map(options.detections.map((d) => [d.id, d]));
+  }
 
-  let ready: TrailEvent[] = [];
-  const feed = async (force: boolean): Promise<void> => {
-    while (ready.length >= batchSize || (force && ready.length > 0)) {
-      const batch = ready.length > batchSize ? ready.slice(0, batchSize) : ready;
-      ready = ready.length > batchSize ? ready.slice(batchSize) : [];
-      for (const p of processors) {
-        const out = await runProcessor(p, () => p.process(batch), log, () => errors++);
-        log.debug('processor batch', { processor: p.name, events: batch.length, findings: out.length });
-        findings.push(...out);
-      }
-      streamed += batch.length;
-      options.onProgress?.({ phase: 'stream', done: streamed });
+  /** The context a worker thread can take (plain data: the learned organization stays here). */
+  get portableContext(): DetectionContext {
+    const { organization: _organization, ...rest } = this.context;
+    return rest;
+  }
+
+  observeAccount(account: string): void {
+    this.accounts.observe({ recipientAccountId: account });
+  }
+
+  skip(record: Extract<InputRecord, { kind: 'skip' }>): void {
+    if (record.unreadable) this.unreadable.push({ origin: record.skip.origin ?? 'input', reason: record.skip.reason, scope: record.unreadable });
+    // Skips count records: a file lost as a whole is named as unreadable, not counted as one record.
+    if (record.unreadable === 'file') this.log.warn('unreadable input', { reason: record.skip.reason, origin: record.skip.origin });
+    else this.addSkip(record.skip);
+  }
+
+  private addSkip(skip: Skip): void {
+    this.skips.push(skip);
+    if (this.skips.length <= this.maxLogged) this.log.warn('skipped', { reason: skip.reason, ...(skip.origin ? { origin: skip.origin } : {}) });
+  }
+
+  /** One chunk's outcome, in input order. */
+  async accept(outcome: ChunkOutcome): Promise<void> {
+    for (const a of outcome.accounts) this.observeAccount(a);
+    for (const s of outcome.skips) this.addSkip(s);
+    const findings = outcome.deferred.length === 0 ? outcome.findings : this.resolveDeferred(outcome);
+    for (const e of outcome.errors) {
+      this.errors++;
+      this.log.error('detection threw', { detection: e.detection, eventId: e.eventId, error: e.message });
     }
-  };
-
-  // Same-organization judgement: the accounts seen so far (and any the caller declared).
-  const accounts = new LearnedAccounts(options.context?.organization?.accounts);
-  const context: DetectionContext = { ...(options.context ?? {}), organization: { accounts } };
-  for (const p of processors) Object.assign(context, p.detectionContext ?? {});
-  let chunk: Array<{ value: unknown; origin: string }> = [];
-  const runChunk = async (): Promise<void> => {
-    for (const item of chunk) accounts.observe(item.value);
-    const run = runDetections(chunk, options.detections, context);
-    chunk = [];
-    for (const s of run.skips) addSkip(s);
-    for (const e of run.errors) {
-      errors++;
-      log.error('detection threw', { detection: e.detection, eventId: e.eventId, error: e.message });
-    }
-    for (const event of run.events) {
-      if (seen.seen(dedupKey(event), event.timeMs)) {
-        duplicates++;
+    for (const event of outcome.events) {
+      if (this.seen.seen(event)) {
+        this.duplicates++;
         continue;
       }
-      processed++;
-      if (processors.length > 0) for (const e of reorder.push(event)) ready.push(e);
+      this.processed++;
+      if (this.processors.length > 0) for (const e of this.reorder.push(event)) this.ready.push(e);
     }
     // A duplicate's findings repeat the original's; they are removed once, after reading (uniqueFindings).
-    for (const f of run.findings) findings.push(f);
-    options.onProgress?.({ phase: 'read', done: processed + skips.length });
-    await feed(false);
-  };
+    for (const f of findings) this.findings.push(f);
+    this.options.onProgress?.({ phase: 'read', done: this.processed + this.skips.length });
+    await this.feed(false);
+  }
 
-  for await (const record of records) {
-    if (record.kind === 'skip') {
-      if (record.unreadable) unreadable.push({ origin: record.skip.origin ?? 'input', reason: record.skip.reason, scope: record.unreadable });
-      // Skips count records: a file lost as a whole is named as unreadable, not counted as one record.
-      if (record.unreadable === 'file') log.warn('unreadable input', { reason: record.skip.reason, origin: record.skip.origin });
-      else addSkip(record.skip);
-      continue;
+  /** Judgements a worker could not make (they need the learned organization), made here and put back in place. */
+  private resolveDeferred(outcome: ChunkOutcome): Finding[] {
+    const merged: Finding[] = [];
+    let from = 0;
+    for (const d of outcome.deferred) {
+      for (let i = from; i < d.at; i++) merged.push(outcome.findings[i] as Finding);
+      from = d.at;
+      const detection = this.byId.get(d.detection);
+      const result = normalize(d.value);
+      if (!detection || !result.ok) continue;
+      merged.push(
+        ...detectOne(result.event, [detection], this.context, (id, error) => {
+          outcome.errors.push({ detection: id, eventId: result.event.id, message: error.message });
+        }),
+      );
     }
-    chunk.push({ value: record.value, origin: record.origin });
-    if (chunk.length >= batchSize) await runChunk();
+    for (let i = from; i < outcome.findings.length; i++) merged.push(outcome.findings[i] as Finding);
+    return merged;
   }
-  if (chunk.length > 0) await runChunk();
-  for (const e of reorder.drain()) ready.push(e);
-  await feed(true);
-  if (duplicates > 0) findings = uniqueFindings(findings);
-  for (const p of processors) {
-    const out = await runProcessor(p, () => p.flush(), log, () => errors++);
-    log.debug('processor flushed', { processor: p.name, findings: out.length });
-    findings.push(...out);
-  }
-  if (reorder.late > 0) log.warn('events older than the reorder window when read: fed to the stateful processors out of order', { lateEvents: reorder.late, reorderWindowMinutes: windowMs / 60_000 });
 
-  findings = boundFindings(await enrich(findings, options.enrichers ?? [], log));
-  findings.sort(byTime);
-  if (skips.length > maxLogged) log.warn(`${skips.length - maxLogged} more skip(s) not logged one by one; see the summary`);
-  const counts = countRun(processed, skips, findings);
-  if (errors > 0) counts.detectionErrors = errors;
-  const notes = processors.flatMap((p) => p.notes?.() ?? []);
-  if (notes.length > 0) counts.notes = notes;
-  if (unreadable.length > 0) counts.unreadable = unreadable;
-  if (duplicates > 0) {
-    counts.skipReasons['duplicate record (same eventID, source, name and time)'] = duplicates;
-    counts.eventsSkipped += duplicates;
+  private async feed(force: boolean): Promise<void> {
+    const size = this.batchSize;
+    while (this.ready.length >= size || (force && this.ready.length > 0)) {
+      const batch = this.ready.length > size ? this.ready.slice(0, size) : this.ready;
+      this.ready = this.ready.length > size ? this.ready.slice(size) : [];
+      for (const p of this.processors) {
+        const out = await runProcessor(p, () => p.process(batch), this.log, () => this.errors++);
+        this.log.debug('processor batch', { processor: p.name, events: batch.length, findings: out.length });
+        for (const f of out) this.findings.push(f);
+      }
+      this.streamed += batch.length;
+      this.options.onProgress?.({ phase: 'stream', done: this.streamed });
+    }
   }
-  return { findings, counts, duplicates, lateEvents: reorder.late, maxReorderHeld: reorder.maxHeld };
+
+  async finish(): Promise<ReplayResult> {
+    const { log, processors, reorder } = this;
+    for (const e of reorder.drain()) this.ready.push(e);
+    await this.feed(true);
+    let findings = this.duplicates > 0 ? uniqueFindings(this.findings) : this.findings;
+    for (const p of processors) {
+      const out = await runProcessor(p, () => p.flush(), log, () => this.errors++);
+      log.debug('processor flushed', { processor: p.name, findings: out.length });
+      findings.push(...out);
+    }
+    if (reorder.late > 0) log.warn('events older than the reorder window when read: fed to the stateful processors out of order', { lateEvents: reorder.late, reorderWindowMinutes: this.windowMs / 60_000 });
+
+    findings = boundFindings(await enrich(findings, this.options.enrichers ?? [], log));
+    findings.sort(byTime);
+    const skips = this.skips;
+    if (skips.length > this.maxLogged) log.warn(`${skips.length - this.maxLogged} more skip(s) not logged one by one; see the summary`);
+    const counts = countRun(this.processed, skips, findings);
+    if (this.errors > 0) counts.detectionErrors = this.errors;
+    const notes = processors.flatMap((p) => p.notes?.() ?? []);
+    if (notes.length > 0) counts.notes = notes;
+    if (this.unreadable.length > 0) counts.unreadable = this.unreadable;
+    if (this.duplicates > 0) {
+      counts.skipReasons['duplicate record (same eventID, source, name and time)'] = this.duplicates;
+      counts.eventsSkipped += this.duplicates;
+    }
+    return { findings, counts, duplicates: this.duplicates, lateEvents: reorder.late, maxReorderHeld: reorder.maxHeld };
+  }
+}
+
+/**
+ * Local replay of a record stream (any reader): the same detections as the Lambda handler, and the
+ * stateful processors fed in event-time order. Records are grouped into chunks of `batchSize`.
+ * Records that cannot be read or normalised are skips with a reason and an origin (`file:line`);
+ * input the readers could not read at all is listed in `counts.unreadable`.
+ */
+export async function replayRecords(records: AsyncIterable<InputRecord>, options: ReplayPipelineOptions): Promise<ReplayResult> {
+  const stage = new StatefulStage(options);
+  const local = { observe: (a: string) => stage.observeAccount(a), set: stage.accounts };
+  let buffered: InputRecord[] = [];
+  const size = options.batchSize ?? 1000;
+  const drain = async (): Promise<void> => {
+    for (const item of chunksOfRecords(buffered, '', size)) {
+      if (item.kind === 'skip') stage.skip(item);
+      else await stage.accept(processChunk(item.chunk, stage.index, stage.context, local));
+    }
+    buffered = [];
+  };
+  for await (const record of records) {
+    buffered.push(record);
+    if (buffered.length >= size) await drain();
+  }
+  await drain();
+  return stage.finish();
+}
+
+export interface ReplayFilesOptions extends ReplayPipelineOptions {
+  /** Files and directories counted as they are read (the summary's "files"). */
+  stats?: InputStats;
+  /**
+   * Worker threads for the stateless stage (read, gunzip, parse, normalise, detections); 0 runs it
+   * in this thread. The stateful stage (dedup, reorder, processors, enrichers) always runs here, in
+   * input order, so the result is the same for every value.
+   */
+  workers?: number;
+}
+
+/**
+ * Replays files and directories (what `trailwatch replay` does): the chunked reader (whole files,
+ * read and decompressed ahead on libuv's pool), the indexed detections, and the stateful stage, in
+ * this thread or with `workers` worker threads doing the stateless stage file by file.
+ */
+export async function replayFiles(paths: readonly string[], options: ReplayFilesOptions): Promise<ReplayResult> {
+  const stage = new StatefulStage(options);
+  const stats = options.stats ?? { files: 0, ignored: 0 };
+  const log = options.log ?? silentLog;
+  const workers = Math.max(0, Math.floor(options.workers ?? 0));
+  if (workers > 0) {
+    const { replayInWorkers } = await import('./replay-workers.ts');
+    await replayInWorkers(planPaths(paths, stats, log), workers, stage.portableContext, options.detections, {
+      skip: (item) => stage.skip(item),
+      accept: (outcome) => stage.accept(outcome),
+    });
+    return stage.finish();
+  }
+  const local = { observe: (a: string) => stage.observeAccount(a), set: stage.accounts };
+  for await (const item of readPathChunks(paths, stats, log)) {
+    if (item.kind === 'skip') stage.skip(item);
+    else await stage.accept(processChunk(item.chunk, stage.index, stage.context, local));
+  }
+  return stage.finish();
 }
 
 async function runProcessor(p: StreamProcessor, call: () => Promise<Finding[]>, log: Log, onError: () => void): Promise<Finding[]> {

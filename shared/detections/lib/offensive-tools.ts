@@ -72,17 +72,24 @@ export const OFFENSIVE_TOOLS: readonly OffensiveTool[] = [
   },
 ];
 
-/** `*`-wildcard to an anchored RegExp, as EventBridge's `wildcard` operator reads it (case-sensitive). */
-function wildcardRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+/** `*`-wildcard to a matcher, as EventBridge's `wildcard` operator reads it (case-sensitive, whole value). */
+function wildcardMatcher(pattern: string): (value: string) => boolean {
+  const parts = pattern.split('*');
+  // `*literal*` (every fingerprint today) is a substring test: this runs on every event's user agent.
+  if (parts.length === 3 && parts[0] === '' && parts[2] === '') {
+    const literal = parts[1] as string;
+    return (value) => value.includes(literal);
+  }
+  const re = new RegExp(`^${parts.map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  return (value) => re.test(value);
 }
 
-const COMPILED = OFFENSIVE_TOOLS.map((t) => ({ tool: t, regexps: t.patterns.map(wildcardRegExp) }));
+const COMPILED = OFFENSIVE_TOOLS.map((t) => ({ tool: t, matchers: t.patterns.map(wildcardMatcher) }));
 
 /** The first listed tool whose fingerprint matches this user agent, if any. */
 export function offensiveToolFor(userAgent: string | undefined): OffensiveTool | undefined {
   if (!userAgent) return undefined;
-  return COMPILED.find((c) => c.regexps.some((r) => r.test(userAgent)))?.tool;
+  return COMPILED.find((c) => c.matchers.some((m) => m(userAgent)))?.tool;
 }
 
 /** Every pattern, for the EventBridge rule's `detail.userAgent` wildcard list. */

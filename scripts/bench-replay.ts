@@ -1,0 +1,127 @@
+/**
+ * The replay benchmark (`npm run bench`, docs/performance.md): a generated corpus of realistic mixed
+ * CloudTrail records in gzip log files, the "gunzip + JSON.parse and do nothing" floor measured on
+ * the same bytes, and replay at 1, 2 and N worker threads, each in a fresh process.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+// ---------------------------------------------------------------------------------------------
+// Corpus: realistic mixed traffic — mostly read-only noise, some writes, a few attack events.
+// ---------------------------------------------------------------------------------------------
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const ACCOUNT = '111122223333';
+const USERS = ['alice', 'bob', 'carol', 'ci-deployer', 'dave'];
+const ROLES = ['Admin', 'ReadOnly', 'lambda-exec', 'eks-node', 'OrganizationAccountAccessRole'];
+const NOISE: Array<[string, string, boolean]> = [
+  ['ec2.amazonaws.com', 'DescribeInstances', true],
+  ['ec2.amazonaws.com', 'DescribeSecurityGroups', true],
+  ['s3.amazonaws.com', 'ListBuckets', true],
+  ['sts.amazonaws.com', 'AssumeRole', false],
+  ['sts.amazonaws.com', 'GetCallerIdentity', true],
+  ['kms.amazonaws.com', 'Decrypt', true],
+  ['logs.amazonaws.com', 'PutLogEvents', false],
+  ['lambda.amazonaws.com', 'ListFunctions20150331', true],
+  ['iam.amazonaws.com', 'ListRoles', true],
+  ['secretsmanager.amazonaws.com', 'GetSecretValue', true],
+  ['dynamodb.amazonaws.com', 'DescribeTable', true],
+  ['cloudtrail.amazonaws.com', 'LookupEvents', true],
+];
+const WRITES: Array<[string, string, Record<string, unknown>]> = [
+  ['ec2.amazonaws.com', 'AuthorizeSecurityGroupIngress', { groupId: 'sg-0abc', ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] } }] } }],
+  ['iam.amazonaws.com', 'PutRolePolicy', { roleName: 'lambda-exec', policyName: 'inline', policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/*' }] }) }],
+  ['iam.amazonaws.com', 'CreateUser', { userName: 'temp-user' }],
+  ['cloudtrail.amazonaws.com', 'StopLogging', { name: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/main` }],
+  ['kms.amazonaws.com', 'ScheduleKeyDeletion', { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', pendingWindowInDays: 7 }],
+  ['ec2.amazonaws.com', 'CreateRoute', { routeTableId: 'rtb-1', destinationCidrBlock: '0.0.0.0/0', gatewayId: 'igw-1' }],
+];
+
+function record(r: () => number, i: number, start: number): Record<string, unknown> {
+  const time = new Date(start + i * 250 + Math.floor(r() * 200)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const user = USERS[Math.floor(r() * USERS.length)] as string;
+  const role = ROLES[Math.floor(r() * ROLES.length)] as string;
+  const assumed = r() < 0.7;
+  const userIdentity = assumed
+    ? {
+        type: 'AssumedRole',
+        principalId: `AROAEXAMPLE:${user}`,
+        arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${user}`,
+        accountId: ACCOUNT,
+        accessKeyId: 'ASIAEXAMPLE',
+        sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${ACCOUNT}:role/${role}`, accountId: ACCOUNT, userName: role }, attributes: { creationDate: time, mfaAuthenticated: 'false' } },
+      }
+    : { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: `arn:aws:iam::${ACCOUNT}:user/${user}`, accountId: ACCOUNT, userName: user, accessKeyId: 'AKIAEXAMPLE' };
+  const roll = r();
+  let eventSource: string;
+  let eventName: string;
+  let readOnly = true;
+  let requestParameters: Record<string, unknown> | null = null;
+  let extra: Record<string, unknown> = {};
+  if (roll < 0.003) {
+    eventSource = 'signin.amazonaws.com';
+    eventName = 'ConsoleLogin';
+    readOnly = false;
+    const root = r() < 0.2;
+    extra = {
+      eventType: 'AwsConsoleSignIn',
+      userIdentity: root ? { type: 'Root', principalId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, accountId: ACCOUNT } : { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: `arn:aws:iam::${ACCOUNT}:user/${user}`, accountId: ACCOUNT, userName: user },
+      responseElements: { ConsoleLogin: r() < 0.8 ? 'Success' : 'Failure' },
+      additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAUsed: r() < 0.5 ? 'Yes' : 'No' },
+    };
+  } else if (roll < 0.02) {
+    const w = WRITES[Math.floor(r() * WRITES.length)] as (typeof WRITES)[number];
+    [eventSource, eventName, requestParameters] = [w[0], w[1], w[2]];
+    readOnly = false;
+  } else {
+    const n = NOISE[Math.floor(r() * NOISE.length)] as (typeof NOISE)[number];
+    [eventSource, eventName, readOnly] = n;
+    if (r() < 0.02) extra = { errorCode: 'AccessDenied', errorMessage: `User is not authorized to perform: ${eventName}` };
+  }
+  return {
+    eventVersion: '1.09',
+    userIdentity,
+    eventTime: time,
+    eventSource,
+    eventName,
+    awsRegion: r() < 0.8 ? 'us-east-1' : 'eu-west-1',
+    sourceIPAddress: `198.51.100.${Math.floor(r() * 250)}`,
+    userAgent: 'aws-cli/2.15.0 md/Botocore#1.34.0',
+    requestParameters,
+    responseElements: null,
+    requestID: `req-${i}`,
+    eventID: `bench-${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`,
+    readOnly,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT,
+    eventCategory: 'Management',
+    ...extra,
+  };
+}
+
+export function generateCorpus(dir: string, events: number): { files: number; bytes: number } {
+  const r = rng(42);
+  const perFile = 1000;
+  const start = Date.UTC(2026, 10, 20, 0, 0, 0);
+  let bytes = 0;
+  let files = 0;
+  for (let i = 0; i < events; i += perFile) {
+    const records = [];
+    for (let j = i; j < Math.min(i + perFile, events); j++) records.push(record(r, j, start));
+    const gz = gzipSync(JSON.stringify({ Records: records }));
+    const name = `${ACCOUNT}_CloudTrail_us-east-1_${String(files).padStart(5, '0')}.json.gz`;
+    writeFileSync(join(dir, name), gz);
+    bytes += gz.length;
+    files++;
+  }
+  return { files, bytes };
+}
+

@@ -1,0 +1,192 @@
+import { readFile as readFileBytes, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import type { Log } from '../log.ts';
+import { silentLog } from '../log.ts';
+import { inDeliveryOrder, MAX_DOCUMENT_BYTES, readFile, walk } from './files.ts';
+import type { InputRecord, InputStats } from './types.ts';
+
+const gunzipAsync = promisify(gunzip);
+/** Output chunk of the one-shot gunzip: large, so a file of a few MB takes a few callbacks rather than hundreds. */
+const GUNZIP_CHUNK = 1 << 20;
+
+/**
+ * Where the records of a chunk came from, kept compact: origins are strings only when a skip needs
+ * one (`file:Records[i]`, `file[i]`, `file`), so the hot path builds no string per record.
+ */
+export type ChunkOrigins = { style: 'records' | 'array'; base: number } | { style: 'single' } | { style: 'list'; list: string[] };
+
+/** Up to `CHUNK_RECORDS` consecutive records of one file, not yet normalised. Structured-cloneable (worker threads). */
+export interface RecordChunk {
+  file: string;
+  values: unknown[];
+  origins: ChunkOrigins;
+}
+
+/** What a chunked reader yields, in input order: records, or a skip (unreadable input) as `readPaths` gives it. */
+export type ReadItem = { kind: 'chunk'; chunk: RecordChunk } | Extract<InputRecord, { kind: 'skip' }>;
+
+/** Records per chunk: CloudTrail writes files of a few hundred to a few thousand records. */
+export const CHUNK_RECORDS = 1000;
+
+/** The origin of record `i` of a chunk, as `readPaths` names it. */
+export function originOf(chunk: RecordChunk, i: number): string {
+  const o = chunk.origins;
+  if (o.style === 'records') return `${chunk.file}:Records[${o.base + i}]`;
+  if (o.style === 'array') return `${chunk.file}[${o.base + i}]`;
+  if (o.style === 'list') return o.list[i] ?? chunk.file;
+  return chunk.file;
+}
+
+function* sliced(file: string, values: unknown[], style: 'records' | 'array', size: number): Generator<ReadItem> {
+  for (let base = 0; base < values.length; base += size) {
+    yield { kind: 'chunk', chunk: { file, values: values.slice(base, base + size), origins: { style, base } } };
+  }
+}
+
+/** Groups a record stream (the general reader) into chunks, keeping skips in place. */
+export function* chunksOfRecords(records: Iterable<InputRecord>, file: string, size = CHUNK_RECORDS): Generator<ReadItem> {
+  let values: unknown[] = [];
+  let list: string[] = [];
+  for (const r of records) {
+    if (r.kind === 'skip') {
+      if (values.length > 0) yield { kind: 'chunk', chunk: { file, values, origins: { style: 'list', list } } };
+      values = [];
+      list = [];
+      yield r;
+      continue;
+    }
+    values.push(r.value);
+    list.push(r.origin);
+    if (values.length >= size) {
+      yield { kind: 'chunk', chunk: { file, values, origins: { style: 'list', list } } };
+      values = [];
+      list = [];
+    }
+  }
+  if (values.length > 0) yield { kind: 'chunk', chunk: { file, values, origins: { style: 'list', list } } };
+}
+
+async function* chunksOfAsync(records: AsyncIterable<InputRecord>, file: string, size: number): AsyncGenerator<ReadItem> {
+  const buffered: InputRecord[] = [];
+  for await (const r of records) {
+    buffered.push(r);
+    if (buffered.length >= size || r.kind === 'skip') {
+      yield* chunksOfRecords(buffered.splice(0), file, size);
+    }
+  }
+  yield* chunksOfRecords(buffered, file, size);
+}
+
+/** The decompressed text of a file in one go (read and gunzip run on libuv's thread pool), or undefined when the general reader must handle it. */
+export async function loadText(path: string): Promise<string | undefined> {
+  if (/\.(jsonl|ndjson)(\.gz)?$/i.test(path)) return undefined;
+  try {
+    const bytes = await readFileBytes(path);
+    const raw = /\.gz$/i.test(path) ? await gunzipAsync(bytes, { maxOutputLength: MAX_DOCUMENT_BYTES, chunkSize: GUNZIP_CHUNK }) : bytes;
+    if (raw.length > MAX_DOCUMENT_BYTES) return undefined;
+    return raw.toString('utf8');
+  } catch {
+    // Missing, corrupt, truncated or too large: the general reader names the problem and keeps what it can.
+    return undefined;
+  }
+}
+
+/**
+ * The records of one file as chunks. The fast path (a CloudTrail log file or a JSON array that
+ * parses) slices the parsed records without one object or string per record; anything else — JSON
+ * Lines, a corrupt or truncated file, a single event, an envelope — goes through the general reader
+ * (`readFile`), so every skip, origin and salvage rule stays exactly as `readPaths` gives it.
+ * `text`, when given, is the file's already loaded text (prefetched by `loadText`).
+ */
+export async function* readFileChunks(path: string, text?: string, size = CHUNK_RECORDS): AsyncGenerator<ReadItem> {
+  const body = text ?? (await loadText(path));
+  if (body !== undefined && body.charCodeAt(0) !== 0xfeff) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body);
+    } catch {
+      doc = undefined;
+    }
+    if (Array.isArray(doc)) {
+      yield* sliced(path, doc, 'array', size);
+      return;
+    }
+    if (typeof doc === 'object' && doc !== null && Array.isArray((doc as { Records?: unknown }).Records)) {
+      yield* sliced(path, (doc as { Records: unknown[] }).Records, 'records', size);
+      return;
+    }
+  }
+  yield* chunksOfAsync(readFile(path), path, size);
+}
+
+/** One step of reading the given paths: a file to read, or a skip (a path or folder with nothing to read). */
+export type PathPlanItem = { kind: 'file'; path: string } | Extract<InputRecord, { kind: 'skip' }>;
+
+/**
+ * The files `readPaths` would read, in the same order (directories walked, CloudTrail files in
+ * delivery order), with its skips for paths that cannot be read and folders without event files;
+ * `stats` is counted the same way.
+ */
+export async function* planPaths(paths: readonly string[], stats: InputStats = { files: 0, ignored: 0 }, log: Log = silentLog): AsyncGenerator<PathPlanItem> {
+  for (const path of paths) {
+    let isDir = false;
+    try {
+      isDir = (await stat(path)).isDirectory();
+    } catch (error) {
+      yield { kind: 'skip', skip: { reason: `cannot read path: ${(error as Error).message}`, origin: path }, unreadable: 'file' };
+      continue;
+    }
+    if (!isDir) {
+      stats.files++;
+      log.debug('reading file', { file: path });
+      yield { kind: 'file', path };
+      continue;
+    }
+    const ignoredBefore = stats.ignored;
+    const files: string[] = [];
+    for await (const file of walk(path, stats)) files.push(file);
+    for (const file of inDeliveryOrder(files)) {
+      stats.files++;
+      log.debug('reading file', { file });
+      yield { kind: 'file', path: file };
+    }
+    if (files.length === 0) {
+      const ignored = stats.ignored - ignoredBefore;
+      const reason = `folder holds no event files (.json, .jsonl, .ndjson, optionally .gz)${ignored > 0 ? `; ${ignored} other file(s) ignored` : ''}`;
+      yield { kind: 'skip', skip: { reason, origin: path }, unreadable: 'file' };
+    }
+  }
+}
+
+/**
+ * Every record of the given paths as chunks, in `readPaths` order. The next files are read and
+ * decompressed (off the main thread, on libuv's pool) while the current one is processed.
+ */
+export async function* readPathChunks(paths: readonly string[], stats: InputStats = { files: 0, ignored: 0 }, log: Log = silentLog, prefetch = 2): AsyncGenerator<ReadItem> {
+  const pending: Array<{ item: PathPlanItem; text?: Promise<string | undefined> }> = [];
+  const plan = planPaths(paths, stats, log);
+  let done = false;
+  const fill = async (): Promise<void> => {
+    while (!done && pending.filter((p) => p.text).length <= prefetch) {
+      const next = await plan.next();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      const item = next.value;
+      pending.push(item.kind === 'file' ? { item, text: loadText(item.path) } : { item });
+    }
+  };
+  for (;;) {
+    await fill();
+    const head = pending.shift();
+    if (!head) return;
+    if (head.item.kind === 'skip') {
+      yield head.item;
+      continue;
+    }
+    const text = await head.text;
+    yield* readFileChunks(head.item.path, text);
+  }
+}

@@ -1,0 +1,192 @@
+import type { Principal, TrailEvent } from '../model/types.ts';
+
+/**
+ * A columnar encoding of compact events (`stateless.ts` `compactEvent`) for the trip from a replay
+ * worker thread to the stateful stage. Structured clone of the objects themselves costs more than
+ * parsing the records did (~740 bytes and tens of µs per event: every object carries its keys);
+ * here each distinct string is sent once per chunk and every event is a row of integers in typed
+ * arrays whose buffers are transferred, not copied. Fields it does not know (a field added to
+ * TrailEvent later) travel as JSON beside the row, so nothing is lost, only slower.
+ */
+export interface EncodedEvents {
+  count: number;
+  strings: string[];
+  /** `count × STRING_FIELDS.length` indexes into `strings` (-1: absent). */
+  slots: Int32Array;
+  times: Float64Array;
+  /** `count × FLAG_FIELDS.length`: -1 absent, 0 false, 1 true. */
+  flags: Int8Array;
+  /** Per event: index into `json` of requestParameters (-1: null), of unknown fields (-1: none). */
+  objects: Int32Array;
+  json: string[];
+}
+
+type Get = (e: TrailEvent) => unknown;
+type Set = (e: TrailEvent, v: string) => void;
+
+const p = (e: TrailEvent): Principal => e.principal;
+const issuer = (e: TrailEvent): NonNullable<Principal['sessionIssuer']> => (e.principal.sessionIssuer ??= {});
+const envelope = (e: TrailEvent): NonNullable<TrailEvent['envelope']> => (e.envelope ??= { detailType: '' });
+
+/** String fields, in row order: [name, read, write]. */
+const STRING_FIELDS: Array<[string, Get, Set]> = [
+  ['id', (e) => e.id, (e, v) => (e.id = v)],
+  ['time', (e) => e.time, (e, v) => (e.time = v)],
+  ['name', (e) => e.name, (e, v) => (e.name = v)],
+  ['source', (e) => e.source, (e, v) => (e.source = v)],
+  ['region', (e) => e.region, (e, v) => (e.region = v)],
+  ['account', (e) => e.account, (e, v) => (e.account = v)],
+  ['eventType', (e) => e.eventType, (e, v) => (e.eventType = v)],
+  ['sourceIp', (e) => e.sourceIp, (e, v) => (e.sourceIp = v)],
+  ['userAgent', (e) => e.userAgent, (e, v) => (e.userAgent = v)],
+  ['errorCode', (e) => e.errorCode, (e, v) => (e.errorCode = v)],
+  ['errorMessage', (e) => e.errorMessage, (e, v) => (e.errorMessage = v)],
+  ['principal.type', (e) => p(e).type, (e, v) => (p(e).type = v)],
+  ['principal.name', (e) => p(e).name, (e, v) => (p(e).name = v)],
+  ['principal.arn', (e) => p(e).arn, (e, v) => (p(e).arn = v)],
+  ['principal.principalId', (e) => p(e).principalId, (e, v) => (p(e).principalId = v)],
+  ['principal.accountId', (e) => p(e).accountId, (e, v) => (p(e).accountId = v)],
+  ['principal.userName', (e) => p(e).userName, (e, v) => (p(e).userName = v)],
+  ['principal.accessKeyId', (e) => p(e).accessKeyId, (e, v) => (p(e).accessKeyId = v)],
+  ['principal.invokedBy', (e) => p(e).invokedBy, (e, v) => (p(e).invokedBy = v)],
+  ['principal.identityProvider', (e) => p(e).identityProvider, (e, v) => (p(e).identityProvider = v)],
+  ['issuer.type', (e) => e.principal.sessionIssuer?.type, (e, v) => (issuer(e).type = v)],
+  ['issuer.arn', (e) => e.principal.sessionIssuer?.arn, (e, v) => (issuer(e).arn = v)],
+  ['issuer.userName', (e) => e.principal.sessionIssuer?.userName, (e, v) => (issuer(e).userName = v)],
+  ['issuer.accountId', (e) => e.principal.sessionIssuer?.accountId, (e, v) => (issuer(e).accountId = v)],
+  ['envelope.detailType', (e) => e.envelope?.detailType, (e, v) => (envelope(e).detailType = v)],
+  ['envelope.id', (e) => e.envelope?.id, (e, v) => (envelope(e).id = v)],
+  ['envelope.source', (e) => e.envelope?.source, (e, v) => (envelope(e).source = v)],
+  ['envelope.time', (e) => e.envelope?.time, (e, v) => (envelope(e).time = v)],
+  ['raw.eventCategory', (e) => e.raw.eventCategory, (e, v) => (e.raw.eventCategory = v)],
+];
+
+/** Boolean fields: [name, read, write]. */
+const FLAG_FIELDS: Array<[string, Get, (e: TrailEvent, v: boolean) => void]> = [
+  ['readOnly', (e) => e.readOnly, (e, v) => (e.readOnly = v)],
+  ['mfaUsed', (e) => e.mfaUsed, (e, v) => (e.mfaUsed = v)],
+  ['principal.mfaAuthenticated', (e) => p(e).mfaAuthenticated, (e, v) => (p(e).mfaAuthenticated = v)],
+  ['principal.sessionCredentialFromConsole', (e) => p(e).sessionCredentialFromConsole, (e, v) => (p(e).sessionCredentialFromConsole = v)],
+  ['raw.managementEvent', (e) => e.raw.managementEvent, (e, v) => (e.raw.managementEvent = v)],
+];
+
+const KNOWN_EVENT = new Set(['id', 'time', 'timeMs', 'name', 'source', 'region', 'account', 'eventType', 'readOnly', 'principal', 'sourceIp', 'userAgent', 'mfaUsed', 'errorCode', 'errorMessage', 'requestParameters', 'responseElements', 'additionalEventData', 'raw', 'envelope']);
+const KNOWN_PRINCIPAL = new Set(['type', 'arn', 'principalId', 'accountId', 'name', 'userName', 'accessKeyId', 'sessionIssuer', 'invokedBy', 'mfaAuthenticated', 'sessionCredentialFromConsole', 'identityProvider']);
+const KNOWN_ISSUER = new Set(['type', 'arn', 'userName', 'accountId']);
+const KNOWN_ENVELOPE = new Set(['id', 'detailType', 'source', 'time']);
+const KNOWN_RAW = new Set(['eventCategory', 'managementEvent']);
+
+const S = STRING_FIELDS.length;
+const F = FLAG_FIELDS.length;
+
+/** What `encodeEvents` cannot put in a column, as a JSON object of paths (e.g. `{"principal.x": 1}`), or undefined. */
+function extrasOf(e: TrailEvent): Record<string, unknown> | undefined {
+  let extras: Record<string, unknown> | undefined;
+  const add = (path: string, value: unknown): void => {
+    (extras ??= {})[path] = value;
+  };
+  for (const k of Object.keys(e)) if (!KNOWN_EVENT.has(k)) add(k, (e as unknown as Record<string, unknown>)[k]);
+  for (const k of Object.keys(e.principal)) if (!KNOWN_PRINCIPAL.has(k)) add(`principal.${k}`, (e.principal as unknown as Record<string, unknown>)[k]);
+  if (e.principal.sessionIssuer) for (const k of Object.keys(e.principal.sessionIssuer)) if (!KNOWN_ISSUER.has(k)) add(`issuer.${k}`, (e.principal.sessionIssuer as Record<string, unknown>)[k]);
+  if (e.envelope) for (const k of Object.keys(e.envelope)) if (!KNOWN_ENVELOPE.has(k)) add(`envelope.${k}`, (e.envelope as Record<string, unknown>)[k]);
+  for (const k of Object.keys(e.raw)) if (!KNOWN_RAW.has(k)) add(`raw.${k}`, e.raw[k]);
+  // A field of a known name but an unexpected type (a string where a boolean belongs…) also travels as is.
+  for (const [name, get] of STRING_FIELDS) {
+    const v = get(e);
+    if (v !== undefined && typeof v !== 'string') add(`typed.${name}`, v);
+  }
+  for (const [name, get] of FLAG_FIELDS) {
+    const v = get(e);
+    if (v !== undefined && typeof v !== 'boolean') add(`typed.${name}`, v);
+  }
+  if (e.responseElements !== null) add('responseElements', e.responseElements);
+  if (e.additionalEventData !== null) add('additionalEventData', e.additionalEventData);
+  return extras;
+}
+
+export function encodeEvents(events: readonly TrailEvent[]): EncodedEvents {
+  const count = events.length;
+  const strings: string[] = [];
+  const ids = new Map<string, number>();
+  const slots = new Int32Array(count * S);
+  const times = new Float64Array(count);
+  const flags = new Int8Array(count * F);
+  const objects = new Int32Array(count * 2);
+  const json: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const e = events[i] as TrailEvent;
+    for (let s = 0; s < S; s++) {
+      const v = (STRING_FIELDS[s] as [string, Get, Set])[1](e);
+      if (typeof v !== 'string') {
+        slots[i * S + s] = -1;
+        continue;
+      }
+      let id = ids.get(v);
+      if (id === undefined) {
+        id = strings.length;
+        strings.push(v);
+        ids.set(v, id);
+      }
+      slots[i * S + s] = id;
+    }
+    times[i] = e.timeMs;
+    for (let f = 0; f < F; f++) {
+      const v = (FLAG_FIELDS[f] as [string, Get, unknown])[1](e);
+      flags[i * F + f] = v === true ? 1 : v === false ? 0 : -1;
+    }
+    objects[i * 2] = e.requestParameters === null ? -1 : json.push(JSON.stringify(e.requestParameters)) - 1;
+    const extras = extrasOf(e);
+    objects[i * 2 + 1] = extras === undefined ? -1 : json.push(JSON.stringify(extras)) - 1;
+  }
+  return { count, strings, slots, times, flags, objects, json };
+}
+
+/** The buffers `postMessage` can transfer instead of copying. */
+export function transferables(encoded: EncodedEvents): ArrayBuffer[] {
+  return [encoded.slots.buffer, encoded.times.buffer, encoded.flags.buffer, encoded.objects.buffer] as ArrayBuffer[];
+}
+
+function setPath(e: TrailEvent, path: string, value: unknown): void {
+  const dot = path.indexOf('.');
+  const head = dot === -1 ? path : path.slice(0, dot);
+  const rest = path.slice(dot + 1);
+  const target = e as unknown as Record<string, Record<string, unknown>>;
+  if (dot === -1) (target as unknown as Record<string, unknown>)[head] = value;
+  else if (head === 'principal') (e.principal as unknown as Record<string, unknown>)[rest] = value;
+  else if (head === 'issuer') (issuer(e) as Record<string, unknown>)[rest] = value;
+  else if (head === 'envelope') (envelope(e) as Record<string, unknown>)[rest] = value;
+  else if (head === 'raw') e.raw[rest] = value;
+  else if (head === 'typed') {
+    // `typed.<field path>`: the value of a known field that had an unexpected type.
+    setPath(e, rest, value);
+  }
+}
+
+export function decodeEvents(encoded: EncodedEvents): TrailEvent[] {
+  const { count, strings, slots, times, flags, objects, json } = encoded;
+  const out: TrailEvent[] = new Array<TrailEvent>(count);
+  for (let i = 0; i < count; i++) {
+    const e = {
+      principal: {},
+      requestParameters: null,
+      responseElements: null,
+      additionalEventData: null,
+      raw: {},
+      timeMs: times[i] as number,
+    } as unknown as TrailEvent;
+    for (let s = 0; s < S; s++) {
+      const id = slots[i * S + s] as number;
+      if (id >= 0) (STRING_FIELDS[s] as [string, Get, Set])[2](e, strings[id] as string);
+    }
+    for (let f = 0; f < F; f++) {
+      const v = flags[i * F + f] as number;
+      if (v >= 0) (FLAG_FIELDS[f] as [string, Get, (e: TrailEvent, v: boolean) => void])[2](e, v === 1);
+    }
+    const rp = objects[i * 2] as number;
+    if (rp >= 0) e.requestParameters = JSON.parse(json[rp] as string) as Record<string, unknown>;
+    const ex = objects[i * 2 + 1] as number;
+    if (ex >= 0) for (const [path, value] of Object.entries(JSON.parse(json[ex] as string) as Record<string, unknown>)) setPath(e, path, value);
+    out[i] = e;
+  }
+  return out;
+}
