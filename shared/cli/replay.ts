@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { detections } from '../detections/index.ts';
-import { readPaths } from '../input/files.ts';
+import { estimateInputBytes } from '../input/chunks.ts';
 import type { InputStats } from '../input/types.ts';
 import { createStreamLogger } from '../log.ts';
 import { AlertPreviewSink, SlackWebhookSink } from '../notify/local.ts';
@@ -17,7 +17,8 @@ import { checkWebhookUrl } from '../notify/webhook-url.ts';
 import { type Severity, SEVERITIES, isSeverity, severityRank } from '../model/types.ts';
 import { createEnrichers } from '../pipeline/enrichers.ts';
 import { createReplayProcessors } from '../pipeline/processors.ts';
-import { replayRecords } from '../pipeline/replay.ts';
+import { replayFiles } from '../pipeline/replay.ts';
+import { availableParallelism } from 'node:os';
 import { backtest, formatBacktest } from '../routing/backtest.ts';
 import { knownDetectionIds } from '../routing/deployed.ts';
 import { createLocalRouter, type Router } from '../routing/router.ts';
@@ -29,6 +30,11 @@ import { OrganizationDirectory } from '../organization/directory.ts';
 import { formatSuggestion, SuggestionProfiler } from '../tuning/suggest.ts';
 import type { FindingSink } from '../sinks/types.ts';
 
+/** `--workers auto`: inputs smaller than this (uncompressed, estimated) replay in one thread — a worker's start-up costs more than it saves. */
+export const AUTO_WORKERS_MIN_BYTES = 64 * 1024 * 1024;
+/** `--workers auto` never starts more than this many. */
+export const AUTO_WORKERS_MAX = 8;
+
 /** Command-line options. Add a flag here and read it in `buildSinks` (or below): nothing else changes. */
 export const REPLAY_OPTIONS = {
   format: { type: 'string', short: 'f', default: 'text' },
@@ -39,6 +45,7 @@ export const REPLAY_OPTIONS = {
   'slack-webhook': { type: 'string' },
   config: { type: 'string', short: 'c' },
   suggest: { type: 'boolean', default: false },
+  workers: { type: 'string', default: 'auto' },
   quiet: { type: 'boolean', short: 'q', default: false },
   verbose: { type: 'boolean', short: 'v', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -67,6 +74,10 @@ options:
                            the deployed stack does; without it: zero configuration
       --suggest            after the run, print a draft tuning file (likely deployers,
                            scanners, vendors) inferred from the replayed history, to review
+      --workers N|auto     worker threads that read, parse and run the stateless detections
+                           in parallel (0: none); auto (default): none for inputs under
+                           ${AUTO_WORKERS_MIN_BYTES / 1024 / 1024} MB, else one per CPU core but one, up to ${AUTO_WORKERS_MAX};
+                           the findings are the same for every value
   -q, --quiet              no summary
   -v, --verbose            log every skip, every file read and each processor step on stderr
   -h, --help               this help
@@ -78,6 +89,17 @@ exit codes:
   2  --fail-on threshold reached (takes precedence over 3)
   3  some input could not be read: a corrupt or truncated file, a corrupt record or line, an
      empty file, or a folder with no event files; each is named in the summary`;
+
+/** The worker count for `--workers` (a number, or auto from the input size and the CPU count); undefined when invalid. */
+export async function workerCount(value: string, paths: readonly string[], cores = availableParallelism()): Promise<number | undefined> {
+  if (value === 'auto') {
+    if (cores < 2) return 0;
+    return (await estimateInputBytes(paths)) >= AUTO_WORKERS_MIN_BYTES ? Math.min(cores - 1, AUTO_WORKERS_MAX) : 0;
+  }
+  if (!/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return n <= 64 ? n : undefined;
+}
 
 /** Exit codes of `trailwatch replay` (documented in its help and in docs/architecture.md). */
 export const REPLAY_EXIT = { ok: 0, usage: 1, failOn: 2, unreadable: 3 } as const;
@@ -186,6 +208,12 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
     return REPLAY_EXIT.usage;
   }
 
+  const workers = await workerCount(values.workers, positionals);
+  if (workers === undefined) {
+    io.stderr.write(`trailwatch replay: --workers must be auto or a number from 0 to 64, not ${JSON.stringify(values.workers)}\n`);
+    return REPLAY_EXIT.usage;
+  }
+
   let routing: Awaited<ReturnType<typeof createReplayRouting>>;
   try {
     routing = await createReplayRouting(values.config, values.suggest);
@@ -201,7 +229,9 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
   const progress = progressReporter(io.stderr, io.stderr.isTTY === true);
   // Kept for the life of the process: an EPIPE can arrive after the last write returned.
   const stdout = guardOutput(io.stdout);
-  const result = await replayRecords(readPaths(positionals, stats, log), {
+  const result = await replayFiles(positionals, {
+    stats,
+    workers,
     detections,
     enrichers: await createEnrichers({ mode: 'local', routing: routing.router }),
     processors: [...(await createReplayProcessors({ rates: !values['no-rates'], mfaReplacement: !values['no-mfa-replacement'] })), ...(routing.profiler ? [routing.profiler] : [])],

@@ -190,3 +190,26 @@ export async function* readPathChunks(paths: readonly string[], stats: InputStat
     yield* readFileChunks(head.item.path, text);
   }
 }
+
+/** Estimated uncompressed size of what the paths hold (a `.gz` counts ten times its size): for `--workers auto`. */
+export async function estimateInputBytes(paths: readonly string[]): Promise<number> {
+  let total = 0;
+  const add = async (file: string): Promise<void> => {
+    try {
+      const size = (await stat(file)).size;
+      total += /\.gz$/i.test(file) ? size * 10 : size;
+    } catch {
+      // Unreadable: the reader reports it.
+    }
+  };
+  for (const path of paths) {
+    try {
+      if ((await stat(path)).isDirectory()) {
+        for await (const file of walk(path, { files: 0, ignored: 0 })) await add(file);
+      } else await add(path);
+    } catch {
+      // Missing: the CLI reports it.
+    }
+  }
+  return total;
+}

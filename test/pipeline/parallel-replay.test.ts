@@ -1,0 +1,111 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateCorpus } from '../../scripts/bench-replay.ts';
+import { detections } from '../../shared/detections/index.ts';
+import { readPaths } from '../../shared/input/files.ts';
+import { normalize } from '../../shared/model/normalize.ts';
+import type { TrailEvent } from '../../shared/model/types.ts';
+import { decodeEvents, encodeEvents } from '../../shared/pipeline/event-codec.ts';
+import { createReplayProcessors } from '../../shared/pipeline/processors.ts';
+import { replayFiles, replayRecords, type ReplayResult } from '../../shared/pipeline/replay.ts';
+import { compactEvent } from '../../shared/pipeline/stateless.ts';
+import { EVENTS_DIR, EXTERNAL_DIR, hasExternal, readJson } from '../helpers/events.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'trailwatch-parallel-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** What must not depend on the thread count: every finding (in order, every field) and every count. */
+function outcome(r: ReplayResult): string {
+  return JSON.stringify({ findings: r.findings, counts: r.counts, duplicates: r.duplicates, lateEvents: r.lateEvents });
+}
+
+async function replayWith(paths: string[], workers: number): Promise<ReplayResult> {
+  return replayFiles(paths, { detections, workers, processors: await createReplayProcessors({}) });
+}
+
+describe('parallel replay (worker threads for the stateless stage)', () => {
+  it('gives the single-threaded findings and counts on a generated corpus with rate anomalies, at 1 and 3 workers', async () => {
+    const dir = join(work, 'corpus');
+    mkdirSync(dir);
+    generateCorpus(dir, 12_000);
+    const single = await replayWith([dir], 0);
+    expect(single.counts.eventsProcessed).toBe(12_000);
+    expect(single.findings.length).toBeGreaterThan(100);
+    for (const workers of [1, 3]) expect(outcome(await replayWith([dir], workers)), `${workers} workers`).toBe(outcome(single));
+    // And the record-stream reader (readPaths + replayRecords) agrees too.
+    const records = await replayRecords(readPaths([dir]), { detections, processors: await createReplayProcessors({}) });
+    expect(records.findings).toEqual(single.findings);
+  }, 300_000);
+
+  it.skipIf(!hasExternal('invictus'))('gives the single-threaded findings and counts on the Invictus log set', async () => {
+    const dir = join(EXTERNAL_DIR, 'invictus');
+    const single = await replayWith([dir], 0);
+    expect(single.findings.length).toBeGreaterThan(100);
+    expect(outcome(await replayWith([dir], 2))).toBe(outcome(single));
+  }, 300_000);
+
+  it('keeps bad input identical: a corrupt record, a truncated .gz, JSON Lines, envelopes and an empty file', async () => {
+    const dir = join(work, 'bad');
+    mkdirSync(dir);
+    const records = Array.from({ length: 30 }, (_, i) => ({ ...(readJson(join(EVENTS_DIR, 'root-signin', 'negative-iam-user-signin.json')) as { detail: Record<string, unknown> }).detail, eventID: `e-${i}`, eventTime: `2026-11-20T10:${String(i).padStart(2, '0')}:00Z` }));
+    const text = JSON.stringify({ Records: records });
+    writeFileSync(join(dir, 'a-corrupt.json'), text.replace('"e-3"', '"e-3",,'));
+    writeFileSync(join(dir, 'b-cut.json.gz'), gzipSync(text).subarray(0, 400));
+    writeFileSync(join(dir, 'c-lines.jsonl'), `${records.slice(0, 5).map((r) => JSON.stringify(r)).join('\n')}\nnot json\n`);
+    writeFileSync(join(dir, 'd-empty.json'), '');
+    writeFileSync(join(dir, 'e-envelope.json'), readFileSync(join(EVENTS_DIR, 'policy-changed', 'positive-update-trust-foreign.json')));
+    const single = await replayWith([dir], 0);
+    expect(single.counts.unreadable?.length).toBeGreaterThanOrEqual(3);
+    expect(single.counts.eventsSkipped).toBeGreaterThan(0);
+    expect(outcome(await replayWith([dir], 2))).toBe(outcome(single));
+  }, 300_000);
+
+  it('makes the same-organization judgement a worker cannot (it needs the accounts learned so far) in the main thread, in input order', async () => {
+    // The trust policy grants 444455556666. Read after a file of that account's own trail, it is a sibling
+    // account (learned organization); read before it, a foreign one.
+    const trust = readJson(join(EVENTS_DIR, 'policy-changed', 'positive-update-trust-foreign.json')) as { detail: Record<string, unknown> };
+    const sibling = { ...(trust.detail as Record<string, unknown>), eventID: 'sibling-1', eventName: 'ListRoles', readOnly: true, requestParameters: null, recipientAccountId: '444455556666' };
+    const run = async (order: 'sibling-first' | 'sibling-last', workers: number) => {
+      const dir = join(work, `${order}-${workers}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, order === 'sibling-first' ? '1.json' : '2.json'), JSON.stringify({ Records: [sibling] }));
+      writeFileSync(join(dir, order === 'sibling-first' ? '2.json' : '1.json'), JSON.stringify({ Records: [trust.detail] }));
+      const r = await replayFiles([dir], { detections, workers, processors: [] });
+      return r.findings.filter((f) => f.detection === 'policy-changed');
+    };
+    const first0 = await run('sibling-first', 0);
+    const last0 = await run('sibling-last', 0);
+    expect(JSON.stringify(first0)).not.toBe(JSON.stringify(last0));
+    expect(await run('sibling-first', 2)).toEqual(first0);
+    expect(await run('sibling-last', 2)).toEqual(last0);
+  }, 300_000);
+});
+
+describe('event codec (worker → main thread)', () => {
+  it('decodes exactly the compact events it encoded, every sample and the Invictus set', async () => {
+    const paths = [EVENTS_DIR, ...(hasExternal('invictus') ? [join(EXTERNAL_DIR, 'invictus')] : [])];
+    const events: TrailEvent[] = [];
+    for await (const r of readPaths(paths)) {
+      if (r.kind !== 'event') continue;
+      const n = normalize(r.value);
+      if (n.ok) events.push(compactEvent(n.event));
+    }
+    expect(events.length).toBeGreaterThan(200);
+    expect(decodeEvents(encodeEvents(events))).toEqual(events);
+  });
+
+  it('carries fields it has no column for, and values of an unexpected type', () => {
+    const n = normalize(readJson(join(EVENTS_DIR, 'policy-changed', 'positive-update-trust-foreign.json')));
+    if (!n.ok) throw new Error('sample');
+    const e = compactEvent(n.event) as TrailEvent & { accountName?: string };
+    e.accountName = 'prod';
+    (e.principal as unknown as Record<string, unknown>)['org'] = { ou: 'ou-1' };
+    e.raw['vpcEndpointId'] = 'vpce-1';
+    (e as unknown as Record<string, unknown>)['readOnly'] = 'false';
+    const [back] = decodeEvents(encodeEvents([e]));
+    expect(back).toEqual(e);
+  });
+});
