@@ -3,7 +3,9 @@
  * CloudTrail records in gzip log files, the "gunzip + JSON.parse and do nothing" floor measured on
  * the same bytes, and replay at 1, 2 and N worker threads, each in a fresh process.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -125,3 +127,83 @@ export function generateCorpus(dir: string, events: number): { files: number; by
   return { files, bytes };
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Measuring: each figure in a fresh process (cwd = project root), wall time and CPU time.
+// ---------------------------------------------------------------------------------------------
+
+/** What one measured child reports. `cpuMs` is user + system time of the whole process (every thread). */
+export interface ReplayFigures {
+  events: number;
+  skipped: number;
+  findings: number;
+  ms: number;
+  cpuMs: number;
+  maxRssMB: number;
+  workers: number;
+}
+
+/**
+ * The child side of a replay measurement (`bench.ts --child-replay <dir> [--workers N]`): replays
+ * `dir` the way the CLI does (replayFiles, detections + stream processors) and prints the figures.
+ */
+export async function childReplayMain(dir: string, workers: number): Promise<void> {
+  const { detections } = await import('../shared/detections/index.ts');
+  const { replayFiles } = await import('../shared/pipeline/replay.ts');
+  const { createReplayProcessors } = await import('../shared/pipeline/processors.ts');
+  const processors = await createReplayProcessors({});
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await replayFiles([dir], { detections, processors, workers });
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  const figures: ReplayFigures = {
+    events: result.counts.eventsProcessed,
+    skipped: result.counts.eventsSkipped,
+    findings: result.findings.length,
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    workers,
+  };
+  process.stdout.write(JSON.stringify(figures));
+}
+
+/** The floor: read, gunzip and JSON.parse every file of `dir` and do nothing else, in a fresh process. */
+const FLOOR_SCRIPT = `
+  const { readdirSync, readFileSync } = require('node:fs');
+  const { gunzipSync } = require('node:zlib');
+  const dir = process.argv[1];
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let events = 0;
+  for (const f of readdirSync(dir).sort()) {
+    const buf = readFileSync(dir + '/' + f);
+    const doc = JSON.parse((f.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8'));
+    events += Array.isArray(doc.Records) ? doc.Records.length : 0;
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  process.stdout.write(JSON.stringify({ events, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+`;
+
+export function measureFloor(dir: string): { events: number; ms: number; cpuMs: number; maxRssMB: number } {
+  const out = spawnSync(process.execPath, ['-e', FLOOR_SCRIPT, dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (out.status !== 0) throw new Error(`floor child failed: ${out.stderr}`);
+  return JSON.parse(out.stdout) as ReturnType<typeof measureFloor>;
+}
+
+/** One replay of `dir` in a fresh process through `bench.ts --child-replay`. */
+export function measureReplay(benchScript: string, root: string, dir: string, workers: number, extraNodeArgs: string[] = []): ReplayFigures {
+  const out = spawnSync(process.execPath, [...extraNodeArgs, '--import', 'tsx', benchScript, '--child-replay', dir, '--workers', String(workers)], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (out.status !== 0) throw new Error(`replay child failed: ${out.stderr}`);
+  return JSON.parse(out.stdout) as ReplayFigures;
+}
+
+/** Worker counts the bench shows: 1, 2 and N (the machine's parallelism, or 4 when that is 2 or less, to show what oversubscription does). */
+export function workerCounts(): number[] {
+  const n = availableParallelism();
+  return [...new Set([1, 2, n > 2 ? n : 4])];
+}
+
+export const perSecond = (events: number, ms: number): number => Math.round((events / Math.max(ms, 1e-9)) * 1000);
