@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
-import { inDeliveryOrder, MAX_DOCUMENT_BYTES, readFile, walk } from './files.ts';
+import { MAX_DOCUMENT_BYTES, planPaths, readFile, walk, type PathPlanItem } from './files.ts';
 import type { InputRecord, InputStats } from './types.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -27,6 +27,8 @@ export interface RecordChunk {
 export type ReadItem = { kind: 'chunk'; chunk: RecordChunk } | Extract<InputRecord, { kind: 'skip' }>;
 
 /** Records per chunk: CloudTrail writes files of a few hundred to a few thousand records. */
+export { planPaths, type PathPlanItem };
+
 export const CHUNK_RECORDS = 1000;
 
 /** The origin of record `i` of a chunk, as `readPaths` names it. */
@@ -118,45 +120,6 @@ export async function* readFileChunks(path: string, text?: string, size = CHUNK_
     }
   }
   yield* chunksOfAsync(readFile(path), path, size);
-}
-
-/** One step of reading the given paths: a file to read, or a skip (a path or folder with nothing to read). */
-export type PathPlanItem = { kind: 'file'; path: string } | Extract<InputRecord, { kind: 'skip' }>;
-
-/**
- * The files `readPaths` would read, in the same order (directories walked, CloudTrail files in
- * delivery order), with its skips for paths that cannot be read and folders without event files;
- * `stats` is counted the same way.
- */
-export async function* planPaths(paths: readonly string[], stats: InputStats = { files: 0, ignored: 0 }, log: Log = silentLog): AsyncGenerator<PathPlanItem> {
-  for (const path of paths) {
-    let isDir = false;
-    try {
-      isDir = (await stat(path)).isDirectory();
-    } catch (error) {
-      yield { kind: 'skip', skip: { reason: `cannot read path: ${(error as Error).message}`, origin: path }, unreadable: 'file' };
-      continue;
-    }
-    if (!isDir) {
-      stats.files++;
-      log.debug('reading file', { file: path });
-      yield { kind: 'file', path };
-      continue;
-    }
-    const ignoredBefore = stats.ignored;
-    const files: string[] = [];
-    for await (const file of walk(path, stats)) files.push(file);
-    for (const file of inDeliveryOrder(files)) {
-      stats.files++;
-      log.debug('reading file', { file });
-      yield { kind: 'file', path: file };
-    }
-    if (files.length === 0) {
-      const ignored = stats.ignored - ignoredBefore;
-      const reason = `folder holds no event files (.json, .jsonl, .ndjson, optionally .gz)${ignored > 0 ? `; ${ignored} other file(s) ignored` : ''}`;
-      yield { kind: 'skip', skip: { reason, origin: path }, unreadable: 'file' };
-    }
-  }
 }
 
 /**

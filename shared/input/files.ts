@@ -100,11 +100,15 @@ export function inDeliveryOrder(files: readonly string[]): string[] {
   return stamped.sort((a, b) => (a.t as string).localeCompare(b.t as string) || a.f.localeCompare(b.f)).map((x) => x.f);
 }
 
+/** One step of reading the given paths: a file to read, or a skip (a path or folder with nothing to read). */
+export type PathPlanItem = { kind: 'file'; path: string } | Extract<InputRecord, { kind: 'skip' }>;
+
 /**
- * Every record from the given paths (files or directories), in path order. A path that does not
- * exist is a skip with its reason (the CLI checks paths up front to report usage errors).
+ * The files `readPaths` would read, in the same order (directories walked, CloudTrail files in
+ * delivery order), with its skips for paths that cannot be read and folders without event files;
+ * `stats` is counted the same way.
  */
-export async function* readPaths(paths: readonly string[], stats: InputStats = { files: 0, ignored: 0 }, log: Log = silentLog): AsyncGenerator<InputRecord> {
+export async function* planPaths(paths: readonly string[], stats: InputStats = { files: 0, ignored: 0 }, log: Log = silentLog): AsyncGenerator<PathPlanItem> {
   for (const path of paths) {
     let isDir = false;
     try {
@@ -113,27 +117,37 @@ export async function* readPaths(paths: readonly string[], stats: InputStats = {
       yield { kind: 'skip', skip: { reason: `cannot read path: ${(error as Error).message}`, origin: path }, unreadable: 'file' };
       continue;
     }
-    if (isDir) {
-      const ignoredBefore = stats.ignored;
-      let found = 0;
-      const files: string[] = [];
-      for await (const file of walk(path, stats)) files.push(file);
-      for (const file of inDeliveryOrder(files)) {
-        stats.files++;
-        found++;
-        log.debug('reading file', { file });
-        yield* readFile(file);
-      }
-      if (found === 0) {
-        const ignored = stats.ignored - ignoredBefore;
-        const reason = `folder holds no event files (.json, .jsonl, .ndjson, optionally .gz)${ignored > 0 ? `; ${ignored} other file(s) ignored` : ''}`;
-        yield { kind: 'skip', skip: { reason, origin: path }, unreadable: 'file' };
-      }
-    } else {
+    if (!isDir) {
       stats.files++;
       log.debug('reading file', { file: path });
-      yield* readFile(path);
+      yield { kind: 'file', path };
+      continue;
     }
+    const ignoredBefore = stats.ignored;
+    const files: string[] = [];
+    for await (const file of walk(path, stats)) files.push(file);
+    for (const file of inDeliveryOrder(files)) {
+      stats.files++;
+      log.debug('reading file', { file });
+      yield { kind: 'file', path: file };
+    }
+    if (files.length === 0) {
+      const ignored = stats.ignored - ignoredBefore;
+      const reason = `folder holds no event files (.json, .jsonl, .ndjson, optionally .gz)${ignored > 0 ? `; ${ignored} other file(s) ignored` : ''}`;
+      yield { kind: 'skip', skip: { reason, origin: path }, unreadable: 'file' };
+    }
+  }
+}
+
+
+/**
+ * Every record from the given paths (files or directories), in path order. A path that does not
+ * exist is a skip with its reason (the CLI checks paths up front to report usage errors).
+ */
+export async function* readPaths(paths: readonly string[], stats: InputStats = { files: 0, ignored: 0 }, log: Log = silentLog): AsyncGenerator<InputRecord> {
+  for await (const item of planPaths(paths, stats, log)) {
+    if (item.kind === 'file') yield* readFile(item.path);
+    else yield item;
   }
 }
 
