@@ -8,7 +8,7 @@
  * The coverage table is in docs/policy-engine.md ("Validation parity").
  */
 import { parseArn } from './arn.ts';
-import { actionInfo, actionsOf, catalogAvailable, conditionKeyType, globalConditionKey, keyMatcher, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
+import { actionInfo, actionNamesOf, actionSupportsKey, catalogAvailable, conditionKeyType, globalConditionKey, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
 import type { CatalogAction } from './catalog.ts';
 import { parseOperator } from './conditions.ts';
 import { actionMatches } from './statement-match.ts';
@@ -81,7 +81,7 @@ function checkConditionKeys(s: Statement, kind: PolicyKind, issues: ValidationIs
         issues.push(issue(unknownKeyLevel, 'invalid-service-condition-key', `the condition key ${key} is not defined by the service ${prefix}`, s));
         continue;
       }
-      if (defined && actions && !actions.some((a) => a.conditionKeys.some((k) => keyMatcher(k).test(key)))) {
+      if (defined && actions && !actions.some((a) => actionSupportsKey(a, key))) {
         issues.push(issue('warning', 'unsupported-action-for-condition-key', `none of ${actions.map((a) => `${a.service}:${a.name}`).join(', ')} supports ${key}: the condition never matches for them`, s));
       }
     }
@@ -248,7 +248,7 @@ function checkResourceStar(s: Statement, issues: ValidationIssue[]): void {
 /** The catalogue-based checks for one parsed policy of the given kind (nothing when the catalogue is unavailable). */
 export function serviceChecks(policy: Policy, kind: PolicyKind): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const catalogue = catalogAvailable() && actionsOf('s3').length > 0;
+  const catalogue = catalogAvailable() && actionNamesOf('s3').length > 0;
   const identityLike = !['resource', 's3-bucket', 'kms-key', 'trust', 'scp', 'rcp'].includes(kind);
   for (const s of policy.statements) {
     checkVariableUse(s, issues);
