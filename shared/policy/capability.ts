@@ -53,9 +53,18 @@ function fillTemplate(kind: ResourceKind, account: string, name: string, service
 
 /** Instantiates a Resource pattern for this holder: its variables resolved from the holder, wildcards filled. */
 function instantiateFor(pattern: string, account: string, filler: string, holder: string): string | undefined {
+  const key = `${account}\u0000${filler}\u0000${holder}\u0000${pattern}`;
+  if (instances.has(key)) return instances.get(key);
   const substituted = substituteText(pattern, buildLookup(undefined, describePrincipal(holder)), true) ?? pattern;
-  return instantiateArn(substituted, account, filler);
+  const out = instantiateArn(substituted, account, filler);
+  if (instances.size >= INSTANCE_CACHE_LIMIT) instances.clear();
+  instances.set(key, out);
+  return out;
 }
+
+/** instantiateFor is a pure function of its arguments; the escalation questions of one policy repeat the same Resource patterns. */
+const instances = new Map<string, string | undefined>();
+const INSTANCE_CACHE_LIMIT = 20_000;
 
 export class Capability {
   private readonly policies: NamedPolicy[];

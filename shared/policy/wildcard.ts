@@ -193,6 +193,23 @@ export function matchAction(pattern: string, action: string): boolean {
  * Used by the witness search for values only the overlap of two different patterns reaches.
  */
 export function intersectGlobs(a: string, b: string, filler = ''): string | undefined {
+  const key = `${filler}\u0000${a}\u0000${b}`;
+  if (INTERSECTION_CACHE.has(key)) return INTERSECTION_CACHE.get(key);
+  const answer = computeIntersection(a, b, filler);
+  if (INTERSECTION_CACHE.size >= REGION_CACHE_LIMIT) INTERSECTION_CACHE.clear();
+  INTERSECTION_CACHE.set(key, answer);
+  return answer;
+}
+
+/** intersectGlobs is a pure function of its arguments (memoised, bounded). */
+const INTERSECTION_CACHE = new Map<string, string | undefined>();
+
+/** Position after reading `c` at item `item` (position `pos`), undefined when the item cannot read it. */
+function advance(item: PatternItem, pos: number, c: string): number | undefined {
+  return item === STAR ? pos : item === QMARK || item === c ? pos + 1 : undefined;
+}
+
+function computeIntersection(a: string, b: string, filler: string): string | undefined {
   const A = compileGlob(a);
   const B = compileGlob(b);
   const width = B.length + 1;
@@ -241,9 +258,8 @@ export function intersectGlobs(a: string, b: string, filler = ''): string | unde
     if (typeof b0 === 'string') chars.add(b0);
     if (chars.size === 0) chars.add(filler[0] ?? 'q');
     for (const c of chars) {
-      const next = (item: PatternItem, pos: number): number | undefined => (item === STAR ? pos : item === QMARK || item === c ? pos + 1 : undefined);
-      const ni = next(a0, i);
-      const nj = next(b0, j);
+      const ni = advance(a0, i, c);
+      const nj = advance(b0, j, c);
       if (ni !== undefined && nj !== undefined && (ni !== i || nj !== j)) visit(here, ni, nj, c);
     }
   }
@@ -268,6 +284,12 @@ export function patternRegions(patterns: readonly string[], other: string, perVe
     REGION_CACHE.set(key, answer);
   }
   return { values: [...answer.values], complete: answer.complete };
+}
+
+/** Clears the memos of the pure pattern functions (patternRegions, intersectGlobs): lets a benchmark time the work without them. */
+export function clearPatternMemos(): void {
+  REGION_CACHE.clear();
+  INTERSECTION_CACHE.clear();
 }
 
 /** patternRegions is a pure function of its arguments; real policies repeat the same pattern sets. */
