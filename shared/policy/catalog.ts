@@ -156,6 +156,22 @@ export function actionInfo(service: string, action: string): CatalogAction | und
   return info;
 }
 
+const fullNameCache = new Map<string, CatalogAction | null>();
+
+/**
+ * {@link actionInfo} for a whole `service:Action` string as written in a policy (split at the first
+ * two colons like `split(':')` does), memoised by that string.
+ */
+export function actionInfoOf(full: string): CatalogAction | undefined {
+  const known = fullNameCache.get(full);
+  if (known !== undefined) return known === null ? undefined : known;
+  const [service, name] = full.split(':') as [string, string];
+  const info = actionInfo(service, name);
+  if (fullNameCache.size >= INFO_CACHE_LIMIT) fullNameCache.clear();
+  fullNameCache.set(full, info ?? null);
+  return info;
+}
+
 /** actionInfo answers by the exact (service, action) spelling asked; null = not in the catalogue. */
 const spellingCache = new Map<string, Map<string, CatalogAction | null>>();
 let spellingCount = 0;
@@ -273,7 +289,18 @@ function servicePatterns(service: string): readonly RegExp[] {
 }
 
 /** The documented type of a service or global condition key (`String`, `ARN`, `Bool`, `Numeric`, `Date`, `IPAddress`, `ArrayOfString`…). */
+const keyTypeCache = new Map<string, string | null>();
+
 export function conditionKeyType(key: string): string | undefined {
+  const known = keyTypeCache.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const type = readConditionKeyType(key);
+  if (keyTypeCache.size >= 20_000) keyTypeCache.clear();
+  keyTypeCache.set(key, type ?? null);
+  return type;
+}
+
+function readConditionKeyType(key: string): string | undefined {
   const global = globalConditionKey(key);
   if (global) return global.type;
   const service = key.split(':')[0] ?? '';

@@ -6,6 +6,8 @@ import type { ConditionClause, Effect, Policy, PrincipalBlock, Statement, Valida
 export interface ParseResult {
   policy: Policy;
   issues: ValidationIssue[];
+  /** The JSON text the size was measured on (the input serialised, or the decoded text re-serialised). */
+  text: string;
 }
 
 /** Hard cap on the document we accept at all (far above every AWS quota), so a hostile input cannot exhaust memory later. */
@@ -302,7 +304,7 @@ export function parsePolicy(input: unknown): ParseResult {
       sids.set(s.sid, s.index);
     }
   }
-  return { policy, issues };
+  return { policy, issues, text };
 }
 
 /** True when the value is an already-normalised {@link Policy}. */

@@ -8,7 +8,7 @@
  * The coverage table is in docs/policy-engine.md ("Validation parity").
  */
 import { parseArn } from './arn.ts';
-import { actionInfo, actionNamesOf, actionSupportsKey, catalogAvailable, conditionKeyType, globalConditionKey, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
+import { actionInfoOf, actionNamesOf, actionSupportsKey, catalogAvailable, conditionKeyType, globalConditionKey, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
 import type { CatalogAction } from './catalog.ts';
 import { parseOperator } from './conditions.ts';
 import { actionMatches } from './statement-match.ts';
@@ -30,12 +30,22 @@ const TAG_KEY = /^aws:(resourcetag|requesttag)\/|^aws:tagkeys$/i;
 
 /** The catalogue entries of the statement's actions when every one is a specific, known action; undefined otherwise. */
 function specificActions(s: Statement): CatalogAction[] | undefined {
+  const known = specificCache.get(s);
+  if (known !== undefined) return known ?? undefined;
+  const out = readSpecificActions(s);
+  specificCache.set(s, out ?? null);
+  return out;
+}
+
+/** specificActions per parsed statement (asked by two checks; statements are new objects per parse). */
+const specificCache = new WeakMap<Statement, CatalogAction[] | null>();
+
+function readSpecificActions(s: Statement): CatalogAction[] | undefined {
   if (!s.action) return undefined;
   const out: CatalogAction[] = [];
   for (const a of s.action) {
-    if (a === '*' || /[*?]/.test(a) || !a.includes(':')) return undefined;
-    const [service, name] = a.split(':') as [string, string];
-    const info = actionInfo(service, name);
+    if (a === '*' || a.includes('*') || a.includes('?') || !a.includes(':')) return undefined;
+    const info = actionInfoOf(a);
     if (!info) return undefined;
     out.push(info);
   }

@@ -1,5 +1,5 @@
 import { parseArn } from './arn.ts';
-import { actionInfo, actionNamesOf, catalogAvailable, serviceExists } from './catalog.ts';
+import { actionInfo, actionInfoOf, actionNamesOf, catalogAvailable, serviceExists } from './catalog.ts';
 import { isKnownOperator } from './conditions.ts';
 import { PolicyParseError } from './errors.ts';
 import { parsePolicy } from './parse.ts';
@@ -104,8 +104,7 @@ function checkResources(s: Statement, issues: ValidationIssue[], substitute: boo
   let shapes: Array<ArnShape | null | undefined> | undefined;
   for (const action of s.action) {
     if (action === '*' || action.includes('*') || action.includes('?') || !action.includes(':')) continue;
-    const [service, name] = action.split(':') as [string, string];
-    const info = actionInfo(service, name);
+    const info = actionInfoOf(action);
     if (!info) continue;
     if (info.arnFormats.length === 0) {
       if (!s.resource.includes('*')) {
@@ -159,7 +158,8 @@ export function validatePolicy(input: unknown, options: { kind?: PolicyKind } = 
   const { policy } = parsed;
   const issues = [...parsed.issues];
   const substitute = policy.version === '2012-10-17';
-  const text = typeof input === 'string' ? input : JSON.stringify(input);
+  // The serialisation parsePolicy measured (an object input is not serialised a second time).
+  const text = typeof input === 'string' ? input : parsed.text;
   if (!ALLOWED_CHARS.test(text)) {
     issues.push(issue('error', 'invalid-characters', 'policy contains characters IAM rejects (only tab, line breaks and U+0020–U+00FF are allowed)'));
   }
