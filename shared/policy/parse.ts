@@ -266,7 +266,8 @@ export function parsePolicy(input: unknown): ParseResult {
   if (!isRecord(document)) {
     throw new PolicyParseError(`a policy must be a JSON object, found ${document === null ? 'null' : Array.isArray(document) ? 'an array' : typeof document}`);
   }
-  const depth = depthOf(document);
+  // An object input was measured above already (the same object).
+  const depth = document === input && typeof input !== 'string' ? 0 : depthOf(document);
   if (depth > MAX_DEPTH) throw new PolicyParseError(`policy nests deeper than ${MAX_DEPTH} levels`);
 
   const issues: ValidationIssue[] = [];
