@@ -72,7 +72,6 @@ function actionServices(s: Statement): string[] | undefined {
  */
 function checkConditionKeys(s: Statement, kind: PolicyKind, issues: ValidationIssue[]): void {
   const unknownKeyLevel = kind === 'aws-managed' ? 'warning' : 'error';
-  const actions = specificActions(s);
   for (const c of s.conditions) {
     const key = c.key;
     const lower = key.toLowerCase();
@@ -91,7 +90,8 @@ function checkConditionKeys(s: Statement, kind: PolicyKind, issues: ValidationIs
         issues.push(issue(unknownKeyLevel, 'invalid-service-condition-key', `the condition key ${key} is not defined by the service ${prefix}`, s));
         continue;
       }
-      if (defined && actions && !actions.some((a) => actionSupportsKey(a, key))) {
+      const actions = defined ? specificActions(s) : undefined;
+      if (actions && !actions.some((a) => actionSupportsKey(a, key))) {
         issues.push(issue('warning', 'unsupported-action-for-condition-key', `none of ${actions.map((a) => `${a.service}:${a.name}`).join(', ')} supports ${key}: the condition never matches for them`, s));
       }
     }

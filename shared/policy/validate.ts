@@ -99,7 +99,8 @@ function checkResources(s: Statement, issues: ValidationIssue[], substitute: boo
       issues.push(issue('warning', 'variable-in-old-version', `policy variable in "${resource}" is not replaced under Version 2008-10-17`, s));
     }
   }
-  if (!catalogAvailable() || !s.action || !s.resource) return;
+  // With Resource "*" every action fits (and "*" is what an action without resource types needs): nothing to report.
+  if (!catalogAvailable() || !s.action || !s.resource || s.resource.includes('*')) return;
   // Each Resource parsed once per statement (undefined = "*", which fits every format).
   let shapes: Array<ArnShape | null | undefined> | undefined;
   for (const action of s.action) {
