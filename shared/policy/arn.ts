@@ -12,6 +12,19 @@ export interface ArnParts {
 
 /** Splits `arn:partition:service:region:account:resource` (resource may contain colons); undefined if not an ARN. */
 export function parseArn(arn: string): ArnParts | undefined {
+  const known = parsedArns.get(arn);
+  if (known !== undefined) return known ?? undefined;
+  const parts = readArn(arn);
+  if (parsedArns.size >= ARN_CACHE_LIMIT) parsedArns.clear();
+  parsedArns.set(arn, parts ? Object.freeze(parts) : null);
+  return parts;
+}
+
+/** parseArn by text (validation, candidates and the analyzer ask about the same ARNs many times); answers are frozen, null = not an ARN. */
+const parsedArns = new Map<string, ArnParts | null>();
+const ARN_CACHE_LIMIT = 20_000;
+
+function readArn(arn: string): ArnParts | undefined {
   const parts = arn.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   return {

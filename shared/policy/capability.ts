@@ -53,8 +53,29 @@ function fillTemplate(kind: ResourceKind, account: string, name: string, service
 
 /** Instantiates a Resource pattern for this holder: its variables resolved from the holder, wildcards filled. */
 function instantiateFor(pattern: string, account: string, filler: string, holder: string): string | undefined {
+  const key = `${account}\u0000${filler}\u0000${holder}\u0000${pattern}`;
+  if (instances.has(key)) return instances.get(key);
   const substituted = substituteText(pattern, buildLookup(undefined, describePrincipal(holder)), true) ?? pattern;
-  return instantiateArn(substituted, account, filler);
+  const out = instantiateArn(substituted, account, filler);
+  if (instances.size >= INSTANCE_CACHE_LIMIT) instances.clear();
+  instances.set(key, out);
+  return out;
+}
+
+/** instantiateFor is a pure function of its arguments; the escalation questions of one policy repeat the same Resource patterns. */
+const instances = new Map<string, string | undefined>();
+const INSTANCE_CACHE_LIMIT = 20_000;
+
+const typePrefixes = new Map<ResourceKind, string>();
+
+/** The fixed resource-type prefix of a kind's template (`role/` for iam-role), once per kind. */
+function typePrefixOf(kind: ResourceKind): string {
+  let prefix = typePrefixes.get(kind);
+  if (prefix === undefined) {
+    prefix = (parseArn(RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, '1'))?.resource ?? '').split('{')[0] as string;
+    typePrefixes.set(kind, prefix);
+  }
+  return prefix;
 }
 
 export class Capability {
@@ -67,7 +88,16 @@ export class Capability {
     this.options = options;
   }
 
+  private readonly allowed = new Map<string, string[]>();
+
+  /** Resource patterns of the Allow statements covering the action (memoised per action; do not modify). */
   private allowResources(action: string): string[] {
+    let known = this.allowed.get(action);
+    if (!known) this.allowed.set(action, (known = this.readAllowResources(action)));
+    return known;
+  }
+
+  private readAllowResources(action: string): string[] {
     const out: string[] = [];
     const a = actionRequest(action);
     for (const { policy } of this.policies as Array<{ policy: Policy }>) {
@@ -91,6 +121,15 @@ export class Capability {
 
   /** Holders worth trying in an account: the known holder, a fresh user and role, and the users and principals the conditions name. */
   holders(account: string): string[] {
+    // Memoised per account: the policies do not change and fresh tokens are stable per role.
+    let known = this.holderLists.get(account);
+    if (!known) this.holderLists.set(account, (known = this.readHolders(account)));
+    return [...known];
+  }
+
+  private readonly holderLists = new Map<string, string[]>();
+
+  private readHolders(account: string): string[] {
     if (this.options.holder) return [this.options.holder];
     const { fresh } = this.options;
     const out = new Set<string>([`arn:aws:iam::${account}:user/${fresh.token('holder')}`, `arn:aws:iam::${account}:role/${fresh.token('holder')}`]);
@@ -118,7 +157,7 @@ export class Capability {
     const out = new Set<string>([template]);
     if (anyOnly) return [...out];
     const t = parseArn(template);
-    const typePrefix = (parseArn(RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, '1'))?.resource ?? '').split('{')[0] as string;
+    const typePrefix = typePrefixOf(kind);
     for (const pattern of this.allowResources(action)) {
       if (pattern === '*') continue;
       const candidate = instantiateFor(pattern, account, fresh.token('name'), holder);

@@ -133,12 +133,61 @@ const INFO_CACHE_LIMIT = 50_000;
 
 /** The catalogue entry for `service:Action` (case-insensitive), or undefined when unknown. */
 export function actionInfo(service: string, action: string): CatalogAction | undefined {
+  // Fast path: the spelling as asked (policies repeat the same spellings), without lower-casing or concatenating.
+  const spelled = spellingCache.get(service)?.get(action);
+  if (spelled !== undefined) return spelled === null ? undefined : spelled;
   const key = `${service.toLowerCase()}:${action.toLowerCase()}`;
-  if (infoCache.has(key)) return infoCache.get(key);
-  const info = readActionInfo(service, action);
-  if (infoCache.size >= INFO_CACHE_LIMIT) infoCache.clear();
-  infoCache.set(key, info && Object.freeze({ ...info, arnFormats: Object.freeze(info.arnFormats) as string[] }));
-  return infoCache.get(key);
+  let info: CatalogAction | undefined;
+  if (infoCache.has(key)) info = infoCache.get(key);
+  else {
+    const read = readActionInfo(service, action);
+    if (infoCache.size >= INFO_CACHE_LIMIT) infoCache.clear();
+    info = read && Object.freeze({ ...read, arnFormats: Object.freeze(read.arnFormats) as string[] });
+    infoCache.set(key, info);
+  }
+  if (spellingCount >= INFO_CACHE_LIMIT) {
+    spellingCache.clear();
+    spellingCount = 0;
+  }
+  let byAction = spellingCache.get(service);
+  if (!byAction) spellingCache.set(service, (byAction = new Map()));
+  byAction.set(action, info ?? null);
+  spellingCount++;
+  return info;
+}
+
+const fullNameCache = new Map<string, CatalogAction | null>();
+
+/**
+ * {@link actionInfo} for a whole `service:Action` string as written in a policy (split at the first
+ * two colons like `split(':')` does), memoised by that string.
+ */
+export function actionInfoOf(full: string): CatalogAction | undefined {
+  const known = fullNameCache.get(full);
+  if (known !== undefined) return known === null ? undefined : known;
+  const [service, name] = full.split(':') as [string, string];
+  const info = actionInfo(service, name);
+  if (fullNameCache.size >= INFO_CACHE_LIMIT) fullNameCache.clear();
+  fullNameCache.set(full, info ?? null);
+  return info;
+}
+
+/** actionInfo answers by the exact (service, action) spelling asked; null = not in the catalogue. */
+const spellingCache = new Map<string, Map<string, CatalogAction | null>>();
+let spellingCount = 0;
+
+const supportsCache = new WeakMap<CatalogAction, Map<string, boolean>>();
+
+/** Does the action support the condition key (one of its documented keys, `${TagKey}` placeholders matched)? Memoised per action and key. */
+export function actionSupportsKey(info: CatalogAction, key: string): boolean {
+  let byKey = supportsCache.get(info);
+  if (!byKey) supportsCache.set(info, (byKey = new Map()));
+  let answer = byKey.get(key);
+  if (answer === undefined) {
+    answer = info.conditionKeys.some((k) => keyMatcher(k).test(key));
+    byKey.set(key, answer);
+  }
+  return answer;
 }
 
 function readActionInfo(service: string, action: string): CatalogAction | undefined {
@@ -218,16 +267,40 @@ export function serviceDefinesKey(service: string, key: string): boolean | undef
   if (!data) result = undefined;
   else if (data[key.toLowerCase()] || Object.values(data).some((k) => keyMatcher(k.key).test(key))) result = true;
   else {
-    if (patterns === undefined) patterns = readJson<Record<string, Record<string, string>>>('conditionPatterns.json');
-    result = Object.keys(patterns?.[service.toLowerCase()] ?? {}).some((re) => new RegExp(`^${re}$`, 'i').test(key));
+    result = servicePatterns(service).some((re) => re.test(key));
   }
   if (definesCache.size > 20_000) definesCache.clear();
   definesCache.set(cacheKey, result);
   return result;
 }
 
+const patternCache = new Map<string, readonly RegExp[]>();
+
+/** The service's condition-key patterns (conditionPatterns.json), compiled once per service. */
+function servicePatterns(service: string): readonly RegExp[] {
+  const key = service.toLowerCase();
+  let list = patternCache.get(key);
+  if (!list) {
+    if (patterns === undefined) patterns = readJson<Record<string, Record<string, string>>>('conditionPatterns.json');
+    list = Object.keys(patterns?.[key] ?? {}).map((re) => new RegExp(`^${re}$`, 'i'));
+    patternCache.set(key, list);
+  }
+  return list;
+}
+
 /** The documented type of a service or global condition key (`String`, `ARN`, `Bool`, `Numeric`, `Date`, `IPAddress`, `ArrayOfString`…). */
+const keyTypeCache = new Map<string, string | null>();
+
 export function conditionKeyType(key: string): string | undefined {
+  const known = keyTypeCache.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const type = readConditionKeyType(key);
+  if (keyTypeCache.size >= 20_000) keyTypeCache.clear();
+  keyTypeCache.set(key, type ?? null);
+  return type;
+}
+
+function readConditionKeyType(key: string): string | undefined {
   const global = globalConditionKey(key);
   if (global) return global.type;
   const service = key.split(':')[0] ?? '';

@@ -100,6 +100,18 @@ export interface ParsedOperator {
 
 /** Splits `ForAnyValue:StringLikeIfExists` into set qualifier, base operator and IfExists; undefined if unknown. */
 export function parseOperator(operator: string): ParsedOperator | undefined {
+  const known = operatorCache.get(operator);
+  if (known !== undefined) return known ?? undefined;
+  const parsed = readOperator(operator);
+  if (operatorCache.size >= 5_000) operatorCache.clear();
+  operatorCache.set(operator, parsed ? Object.freeze(parsed) : null);
+  return parsed;
+}
+
+/** parseOperator by operator spelling (policies repeat a few dozen spellings); answers are frozen, null = unknown. */
+const operatorCache = new Map<string, ParsedOperator | null>();
+
+function readOperator(operator: string): ParsedOperator | undefined {
   let rest = operator;
   let set: ParsedOperator['set'];
   const colon = rest.indexOf(':');

@@ -6,6 +6,8 @@ import type { ConditionClause, Effect, Policy, PrincipalBlock, Statement, Valida
 export interface ParseResult {
   policy: Policy;
   issues: ValidationIssue[];
+  /** The JSON text the size was measured on (the input serialised, or the decoded text re-serialised). */
+  text: string;
 }
 
 /** Hard cap on the document we accept at all (far above every AWS quota), so a hostile input cannot exhaust memory later. */
@@ -264,7 +266,8 @@ export function parsePolicy(input: unknown): ParseResult {
   if (!isRecord(document)) {
     throw new PolicyParseError(`a policy must be a JSON object, found ${document === null ? 'null' : Array.isArray(document) ? 'an array' : typeof document}`);
   }
-  const depth = depthOf(document);
+  // An object input was measured above already (the same object).
+  const depth = document === input && typeof input !== 'string' ? 0 : depthOf(document);
   if (depth > MAX_DEPTH) throw new PolicyParseError(`policy nests deeper than ${MAX_DEPTH} levels`);
 
   const issues: ValidationIssue[] = [];
@@ -302,7 +305,7 @@ export function parsePolicy(input: unknown): ParseResult {
       sids.set(s.sid, s.index);
     }
   }
-  return { policy, issues };
+  return { policy, issues, text };
 }
 
 /** True when the value is an already-normalised {@link Policy}. */

@@ -8,7 +8,7 @@
  * The coverage table is in docs/policy-engine.md ("Validation parity").
  */
 import { parseArn } from './arn.ts';
-import { actionInfo, actionsOf, catalogAvailable, conditionKeyType, globalConditionKey, keyMatcher, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
+import { actionInfoOf, actionNamesOf, actionSupportsKey, catalogAvailable, conditionKeyType, globalConditionKey, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
 import type { CatalogAction } from './catalog.ts';
 import { parseOperator } from './conditions.ts';
 import { actionMatches } from './statement-match.ts';
@@ -30,12 +30,22 @@ const TAG_KEY = /^aws:(resourcetag|requesttag)\/|^aws:tagkeys$/i;
 
 /** The catalogue entries of the statement's actions when every one is a specific, known action; undefined otherwise. */
 function specificActions(s: Statement): CatalogAction[] | undefined {
+  const known = specificCache.get(s);
+  if (known !== undefined) return known ?? undefined;
+  const out = readSpecificActions(s);
+  specificCache.set(s, out ?? null);
+  return out;
+}
+
+/** specificActions per parsed statement (asked by two checks; statements are new objects per parse). */
+const specificCache = new WeakMap<Statement, CatalogAction[] | null>();
+
+function readSpecificActions(s: Statement): CatalogAction[] | undefined {
   if (!s.action) return undefined;
   const out: CatalogAction[] = [];
   for (const a of s.action) {
-    if (a === '*' || /[*?]/.test(a) || !a.includes(':')) return undefined;
-    const [service, name] = a.split(':') as [string, string];
-    const info = actionInfo(service, name);
+    if (a === '*' || a.includes('*') || a.includes('?') || !a.includes(':')) return undefined;
+    const info = actionInfoOf(a);
     if (!info) return undefined;
     out.push(info);
   }
@@ -62,7 +72,6 @@ function actionServices(s: Statement): string[] | undefined {
  */
 function checkConditionKeys(s: Statement, kind: PolicyKind, issues: ValidationIssue[]): void {
   const unknownKeyLevel = kind === 'aws-managed' ? 'warning' : 'error';
-  const actions = specificActions(s);
   for (const c of s.conditions) {
     const key = c.key;
     const lower = key.toLowerCase();
@@ -81,7 +90,8 @@ function checkConditionKeys(s: Statement, kind: PolicyKind, issues: ValidationIs
         issues.push(issue(unknownKeyLevel, 'invalid-service-condition-key', `the condition key ${key} is not defined by the service ${prefix}`, s));
         continue;
       }
-      if (defined && actions && !actions.some((a) => a.conditionKeys.some((k) => keyMatcher(k).test(key)))) {
+      const actions = defined ? specificActions(s) : undefined;
+      if (actions && !actions.some((a) => actionSupportsKey(a, key))) {
         issues.push(issue('warning', 'unsupported-action-for-condition-key', `none of ${actions.map((a) => `${a.service}:${a.name}`).join(', ')} supports ${key}: the condition never matches for them`, s));
       }
     }
@@ -248,7 +258,7 @@ function checkResourceStar(s: Statement, issues: ValidationIssue[]): void {
 /** The catalogue-based checks for one parsed policy of the given kind (nothing when the catalogue is unavailable). */
 export function serviceChecks(policy: Policy, kind: PolicyKind): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const catalogue = catalogAvailable() && actionsOf('s3').length > 0;
+  const catalogue = catalogAvailable() && actionNamesOf('s3').length > 0;
   const identityLike = !['resource', 's3-bucket', 'kms-key', 'trust', 'scp', 'rcp'].includes(kind);
   for (const s of policy.statements) {
     checkVariableUse(s, issues);

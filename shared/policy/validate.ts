@@ -1,5 +1,5 @@
 import { parseArn } from './arn.ts';
-import { actionInfo, actionsOf, catalogAvailable, serviceExists } from './catalog.ts';
+import { actionInfo, actionInfoOf, actionNamesOf, catalogAvailable, serviceExists } from './catalog.ts';
 import { isKnownOperator } from './conditions.ts';
 import { PolicyParseError } from './errors.ts';
 import { parsePolicy } from './parse.ts';
@@ -22,25 +22,34 @@ const ACTION_SYNTAX = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
 /** IAM accepts only tab, LF, CR and U+0020–U+00FF in policy documents. */
 const ALLOWED_CHARS = /^[\t\n\r\u0020-\u00ff]*$/;
 
+/** What checkAction says about one Action pattern (it depends on the pattern alone); null = nothing. */
+type ActionVerdict = { level: ValidationIssue['level']; code: string; message: string } | null;
+const actionVerdicts = new Map<string, ActionVerdict>();
+const VERDICT_CACHE_LIMIT = 20_000;
+
 function checkAction(pattern: string, s: Statement, issues: ValidationIssue[]): void {
   if (pattern === '*') return;
-  if (!ACTION_SYNTAX.test(pattern)) {
-    issues.push(issue('error', 'invalid-action', `"${pattern}" is not a valid action (expected service:Action)`, s));
-    return;
+  let verdict = actionVerdicts.get(pattern);
+  if (verdict === undefined) {
+    verdict = actionVerdict(pattern);
+    // Whether the catalogue is available is decided once per process, so the verdict never goes stale.
+    if (actionVerdicts.size >= VERDICT_CACHE_LIMIT) actionVerdicts.clear();
+    actionVerdicts.set(pattern, verdict);
   }
-  if (!catalogAvailable()) return;
+  if (verdict) issues.push(issue(verdict.level, verdict.code, verdict.message, s));
+}
+
+function actionVerdict(pattern: string): ActionVerdict {
+  if (!ACTION_SYNTAX.test(pattern)) return { level: 'error', code: 'invalid-action', message: `"${pattern}" is not a valid action (expected service:Action)` };
+  if (!catalogAvailable()) return null;
   const [service, name] = pattern.split(':') as [string, string];
-  if (!serviceExists(service)) {
-    issues.push(issue('warning', 'unknown-service', `unknown service prefix "${service}" in "${pattern}"`, s));
-    return;
-  }
+  if (!serviceExists(service)) return { level: 'warning', code: 'unknown-service', message: `unknown service prefix "${service}" in "${pattern}"` };
   if (name.includes('*') || name.includes('?')) {
-    if (!actionsOf(service).some((a) => matchWildcard(name, a, true))) {
-      issues.push(issue('warning', 'unknown-action', `"${pattern}" matches no ${service} action`, s));
-    }
+    if (!actionNamesOf(service).some((a) => matchWildcard(name, a, true))) return { level: 'warning', code: 'unknown-action', message: `"${pattern}" matches no ${service} action` };
   } else if (!actionInfo(service, name)) {
-    issues.push(issue('warning', 'unknown-action', `unknown action "${pattern}"`, s));
+    return { level: 'warning', code: 'unknown-action', message: `unknown action "${pattern}"` };
   }
+  return null;
 }
 
 /** The resource-type prefix of an ARN format (`arn:${Partition}:s3:::${BucketName}/${Key}` -> service s3, resource prefix ""). */
@@ -48,17 +57,35 @@ function formatPattern(format: string): string {
   return format.replace(/\$\{[^}]*\}/g, '*');
 }
 
+/** An ARN (or ARN format) reduced to what resourceFitsFormat compares: its service and fixed resource prefix. */
+interface ArnShape {
+  service: string;
+  prefix: string;
+}
+const prefixOf = (text: string): string => text.split(/[*?$]/)[0] as string;
+/** Parsed once per ARN format string (catalogue formats repeat across actions and policies); null = not an ARN. */
+const formatShapes = new Map<string, ArnShape | null>();
+
+function shapeOf(arn: string): ArnShape | null {
+  const parsed = parseArn(arn);
+  return parsed ? { service: parsed.service, prefix: prefixOf(parsed.resource) } : null;
+}
+
+function formatShape(format: string): ArnShape | null {
+  let shape = formatShapes.get(format);
+  if (shape === undefined) {
+    shape = shapeOf(formatPattern(format));
+    formatShapes.set(format, shape);
+  }
+  return shape;
+}
+
 /** Could the Resource pattern ever name a resource of this ARN format? Compares service and the fixed resource-type prefix. */
-function resourceFitsFormat(resource: string, format: string): boolean {
-  if (resource === '*') return true;
-  const r = parseArn(resource);
-  const f = parseArn(formatPattern(format));
+function resourceFitsFormat(r: ArnShape | null, format: string): boolean {
+  const f = formatShape(format);
   if (!r || !f) return true;
   if (!matchWildcard(r.service, f.service) && !matchWildcard(f.service, r.service)) return false;
-  const prefixOf = (text: string): string => text.split(/[*?$]/)[0] as string;
-  const rp = prefixOf(r.resource);
-  const fp = prefixOf(f.resource);
-  return rp.startsWith(fp) || fp.startsWith(rp);
+  return r.prefix.startsWith(f.prefix) || f.prefix.startsWith(r.prefix);
 }
 
 function checkResources(s: Statement, issues: ValidationIssue[], substitute: boolean): void {
@@ -72,11 +99,13 @@ function checkResources(s: Statement, issues: ValidationIssue[], substitute: boo
       issues.push(issue('warning', 'variable-in-old-version', `policy variable in "${resource}" is not replaced under Version 2008-10-17`, s));
     }
   }
-  if (!catalogAvailable() || !s.action || !s.resource) return;
+  // With Resource "*" every action fits (and "*" is what an action without resource types needs): nothing to report.
+  if (!catalogAvailable() || !s.action || !s.resource || s.resource.includes('*')) return;
+  // Each Resource parsed once per statement (undefined = "*", which fits every format).
+  let shapes: Array<ArnShape | null | undefined> | undefined;
   for (const action of s.action) {
     if (action === '*' || action.includes('*') || action.includes('?') || !action.includes(':')) continue;
-    const [service, name] = action.split(':') as [string, string];
-    const info = actionInfo(service, name);
+    const info = actionInfoOf(action);
     if (!info) continue;
     if (info.arnFormats.length === 0) {
       if (!s.resource.includes('*')) {
@@ -84,7 +113,9 @@ function checkResources(s: Statement, issues: ValidationIssue[], substitute: boo
       }
       continue;
     }
-    const fits = s.resource.some((r) => info.arnFormats.some((f) => resourceFitsFormat(r, f)));
+    shapes ??= s.resource.map((r) => (r === '*' ? undefined : shapeOf(r)));
+    const resourceShapes = shapes;
+    const fits = resourceShapes.some((r) => r === undefined || info.arnFormats.some((f) => resourceFitsFormat(r, f)));
     if (!fits) {
       issues.push(issue('warning', 'resource-mismatch', `no Resource of this statement can match a resource type of ${action}`, s));
     }
@@ -128,7 +159,8 @@ export function validatePolicy(input: unknown, options: { kind?: PolicyKind } = 
   const { policy } = parsed;
   const issues = [...parsed.issues];
   const substitute = policy.version === '2012-10-17';
-  const text = typeof input === 'string' ? input : JSON.stringify(input);
+  // The serialisation parsePolicy measured (an object input is not serialised a second time).
+  const text = typeof input === 'string' ? input : parsed.text;
   if (!ALLOWED_CHARS.test(text)) {
     issues.push(issue('error', 'invalid-characters', 'policy contains characters IAM rejects (only tab, line breaks and U+0020–U+00FF are allowed)'));
   }

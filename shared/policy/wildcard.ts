@@ -193,6 +193,23 @@ export function matchAction(pattern: string, action: string): boolean {
  * Used by the witness search for values only the overlap of two different patterns reaches.
  */
 export function intersectGlobs(a: string, b: string, filler = ''): string | undefined {
+  const key = `${filler}\u0000${a}\u0000${b}`;
+  if (INTERSECTION_CACHE.has(key)) return INTERSECTION_CACHE.get(key);
+  const answer = computeIntersection(a, b, filler);
+  if (INTERSECTION_CACHE.size >= REGION_CACHE_LIMIT) INTERSECTION_CACHE.clear();
+  INTERSECTION_CACHE.set(key, answer);
+  return answer;
+}
+
+/** intersectGlobs is a pure function of its arguments (memoised, bounded). */
+const INTERSECTION_CACHE = new Map<string, string | undefined>();
+
+/** Position after reading `c` at item `item` (position `pos`), undefined when the item cannot read it. */
+function advance(item: PatternItem, pos: number, c: string): number | undefined {
+  return item === STAR ? pos : item === QMARK || item === c ? pos + 1 : undefined;
+}
+
+function computeIntersection(a: string, b: string, filler: string): string | undefined {
   const A = compileGlob(a);
   const B = compileGlob(b);
   const width = B.length + 1;
@@ -241,9 +258,8 @@ export function intersectGlobs(a: string, b: string, filler = ''): string | unde
     if (typeof b0 === 'string') chars.add(b0);
     if (chars.size === 0) chars.add(filler[0] ?? 'q');
     for (const c of chars) {
-      const next = (item: PatternItem, pos: number): number | undefined => (item === STAR ? pos : item === QMARK || item === c ? pos + 1 : undefined);
-      const ni = next(a0, i);
-      const nj = next(b0, j);
+      const ni = advance(a0, i, c);
+      const nj = advance(b0, j, c);
       if (ni !== undefined && nj !== undefined && (ni !== i || nj !== j)) visit(here, ni, nj, c);
     }
   }
@@ -260,42 +276,105 @@ export function intersectGlobs(a: string, b: string, filler = ''): string | unde
  * whether the walk finished.
  */
 export function patternRegions(patterns: readonly string[], other: string, perVector = 2, maxStates = 4000): { values: string[]; complete: boolean } {
-  const compiled = patterns.map(compileGlob);
-  const closure = (items: readonly PatternItem[], positions: number[]): number[] => {
-    const out = new Set(positions);
-    for (const p of positions) for (let q = p; items[q] === STAR; q++) out.add(q + 1);
-    return [...out].sort((x, y) => x - y);
-  };
-  const step = (items: readonly PatternItem[], positions: number[], c: string): number[] => {
-    const next = new Set<number>();
+  const key = `${perVector}\u0000${maxStates}\u0000${other}\u0000${patterns.join('\u0000')}`;
+  let answer = REGION_CACHE.get(key);
+  if (answer === undefined) {
+    answer = computeRegions(patterns, other, perVector, maxStates);
+    if (REGION_CACHE.size >= REGION_CACHE_LIMIT) REGION_CACHE.clear();
+    REGION_CACHE.set(key, answer);
+  }
+  return { values: [...answer.values], complete: answer.complete };
+}
+
+/** Clears the memos of the pure pattern functions (patternRegions, intersectGlobs): lets a benchmark time the work without them. */
+export function clearPatternMemos(): void {
+  REGION_CACHE.clear();
+  INTERSECTION_CACHE.clear();
+}
+
+/** patternRegions is a pure function of its arguments; real policies repeat the same pattern sets. */
+const REGION_CACHE = new Map<string, { values: readonly string[]; complete: boolean }>();
+const REGION_CACHE_LIMIT = 2000;
+
+/**
+ * One pattern's position sets, interned: each distinct set (after the `*` closure) gets a small id,
+ * with whether it accepts and its lazily filled transition per alphabet letter. The walk over all
+ * patterns then keys a state by its ids, and each per-pattern step is computed once per (set, letter).
+ */
+class PositionSets {
+  private readonly ids = new Map<string, number>();
+  private readonly sets: number[][] = [];
+  readonly accepts: boolean[] = [];
+  private readonly next: Int32Array[] = [];
+
+  constructor(
+    private readonly items: readonly PatternItem[],
+    private readonly alphabet: readonly string[],
+  ) {}
+
+  /** Id of the closure of `positions` (each `*` may also be skipped). */
+  intern(positions: Iterable<number>): number {
+    const out = new Set<number>();
     for (const p of positions) {
-      const item = items[p];
-      if (item === STAR) next.add(p);
-      else if (item === QMARK || item === c) next.add(p + 1);
+      out.add(p);
+      for (let q = p; this.items[q] === STAR; q++) out.add(q + 1);
     }
-    return closure(items, [...next]);
-  };
+    const sorted = [...out].sort((x, y) => x - y);
+    const k = sorted.join(',');
+    let id = this.ids.get(k);
+    if (id === undefined) {
+      id = this.sets.length;
+      this.ids.set(k, id);
+      this.sets.push(sorted);
+      this.accepts.push(sorted.includes(this.items.length));
+      this.next.push(new Int32Array(this.alphabet.length).fill(-1));
+    }
+    return id;
+  }
+
+  /** Id of the set reached from set `id` by reading alphabet letter `letter`. */
+  step(id: number, letter: number): number {
+    const row = this.next[id] as Int32Array;
+    const known = row[letter] as number;
+    if (known >= 0) return known;
+    const c = this.alphabet[letter] as string;
+    const reached = new Set<number>();
+    for (const p of this.sets[id] as number[]) {
+      const item = this.items[p];
+      if (item === STAR) reached.add(p);
+      else if (item === QMARK || item === c) reached.add(p + 1);
+    }
+    const to = this.intern(reached);
+    (this.next[id] as Int32Array)[letter] = to;
+    return to;
+  }
+}
+
+function computeRegions(patterns: readonly string[], other: string, perVector: number, maxStates: number): { values: string[]; complete: boolean } {
   const alphabet = [...new Set([...patterns.join('').replace(/[*?]/g, ''), other])];
-  const start = compiled.map((items) => closure(items, [0]));
-  const keyOf = (state: number[][]): string => state.map((s) => s.join(',')).join('|');
-  const seen = new Set<string>([keyOf(start)]);
-  const queue: Array<{ state: number[][]; text: string }> = [{ state: start, text: '' }];
+  const machines = patterns.map((p) => new PositionSets(compileGlob(p), alphabet));
+  const start = machines.map((m) => m.intern([0]));
+  const seen = new Set<string>([start.join(',')]);
+  const queue: Array<{ state: number[]; text: string }> = [{ state: start, text: '' }];
   const byVector = new Map<string, string[]>();
+  const n = machines.length;
   for (let head = 0; head < queue.length; head++) {
-    const { state, text } = queue[head] as { state: number[][]; text: string };
-    const vector = state.map((s, i) => (s.includes((compiled[i] as PatternItem[]).length) ? '1' : '0')).join('');
+    const { state, text } = queue[head] as { state: number[]; text: string };
+    let vector = '';
+    for (let i = 0; i < n; i++) vector += (machines[i] as PositionSets).accepts[state[i] as number] ? '1' : '0';
     const list = byVector.get(vector) ?? [];
     if (list.length < perVector) {
       list.push(text);
       byVector.set(vector, list);
     }
-    for (const c of alphabet) {
-      const next = state.map((s, i) => step(compiled[i] as PatternItem[], s, c));
-      const k = keyOf(next);
+    for (let letter = 0; letter < alphabet.length; letter++) {
+      const next = new Array<number>(n);
+      for (let i = 0; i < n; i++) next[i] = (machines[i] as PositionSets).step(state[i] as number, letter);
+      const k = next.join(',');
       if (seen.has(k)) continue;
       if (seen.size >= maxStates) return { values: [...byVector.values()].flat(), complete: false };
       seen.add(k);
-      queue.push({ state: next, text: text + c });
+      queue.push({ state: next, text: text + (alphabet[letter] as string) });
     }
   }
   return { values: [...byVector.values()].flat(), complete: true };

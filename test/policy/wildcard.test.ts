@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matchArnItems } from '../../shared/policy/arn.ts';
-import { compileGlob, intersectGlobs, matchAction, matchWildcard } from '../../shared/policy/wildcard.ts';
+import { clearPatternMemos, compileGlob, intersectGlobs, matchAction, matchWildcard, patternRegions, QMARK, STAR } from '../../shared/policy/wildcard.ts';
+import type { PatternItem } from '../../shared/policy/wildcard.ts';
 
 /** Reference: wildcard -> anchored RegExp (fine for the short strings fast-check generates). */
 function reference(pattern: string, value: string, ignoreCase: boolean): boolean {
@@ -123,5 +124,77 @@ describe('intersectGlobs: a string both patterns match, or proof none exists', (
       }),
       { numRuns: 300, seed: 20261202 },
     );
+  });
+});
+
+/** The first patternRegions (before interning position sets): the reference the faster walk must equal, order included. */
+function referenceRegions(patterns: readonly string[], other: string, perVector = 2, maxStates = 4000): { values: string[]; complete: boolean } {
+  const compiled = patterns.map(compileGlob);
+  const closure = (items: readonly PatternItem[], positions: number[]): number[] => {
+    const out = new Set(positions);
+    for (const p of positions) for (let q = p; items[q] === STAR; q++) out.add(q + 1);
+    return [...out].sort((x, y) => x - y);
+  };
+  const step = (items: readonly PatternItem[], positions: number[], c: string): number[] => {
+    const next = new Set<number>();
+    for (const p of positions) {
+      const item = items[p];
+      if (item === STAR) next.add(p);
+      else if (item === QMARK || item === c) next.add(p + 1);
+    }
+    return closure(items, [...next]);
+  };
+  const alphabet = [...new Set([...patterns.join('').replace(/[*?]/g, ''), other])];
+  const start = compiled.map((items) => closure(items, [0]));
+  const keyOf = (state: number[][]): string => state.map((s) => s.join(',')).join('|');
+  const seen = new Set<string>([keyOf(start)]);
+  const queue: Array<{ state: number[][]; text: string }> = [{ state: start, text: '' }];
+  const byVector = new Map<string, string[]>();
+  for (let head = 0; head < queue.length; head++) {
+    const { state, text } = queue[head] as { state: number[][]; text: string };
+    const vector = state.map((s, i) => (s.includes((compiled[i] as PatternItem[]).length) ? '1' : '0')).join('');
+    const list = byVector.get(vector) ?? [];
+    if (list.length < perVector) {
+      list.push(text);
+      byVector.set(vector, list);
+    }
+    for (const c of alphabet) {
+      const next = state.map((s, i) => step(compiled[i] as PatternItem[], s, c));
+      const k = keyOf(next);
+      if (seen.has(k)) continue;
+      if (seen.size >= maxStates) return { values: [...byVector.values()].flat(), complete: false };
+      seen.add(k);
+      queue.push({ state: next, text: text + c });
+    }
+  }
+  return { values: [...byVector.values()].flat(), complete: true };
+}
+
+describe('patternRegions: one value per match/no-match combination of a few patterns', () => {
+  it('equals the reference walk (values in the same order, same completeness), memoised or not', () => {
+    const pattern = fc.array(fc.constantFrom('a', 'b', '-', '*', '?'), { minLength: 0, maxLength: 7 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.array(pattern, { minLength: 1, maxLength: 4 }), fc.integer({ min: 20, max: 400 }), (patterns, maxStates) => {
+        const want = referenceRegions(patterns, 'q', 2, maxStates);
+        clearPatternMemos();
+        expect(patternRegions(patterns, 'q', 2, maxStates)).toEqual(want);
+        expect(patternRegions(patterns, 'q', 2, maxStates)).toEqual(want); // from the memo
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds the region only the overlap of two patterns reaches, on a real ARN pair', () => {
+    const { values, complete } = patternRegions(['arn:aws:s3:::dev-*', 'arn:aws:s3:::*-eu'], 'q');
+    expect(complete).toBe(true);
+    expect(values.some((v) => matchWildcard('arn:aws:s3:::dev-*', v) && matchWildcard('arn:aws:s3:::*-eu', v))).toBe(true);
+    expect(values.some((v) => !matchWildcard('arn:aws:s3:::dev-*', v) && !matchWildcard('arn:aws:s3:::*-eu', v))).toBe(true);
+  });
+
+  it('hands out a copy: changing an answer does not change the next one', () => {
+    const first = patternRegions(['x-*', '*-y'], 'q');
+    const kept = [...first.values];
+    first.values.length = 0;
+    expect(patternRegions(['x-*', '*-y'], 'q').values).toEqual(kept);
   });
 });
