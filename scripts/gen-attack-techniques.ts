@@ -15,6 +15,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AttackTechnique } from '../shared/coverage/attack-techniques.ts';
 
 export const SNAPSHOT_PATH = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'shared', 'coverage', 'data', 'attack-techniques.json');
 export const SOURCE_URL = 'https://raw.githubusercontent.com/mitre/cti/master/enterprise-attack/enterprise-attack.json';
@@ -31,14 +32,6 @@ interface StixObject {
   modified?: string;
   kill_chain_phases?: Array<{ kill_chain_name: string; phase_name: string }>;
   external_references?: Array<{ source_name: string; external_id?: string }>;
-}
-
-export interface AttackTechnique {
-  name: string;
-  tactics: string[];
-  platforms: string[];
-  revoked?: true;
-  deprecated?: true;
 }
 
 export interface AttackSnapshot {

@@ -5,7 +5,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCheckHandler, HeartbeatConfigError, readSilenceOptions } from '../../functions/heartbeat-check.ts';
 import { createRecordHandler } from '../../functions/heartbeat.ts';
-import { loadConfig } from '../../shared/config.ts';
 import { StaticExpectedAccounts } from '../../shared/heartbeat/check.ts';
 import { DynamoHeartbeatStore } from '../../shared/heartbeat/dynamodb-store.ts';
 import { createMemoryLog } from '../../shared/log.ts';
@@ -13,15 +12,12 @@ import type { Finding } from '../../shared/model/types.ts';
 import { Router } from '../../shared/routing/router.ts';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.ts';
 import { beatEnvelope } from '../heartbeat/beats.ts';
+import { testConfig } from '../helpers/config.ts';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-12-02T00:00:00Z');
 const A = '444455556666';
-const config = loadConfig({
-  TRAILWATCH_STAGE: 'test',
-  TRAILWATCH_ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:trailwatch-test-alerts',
-  TRAILWATCH_FINDINGS_BUS_NAME: 'trailwatch-test-findings',
-});
+const config = testConfig();
 const sns = mockClient(SNSClient);
 const bus = mockClient(EventBridgeClient);
 const cloudwatch = mockClient(CloudWatchClient);

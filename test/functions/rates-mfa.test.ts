@@ -16,16 +16,12 @@ import { defaultRateConfig } from '../../shared/rates/config.ts';
 import { MemoryRateStore } from '../../shared/rates/store.ts';
 import { EVENTS_DIR, readJson } from '../helpers/events.ts';
 import { MIN, record, T0 } from '../rates/records.ts';
+import { TEST_ENV } from '../helpers/config.ts';
 
 // The deployed MFA-replacement judgement: detect defers a user's MFA removal (low), the rates
 // function settles it on its SQS batches, the scheduled sweep pages it when no later event comes.
 
-const env = {
-  TRAILWATCH_STAGE: 'test',
-  TRAILWATCH_STACK_NAME: 'trailwatch-test',
-  TRAILWATCH_ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:trailwatch-test-alerts',
-  TRAILWATCH_FINDINGS_BUS_NAME: 'trailwatch-test-findings',
-};
+const env = { ...TEST_ENV, TRAILWATCH_STACK_NAME: 'trailwatch-test' };
 const config = loadConfig({ ...env, TRAILWATCH_MFA_REPLACEMENT_MINUTES: '15' });
 const sns = mockClient(SNSClient);
 const bus = mockClient(EventBridgeClient);

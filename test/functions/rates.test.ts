@@ -6,18 +6,14 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createRatesHandler } from '../../functions/rates.ts';
-import { loadConfig } from '../../shared/config.ts';
 import { createMemoryLog } from '../../shared/log.ts';
 import { defaultRateConfig } from '../../shared/rates/config.ts';
 import { DynamoRateStore } from '../../shared/rates/dynamodb-store.ts';
 import { MemoryRateStore, type RateStore } from '../../shared/rates/store.ts';
 import { MIN, record, T0 } from '../rates/records.ts';
+import { testConfig } from '../helpers/config.ts';
 
-const config = loadConfig({
-  TRAILWATCH_STAGE: 'test',
-  TRAILWATCH_ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:trailwatch-test-alerts',
-  TRAILWATCH_FINDINGS_BUS_NAME: 'trailwatch-test-findings',
-});
+const config = testConfig();
 const sns = mockClient(SNSClient);
 const bus = mockClient(EventBridgeClient);
 const cloudwatch = mockClient(CloudWatchClient);
