@@ -28,10 +28,10 @@ describe('packaged template: MFA replacement', () => {
     expect(envOf('MfaSweepLambdaFunction')['TRAILWATCH_RATES_TABLE']).toEqual({ Ref: 'RatesTable' });
   });
 
-  it('the sweep runs every 5 minutes, one at a time, under the rates role', () => {
+  it('the sweep runs every 5 minutes, one at a time, under a role of its own', () => {
     const sweep = resources['MfaSweepLambdaFunction']!.Properties;
     expect(sweep['Handler']).toBe('functions/rates.mfaSweep');
-    expect(sweep['Role']).toEqual({ 'Fn::GetAtt': ['RatesRole', 'Arn'] });
+    expect(sweep['Role']).toEqual({ 'Fn::GetAtt': ['MfaSweepRole', 'Arn'] });
     expect(sweep['ReservedConcurrentExecutions']).toBe(1);
     const schedules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties['ScheduleExpression'] === 'rate(5 minutes)');
     expect(schedules.some((r) => JSON.stringify(r.Properties['Targets']).includes('MfaSweepLambdaFunction'))).toBe(true);
@@ -50,9 +50,17 @@ describe('packaged template: MFA replacement', () => {
       Resource: { 'Fn::GetAtt': ['RatesTable', 'Arn'] },
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['mfa|pending'] } },
     });
-    // The sweep writes its own log group.
-    const logs = JSON.stringify(statements.find((s) => s.Sid === 'OwnLogGroupOnly')?.Resource);
-    expect(logs).toContain('-mfaSweep:*');
+  });
+
+  it('the sweep role holds only the MFA item, the alert sinks, metrics and its own log group: no queue, no rate state', () => {
+    const statements = (resources['MfaSweepRole']!.Properties['Policies'] as Array<{ PolicyDocument: { Statement: Statement[] } }>)[0]!.PolicyDocument.Statement;
+    const actions = statements.flatMap((s) => ([] as string[]).concat(s.Action)).sort();
+    expect(actions).toEqual(['cloudwatch:PutMetricData', 'dynamodb:GetItem', 'dynamodb:PutItem', 'events:PutEvents', 'kms:Decrypt', 'kms:GenerateDataKey*', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']);
+    expect(statements.find((s) => s.Sid === 'MfaPendingItemOnly')).toMatchObject({ Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['mfa|pending'] } } });
+    expect(JSON.stringify(statements.find((s) => s.Sid === 'OwnLogGroupOnly')?.Resource)).toContain('-mfaSweep:*');
+    // The rates role no longer writes the sweep's logs.
+    const rates = (resources['RatesRole']!.Properties['Policies'] as Array<{ PolicyDocument: { Statement: Statement[] } }>)[0]!.PolicyDocument.Statement;
+    expect(JSON.stringify(rates.find((s) => s.Sid === 'OwnLogGroupOnly')?.Resource)).not.toContain('mfaSweep');
   });
 
   it('the rates rule and the member forwarders admit every MFA sample (removals and the new device alike)', () => {

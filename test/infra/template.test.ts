@@ -290,7 +290,7 @@ describe('packaged template: routing (tuning file and novelty table)', () => {
     const table = resources['NoveltyTable']!.Properties;
     expect(table).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true }, SSESpecification: { SSEEnabled: true } });
     const policy = resources['NoveltyStatePolicy']!.Properties as { Roles: unknown[]; PolicyDocument: { Statement: Array<Record<string, unknown>> } };
-    expect(policy.Roles).toEqual([{ Ref: 'DetectRole' }, { Ref: 'RatesRole' }]);
+    expect(policy.Roles).toEqual([{ Ref: 'DetectRole' }, { Ref: 'RatesRole' }, { Ref: 'MfaSweepRole' }]);
     expect(policy.PolicyDocument.Statement).toEqual([{ Sid: 'NoveltyItems', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['NoveltyTable', 'Arn'] } }]);
     const env = (resources['DetectLambdaFunction']!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
     expect(env['TRAILWATCH_NOVELTY_TABLE']).toEqual({ Ref: 'NoveltyTable' });
