@@ -70,7 +70,7 @@ export function snapshotFrom(objects: readonly StixObject[], attackVersion: stri
 }
 
 /** Every STIX object in a bundle file or in the per-type folders of a mitre/cti domain folder. */
-function readObjects(path: string): { objects: StixObject[]; version?: string } {
+function readObjects(path: string): StixObject[] {
   if (statSync(path).isDirectory()) {
     const objects: StixObject[] = [];
     for (const folder of ['attack-pattern', 'x-mitre-collection']) {
@@ -80,10 +80,10 @@ function readObjects(path: string): { objects: StixObject[]; version?: string } 
         objects.push(...((JSON.parse(readFileSync(join(dir, file), 'utf8')) as { objects?: StixObject[] }).objects ?? []));
       }
     }
-    return { objects };
+    return objects;
   }
   const bundle = JSON.parse(readFileSync(path, 'utf8')) as { objects?: StixObject[] };
-  return { objects: bundle.objects ?? [] };
+  return bundle.objects ?? [];
 }
 
 function versionOf(objects: readonly StixObject[]): string | undefined {
@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
   let objects: StixObject[];
   let source: string;
   if (input) {
-    objects = readObjects(input).objects;
+    objects = readObjects(input);
     source = 'mitre/cti enterprise-attack (STIX 2.1)';
   } else {
     const response = await fetch(SOURCE_URL);
@@ -109,7 +109,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const version = givenVersion ?? versionOf(objects);
   if (!version) throw new Error('the source has no x-mitre-collection object: say the ATT&CK version with --version');
-  const snapshot = snapshotFrom(objects, version, source.startsWith('http') ? source : 'mitre/cti enterprise-attack (STIX 2.1)');
+  const snapshot = snapshotFrom(objects, version, source);
   // One technique a line: small, and a refresh diffs technique by technique.
   const lines = Object.entries(snapshot.techniques).map(([id, t]) => `  ${JSON.stringify(id)}: ${JSON.stringify(t)}`);
   const text = `{\n "source": ${JSON.stringify(snapshot.source)},\n "attackVersion": ${JSON.stringify(snapshot.attackVersion)},\n "modified": ${JSON.stringify(snapshot.modified)},\n "techniques": {\n${lines.join(',\n')}\n }\n}\n`;
