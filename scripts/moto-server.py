@@ -15,7 +15,7 @@ Two more changes, made the same way and for the same reason:
 - in moto's SQS model only: every SendMessage, and every message ReceiveMessage returns, rebuilds
   the queue's attribute map, which counts the queue's visible, delayed and in-flight messages, and
   each message's check reads the clock through moto's unix_time (two datetimes and a subtraction).
-  With a thousand messages waiting in the detect and rates stand-in queues, sends and drains were
+  With hundreds of messages waiting in the detect and rates stand-in queues, sends and drains were
   quadratic in that cost. Here the SQS model reads the same clock with time.time() (seconds since
   the epoch, as unix_time gives them) and memoises camelcase_to_underscores (a pure function, called
   on a fixed list of attribute names). Visibility, delays, retention and redrive compare against
