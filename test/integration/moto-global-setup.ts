@@ -23,7 +23,6 @@ declare module 'vitest' {
 
 /** Seconds to wait for the server's "listening" line; generous because the machine may be loaded. */
 const START_TIMEOUT_MS = 60_000;
-const PYTHON = process.env['TRAILWATCH_PYTHON'] ?? 'python3';
 
 /** moto could not be started (missing Python or moto, or it died before listening). */
 export class MotoUnavailableError extends Error {
@@ -37,6 +36,7 @@ interface RunningMoto {
 
 /** Spawns scripts/moto-server.py and resolves once it prints its port. */
 export function startMoto(): Promise<RunningMoto> {
+  const PYTHON = process.env['TRAILWATCH_PYTHON'] ?? 'python3';
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {

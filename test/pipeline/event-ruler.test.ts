@@ -31,7 +31,9 @@ function ours(pair: Pair): Verdict | string {
   }
 }
 
-describe.skipIf(!hasExternal('event-ruler'))('event-pattern.ts agrees with AWS Event Ruler', () => {
+const absent = hasExternal('event-ruler') ? '' : ` (skipped: ${join(EXTERNAL_DIR, 'event-ruler')} is absent)`;
+
+describe.skipIf(!hasExternal('event-ruler'))(`event-pattern.ts agrees with AWS Event Ruler${absent}`, () => {
   const pairs: Pair[] = hasExternal('event-ruler')
     ? readFileSync(join(EXTERNAL_DIR, 'event-ruler', 'verdicts.jsonl'), 'utf8')
         .split('\n')
