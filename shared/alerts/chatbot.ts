@@ -1,6 +1,6 @@
 import { burstView } from './burst.ts';
 import { accountName, type RenderContext } from './context.ts';
-import { awsFieldText, chatbotText, flatten, truncate } from './escape.ts';
+import { chatbotAwsText, chatbotText, flatten, truncate } from './escape.ts';
 import type { Alert } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, digestSentence, humanTime, mfaWord, principalLabel } from './format.ts';
 import { headline } from './headline.ts';
@@ -87,7 +87,7 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
   const revert = revertCommand(f);
   const res = resourceUrl(f);
   const activity = principalActivityUrl(f);
-  const awsText = (v: unknown, max = 300): string => awsFieldText(v, max).replace(/[\\`*_~<>[\]()|]/g, (c) => `\\${c}`);
+  const awsText = chatbotAwsText;
   const list = (items: Array<{ value: string; count: number }>, text = chatbotText): string => items.map((i) => `${text(i.value, 120)} ×${i.count}`).join(', ') || 'not reported';
   const description = [
     chatbotText(f.title, 1000),
