@@ -225,7 +225,7 @@ describe('functions/notify', () => {
     }).resolves({ Messages: [] });
     sqs.on(DeleteMessageCommand).resolves({});
     const stats = await h.redrive();
-    expect(stats).toEqual({ redriven: 1, stillFailing: 0, unreadable: 1, possibleDuplicates: 0 });
+    expect(stats).toEqual({ redriven: 1, stillFailing: 0, unreadable: 1, possibleDuplicates: 0, leftForNextRun: 0 });
     expect(slack.delivered()).toHaveLength(1);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1); // not e-mailed twice
     expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle)).toEqual(['r1']);
@@ -238,7 +238,7 @@ describe('functions/notify', () => {
     const body = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody!;
     sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: body }] }).resolves({ Messages: [] });
     const stats = await h.redrive({ maxMessages: 5 });
-    expect(stats).toEqual({ redriven: 0, stillFailing: 1, unreadable: 0, possibleDuplicates: 0 });
+    expect(stats).toEqual({ redriven: 0, stillFailing: 1, unreadable: 0, possibleDuplicates: 0, leftForNextRun: 0 });
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
   });
 });
