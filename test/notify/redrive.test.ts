@@ -93,6 +93,8 @@ describe('notifier DLQ redrive inside its time budget (fake Slack on 127.0.0.1, 
     const s = first.stats!;
     expect(s.redriven).toBeGreaterThan(0);
     expect(s.redriven).toBeLessThan(40); // 40 posts of 9.5 s cannot fit in 280 s
+    // Letter k starts at 9.5·k s and is started only with ≥ 12 s left of 280 s: k = 0…28 (docs/alerts.md says 29).
+    expect(s.redriven).toBe(Math.floor((TIMEOUT_MS - MARGIN_MS - REDRIVE_MIN_LETTER_MS) / 9_500) + 1);
     expect(s.stillFailing).toBe(0);
     expect(s.possibleDuplicates).toBe(0);
     // Every letter it posted is gone from the queue; every letter still queued was never posted.
