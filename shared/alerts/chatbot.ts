@@ -3,7 +3,7 @@ import { accountName, type RenderContext } from './context.ts';
 import { chatbotAwsText, chatbotText, flatten, truncate } from './escape.ts';
 import type { Alert } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, digestSentence, humanTime, mfaWord, principalLabel } from './format.ts';
-import { headline } from './headline.ts';
+import { digestHeadline, headline } from './headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from './links.ts';
 import { revertCommand } from './revert.ts';
 
@@ -56,7 +56,7 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
       const url = cloudTrailEventUrl(f);
       return `• ${when(f.time)} ${chatbotText(headline(f), 200)} — ${chatbotText(f.title, 200)}${url ? ` (${url})` : ''}`;
     });
-    const title = d.summary ? `Daily summary ${d.summary.day}: ${d.count} finding(s)` : `${d.count} × ${d.detection}`;
+    const title = digestHeadline(d);
     return {
       version: '1.0',
       source: 'custom',
@@ -64,13 +64,13 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
       content: {
         textType: 'client-markdown',
         title: `${style.emoji} ${style.word}: ${chatbotText(title, 200)}`,
-        description: truncate(`${chatbotText(digestSentence(d), 1000)}\n${lines.join('\n')}`, 3500),
+        description: truncate(`${digestSentence(d, (v) => chatbotText(v, 600))}\n${lines.join('\n')}`, 3500),
         nextSteps: d.samples[0]?.runbook && !d.summary ? [chatbotText(d.samples[0].runbook, 1000)] : [],
         keywords: [style.word, chatbotText(d.detection, 100)],
       },
       metadata: {
         threadId: chatbotId(`${d.detection}:${d.principal}`),
-        summary: `${style.word} ${chatbotText(digestSentence(d), 280)}`,
+        summary: `${style.word}: ${chatbotText(title, 100)} — ${digestSentence(d, (v) => chatbotText(v, 100))}`,
         eventType: d.detection,
         relatedResources: [chatbotText(d.principal, 600)],
         additionalContext: { count: String(d.count), firstTime: d.firstTime, lastTime: d.lastTime },

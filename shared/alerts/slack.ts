@@ -6,7 +6,7 @@ import { accountName, type RenderContext } from './context.ts';
 import { slackCode, slackCodeBlock, slackPlain, slackText, truncate } from './escape.ts';
 import type { Alert, AlertDigest } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, mfaWord, onceOnly, policyChangeLine, policyDocumentText } from './format.ts';
-import { headline } from './headline.ts';
+import { digestHeadline, headline } from './headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl, type AlertLink } from './links.ts';
 import { revertCommand } from './revert.ts';
 
@@ -192,7 +192,7 @@ export function slackFindingMessage(f: Finding, context?: RenderContext): SlackM
 export function slackDigestMessage(d: AlertDigest, context?: RenderContext): SlackMessage {
   const style = SEVERITY_STYLE[d.severity];
   const first = d.samples[0];
-  const title = d.summary ? `Daily summary ${d.summary.day}: ${d.count} finding(s)` : `${d.count} × ${d.detection}`;
+  const title = digestHeadline(d);
   const blocks: Block[] = [
     { type: 'header', text: plain(`${style.word}: ${slackPlain(title, 200)}`, LIMITS.headerText) },
     { type: 'section', text: plain(slackPlain(digestSentence(d), LIMITS.sectionText), LIMITS.sectionText) },
@@ -233,7 +233,7 @@ export function slackDigestMessage(d: AlertDigest, context?: RenderContext): Sla
     ],
   });
   return {
-    text: truncate(`${style.word}: ${slackText(digestSentence(d), 2000)}`, 3000),
+    text: truncate(`${style.word}: ${d.summary ? '' : `${slackText(title, 300)} — `}${digestSentence(d, (v) => slackText(v, 600))}`, 3000),
     blocks,
     attachments: colourBar(d.severity, d.summary ? 'daily summary' : d.detection, `${d.count} findings`),
   };

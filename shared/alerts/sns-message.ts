@@ -4,7 +4,7 @@ import { accountName, type RenderContext } from './context.ts';
 import { awsFieldText, mailText, safeJson, subjectText, truncate } from './escape.ts';
 import type { Alert, AlertDigest } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, mfaWord, onceOnly, policyChangeLine, policyDocumentText, principalLabel } from './format.ts';
-import { headline } from './headline.ts';
+import { digestHeadline, digestWho, headline } from './headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from './links.ts';
 import { revertCommand } from './revert.ts';
 import { DIGEST_SAMPLES } from './slack.ts';
@@ -140,15 +140,22 @@ export function emailText(finding: Finding, context?: RenderContext): string {
   return lines.join('\n');
 }
 
-/** E-mail subject for a digest, e.g. `[HIGH] 300 x policy-changed by deploy-role`. */
+/**
+ * E-mail subject for a digest: what happened, with the count, and by whom, e.g.
+ * `[HIGH] 300 findings: policy changed on role app; ... by terraform`. ≤ 100 chars: what happened is shortened first.
+ */
 export function digestSubject(digest: AlertDigest): string {
-  if (digest.summary) return cleanSubject(`[${SEVERITY_STYLE[digest.severity].word}] Trailwatch daily summary ${digest.summary.day}: ${digest.count} finding(s)`);
-  return cleanSubject(`[${SEVERITY_STYLE[digest.severity].word}] ${digest.count} x ${digest.detection} by ${digest.principal}`);
+  const head = `[${SEVERITY_STYLE[digest.severity].word}] `;
+  if (digest.summary) return cleanSubject(`${head}Trailwatch daily summary ${digest.summary.day}: ${digest.count} finding(s)`);
+  const tail = ` by ${truncate(subjectText(digestWho(digest)), 40).replace(/…$/, '~')}`;
+  const room = SUBJECT_LIMIT - head.length - tail.length;
+  const what = truncate(subjectText(digestHeadline(digest).replace(' × ', ' x ').replace(/…/g, '...')), Math.max(20, room)).replace(/…$/, '~');
+  return cleanSubject(`${head}${what}${tail}`);
 }
 
 /** Plain-text digest: the count and span, the first few findings with links, what to do. */
 export function digestEmailText(digest: AlertDigest): string {
-  const lines = [`${SEVERITY_STYLE[digest.severity].word}: ${mailText(digestSentence(digest), 2000)}`, '', `FIRST ${Math.min(DIGEST_SAMPLES, digest.samples.length)}`];
+  const lines = [`${SEVERITY_STYLE[digest.severity].word}: ${mailText(digestHeadline(digest), 300)}`, mailText(digestSentence(digest), 2000), '', `FIRST ${Math.min(DIGEST_SAMPLES, digest.samples.length)}`];
   for (const f of digest.samples.slice(0, DIGEST_SAMPLES)) {
     lines.push(`  - ${timeText(f.time)} [${f.severity.toUpperCase()}] ${mailText(headline(f), 200)}: ${mailText(f.title, 600)}`);
     const url = cloudTrailEventUrl(f);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { burstView } from '../../shared/alerts/burst.ts';
 import { renderChatbot } from '../../shared/alerts/chatbot.ts';
 import { accountDirectory, parseAccountNames, AccountNamesError } from '../../shared/alerts/context.ts';
-import { headline } from '../../shared/alerts/headline.ts';
+import { digestHeadline, headline } from '../../shared/alerts/headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from '../../shared/alerts/links.ts';
 import { revertCommand } from '../../shared/alerts/revert.ts';
 import { renderSlack } from '../../shared/alerts/slack.ts';
@@ -82,6 +82,19 @@ describe('headlines, links, account names and revert commands', () => {
     expect(headline(publicBucket!)).toMatch(/^bucket .+ made public$/);
     const [stopped] = detections.find((d) => d.id === 'trail-tampering')!.detect(sampleEvent('trail-tampering', 'positive-stop-logging'));
     expect(headline(stopped!)).toMatch(/^logging stopped on /);
+  });
+
+  it('digest headers say what happened: "N × what" only when every finding was seen and says the same', () => {
+    const [failed] = detections.find((d) => d.id === 'console-auth-failures')!.detect(sampleEvent('console-auth-failures', 'positive-iam-user-failure'));
+    const same = { detection: failed!.detection, principal: failed!.principal.arn ?? failed!.principal.name, severity: failed!.severity, samples: [failed!, failed!, failed!], firstTime: failed!.time, lastTime: failed!.time };
+    expect(digestHeadline({ ...same, count: 3 })).toBe(`3 × ${headline(failed!)}`);
+    expect(digestHeadline({ ...same, count: 40 })).toBe(`40 findings: ${headline(failed!)}; …`);
+    const { root, policy } = exampleFindings();
+    expect(digestHeadline({ ...same, count: 2, samples: [policy, root] })).toBe('2 findings: admin granted to user ci-deployer; root signed in without MFA');
+    const slack = renderSlack({ kind: 'digest', digest: { ...same, count: 40 } });
+    expect(slack.blocks[0]).toMatchObject({ type: 'header', text: { text: `${failed!.severity.toUpperCase()}: 40 findings: ${headline(failed!)}; …` } });
+    expect(renderEmail({ kind: 'digest', digest: { ...same, count: 40 } }).subject).toMatch(/^\[\w+\] 40 findings: failed console sign-in for .+; \.\.\. by /);
+    expect(JSON.stringify(slack)).not.toMatch(/"text":"[A-Z]+: 40 × console-auth-failures/);
   });
 
   it('links to the affected resource and to the principal recent activity', () => {
