@@ -64,7 +64,10 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
       content: {
         textType: 'client-markdown',
         title: `${style.emoji} ${style.word}: ${chatbotText(title, 200)}`,
-        description: truncate(`${digestSentence(d, (v) => chatbotText(v, 600))}\n${lines.join('\n')}`, 3500),
+        description: truncate(
+          [digestSentence(d, (v) => chatbotText(v, 600)), ...(d.samples[0] && !d.summary ? [`*Where:* account ${account(d.samples[0].account, context)}, ${chatbotText(d.samples[0].region, 64)}`] : []), ...lines].join('\n'),
+          3500,
+        ),
         nextSteps: d.samples[0]?.runbook && !d.summary ? [chatbotText(d.samples[0].runbook, 1000)] : [],
         keywords: [style.word, chatbotText(d.detection, 100)],
       },
@@ -97,6 +100,7 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
     ...(burst
       ? [
           `*Burst:* ${burst.observed} calls in one minute — ${chatbotText(burst.normal, 200)}`,
+          ...(burst.soFar ? [`*Whole burst:* ${chatbotText(burst.soFar, 200)}`] : []),
           `*Top APIs:* ${list(burst.topApis, awsText)}`,
           `*Source IPs:* ${list(burst.topSourceIps)}`,
           ...(burst.firstEventTime ? [`*First / last event:* ${when(burst.firstEventTime)} / ${when(burst.lastEventTime ?? burst.firstEventTime)}`] : []),

@@ -169,7 +169,7 @@ export function policyDocumentText(details: unknown, max: number): string | unde
 /** Detail keys that are shown elsewhere or are too bulky to print as a fact line. */
 const DETAIL_KEYS_HIDDEN = new Set(['analysis', 'policyDocument', 'policy', 'document', 'raw', 'change']);
 /** Rate-detector internals: the burst view shows what matters from them (see burst.ts). */
-const RATE_KEYS_HIDDEN = new Set(['burstId', 'key', 'baseline', 'score', 'topEventNames', 'topSourceIps', 'topPrincipals', 'firstEventId', 'sampledFromThisBatch', 'windowStart', 'windowMinutes', 'dimension', 'firstEventTime', 'lastEventTime', 'observed']);
+const RATE_KEYS_HIDDEN = new Set(['burstId', 'key', 'baseline', 'burst', 'reason', 'score', 'topEventNames', 'topSourceIps', 'topPrincipals', 'firstEventId', 'sampledFromThisBatch', 'windowStart', 'windowMinutes', 'dimension', 'firstEventTime', 'lastEventTime', 'observed']);
 
 /**
  * The detection's other facts (`details` minus the analysis and raw documents) as short

@@ -123,7 +123,7 @@ function burstText(f: Finding): string | undefined {
   const list = (items: Array<{ value: string; count: number }>, awsField = false): string =>
     items.map((i) => `${slackCode(i.value, 120, { awsField })} ×${i.count}`).join(', ') || 'not reported';
   const lines = [
-    `*Burst:* ${b.observed} calls in one minute — ${escapeMrkdwn(b.normal)}`,
+    `*Burst:* ${b.observed} calls in one minute — ${escapeMrkdwn(b.normal)}${b.soFar ? `\n*Whole burst:* ${escapeMrkdwn(b.soFar)}` : ''}`,
     `*Top APIs:* ${list(b.topApis, true)}`,
     `*Source IPs:* ${list(b.topSourceIps)}`,
   ];
@@ -148,7 +148,8 @@ function linkLines(f: Finding): string | undefined {
 
 function footer(f: Finding): Block {
   const refs = [...(f.references?.mitre ?? []).map((m) => `MITRE ${m}`), ...(f.references?.cis ?? []).slice(0, 1)];
-  const parts = [`Trailwatch · ${slackCode(f.detection, 100)} · event ${slackCode(f.eventId, 200)}`];
+  // A rate finding's id (`rate-…`) names the burst; it is not a CloudTrail event.
+  const parts = [`Trailwatch · ${slackCode(f.detection, 100)} · ${burstView(f) ? 'burst' : 'event'} ${slackCode(f.eventId, 200)}`];
   if (refs.length > 0) parts.push(escapeMrkdwn(refs.join(' · ')));
   return { type: 'context', elements: parts.map((p) => mrkdwn(p)) };
 }

@@ -13,7 +13,7 @@ import { readPaths } from '../../shared/input/files.ts';
 import type { Finding } from '../../shared/model/types.ts';
 import { createReplayProcessors } from '../../shared/pipeline/processors.ts';
 import { replayRecords } from '../../shared/pipeline/replay.ts';
-import { exampleFindings } from '../../scripts/render-examples.ts';
+import { RATE_BURST_EXAMPLE, exampleFindings } from '../../scripts/render-examples.ts';
 import { EVENTS_DIR, sampleEvent } from '../helpers/events.ts';
 
 /** Alerts an on-call engineer can act on in 10 seconds (docs/alerts.md, "What an alert shows"). */
@@ -61,6 +61,32 @@ describe('rate-anomaly alerts show the burst, from the real rate detector over e
     expect(slack).toContain(view.historyUrl!);
     expect(email).toContain(view.historyUrl!);
     expect(chatbot).toContain(view.historyUrl!);
+  });
+
+  it('the docs example (RATE_BURST_EXAMPLE) has exactly the fields the live detector emits', () => {
+    expect(Object.keys(RATE_BURST_EXAMPLE).sort()).toEqual(Object.keys(burst).sort());
+    expect(Object.keys(RATE_BURST_EXAMPLE.details).sort()).toEqual(Object.keys(burst.details).sort());
+  });
+
+  it('a burst that spans minutes or alerts again says so in words; reason and burst JSON are not dumped', () => {
+    const later: Finding = { ...burst, details: { ...burst.details, reason: 'grew', burst: { minutes: 3, total: 120, peakPerMinute: 50, alerts: 2 } } };
+    const sentence = '120 calls in 3 minutes so far, peak 50/min; alert 2 of this burst: it grew';
+    expect(burstView(later)!.soFar).toBe(sentence);
+    const slack = JSON.stringify(renderSlack({ kind: 'finding', finding: later }));
+    const chatbot = JSON.stringify(renderChatbot({ kind: 'finding', finding: later }));
+    const email = renderEmail({ kind: 'finding', finding: later }).text;
+    expect(slack).toContain(`*Whole burst:* ${sentence}`);
+    expect(chatbot).toContain('*Whole burst:* 120 calls in 3 minutes so far, peak 50/min; alert 2 of this burst: it grew');
+    expect(email).toMatch(new RegExp(`\n {2}Whole burst +${sentence}\n`));
+    for (const text of [slack, chatbot, email, JSON.stringify(renderSlack({ kind: 'finding', finding: burst })), renderEmail({ kind: 'finding', finding: burst }).text]) {
+      expect(text).not.toMatch(/reason: |"?minutes\\?"?:|peakPerMinute|"alerts"|Why this fired|WHY IT FIRED/);
+    }
+    // The burst id names the burst, never an "event".
+    expect(email).toContain(`Burst id      ${burst.eventId}`);
+    expect(email).not.toContain('Event id');
+    expect(slack).toContain(`· burst \`${burst.eventId}\``);
+    // A first alert of a one-minute burst adds nothing.
+    expect(burstView(burst)!.soFar).toBeUndefined();
   });
 
   it('an access-key burst filters CloudTrail by that key', () => {

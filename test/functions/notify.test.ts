@@ -179,7 +179,7 @@ describe('functions/notify', () => {
     expect(flushed).toMatchObject({ digests: 1, alertsSent: 1 });
     expect(String(slack.delivered()[0]?.['text'])).toContain('20 policy-changed findings');
     const email = sns.commandCalls(PublishCommand)[0]?.args[0].input;
-    expect(email?.Subject).toBe('[MEDIUM] 20 findings: policy changed on user ci-deployer; ... by terraform');
+    expect(email?.Subject).toBe('[MEDIUM] 20 findings: policy changed on user ci-deployer; ... by terraform in 111122223333');
     const digestMetric = cw.commandCalls(PutMetricDataCommand)[1]?.args[0].input.MetricData?.find((d) => d.MetricName === 'Digests');
     expect(digestMetric?.Value).toBe(1);
   });
