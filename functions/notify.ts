@@ -215,10 +215,13 @@ export function createNotifyHandlers(config: NotifyConfig, clients: NotifyClient
       return withMetrics((stats) => notifier.flush(stats, deadline !== undefined ? { deadline } : {}));
     },
     /** On demand → re-send what waits in the notifier DLQ to the channels that failed. */
-    async redrive(event?: { maxMessages?: number }): Promise<RedriveStats> {
+    async redrive(event?: { maxMessages?: number }, context?: InvocationContext): Promise<RedriveStats> {
       if (!config.dlqUrl) throw new Error('no TRAILWATCH_NOTIFY_DLQ_URL configured');
       const max = typeof event?.maxMessages === 'number' && event.maxMessages > 0 ? Math.min(event.maxMessages, 1000) : 100;
-      const stats = await redriveDeadLetters(clients.sqs, config.dlqUrl, channels, log, max);
+      // Sending ends DELIVERY_MARGIN_MS before the timeout (no claim here, so no claim check).
+      const remaining = context && typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+      const timing = remaining !== undefined ? { deadline: now() + remaining - DELIVERY_MARGIN_MS, now } : {};
+      const stats = await redriveDeadLetters(clients.sqs, config.dlqUrl, channels, log, max, timing);
       log.info('notifier DLQ redrive', { ...stats });
       return stats;
     },
@@ -265,4 +268,4 @@ function lambdaHandlers(): ReturnType<typeof createNotifyHandlers> {
 
 export const handler = (event: SNSEvent, context?: InvocationContext): Promise<NotifyStats> => lambdaHandlers().handler(event, context);
 export const flush = (event?: unknown, context?: InvocationContext): Promise<NotifyStats> => lambdaHandlers().flush(event, context);
-export const redrive = (event?: { maxMessages?: number }): Promise<RedriveStats> => lambdaHandlers().redrive(event);
+export const redrive = (event?: { maxMessages?: number }, context?: InvocationContext): Promise<RedriveStats> => lambdaHandlers().redrive(event, context);

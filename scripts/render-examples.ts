@@ -1,8 +1,8 @@
 /**
  * Renders the example alerts in docs/alerts.md from real inputs, so the documentation cannot drift
  * from the code: root-signin from `events/root-signin/positive-success-no-mfa.json` through the
- * detection, and an admin-granting PutUserPolicy through the `policy-changed` detection plus the
- * policy engine's analysis. `npx tsx scripts/render-examples.ts` rewrites the block between the
+ * detection, an admin-granting PutUserPolicy through the `policy-changed` detection plus the
+ * policy engine's analysis, an API-rate burst, and a digest of three failed console sign-ins. `npx tsx scripts/render-examples.ts` rewrites the block between the
  * `examples:start` / `examples:end` markers; `--check` exits 1 when the file is out of date.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { renderEmail } from '../shared/alerts/sns-message.ts';
 import { getDetection } from '../shared/detections/index.ts';
 import { normalize } from '../shared/model/normalize.ts';
 import type { Finding } from '../shared/model/types.ts';
+import { principalLabel, type Alert, type AlertDigest } from '../shared/alerts/format.ts';
 import { analyze } from '../shared/policy/index.ts';
 import { accountDirectory, type RenderContext } from '../shared/alerts/context.ts';
 
@@ -93,6 +94,7 @@ export const RATE_BURST_EXAMPLE: Finding = {
     windowStart: '2026-03-02T11:00:00.000Z',
     windowMinutes: 1,
     observed: 36,
+    burst: { minutes: 1, total: 36, peakPerMinute: 36, alerts: 1 },
     baseline: { basis: 'learned', expectedPerMinute: 0.72, stdDev: 1.54, peakPerMinute: 4.98, historyMinutes: 180 },
     score: 22.95,
     topEventNames: [
@@ -141,11 +143,31 @@ export function exampleFindings(): { root: Finding; policy: Finding; analysisAdd
   return { root, policy, analysisAddedHere };
 }
 
+/**
+ * A digest as the notifier's flush sends it: three failed console sign-ins for one IAM user within
+ * the 2-minute window, from `events/console-auth-failures/positive-iam-user-failure.json` (event id
+ * and time varied) through the `console-auth-failures` detection.
+ */
+export function exampleDigest(): AlertDigest {
+  const sample = JSON.parse(readFileSync(join(ROOT, 'events', 'console-auth-failures', 'positive-iam-user-failure.json'), 'utf8')) as { detail: Record<string, unknown> } & Record<string, unknown>;
+  const times = ['2026-11-20T09:14:37Z', '2026-11-20T09:14:52Z', '2026-11-20T09:15:10Z'];
+  const samples = times.map((time, i) => {
+    const event = structuredClone(sample);
+    event['time'] = time;
+    event.detail['eventTime'] = time;
+    event.detail['eventID'] = `bab2fddd-09d9-4d50-bbb9-06359caf16e${i + 1}`;
+    return findingFor('console-auth-failures', event);
+  });
+  const first = samples[0]!;
+  return { detection: first.detection, principal: principalLabel(first), severity: first.severity, count: samples.length, samples, firstTime: first.time, lastTime: samples.at(-1)!.time };
+}
+
 /** The generated Markdown block. */
 export function renderExamplesMarkdown(): string {
   const { root, policy, analysisAddedHere } = exampleFindings();
-  const section = (title: string, note: string, f: Finding): string[] => {
-    const email = renderEmail({ kind: 'finding', finding: f }, EXAMPLE_CONTEXT);
+  const section = (title: string, note: string, f: Finding | Alert): string[] => {
+    const alert: Alert = 'kind' in f ? f : { kind: 'finding', finding: f };
+    const email = renderEmail(alert, EXAMPLE_CONTEXT);
     return [
       `### ${title}`,
       '',
@@ -154,7 +176,7 @@ export function renderExamplesMarkdown(): string {
       'Slack (incoming-webhook body):',
       '',
       '```json',
-      JSON.stringify(renderSlack({ kind: 'finding', finding: f }, EXAMPLE_CONTEXT), null, 2),
+      JSON.stringify(renderSlack(alert, EXAMPLE_CONTEXT), null, 2),
       '```',
       '',
       `E-mail — subject: \`${email.subject}\``,
@@ -166,7 +188,7 @@ export function renderExamplesMarkdown(): string {
       'Amazon Q Developer in chat applications (Chatbot mode):',
       '',
       '```json',
-      JSON.stringify(renderChatbot({ kind: 'finding', finding: f }, EXAMPLE_CONTEXT), null, 2),
+      JSON.stringify(renderChatbot(alert, EXAMPLE_CONTEXT), null, 2),
       '```',
       '',
     ];
@@ -188,6 +210,11 @@ export function renderExamplesMarkdown(): string {
       'API-rate burst',
       'Input: the `api-rate-anomaly` finding the rate detector emits for the burst in `events/traffic/traffic.jsonl` (`RATE_BURST_EXAMPLE` in the script).',
       RATE_BURST_EXAMPLE,
+    ),
+    ...section(
+      'Digest',
+      'Input: three failed console sign-ins for one IAM user within one 2-minute window (`events/console-auth-failures/positive-iam-user-failure.json` with event id and time varied, `exampleDigest` in the script) through the `console-auth-failures` detection, grouped as the notifier\'s flush sends them.',
+      { kind: 'digest', digest: exampleDigest() },
     ),
     END,
   ].join('\n');

@@ -5,7 +5,8 @@ import { cloudTrailEventUrl, cloudTrailHistoryUrl, principalFilter } from './lin
  * The facts of an API-rate burst an on-call engineer reads first — who, how many calls this minute
  * against its normal, which APIs, from where, first and last event — and the CloudTrail link filtered
  * to that principal or access key and the burst's window. Read from the rate detector's `details`
- * (shared/rates/findings.ts); internals (burst id, store key, raw baseline JSON) are not shown.
+ * (shared/rates/findings.ts); internals (store key, raw baseline and burst JSON, score) are not
+ * shown, and the burst id (`rate-…`, not a CloudTrail event) is only named as the burst's id.
  */
 export interface BurstView {
   subject: string;
@@ -22,6 +23,11 @@ export interface BurstView {
   historyUrl?: string;
   /** The first real CloudTrail event of the burst. */
   firstEventUrl?: string;
+  /**
+   * The whole burst when it spans more than this minute, or when this is a follow-up alert:
+   * "120 calls in 3 minutes so far, peak 50/min; alert 2 of this burst: it grew". Our words and numbers only.
+   */
+  soFar?: string;
 }
 
 export const RATE_DETECTIONS: readonly string[] = ['api-rate-anomaly', 'api-error-rate-anomaly'];
@@ -40,6 +46,21 @@ function num(value: unknown): number | undefined {
 
 function perMinute(n: number): string {
   return n < 10 ? n.toFixed(1) : String(Math.round(n));
+}
+
+/** `details.burst` (minutes, total, peak, alerts) and `details.reason` as one sentence, when they add anything. */
+function burstSoFar(burst: unknown, reason: unknown): string | undefined {
+  const b = (burst !== null && typeof burst === 'object' ? burst : {}) as Record<string, unknown>;
+  const minutes = num(b['minutes']);
+  const total = num(b['total']);
+  const peak = num(b['peakPerMinute']);
+  const alerts = num(b['alerts']);
+  const parts: string[] = [];
+  if (minutes !== undefined && minutes > 1 && total !== undefined) parts.push(`${total} calls in ${minutes} minutes so far${peak !== undefined ? `, peak ${perMinute(peak)}/min` : ''}`);
+  const why = reason === 'grew' ? 'it grew' : reason === 'escalated' ? 'its severity rose' : undefined;
+  if (alerts !== undefined && alerts > 1) parts.push(`alert ${alerts} of this burst${why ? `: ${why}` : ''}`);
+  else if (why) parts.push(`this alert: ${why}`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 /** The burst view of a rate finding, or undefined for other detections. */
@@ -74,6 +95,8 @@ export function burstView(finding: Finding): BurstView | undefined {
     topSourceIps: counts(d['topSourceIps']),
     topPrincipals: counts(d['topPrincipals']),
   };
+  const soFar = burstSoFar(d['burst'], d['reason']);
+  if (soFar) view.soFar = soFar;
   if (first) view.firstEventTime = first;
   if (last) view.lastEventTime = last;
   const historyUrl = Number.isNaN(startMs) ? undefined : cloudTrailHistoryUrl(finding.region, filter, startMs - 60_000, endMs + 60_000);

@@ -1,9 +1,9 @@
 import { burstView } from './burst.ts';
 import { accountName, type RenderContext } from './context.ts';
-import { awsFieldText, chatbotText, flatten, truncate } from './escape.ts';
+import { chatbotAwsText, chatbotText, flatten, truncate } from './escape.ts';
 import type { Alert } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, digestSentence, humanTime, mfaWord, principalLabel } from './format.ts';
-import { headline } from './headline.ts';
+import { digestHeadline, headline } from './headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from './links.ts';
 import { revertCommand } from './revert.ts';
 
@@ -56,7 +56,7 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
       const url = cloudTrailEventUrl(f);
       return `• ${when(f.time)} ${chatbotText(headline(f), 200)} — ${chatbotText(f.title, 200)}${url ? ` (${url})` : ''}`;
     });
-    const title = d.summary ? `Daily summary ${d.summary.day}: ${d.count} finding(s)` : `${d.count} × ${d.detection}`;
+    const title = digestHeadline(d);
     return {
       version: '1.0',
       source: 'custom',
@@ -64,13 +64,16 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
       content: {
         textType: 'client-markdown',
         title: `${style.emoji} ${style.word}: ${chatbotText(title, 200)}`,
-        description: truncate(`${chatbotText(digestSentence(d), 1000)}\n${lines.join('\n')}`, 3500),
+        description: truncate(
+          [digestSentence(d, (v) => chatbotText(v, 600)), ...(d.samples[0] && !d.summary ? [`*Where:* account ${account(d.samples[0].account, context)}, ${chatbotText(d.samples[0].region, 64)}`] : []), ...lines].join('\n'),
+          3500,
+        ),
         nextSteps: d.samples[0]?.runbook && !d.summary ? [chatbotText(d.samples[0].runbook, 1000)] : [],
         keywords: [style.word, chatbotText(d.detection, 100)],
       },
       metadata: {
         threadId: chatbotId(`${d.detection}:${d.principal}`),
-        summary: `${style.word} ${chatbotText(digestSentence(d), 280)}`,
+        summary: `${style.word}: ${chatbotText(title, 100)} — ${digestSentence(d, (v) => chatbotText(v, 100))}`,
         eventType: d.detection,
         relatedResources: [chatbotText(d.principal, 600)],
         additionalContext: { count: String(d.count), firstTime: d.firstTime, lastTime: d.lastTime },
@@ -87,7 +90,7 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
   const revert = revertCommand(f);
   const res = resourceUrl(f);
   const activity = principalActivityUrl(f);
-  const awsText = (v: unknown, max = 300): string => awsFieldText(v, max).replace(/[\\`*_~<>[\]()|]/g, (c) => `\\${c}`);
+  const awsText = chatbotAwsText;
   const list = (items: Array<{ value: string; count: number }>, text = chatbotText): string => items.map((i) => `${text(i.value, 120)} ×${i.count}`).join(', ') || 'not reported';
   const description = [
     chatbotText(f.title, 1000),
@@ -97,6 +100,7 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
     ...(burst
       ? [
           `*Burst:* ${burst.observed} calls in one minute — ${chatbotText(burst.normal, 200)}`,
+          ...(burst.soFar ? [`*Whole burst:* ${chatbotText(burst.soFar, 200)}`] : []),
           `*Top APIs:* ${list(burst.topApis, awsText)}`,
           `*Source IPs:* ${list(burst.topSourceIps)}`,
           ...(burst.firstEventTime ? [`*First / last event:* ${when(burst.firstEventTime)} / ${when(burst.lastEventTime ?? burst.firstEventTime)}`] : []),

@@ -89,15 +89,27 @@ export function inert(value: unknown, max = 2000): string {
  * Slack mrkdwn characters and their inert look-alikes. Slack has no backslash escape: only `&`, `<`,
  * `>` have entities, so the other markup characters are swapped for characters that look the same
  * and mean nothing (`*`→`∗`, `_`→`ˍ`, `~`→`∼`, backtick→`ˋ`, `@`→`＠` so `@here` is not a mention in any client that might still parse it).
+ * Slack also formats with the full-width forms `＊` `＿` `｀` (typed on CJK keyboards): they get the same look-alikes.
  */
-const SLACK_LOOKALIKE: Record<string, string> = { '*': '∗', _: 'ˍ', '~': '∼', '`': 'ˋ', '@': '＠', '|': '│' };
+const SLACK_LOOKALIKE: Record<string, string> = { '*': '∗', _: 'ˍ', '~': '∼', '`': 'ˋ', '@': '＠', '|': '│', '＊': '∗', '＿': 'ˍ', '｀': 'ˋ' };
+const SLACK_MARKUP = /[*_~`@|＊＿｀]/g;
 
 /**
- * Breaks every `:name:` emoji code (Slack names: letters, digits, `_ + ' -`) by swapping its opening
- * colon for `∶`; other colons (times, "iam:PutUserPolicy") stay as they are.
+ * Slack reads `>` (sent as `&gt;`) and the full-width `＞` at the start of a line as a block quote.
+ * Event values never contain a line break (flatten), but one may start a line after our label
+ * (`*Who*\n…`): a leading quote mark becomes `›`.
+ */
+function noLeadingQuote(text: string): string {
+  return text.replace(/^[>＞]/, '›');
+}
+
+/**
+ * Breaks every `:name:` emoji code by swapping its opening colon for `∶`; other colons (times,
+ * "iam:PutUserPolicy") stay as they are. Names are Slack's (`_ + ' -`, digits) in any script:
+ * workspaces add custom emoji and Slack has localised names (`:チェックマーク_緑:`).
  */
 export function breakEmojiCodes(text: string): string {
-  return text.replace(/:(?=[\w+'-]+:)/g, '∶');
+  return text.replace(/:(?=[\p{L}\p{N}\p{M}_+'＿＋-]+:)/gu, '∶');
 }
 
 function slackEntities(text: string): string {
@@ -110,7 +122,7 @@ function slackEntities(text: string): string {
  * character replaced by its look-alike, URLs defanged, cut at `max`.
  */
 export function slackText(value: unknown, max = 2000): string {
-  const text = breakEmojiCodes(defang(flatten(value)).replace(/[*_~`@|]/g, (c) => SLACK_LOOKALIKE[c] ?? c));
+  const text = breakEmojiCodes(noLeadingQuote(defang(flatten(value))).replace(SLACK_MARKUP, (c) => SLACK_LOOKALIKE[c] ?? c));
   return slackEntities(truncate(text, max));
 }
 
@@ -121,7 +133,7 @@ export function slackText(value: unknown, max = 2000): string {
  */
 export function slackCode(value: unknown, max = 2000, options: { awsField?: boolean } = {}): string {
   const flat = flatten(value);
-  const text = truncate((options.awsField ? defangExceptAws(flat) : defang(flat)).replace(/`/g, 'ˋ'), max);
+  const text = truncate((options.awsField ? defangExceptAws(flat) : defang(flat)).replace(/[`｀]/g, 'ˋ'), max);
   return `\`${slackEntities(text) || ' '}\``;
 }
 
@@ -135,7 +147,7 @@ export function slackPlain(value: unknown, max = 2000): string {
 
 /** A value as a Slack code block (```…```): one line, entities escaped, backticks swapped so it cannot close early. */
 export function slackCodeBlock(value: unknown, max = 3000): string {
-  return `\`\`\`${slackEntities(truncate(flatten(value).replace(/`/g, 'ˋ'), max)) || ' '}\`\`\``;
+  return `\`\`\`${slackEntities(truncate(flatten(value).replace(/[`｀]/g, 'ˋ'), max)) || ' '}\`\`\``;
 }
 
 // --- Amazon Q Developer in chat applications (Chatbot) ---------------------------------------
@@ -147,8 +159,20 @@ export function slackCodeBlock(value: unknown, max = 3000): string {
  * Slack-style `:emoji:` and `@mention` look-alikes, since Chatbot relays into Slack and Teams.
  */
 export function chatbotText(value: unknown, max = 2000): string {
-  const text = truncate(defang(flatten(value)), max);
-  return breakEmojiCodes(text.replace(/[\\`*_~<>[\]()|]/g, (c) => `\\${c}`).replace(/@/g, '＠'));
+  return chatbotEscape(truncate(defang(flatten(value)), max));
+}
+
+/** An AWS-written field (`eventSource eventName`, top APIs) for Chatbot: host names stay readable, the rest as `chatbotText`. */
+export function chatbotAwsText(value: unknown, max = 300): string {
+  return chatbotEscape(awsFieldText(value, max));
+}
+
+function chatbotEscape(flat: string): string {
+  // Emoji codes are broken before the backslashes go in: `:a\_b:` would read as `:a_b:` once rendered.
+  return breakEmojiCodes(noLeadingQuote(flat))
+    .replace(/[\\`*_~<>[\]()|]/g, (c) => `\\${c}`)
+    .replace(/[@＊＿｀]/g, (c) => SLACK_LOOKALIKE[c] ?? c)
+    .replace(/＞/g, '›');
 }
 
 // --- E-mail and terminal -----------------------------------------------------------------------

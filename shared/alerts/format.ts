@@ -169,7 +169,7 @@ export function policyDocumentText(details: unknown, max: number): string | unde
 /** Detail keys that are shown elsewhere or are too bulky to print as a fact line. */
 const DETAIL_KEYS_HIDDEN = new Set(['analysis', 'policyDocument', 'policy', 'document', 'raw', 'change']);
 /** Rate-detector internals: the burst view shows what matters from them (see burst.ts). */
-const RATE_KEYS_HIDDEN = new Set(['burstId', 'key', 'baseline', 'score', 'topEventNames', 'topSourceIps', 'topPrincipals', 'firstEventId', 'sampledFromThisBatch', 'windowStart', 'windowMinutes', 'dimension', 'firstEventTime', 'lastEventTime', 'observed']);
+const RATE_KEYS_HIDDEN = new Set(['burstId', 'key', 'baseline', 'burst', 'reason', 'score', 'topEventNames', 'topSourceIps', 'topPrincipals', 'firstEventId', 'sampledFromThisBatch', 'windowStart', 'windowMinutes', 'dimension', 'firstEventTime', 'lastEventTime', 'observed']);
 
 /**
  * The detection's other facts (`details` minus the analysis and raw documents) as short
@@ -221,19 +221,21 @@ export interface AlertDigest {
 /** What a channel delivers: one finding, or a digest of many. */
 export type Alert = { kind: 'finding'; finding: Finding } | { kind: 'digest'; digest: AlertDigest };
 
-/** One sentence for a digest: count, detection, who, when. */
-export function digestSentence(digest: AlertDigest): string {
+/**
+ * One sentence for a digest: count, detection, who, when. `esc` is applied to every value that does
+ * not come from us (the principal, ids, a time that does not parse), so a channel can escape those
+ * and leave our own formatted times alone (Slack's emoji escaping would otherwise touch `09:00:00`).
+ */
+export function digestSentence(digest: AlertDigest, esc: (value: string) => string = (v) => v): string {
+  const time = (t: string): string => (Number.isNaN(Date.parse(t)) ? esc(t) : humanTime(t));
   if (digest.summary) {
     const parts = Object.entries(digest.summary.byDetection)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .map(([d, n]) => `${d} ${n}`);
-    return `Daily summary for ${digest.summary.day}: ${digest.count} finding(s) routed to the summary${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
+      .map(([d, n]) => `${esc(d)} ${n}`);
+    return `Daily summary for ${esc(digest.summary.day)}: ${digest.count} finding(s) routed to the summary${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
   }
-  const span =
-    digest.firstTime === digest.lastTime
-      ? `at ${humanTime(digest.firstTime)}`
-      : `between ${humanTime(digest.firstTime)} and ${humanTime(digest.lastTime)}`;
-  return `${digest.count} ${digest.detection} findings by ${digest.principal} ${span}`;
+  const span = digest.firstTime === digest.lastTime ? `at ${time(digest.firstTime)}` : `between ${time(digest.firstTime)} and ${time(digest.lastTime)}`;
+  return `${digest.count} ${esc(digest.detection)} findings by ${esc(digest.principal)} ${span}`;
 }
 
 /** Minimal runtime check that an object parsed from SNS is a Finding we can render. */

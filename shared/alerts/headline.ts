@@ -1,4 +1,5 @@
 import type { Finding } from '../model/types.ts';
+import type { AlertDigest } from './format.ts';
 import { affectedResource } from './links.ts';
 
 /**
@@ -109,4 +110,24 @@ export function headline(finding: Finding): string {
       return `${tried}${finding.eventName}${res ? ` on ${res.name}` : ''} by ${who}`;
     }
   }
+}
+
+/**
+ * What a digest is about, for its header, push text and subject: the count and its findings'
+ * headlines — "3 × failed console sign-in for bob" when all of them say the same, else
+ * "297 findings: admin granted to user a; policy changed on role b; …" — rather than the detection
+ * id (kept in the footer). Raw text: each channel escapes it.
+ */
+export function digestHeadline(digest: AlertDigest): string {
+  if (digest.summary) return `Daily summary ${digest.summary.day}: ${digest.count} finding(s)`;
+  const heads = [...new Set(digest.samples.map((f) => headline(f)))];
+  if (heads.length === 0) return `${digest.count} × ${digest.detection}`;
+  // "N × what" only when every finding of the group was seen and says the same; else the first ones and "…".
+  if (heads.length === 1 && digest.count <= digest.samples.length) return `${digest.count} × ${heads[0]}`;
+  return `${digest.count} findings: ${heads.slice(0, 2).join('; ')}${heads.length > 2 || digest.count > digest.samples.length ? '; …' : ''}`;
+}
+
+/** The short name of a digest's principal for a subject: the first finding's principal name, else the label the group is keyed on. */
+export function digestWho(digest: AlertDigest): string {
+  return digest.samples[0]?.principal?.name || digest.principal;
 }

@@ -6,7 +6,7 @@ import { accountName, type RenderContext } from './context.ts';
 import { slackCode, slackCodeBlock, slackPlain, slackText, truncate } from './escape.ts';
 import type { Alert, AlertDigest } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, mfaWord, onceOnly, policyChangeLine, policyDocumentText } from './format.ts';
-import { headline } from './headline.ts';
+import { digestHeadline, headline } from './headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl, type AlertLink } from './links.ts';
 import { revertCommand } from './revert.ts';
 
@@ -123,7 +123,7 @@ function burstText(f: Finding): string | undefined {
   const list = (items: Array<{ value: string; count: number }>, awsField = false): string =>
     items.map((i) => `${slackCode(i.value, 120, { awsField })} ×${i.count}`).join(', ') || 'not reported';
   const lines = [
-    `*Burst:* ${b.observed} calls in one minute — ${escapeMrkdwn(b.normal)}`,
+    `*Burst:* ${b.observed} calls in one minute — ${escapeMrkdwn(b.normal)}${b.soFar ? `\n*Whole burst:* ${escapeMrkdwn(b.soFar)}` : ''}`,
     `*Top APIs:* ${list(b.topApis, true)}`,
     `*Source IPs:* ${list(b.topSourceIps)}`,
   ];
@@ -148,7 +148,8 @@ function linkLines(f: Finding): string | undefined {
 
 function footer(f: Finding): Block {
   const refs = [...(f.references?.mitre ?? []).map((m) => `MITRE ${m}`), ...(f.references?.cis ?? []).slice(0, 1)];
-  const parts = [`Trailwatch · ${slackCode(f.detection, 100)} · event ${slackCode(f.eventId, 200)}`];
+  // A rate finding's id (`rate-…`) names the burst; it is not a CloudTrail event.
+  const parts = [`Trailwatch · ${slackCode(f.detection, 100)} · ${burstView(f) ? 'burst' : 'event'} ${slackCode(f.eventId, 200)}`];
   if (refs.length > 0) parts.push(escapeMrkdwn(refs.join(' · ')));
   return { type: 'context', elements: parts.map((p) => mrkdwn(p)) };
 }
@@ -192,7 +193,7 @@ export function slackFindingMessage(f: Finding, context?: RenderContext): SlackM
 export function slackDigestMessage(d: AlertDigest, context?: RenderContext): SlackMessage {
   const style = SEVERITY_STYLE[d.severity];
   const first = d.samples[0];
-  const title = d.summary ? `Daily summary ${d.summary.day}: ${d.count} finding(s)` : `${d.count} × ${d.detection}`;
+  const title = digestHeadline(d);
   const blocks: Block[] = [
     { type: 'header', text: plain(`${style.word}: ${slackPlain(title, 200)}`, LIMITS.headerText) },
     { type: 'section', text: plain(slackPlain(digestSentence(d), LIMITS.sectionText), LIMITS.sectionText) },
@@ -233,7 +234,7 @@ export function slackDigestMessage(d: AlertDigest, context?: RenderContext): Sla
     ],
   });
   return {
-    text: truncate(`${style.word}: ${slackText(digestSentence(d), 2000)}`, 3000),
+    text: truncate(`${style.word}: ${d.summary ? '' : `${slackText(title, 300)} — `}${digestSentence(d, (v) => slackText(v, 600))}`, 3000),
     blocks,
     attachments: colourBar(d.severity, d.summary ? 'daily summary' : d.detection, `${d.count} findings`),
   };

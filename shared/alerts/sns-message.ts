@@ -4,7 +4,7 @@ import { accountName, type RenderContext } from './context.ts';
 import { awsFieldText, mailText, safeJson, subjectText, truncate } from './escape.ts';
 import type { Alert, AlertDigest } from './format.ts';
 import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, mfaWord, onceOnly, policyChangeLine, policyDocumentText, principalLabel } from './format.ts';
-import { headline } from './headline.ts';
+import { digestHeadline, digestWho, headline } from './headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from './links.ts';
 import { revertCommand } from './revert.ts';
 import { DIGEST_SAMPLES } from './slack.ts';
@@ -80,7 +80,9 @@ function burstLines(finding: Finding): string[] {
   const b = burstView(finding);
   if (!b) return [];
   const list = (items: Array<{ value: string; count: number }>, text = mailText): string => items.map((i) => `${text(i.value, 120)} x${i.count}`).join(', ') || 'not reported';
-  const lines = ['', 'BURST', wrapIndent('  This minute', `${b.observed} calls (${b.normal})`), wrapIndent('  Top APIs', list(b.topApis, awsFieldText)), wrapIndent('  Source IPs', list(b.topSourceIps))];
+  const lines = ['', 'BURST', wrapIndent('  This minute', `${b.observed} calls (${b.normal})`)];
+  if (b.soFar) lines.push(wrapIndent('  Whole burst', b.soFar));
+  lines.push(wrapIndent('  Top APIs', list(b.topApis, awsFieldText)), wrapIndent('  Source IPs', list(b.topSourceIps)));
   if (b.topPrincipals.length > 0) lines.push(wrapIndent('  Principals', list(b.topPrincipals)));
   if (b.firstEventTime) lines.push(wrapIndent('  First event', timeText(b.firstEventTime)), wrapIndent('  Last event', timeText(b.lastEventTime ?? b.firstEventTime)));
   return lines;
@@ -112,7 +114,7 @@ export function emailText(finding: Finding, context?: RenderContext): string {
     'WHEN',
     wrapIndent('  Time', timeText(finding.time)),
     wrapIndent('  API call', awsFieldText(`${finding.eventSource} ${finding.eventName}`, 300)),
-    wrapIndent('  Event id', mailText(finding.eventId, 200)),
+    wrapIndent(burstView(finding) ? '  Burst id' : '  Event id', mailText(finding.eventId, 200)),
   );
   lines.push(...burstLines(finding));
   const change = policyChangeLine(finding.details);
@@ -140,15 +142,26 @@ export function emailText(finding: Finding, context?: RenderContext): string {
   return lines.join('\n');
 }
 
-/** E-mail subject for a digest, e.g. `[HIGH] 300 x policy-changed by deploy-role`. */
-export function digestSubject(digest: AlertDigest): string {
-  if (digest.summary) return cleanSubject(`[${SEVERITY_STYLE[digest.severity].word}] Trailwatch daily summary ${digest.summary.day}: ${digest.count} finding(s)`);
-  return cleanSubject(`[${SEVERITY_STYLE[digest.severity].word}] ${digest.count} x ${digest.detection} by ${digest.principal}`);
+/**
+ * E-mail subject for a digest: what happened, with the count, and by whom, e.g.
+ * `[HIGH] 300 findings: policy changed on role app; ... by terraform`. ≤ 100 chars: what happened is shortened first.
+ */
+export function digestSubject(digest: AlertDigest, context?: RenderContext): string {
+  const head = `[${SEVERITY_STYLE[digest.severity].word}] `;
+  if (digest.summary) return cleanSubject(`${head}Trailwatch daily summary ${digest.summary.day}: ${digest.count} finding(s)`);
+  const account = digest.samples[0]?.account;
+  const tail = ` by ${truncate(subjectText(digestWho(digest)), 30).replace(/…$/, '~')}${account ? ` in ${subjectText(accountWithName(account, context))}` : ''}`;
+  const room = SUBJECT_LIMIT - head.length - tail.length;
+  const what = truncate(subjectText(digestHeadline(digest).replace(' × ', ' x ').replace(/…/g, '...')), Math.max(20, room)).replace(/…$/, '~');
+  return cleanSubject(`${head}${what}${tail}`);
 }
 
-/** Plain-text digest: the count and span, the first few findings with links, what to do. */
-export function digestEmailText(digest: AlertDigest): string {
-  const lines = [`${SEVERITY_STYLE[digest.severity].word}: ${mailText(digestSentence(digest), 2000)}`, '', `FIRST ${Math.min(DIGEST_SAMPLES, digest.samples.length)}`];
+/** Plain-text digest: the count and span, the account, the first few findings with links, what to do. */
+export function digestEmailText(digest: AlertDigest, context?: RenderContext): string {
+  const lines = [`${SEVERITY_STYLE[digest.severity].word}: ${mailText(digestHeadline(digest), 300)}`, mailText(digestSentence(digest), 2000)];
+  const first = digest.samples[0];
+  if (first && !digest.summary) lines.push('', wrapIndent('  Account', accountWithName(first.account, context)), wrapIndent('  Region', mailText(first.region, 64)));
+  lines.push('', `FIRST ${Math.min(DIGEST_SAMPLES, digest.samples.length)}`);
   for (const f of digest.samples.slice(0, DIGEST_SAMPLES)) {
     lines.push(`  - ${timeText(f.time)} [${f.severity.toUpperCase()}] ${mailText(headline(f), 200)}: ${mailText(f.title, 600)}`);
     const url = cloudTrailEventUrl(f);
@@ -166,7 +179,7 @@ export function digestEmailText(digest: AlertDigest): string {
 export function renderEmail(alert: Alert, context?: RenderContext): { subject: string; text: string } {
   return alert.kind === 'finding'
     ? { subject: emailSubject(alert.finding, context), text: emailText(alert.finding, context) }
-    : { subject: digestSubject(alert.digest), text: digestEmailText(alert.digest) };
+    : { subject: digestSubject(alert.digest, context), text: digestEmailText(alert.digest, context) };
 }
 
 /** The SNS Publish input for one finding: plain text by default, the finding as JSON for machines. */

@@ -26,7 +26,7 @@ describe('renderChatbot (Amazon Q Developer in chat applications custom notifica
   it('renders digests with count and thread per detection+principal', () => {
     const f = policyFinding({ severity: 'medium' });
     const n = renderChatbot({ kind: 'digest', digest: { detection: 'policy-changed', principal: 'terraform', severity: 'medium', count: 42, samples: [f], firstTime: f.time, lastTime: f.time } });
-    expect(n.content.title).toContain('42 × policy-changed');
+    expect(n.content.title).toContain('42 findings: policy changed on user ci-deployer; …');
     expect(n.metadata?.threadId).toBe('policy-changed:terraform');
   });
 });

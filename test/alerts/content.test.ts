@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { burstView } from '../../shared/alerts/burst.ts';
 import { renderChatbot } from '../../shared/alerts/chatbot.ts';
 import { accountDirectory, parseAccountNames, AccountNamesError } from '../../shared/alerts/context.ts';
-import { headline } from '../../shared/alerts/headline.ts';
+import { digestHeadline, headline } from '../../shared/alerts/headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from '../../shared/alerts/links.ts';
 import { revertCommand } from '../../shared/alerts/revert.ts';
 import { renderSlack } from '../../shared/alerts/slack.ts';
@@ -13,7 +13,7 @@ import { readPaths } from '../../shared/input/files.ts';
 import type { Finding } from '../../shared/model/types.ts';
 import { createReplayProcessors } from '../../shared/pipeline/processors.ts';
 import { replayRecords } from '../../shared/pipeline/replay.ts';
-import { exampleFindings } from '../../scripts/render-examples.ts';
+import { RATE_BURST_EXAMPLE, exampleFindings } from '../../scripts/render-examples.ts';
 import { EVENTS_DIR, sampleEvent } from '../helpers/events.ts';
 
 /** Alerts an on-call engineer can act on in 10 seconds (docs/alerts.md, "What an alert shows"). */
@@ -63,6 +63,32 @@ describe('rate-anomaly alerts show the burst, from the real rate detector over e
     expect(chatbot).toContain(view.historyUrl!);
   });
 
+  it('the docs example (RATE_BURST_EXAMPLE) has exactly the fields the live detector emits', () => {
+    expect(Object.keys(RATE_BURST_EXAMPLE).sort()).toEqual(Object.keys(burst).sort());
+    expect(Object.keys(RATE_BURST_EXAMPLE.details).sort()).toEqual(Object.keys(burst.details).sort());
+  });
+
+  it('a burst that spans minutes or alerts again says so in words; reason and burst JSON are not dumped', () => {
+    const later: Finding = { ...burst, details: { ...burst.details, reason: 'grew', burst: { minutes: 3, total: 120, peakPerMinute: 50, alerts: 2 } } };
+    const sentence = '120 calls in 3 minutes so far, peak 50/min; alert 2 of this burst: it grew';
+    expect(burstView(later)!.soFar).toBe(sentence);
+    const slack = JSON.stringify(renderSlack({ kind: 'finding', finding: later }));
+    const chatbot = JSON.stringify(renderChatbot({ kind: 'finding', finding: later }));
+    const email = renderEmail({ kind: 'finding', finding: later }).text;
+    expect(slack).toContain(`*Whole burst:* ${sentence}`);
+    expect(chatbot).toContain('*Whole burst:* 120 calls in 3 minutes so far, peak 50/min; alert 2 of this burst: it grew');
+    expect(email).toMatch(new RegExp(`\n {2}Whole burst +${sentence}\n`));
+    for (const text of [slack, chatbot, email, JSON.stringify(renderSlack({ kind: 'finding', finding: burst })), renderEmail({ kind: 'finding', finding: burst }).text]) {
+      expect(text).not.toMatch(/reason: |"?minutes\\?"?:|peakPerMinute|"alerts"|Why this fired|WHY IT FIRED/);
+    }
+    // The burst id names the burst, never an "event".
+    expect(email).toContain(`Burst id      ${burst.eventId}`);
+    expect(email).not.toContain('Event id');
+    expect(slack).toContain(`· burst \`${burst.eventId}\``);
+    // A first alert of a one-minute burst adds nothing.
+    expect(burstView(burst)!.soFar).toBeUndefined();
+  });
+
   it('an access-key burst filters CloudTrail by that key', () => {
     const keyBurst = { ...burst, details: { ...burst.details, dimension: 'accessKey', key: 'AKIAEXAMPLEALICE0001' } };
     expect(burstView(keyBurst)!.historyUrl).toMatch(/&AccessKeyId=AKIAEXAMPLEALICE0001$/);
@@ -82,6 +108,19 @@ describe('headlines, links, account names and revert commands', () => {
     expect(headline(publicBucket!)).toMatch(/^bucket .+ made public$/);
     const [stopped] = detections.find((d) => d.id === 'trail-tampering')!.detect(sampleEvent('trail-tampering', 'positive-stop-logging'));
     expect(headline(stopped!)).toMatch(/^logging stopped on /);
+  });
+
+  it('digest headers say what happened: "N × what" only when every finding was seen and says the same', () => {
+    const [failed] = detections.find((d) => d.id === 'console-auth-failures')!.detect(sampleEvent('console-auth-failures', 'positive-iam-user-failure'));
+    const same = { detection: failed!.detection, principal: failed!.principal.arn ?? failed!.principal.name, severity: failed!.severity, samples: [failed!, failed!, failed!], firstTime: failed!.time, lastTime: failed!.time };
+    expect(digestHeadline({ ...same, count: 3 })).toBe(`3 × ${headline(failed!)}`);
+    expect(digestHeadline({ ...same, count: 40 })).toBe(`40 findings: ${headline(failed!)}; …`);
+    const { root, policy } = exampleFindings();
+    expect(digestHeadline({ ...same, count: 2, samples: [policy, root] })).toBe('2 findings: admin granted to user ci-deployer; root signed in without MFA');
+    const slack = renderSlack({ kind: 'digest', digest: { ...same, count: 40 } });
+    expect(slack.blocks[0]).toMatchObject({ type: 'header', text: { text: `${failed!.severity.toUpperCase()}: 40 findings: ${headline(failed!)}; …` } });
+    expect(renderEmail({ kind: 'digest', digest: { ...same, count: 40 } }).subject).toMatch(/^\[\w+\] 40 findings: failed console sign-in for .+; \.\.\. by /);
+    expect(JSON.stringify(slack)).not.toMatch(/"text":"[A-Z]+: 40 × console-auth-failures/);
   });
 
   it('links to the affected resource and to the principal recent activity', () => {

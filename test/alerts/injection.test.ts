@@ -12,7 +12,9 @@ import { renderAlertsForTerminal } from '../../shared/notify/local.ts';
 import { formatFindingJson, formatFindingText } from '../../shared/sinks/console.ts';
 import { PUT_USER_POLICY_ADMIN } from '../../scripts/render-examples.ts';
 import { readJson, EVENTS_DIR } from '../helpers/events.ts';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The injection table of docs/alerts.md ("Attacker text stays text"): every payload an API caller
@@ -43,6 +45,14 @@ const PAYLOADS: Record<string, string> = {
   rtl: 'invoice\u202Efdp.exe',
   lone: 'half\ud83d emoji',
   long: `${'😀'.repeat(3000)}tail`,
+  // Slack also formats with the full-width forms typed on CJK keyboards, quotes a line that starts
+  // with `>` (sent as `&gt;`) or `＞`, and knows emoji names in any script (custom and localised).
+  quote: '> quoted',
+  fwQuote: '＞ quoted',
+  fwBold: '＊urgent＊',
+  fwItalic: '＿quiet＿',
+  fwCode: '｀rm -rf｀',
+  emojiIntl: ':café: :チェックマーク_緑:',
 };
 
 /** The payload carried to every field a caller chooses, through the detection that reports it. */
@@ -139,7 +149,10 @@ function slackLive(raw: string): string[] {
   if (/_quiet_/.test(outsideCode)) found.push(`italic in ${JSON.stringify(outsideCode.slice(Math.max(0, outsideCode.search(/_quiet_/) - 80), outsideCode.search(/_quiet_/) + 40))}`);
   if (/~gone~/.test(outsideCode)) found.push('strike');
   if ((outsideCode.match(/`/g) ?? []).length > 0) found.push('stray backtick');
-  if (/:rotating_light:/.test(outsideCode)) found.push('emoji code');
+  if (/:rotating_light:|:café:|:チェックマーク_緑:/.test(outsideCode)) found.push('emoji code');
+  if (/＊urgent＊|＿quiet＿|｀rm/.test(outsideCode)) found.push('full-width formatting');
+  // A block quote needs the mark at the start of a line; our own lines never start with one.
+  for (const line of raw.split('\n')) if (/^\s*(&gt;|>|＞)/.test(line)) found.push(`block quote "${line.slice(0, 40)}"`);
   if (/evil\.example|https?:\/\/evil/.test(outsideCode)) found.push(`live attacker URL in ${JSON.stringify(outsideCode.slice(Math.max(0, outsideCode.search(/evil/) - 60), outsideCode.search(/evil/) + 40))}`);
   return found;
 }
@@ -154,8 +167,12 @@ function chatbotLive(raw: string): string[] {
   if (/(?<!\\)\*urgent(?<!\\)\*/.test(text)) found.push('bold');
   if (/(?<!\\)_quiet(?<!\\)_/.test(text)) found.push('italic');
   if (/(?<!\\)<[!@]/.test(text)) found.push('mention');
-  if (/:rotating_light:/.test(text)) found.push('emoji code');
+  // What the reader sees once Markdown has consumed the backslashes: `:a\_b:` is the emoji `:a_b:`.
+  const rendered = text.replace(/\\(.)/g, '$1');
+  if (/:rotating_light:|:café:|:チェックマーク_緑:/.test(rendered)) found.push('emoji code');
   if (/(?<!\\)`rm/.test(text)) found.push('code');
+  if (/＊urgent＊|＿quiet＿|｀rm/.test(text)) found.push('full-width formatting');
+  for (const line of rendered.split('\n')) if (/^\s*[>＞]/.test(line)) found.push(`block quote "${line.slice(0, 40)}"`);
   if (/evil\.example|https?:\/\/evil/.test(text)) found.push('live attacker URL');
   return found;
 }
@@ -271,6 +288,13 @@ describe('attacker text stays text: payload × field × channel', () => {
     });
   }
 
+  it('docs/alerts.md states the size of this table', () => {
+    const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'alerts.md'), 'utf8');
+    const n = Object.keys(PAYLOADS).length;
+    expect(doc).toContain(`${n} payloads (`);
+    expect(doc).toContain(`12 field groups × 7 channels × ${n} payloads`);
+  });
+
   it('the checkers are not blind: each payload, raw, is caught on the channel it attacks', () => {
     expect(slackLive(PAYLOADS['channel']!)).toContain('tag <!channel>');
     expect(slackLive(PAYLOADS['user']!).length).toBeGreaterThan(0);
@@ -282,6 +306,15 @@ describe('attacker text stays text: payload × field × channel', () => {
     expect(slackLive(PAYLOADS['code']!)).toEqual([]); // a code span is inert…
     expect(slackLive(`a\`b ${PAYLOADS['code']!}`)).toContain('stray backtick'); // …unless it breaks out of ours
     expect(slackLive(PAYLOADS['emoji']!)).toContain('emoji code');
+    expect(slackLive(PAYLOADS['emojiIntl']!)).toContain('emoji code');
+    expect(chatbotLive(':rotating\\_light:')).toContain('emoji code'); // a backslash does not stop the emoji
+    expect(slackLive(`*Who*\n&gt; quoted`).some((l) => l.startsWith('block quote'))).toBe(true);
+    expect(slackLive(`*Who*\n${PAYLOADS['fwQuote']!}`).some((l) => l.startsWith('block quote'))).toBe(true);
+    expect(chatbotLive(`x\n\\> quoted`).some((l) => l.startsWith('block quote'))).toBe(true);
+    for (const p of ['fwBold', 'fwItalic', 'fwCode']) {
+      expect(slackLive(PAYLOADS[p]!)).toContain('full-width formatting');
+      expect(chatbotLive(PAYLOADS[p]!)).toContain('full-width formatting');
+    }
     expect(slackLive(PAYLOADS['bareUrl']!).some((l) => l.startsWith('live attacker URL'))).toBe(true);
     expect(chatbotLive(PAYLOADS['mdLink']!)).toContain('markdown link');
     expect(chatbotLive(PAYLOADS['channel']!)).toContain('mention');

@@ -108,7 +108,7 @@ describe('slackDigestMessage', () => {
   it('shows count, max severity, first items with links and the remainder', () => {
     const m = slackDigestMessage(digest);
     expect(validateSlackMessage(m)).toEqual([]);
-    expect(m.blocks[0]).toMatchObject({ type: 'header', text: { text: 'HIGH: 300 × policy-changed' } });
+    expect(m.blocks[0]).toMatchObject({ type: 'header', text: { text: 'HIGH: 300 findings: policy changed on user ci-deployer; …' } });
     const text = allText(m);
     expect(text).toContain('…and 295 more');
     // Five event links plus one to the principal's recent activity.

@@ -22,7 +22,7 @@ describe('emailSubject', () => {
 
   it('digest subject carries count and max severity', () => {
     const d: AlertDigest = { detection: 'policy-changed', principal: 'terraform', severity: 'high', count: 300, samples: [policyFinding()], firstTime: 't', lastTime: 't' };
-    expect(digestSubject(d)).toBe('[HIGH] 300 x policy-changed by terraform');
+    expect(digestSubject(d)).toBe('[HIGH] 300 findings: policy changed on user ci-deployer; ... by terraform in 111122223333');
   });
 });
 

@@ -179,7 +179,7 @@ describe('functions/notify', () => {
     expect(flushed).toMatchObject({ digests: 1, alertsSent: 1 });
     expect(String(slack.delivered()[0]?.['text'])).toContain('20 policy-changed findings');
     const email = sns.commandCalls(PublishCommand)[0]?.args[0].input;
-    expect(email?.Subject).toBe('[MEDIUM] 20 x policy-changed by arn:aws:sts::111122223333:assumed-role/deploy/terraform');
+    expect(email?.Subject).toBe('[MEDIUM] 20 findings: policy changed on user ci-deployer; ... by terraform in 111122223333');
     const digestMetric = cw.commandCalls(PutMetricDataCommand)[1]?.args[0].input.MetricData?.find((d) => d.MetricName === 'Digests');
     expect(digestMetric?.Value).toBe(1);
   });
@@ -225,7 +225,7 @@ describe('functions/notify', () => {
     }).resolves({ Messages: [] });
     sqs.on(DeleteMessageCommand).resolves({});
     const stats = await h.redrive();
-    expect(stats).toEqual({ redriven: 1, stillFailing: 0, unreadable: 1, possibleDuplicates: 0 });
+    expect(stats).toEqual({ redriven: 1, stillFailing: 0, unreadable: 1, possibleDuplicates: 0, leftForNextRun: 0 });
     expect(slack.delivered()).toHaveLength(1);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1); // not e-mailed twice
     expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle)).toEqual(['r1']);
@@ -238,7 +238,7 @@ describe('functions/notify', () => {
     const body = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody!;
     sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: body }] }).resolves({ Messages: [] });
     const stats = await h.redrive({ maxMessages: 5 });
-    expect(stats).toEqual({ redriven: 0, stillFailing: 1, unreadable: 0, possibleDuplicates: 0 });
+    expect(stats).toEqual({ redriven: 0, stillFailing: 1, unreadable: 0, possibleDuplicates: 0, leftForNextRun: 0 });
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
   });
 });

@@ -105,7 +105,8 @@ describe('Notifier end to end (dynalite + local fake Slack)', () => {
     const digest = all[3]!;
     expect(validateSlackMessage(digest)).toEqual([]);
     // The push text is mrkdwn: the ARN's `:aws:` would be an emoji code, so its colons are look-alikes there; the blocks carry it exactly, in code.
-    expect(String(digest['text'])).toMatch(/^HIGH: 297 policy-changed findings by arn∶aws∶sts:∶111122223333:assumed-role\/deploy\/terraform/);
+    // It starts with what happened (the findings' headlines), not the detection id.
+    expect(String(digest['text'])).toMatch(/^HIGH: 297 findings: [^—]+; … — 297 policy-changed findings by arn∶aws∶sts:∶111122223333:assumed-role\/deploy\/terraform between 2026-11-20 09:0\d:\d\d UTC/);
     expect(JSON.stringify(digest)).toContain('`arn:aws:sts::111122223333:assumed-role/deploy/terraform`');
     expect(JSON.stringify(digest)).toContain('…and 292 more');
 
@@ -163,7 +164,7 @@ describe('Notifier end to end (dynalite + local fake Slack)', () => {
     const stats = await notifier.flush();
     expect(stats).toMatchObject({ digests: 1, alertsSent: 2 });
     const texts = slack.delivered().map((m) => String(m['text']));
-    expect(texts.some((t) => t.startsWith('MEDIUM: 2 policy-changed findings by arn∶aws∶sts'))).toBe(true);
+    expect(texts.some((t) => /^MEDIUM: 2 × .+ — 2 policy-changed findings by arn∶aws∶sts/.test(t))).toBe(true);
     expect(texts.some((t) => t.startsWith('MEDIUM: policy changed on'))).toBe(true);
   });
 
