@@ -172,6 +172,38 @@ function anyResource(list: readonly ResourceMatcher[], req: CompiledRequest): bo
   return false;
 }
 
+/**
+ * Could the statement's Resource / NotResource admit this resource for SOME request context?
+ * False only when the static patterns decide it does not (a Resource pattern with policy variables
+ * depends on the request, so it counts as "maybe").
+ */
+function mayAdmitResource(cs: CompiledStatement, resource: SplitArn): boolean {
+  if (cs.resources) {
+    for (const m of cs.resources) if (m.dynamic !== undefined || matchArn(m.matcher, resource)) return true;
+    return false;
+  }
+  if (cs.notResources) {
+    for (const m of cs.notResources) if (m.matcher && matchArn(m.matcher, resource)) return false;
+  }
+  return true;
+}
+
+/**
+ * A necessary condition for an identity policy to allow a request: some Allow statement covers the
+ * action and its Resource patterns can admit the resource. False means no principal and no request
+ * context can make this policy allow the pair (the witness search uses it to skip evaluations that
+ * cannot succeed); true means "maybe" (conditions, principal and policy variables are not decided
+ * here, except that `ruledOut` may name statements the caller knows can never apply).
+ */
+export function identityMayAllow(document: unknown, action: ActionRequest, resource: SplitArn, ruledOut?: (cs: CompiledStatement) => boolean): boolean {
+  const cp = compiledPolicy(document);
+  if (!cp.allowAnyService && !cp.allowServices.has(action.service)) return false;
+  for (const cs of statementsFor(cp, action.service)) {
+    if (cs.effect === 'Allow' && compiledActionMatches(cs, action) && mayAdmitResource(cs, resource) && !(ruledOut?.(cs) ?? false)) return true;
+  }
+  return false;
+}
+
 function compileStatement(s: Statement, substitute: boolean): CompiledStatement {
   const out: CompiledStatement = {
     statement: s,

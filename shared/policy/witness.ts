@@ -12,12 +12,17 @@ import { compileClause, evaluateCompiledClause } from './conditions.ts';
 import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
-import { actionRequest, compiledPolicy, statementsCovering } from './compile.ts';
+import { splitArn } from './arn.ts';
+import { actionRequest, compiledPolicy, identityMayAllow, statementsCovering } from './compile.ts';
+import type { CompiledStatement } from './compile.ts';
 import type { EvaluationInput } from './evaluate.ts';
 import type { ConditionClause, EvaluationRequest, EvaluationResult, NamedPolicy, Policy, Witness } from './types.ts';
 
 /** Keys the evaluator derives from the principal: a witness never sets them (it would contradict its own principal). */
 const DERIVED = new Set(['aws:principalarn', 'aws:principalaccount', 'aws:username', 'aws:principalservicename']);
+
+/** For clauses whose values use no policy variable: the lookup is never consulted. */
+const NO_LOOKUP = (): undefined => undefined;
 
 /** The identity policy a foreign or stranger caller holds in its own account: everything (its account is its own to grant). */
 export const CALLER_ADMIN: NamedPolicy = {
@@ -134,6 +139,56 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     return { witness, result, conditional: Object.keys(context).some((k) => !q.fixed?.has(k.toLowerCase())) };
   }
 
+  // Without a resource policy only an identity Allow can grant, so a (action, resource) pair that no
+  // identity statement's Action and static Resource admit fails for every principal and context:
+  // such attempts are counted against the budget exactly as the evaluator would have spent them,
+  // but not evaluated (the answer, the witness found first and the budget cut-off are unchanged).
+  const gated = q.resourcePolicy === undefined && !q.callerAdmin;
+  const possible = new Map<string, boolean>();
+  // A statement with a condition on a fixed key (not derived from the principal, no policy variables)
+  // that is false for every value the search can give that key never applies in this search: a fixed
+  // key only ever takes one of its fixed candidates (the first in pass 1, any in pass 2; absent when
+  // the list is empty or the candidate is `undefined`).
+  const fixedOnly = new Map<string, readonly Candidate[]>();
+  for (const [key, values] of q.fixed ?? []) if (!DERIVED.has(key)) fixedOnly.set(key, values.length > 0 ? values : [undefined]);
+  const ruledOutMemo = new Map<CompiledStatement, boolean>();
+  const ruledOut = (cs: CompiledStatement): boolean => {
+    let known = ruledOutMemo.get(cs);
+    if (known === undefined) {
+      known = false;
+      for (const c of cs.conditions) {
+        const candidates = fixedOnly.get(c.key);
+        if (!candidates || c.clause.values.some((v) => v.includes('${'))) continue;
+        if (candidates.every((v) => !evaluateCompiledClause(c, v, NO_LOOKUP))) {
+          known = true;
+          break;
+        }
+      }
+      ruledOutMemo.set(cs, known);
+    }
+    return known;
+  };
+  const mayAllow = (action: string, resource: string): boolean => {
+    if (!gated) return true;
+    const key = `${action}\u0000${resource}`;
+    let known = possible.get(key);
+    if (known === undefined) {
+      const a = actionRequest(action);
+      // sts:GetCallerIdentity is allowed without any policy (evaluate.ts).
+      if (a.lowerAction === 'sts:getcalleridentity') known = true;
+      else {
+        const split = splitArn(resource);
+        try {
+          known = (identityPolicies ?? []).some((p) => identityMayAllow(p.policy, a, split, fixedOnly.size > 0 ? ruledOut : undefined));
+        } catch {
+          known = true; // a broken document: let the evaluator report it
+        }
+      }
+      possible.set(key, known);
+    }
+    return known;
+  };
+
   const fixedFirst: Record<string, string[]> = {};
   for (const [key, values] of q.fixed ?? []) {
     const v = values[0];
@@ -145,6 +200,10 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   for (const action of q.actions) {
     for (const principal of q.principals) {
       for (const resource of q.resources) {
+        if (!mayAllow(action, resource)) {
+          budget--;
+          continue;
+        }
         const found = attempt(principal, action, resource, firstFixed());
         if (found) return found;
       }
@@ -174,6 +233,18 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
         })
         .sort((a, b) => a.values.length - b.values.length);
       for (const resource of q.resources) {
+        if (!mayAllow(action, resource)) {
+          // Every leaf of this resource's search fails: spend the budget the search would have spent,
+          // and give up where it would have (a node entered with no budget left).
+          let leaves = 1;
+          for (const sp of spaces) leaves *= sp.values.length;
+          if (budget <= 0 || leaves > budget) {
+            exhausted = true;
+            return { conditional: false, undecided: `could not be decided: the search space of ${spaces.map((sp) => sp.key).join(', ')} is too large` };
+          }
+          budget -= leaves;
+          continue;
+        }
         const context: Record<string, string[]> = {};
         for (const [key, value] of Object.entries(firstFixed())) if (!byKey.has(key)) context[key] = value;
         const dfs = (i: number): WitnessAnswer | undefined => {
