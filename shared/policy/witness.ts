@@ -9,6 +9,7 @@
 import { keyCandidates, usesVariables, variableKeys } from './candidates.ts';
 import type { Candidate } from './candidates.ts';
 import { compileClause, evaluateCompiledClause } from './conditions.ts';
+import type { CompiledClause } from './conditions.ts';
 import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
@@ -85,13 +86,22 @@ function resolveDerived(clause: ConditionClause, derived: (key: string) => strin
   return { ...clause, values };
 }
 
+/** Clauses compiled for {@link dedupe} (substituting), once per clause object (policies are frozen once compiled). */
+const dedupeClauses = new WeakMap<ConditionClause, CompiledClause>();
+
+function compiledForDedupe(c: ConditionClause): CompiledClause {
+  let known = dedupeClauses.get(c);
+  if (!known) dedupeClauses.set(c, (known = compileClause(c, true)));
+  return known;
+}
+
 /** Keeps one candidate per distinct truth vector over the key's clauses (values the policies cannot tell apart are equivalent). */
 function dedupe(key: string, clauses: readonly ConditionClause[], candidates: readonly Candidate[], principal: string | undefined): Candidate[] {
   if (clauses.length === 0 || clauses.some(usesVariables)) return [...candidates];
   const base = buildLookup(undefined, describePrincipal(principal));
   const seen = new Set<string>();
   const out: Candidate[] = [];
-  const compiled = clauses.map((c) => compileClause(c, true));
+  const compiled = clauses.map(compiledForDedupe);
   for (const candidate of candidates) {
     const lookup = (k: string): string[] | undefined => (k.toLowerCase() === key ? candidate : base(k));
     let signature = '';
@@ -101,6 +111,34 @@ function dedupe(key: string, clauses: readonly ConditionClause[], candidates: re
     out.push(candidate);
   }
   return out;
+}
+
+/** Ids for clause objects, so a list of clauses can be a memo key. */
+const clauseIds = new WeakMap<ConditionClause, number>();
+let nextClauseId = 1;
+const clauseId = (c: ConditionClause): number => {
+  let id = clauseIds.get(c);
+  if (id === undefined) clauseIds.set(c, (id = nextClauseId++));
+  return id;
+};
+
+/**
+ * The deduplicated candidates of a key that is not fixed, memoised per fresh-value set (one analysis)
+ * and clause list: `keyCandidates` depends only on the clauses and the fresh values (its fresh
+ * tokens are stable once drawn), and `dedupe` does not look at the principal when no clause uses a
+ * policy variable. The analyzer asks about the same action's clauses for several holders and
+ * questions. The arrays are shared between searches: they are read, never modified.
+ */
+const candidateMemo = new WeakMap<FreshValues, Map<string, Candidate[]>>();
+
+function freeCandidates(key: string, clauses: readonly ConditionClause[], fresh: FreshValues, principal: string | undefined): Candidate[] {
+  if (clauses.some(usesVariables)) return dedupe(key, clauses, keyCandidates(clauses, fresh), principal);
+  let memo = candidateMemo.get(fresh);
+  if (!memo) candidateMemo.set(fresh, (memo = new Map()));
+  const id = `${key}\u0000${clauses.map(clauseId).join(',')}`;
+  let known = memo.get(id);
+  if (!known) memo.set(id, (known = dedupe(key, clauses, keyCandidates(clauses, fresh), principal)));
+  return known;
 }
 
 /**
@@ -229,7 +267,8 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
       const spaces = [...byKey.entries()]
         .map(([key, list]) => {
           const resolved = list.map((c) => resolveDerived(c, derived));
-          return { key, values: dedupe(key, resolved, q.fixed?.get(key) ?? keyCandidates(resolved, q.fresh), principal) };
+          const fixed = q.fixed?.get(key);
+          return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
         })
         .sort((a, b) => a.values.length - b.values.length);
       for (const resource of q.resources) {
