@@ -39,8 +39,19 @@ interface ActionSet {
   general: Int32Array[];
 }
 
-/** A Resource pattern: compiled, or (policy variables) substituted per request. */
-type ResourceMatcher = { matcher: ArnMatcher; dynamic?: undefined } | { matcher?: undefined; dynamic: string };
+/**
+ * A Resource pattern: compiled on first use (most statements of an analysed policy are never matched
+ * against a resource), or (policy variables) substituted per request.
+ */
+interface ResourceMatcher {
+  pattern: string;
+  dynamic: boolean;
+  compiled?: ArnMatcher;
+}
+
+function staticMatcher(m: ResourceMatcher): ArnMatcher {
+  return (m.compiled ??= compileArnMatcher(compileGlob(m.pattern)));
+}
 
 export interface CompiledStatement {
   statement: Statement;
@@ -157,13 +168,12 @@ function matchActionSet(set: ActionSet, req: ActionRequest): boolean {
 }
 
 function compileResource(pattern: string, substitute: boolean): ResourceMatcher {
-  if (substitute && pattern.includes('${')) return { dynamic: pattern };
-  return { matcher: compileArnMatcher(compileGlob(pattern)) };
+  return { pattern, dynamic: substitute && pattern.includes('${') };
 }
 
 function resourceMatcherMatches(m: ResourceMatcher, req: CompiledRequest): boolean {
-  if (m.matcher) return matchArn(m.matcher, req.resource);
-  const items = compileWithVariables(m.dynamic, req.lookup, true);
+  if (!m.dynamic) return matchArn(staticMatcher(m), req.resource);
+  const items = compileWithVariables(m.pattern, req.lookup, true);
   return items !== undefined && matchArnItems(items, req.resource.value);
 }
 
@@ -179,11 +189,11 @@ function anyResource(list: readonly ResourceMatcher[], req: CompiledRequest): bo
  */
 function mayAdmitResource(cs: CompiledStatement, resource: SplitArn): boolean {
   if (cs.resources) {
-    for (const m of cs.resources) if (m.dynamic !== undefined || matchArn(m.matcher, resource)) return true;
+    for (const m of cs.resources) if (m.dynamic || matchArn(staticMatcher(m), resource)) return true;
     return false;
   }
   if (cs.notResources) {
-    for (const m of cs.notResources) if (m.matcher && matchArn(m.matcher, resource)) return false;
+    for (const m of cs.notResources) if (!m.dynamic && matchArn(staticMatcher(m), resource)) return false;
   }
   return true;
 }
