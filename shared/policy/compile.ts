@@ -39,8 +39,19 @@ interface ActionSet {
   general: Int32Array[];
 }
 
-/** A Resource pattern: compiled, or (policy variables) substituted per request. */
-type ResourceMatcher = { matcher: ArnMatcher; dynamic?: undefined } | { matcher?: undefined; dynamic: string };
+/**
+ * A Resource pattern: compiled on first use (most statements of an analysed policy are never matched
+ * against a resource), or (policy variables) substituted per request.
+ */
+interface ResourceMatcher {
+  pattern: string;
+  dynamic: boolean;
+  compiled?: ArnMatcher;
+}
+
+function staticMatcher(m: ResourceMatcher): ArnMatcher {
+  return (m.compiled ??= compileArnMatcher(compileGlob(m.pattern)));
+}
 
 export interface CompiledStatement {
   statement: Statement;
@@ -157,18 +168,49 @@ function matchActionSet(set: ActionSet, req: ActionRequest): boolean {
 }
 
 function compileResource(pattern: string, substitute: boolean): ResourceMatcher {
-  if (substitute && pattern.includes('${')) return { dynamic: pattern };
-  return { matcher: compileArnMatcher(compileGlob(pattern)) };
+  return { pattern, dynamic: substitute && pattern.includes('${') };
 }
 
 function resourceMatcherMatches(m: ResourceMatcher, req: CompiledRequest): boolean {
-  if (m.matcher) return matchArn(m.matcher, req.resource);
-  const items = compileWithVariables(m.dynamic, req.lookup, true);
+  if (!m.dynamic) return matchArn(staticMatcher(m), req.resource);
+  const items = compileWithVariables(m.pattern, req.lookup, true);
   return items !== undefined && matchArnItems(items, req.resource.value);
 }
 
 function anyResource(list: readonly ResourceMatcher[], req: CompiledRequest): boolean {
   for (const m of list) if (resourceMatcherMatches(m, req)) return true;
+  return false;
+}
+
+/**
+ * Could the statement's Resource / NotResource admit this resource for SOME request context?
+ * False only when the static patterns decide it does not (a Resource pattern with policy variables
+ * depends on the request, so it counts as "maybe").
+ */
+function mayAdmitResource(cs: CompiledStatement, resource: SplitArn): boolean {
+  if (cs.resources) {
+    for (const m of cs.resources) if (m.dynamic || matchArn(staticMatcher(m), resource)) return true;
+    return false;
+  }
+  if (cs.notResources) {
+    for (const m of cs.notResources) if (!m.dynamic && matchArn(staticMatcher(m), resource)) return false;
+  }
+  return true;
+}
+
+/**
+ * A necessary condition for an identity policy to allow a request: some Allow statement covers the
+ * action and its Resource patterns can admit the resource. False means no principal and no request
+ * context can make this policy allow the pair (the witness search uses it to skip evaluations that
+ * cannot succeed); true means "maybe" (conditions, principal and policy variables are not decided
+ * here, except that `ruledOut` may name statements the caller knows can never apply).
+ */
+export function identityMayAllow(document: unknown, action: ActionRequest, resource: SplitArn, ruledOut?: (cs: CompiledStatement) => boolean): boolean {
+  const cp = compiledPolicy(document);
+  if (!cp.allowAnyService && !cp.allowServices.has(action.service)) return false;
+  for (const cs of statementsFor(cp, action.service)) {
+    if (cs.effect === 'Allow' && compiledActionMatches(cs, action) && mayAdmitResource(cs, resource) && !(ruledOut?.(cs) ?? false)) return true;
+  }
   return false;
 }
 

@@ -9,15 +9,21 @@
 import { keyCandidates, usesVariables, variableKeys } from './candidates.ts';
 import type { Candidate } from './candidates.ts';
 import { compileClause, evaluateCompiledClause } from './conditions.ts';
+import type { CompiledClause } from './conditions.ts';
 import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
-import { actionRequest, compiledPolicy, statementsCovering } from './compile.ts';
+import { splitArn } from './arn.ts';
+import { actionRequest, compiledPolicy, identityMayAllow, statementsCovering } from './compile.ts';
+import type { CompiledStatement } from './compile.ts';
 import type { EvaluationInput } from './evaluate.ts';
 import type { ConditionClause, EvaluationRequest, EvaluationResult, NamedPolicy, Policy, Witness } from './types.ts';
 
 /** Keys the evaluator derives from the principal: a witness never sets them (it would contradict its own principal). */
 const DERIVED = new Set(['aws:principalarn', 'aws:principalaccount', 'aws:username', 'aws:principalservicename']);
+
+/** For clauses whose values use no policy variable: the lookup is never consulted. */
+const NO_LOOKUP = (): undefined => undefined;
 
 /** The identity policy a foreign or stranger caller holds in its own account: everything (its account is its own to grant). */
 export const CALLER_ADMIN: NamedPolicy = {
@@ -80,13 +86,22 @@ function resolveDerived(clause: ConditionClause, derived: (key: string) => strin
   return { ...clause, values };
 }
 
+/** Clauses compiled for {@link dedupe} (substituting), once per clause object (policies are frozen once compiled). */
+const dedupeClauses = new WeakMap<ConditionClause, CompiledClause>();
+
+function compiledForDedupe(c: ConditionClause): CompiledClause {
+  let known = dedupeClauses.get(c);
+  if (!known) dedupeClauses.set(c, (known = compileClause(c, true)));
+  return known;
+}
+
 /** Keeps one candidate per distinct truth vector over the key's clauses (values the policies cannot tell apart are equivalent). */
 function dedupe(key: string, clauses: readonly ConditionClause[], candidates: readonly Candidate[], principal: string | undefined): Candidate[] {
   if (clauses.length === 0 || clauses.some(usesVariables)) return [...candidates];
   const base = buildLookup(undefined, describePrincipal(principal));
   const seen = new Set<string>();
   const out: Candidate[] = [];
-  const compiled = clauses.map((c) => compileClause(c, true));
+  const compiled = clauses.map(compiledForDedupe);
   for (const candidate of candidates) {
     const lookup = (k: string): string[] | undefined => (k.toLowerCase() === key ? candidate : base(k));
     let signature = '';
@@ -96,6 +111,34 @@ function dedupe(key: string, clauses: readonly ConditionClause[], candidates: re
     out.push(candidate);
   }
   return out;
+}
+
+/** Ids for clause objects, so a list of clauses can be a memo key. */
+const clauseIds = new WeakMap<ConditionClause, number>();
+let nextClauseId = 1;
+const clauseId = (c: ConditionClause): number => {
+  let id = clauseIds.get(c);
+  if (id === undefined) clauseIds.set(c, (id = nextClauseId++));
+  return id;
+};
+
+/**
+ * The deduplicated candidates of a key that is not fixed, memoised per fresh-value set (one analysis)
+ * and clause list: `keyCandidates` depends only on the clauses and the fresh values (its fresh
+ * tokens are stable once drawn), and `dedupe` does not look at the principal when no clause uses a
+ * policy variable. The analyzer asks about the same action's clauses for several holders and
+ * questions. The arrays are shared between searches: they are read, never modified.
+ */
+const candidateMemo = new WeakMap<FreshValues, Map<string, Candidate[]>>();
+
+function freeCandidates(key: string, clauses: readonly ConditionClause[], fresh: FreshValues, principal: string | undefined): Candidate[] {
+  if (clauses.some(usesVariables)) return dedupe(key, clauses, keyCandidates(clauses, fresh), principal);
+  let memo = candidateMemo.get(fresh);
+  if (!memo) candidateMemo.set(fresh, (memo = new Map()));
+  const id = `${key}\u0000${clauses.map(clauseId).join(',')}`;
+  let known = memo.get(id);
+  if (!known) memo.set(id, (known = dedupe(key, clauses, keyCandidates(clauses, fresh), principal)));
+  return known;
 }
 
 /**
@@ -134,6 +177,56 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     return { witness, result, conditional: Object.keys(context).some((k) => !q.fixed?.has(k.toLowerCase())) };
   }
 
+  // Without a resource policy only an identity Allow can grant, so a (action, resource) pair that no
+  // identity statement's Action and static Resource admit fails for every principal and context:
+  // such attempts are counted against the budget exactly as the evaluator would have spent them,
+  // but not evaluated (the answer, the witness found first and the budget cut-off are unchanged).
+  const gated = q.resourcePolicy === undefined && !q.callerAdmin;
+  const possible = new Map<string, boolean>();
+  // A statement with a condition on a fixed key (not derived from the principal, no policy variables)
+  // that is false for every value the search can give that key never applies in this search: a fixed
+  // key only ever takes one of its fixed candidates (the first in pass 1, any in pass 2; absent when
+  // the list is empty or the candidate is `undefined`).
+  const fixedOnly = new Map<string, readonly Candidate[]>();
+  for (const [key, values] of q.fixed ?? []) if (!DERIVED.has(key)) fixedOnly.set(key, values.length > 0 ? values : [undefined]);
+  const ruledOutMemo = new Map<CompiledStatement, boolean>();
+  const ruledOut = (cs: CompiledStatement): boolean => {
+    let known = ruledOutMemo.get(cs);
+    if (known === undefined) {
+      known = false;
+      for (const c of cs.conditions) {
+        const candidates = fixedOnly.get(c.key);
+        if (!candidates || c.clause.values.some((v) => v.includes('${'))) continue;
+        if (candidates.every((v) => !evaluateCompiledClause(c, v, NO_LOOKUP))) {
+          known = true;
+          break;
+        }
+      }
+      ruledOutMemo.set(cs, known);
+    }
+    return known;
+  };
+  const mayAllow = (action: string, resource: string): boolean => {
+    if (!gated) return true;
+    const key = `${action}\u0000${resource}`;
+    let known = possible.get(key);
+    if (known === undefined) {
+      const a = actionRequest(action);
+      // sts:GetCallerIdentity is allowed without any policy (evaluate.ts).
+      if (a.lowerAction === 'sts:getcalleridentity') known = true;
+      else {
+        const split = splitArn(resource);
+        try {
+          known = (identityPolicies ?? []).some((p) => identityMayAllow(p.policy, a, split, fixedOnly.size > 0 ? ruledOut : undefined));
+        } catch {
+          known = true; // a broken document: let the evaluator report it
+        }
+      }
+      possible.set(key, known);
+    }
+    return known;
+  };
+
   const fixedFirst: Record<string, string[]> = {};
   for (const [key, values] of q.fixed ?? []) {
     const v = values[0];
@@ -145,6 +238,10 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   for (const action of q.actions) {
     for (const principal of q.principals) {
       for (const resource of q.resources) {
+        if (!mayAllow(action, resource)) {
+          budget--;
+          continue;
+        }
         const found = attempt(principal, action, resource, firstFixed());
         if (found) return found;
       }
@@ -170,10 +267,23 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
       const spaces = [...byKey.entries()]
         .map(([key, list]) => {
           const resolved = list.map((c) => resolveDerived(c, derived));
-          return { key, values: dedupe(key, resolved, q.fixed?.get(key) ?? keyCandidates(resolved, q.fresh), principal) };
+          const fixed = q.fixed?.get(key);
+          return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
         })
         .sort((a, b) => a.values.length - b.values.length);
       for (const resource of q.resources) {
+        if (!mayAllow(action, resource)) {
+          // Every leaf of this resource's search fails: spend the budget the search would have spent,
+          // and give up where it would have (a node entered with no budget left).
+          let leaves = 1;
+          for (const sp of spaces) leaves *= sp.values.length;
+          if (budget <= 0 || leaves > budget) {
+            exhausted = true;
+            return { conditional: false, undecided: `could not be decided: the search space of ${spaces.map((sp) => sp.key).join(', ')} is too large` };
+          }
+          budget -= leaves;
+          continue;
+        }
         const context: Record<string, string[]> = {};
         for (const [key, value] of Object.entries(firstFixed())) if (!byKey.has(key)) context[key] = value;
         const dfs = (i: number): WitnessAnswer | undefined => {
