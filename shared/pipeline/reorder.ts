@@ -11,15 +11,6 @@ import type { TrailEvent } from '../model/types.ts';
  * dropped.
  */
 export class ReorderBuffer {
-  /**
-   * Events held, in two parts: `run`, the events that arrived in order (each at or after the one
-   * before it: the common case, CloudTrail files come roughly in time order), a FIFO from
-   * `runHead`; and `heap`, a min-heap of those that arrived out of order. Releasing takes the
-   * smaller head of the two by (time, arrival): the same order one heap of everything gives, at
-   * O(1) instead of O(log n) for an in-order event.
-   */
-  private run: Array<{ t: number; seq: number; e: TrailEvent }> = [];
-  private runHead = 0;
   private readonly heap: Array<{ t: number; seq: number; e: TrailEvent }> = [];
   private seq = 0;
   private newest = Number.NEGATIVE_INFINITY;
@@ -35,70 +26,38 @@ export class ReorderBuffer {
   ) {}
 
   get size(): number {
-    return this.run.length - this.runHead + this.heap.length;
+    return this.heap.length;
   }
 
   /** Adds an event; returns the events now ready, oldest first. */
   push(event: TrailEvent): TrailEvent[] {
-    const out: TrailEvent[] = [];
-    this.pushInto(event, out);
-    return out;
-  }
-
-  /** Adds an event and appends the events now ready to `out`, oldest first (no array per event). */
-  pushInto(event: TrailEvent, out: TrailEvent[]): void {
     const t = event.timeMs;
     // No usable time: nothing to order by; the processors skip it with their own reason.
-    if (!Number.isFinite(t)) {
-      out.push(event);
-      return;
-    }
+    if (!Number.isFinite(t)) return [event];
     if (t < this.releasedThrough) {
       this.late += 1;
-      out.push(event);
-      return;
+      return [event];
     }
-    const item = { t, seq: this.seq++, e: event };
-    const run = this.run;
-    if (run.length === this.runHead || (run[run.length - 1] as { t: number }).t <= t) run.push(item);
-    else this.insert(item);
-    const held = this.size;
-    if (held > this.maxHeld) this.maxHeld = held;
+    this.insert({ t, seq: this.seq++, e: event });
+    if (this.heap.length > this.maxHeld) this.maxHeld = this.heap.length;
     if (t > this.newest) this.newest = t;
-    this.release(this.newest - this.windowMs, out);
+    return this.release(this.newest - this.windowMs);
   }
 
   /** End of input: everything still held, oldest first. */
   drain(): TrailEvent[] {
-    const out: TrailEvent[] = [];
-    this.release(Number.POSITIVE_INFINITY, out);
-    return out;
+    return this.release(Number.POSITIVE_INFINITY);
   }
 
-  private release(through: number, out: TrailEvent[]): void {
+  private release(through: number): TrailEvent[] {
+    const out: TrailEvent[] = [];
     const keep = through === Number.POSITIVE_INFINITY ? 0 : this.minHeld;
-    const heap = this.heap;
-    while (this.size > keep) {
-      const run = this.run;
-      const r = this.runHead < run.length ? (run[this.runHead] as (typeof run)[number]) : undefined;
-      const h = heap.length > 0 ? (heap[0] as (typeof heap)[number]) : undefined;
-      const fromRun = r !== undefined && (h === undefined || r.t < h.t || (r.t === h.t && r.seq < h.seq));
-      const top = fromRun ? r : (h as (typeof heap)[number]);
-      if (top.t > through) break;
-      if (fromRun) {
-        run[this.runHead++] = undefined as unknown as (typeof run)[number];
-        // Released slots are dropped once they are half the array: memory stays with what is held.
-        if (this.runHead === run.length) {
-          this.run = [];
-          this.runHead = 0;
-        } else if (this.runHead >= 4096 && this.runHead * 2 >= run.length) {
-          this.run = run.slice(this.runHead);
-          this.runHead = 0;
-        }
-      } else this.pop();
+    while (this.heap.length > keep && (this.heap[0] as { t: number }).t <= through) {
+      const top = this.pop();
       out.push(top.e);
       if (top.t > this.releasedThrough) this.releasedThrough = top.t;
     }
+    return out;
   }
 
   private less(i: number, j: number): boolean {

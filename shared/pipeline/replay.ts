@@ -151,7 +151,7 @@ class StatefulStage {
         continue;
       }
       this.processed++;
-      if (this.processors.length > 0) this.reorder.pushInto(event, this.ready);
+      if (this.processors.length > 0) for (const e of this.reorder.push(event)) this.ready.push(e);
     }
     // A duplicate's findings repeat the original's; they are removed once, after reading (uniqueFindings).
     for (const f of findings) this.findings.push(f);
