@@ -200,6 +200,18 @@ export function measureReplay(benchScript: string, root: string, dir: string, wo
   return JSON.parse(out.stdout) as ReplayFigures;
 }
 
+/**
+ * Builds (or finds) the worker threads' bundle before the worker rows are timed, as a first
+ * `--workers` replay after a source change would (shared/pipeline/worker-bundle.ts): the bench
+ * reports that one-time cost apart, and the timed children find the bundle in the cache.
+ */
+export async function prepareWorkerBundle(): Promise<{ ms: number; built: boolean; bundled: boolean }> {
+  const { replayWorkerEntry } = await import('../shared/pipeline/worker-bundle.ts');
+  const t0 = performance.now();
+  const entry = await replayWorkerEntry();
+  return { ms: performance.now() - t0, built: entry.built, bundled: entry.bundled };
+}
+
 /** Worker counts the bench shows: 1, 2 and N (the machine's parallelism, or 4 when that is 2 or less, to show what oversubscription does). */
 export function workerCounts(): number[] {
   const n = availableParallelism();

@@ -116,6 +116,8 @@ try {
     timesFloorWall: gen.ms / floor.ms,
     timesFloorCpu: gen.cpuMs / floor.cpuMs,
   };
+  log('building the replay worker bundle (once per source change)…');
+  results['replayWorkerBundle'] = await replayBench.prepareWorkerBundle();
   const parallel: Array<Record<string, number>> = [];
   for (const workers of replayBench.workerCounts()) {
     log(`replaying the generated corpus with ${workers} worker thread(s)…`);
@@ -161,7 +163,8 @@ if (json) {
   out.push(replayRow('  generated corpus (.json.gz)', gen) ?? '');
   out.push(`  ${'replay / floor'.padEnd(34)} ${(gen['timesFloorWall'] ?? 0).toFixed(2)}x wall time, ${(gen['timesFloorCpu'] ?? 0).toFixed(2)}x CPU time (target: within 2x)`);
   const par = results['replayWorkers'] as { cores: number; runs: Array<Record<string, number>> };
-  out.push(`  worker threads (${par.cores} cores here; speed-up is wall time against the single-threaded run above):`);
+  const wb = results['replayWorkerBundle'] as { ms: number; built: boolean; bundled: boolean };
+  out.push(`  worker threads (${par.cores} cores here; speed-up is wall time against the single-threaded run above; worker bundle ${wb.bundled ? `${wb.built ? 'built' : 'found in the cache'} in ${Math.round(wb.ms)} ms` : 'unavailable: tsx in every worker'}):`);
   for (const r of par.runs) out.push(`${replayRow(`    ${r['workers']} worker(s)`, r) ?? ''}  speed-up ${(r['speedup'] ?? 0).toFixed(2)}x`);
   const inv = replayRow('  invictus (55 log files)', results['replayInvictus'] as Record<string, number> | undefined);
   if (inv) out.push(inv);

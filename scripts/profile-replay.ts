@@ -8,6 +8,7 @@
  * as the reader function that calls it (shared/input/chunks.ts) — reported as "parse".
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   id: number;
@@ -31,7 +32,7 @@ const STAGES: Array<[string, RegExp]> = [
   ['rates', /shared\/rates\//],
   ['novelty / MFA / other processors', /shared\/(novelty|mfa|tuning)\//],
   ['dedup + reorder + stateful plumbing', /shared\/pipeline\/(replay|reorder|accounts|replay-workers)\.ts/],
-  ['worker messages (structured clone)', /postMessage|node:internal\/worker|MessagePort|deserialize/],
+  ['worker messages (event codec, structured clone)', /shared\/pipeline\/event-codec\.ts|postMessage|node:internal\/worker|MessagePort|deserialize/],
   ['enrich + route findings', /shared\/routing\/|shared\/pipeline\/(analyze|enrichers)\.ts/],
   ['bound + serialise findings', /shared\/model\/finding-bounds|shared\/sinks\//],
   ['module loading (tsx, esbuild)', /node:internal\/modules|esbuild|tsx|cjs-module-lexer|node_modules|compileSourceTextModule/],
@@ -43,6 +44,37 @@ export interface StageRow {
   share: number;
 }
 
+/**
+ * Functions of an esbuild bundle (the replay workers' `node_modules/.cache/trailwatch/replay-worker-*.mjs`)
+ * carry the bundle's URL: they are charged to the source file whose `// path` comment, which esbuild
+ * writes before each module's code, precedes their line.
+ */
+const bundleMaps = new Map<string, Array<[number, string]>>();
+function sourceOf(url: string, line: number): string {
+  if (!/\/node_modules\/\.cache\/trailwatch\/replay-worker-[0-9a-f]+\.mjs$/.test(url)) return url;
+  let marks = bundleMaps.get(url);
+  if (!marks) {
+    marks = [];
+    try {
+      const lines = readFileSync(fileURLToPath(url), 'utf8').split('\n');
+      lines.forEach((text, i) => {
+        const m = /^\/\/ ((?:shared|node_modules)\/\S+)$/.exec(text);
+        // A bundled dependency runs as part of the replay, not module loading: named without `node_modules/`.
+        if (m) marks?.push([i, (m[1] as string).replace(/^node_modules\//, 'bundled dependency ')]);
+      });
+    } catch {
+      // The bundle is gone (a later build removed it): charged to module loading, as before.
+    }
+    bundleMaps.set(url, marks);
+  }
+  let source = url;
+  for (const [at, file] of marks) {
+    if (at > line) break;
+    source = file;
+  }
+  return source;
+}
+
 export function summariseProfile(profile: CpuProfile): { totalMs: number; rows: StageRow[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const perStage = new Map<string, number>();
@@ -51,7 +83,7 @@ export function summariseProfile(profile: CpuProfile): { totalMs: number; rows: 
     const us = profile.timeDeltas[i] ?? 0;
     total += us;
     const node = byId.get(profile.samples[i] as number);
-    const label = node ? `${node.callFrame.url} ${node.callFrame.functionName}` : '';
+    const label = node ? `${sourceOf(node.callFrame.url, node.callFrame.lineNumber)} ${node.callFrame.functionName}` : '';
     const stage = STAGES.find(([, re]) => re.test(label))?.[0] ?? 'other (V8 built-ins, program)';
     perStage.set(stage, (perStage.get(stage) ?? 0) + us);
   }

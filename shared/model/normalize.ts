@@ -130,6 +130,11 @@ function isoTime(raw: unknown, ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** A skip, with the record's eventID when it has one (a module function: no closure per normalised record). */
+function failed(eventId: string | undefined, reason: string): NormalizeResult {
+  return { ok: false, skip: eventId ? { reason, eventId } : { reason } };
+}
+
 /**
  * Turns a bare CloudTrail record into a TrailEvent, or says why it cannot.
  * Accepts anonymised shapes (fake regions, fake account ids): only structure is checked.
@@ -142,23 +147,22 @@ export function normalizeRecord(
   if (!isObject(record)) return { ok: false, skip: { reason: 'record is not a JSON object' } };
   const r = record as CloudTrailRecord;
   const eventId = str(r.eventID);
-  const fail = (reason: string): NormalizeResult => ({ ok: false, skip: eventId ? { reason, eventId } : { reason } });
-  if (!eventId) return fail('missing eventID');
+  if (!eventId) return failed(eventId, 'missing eventID');
   // Insights records carry the API they are about in insightDetails, not at the top level.
   const insight = r.eventType === 'AwsCloudTrailInsight' ? objOrNull(r['insightDetails']) : null;
   const name = str(r.eventName) ?? str(insight?.['eventName']);
-  if (!name) return fail('missing eventName');
+  if (!name) return failed(eventId, 'missing eventName');
   const source = str(r.eventSource) ?? str(insight?.['eventSource']);
-  if (!source) return fail('missing eventSource');
+  if (!source) return failed(eventId, 'missing eventSource');
   const timeMs = parseTime(r.eventTime);
   // The reason stays constant (no value in it) so the skip table and metrics group these together.
-  if (timeMs === undefined) return fail(r.eventTime === undefined ? 'missing eventTime' : 'eventTime is not an ISO-8601 time');
+  if (timeMs === undefined) return failed(eventId, r.eventTime === undefined ? 'missing eventTime' : 'eventTime is not an ISO-8601 time');
   const eventType = str(r.eventType) ?? 'AwsApiCall';
   const userIdentity = r.userIdentity;
   if (!isObject(userIdentity)) {
     // AwsServiceEvent and Insights records legitimately carry a service identity or none at all;
     // for an API call or a sign-in the caller is the whole point, so the record is unusable.
-    if (eventType === 'AwsApiCall' || eventType === 'AwsConsoleSignIn') return fail('missing userIdentity');
+    if (eventType === 'AwsApiCall' || eventType === 'AwsConsoleSignIn') return failed(eventId, 'missing userIdentity');
   }
   const principal = isObject(userIdentity) ? principalFrom(userIdentity) : { type: 'Unknown', name: 'unknown' };
   const account = str(r.recipientAccountId) ?? principal.accountId ?? envelopeAccount ?? 'unknown';

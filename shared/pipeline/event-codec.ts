@@ -104,6 +104,18 @@ function extrasOf(e: TrailEvent): Record<string, unknown> | undefined {
   return extras;
 }
 
+/** True when a key of `o` is not in `known` (`for…in`: no key array per object). */
+function hasUnknownKey(o: object, known: ReadonlySet<string>): boolean {
+  for (const k in o) if (Object.hasOwn(o, k) && !known.has(k)) return true;
+  return false;
+}
+
+/**
+ * The columns of `events`. The per-field reads are written out (not looped over `STRING_FIELDS`):
+ * one call site per field keeps each read monomorphic, which is most of this function's cost.
+ * `extrasOf` — the slow, general path — runs only for an event with something the columns cannot
+ * hold (an unknown key, a value of an unexpected type, a response or additional data).
+ */
 export function encodeEvents(events: readonly TrailEvent[]): EncodedEvents {
   const count = events.length;
   const strings: string[] = [];
@@ -113,29 +125,85 @@ export function encodeEvents(events: readonly TrailEvent[]): EncodedEvents {
   const flags = new Int8Array(count * F);
   const objects = new Int32Array(count * 2);
   const json: string[] = [];
+  let odd = false;
+  const str = (v: unknown): number => {
+    if (typeof v !== 'string') {
+      if (v !== undefined) odd = true;
+      return -1;
+    }
+    let id = ids.get(v);
+    if (id === undefined) {
+      id = strings.length;
+      strings.push(v);
+      ids.set(v, id);
+    }
+    return id;
+  };
+  const flag = (v: unknown): number => {
+    if (v === true) return 1;
+    if (v === false) return 0;
+    if (v !== undefined) odd = true;
+    return -1;
+  };
   for (let i = 0; i < count; i++) {
     const e = events[i] as TrailEvent;
-    for (let s = 0; s < S; s++) {
-      const v = (STRING_FIELDS[s] as [string, Get, Set])[1](e);
-      if (typeof v !== 'string') {
-        slots[i * S + s] = -1;
-        continue;
-      }
-      let id = ids.get(v);
-      if (id === undefined) {
-        id = strings.length;
-        strings.push(v);
-        ids.set(v, id);
-      }
-      slots[i * S + s] = id;
-    }
+    const pr = e.principal;
+    const is = pr.sessionIssuer;
+    const en = e.envelope;
+    const raw = e.raw;
+    odd = false;
+    const b = i * S;
+    // The order of STRING_FIELDS.
+    // The eventID is unique per event: a slot of its own, not interned (a Map insert per event for nothing).
+    if (typeof e.id === 'string') slots[b] = strings.push(e.id) - 1;
+    else slots[b] = str(e.id);
+    slots[b + 1] = str(e.time);
+    slots[b + 2] = str(e.name);
+    slots[b + 3] = str(e.source);
+    slots[b + 4] = str(e.region);
+    slots[b + 5] = str(e.account);
+    slots[b + 6] = str(e.eventType);
+    slots[b + 7] = str(e.sourceIp);
+    slots[b + 8] = str(e.userAgent);
+    slots[b + 9] = str(e.errorCode);
+    slots[b + 10] = str(e.errorMessage);
+    slots[b + 11] = str(pr.type);
+    slots[b + 12] = str(pr.name);
+    slots[b + 13] = str(pr.arn);
+    slots[b + 14] = str(pr.principalId);
+    slots[b + 15] = str(pr.accountId);
+    slots[b + 16] = str(pr.userName);
+    slots[b + 17] = str(pr.accessKeyId);
+    slots[b + 18] = str(pr.invokedBy);
+    slots[b + 19] = str(pr.identityProvider);
+    slots[b + 20] = str(is?.type);
+    slots[b + 21] = str(is?.arn);
+    slots[b + 22] = str(is?.userName);
+    slots[b + 23] = str(is?.accountId);
+    slots[b + 24] = str(en?.detailType);
+    slots[b + 25] = str(en?.id);
+    slots[b + 26] = str(en?.source);
+    slots[b + 27] = str(en?.time);
+    slots[b + 28] = str(raw.eventCategory);
     times[i] = e.timeMs;
-    for (let f = 0; f < F; f++) {
-      const v = (FLAG_FIELDS[f] as [string, Get, unknown])[1](e);
-      flags[i * F + f] = v === true ? 1 : v === false ? 0 : -1;
-    }
+    const f = i * F;
+    // The order of FLAG_FIELDS.
+    flags[f] = flag(e.readOnly);
+    flags[f + 1] = flag(e.mfaUsed);
+    flags[f + 2] = flag(pr.mfaAuthenticated);
+    flags[f + 3] = flag(pr.sessionCredentialFromConsole);
+    flags[f + 4] = flag(raw.managementEvent);
     objects[i * 2] = e.requestParameters === null ? -1 : json.push(JSON.stringify(e.requestParameters)) - 1;
-    const extras = extrasOf(e);
+    const unusual =
+      odd ||
+      e.responseElements !== null ||
+      e.additionalEventData !== null ||
+      hasUnknownKey(e, KNOWN_EVENT) ||
+      hasUnknownKey(pr, KNOWN_PRINCIPAL) ||
+      (is !== undefined && hasUnknownKey(is, KNOWN_ISSUER)) ||
+      (en !== undefined && hasUnknownKey(en, KNOWN_ENVELOPE)) ||
+      hasUnknownKey(raw, KNOWN_RAW);
+    const extras = unusual ? extrasOf(e) : undefined;
     objects[i * 2 + 1] = extras === undefined ? -1 : json.push(JSON.stringify(extras)) - 1;
   }
   return { count, strings, slots, times, flags, objects, json };
@@ -162,26 +230,58 @@ function setPath(e: TrailEvent, path: string, value: unknown): void {
   }
 }
 
+/** The events of `encodeEvents`, fields set in the order of `STRING_FIELDS` and `FLAG_FIELDS` (written out, as there). */
 export function decodeEvents(encoded: EncodedEvents): TrailEvent[] {
   const { count, strings, slots, times, flags, objects, json } = encoded;
   const out: TrailEvent[] = new Array<TrailEvent>(count);
   for (let i = 0; i < count; i++) {
+    const b = i * S;
+    const pr = {} as Principal;
     const e = {
-      principal: {},
+      principal: pr,
       requestParameters: null,
       responseElements: null,
       additionalEventData: null,
       raw: {},
       timeMs: times[i] as number,
     } as unknown as TrailEvent;
-    for (let s = 0; s < S; s++) {
-      const id = slots[i * S + s] as number;
-      if (id >= 0) (STRING_FIELDS[s] as [string, Get, Set])[2](e, strings[id] as string);
-    }
-    for (let f = 0; f < F; f++) {
-      const v = flags[i * F + f] as number;
-      if (v >= 0) (FLAG_FIELDS[f] as [string, Get, (e: TrailEvent, v: boolean) => void])[2](e, v === 1);
-    }
+    let id: number;
+    if ((id = slots[b] as number) >= 0) e.id = strings[id] as string;
+    if ((id = slots[b + 1] as number) >= 0) e.time = strings[id] as string;
+    if ((id = slots[b + 2] as number) >= 0) e.name = strings[id] as string;
+    if ((id = slots[b + 3] as number) >= 0) e.source = strings[id] as string;
+    if ((id = slots[b + 4] as number) >= 0) e.region = strings[id] as string;
+    if ((id = slots[b + 5] as number) >= 0) e.account = strings[id] as string;
+    if ((id = slots[b + 6] as number) >= 0) e.eventType = strings[id] as string;
+    if ((id = slots[b + 7] as number) >= 0) e.sourceIp = strings[id] as string;
+    if ((id = slots[b + 8] as number) >= 0) e.userAgent = strings[id] as string;
+    if ((id = slots[b + 9] as number) >= 0) e.errorCode = strings[id] as string;
+    if ((id = slots[b + 10] as number) >= 0) e.errorMessage = strings[id] as string;
+    if ((id = slots[b + 11] as number) >= 0) pr.type = strings[id] as string;
+    if ((id = slots[b + 12] as number) >= 0) pr.name = strings[id] as string;
+    if ((id = slots[b + 13] as number) >= 0) pr.arn = strings[id] as string;
+    if ((id = slots[b + 14] as number) >= 0) pr.principalId = strings[id] as string;
+    if ((id = slots[b + 15] as number) >= 0) pr.accountId = strings[id] as string;
+    if ((id = slots[b + 16] as number) >= 0) pr.userName = strings[id] as string;
+    if ((id = slots[b + 17] as number) >= 0) pr.accessKeyId = strings[id] as string;
+    if ((id = slots[b + 18] as number) >= 0) pr.invokedBy = strings[id] as string;
+    if ((id = slots[b + 19] as number) >= 0) pr.identityProvider = strings[id] as string;
+    if ((id = slots[b + 20] as number) >= 0) issuer(e).type = strings[id] as string;
+    if ((id = slots[b + 21] as number) >= 0) issuer(e).arn = strings[id] as string;
+    if ((id = slots[b + 22] as number) >= 0) issuer(e).userName = strings[id] as string;
+    if ((id = slots[b + 23] as number) >= 0) issuer(e).accountId = strings[id] as string;
+    if ((id = slots[b + 24] as number) >= 0) envelope(e).detailType = strings[id] as string;
+    if ((id = slots[b + 25] as number) >= 0) envelope(e).id = strings[id] as string;
+    if ((id = slots[b + 26] as number) >= 0) envelope(e).source = strings[id] as string;
+    if ((id = slots[b + 27] as number) >= 0) envelope(e).time = strings[id] as string;
+    if ((id = slots[b + 28] as number) >= 0) e.raw.eventCategory = strings[id] as string;
+    const f = i * F;
+    let v: number;
+    if ((v = flags[f] as number) >= 0) e.readOnly = v === 1;
+    if ((v = flags[f + 1] as number) >= 0) e.mfaUsed = v === 1;
+    if ((v = flags[f + 2] as number) >= 0) pr.mfaAuthenticated = v === 1;
+    if ((v = flags[f + 3] as number) >= 0) pr.sessionCredentialFromConsole = v === 1;
+    if ((v = flags[f + 4] as number) >= 0) e.raw.managementEvent = v === 1;
     const rp = objects[i * 2] as number;
     if (rp >= 0) e.requestParameters = JSON.parse(json[rp] as string) as Record<string, unknown>;
     const ex = objects[i * 2 + 1] as number;

@@ -141,6 +141,10 @@ export class RecentKeys {
   }
 }
 
+function sameCall(x: { source: string; name: string; timeMs: number }, e: Pick<TrailEvent, 'source' | 'name' | 'timeMs'>): boolean {
+  return x.source === e.source && x.name === e.name && x.timeMs === e.timeMs;
+}
+
 /**
  * `RecentKeys` for events, keyed by what makes a CloudTrail record a duplicate (same eventID,
  * source, name and time), without building a key string per event: the eventID indexes, the rest
@@ -158,11 +162,11 @@ export class RecentEvents {
     const bucket = Number.isFinite(e.timeMs) ? Math.floor(e.timeMs / RecentEvents.BUCKET_MS) : 0;
     let map = this.buckets.get(bucket);
     const entry = { source: e.source, name: e.name, timeMs: e.timeMs };
-    const same = (x: { source: string; name: string; timeMs: number }) => x.source === e.source && x.name === e.name && x.timeMs === e.timeMs;
     if (map) {
       const held = map.get(e.id);
       if (held !== undefined) {
-        if (Array.isArray(held) ? held.some(same) : same(held)) return true;
+        // No closure per call: this runs once per replayed event.
+        if (Array.isArray(held) ? held.some((x) => sameCall(x, e)) : sameCall(held, e)) return true;
         // Same eventID, another call (never seen in practice; kept exact).
         map.set(e.id, Array.isArray(held) ? [...held, entry] : [held, entry]);
         return false;

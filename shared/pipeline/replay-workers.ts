@@ -3,6 +3,7 @@ import type { Detection, DetectionContext } from '../detections/types.ts';
 import type { PathPlanItem, ReadItem } from '../input/chunks.ts';
 import { detections as registry } from '../detections/index.ts';
 import { decodeEvents, type EncodedEvents } from './event-codec.ts';
+import { replayWorkerEntry } from './worker-bundle.ts';
 import type { ChunkOutcome } from './stateless.ts';
 
 /** A file for a worker to read; `seq` is its place in the input order. */
@@ -41,8 +42,9 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   const foreign = detections.filter((d) => !known.has(d));
   if (foreign.length > 0) throw new Error(`worker threads run registry detections only; not in the registry: ${foreign.map((d) => d.id).join(', ')}`);
   const detectionIds = detections.map((d) => d.id);
+  const entry = (await replayWorkerEntry()).url;
   const pool = Array.from({ length: workers }, () => ({
-    worker: new Worker(new URL('./replay-worker.mjs', import.meta.url), { workerData: { context, detectionIds } }),
+    worker: new Worker(entry, { workerData: { context, detectionIds } }),
     inFlight: 0,
   }));
   const results = new Map<number, WorkerItem[]>();
