@@ -28,7 +28,7 @@ const GRADES: Array<[id: string, sample: string, severity: string, inherentRisk:
   ['offensive-tool-user-agent', 'positive-kali-cli', 'medium', true],
   ['ec2-instance-secrets', 'positive-user-data-modified', 'medium', false],
   ['ec2-instance-secrets', 'positive-password-data-denied', 'low', false],
-  ['ssm-remote-access', 'positive-send-shell-command', 'medium', false],
+  ['ssm-remote-access', 'positive-send-shell-command', 'high', false],
   ['ssm-remote-access', 'positive-patch-baseline-by-automation', 'low', false],
   ['ec2-remote-access-keys', 'positive-instance-connect', 'low', false],
   ['ec2-remote-access-keys', 'positive-serial-console-enabled', 'medium', false],
