@@ -45,6 +45,26 @@ const GRADES: Array<[id: string, sample: string, severity: string, inherentRisk:
   ['route53-domain-transfer', 'positive-transfer-to-other-account', 'critical', true],
   ['bedrock-changes', 'positive-invocation-logging-deleted', 'high', true],
   ['security-service-tampering', 'positive-securityhub-findings-suppressed', 'medium', false],
+  // One positive sample per behaviour the issue lists (audit of issue 12).
+  ['iam-identity-changes', 'positive-group-created', 'low', false],
+  ['iam-identity-changes', 'positive-own-password-changed-via-login-profile', 'low', false],
+  ['identity-provider-changes', 'positive-saml-provider-metadata-replaced', 'high', true],
+  ['identity-provider-changes', 'positive-oidc-provider-deleted', 'medium', false],
+  ['identity-provider-changes', 'positive-rolesanywhere-profile-created', 'medium', false],
+  ['ec2-remote-access-keys', 'positive-key-pair-created', 'low', false],
+  ['ec2-data-export', 'positive-image-exported', 'high', false],
+  ['snapshot-sharing', 'positive-rds-cluster-snapshot-shared', 'high', false],
+  ['rds-changes', 'positive-restored-as-public', 'high', true],
+  ['rds-changes', 'positive-master-password-changed', 'medium', false],
+  ['rds-changes', 'positive-snapshot-deleted', 'medium', false],
+  ['data-protection-changes', 'positive-bucket-deleted', 'medium', false],
+  ['data-protection-changes', 'positive-default-encryption-removed', 'low', false],
+  ['security-service-tampering', 'positive-securityhub-insight-changed', 'low', false],
+  ['security-service-tampering', 'positive-guardduty-threat-intel-replaced', 'medium', false],
+  ['monitoring-tampering', 'positive-other-rule-deleted', 'low', false],
+  ['bedrock-changes', 'positive-guardrail-changed', 'low', false],
+  ['ecr-registry-policy', 'positive-wildcard-principal', 'high', true],
+  ['route53-domain-transfer', 'positive-auth-code-retrieved', 'high', true],
 ];
 
 describe('new detections grade their samples', () => {
