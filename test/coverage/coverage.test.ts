@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../shared/cli/coverage.ts';
 import { attackLayer, coverageMarkdown, techniqueIndex } from '../../shared/coverage/index.ts';
+import { attackTechnique } from '../../shared/coverage/attack-techniques.ts';
 import { detections } from '../../shared/detections/index.ts';
 import { ROOT } from '../helpers/events.ts';
 
@@ -61,6 +62,21 @@ describe('ATT&CK Navigator layer', () => {
     }
     for (const t of layer.techniques) expect(t.techniqueID).toMatch(ATTACK_ID);
     expect(layer.gradient.maxValue).toBe(Math.max(...[...index.values()].map((ids) => ids.length)));
+  });
+
+  it('filters on platforms that leave every covered technique visible (the Navigator hides a technique with none of them)', () => {
+    const filter = new Set(layer.filters.platforms);
+    for (const t of layer.techniques) {
+      const platforms = attackTechnique(t.techniqueID)?.platforms ?? [];
+      expect({ id: t.techniqueID, visible: platforms.some((p) => filter.has(p)) }).toEqual({ id: t.techniqueID, visible: true });
+    }
+    // Techniques outside the cloud platforms that Trailwatch claims: SSH keys (Linux/macOS/ESXi), acquiring domains (PRE).
+    expect(layer.filters.platforms).toEqual(expect.arrayContaining(['IaaS', 'Identity Provider', 'SaaS', 'Linux', 'PRE']));
+    // …and no host platform that no covered technique needs.
+    expect(layer.filters.platforms).not.toContain('Windows');
+    // Only platform names the ATT&CK data uses (Navigator matches them by name).
+    const known = new Set([...index.keys()].flatMap((id) => attackTechnique(id)?.platforms ?? []));
+    for (const p of layer.filters.platforms) expect(known.has(p), p).toBe(true);
   });
 
   it('expands parents of covered sub-techniques (T1098 shows T1098.001)', () => {

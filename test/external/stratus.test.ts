@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STRATUS_NOT_DETECTED } from '../../shared/coverage/index.ts';
 import { detections } from '../../shared/detections/index.ts';
+import { normalize } from '../../shared/model/normalize.ts';
+import type { TrailEvent } from '../../shared/model/types.ts';
 import { runDetections } from '../../shared/pipeline/run-detections.ts';
+import { RateProcessor } from '../../shared/rates/processor.ts';
 import { EXTERNAL_DIR, hasExternal } from '../helpers/events.ts';
 
 // Every Stratus Red Team detonation log replayed through every detection. Which detections must fire
@@ -70,5 +73,18 @@ describe.skipIf(!hasExternal('stratus'))('Stratus Red Team detonations', () => {
     expect(sev('aws.execution.ec2-user-data', 'ec2-instance-secrets')).toEqual(['medium']);
     // 30 denied GetPasswordData calls: each a low finding (the digest groups them).
     expect(sev('aws.credential-access.ec2-get-password-data', 'ec2-instance-secrets')).toEqual(Array(30).fill('low'));
+  });
+
+  it('the undetected techniques stay below the API-rate detector too, as their reasons say', async () => {
+    for (const technique of Object.keys(NOT_DETECTED)) {
+      const records = JSON.parse(readFileSync(join(DIR, `${technique}.json`), 'utf8')) as unknown[];
+      const events = records.map((r) => normalize(r)).flatMap((n) => (n.ok ? [n.event] : [])).sort((a: TrailEvent, b: TrailEvent) => a.timeMs - b.timeMs);
+      const reads = events.filter((e) => /^(BatchGetSecretValue|GetSecretValue|GetParameters?)$/.test(e.name));
+      expect(reads.length, technique).toBeGreaterThan(0);
+      expect(NOT_DETECTED[technique], technique).toContain(`${reads.length} calls`);
+      const rates = new RateProcessor();
+      const findings = [...(await rates.process(events)), ...(await rates.flush())];
+      expect(findings.map((f) => f.detection), technique).toEqual([]);
+    }
   });
 });

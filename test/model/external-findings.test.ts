@@ -1,4 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDetectHandler } from '../../functions/detect.ts';
+import { buildSnsMessage } from '../../shared/alerts/sns-message.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { createMemoryLog } from '../../shared/log.ts';
+import type { Finding } from '../../shared/model/types.ts';
+import { inputTemplate } from '../../shared/pipeline/event-rules.ts';
+import { createLocalRouter } from '../../shared/routing/router.ts';
 import { detections, getDetection } from '../../shared/detections/index.ts';
 import { EXTERNAL_FINDING_EVENT_TYPE } from '../../shared/model/external-findings.ts';
 import { normalize } from '../../shared/model/normalize.ts';
@@ -63,5 +74,54 @@ describe('other detectors\' findings enter the alert path', () => {
   it('no other detection fires on a detector finding', () => {
     const run = runDetections([{ value: envelope('positive-guardduty-credential-exfiltration') }], detections);
     expect(run.findings.map((f) => f.detection)).toEqual(['aws-security-findings']);
+  });
+});
+
+// The deployed path: the detect handler receives the finding from its own rule (route
+// `wildcard:aws-security-findings`), routes it like any finding and publishes it through the same
+// SNS message builder and findings bus; the notifier's claims key on (detection, eventId), and the
+// eventId is the finding id + update time, so a redelivered finding is the same alert.
+describe('a detector finding through the detect handler', () => {
+  const TOPIC = 'arn:aws:sns:us-east-1:111122223333:trailwatch-test-alerts';
+  const BUS = 'trailwatch-test-findings';
+  const sns = mockClient(SNSClient);
+  const bus = mockClient(EventBridgeClient);
+  const cloudwatch = mockClient(CloudWatchClient);
+  const routed = (event: unknown) => JSON.parse(inputTemplate('wildcard:aws-security-findings').replace('<aws.events.event.json>', JSON.stringify(event))) as unknown;
+
+  beforeEach(() => {
+    sns.reset();
+    bus.reset();
+    cloudwatch.reset();
+    sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: Array<{ Id: string }> }) => ({ Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })), Failed: [] }));
+    bus.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })) }));
+    cloudwatch.on(PutMetricDataCommand).resolves({});
+  });
+
+  async function handler() {
+    const config = loadConfig({ TRAILWATCH_STAGE: 'test', TRAILWATCH_STACK_NAME: 'trailwatch-test', TRAILWATCH_ALERTS_TOPIC_ARN: TOPIC, TRAILWATCH_FINDINGS_BUS_NAME: BUS, TRAILWATCH_METRICS_NAMESPACE: 'Trailwatch' });
+    const router = await createLocalRouter({ detections, novelty: true });
+    return createDetectHandler({ config, log: createMemoryLog(), sns: new SNSClient({ region: 'us-east-1' }), eventBridge: new EventBridgeClient({ region: 'us-east-1' }), cloudWatch: new CloudWatchClient({ region: 'us-east-1' }), enrichers: [router] });
+  }
+
+  it('a GuardDuty finding is routed and published like our own findings', async () => {
+    const run = await handler();
+    const result = await run(routed(envelope('positive-guardduty-credential-exfiltration')));
+    expect(result).toMatchObject({ route: 'wildcard:aws-security-findings', detections: ['aws-security-findings'], findings: 1 });
+    const entry = sns.commandCalls(PublishBatchCommand)[0]?.args[0].input.PublishBatchRequestEntries?.[0];
+    const finding = JSON.parse((JSON.parse(entry?.Message ?? '{}') as Record<string, string>)['lambda'] ?? '{}') as Finding;
+    expect(finding).toMatchObject({ detection: 'aws-security-findings', severity: 'high', route: 'page' });
+    expect(finding.routeReason).toMatch(/dangerous in itself/);
+    expect(finding.eventId).toBe(sampleEvent('aws-security-findings', 'positive-guardduty-credential-exfiltration').id);
+    const expected = buildSnsMessage(finding);
+    expect(entry).toMatchObject({ Subject: expected.Subject, Message: expected.Message, MessageStructure: 'json' });
+    expect(JSON.parse(bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Detail ?? '{}')).toEqual(finding);
+  });
+
+  it('a passed Security Hub control (and its copy of a GuardDuty finding) sends nothing', async () => {
+    const run = await handler();
+    const result = await run(routed(envelope('negative-securityhub-passed-and-guardduty-copy')));
+    expect(result).toMatchObject({ findings: 0 });
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
   });
 });

@@ -8,8 +8,8 @@ import type { Severity } from '../../model/types.ts';
  * "trufflehog/3.63.0").
  *
  * Maintenance: add a tool with the source of its fingerprint (its own code or a peer rule set); keep
- * patterns specific enough not to match ordinary SDK user agents (test/detections/offensive-tools.test.ts
- * checks the list against common AWS SDK, CLI and console user agents).
+ * patterns specific enough not to match ordinary SDK user agents (test/detections/breadth.test.ts,
+ * "offensive-tool fingerprints", checks the list against common AWS SDK, CLI and console user agents).
  */
 export interface OffensiveTool {
   tool: string;
