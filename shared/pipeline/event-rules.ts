@@ -158,8 +158,8 @@ export function needsReadOnlyEvents(matches: readonly EventMatch[], detectionId?
 
 /**
  * EventBridge quotas the generator stays inside (Amazon EventBridge quotas page): an event pattern
- * is at most 2,048 characters by default (adjustable to 4,096); a bus holds 300 rules by default,
- * shared with everything else in the account and region; at most 30 rules per bus may use the
+ * is at most 2,048 characters by default (adjustable to 4,096); a bus holds 300 rules by default
+ * (100 in af-south-1 and eu-south-1), shared with everything else in the account and region; at most 30 rules per bus may use the
  * `wildcard` operator (not adjustable). We budget below all three: patterns are measured as
  * compact JSON against 1,800 characters (CloudFormation may serialise with spaces), Trailwatch
  * allows itself at most 60 detect rules on the default bus, and at most 10 of them with `wildcard`.
