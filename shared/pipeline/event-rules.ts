@@ -15,7 +15,7 @@ import type { Detection, EventMatch } from '../detections/types.ts';
  *
  * Every rule's target wraps the event as `{"trailwatch":{"route":…},"event":<the event>}` with an
  * InputTransformer (shared/pipeline/routing.ts reads it). Rules are packed to stay within
- * EventBridge's quotas (pattern size, rules per bus; see `ROUTING_LIMITS`). The CloudFormation
+ * EventBridge's quotas (pattern size, rules per bus, rules using `wildcard`; see `ROUTING_LIMITS`). The CloudFormation
  * generator (scripts/event-rules.ts), the detect handler and the tests use these same functions,
  * so what is deployed is what is tested.
  */
@@ -158,15 +158,25 @@ export function needsReadOnlyEvents(matches: readonly EventMatch[], detectionId?
 
 /**
  * EventBridge quotas the generator stays inside (Amazon EventBridge quotas page): an event pattern
- * is at most 2,048 characters by default (adjustable to 4,096); a bus holds 300 rules by default,
- * shared with everything else in the account and region. We budget below both: patterns are
- * measured as compact JSON against 1,800 characters (CloudFormation may serialise with spaces),
- * and Trailwatch allows itself at most 60 detect rules on the default bus.
+ * is at most 2,048 characters by default (adjustable to 4,096); a bus holds 300 rules by default
+ * (100 in af-south-1 and eu-south-1), shared with everything else in the account and region; at most 30 rules per bus may use the
+ * `wildcard` operator (not adjustable). We budget below all three: patterns are measured as
+ * compact JSON against 1,800 characters (CloudFormation may serialise with spaces), Trailwatch
+ * allows itself at most 60 detect rules on the default bus, and at most 10 of them with `wildcard`.
  */
-export const ROUTING_LIMITS = { maxPatternChars: 1800, maxRules: 60 } as const;
+export const ROUTING_LIMITS = { maxPatternChars: 1800, maxRules: 60, maxWildcardOperatorRules: 10 } as const;
 export interface RoutingLimits {
   maxPatternChars: number;
   maxRules: number;
+  /** Rules whose pattern uses the `wildcard` operator (default `ROUTING_LIMITS.maxWildcardOperatorRules`). */
+  maxWildcardOperatorRules?: number;
+}
+
+/** True when a pattern uses EventBridge's `wildcard` operator anywhere (such rules have their own quota). */
+export function usesWildcardOperator(pattern: unknown): boolean {
+  if (Array.isArray(pattern)) return pattern.some(usesWildcardOperator);
+  if (pattern === null || typeof pattern !== 'object') return false;
+  return Object.entries(pattern).some(([k, v]) => k === 'wildcard' || usesWildcardOperator(v));
 }
 
 /** Raised when the registry cannot be routed within the limits (generation fails, nothing deploys). */
@@ -302,6 +312,10 @@ export function detectionRules(detections: readonly Routable[], limits: RoutingL
     });
   }
   if (rules.length > limits.maxRules) throw new RoutingLimitError(`${rules.length} detect rules exceed the budget of ${limits.maxRules} on the default bus`);
+  const wildcardBudget = limits.maxWildcardOperatorRules ?? ROUTING_LIMITS.maxWildcardOperatorRules;
+  const withWildcard = rules.filter((r) => usesWildcardOperator(r.pattern));
+  if (withWildcard.length > wildcardBudget)
+    throw new RoutingLimitError(`${withWildcard.length} detect rules use the wildcard operator (${withWildcard.map((r) => r.key).join(', ')}); the budget is ${wildcardBudget} of EventBridge's 30 per bus`);
   return rules;
 }
 

@@ -5,6 +5,7 @@ import { detections } from '../../shared/detections/index.ts';
 import { SEVERITIES } from '../../shared/model/types.ts';
 import { API_ERROR_RATE_ANOMALY, API_RATE_ANOMALY } from '../../shared/rates/findings.ts';
 import { ROOT } from '../helpers/events.ts';
+import { packagedTemplate } from '../helpers/packaged.ts';
 
 // The README's and docs/detections.md's detection tables against the registry: a claim a test can
 // check, a test checks.
@@ -65,4 +66,37 @@ describe.each(['README.md', 'docs/detections.md'])('%s detection table', (file) 
       expect(cell, t).toContain(NAMES[t]);
     }
   });
+});
+
+describe('README deploy prerequisites', () => {
+  // The CloudFormation namespace of each resource type the packaged stack creates, as the README
+  // names the service. A type from a new namespace fails here until the README names it.
+  const NAMES: Record<string, string> = {
+    S3: 'S3',
+    Logs: 'CloudWatch Logs',
+    Lambda: 'Lambda',
+    Events: 'EventBridge',
+    KMS: 'KMS',
+    SNS: 'SNS',
+    SQS: 'SQS',
+    IAM: 'IAM',
+    CloudWatch: 'CloudWatch',
+    DynamoDB: 'DynamoDB',
+  };
+
+  it('name every AWS service whose resources the packaged stack creates (both modes), and the SSM parameter', () => {
+    const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const start = text.indexOf('Prerequisites:');
+    expect(start).toBeGreaterThan(0);
+    const prerequisites = text.slice(start, text.indexOf('\n\n', text.indexOf('\n- ', start)));
+    const { Resources } = packagedTemplate();
+    const namespaces = [...new Set(Object.values(Resources).map((r) => r.Type.split('::')[1] as string))].sort();
+    expect(namespaces.length).toBeGreaterThan(5);
+    for (const ns of namespaces) {
+      expect(NAMES[ns], `a README name for AWS::${ns}::*`).toBeDefined();
+      expect(prerequisites, `AWS::${ns}::*`).toContain(NAMES[ns]);
+    }
+    expect(prerequisites).toContain('CloudFormation');
+    expect(prerequisites).toMatch(/SSM SecureString/);
+  }, 300_000);
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/events.ts';
-import { ensurePackaged, PACKAGE_DIR } from '../helpers/packaged.ts';
+import { ensurePackaged, PACKAGE_DIR, packagedTemplate } from '../helpers/packaged.ts';
 
 /**
  * cfn-lint (installed in the image's Python; no network) on the packaged stack. Lambda blocks
@@ -49,6 +49,22 @@ describe('cfn-lint on the packaged stack', () => {
       expect(ignored.length).toBeGreaterThan(0);
       for (const line of ignored) expect(line, line).toMatch(/^\s+-\s+[EWI]\d{4}\s+#\s*\S.{10,}/);
     });
+
+    it('every function runs the Node.js runtime with the longest remaining support in cfn-lint\'s lifecycle table, and esbuild targets it', () => {
+      const located = spawnSync('python3', ['-c', 'import cfnlint, os; print(os.path.dirname(cfnlint.__file__))'], { encoding: 'utf8' });
+      expect(located.status, located.stderr).toBe(0);
+      const lifecycle = JSON.parse(readFileSync(join(located.stdout.trim(), 'data', 'AdditionalSpecs', 'LmbdRuntimeLifecycle.json'), 'utf8')) as Record<string, { 'update-block'?: string }>;
+      const node = Object.entries(lifecycle).filter(([id]) => /^nodejs\d+\.x$/.test(id));
+      expect(node.length).toBeGreaterThan(3);
+      const latest = node.reduce((a, b) => ((b[1]['update-block'] ?? '9999') > (a[1]['update-block'] ?? '9999') ? b : a))[0];
+      const runtimes = Object.values(packagedTemplate().Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => r.Properties['Runtime']);
+      expect(runtimes.length).toBeGreaterThan(5);
+      expect(new Set(runtimes)).toEqual(new Set([latest]));
+      const target = /^\s+target:\s*(node\d+)/m.exec(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'))?.[1];
+      expect(target).toBe(latest.replace(/^nodejs(\d+)\.x$/, 'node$1'));
+    }, 300_000);
 
     it('would fail a deprecated runtime (the check is live, not configured away)', () => {
       const config = readFileSync(CONFIG, 'utf8');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detections } from '../../shared/detections/index.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
-import { detectionRules, inputTemplate } from '../../shared/pipeline/event-rules.ts';
+import { detectionRules, inputTemplate, usesWildcardOperator } from '../../shared/pipeline/event-rules.ts';
 import { EVENTS_DIR, readJson, ROOT } from '../helpers/events.ts';
 import { parseTuning } from '../../shared/tuning/load.ts';
 import { PACKAGE_DIR, packagedTemplate } from '../helpers/packaged.ts';
@@ -59,6 +59,27 @@ describe('packaged template: the generated detect rules', () => {
       const [target] = r['Targets'] as Array<{ InputTransformer?: { InputTemplate: string } }>;
       expect(target?.InputTransformer?.InputTemplate, g.key).toBe(inputTemplate(g.route));
     }
+  });
+
+  it("stays inside EventBridge's quotas on each bus it writes to: rules per bus, pattern size, rules using `wildcard`", () => {
+    // Amazon EventBridge quotas page: 300 rules per bus (100 in af-south-1 and eu-south-1; we hold
+    // to the lower figure so any region works; adjustable), an event pattern of at most
+    // 2,048 characters (adjustable to 4,096), at most 30 rules per bus with a `wildcard` filter
+    // (not adjustable). Every bus's share is counted, the schedules and the rates rule included.
+    const byBus = new Map<string, Resource[]>();
+    for (const [, r] of ofType('AWS::Events::Rule')) {
+      const bus = JSON.stringify(r.Properties['EventBusName'] ?? 'default');
+      byBus.set(bus, [...(byBus.get(bus) ?? []), r]);
+    }
+    expect([...byBus.keys()].sort()).toEqual(['"default"', '{"Ref":"CentralBus"}']);
+    for (const [bus, rules] of byBus) {
+      expect(rules.length, bus).toBeLessThanOrEqual(100);
+      const patterns = rules.map((r) => r.Properties['EventPattern']).filter((p) => p !== undefined);
+      for (const p of patterns) expect(JSON.stringify(p).length, bus).toBeLessThanOrEqual(2048);
+      expect(patterns.filter(usesWildcardOperator).length, bus).toBeLessThanOrEqual(30);
+    }
+    // The detect rules use the operator: the count is live, not zero by construction.
+    expect(detectRules().filter(([, r]) => usesWildcardOperator(r.Properties['EventPattern'])).length).toBeGreaterThan(0);
   });
 
   it('names every rule <stack>-… within the 64-character limit (the DLQ policy and self-protection rely on the prefix)', () => {

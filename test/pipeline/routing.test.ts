@@ -3,7 +3,7 @@ import { detections } from '../../shared/detections/index.ts';
 import type { Detection } from '../../shared/detections/types.ts';
 import type { Finding } from '../../shared/model/types.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
-import { type DetectionRule, detectionRules, inputTemplate, patternFor } from '../../shared/pipeline/event-rules.ts';
+import { type DetectionRule, detectionRules, inputTemplate, patternFor, ROUTING_LIMITS, RoutingLimitError, usesWildcardOperator } from '../../shared/pipeline/event-rules.ts';
 import { createRouter, unwrapRouted } from '../../shared/pipeline/routing.ts';
 import { runDetections } from '../../shared/pipeline/run-detections.ts';
 import { rng } from '../helpers/rng.ts';
@@ -181,6 +181,29 @@ describe('routing scales to several hundred detections within EventBridge quotas
     expect(outcome.replay.size).toBeGreaterThan(800);
     expectExactlyOnce(outcome);
     expect(outcome.countedEvents).toBe(events.length);
+  });
+});
+
+describe('rules using the wildcard operator stay inside their own quota (30 per bus, not adjustable)', () => {
+  it('the registry detect rules use the operator in at most the budgeted number of rules, each a wildcard detection rule', () => {
+    const rules = detectionRules(detections);
+    const withWildcard = rules.filter((r) => usesWildcardOperator(r.pattern));
+    expect(withWildcard.length).toBeGreaterThan(0); // offensive-tool-user-agent, instance-credentials-elsewhere
+    expect(withWildcard.length).toBeLessThanOrEqual(ROUTING_LIMITS.maxWildcardOperatorRules);
+    expect(withWildcard.every((r) => r.route.startsWith('wildcard:'))).toBe(true);
+  });
+
+  it('finds the operator at any depth and nowhere else', () => {
+    expect(usesWildcardOperator({ detail: { userIdentity: { principalId: [{ wildcard: '*:i-*' }] } } })).toBe(true);
+    expect(usesWildcardOperator({ $or: [{ source: ['aws.iam'] }, { detail: { userAgent: [{ wildcard: '*pacu*' }] } }] })).toBe(true);
+    expect(usesWildcardOperator({ source: [{ prefix: 'aws.' }], detail: { eventName: ['wildcard', { 'anything-but': ['wildcard'] }] } })).toBe(false);
+  });
+
+  it('fails generation when more rules would use it than the budget allows', () => {
+    const rules = detectionRules(detections);
+    const n = rules.filter((r) => usesWildcardOperator(r.pattern)).length;
+    expect(() => detectionRules(detections, { ...ROUTING_LIMITS, maxWildcardOperatorRules: n - 1 })).toThrow(RoutingLimitError);
+    expect(detectionRules(detections, { ...ROUTING_LIMITS, maxWildcardOperatorRules: n })).toHaveLength(rules.length);
   });
 });
 
