@@ -15,7 +15,9 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**'] } },
       // The moto tier (docs/architecture.md "Integration tier"): its global setup starts moto, and
       // runs only when a file of this tier is part of the run.
-      { extends: true, test: { name: 'moto', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/integration/moto-global-setup.ts'] } },
+      // Deploying the stack to moto and draining every sample through it takes ~50 s of CPU (moto's own
+      // included); on an oversubscribed machine (load 20 on 2 cores) that passed the 300 s hook limit.
+      { extends: true, test: { name: 'moto', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/integration/moto-global-setup.ts'], testTimeout: 900_000, hookTimeout: 900_000 } },
     ],
   },
 });

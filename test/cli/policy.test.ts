@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { run } from '../../shared/cli/policy.ts';
 import { witnessArgs } from '../../shared/policy/index.ts';
 import type { Analysis } from '../../shared/policy/index.ts';
 import { ROOT } from '../helpers/events.ts';
+import { run as runCommand } from '../helpers/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'trailwatch-policy-cli-'));
 function file(name: string, content: unknown): string {
@@ -149,8 +149,8 @@ describe('trailwatch policy evaluate', () => {
 });
 
 describe('end to end through the real launcher', () => {
-  it('node shared/cli/trailwatch.mjs policy analyze', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'shared/cli/trailwatch.mjs'), 'policy', 'analyze', lambdaPath, '--fail-on', 'high'], { encoding: 'utf8', cwd: ROOT });
+  it('node shared/cli/trailwatch.mjs policy analyze', async () => {
+    const r = await runCommand(process.execPath, [join(ROOT, 'shared/cli/trailwatch.mjs'), 'policy', 'analyze', lambdaPath, '--fail-on', 'high'], { cwd: ROOT });
     expect(r.stdout).toContain('privilege-escalation');
     expect(r.status).toBe(2);
   });

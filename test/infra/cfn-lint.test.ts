@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/events.ts';
 import { ensurePackaged, PACKAGE_DIR, packagedTemplate } from '../helpers/packaged.ts';
+import { run as runCommand } from '../helpers/run.ts';
 
 /**
  * cfn-lint (installed in the image's Python; no network) on the packaged stack. Lambda blocks
@@ -33,9 +34,9 @@ describe('cfn-lint on the packaged stack', () => {
     const templates = ['cloudformation-template-update-stack.json', 'cloudformation-template-create-stack.json'].map((f) => join(PACKAGE_DIR, f));
     beforeAll(() => ensurePackaged(), 300_000);
 
-    it('reports no error and no unlisted warning on either template', () => {
+    it('reports no error and no unlisted warning on either template', async () => {
       for (const t of templates) expect(existsSync(t), t).toBe(true);
-      const run = spawnSync('cfn-lint', ['--format', 'json', ...templates], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const run = await runCommand('cfn-lint', ['--format', 'json', ...templates], { cwd: ROOT });
       // Exit codes are bit flags (2 error, 4 warning, 8 info); 1 means cfn-lint itself failed.
       expect(run.status === 1 ? run.stderr : '', 'cfn-lint crashed').toBe('');
       const matches = JSON.parse(run.stdout || '[]') as LintMatch[];
@@ -66,7 +67,7 @@ describe('cfn-lint on the packaged stack', () => {
       expect(target).toBe(latest.replace(/^nodejs(\d+)\.x$/, 'node$1'));
     }, 300_000);
 
-    it('would fail a deprecated runtime (the check is live, not configured away)', () => {
+    it('would fail a deprecated runtime (the check is live, not configured away)', async () => {
       const config = readFileSync(CONFIG, 'utf8');
       expect(config).not.toMatch(/E2533|E2531|W2531/);
       const template = JSON.stringify({
@@ -81,7 +82,7 @@ describe('cfn-lint on the packaged stack', () => {
       const dir = mkdtempSync(join(tmpdir(), 'tw-cfnlint-'));
       const file = join(dir, 'deprecated-runtime.json');
       writeFileSync(file, template);
-      const run = spawnSync('cfn-lint', ['--format', 'json', file], { cwd: ROOT, encoding: 'utf8' });
+      const run = await runCommand('cfn-lint', ['--format', 'json', file], { cwd: ROOT });
       rmSync(dir, { recursive: true, force: true });
       const ids = (JSON.parse(run.stdout || '[]') as LintMatch[]).map((m) => m.Rule.Id);
       expect(ids).toContain('E2533');
