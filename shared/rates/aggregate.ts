@@ -1,5 +1,5 @@
 import type { TrailEvent } from '../model/types.ts';
-import type { KeyState } from './store.ts';
+import type { KeyState, LiveItem } from './store.ts';
 import { DIMENSION_PREFIX, isTemporaryAccessKey, isUnauthorizedError, MINUTE_MS, principalIdentity, type Dimension, type RateKey } from './keys.ts';
 
 /**
@@ -45,6 +45,8 @@ export interface KeySlot {
   used: number;
   /** The detector's cached copy of the stored state (undefined: not cached). */
   state: KeyState | undefined;
+  /** With an in-process store (`RateStore.live`): the key's live item (`state` is then the same object). */
+  item: LiveItem | undefined;
   /** Last chunk that touched the key (for cache eviction). */
   lastChunk: number;
   /** Set by `collectDetails` for the chunk: minute -> breakdowns. */
@@ -60,7 +62,7 @@ interface AccountKeys {
 }
 
 function newSlot(dimension: Dimension, account: string, subject: string): KeySlot {
-  return { key: { dimension, account, subject, id: `${DIMENSION_PREFIX[dimension]}|${account}|${subject}` }, chunk: -1, minutes: [], used: 0, state: undefined, lastChunk: -1, details: undefined };
+  return { key: { dimension, account, subject, id: `${DIMENSION_PREFIX[dimension]}|${account}|${subject}` }, chunk: -1, minutes: [], used: 0, state: undefined, item: undefined, lastChunk: -1, details: undefined };
 }
 
 /** Every rate key the detector has seen, interned (bounded by `evictIdle`). */

@@ -5,8 +5,8 @@ import type { RateConfig } from './config.ts';
 import { RecentIds } from './dedupe.ts';
 import { burstFinding, burstSeverity } from './findings.ts';
 import { MINUTE_MS, minuteOf, principalIdentity, type Dimension } from './keys.ts';
-import { decayTo, evaluate, fold, type Baseline, type Evaluation } from './model.ts';
-import type { KeyState, KeyWrite, RateStore } from './store.ts';
+import { decayTo, evaluate, fold, foldInPlace, type Baseline, type Evaluation } from './model.ts';
+import type { KeyState, KeyWrite, LiveItem, LiveRateState, RateStore } from './store.ts';
 
 export interface RateStats {
   /** Events counted (after dedupe and skips). */
@@ -130,10 +130,77 @@ export class RateDetector {
   }
 
   private async scoreChunk(events: readonly TrailEvent[], touched: KeySlot[], chunk: number): Promise<Finding[]> {
-
     // Events are time-sorted: the last one is the newest.
     const newestMs = (events[events.length - 1] as TrailEvent).timeMs;
     const ttl = Math.floor((newestMs + this.config.ttlDays * 86_400_000) / 1000);
+    const live = this.store.live;
+    let states: Array<KeyState | undefined>;
+    if (live) {
+      this.updateLive(live, touched, chunk, ttl);
+      states = touched.map((slot) => slot.state);
+    } else {
+      states = await this.writeChunk(touched, chunk, ttl);
+    }
+    const candidates: Candidate[] = [];
+    /** Principals with an anomalous minute in this chunk (alerting now or continuing a burst). */
+    const hotPrincipals = new Set<string>();
+    for (let i = 0; i < touched.length; i += 1) {
+      const slot = touched[i] as KeySlot;
+      const id = slot.key.id;
+      const state = states[i];
+      if (!state) continue;
+      const t = this.config[slot.key.dimension];
+      // A minute under both the learned floor and the never-seen threshold cannot be anomalous
+      // whatever the baseline (see `evaluate`): most key-minutes stop here, unscored.
+      const floor = Math.min(t.minCount, t.newKeyCount);
+      const foldedThrough = state.baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
+      let burst: BurstState | null = state.burst;
+      const expectedId = burst?.id ?? null;
+      let changed = false;
+      let raised: Raised[] | undefined;
+      for (let j = 0; j < slot.used; j += 1) {
+        // Ascending: events are time-sorted, so minutes are first seen in order.
+        const minute = (slot.minutes[j] as MinuteCount).minute;
+        if (minute <= foldedThrough) {
+          this.stats.lateKeyMinutes += 1;
+          continue;
+        }
+        const observed = state.counts.get(minute);
+        if (observed === undefined || observed < floor) continue;
+        const baseline = this.provisional(state, minute, slot.key.dimension);
+        const ev = evaluate(baseline ? decayTo(baseline, minute, this.config) : null, minute, observed, t, this.config);
+        if (!ev.anomalous) continue;
+        if (slot.key.dimension === 'principal') hotPrincipals.add(`${slot.key.account}|${slot.key.subject}`);
+        const decision = onAnomalousMinute(id, burst, minute, observed, this.config, (facts) => burstSeverity(slot.key, ev, facts, t));
+        burst = decision.next;
+        changed = true;
+        if (decision.alert) (raised ??= []).push({ minute, ev, decision });
+      }
+      if (changed && burst) {
+        // The live path stays synchronous from its update to here: nothing can interleave.
+        const saved = live ? live.saveBurstNow(id, expectedId, burst) : await this.store.saveBurst(id, expectedId, burst, ttl);
+        if (!saved) {
+          this.stats.lostBurstRaces += raised?.length ?? 0;
+          this.forget(slot);
+          continue;
+        }
+        if (slot.state) slot.state.burst = burst;
+        if (raised) for (const r of raised) candidates.push({ slot, ...r });
+      }
+    }
+    if (candidates.length === 0) return [];
+    // The breakdowns (top names, IPs, principals) only for the keys that raise a finding.
+    if (this.withDetails) collectDetails(this.keys, events, new Set(candidates.map((c) => c.slot)), this.scratch);
+    const built = candidates.map((c) => ({ slot: c.slot, finding: burstFinding(c.slot.key, c.minute, this.minuteAggregate(c.slot, c.minute), c.ev, c.decision) }));
+    return this.suppressNarrower(built, hotPrincipals);
+  }
+
+  /**
+   * The per-key-per-batch write (the DynamoDB path): one `KeyWrite` per key ADDs the chunk's counts
+   * and, when the cached state is current, folds completed minutes in the same write; then a
+   * follow-up fold for keys whose cache was cold or stale. Returns the states after the writes.
+   */
+  private async writeChunk(touched: KeySlot[], chunk: number, ttl: number): Promise<KeyState[]> {
     const writes: KeyWrite[] = new Array<KeyWrite>(touched.length);
     for (let i = 0; i < touched.length; i += 1) {
       const slot = touched[i] as KeySlot;
@@ -166,59 +233,70 @@ export class RateDetector {
       const after = await this.store.apply(followUps);
       for (let k = 0; k < after.length; k += 1) states[followUpAt[k] as number] = after[k] as KeyState;
     }
+    for (let i = 0; i < touched.length; i += 1) {
+      const state = states[i];
+      if (state) this.remember(touched[i] as KeySlot, state, chunk);
+    }
+    return states;
+  }
 
-    const candidates: Candidate[] = [];
-    /** Principals with an anomalous minute in this chunk (alerting now or continuing a burst). */
-    const hotPrincipals = new Set<string>();
+  /**
+   * The same write on state held in this process (`RateStore.live`): the chunk's counts are added to
+   * the key's live item and its completed minutes folded into its baseline in place, in one
+   * synchronous step per key. The result equals `writeChunk`'s with a current cache (the same counts
+   * added, the same minutes folded in the same order, one write counted per key), without building
+   * the write or copying the state.
+   */
+  private updateLive(live: LiveRateState, touched: KeySlot[], chunk: number, ttl: number): void {
     for (let i = 0; i < touched.length; i += 1) {
       const slot = touched[i] as KeySlot;
-      const id = slot.key.id;
-      const state = states[i];
-      if (!state) continue;
-      this.remember(slot, state, chunk);
-      const t = this.config[slot.key.dimension];
-      // A minute under both the learned floor and the never-seen threshold cannot be anomalous
-      // whatever the baseline (see `evaluate`): most key-minutes stop here, unscored.
-      const floor = Math.min(t.minCount, t.newKeyCount);
-      const foldedThrough = state.baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
-      let burst: BurstState | null = state.burst;
-      const expectedId = burst?.id ?? null;
-      let changed = false;
-      let raised: Raised[] | undefined;
+      let item = slot.item;
+      if (item === undefined || item.expired) item = live.item(slot.key.id);
+      const counts = item.counts;
       for (let j = 0; j < slot.used; j += 1) {
-        // Ascending: events are time-sorted, so minutes are first seen in order.
-        const minute = (slot.minutes[j] as MinuteCount).minute;
-        if (minute <= foldedThrough) {
-          this.stats.lateKeyMinutes += 1;
-          continue;
-        }
-        const observed = state.counts.get(minute);
-        if (observed === undefined || observed < floor) continue;
-        const baseline = this.provisional(state, minute, slot.key.dimension);
-        const ev = evaluate(baseline ? decayTo(baseline, minute, this.config) : null, minute, observed, t, this.config);
-        if (!ev.anomalous) continue;
-        if (slot.key.dimension === 'principal') hotPrincipals.add(`${slot.key.account}|${slot.key.subject}`);
-        const decision = onAnomalousMinute(id, burst, minute, observed, this.config, (facts) => burstSeverity(slot.key, ev, facts, t));
-        burst = decision.next;
-        changed = true;
-        if (decision.alert) (raised ??= []).push({ minute, ev, decision });
+        const c = slot.minutes[j] as MinuteCount;
+        counts.set(c.minute, (counts.get(c.minute) ?? 0) + c.count);
       }
-      if (changed && burst) {
-        const saved = await this.store.saveBurst(id, expectedId, burst, ttl);
-        if (!saved) {
-          this.stats.lostBurstRaces += raised?.length ?? 0;
-          this.forget(slot);
-          continue;
-        }
-        if (slot.state) slot.state.burst = burst;
-        if (raised) for (const r of raised) candidates.push({ slot, ...r });
-      }
+      this.foldLive(item, slot.key.dimension);
+      live.wrote(item, ttl);
+      slot.item = item;
+      this.remember(slot, item, chunk);
     }
-    if (candidates.length === 0) return [];
-    // The breakdowns (top names, IPs, principals) only for the keys that raise a finding.
-    if (this.withDetails) collectDetails(this.keys, events, new Set(candidates.map((c) => c.slot)), this.scratch);
-    const built = candidates.map((c) => ({ slot: c.slot, finding: burstFinding(c.slot.key, c.minute, this.minuteAggregate(c.slot, c.minute), c.ev, c.decision) }));
-    return this.suppressNarrower(built, hotPrincipals);
+    live.endBatch();
+  }
+
+  /** `foldFrom` + applying its fold, on a live item whose counts already include the chunk's. */
+  private foldLive(item: LiveItem, dimension: Dimension): void {
+    const counts = item.counts;
+    if (counts.size === 0) return;
+    let baseline: Baseline | null = item.baseline;
+    const done = baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
+    let maxMinute = Number.NEGATIVE_INFINITY;
+    let minMinute = Number.POSITIVE_INFINITY;
+    for (const m of counts.keys()) {
+      if (m > maxMinute) maxMinute = m;
+      if (m < minMinute) minMinute = m;
+    }
+    const watermark = maxMinute - this.config.latenessMinutes;
+    if (minMinute > watermark && minMinute > done) return;
+    const toFold: number[] = [];
+    for (const m of counts.keys()) if (m <= watermark || m <= done) toFold.push(m);
+    if (toFold.length > 1) toFold.sort((a, b) => a - b);
+    const t = this.config[dimension];
+    if (baseline && item.baselineShared) {
+      // `apply` handed this baseline to a caller: fold a copy (`fold`), then own it again.
+      let copy: Baseline | null = baseline;
+      for (const m of toFold) if (m > done) copy = fold(copy, m, counts.get(m) ?? 0, t, this.config);
+      if (copy !== baseline) {
+        baseline = copy;
+        item.baselineShared = false;
+      }
+    } else {
+      for (const m of toFold) if (m > done) baseline = foldInPlace(baseline, m, counts.get(m) ?? 0, t, this.config);
+    }
+    if (!baseline) return;
+    item.baseline = baseline;
+    for (const m of toFold) counts.delete(m);
   }
 
   /** The minute's aggregate with its breakdowns (empty breakdowns when details are off). */
@@ -288,6 +366,7 @@ export class RateDetector {
   private forget(slot: KeySlot): void {
     if (slot.state) this.cached -= 1;
     slot.state = undefined;
+    slot.item = undefined;
   }
 
   /**
