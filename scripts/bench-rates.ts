@@ -9,6 +9,9 @@
  * Each measurement runs in its own child process, so its peak RSS is its own:
  * - this version at 1M events, and the previous implementation (test/rates/reference/, kept as the
  *   equivalence test's oracle) on the same stream: the before/after in one run;
+ * - this version on the same stream through the per-key-per-batch write path (`writesOnly`: one
+ *   KeyWrite per key per batch, versioned folds, copied states: what it does against DynamoDB in
+ *   Lambda), beside the live path replay and this figure use (the same findings, tested);
  * - this version at 2x the events with the same principals: memory must stay flat (bounded by keys);
  * - a dense stream (200 principals, the same 1M events): state writes per million events follow
  *   distinct keys per batch, not events.
@@ -23,7 +26,7 @@ import { normalize } from '../shared/model/normalize.ts';
 import type { Finding, TrailEvent } from '../shared/model/types.ts';
 import { defaultRateConfig } from '../shared/rates/config.ts';
 import { RateDetector } from '../shared/rates/detector.ts';
-import { MemoryRateStore } from '../shared/rates/store.ts';
+import { MemoryRateStore, writesOnly } from '../shared/rates/store.ts';
 import { rng } from '../test/helpers/rng.ts';
 
 /** The issue-15 target for the detector alone. */
@@ -33,17 +36,25 @@ export interface RateRunOptions {
   events?: number;
   principals?: number;
   batchSize?: number;
-  /** `reference`: the implementation before the rates-perf rewrite (test/rates/reference/). */
-  implementation?: 'current' | 'reference';
+  /**
+   * `reference`: the implementation before the rates-perf rewrite (test/rates/reference/);
+   * `write-path`: this one through the store's `apply`/`saveBurst` only (the DynamoDB path).
+   */
+  implementation?: Implementation;
 }
 
+type Implementation = 'current' | 'write-path' | 'reference';
+
 export interface RateRunResult {
-  implementation: 'current' | 'reference';
+  implementation: Implementation;
   events: number;
   principals: number;
   batchSize: number;
   seconds: number;
   eventsPerSecond: number;
+  /** CPU time (user + system, this process) of the timed section: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
+  eventsPerCpuSecond: number;
   peakRssMb: number;
   peakHeapMb: number;
   /** Heap in use after a full GC at the end: live state only (keys, cache, dedupe window). */
@@ -112,7 +123,7 @@ export async function runRates(options: RateRunOptions = {}): Promise<RateRunRes
     storeStats = () => ({ writes: store.stats.writes, size: store.size });
   } else {
     const store = new MemoryRateStore();
-    detector = new RateDetector(store, defaultRateConfig());
+    detector = new RateDetector(implementation === 'write-path' ? writesOnly(store) : store, defaultRateConfig());
     storeStats = () => ({ writes: store.stats.writes, size: store.size });
   }
   const seq = { n: 0 };
@@ -120,13 +131,17 @@ export async function runRates(options: RateRunOptions = {}): Promise<RateRunRes
   let peakRss = 0;
   let peakHeap = 0;
   let timedMs = 0;
+  let cpuUs = 0;
   let findings = 0;
   const t0 = Date.parse('2026-03-02T00:00:00Z');
   for (let done = 0, b = 0; done < total; done += batchSize, b += 1) {
     const events = batch(random, principals, Math.min(batchSize, total - done), t0 + b * spanMs, spanMs, seq);
     const start = performance.now();
+    const cpu = process.cpuUsage();
     findings += (await detector.process(events)).findings.length;
+    const used = process.cpuUsage(cpu);
     timedMs += performance.now() - start;
+    cpuUs += used.user + used.system;
     const mem = process.memoryUsage();
     peakRss = Math.max(peakRss, mem.rss);
     peakHeap = Math.max(peakHeap, mem.heapUsed);
@@ -142,6 +157,8 @@ export async function runRates(options: RateRunOptions = {}): Promise<RateRunRes
     batchSize,
     seconds: Math.round(timedMs) / 1000,
     eventsPerSecond: Math.round(total / (timedMs / 1000)),
+    cpuSeconds: Math.round(cpuUs / 1000) / 1000,
+    eventsPerCpuSecond: Math.round(total / (cpuUs / 1_000_000)),
     peakRssMb: mb(peakRss),
     peakHeapMb: mb(peakHeap),
     liveHeapMb: mb(live),
@@ -166,10 +183,18 @@ export interface RateBenchResult {
   events: number;
   principals: number;
   eventsPerSecond: number;
+  /** Of the timed section: user + system CPU (GC helper threads included). */
+  eventsPerCpuSecond: number;
   targetEventsPerSecond: number;
   meetsTarget: boolean;
   previousVersionEventsPerSecond?: number;
+  previousVersionEventsPerCpuSecond?: number;
   speedupOverPreviousVersion?: number;
+  /** This code through the per-key write path (KeyWrite per key per batch, as against DynamoDB). */
+  writePathEventsPerSecond?: number;
+  writePathEventsPerCpuSecond?: number;
+  writePathFindings?: number;
+  writePathStateWritesPerMillionEvents?: number;
   seconds: number;
   keys: number;
   stateWritesPerMillionEvents: number;
@@ -195,6 +220,7 @@ export async function benchRates(options: { quick?: boolean; events?: number } =
     events,
     principals: main.principals,
     eventsPerSecond: main.eventsPerSecond,
+    eventsPerCpuSecond: main.eventsPerCpuSecond,
     targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
     meetsTarget: main.eventsPerSecond >= TARGET_EVENTS_PER_SECOND,
     seconds: main.seconds,
@@ -206,12 +232,18 @@ export async function benchRates(options: { quick?: boolean; events?: number } =
   };
   if (options.quick) return result;
   const previous = inChild({ events, implementation: 'reference' });
+  const writePath = inChild({ events, implementation: 'write-path' });
   const double = inChild({ events: events * 2 });
   const dense = inChild({ events, principals: 200 });
   return {
     ...result,
     previousVersionEventsPerSecond: previous.eventsPerSecond,
+    previousVersionEventsPerCpuSecond: previous.eventsPerCpuSecond,
     speedupOverPreviousVersion: Math.round((main.eventsPerSecond / previous.eventsPerSecond) * 100) / 100,
+    writePathEventsPerSecond: writePath.eventsPerSecond,
+    writePathEventsPerCpuSecond: writePath.eventsPerCpuSecond,
+    writePathFindings: writePath.findings,
+    writePathStateWritesPerMillionEvents: writePath.stateWritesPerMillionEvents,
     previousVersionFindings: previous.findings,
     previousVersionPeakRssMb: previous.peakRssMb,
     doubleEventsPeakRssMb: double.peakRssMb,

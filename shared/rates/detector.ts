@@ -44,6 +44,8 @@ interface Candidate extends Raised {
 }
 
 const EMPTY: ReadonlyMap<number, number> = new Map();
+/** The live path reads each slot's own state. */
+const NO_STATES: ReadonlyArray<KeyState | undefined> = [];
 
 export interface RateBatchResult {
   findings: Finding[];
@@ -67,6 +69,8 @@ export class RateDetector {
   private evictionBlockedIn = -1;
   private readonly withDetails: boolean;
   private readonly cacheSize: number;
+  /** Per dimension: the count below which a minute cannot be anomalous (the smaller of `minCount` and `newKeyCount`). */
+  private readonly floors: Record<Dimension, number>;
 
   constructor(
     private readonly store: RateStore,
@@ -76,6 +80,8 @@ export class RateDetector {
     this.recent = new RecentIds(config.dedupeWindow);
     this.withDetails = options.withDetails ?? true;
     this.cacheSize = options.cacheSize ?? 500_000;
+    const floor = (t: RateConfig['principal']) => Math.min(t.minCount, t.newKeyCount);
+    this.floors = { principal: floor(config.principal), accessKey: floor(config.accessKey), api: floor(config.api), errors: floor(config.errors) };
   }
 
   /**
@@ -103,7 +109,10 @@ export class RateDetector {
       accepted.push(e);
     }
     this.stats.skipped += skips.length;
-    accepted.sort((a, b) => a.timeMs - b.timeMs);
+    // Stable sort by event time; SQS batches and replay chunks usually arrive sorted already.
+    let sorted = true;
+    for (let i = 1; i < accepted.length && sorted; i += 1) if ((accepted[i] as TrailEvent).timeMs < (accepted[i - 1] as TrailEvent).timeMs) sorted = false;
+    if (!sorted) accepted.sort((x, y) => x.timeMs - y.timeMs);
     const findings: Finding[] = [];
     const span = Math.max(1, Math.floor(this.config.latenessMinutes / 2)) * MINUTE_MS;
     let start = 0;
@@ -111,7 +120,8 @@ export class RateDetector {
       const first = accepted[start] as TrailEvent;
       let end = start;
       while (end < accepted.length && (accepted[end] as TrailEvent).timeMs - first.timeMs < span) end += 1;
-      findings.push(...(await this.processChunk(accepted.slice(start, end))));
+      const chunk = start === 0 && end === accepted.length ? accepted : accepted.slice(start, end);
+      for (const f of await this.processChunk(chunk)) findings.push(f);
       start = end;
     }
     return { findings, skips };
@@ -122,32 +132,41 @@ export class RateDetector {
     this.stats.counted += events.length;
     const chunk = (this.chunkSeq += 1);
     const touched = countChunk(this.keys, events, chunk, this.scratch);
+    // Events are time-sorted: the last one is the newest.
+    const newestMs = (events[events.length - 1] as TrailEvent).timeMs;
+    const ttl = Math.floor((newestMs + this.config.ttlDays * 86_400_000) / 1000);
+    const live = this.store.live;
+    if (live) {
+      // Keys whose every minute is below the floor are settled (and released) by the update itself.
+      const scored: KeySlot[] = [];
+      try {
+        this.updateLive(live, touched, chunk, ttl, scored);
+        return await this.scoreChunk(events, scored, NO_STATES, ttl, live);
+      } finally {
+        releaseChunk(scored);
+      }
+    }
     try {
-      return await this.scoreChunk(events, touched, chunk);
+      const states = await this.writeChunk(touched, chunk, ttl);
+      return await this.scoreChunk(events, touched, states, ttl, undefined);
     } finally {
       releaseChunk(touched);
     }
   }
 
-  private async scoreChunk(events: readonly TrailEvent[], touched: KeySlot[], chunk: number): Promise<Finding[]> {
-    // Events are time-sorted: the last one is the newest.
-    const newestMs = (events[events.length - 1] as TrailEvent).timeMs;
-    const ttl = Math.floor((newestMs + this.config.ttlDays * 86_400_000) / 1000);
-    const live = this.store.live;
-    let states: Array<KeyState | undefined>;
-    if (live) {
-      this.updateLive(live, touched, chunk, ttl);
-      states = touched.map((slot) => slot.state);
-    } else {
-      states = await this.writeChunk(touched, chunk, ttl);
-    }
+  /**
+   * Scores the chunk's minutes of `slots` against their keys' states (`states[i]` for `slots[i]`)
+   * and raises one finding per burst. With `live`, the update already counted the late minutes and
+   * left each minute's total in `MinuteCount.total` (-1: at or before `foldedThrough`).
+   */
+  private async scoreChunk(events: readonly TrailEvent[], slots: readonly KeySlot[], states: ReadonlyArray<KeyState | undefined>, ttl: number, live: LiveRateState | undefined): Promise<Finding[]> {
     const candidates: Candidate[] = [];
     /** Principals with an anomalous minute in this chunk (alerting now or continuing a burst). */
     const hotPrincipals = new Set<string>();
-    for (let i = 0; i < touched.length; i += 1) {
-      const slot = touched[i] as KeySlot;
+    for (let i = 0; i < slots.length; i += 1) {
+      const slot = slots[i] as KeySlot;
       const id = slot.key.id;
-      const state = states[i];
+      const state = live ? slot.state : states[i];
       if (!state) continue;
       const t = this.config[slot.key.dimension];
       // A minute under both the learned floor and the never-seen threshold cannot be anomalous
@@ -160,12 +179,18 @@ export class RateDetector {
       let raised: Raised[] | undefined;
       for (let j = 0; j < slot.used; j += 1) {
         // Ascending: events are time-sorted, so minutes are first seen in order.
-        const minute = (slot.minutes[j] as MinuteCount).minute;
-        if (minute <= foldedThrough) {
-          this.stats.lateKeyMinutes += 1;
-          continue;
+        const c = slot.minutes[j] as MinuteCount;
+        const minute = c.minute;
+        let observed: number | undefined;
+        if (live) {
+          observed = c.total;
+        } else {
+          if (minute <= foldedThrough) {
+            this.stats.lateKeyMinutes += 1;
+            continue;
+          }
+          observed = state.counts.get(minute);
         }
-        const observed = state.counts.get(minute);
         if (observed === undefined || observed < floor) continue;
         const baseline = this.provisional(state, minute, slot.key.dimension);
         const ev = evaluate(baseline ? decayTo(baseline, minute, this.config) : null, minute, observed, t, this.config);
@@ -247,7 +272,7 @@ export class RateDetector {
    * added, the same minutes folded in the same order, one write counted per key), without building
    * the write or copying the state.
    */
-  private updateLive(live: LiveRateState, touched: KeySlot[], chunk: number, ttl: number): void {
+  private updateLive(live: LiveRateState, touched: KeySlot[], chunk: number, ttl: number, scored: KeySlot[]): void {
     for (let i = 0; i < touched.length; i += 1) {
       const slot = touched[i] as KeySlot;
       let item = slot.item;
@@ -255,12 +280,31 @@ export class RateDetector {
       const counts = item.counts;
       for (let j = 0; j < slot.used; j += 1) {
         const c = slot.minutes[j] as MinuteCount;
-        counts.set(c.minute, (counts.get(c.minute) ?? 0) + c.count);
+        const total = (counts.get(c.minute) ?? 0) + c.count;
+        counts.set(c.minute, total);
+        c.total = total;
       }
-      this.foldLive(item, slot.key.dimension);
+      const dimension = slot.key.dimension;
+      this.foldLive(item, dimension);
       live.wrote(item, ttl);
       slot.item = item;
       this.remember(slot, item, chunk);
+      // What scoring would see: minutes at or before foldedThrough are late (counted, not scored);
+      // a key with no minute at or above the floor cannot raise anything and is settled here.
+      const foldedThrough = item.baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
+      const floor = this.floors[dimension];
+      let score = false;
+      for (let j = 0; j < slot.used; j += 1) {
+        const c = slot.minutes[j] as MinuteCount;
+        if (c.minute <= foldedThrough) {
+          this.stats.lateKeyMinutes += 1;
+          c.total = -1;
+        } else if (c.total >= floor) {
+          score = true;
+        }
+      }
+      if (score) scored.push(slot);
+      else for (let j = 0; j < slot.used; j += 1) (slot.minutes[j] as MinuteCount).firstEvent = undefined;
     }
     live.endBatch();
   }
