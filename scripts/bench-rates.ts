@@ -75,7 +75,7 @@ function batch(random: () => number, principals: number, size: number, startMs: 
     const p = Math.floor(principals * Math.pow(random(), 3));
     const [svc, op] = APIS[Math.floor(random() * APIS.length)] as readonly [string, string];
     seq.n += 1;
-    const r = normalize({
+    const record = {
       eventVersion: '1.09',
       eventID: `bench-${seq.n}`,
       eventTime: new Date(startMs + Math.floor((i / size) * spanMs)).toISOString(),
@@ -86,7 +86,10 @@ function batch(random: () => number, principals: number, size: number, startMs: 
       recipientAccountId: '111122223333',
       ...(random() < 0.01 ? { errorCode: 'AccessDenied' } : {}),
       userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111122223333:user/u${p}`, userName: `u${p}`, accountId: '111122223333', accessKeyId: `AKIABENCH${String(p).padStart(11, '0')}` },
-    });
+    };
+    // Through JSON, as every real record arrives (replay parses log files, Lambda parses SQS bodies):
+    // flat strings, as JSON.parse makes them, not the concatenations the template literals build.
+    const r = normalize(process.env['BENCH_RATES_CONS'] ? record : JSON.parse(JSON.stringify(record)));
     if (r.ok) out.push(r.event);
   }
   return out;

@@ -278,11 +278,15 @@ export class RateDetector {
       let item = slot.item;
       if (item === undefined || item.expired) item = live.item(slot.key.id);
       const counts = item.counts;
+      if (Number.isNaN(item.oldest)) minuteBounds(item);
       for (let j = 0; j < slot.used; j += 1) {
         const c = slot.minutes[j] as MinuteCount;
-        const total = (counts.get(c.minute) ?? 0) + c.count;
-        counts.set(c.minute, total);
+        const m = c.minute;
+        const total = (counts.get(m) ?? 0) + c.count;
+        counts.set(m, total);
         c.total = total;
+        if (m < item.oldest) item.oldest = m;
+        if (m > item.newest) item.newest = m;
       }
       const dimension = slot.key.dimension;
       this.foldLive(item, dimension);
@@ -315,13 +319,9 @@ export class RateDetector {
     if (counts.size === 0) return;
     let baseline: Baseline | null = item.baseline;
     const done = baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
-    let maxMinute = Number.NEGATIVE_INFINITY;
-    let minMinute = Number.POSITIVE_INFINITY;
-    for (const m of counts.keys()) {
-      if (m > maxMinute) maxMinute = m;
-      if (m < minMinute) minMinute = m;
-    }
-    const watermark = maxMinute - this.config.latenessMinutes;
+    // The oldest and newest minute of the counts, kept by `updateLive` (no scan of the counts).
+    const minMinute = item.oldest;
+    const watermark = item.newest - this.config.latenessMinutes;
     if (minMinute > watermark && minMinute > done) return;
     const toFold: number[] = [];
     for (const m of counts.keys()) if (m <= watermark || m <= done) toFold.push(m);
@@ -341,6 +341,7 @@ export class RateDetector {
     if (!baseline) return;
     item.baseline = baseline;
     for (const m of toFold) counts.delete(m);
+    minuteBounds(item);
   }
 
   /** The minute's aggregate with its breakdowns (empty breakdowns when details are off). */
@@ -463,6 +464,18 @@ export class RateDetector {
     }
     return out;
   }
+}
+
+/** Sets a live item's oldest and newest minute from its counts. */
+function minuteBounds(item: LiveItem): void {
+  let oldest = Number.POSITIVE_INFINITY;
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const m of item.counts.keys()) {
+    if (m < oldest) oldest = m;
+    if (m > newest) newest = m;
+  }
+  item.oldest = oldest;
+  item.newest = newest;
 }
 
 /** Convenience for tests: the minute bucket of an ISO time. */

@@ -63,6 +63,13 @@ export interface LiveItem extends KeyState {
    * live path then folds a copy instead of changing it in place.
    */
   baselineShared: boolean;
+  /**
+   * Oldest and newest minute in `counts` (+Infinity / -Infinity when empty), kept by the live path
+   * so that it can tell without a scan whether anything is due to fold; NaN after `apply` changed
+   * the counts (the live path then scans once).
+   */
+  oldest: number;
+  newest: number;
 }
 
 /** Rate state behind a small interface: DynamoDB in Lambda, memory in replay and tests. */
@@ -123,6 +130,8 @@ export class MemoryRateStore implements RateStore, LiveRateState {
       item.ttl = w.ttl;
       if (w.ttl > this.newestTtl) this.newestTtl = w.ttl;
       item.baselineShared = true;
+      item.oldest = Number.NaN;
+      item.newest = Number.NaN;
       out[i] = { version: item.version, baseline: item.baseline, counts: new Map(item.counts), burst: item.burst };
     }
     this.expire();
@@ -191,7 +200,7 @@ export class MemoryRateStore implements RateStore, LiveRateState {
 }
 
 function newItem(ttl: number): LiveItem {
-  return { version: 0, baseline: null, counts: new Map(), burst: null, ttl, expired: false, baselineShared: false };
+  return { version: 0, baseline: null, counts: new Map(), burst: null, ttl, expired: false, baselineShared: false, oldest: Number.POSITIVE_INFINITY, newest: Number.NEGATIVE_INFINITY };
 }
 
 /**
