@@ -12,6 +12,7 @@
  * - this version on the same stream through the per-key-per-batch write path (`writesOnly`: one
  *   KeyWrite per key per batch, versioned folds, copied states: what it does against DynamoDB in
  *   Lambda), beside the live path replay and this figure use (the same findings, tested);
+ * - the floor on the same stream: dropping duplicates and finding each event's keys, nothing else;
  * - this version at 2x the events with the same principals: memory must stay flat (bounded by keys);
  * - a dense stream (200 principals, the same 1M events): state writes per million events follow
  *   distinct keys per batch, not events.
@@ -25,6 +26,8 @@ import { runInNewContext } from 'node:vm';
 import { normalize } from '../shared/model/normalize.ts';
 import type { Finding, TrailEvent } from '../shared/model/types.ts';
 import { defaultRateConfig } from '../shared/rates/config.ts';
+import { KeyTable, type KeySlot } from '../shared/rates/aggregate.ts';
+import { RecentIds } from '../shared/rates/dedupe.ts';
 import { RateDetector } from '../shared/rates/detector.ts';
 import { MemoryRateStore, writesOnly } from '../shared/rates/store.ts';
 import { rng } from '../test/helpers/rng.ts';
@@ -38,12 +41,14 @@ export interface RateRunOptions {
   batchSize?: number;
   /**
    * `reference`: the implementation before the rates-perf rewrite (test/rates/reference/);
-   * `write-path`: this one through the store's `apply`/`saveBurst` only (the DynamoDB path).
+   * `write-path`: this one through the store's `apply`/`saveBurst` only (the DynamoDB path);
+   * `floor`: only what any rate detector must do per event — drop duplicates (`RecentIds`) and find
+   * the event's keys (`KeyTable.slotsOf`: one hash lookup per key string) — and nothing else.
    */
   implementation?: Implementation;
 }
 
-type Implementation = 'current' | 'write-path' | 'reference';
+type Implementation = 'current' | 'write-path' | 'reference' | 'floor';
 
 export interface RateRunResult {
   implementation: Implementation;
@@ -118,7 +123,19 @@ export async function runRates(options: RateRunOptions = {}): Promise<RateRunRes
   const random = rng(42);
   let detector: Detector;
   let storeStats: () => { writes: number; size: number };
-  if (implementation === 'reference') {
+  if (implementation === 'floor') {
+    const recent = new RecentIds(defaultRateConfig().dedupeWindow);
+    const keys = new KeyTable();
+    const scratch: KeySlot[] = [];
+    let found = 0;
+    detector = {
+      process: async (events) => {
+        for (const e of events) if (!recent.seen(e.id)) found += keys.slotsOf(e, scratch);
+        return { findings: [] };
+      },
+    };
+    storeStats = () => ({ writes: found, size: keys.size });
+  } else if (implementation === 'reference') {
     const { RateDetector: Reference } = await import('../test/rates/reference/detector.ts');
     const { MemoryRateStore: ReferenceStore } = await import('../test/rates/reference/store.ts');
     const store = new ReferenceStore();
@@ -198,6 +215,9 @@ export interface RateBenchResult {
   writePathEventsPerCpuSecond?: number;
   writePathFindings?: number;
   writePathStateWritesPerMillionEvents?: number;
+  /** Dedupe + finding each event's keys, nothing else, on the same stream (the per-event floor). */
+  floorEventsPerSecond?: number;
+  floorEventsPerCpuSecond?: number;
   seconds: number;
   keys: number;
   stateWritesPerMillionEvents: number;
@@ -236,6 +256,7 @@ export async function benchRates(options: { quick?: boolean; events?: number } =
   if (options.quick) return result;
   const previous = inChild({ events, implementation: 'reference' });
   const writePath = inChild({ events, implementation: 'write-path' });
+  const floor = inChild({ events, implementation: 'floor' });
   const double = inChild({ events: events * 2 });
   const dense = inChild({ events, principals: 200 });
   return {
@@ -247,6 +268,8 @@ export async function benchRates(options: { quick?: boolean; events?: number } =
     writePathEventsPerCpuSecond: writePath.eventsPerCpuSecond,
     writePathFindings: writePath.findings,
     writePathStateWritesPerMillionEvents: writePath.stateWritesPerMillionEvents,
+    floorEventsPerSecond: floor.eventsPerSecond,
+    floorEventsPerCpuSecond: floor.eventsPerCpuSecond,
     previousVersionFindings: previous.findings,
     previousVersionPeakRssMb: previous.peakRssMb,
     doubleEventsPeakRssMb: double.peakRssMb,
