@@ -9,6 +9,10 @@
  * Each measurement runs in its own child process, so its peak RSS is its own:
  * - this version at 1M events, and the previous implementation (test/rates/reference/, kept as the
  *   equivalence test's oracle) on the same stream: the before/after in one run;
+ * - this version on the same stream through the per-key-per-batch write path (`writesOnly`: one
+ *   KeyWrite per key per batch, versioned folds, copied states: what it does against DynamoDB in
+ *   Lambda), beside the live path replay and this figure use (the same findings, tested);
+ * - the floor on the same stream: dropping duplicates and finding each event's keys, nothing else;
  * - this version at 2x the events with the same principals: memory must stay flat (bounded by keys);
  * - a dense stream (200 principals, the same 1M events): state writes per million events follow
  *   distinct keys per batch, not events.
@@ -22,8 +26,10 @@ import { runInNewContext } from 'node:vm';
 import { normalize } from '../shared/model/normalize.ts';
 import type { Finding, TrailEvent } from '../shared/model/types.ts';
 import { defaultRateConfig } from '../shared/rates/config.ts';
+import { KeyTable, type KeySlot } from '../shared/rates/aggregate.ts';
+import { RecentIds } from '../shared/rates/dedupe.ts';
 import { RateDetector } from '../shared/rates/detector.ts';
-import { MemoryRateStore } from '../shared/rates/store.ts';
+import { MemoryRateStore, writesOnly } from '../shared/rates/store.ts';
 import { rng } from '../test/helpers/rng.ts';
 
 /** The issue-15 target for the detector alone. */
@@ -33,17 +39,27 @@ export interface RateRunOptions {
   events?: number;
   principals?: number;
   batchSize?: number;
-  /** `reference`: the implementation before the rates-perf rewrite (test/rates/reference/). */
-  implementation?: 'current' | 'reference';
+  /**
+   * `reference`: the implementation before the rates-perf rewrite (test/rates/reference/);
+   * `write-path`: this one through the store's `apply`/`saveBurst` only (the DynamoDB path);
+   * `floor`: only what any rate detector must do per event — drop duplicates (`RecentIds`) and find
+   * the event's keys (`KeyTable.slotsOf`: one hash lookup per key string) — and nothing else.
+   */
+  implementation?: Implementation;
 }
 
+type Implementation = 'current' | 'write-path' | 'reference' | 'floor';
+
 export interface RateRunResult {
-  implementation: 'current' | 'reference';
+  implementation: Implementation;
   events: number;
   principals: number;
   batchSize: number;
   seconds: number;
   eventsPerSecond: number;
+  /** CPU time (user + system, this process) of the timed section: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
+  eventsPerCpuSecond: number;
   peakRssMb: number;
   peakHeapMb: number;
   /** Heap in use after a full GC at the end: live state only (keys, cache, dedupe window). */
@@ -64,7 +80,7 @@ function batch(random: () => number, principals: number, size: number, startMs: 
     const p = Math.floor(principals * Math.pow(random(), 3));
     const [svc, op] = APIS[Math.floor(random() * APIS.length)] as readonly [string, string];
     seq.n += 1;
-    const r = normalize({
+    const record = {
       eventVersion: '1.09',
       eventID: `bench-${seq.n}`,
       eventTime: new Date(startMs + Math.floor((i / size) * spanMs)).toISOString(),
@@ -75,7 +91,10 @@ function batch(random: () => number, principals: number, size: number, startMs: 
       recipientAccountId: '111122223333',
       ...(random() < 0.01 ? { errorCode: 'AccessDenied' } : {}),
       userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111122223333:user/u${p}`, userName: `u${p}`, accountId: '111122223333', accessKeyId: `AKIABENCH${String(p).padStart(11, '0')}` },
-    });
+    };
+    // Through JSON, as every real record arrives (replay parses log files, Lambda parses SQS bodies):
+    // flat strings, as JSON.parse makes them, not the concatenations the template literals build.
+    const r = normalize(process.env['BENCH_RATES_CONS'] ? record : JSON.parse(JSON.stringify(record)));
     if (r.ok) out.push(r.event);
   }
   return out;
@@ -104,7 +123,19 @@ export async function runRates(options: RateRunOptions = {}): Promise<RateRunRes
   const random = rng(42);
   let detector: Detector;
   let storeStats: () => { writes: number; size: number };
-  if (implementation === 'reference') {
+  if (implementation === 'floor') {
+    const recent = new RecentIds(defaultRateConfig().dedupeWindow);
+    const keys = new KeyTable();
+    const scratch: KeySlot[] = [];
+    let found = 0;
+    detector = {
+      process: async (events) => {
+        for (const e of events) if (!recent.seen(e.id)) found += keys.slotsOf(e, scratch);
+        return { findings: [] };
+      },
+    };
+    storeStats = () => ({ writes: found, size: keys.size });
+  } else if (implementation === 'reference') {
     const { RateDetector: Reference } = await import('../test/rates/reference/detector.ts');
     const { MemoryRateStore: ReferenceStore } = await import('../test/rates/reference/store.ts');
     const store = new ReferenceStore();
@@ -112,7 +143,7 @@ export async function runRates(options: RateRunOptions = {}): Promise<RateRunRes
     storeStats = () => ({ writes: store.stats.writes, size: store.size });
   } else {
     const store = new MemoryRateStore();
-    detector = new RateDetector(store, defaultRateConfig());
+    detector = new RateDetector(implementation === 'write-path' ? writesOnly(store) : store, defaultRateConfig());
     storeStats = () => ({ writes: store.stats.writes, size: store.size });
   }
   const seq = { n: 0 };
@@ -120,13 +151,17 @@ export async function runRates(options: RateRunOptions = {}): Promise<RateRunRes
   let peakRss = 0;
   let peakHeap = 0;
   let timedMs = 0;
+  let cpuUs = 0;
   let findings = 0;
   const t0 = Date.parse('2026-03-02T00:00:00Z');
   for (let done = 0, b = 0; done < total; done += batchSize, b += 1) {
     const events = batch(random, principals, Math.min(batchSize, total - done), t0 + b * spanMs, spanMs, seq);
     const start = performance.now();
+    const cpu = process.cpuUsage();
     findings += (await detector.process(events)).findings.length;
+    const used = process.cpuUsage(cpu);
     timedMs += performance.now() - start;
+    cpuUs += used.user + used.system;
     const mem = process.memoryUsage();
     peakRss = Math.max(peakRss, mem.rss);
     peakHeap = Math.max(peakHeap, mem.heapUsed);
@@ -142,6 +177,8 @@ export async function runRates(options: RateRunOptions = {}): Promise<RateRunRes
     batchSize,
     seconds: Math.round(timedMs) / 1000,
     eventsPerSecond: Math.round(total / (timedMs / 1000)),
+    cpuSeconds: Math.round(cpuUs / 1000) / 1000,
+    eventsPerCpuSecond: Math.round(total / (cpuUs / 1_000_000)),
     peakRssMb: mb(peakRss),
     peakHeapMb: mb(peakHeap),
     liveHeapMb: mb(live),
@@ -166,10 +203,21 @@ export interface RateBenchResult {
   events: number;
   principals: number;
   eventsPerSecond: number;
+  /** Of the timed section: user + system CPU (GC helper threads included). */
+  eventsPerCpuSecond: number;
   targetEventsPerSecond: number;
   meetsTarget: boolean;
   previousVersionEventsPerSecond?: number;
+  previousVersionEventsPerCpuSecond?: number;
   speedupOverPreviousVersion?: number;
+  /** This code through the per-key write path (KeyWrite per key per batch, as against DynamoDB). */
+  writePathEventsPerSecond?: number;
+  writePathEventsPerCpuSecond?: number;
+  writePathFindings?: number;
+  writePathStateWritesPerMillionEvents?: number;
+  /** Dedupe + finding each event's keys, nothing else, on the same stream (the per-event floor). */
+  floorEventsPerSecond?: number;
+  floorEventsPerCpuSecond?: number;
   seconds: number;
   keys: number;
   stateWritesPerMillionEvents: number;
@@ -195,6 +243,7 @@ export async function benchRates(options: { quick?: boolean; events?: number } =
     events,
     principals: main.principals,
     eventsPerSecond: main.eventsPerSecond,
+    eventsPerCpuSecond: main.eventsPerCpuSecond,
     targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
     meetsTarget: main.eventsPerSecond >= TARGET_EVENTS_PER_SECOND,
     seconds: main.seconds,
@@ -206,12 +255,21 @@ export async function benchRates(options: { quick?: boolean; events?: number } =
   };
   if (options.quick) return result;
   const previous = inChild({ events, implementation: 'reference' });
+  const writePath = inChild({ events, implementation: 'write-path' });
+  const floor = inChild({ events, implementation: 'floor' });
   const double = inChild({ events: events * 2 });
   const dense = inChild({ events, principals: 200 });
   return {
     ...result,
     previousVersionEventsPerSecond: previous.eventsPerSecond,
+    previousVersionEventsPerCpuSecond: previous.eventsPerCpuSecond,
     speedupOverPreviousVersion: Math.round((main.eventsPerSecond / previous.eventsPerSecond) * 100) / 100,
+    writePathEventsPerSecond: writePath.eventsPerSecond,
+    writePathEventsPerCpuSecond: writePath.eventsPerCpuSecond,
+    writePathFindings: writePath.findings,
+    writePathStateWritesPerMillionEvents: writePath.stateWritesPerMillionEvents,
+    floorEventsPerSecond: floor.eventsPerSecond,
+    floorEventsPerCpuSecond: floor.eventsPerCpuSecond,
     previousVersionFindings: previous.findings,
     previousVersionPeakRssMb: previous.peakRssMb,
     doubleEventsPeakRssMb: double.peakRssMb,

@@ -1,5 +1,5 @@
 import type { TrailEvent } from '../model/types.ts';
-import type { KeyState } from './store.ts';
+import type { KeyState, LiveItem } from './store.ts';
 import { DIMENSION_PREFIX, isTemporaryAccessKey, isUnauthorizedError, MINUTE_MS, principalIdentity, type Dimension, type RateKey } from './keys.ts';
 
 /**
@@ -33,6 +33,8 @@ export interface MinuteCount {
   lastMs: number;
   /** Set while its chunk is processed; cleared after (`releaseChunk`) so idle keys hold no events. */
   firstEvent: TrailEvent | undefined;
+  /** Live path: the minute's total in the key's state after this chunk's update (-1: late, not scored). */
+  total: number;
 }
 
 /** An interned rate key: its identity, the current chunk's minute counts and its cached state. */
@@ -45,10 +47,20 @@ export interface KeySlot {
   used: number;
   /** The detector's cached copy of the stored state (undefined: not cached). */
   state: KeyState | undefined;
+  /** With an in-process store (`RateStore.live`): the key's live item (`state` is then the same object). */
+  item: LiveItem | undefined;
   /** Last chunk that touched the key (for cache eviction). */
   lastChunk: number;
   /** Set by `collectDetails` for the chunk: minute -> breakdowns. */
   details: Map<number, MinuteAggregate> | undefined;
+  /** True once `KeyTable.evict` dropped the slot (links to it are then stale). */
+  evicted: boolean;
+  /**
+   * On a principal's slot: the long-lived access key it last called with and its errors key, so
+   * the usual event finds them without hashing its access key id again (checked, never trusted).
+   */
+  accessKeyLink: KeySlot | undefined;
+  errorsLink: KeySlot | undefined;
 }
 
 interface AccountKeys {
@@ -60,7 +72,7 @@ interface AccountKeys {
 }
 
 function newSlot(dimension: Dimension, account: string, subject: string): KeySlot {
-  return { key: { dimension, account, subject, id: `${DIMENSION_PREFIX[dimension]}|${account}|${subject}` }, chunk: -1, minutes: [], used: 0, state: undefined, lastChunk: -1, details: undefined };
+  return { key: { dimension, account, subject, id: `${DIMENSION_PREFIX[dimension]}|${account}|${subject}` }, chunk: -1, minutes: [], used: 0, state: undefined, item: undefined, lastChunk: -1, details: undefined, evicted: false, accessKeyLink: undefined, errorsLink: undefined };
 }
 
 /** Every rate key the detector has seen, interned (bounded by `evictIdle`). */
@@ -91,7 +103,8 @@ export class KeyTable {
     const keys = this.keysOf(account);
     const principal = principalIdentity(event);
     let n = 0;
-    out[n++] = this.slotIn(keys.principal, 'principal', account, principal);
+    const principalSlot = this.slotIn(keys.principal, 'principal', account, principal);
+    out[n++] = principalSlot;
     let byName = keys.api.get(event.source);
     if (!byName) {
       byName = new Map();
@@ -105,8 +118,18 @@ export class KeyTable {
     }
     out[n++] = api;
     const accessKey = event.principal.accessKeyId;
-    if (accessKey && !isTemporaryAccessKey(accessKey)) out[n++] = this.slotIn(keys.accessKey, 'accessKey', account, accessKey);
-    if (isUnauthorizedError(event.errorCode)) out[n++] = this.slotIn(keys.errors, 'errors', account, principal);
+    if (accessKey) {
+      // A principal nearly always calls with the same key: compare with the one it last used.
+      const linked = principalSlot.accessKeyLink;
+      if (linked !== undefined && !linked.evicted && linked.key.subject === accessKey) out[n++] = linked;
+      else if (!isTemporaryAccessKey(accessKey)) out[n++] = principalSlot.accessKeyLink = this.slotIn(keys.accessKey, 'accessKey', account, accessKey);
+    }
+    if (isUnauthorizedError(event.errorCode)) {
+      // The errors key has the principal's own subject: one per principal slot.
+      let errors = principalSlot.errorsLink;
+      if (errors === undefined || errors.evicted) errors = principalSlot.errorsLink = this.slotIn(keys.errors, 'errors', account, principal);
+      out[n++] = errors;
+    }
     return n;
   }
 
@@ -143,6 +166,7 @@ export class KeyTable {
         for (const [subject, slot] of map) {
           if (idle(slot)) {
             map.delete(subject);
+            slot.evicted = true;
             dropped += 1;
           }
         }
@@ -186,7 +210,7 @@ export function countChunk(table: KeyTable, events: readonly TrailEvent[], chunk
       if (m === undefined) {
         m = slot.minutes[slot.used];
         if (m === undefined) {
-          m = { minute, count: 0, firstMs: timeMs, lastMs: timeMs, firstEvent: event };
+          m = { minute, count: 0, firstMs: timeMs, lastMs: timeMs, firstEvent: event, total: 0 };
           slot.minutes.push(m);
         } else {
           m.minute = minute;

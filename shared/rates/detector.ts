@@ -5,8 +5,8 @@ import type { RateConfig } from './config.ts';
 import { RecentIds } from './dedupe.ts';
 import { burstFinding, burstSeverity } from './findings.ts';
 import { MINUTE_MS, minuteOf, principalIdentity, type Dimension } from './keys.ts';
-import { decayTo, evaluate, fold, type Baseline, type Evaluation } from './model.ts';
-import type { KeyState, KeyWrite, RateStore } from './store.ts';
+import { decayTo, evaluate, fold, foldInPlace, type Baseline, type Evaluation } from './model.ts';
+import type { KeyState, KeyWrite, LiveItem, LiveRateState, RateStore } from './store.ts';
 
 export interface RateStats {
   /** Events counted (after dedupe and skips). */
@@ -44,6 +44,8 @@ interface Candidate extends Raised {
 }
 
 const EMPTY: ReadonlyMap<number, number> = new Map();
+/** The live path reads each slot's own state. */
+const NO_STATES: ReadonlyArray<KeyState | undefined> = [];
 
 export interface RateBatchResult {
   findings: Finding[];
@@ -67,6 +69,8 @@ export class RateDetector {
   private evictionBlockedIn = -1;
   private readonly withDetails: boolean;
   private readonly cacheSize: number;
+  /** Per dimension: the count below which a minute cannot be anomalous (the smaller of `minCount` and `newKeyCount`). */
+  private readonly floors: Record<Dimension, number>;
 
   constructor(
     private readonly store: RateStore,
@@ -76,6 +80,8 @@ export class RateDetector {
     this.recent = new RecentIds(config.dedupeWindow);
     this.withDetails = options.withDetails ?? true;
     this.cacheSize = options.cacheSize ?? 500_000;
+    const floor = (t: RateConfig['principal']) => Math.min(t.minCount, t.newKeyCount);
+    this.floors = { principal: floor(config.principal), accessKey: floor(config.accessKey), api: floor(config.api), errors: floor(config.errors) };
   }
 
   /**
@@ -103,7 +109,10 @@ export class RateDetector {
       accepted.push(e);
     }
     this.stats.skipped += skips.length;
-    accepted.sort((a, b) => a.timeMs - b.timeMs);
+    // Stable sort by event time; SQS batches and replay chunks usually arrive sorted already.
+    let sorted = true;
+    for (let i = 1; i < accepted.length && sorted; i += 1) if ((accepted[i] as TrailEvent).timeMs < (accepted[i - 1] as TrailEvent).timeMs) sorted = false;
+    if (!sorted) accepted.sort((x, y) => x.timeMs - y.timeMs);
     const findings: Finding[] = [];
     const span = Math.max(1, Math.floor(this.config.latenessMinutes / 2)) * MINUTE_MS;
     let start = 0;
@@ -111,7 +120,8 @@ export class RateDetector {
       const first = accepted[start] as TrailEvent;
       let end = start;
       while (end < accepted.length && (accepted[end] as TrailEvent).timeMs - first.timeMs < span) end += 1;
-      findings.push(...(await this.processChunk(accepted.slice(start, end))));
+      const chunk = start === 0 && end === accepted.length ? accepted : accepted.slice(start, end);
+      for (const f of await this.processChunk(chunk)) findings.push(f);
       start = end;
     }
     return { findings, skips };
@@ -122,18 +132,100 @@ export class RateDetector {
     this.stats.counted += events.length;
     const chunk = (this.chunkSeq += 1);
     const touched = countChunk(this.keys, events, chunk, this.scratch);
+    // Events are time-sorted: the last one is the newest.
+    const newestMs = (events[events.length - 1] as TrailEvent).timeMs;
+    const ttl = Math.floor((newestMs + this.config.ttlDays * 86_400_000) / 1000);
+    const live = this.store.live;
+    if (live) {
+      // Keys whose every minute is below the floor are settled (and released) by the update itself.
+      const scored: KeySlot[] = [];
+      try {
+        this.updateLive(live, touched, chunk, ttl, scored);
+        return await this.scoreChunk(events, scored, NO_STATES, ttl, live);
+      } finally {
+        releaseChunk(scored);
+      }
+    }
     try {
-      return await this.scoreChunk(events, touched, chunk);
+      const states = await this.writeChunk(touched, chunk, ttl);
+      return await this.scoreChunk(events, touched, states, ttl, undefined);
     } finally {
       releaseChunk(touched);
     }
   }
 
-  private async scoreChunk(events: readonly TrailEvent[], touched: KeySlot[], chunk: number): Promise<Finding[]> {
+  /**
+   * Scores the chunk's minutes of `slots` against their keys' states (`states[i]` for `slots[i]`)
+   * and raises one finding per burst. With `live`, the update already counted the late minutes and
+   * left each minute's total in `MinuteCount.total` (-1: at or before `foldedThrough`).
+   */
+  private async scoreChunk(events: readonly TrailEvent[], slots: readonly KeySlot[], states: ReadonlyArray<KeyState | undefined>, ttl: number, live: LiveRateState | undefined): Promise<Finding[]> {
+    const candidates: Candidate[] = [];
+    /** Principals with an anomalous minute in this chunk (alerting now or continuing a burst). */
+    const hotPrincipals = new Set<string>();
+    for (let i = 0; i < slots.length; i += 1) {
+      const slot = slots[i] as KeySlot;
+      const id = slot.key.id;
+      const state = live ? slot.state : states[i];
+      if (!state) continue;
+      const t = this.config[slot.key.dimension];
+      // A minute under both the learned floor and the never-seen threshold cannot be anomalous
+      // whatever the baseline (see `evaluate`): most key-minutes stop here, unscored.
+      const floor = Math.min(t.minCount, t.newKeyCount);
+      const foldedThrough = state.baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
+      let burst: BurstState | null = state.burst;
+      const expectedId = burst?.id ?? null;
+      let changed = false;
+      let raised: Raised[] | undefined;
+      for (let j = 0; j < slot.used; j += 1) {
+        // Ascending: events are time-sorted, so minutes are first seen in order.
+        const c = slot.minutes[j] as MinuteCount;
+        const minute = c.minute;
+        let observed: number | undefined;
+        if (live) {
+          observed = c.total;
+        } else {
+          if (minute <= foldedThrough) {
+            this.stats.lateKeyMinutes += 1;
+            continue;
+          }
+          observed = state.counts.get(minute);
+        }
+        if (observed === undefined || observed < floor) continue;
+        const baseline = this.provisional(state, minute, slot.key.dimension);
+        const ev = evaluate(baseline ? decayTo(baseline, minute, this.config) : null, minute, observed, t, this.config);
+        if (!ev.anomalous) continue;
+        if (slot.key.dimension === 'principal') hotPrincipals.add(`${slot.key.account}|${slot.key.subject}`);
+        const decision = onAnomalousMinute(id, burst, minute, observed, this.config, (facts) => burstSeverity(slot.key, ev, facts, t));
+        burst = decision.next;
+        changed = true;
+        if (decision.alert) (raised ??= []).push({ minute, ev, decision });
+      }
+      if (changed && burst) {
+        // The live path stays synchronous from its update to here: nothing can interleave.
+        const saved = live ? live.saveBurstNow(id, expectedId, burst) : await this.store.saveBurst(id, expectedId, burst, ttl);
+        if (!saved) {
+          this.stats.lostBurstRaces += raised?.length ?? 0;
+          this.forget(slot);
+          continue;
+        }
+        if (slot.state) slot.state.burst = burst;
+        if (raised) for (const r of raised) candidates.push({ slot, ...r });
+      }
+    }
+    if (candidates.length === 0) return [];
+    // The breakdowns (top names, IPs, principals) only for the keys that raise a finding.
+    if (this.withDetails) collectDetails(this.keys, events, new Set(candidates.map((c) => c.slot)), this.scratch);
+    const built = candidates.map((c) => ({ slot: c.slot, finding: burstFinding(c.slot.key, c.minute, this.minuteAggregate(c.slot, c.minute), c.ev, c.decision) }));
+    return this.suppressNarrower(built, hotPrincipals);
+  }
 
-    // Events are time-sorted: the last one is the newest.
-    const newestMs = (events[events.length - 1] as TrailEvent).timeMs;
-    const ttl = Math.floor((newestMs + this.config.ttlDays * 86_400_000) / 1000);
+  /**
+   * The per-key-per-batch write (the DynamoDB path): one `KeyWrite` per key ADDs the chunk's counts
+   * and, when the cached state is current, folds completed minutes in the same write; then a
+   * follow-up fold for keys whose cache was cold or stale. Returns the states after the writes.
+   */
+  private async writeChunk(touched: KeySlot[], chunk: number, ttl: number): Promise<KeyState[]> {
     const writes: KeyWrite[] = new Array<KeyWrite>(touched.length);
     for (let i = 0; i < touched.length; i += 1) {
       const slot = touched[i] as KeySlot;
@@ -166,59 +258,90 @@ export class RateDetector {
       const after = await this.store.apply(followUps);
       for (let k = 0; k < after.length; k += 1) states[followUpAt[k] as number] = after[k] as KeyState;
     }
+    for (let i = 0; i < touched.length; i += 1) {
+      const state = states[i];
+      if (state) this.remember(touched[i] as KeySlot, state, chunk);
+    }
+    return states;
+  }
 
-    const candidates: Candidate[] = [];
-    /** Principals with an anomalous minute in this chunk (alerting now or continuing a burst). */
-    const hotPrincipals = new Set<string>();
+  /**
+   * The same write on state held in this process (`RateStore.live`): the chunk's counts are added to
+   * the key's live item and its completed minutes folded into its baseline in place, in one
+   * synchronous step per key. The result equals `writeChunk`'s with a current cache (the same counts
+   * added, the same minutes folded in the same order, one write counted per key), without building
+   * the write or copying the state.
+   */
+  private updateLive(live: LiveRateState, touched: KeySlot[], chunk: number, ttl: number, scored: KeySlot[]): void {
     for (let i = 0; i < touched.length; i += 1) {
       const slot = touched[i] as KeySlot;
-      const id = slot.key.id;
-      const state = states[i];
-      if (!state) continue;
-      this.remember(slot, state, chunk);
-      const t = this.config[slot.key.dimension];
-      // A minute under both the learned floor and the never-seen threshold cannot be anomalous
-      // whatever the baseline (see `evaluate`): most key-minutes stop here, unscored.
-      const floor = Math.min(t.minCount, t.newKeyCount);
-      const foldedThrough = state.baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
-      let burst: BurstState | null = state.burst;
-      const expectedId = burst?.id ?? null;
-      let changed = false;
-      let raised: Raised[] | undefined;
+      let item = slot.item;
+      if (item === undefined || item.expired) item = live.item(slot.key.id);
+      const counts = item.counts;
+      if (Number.isNaN(item.oldest)) minuteBounds(item);
       for (let j = 0; j < slot.used; j += 1) {
-        // Ascending: events are time-sorted, so minutes are first seen in order.
-        const minute = (slot.minutes[j] as MinuteCount).minute;
-        if (minute <= foldedThrough) {
+        const c = slot.minutes[j] as MinuteCount;
+        const m = c.minute;
+        const total = (counts.get(m) ?? 0) + c.count;
+        counts.set(m, total);
+        c.total = total;
+        if (m < item.oldest) item.oldest = m;
+        if (m > item.newest) item.newest = m;
+      }
+      const dimension = slot.key.dimension;
+      this.foldLive(item, dimension);
+      live.wrote(item, ttl);
+      slot.item = item;
+      this.remember(slot, item, chunk);
+      // What scoring would see: minutes at or before foldedThrough are late (counted, not scored);
+      // a key with no minute at or above the floor cannot raise anything and is settled here.
+      const foldedThrough = item.baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
+      const floor = this.floors[dimension];
+      let score = false;
+      for (let j = 0; j < slot.used; j += 1) {
+        const c = slot.minutes[j] as MinuteCount;
+        if (c.minute <= foldedThrough) {
           this.stats.lateKeyMinutes += 1;
-          continue;
+          c.total = -1;
+        } else if (c.total >= floor) {
+          score = true;
         }
-        const observed = state.counts.get(minute);
-        if (observed === undefined || observed < floor) continue;
-        const baseline = this.provisional(state, minute, slot.key.dimension);
-        const ev = evaluate(baseline ? decayTo(baseline, minute, this.config) : null, minute, observed, t, this.config);
-        if (!ev.anomalous) continue;
-        if (slot.key.dimension === 'principal') hotPrincipals.add(`${slot.key.account}|${slot.key.subject}`);
-        const decision = onAnomalousMinute(id, burst, minute, observed, this.config, (facts) => burstSeverity(slot.key, ev, facts, t));
-        burst = decision.next;
-        changed = true;
-        if (decision.alert) (raised ??= []).push({ minute, ev, decision });
       }
-      if (changed && burst) {
-        const saved = await this.store.saveBurst(id, expectedId, burst, ttl);
-        if (!saved) {
-          this.stats.lostBurstRaces += raised?.length ?? 0;
-          this.forget(slot);
-          continue;
-        }
-        if (slot.state) slot.state.burst = burst;
-        if (raised) for (const r of raised) candidates.push({ slot, ...r });
-      }
+      if (score) scored.push(slot);
+      else for (let j = 0; j < slot.used; j += 1) (slot.minutes[j] as MinuteCount).firstEvent = undefined;
     }
-    if (candidates.length === 0) return [];
-    // The breakdowns (top names, IPs, principals) only for the keys that raise a finding.
-    if (this.withDetails) collectDetails(this.keys, events, new Set(candidates.map((c) => c.slot)), this.scratch);
-    const built = candidates.map((c) => ({ slot: c.slot, finding: burstFinding(c.slot.key, c.minute, this.minuteAggregate(c.slot, c.minute), c.ev, c.decision) }));
-    return this.suppressNarrower(built, hotPrincipals);
+    live.endBatch();
+  }
+
+  /** `foldFrom` + applying its fold, on a live item whose counts already include the chunk's. */
+  private foldLive(item: LiveItem, dimension: Dimension): void {
+    const counts = item.counts;
+    if (counts.size === 0) return;
+    let baseline: Baseline | null = item.baseline;
+    const done = baseline?.foldedThrough ?? Number.NEGATIVE_INFINITY;
+    // The oldest and newest minute of the counts, kept by `updateLive` (no scan of the counts).
+    const minMinute = item.oldest;
+    const watermark = item.newest - this.config.latenessMinutes;
+    if (minMinute > watermark && minMinute > done) return;
+    const toFold: number[] = [];
+    for (const m of counts.keys()) if (m <= watermark || m <= done) toFold.push(m);
+    if (toFold.length > 1) toFold.sort((a, b) => a - b);
+    const t = this.config[dimension];
+    if (baseline && item.baselineShared) {
+      // `apply` handed this baseline to a caller: fold a copy (`fold`), then own it again.
+      let copy: Baseline | null = baseline;
+      for (const m of toFold) if (m > done) copy = fold(copy, m, counts.get(m) ?? 0, t, this.config);
+      if (copy !== baseline) {
+        baseline = copy;
+        item.baselineShared = false;
+      }
+    } else {
+      for (const m of toFold) if (m > done) baseline = foldInPlace(baseline, m, counts.get(m) ?? 0, t, this.config);
+    }
+    if (!baseline) return;
+    item.baseline = baseline;
+    for (const m of toFold) counts.delete(m);
+    minuteBounds(item);
   }
 
   /** The minute's aggregate with its breakdowns (empty breakdowns when details are off). */
@@ -288,6 +411,7 @@ export class RateDetector {
   private forget(slot: KeySlot): void {
     if (slot.state) this.cached -= 1;
     slot.state = undefined;
+    slot.item = undefined;
   }
 
   /**
@@ -340,6 +464,18 @@ export class RateDetector {
     }
     return out;
   }
+}
+
+/** Sets a live item's oldest and newest minute from its counts. */
+function minuteBounds(item: LiveItem): void {
+  let oldest = Number.POSITIVE_INFINITY;
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const m of item.counts.keys()) {
+    if (m < oldest) oldest = m;
+    if (m > newest) newest = m;
+  }
+  item.oldest = oldest;
+  item.newest = newest;
 }
 
 /** Convenience for tests: the minute bucket of an ISO time. */

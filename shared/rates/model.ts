@@ -146,78 +146,94 @@ export function evaluate(b: Baseline | null, minute: number, observed: number, t
   return { anomalous, basis: 'learned', observed, expected: b.m1, stdDev, peak, score, historyMinutes: history };
 }
 
+/** The factors `decayFactor(halfLife, 1)`, computed once per half-life (the same numbers every time). */
+const ONE_MINUTE = new Map<number, number>();
+function oneMinute(halfLife: number): number {
+  let f = ONE_MINUTE.get(halfLife);
+  if (f === undefined) {
+    f = decayFactor(halfLife, 1);
+    ONE_MINUTE.set(halfLife, f);
+  }
+  return f;
+}
+
+/** The baseline of a key's first folded minute. */
+function firstFold(minute: number, count: number, t: DimensionThresholds): Baseline {
+  const peaks = uniformPeaks(0);
+  peaks[peakSlot(minute)] = count;
+  const first: Baseline = { m1: count, m2: count * count, peaks, firstMinute: minute, foldedThrough: minute };
+  if (count >= t.minCount) Object.assign(first, { episodes: [count], episodeSlots: [peakSlot(minute)], episodeMinute: minute });
+  return first;
+}
+
 /**
  * Folds one completed minute into the baseline. An anomalous minute is learned clipped (to twice the
  * larger of mean and the peak that applied to it), so a burst does not instantly become the new
  * normal, yet a job that really recurs is learned after a few occurrences. Only the minute's own
- * hour slot learns; every slot decays.
+ * hour slot learns; every slot decays. Returns a new baseline; `b` is left as it was.
  */
 export function fold(b: Baseline | null, minute: number, count: number, t: DimensionThresholds, cfg: RateConfig): Baseline {
-  if (!b) {
-    const peaks = uniformPeaks(0);
-    peaks[peakSlot(minute)] = count;
-    const first: Baseline = { m1: count, m2: count * count, peaks, firstMinute: minute, foldedThrough: minute };
-    if (count >= t.minCount) Object.assign(first, { episodes: [count], episodeSlots: [peakSlot(minute)], episodeMinute: minute });
-    return first;
-  }
+  if (!b) return firstFold(minute, count, t);
   if (minute <= b.foldedThrough) return b;
-  // decayTo and the one-minute decay below, fused so the peaks and episodes are copied once (the
-  // same multiplications in the same order as decaying a copy and then decaying it again).
+  const copy: Baseline = { m1: b.m1, m2: b.m2, peaks: b.peaks.slice(), firstMinute: b.firstMinute, foldedThrough: b.foldedThrough };
+  if (b.episodes) copy.episodes = b.episodes.slice();
+  if (b.episodeSlots) copy.episodeSlots = b.episodeSlots;
+  if (b.episodeMinute !== undefined) copy.episodeMinute = b.episodeMinute;
+  foldInPlace(copy, minute, count, t, cfg);
+  return copy;
+}
+
+/**
+ * `fold` applied to `b` itself (null: a new baseline is returned), for state that nothing else
+ * holds (the in-process store's live items): no copy of the peaks or episodes per folded minute.
+ * `b.episodeSlots` is never changed in place (it may be shared with a copy made by `fold`): a new
+ * array replaces it when an episode is added. Same arithmetic, in the same order, as `fold`.
+ */
+export function foldInPlace(b: Baseline | null, minute: number, count: number, t: DimensionThresholds, cfg: RateConfig): Baseline {
+  if (!b) return firstFold(minute, count, t);
+  if (minute <= b.foldedThrough) return b;
+  const peaks = b.peaks;
+  const n = peaks.length;
+  const episodes = b.episodes;
+  // First the decay over the idle minutes since foldedThrough (decayTo), then the minute itself.
   const gap = minute - 1 - b.foldedThrough;
-  const dd = decayFactor(cfg.halfLifeMinutes, gap);
-  const dpg = decayFactor(cfg.peakHalfLifeMinutes, gap);
-  const n = b.peaks.length;
-  const peaks = new Array<number>(n);
-  if (gap > 0) for (let i = 0; i < n; i += 1) peaks[i] = (b.peaks[i] as number) * dpg;
-  else for (let i = 0; i < n; i += 1) peaks[i] = b.peaks[i] as number;
-  let decayedEpisodes: number[] | undefined;
-  if (b.episodes) {
-    const e = b.episodes;
-    decayedEpisodes = new Array<number>(e.length);
-    if (gap > 0) for (let i = 0; i < e.length; i += 1) decayedEpisodes[i] = (e[i] as number) * dpg;
-    else for (let i = 0; i < e.length; i += 1) decayedEpisodes[i] = e[i] as number;
+  if (gap > 0) {
+    const dd = decayFactor(cfg.halfLifeMinutes, gap);
+    const dpg = decayFactor(cfg.peakHalfLifeMinutes, gap);
+    b.m1 *= dd;
+    b.m2 *= dd;
+    for (let i = 0; i < n; i += 1) peaks[i] = (peaks[i] as number) * dpg;
+    if (episodes) for (let i = 0; i < episodes.length; i += 1) episodes[i] = (episodes[i] as number) * dpg;
+    b.foldedThrough = minute - 1;
   }
-  const d: Baseline = gap > 0 ? { m1: b.m1 * dd, m2: b.m2 * dd, peaks, firstMinute: b.firstMinute, foldedThrough: minute - 1 } : { m1: b.m1, m2: b.m2, peaks, firstMinute: b.firstMinute, foldedThrough: b.foldedThrough };
-  if (decayedEpisodes) d.episodes = decayedEpisodes;
-  if (b.episodeSlots) d.episodeSlots = b.episodeSlots;
-  if (b.episodeMinute !== undefined) d.episodeMinute = b.episodeMinute;
-  const ev = evaluate(d, minute, count, t, cfg);
+  const ev = evaluate(b, minute, count, t, cfg);
+  const m1 = b.m1;
   // ev.peak is the peak that applied to this minute (own slot and neighbours).
-  const learned = ev.anomalous ? Math.min(count, 2 * Math.max(d.m1, ev.peak, 1)) : count;
+  const learned = ev.anomalous ? Math.min(count, 2 * Math.max(m1, ev.peak, 1)) : count;
   // A minute that only the peak test excused (a known recurring job at its usual hour) is explained
   // by its slot: it enters the mean/variance only up to `ratio x mean`, so the job does not inflate
   // the short-term variance and hide a burst in the hours after it. Its slot still learns it fully.
-  const excused = !ev.anomalous && ev.basis === 'learned' && count >= t.minCount && count >= t.ratio * d.m1 && ev.score >= t.zScore;
-  const moment = excused ? Math.min(count, t.ratio * Math.max(d.m1, 1)) : learned;
-  const alpha = 1 - decayFactor(cfg.halfLifeMinutes, 1);
-  const dp = decayFactor(cfg.peakHalfLifeMinutes, 1);
+  const excused = !ev.anomalous && ev.basis === 'learned' && count >= t.minCount && count >= t.ratio * m1 && ev.score >= t.zScore;
+  const moment = excused ? Math.min(count, t.ratio * Math.max(m1, 1)) : learned;
+  const alpha = 1 - oneMinute(cfg.halfLifeMinutes);
+  const dp = oneMinute(cfg.peakHalfLifeMinutes);
   const s = peakSlot(minute);
-  // The copy made above (never the caller's array) is decayed in place.
   for (let i = 0; i < n; i += 1) peaks[i] = (peaks[i] as number) * dp;
   // The peak at most doubles per minute: the first minutes of a ramping burst (still under the
   // floor) cannot mask the rest of it, while a job that really recurs is learned within minutes.
   // Doubling starts from the applied peak, so a job drifting into the next hour is learned there too.
   peaks[s] = Math.max(peaks[s] ?? 0, Math.min(learned, 2 * Math.max(ev.peak, 1)));
-  const next: Baseline = {
-    m1: (1 - alpha) * d.m1 + alpha * moment,
-    m2: (1 - alpha) * d.m2 + alpha * moment * moment,
-    peaks,
-    firstMinute: b.firstMinute,
-    foldedThrough: minute,
-  };
-  if (decayedEpisodes) {
-    for (let i = 0; i < decayedEpisodes.length; i += 1) decayedEpisodes[i] = (decayedEpisodes[i] as number) * dp;
-    next.episodes = decayedEpisodes;
-  }
-  if (d.episodeSlots) next.episodeSlots = d.episodeSlots;
-  if (d.episodeMinute !== undefined) next.episodeMinute = d.episodeMinute;
+  b.m1 = (1 - alpha) * m1 + alpha * moment;
+  b.m2 = (1 - alpha) * b.m2 + alpha * moment * moment;
+  b.foldedThrough = minute;
+  if (episodes) for (let i = 0; i < episodes.length; i += 1) episodes[i] = (episodes[i] as number) * dp;
   // A busy minute (above the floor and well above the mean) belongs to a burst episode: it extends
   // the newest one when within `quietMinutes` of it, else opens one. Episodes are learned at their
   // real size (not clipped): the habit test needs MIN_EPISODES of them before it excuses anything.
-  if (count >= t.minCount && count >= t.ratio * Math.max(d.m1, 1)) {
-    const list = next.episodes ?? [];
-    const slots = [...(next.episodeSlots ?? [])];
-    if (next.episodeMinute !== undefined && minute - next.episodeMinute <= cfg.quietMinutes && list.length > 0 && slots.length === list.length) {
+  if (count >= t.minCount && count >= t.ratio * Math.max(m1, 1)) {
+    const list = episodes ?? [];
+    const slots = [...(b.episodeSlots ?? [])];
+    if (b.episodeMinute !== undefined && minute - b.episodeMinute <= cfg.quietMinutes && list.length > 0 && slots.length === list.length) {
       list[list.length - 1] = Math.max(list[list.length - 1] as number, count);
     } else {
       list.push(count);
@@ -226,9 +242,9 @@ export function fold(b: Baseline | null, minute: number, count: number, t: Dimen
       while (slots.length > list.length) slots.shift();
       while (slots.length < list.length) slots.unshift(slots[0] ?? peakSlot(minute));
     }
-    next.episodes = list;
-    next.episodeSlots = slots;
-    next.episodeMinute = minute;
+    b.episodes = list;
+    b.episodeSlots = slots;
+    b.episodeMinute = minute;
   }
-  return next;
+  return b;
 }

@@ -31,8 +31,51 @@ export interface StoreStats {
   conditionalFailures: number;
 }
 
+/**
+ * State held in this process that the detector may read and update in place (the in-memory store of
+ * replay and tests). Every call is synchronous, so no other writer can interleave between the
+ * detector reading a key and updating it: the detector's view can never be stale, which is what the
+ * version check of `KeyWrite.fold` guards against in DynamoDB. What it saves is the write itself: no
+ * `KeyWrite`, no copied counts, no follow-up fold, and baselines folded in place.
+ */
+export interface LiveRateState {
+  /** The key's live state, created empty when absent (or expired by TTL). */
+  item(keyId: string): LiveItem;
+  /**
+   * Records one write of `item` as `apply` would have made it (one per key per batch): bumps its
+   * version, sets its TTL, counts the write. Call `endBatch` after the batch's last one.
+   */
+  wrote(item: LiveItem, ttl: number): void;
+  /** After a batch of writes: expires items idle past their TTL, as `apply` does after its writes. */
+  endBatch(): void;
+  /** `saveBurst`, synchronously. */
+  saveBurstNow(keyId: string, expectedId: string | null, burst: BurstState): boolean;
+}
+
+/** A key's state as the in-process store holds it. */
+export interface LiveItem extends KeyState {
+  /** Epoch seconds, like the DynamoDB item's TTL attribute. */
+  ttl: number;
+  /** Set when TTL expiry dropped the item: whoever holds it must fetch the key again. */
+  expired: boolean;
+  /**
+   * True once `apply` handed `baseline` to a caller (its returned state shares the object): the
+   * live path then folds a copy instead of changing it in place.
+   */
+  baselineShared: boolean;
+  /**
+   * Oldest and newest minute in `counts` (+Infinity / -Infinity when empty), kept by the live path
+   * so that it can tell without a scan whether anything is due to fold; NaN after `apply` changed
+   * the counts (the live path then scans once).
+   */
+  oldest: number;
+  newest: number;
+}
+
 /** Rate state behind a small interface: DynamoDB in Lambda, memory in replay and tests. */
 export interface RateStore {
+  /** Present when the state lives in this process and may be updated in place (see `LiveRateState`). */
+  readonly live?: LiveRateState;
   /** Applies the writes (one per key) and returns every key's state after its write, in the order of `writes`. */
   apply(writes: readonly KeyWrite[]): Promise<KeyState[]>;
   /**
@@ -43,20 +86,16 @@ export interface RateStore {
   readonly stats: StoreStats;
 }
 
-interface MemoryItem extends KeyState {
-  /** Epoch seconds, like the DynamoDB item's TTL attribute. */
-  ttl: number;
-}
-
 /**
  * In-memory store for local replay and unit tests; same semantics as the DynamoDB one, including
  * its TTL: an item whose last write's `ttl` is behind the newest event time written is dropped (as
  * DynamoDB's TTL deletes an item idle for `ttlDays`), so memory is bounded by the keys active in
  * the last `ttlDays` of event time, not by every key a long replay ever saw.
  */
-export class MemoryRateStore implements RateStore {
+export class MemoryRateStore implements RateStore, LiveRateState {
   readonly stats: StoreStats = { writes: 0, conditionalFailures: 0 };
-  private readonly items = new Map<string, MemoryItem>();
+  readonly live: LiveRateState = this;
+  private readonly items = new Map<string, LiveItem>();
   /** Newest `ttl` written, and the event time (epoch s) an expiry sweep last ran at. */
   private newestTtl = Number.NEGATIVE_INFINITY;
   private sweptAt = Number.NEGATIVE_INFINITY;
@@ -72,7 +111,7 @@ export class MemoryRateStore implements RateStore {
       this.stats.writes += 1;
       let item = this.items.get(w.keyId);
       if (!item) {
-        item = { version: 0, baseline: null, counts: new Map(), burst: null, ttl: w.ttl };
+        item = newItem(w.ttl);
         this.items.set(w.keyId, item);
       }
       let removed: readonly number[] | undefined;
@@ -90,10 +129,33 @@ export class MemoryRateStore implements RateStore {
       item.version += 1;
       item.ttl = w.ttl;
       if (w.ttl > this.newestTtl) this.newestTtl = w.ttl;
+      item.baselineShared = true;
+      item.oldest = Number.NaN;
+      item.newest = Number.NaN;
       out[i] = { version: item.version, baseline: item.baseline, counts: new Map(item.counts), burst: item.burst };
     }
     this.expire();
     return out;
+  }
+
+  item(keyId: string): LiveItem {
+    let item = this.items.get(keyId);
+    if (!item) {
+      item = newItem(0);
+      this.items.set(keyId, item);
+    }
+    return item;
+  }
+
+  wrote(item: LiveItem, ttl: number): void {
+    this.stats.writes += 1;
+    item.version += 1;
+    item.ttl = ttl;
+    if (ttl > this.newestTtl) this.newestTtl = ttl;
+  }
+
+  endBatch(): void {
+    this.expire();
   }
 
   /** Drops items idle past their TTL; sweeps at most once per hour of event time. */
@@ -104,12 +166,17 @@ export class MemoryRateStore implements RateStore {
     for (const [id, item] of this.items) {
       if (item.ttl < now) {
         this.items.delete(id);
+        item.expired = true;
         this.expired += 1;
       }
     }
   }
 
   async saveBurst(keyId: string, expectedId: string | null, burst: BurstState): Promise<boolean> {
+    return this.saveBurstNow(keyId, expectedId, burst);
+  }
+
+  saveBurstNow(keyId: string, expectedId: string | null, burst: BurstState): boolean {
     this.stats.writes += 1;
     const item = this.items.get(keyId);
     if (!item || (item.burst?.id ?? null) !== expectedId) {
@@ -121,8 +188,26 @@ export class MemoryRateStore implements RateStore {
     return true;
   }
 
+  /** Every key id held (for tests: read the states back with an empty `apply`). */
+  keyIds(): string[] {
+    return [...this.items.keys()];
+  }
+
   /** Number of keys held (for tests and the benchmark). */
   get size(): number {
     return this.items.size;
   }
+}
+
+function newItem(ttl: number): LiveItem {
+  return { version: 0, baseline: null, counts: new Map(), burst: null, ttl, expired: false, baselineShared: false, oldest: Number.POSITIVE_INFINITY, newest: Number.NEGATIVE_INFINITY };
+}
+
+/**
+ * The same store reached only through `apply` and `saveBurst`: the per-key-per-batch write path the
+ * DynamoDB store takes (KeyWrite, versioned fold, follow-up folds), for tests and the benchmark
+ * that compare it with the live path on the same stream.
+ */
+export function writesOnly(store: RateStore): RateStore {
+  return { apply: (writes) => store.apply(writes), saveBurst: (keyId, expectedId, burst, ttl) => store.saveBurst(keyId, expectedId, burst, ttl), stats: store.stats };
 }
