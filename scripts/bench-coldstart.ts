@@ -1,6 +1,6 @@
 /**
  * Cold starts and bundle sizes of the Lambda functions (`npm run bench`, or alone:
- * `npm run bench -- cold-start [--runs N] [--json]`).
+ * `npm run bench -- cold-start [--runs N] [--json] [--only detect,floor] [--no-unbundled]`).
  *
  * It runs `serverless package --stage ci` first (skip with `--no-package`), unzips each function's
  * zip into an empty folder outside the repository — exactly what Lambda gets: the entry bundle, its
@@ -228,7 +228,7 @@ export interface ColdStartRow {
 }
 
 /** Every function's bundle and cold start; detect twice (alerting and quiet event). */
-export async function benchColdStarts(options: { runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean }): Promise<ColdStartRow[]> {
+export async function benchColdStarts(options: { runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean; only?: readonly string[]; unbundled?: boolean }): Promise<ColdStartRow[]> {
   const runs = Math.max(options.runs ?? 7, 1);
   const log = options.log ?? (() => undefined);
   if (options.packageFirst !== false) {
@@ -266,7 +266,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
   const rows: ColdStartRow[] = [];
   try {
     const built = new Map<string, BundleFacts>();
-    for (const spec of [...functionsFromServerlessYml(), ...REFERENCES]) {
+    for (const spec of [...functionsFromServerlessYml(), ...REFERENCES].filter((s) => !options.only || options.only.some((o) => s.name === o || s.name.startsWith(`${o}:`)))) {
       const reference = REFERENCES.includes(spec);
       const content = built.get(spec.file) ?? (await bundle(spec, options.work));
       built.set(spec.file, content);
@@ -282,7 +282,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
         const unbundled: number[] = [];
         for (let i = 0; i < runs; i++) {
           // Interleaved, so machine load hits both builds alike.
-          for (const viaTsx of [false, true]) {
+          for (const viaTsx of options.unbundled === false ? [false] : [false, true]) {
             stub.calls.length = 0;
             const url = pathToFileURL(viaTsx ? join(ROOT, spec.file) : b.path).href;
             const out = await coldStart(url, spec.exportName, eventFile, { ...env, LAMBDA_TASK_ROOT: viaTsx ? taskRoot : b.root }, viaTsx ? ROOT : b.root, viaTsx);
@@ -300,7 +300,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
           zipBytes: !reference && existsSync(zip) ? statSync(zip).size : null,
           coldStartBundledMs: Math.round(median(bundled)),
           coldStartBundledCpuMs: Math.round(median(bundledCpu)),
-          coldStartUnbundledTsxMs: Math.round(median(unbundled)),
+          coldStartUnbundledTsxMs: unbundled.length > 0 ? Math.round(median(unbundled)) : Number.NaN,
           runs,
           top: b.top,
           ...(spec.name === 'detect' ? { target: { coldStartMs: TARGETS.detectColdStartMs, bundleBytes: TARGETS.detectBundleBytes } } : {}),
@@ -350,7 +350,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--runs');
   try {
-    const rows = await benchColdStarts({ runs: at >= 0 ? Number(args[at + 1]) : 7, work, log: (s) => process.stderr.write(`${s}\n`), packageFirst: !args.includes('--no-package') });
+    const only = args.indexOf('--only');
+    const rows = await benchColdStarts({
+      runs: at >= 0 ? Number(args[at + 1]) : 7,
+      work,
+      log: (s) => process.stderr.write(`${s}\n`),
+      packageFirst: !args.includes('--no-package'),
+      unbundled: !args.includes('--no-unbundled'),
+      ...(only >= 0 ? { only: String(args[only + 1]).split(',') } : {}),
+    });
     process.stdout.write(args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${formatColdStarts(rows).join('\n')}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
