@@ -18,7 +18,7 @@
  * far less than wall time. `unbundled` is the same handler from TypeScript via tsx with node_modules.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -182,7 +182,7 @@ export const COLD_EVENTS = {
  * ms from process start to the handler's return (or to the end of the import), measured inside
  * the child; with the handler's result. Async spawn: the stub endpoint lives in this process.
  */
-function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean): Promise<{ ms: number; cpuMs: number; result: unknown }> {
+function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean, preload?: string): Promise<{ ms: number; cpuMs: number; result: unknown }> {
   const script = `
     import { readFileSync } from 'node:fs';
     const t0 = performance.timeOrigin;
@@ -195,7 +195,7 @@ function coldStart(moduleUrl: string, exportName: string, eventFile: string | un
     process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, result }));
     process.exit(0);
   `;
-  const nodeArgs = [...(viaTsx ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script];
+  const nodeArgs = [...(viaTsx ? ['--import', 'tsx'] : []), ...(preload ? ['--import', pathToFileURL(preload).href] : []), '--input-type=module', '-e', script];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs, { cwd, env: { ...process.env, ...env } });
     let out = '';
@@ -217,6 +217,12 @@ export interface ColdStartRow {
   entryBytes: number;
   totalBytes: number;
   staticBytes: number;
+  /**
+   * Bytes of the package's files the cold start actually loaded or read, from the entry to the
+   * handler's return: every module file (entry, chunks imported statically or with import()) and
+   * every data file read (shared/data-file.ts). Recorded in an extra, untimed run.
+   */
+  readBytes: number;
   zipBytes: number | null;
   coldStartBundledMs: number;
   /** CPU time (user + system) of the same bundled runs: steadier than wall time on a loaded machine. */
@@ -291,12 +297,14 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
             if (!viaTsx) bundledCpu.push(out.cpuMs);
           }
         }
+        const read = await bytesRead(options.work, b.path, reference ? dirname(b.path) : b.root, spec.exportName, eventFile, env, reference ? taskRoot : b.root);
         rows.push({
           function: spec.name,
           measured,
           entryBytes: b.entryBytes,
           totalBytes: b.totalBytes,
           staticBytes: b.staticBytes,
+          readBytes: read,
           zipBytes: !reference && existsSync(zip) ? statSync(zip).size : null,
           coldStartBundledMs: Math.round(median(bundled)),
           coldStartBundledCpuMs: Math.round(median(bundledCpu)),
@@ -313,6 +321,43 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
   return rows;
 }
 
+/**
+ * One more cold start, untimed, with a preload that records every file the process loads as a
+ * module (a loader hook) or opens with fs (data files); the sum of their sizes under the bundle's
+ * folder (or the package root) is what this start read.
+ */
+async function bytesRead(work: string, entry: string, root: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, taskRoot: string): Promise<number> {
+  const hooks = join(work, 'read-hooks.mjs');
+  const preload = join(work, 'read-preload.mjs');
+  const log = join(work, `read-${Math.random().toString(36).slice(2)}.log`);
+  writeFileSync(hooks, "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { if (url.startsWith('file:')) appendFileSync(process.env.TW_READ_LOG, 'module ' + url + '\\n'); return next(url, context); }\n");
+  writeFileSync(
+    preload,
+    [
+      "import fs from 'node:fs';",
+      "import { register, syncBuiltinESMExports } from 'node:module';",
+      "register(new URL('./read-hooks.mjs', import.meta.url));",
+      'const log = process.env.TW_READ_LOG; let busy = false;',
+      "for (const [name, kind] of [['readFileSync', 'file'], ['openSync', 'open']]) { const original = fs[name]; fs[name] = function (p, ...rest) { if (!busy && (typeof p === 'string' || p instanceof URL)) { busy = true; try { fs.appendFileSync(log, kind + ' ' + String(p) + '\\n'); } finally { busy = false; } } return original.call(this, p, ...rest); }; }",
+      'syncBuiltinESMExports();',
+    ].join('\n'),
+  );
+  await coldStart(pathToFileURL(entry).href, exportName, eventFile, { ...env, LAMBDA_TASK_ROOT: taskRoot, TW_READ_LOG: log }, root, false, preload);
+  // A file read whole counts its size; one only opened (a header read: shared/data-file.ts readDataHead) one 4 KB page at most.
+  const files = new Map<string, number>();
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    const [kind, ...rest] = line.split(' ');
+    const ref = rest.join(' ');
+    if (!ref) continue;
+    const path = ref.startsWith('file:') ? fileURLToPath(ref) : ref;
+    if (!(path.startsWith(root) || path.startsWith(taskRoot)) || !existsSync(path)) continue;
+    const size = statSync(path).size;
+    files.set(path, Math.max(files.get(path) ?? 0, kind === 'open' ? Math.min(size, 4096) : size));
+  }
+  if (process.env['TRAILWATCH_BENCH_READ_LIST']) for (const [f, n] of files) process.stderr.write(`    read ${(n / 1024).toFixed(1)} KB ${f.slice(root.length)}\n`);
+  return [...files.values()].reduce((a, b) => a + b, 0);
+}
+
 /** A timed run must have done the work it stands for: the alerting event published, the quiet one did not. */
 function checkPath(fn: string, eventFile: string | undefined, result: unknown, calls: readonly string[]): void {
   if (!eventFile) return;
@@ -326,13 +371,13 @@ function checkPath(fn: string, eventFile: string | undefined, result: unknown, c
 export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
   const kb = (v: number | null) => (v === null ? '-' : `${(v / 1024).toFixed(0)} KB`);
   const out = [
-    'Lambda functions (esbuild, minified ESM, AWS SDK v3 bundled; cold start = fresh process, import + handler, median):',
-    '  entry = the file Lambda imports; +static = with the chunks it imports statically (read before the handler runs); total JS = every chunk',
-    `  ${'function'.padEnd(14)} ${'entry'.padStart(8)} ${'+static'.padStart(8)} ${'total JS'.padStart(9)} ${'zip'.padStart(9)}  ${'bundled'.padStart(8)} ${'(CPU)'.padStart(8)}  ${'tsx'.padStart(8)}  ${'target'.padStart(17)}  measured`,
+    'Lambda functions (esbuild, minified ESM; detect: no AWS SDK on the alerting path; cold start = fresh process, import + handler, median):',
+    '  entry = the file Lambda imports; +static = with the chunks it imports statically; read = every file this start loaded or read (modules + data); total JS = every chunk',
+    `  ${'function'.padEnd(14)} ${'entry'.padStart(8)} ${'+static'.padStart(8)} ${'read'.padStart(8)} ${'total JS'.padStart(9)} ${'zip'.padStart(9)}  ${'bundled'.padStart(8)} ${'(CPU)'.padStart(8)}  ${'tsx'.padStart(8)}  ${'target'.padStart(17)}  measured`,
   ];
   for (const r of rows) {
     const target = r.target ? `≤ ${r.target.coldStartMs} ms, ≤ ${kb(r.target.bundleBytes)}` : '';
-    out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.staticBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
+    out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.staticBytes).padStart(8)} ${kb(r.readBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
   }
   const seen = new Set<string>();
   for (const r of rows) {
