@@ -38,11 +38,13 @@ interface FunctionSpec {
 
 /**
  * Reference rows measured the same way in the same run: a handler importing nothing (Node's own
- * start, the floor no bundle goes below) and the AWS SDK alone doing detect's four calls.
+ * start, the floor no bundle goes below), the AWS SDK alone doing detect's four calls, and the
+ * signed-HTTP transport (shared/sinks/transport) alone doing them.
  */
 const REFERENCES: FunctionSpec[] = [
   { name: 'floor: empty', file: 'scripts/cold-start/empty.ts', exportName: 'handler' },
   { name: 'floor: SDK only', file: 'scripts/cold-start/sdk-floor.ts', exportName: 'handler' },
+  { name: 'floor: HTTP only', file: 'scripts/cold-start/http-floor.ts', exportName: 'handler' },
 ];
 
 function functionsFromServerlessYml(): FunctionSpec[] {
