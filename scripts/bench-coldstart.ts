@@ -85,8 +85,11 @@ async function bundle(spec: FunctionSpec, outDir: string): Promise<BundleFacts> 
     mainFields: ['module', 'main'],
     logLevel: 'silent',
     metafile: true,
+    // As the package step splits a one-function handler: code behind import() in chunks of its own.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
   });
-  return facts(result.metafile, outdir);
+  return facts(result.metafile, outdir, spec.file);
 }
 
 /** What `serverless package` put in the function's zip: the entry and every chunk beside it. */
@@ -111,9 +114,9 @@ function staticBytes(entry: string): number {
   return [...seen].reduce((n, f) => n + statSync(f).size, 0);
 }
 
-function facts(meta: Metafile, outdir: string): BundleFacts {
+function facts(meta: Metafile, outdir: string, file: string): BundleFacts {
   const outputs = Object.entries(meta.outputs).filter(([f]) => f.endsWith('.mjs'));
-  const entry = outputs.find(([, o]) => o.entryPoint);
+  const entry = outputs.find(([, o]) => o.entryPoint === file);
   if (!entry) throw new Error('esbuild produced no entry');
   const groups = new Map<string, number>();
   for (const [, o] of outputs)
@@ -123,7 +126,16 @@ function facts(meta: Metafile, outdir: string): BundleFacts {
     }
   const top = [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, b]): [string, number] => [k, Math.round(b / 1024)]);
   const total = outputs.reduce((n, [, o]) => n + o.bytes, 0);
-  return { path: join(outdir, entry[0].split('/').pop() as string), entryBytes: entry[1].bytes, totalBytes: total, staticBytes: total, top };
+  const byPath = new Map(outputs);
+  const seen = new Set<string>();
+  const visit = (f: string): void => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const i of byPath.get(f)?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(entry[0]);
+  const staticTotal = [...seen].reduce((n, f) => n + (byPath.get(f)?.bytes ?? 0), 0);
+  return { path: join(outdir, entry[0].split('/').pop() as string), entryBytes: entry[1].bytes, totalBytes: total, staticBytes: staticTotal, top };
 }
 
 function median(values: number[]): number {
