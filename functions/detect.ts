@@ -3,9 +3,6 @@
  * Thin on purpose: everything it does lives in shared/ and is the same code the replay CLI runs.
  * A delivery failure throws, so Lambda's async retries and then the on-failure queue take over.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { type TrailwatchConfig, loadConfig } from '../shared/config.ts';
 import { detections as registry } from '../shared/detections/index.ts';
@@ -20,13 +17,16 @@ import { createRouter, unwrapRouted } from '../shared/pipeline/routing.ts';
 import { CloudWatchMetricsSink } from '../shared/sinks/cloudwatch.ts';
 import { EventBridgeSink } from '../shared/sinks/eventbridge.ts';
 import { SnsSink } from '../shared/sinks/sns.ts';
+import type { CloudWatchLike, DynamoLike, EventBridgeLike, SnsLike } from '../shared/sinks/transport/apis.ts';
+import { alertingClients } from '../shared/sinks/transport/index.ts';
 
 export interface DetectDependencies {
   config: TrailwatchConfig;
   log: Log;
-  sns: SNSClient;
-  eventBridge: EventBridgeClient;
-  cloudWatch: CloudWatchClient;
+  /** The signed-HTTP clients in production (shared/sinks/transport), SDK clients in tests. */
+  sns: SnsLike;
+  eventBridge: EventBridgeLike;
+  cloudWatch: CloudWatchLike;
   detections?: readonly Detection[];
   enrichers?: readonly FindingEnricher[];
   /**
@@ -103,31 +103,36 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
 }
 
 let production: Promise<(event: unknown, context?: Context) => Promise<DetectResult>> | undefined;
+/** The invocation being handled: its remaining time bounds the AWS calls' retries. */
+let invocation: Context | undefined;
 
 /** Cold start: configuration, clients and enrichers are created once per execution environment. */
 async function init(): Promise<(event: unknown, context?: Context) => Promise<DetectResult>> {
   const log = createLambdaLogger();
   const config = loadConfig();
-  const directory = await createDirectory(config, log);
+  // SNS, EventBridge, CloudWatch and DynamoDB without the AWS SDK: its clients cost more of a cold
+  // start than all of Trailwatch's code (docs/architecture.md "Bundling").
+  const aws = alertingClients({ remainingMs: () => invocation?.getRemainingTimeInMillis?.() });
+  const directory = await createDirectory(config, log, aws.dynamo);
   return createDetectHandler({
     directory,
     config,
     log,
-    sns: new SNSClient({}),
-    eventBridge: new EventBridgeClient({}),
-    cloudWatch: new CloudWatchClient({}),
+    sns: aws.sns,
+    eventBridge: aws.eventBridge,
+    cloudWatch: aws.cloudWatch,
     // The router trusts directory members as it trusts the tuning file's organization.accounts.
-    enrichers: await createEnrichers({ mode: 'lambda', members: { has: (a) => directory.current.has(a), nameOf: (a) => directory.current.nameOf(a) } }),
+    enrichers: await createEnrichers({ mode: 'lambda', dynamo: aws.dynamo, members: { has: (a) => directory.current.has(a), nameOf: (a) => directory.current.nameOf(a) } }),
   });
 }
 
 /** The packaged tuning file's accounts, plus the stored AWS Organizations directory when the stack has one. */
-async function createDirectory(config: TrailwatchConfig, log: Log): Promise<CachedDirectory> {
+async function createDirectory(config: TrailwatchConfig, log: Log, dynamo: DynamoLike): Promise<CachedDirectory> {
   const [{ loadDeployedTuning }, { OrganizationDirectory }] = await Promise.all([import('../shared/routing/deployed.ts'), import('../shared/organization/directory.ts')]);
   const declared = OrganizationDirectory.fromTuning(loadDeployedTuning(process.env, log).organization);
   if (!config.directoryTable) return new CachedDirectory(undefined, { declared });
-  const [{ DynamoDirectoryStore }, { DynamoDBClient }] = await Promise.all([import('../shared/organization/store.ts'), import('@aws-sdk/client-dynamodb')]);
-  return new CachedDirectory(new DynamoDirectoryStore(new DynamoDBClient({}), config.directoryTable), {
+  const { DynamoDirectoryStore } = await import('../shared/organization/store.ts');
+  return new CachedDirectory(new DynamoDirectoryStore(dynamo, config.directoryTable), {
     declared,
     onError: (error) => log.warn('organization directory unavailable; using the last one read', { error: error.message }),
   });
@@ -135,6 +140,7 @@ async function createDirectory(config: TrailwatchConfig, log: Log): Promise<Cach
 
 /** The Lambda entry point (`functions/detect.handler`). */
 export async function handler(event: unknown, context?: Context): Promise<DetectResult> {
+  invocation = context;
   production ??= init();
   let run: (event: unknown, context?: Context) => Promise<DetectResult>;
   try {

@@ -1,6 +1,6 @@
 /**
  * Cold starts and bundle sizes of the Lambda functions (`npm run bench`, or alone:
- * `npm run bench -- cold-start [--runs N] [--json]`).
+ * `npm run bench -- cold-start [--runs N] [--json] [--only detect,floor] [--no-unbundled]`).
  *
  * It runs `serverless package --stage ci` first (skip with `--no-package`), unzips each function's
  * zip into an empty folder outside the repository — exactly what Lambda gets: the entry bundle, its
@@ -18,7 +18,7 @@
  * far less than wall time. `unbundled` is the same handler from TypeScript via tsx with node_modules.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,11 +38,13 @@ interface FunctionSpec {
 
 /**
  * Reference rows measured the same way in the same run: a handler importing nothing (Node's own
- * start, the floor no bundle goes below) and the AWS SDK alone doing detect's four calls.
+ * start, the floor no bundle goes below), the AWS SDK alone doing detect's four calls, and the
+ * signed-HTTP transport (shared/sinks/transport) alone doing them.
  */
 const REFERENCES: FunctionSpec[] = [
   { name: 'floor: empty', file: 'scripts/cold-start/empty.ts', exportName: 'handler' },
   { name: 'floor: SDK only', file: 'scripts/cold-start/sdk-floor.ts', exportName: 'handler' },
+  { name: 'floor: HTTP only', file: 'scripts/cold-start/http-floor.ts', exportName: 'handler' },
 ];
 
 function functionsFromServerlessYml(): FunctionSpec[] {
@@ -83,8 +85,11 @@ async function bundle(spec: FunctionSpec, outDir: string): Promise<BundleFacts> 
     mainFields: ['module', 'main'],
     logLevel: 'silent',
     metafile: true,
+    // As the package step splits a one-function handler: code behind import() in chunks of its own.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
   });
-  return facts(result.metafile, outdir);
+  return facts(result.metafile, outdir, spec.file);
 }
 
 /** What `serverless package` put in the function's zip: the entry and every chunk beside it. */
@@ -109,9 +114,9 @@ function staticBytes(entry: string): number {
   return [...seen].reduce((n, f) => n + statSync(f).size, 0);
 }
 
-function facts(meta: Metafile, outdir: string): BundleFacts {
+function facts(meta: Metafile, outdir: string, file: string): BundleFacts {
   const outputs = Object.entries(meta.outputs).filter(([f]) => f.endsWith('.mjs'));
-  const entry = outputs.find(([, o]) => o.entryPoint);
+  const entry = outputs.find(([, o]) => o.entryPoint === file);
   if (!entry) throw new Error('esbuild produced no entry');
   const groups = new Map<string, number>();
   for (const [, o] of outputs)
@@ -121,7 +126,16 @@ function facts(meta: Metafile, outdir: string): BundleFacts {
     }
   const top = [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, b]): [string, number] => [k, Math.round(b / 1024)]);
   const total = outputs.reduce((n, [, o]) => n + o.bytes, 0);
-  return { path: join(outdir, entry[0].split('/').pop() as string), entryBytes: entry[1].bytes, totalBytes: total, staticBytes: total, top };
+  const byPath = new Map(outputs);
+  const seen = new Set<string>();
+  const visit = (f: string): void => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const i of byPath.get(f)?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(entry[0]);
+  const staticTotal = [...seen].reduce((n, f) => n + (byPath.get(f)?.bytes ?? 0), 0);
+  return { path: join(outdir, entry[0].split('/').pop() as string), entryBytes: entry[1].bytes, totalBytes: total, staticBytes: staticTotal, top };
 }
 
 function median(values: number[]): number {
@@ -182,7 +196,7 @@ export const COLD_EVENTS = {
  * ms from process start to the handler's return (or to the end of the import), measured inside
  * the child; with the handler's result. Async spawn: the stub endpoint lives in this process.
  */
-function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean): Promise<{ ms: number; cpuMs: number; result: unknown }> {
+function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean, preload?: string): Promise<{ ms: number; cpuMs: number; result: unknown }> {
   const script = `
     import { readFileSync } from 'node:fs';
     const t0 = performance.timeOrigin;
@@ -195,7 +209,7 @@ function coldStart(moduleUrl: string, exportName: string, eventFile: string | un
     process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, result }));
     process.exit(0);
   `;
-  const nodeArgs = [...(viaTsx ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script];
+  const nodeArgs = [...(viaTsx ? ['--import', 'tsx'] : []), ...(preload ? ['--import', pathToFileURL(preload).href] : []), '--input-type=module', '-e', script];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs, { cwd, env: { ...process.env, ...env } });
     let out = '';
@@ -217,6 +231,12 @@ export interface ColdStartRow {
   entryBytes: number;
   totalBytes: number;
   staticBytes: number;
+  /**
+   * Bytes of the package's files the cold start actually loaded or read, from the entry to the
+   * handler's return: every module file (entry, chunks imported statically or with import()) and
+   * every data file read (shared/data-file.ts). Recorded in an extra, untimed run.
+   */
+  readBytes: number;
   zipBytes: number | null;
   coldStartBundledMs: number;
   /** CPU time (user + system) of the same bundled runs: steadier than wall time on a loaded machine. */
@@ -228,7 +248,7 @@ export interface ColdStartRow {
 }
 
 /** Every function's bundle and cold start; detect twice (alerting and quiet event). */
-export async function benchColdStarts(options: { runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean }): Promise<ColdStartRow[]> {
+export async function benchColdStarts(options: { runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean; only?: readonly string[]; unbundled?: boolean }): Promise<ColdStartRow[]> {
   const runs = Math.max(options.runs ?? 7, 1);
   const log = options.log ?? (() => undefined);
   if (options.packageFirst !== false) {
@@ -266,7 +286,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
   const rows: ColdStartRow[] = [];
   try {
     const built = new Map<string, BundleFacts>();
-    for (const spec of [...functionsFromServerlessYml(), ...REFERENCES]) {
+    for (const spec of [...functionsFromServerlessYml(), ...REFERENCES].filter((s) => !options.only || options.only.some((o) => s.name === o || s.name.startsWith(`${o}:`)))) {
       const reference = REFERENCES.includes(spec);
       const content = built.get(spec.file) ?? (await bundle(spec, options.work));
       built.set(spec.file, content);
@@ -282,7 +302,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
         const unbundled: number[] = [];
         for (let i = 0; i < runs; i++) {
           // Interleaved, so machine load hits both builds alike.
-          for (const viaTsx of [false, true]) {
+          for (const viaTsx of options.unbundled === false ? [false] : [false, true]) {
             stub.calls.length = 0;
             const url = pathToFileURL(viaTsx ? join(ROOT, spec.file) : b.path).href;
             const out = await coldStart(url, spec.exportName, eventFile, { ...env, LAMBDA_TASK_ROOT: viaTsx ? taskRoot : b.root }, viaTsx ? ROOT : b.root, viaTsx);
@@ -291,16 +311,18 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
             if (!viaTsx) bundledCpu.push(out.cpuMs);
           }
         }
+        const read = await bytesRead(options.work, b.path, reference ? dirname(b.path) : b.root, spec.exportName, eventFile, env, reference ? taskRoot : b.root);
         rows.push({
           function: spec.name,
           measured,
           entryBytes: b.entryBytes,
           totalBytes: b.totalBytes,
           staticBytes: b.staticBytes,
+          readBytes: read,
           zipBytes: !reference && existsSync(zip) ? statSync(zip).size : null,
           coldStartBundledMs: Math.round(median(bundled)),
           coldStartBundledCpuMs: Math.round(median(bundledCpu)),
-          coldStartUnbundledTsxMs: Math.round(median(unbundled)),
+          coldStartUnbundledTsxMs: unbundled.length > 0 ? Math.round(median(unbundled)) : Number.NaN,
           runs,
           top: b.top,
           ...(spec.name === 'detect' ? { target: { coldStartMs: TARGETS.detectColdStartMs, bundleBytes: TARGETS.detectBundleBytes } } : {}),
@@ -311,6 +333,43 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
     stub.close();
   }
   return rows;
+}
+
+/**
+ * One more cold start, untimed, with a preload that records every file the process loads as a
+ * module (a loader hook) or opens with fs (data files); the sum of their sizes under the bundle's
+ * folder (or the package root) is what this start read.
+ */
+async function bytesRead(work: string, entry: string, root: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, taskRoot: string): Promise<number> {
+  const hooks = join(work, 'read-hooks.mjs');
+  const preload = join(work, 'read-preload.mjs');
+  const log = join(work, `read-${Math.random().toString(36).slice(2)}.log`);
+  writeFileSync(hooks, "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { if (url.startsWith('file:')) appendFileSync(process.env.TW_READ_LOG, 'module ' + url + '\\n'); return next(url, context); }\n");
+  writeFileSync(
+    preload,
+    [
+      "import fs from 'node:fs';",
+      "import { register, syncBuiltinESMExports } from 'node:module';",
+      "register(new URL('./read-hooks.mjs', import.meta.url));",
+      'const log = process.env.TW_READ_LOG; let busy = false;',
+      "for (const [name, kind] of [['readFileSync', 'file'], ['openSync', 'open']]) { const original = fs[name]; fs[name] = function (p, ...rest) { if (!busy && (typeof p === 'string' || p instanceof URL)) { busy = true; try { fs.appendFileSync(log, kind + ' ' + String(p) + '\\n'); } finally { busy = false; } } return original.call(this, p, ...rest); }; }",
+      'syncBuiltinESMExports();',
+    ].join('\n'),
+  );
+  await coldStart(pathToFileURL(entry).href, exportName, eventFile, { ...env, LAMBDA_TASK_ROOT: taskRoot, TW_READ_LOG: log }, root, false, preload);
+  // A file read whole counts its size; one only opened (a header read: shared/data-file.ts readDataHead) one 4 KB page at most.
+  const files = new Map<string, number>();
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    const [kind, ...rest] = line.split(' ');
+    const ref = rest.join(' ');
+    if (!ref) continue;
+    const path = ref.startsWith('file:') ? fileURLToPath(ref) : ref;
+    if (!(path.startsWith(root) || path.startsWith(taskRoot)) || !existsSync(path)) continue;
+    const size = statSync(path).size;
+    files.set(path, Math.max(files.get(path) ?? 0, kind === 'open' ? Math.min(size, 4096) : size));
+  }
+  if (process.env['TRAILWATCH_BENCH_READ_LIST']) for (const [f, n] of files) process.stderr.write(`    read ${(n / 1024).toFixed(1)} KB ${f.slice(root.length)}\n`);
+  return [...files.values()].reduce((a, b) => a + b, 0);
 }
 
 /** A timed run must have done the work it stands for: the alerting event published, the quiet one did not. */
@@ -326,13 +385,13 @@ function checkPath(fn: string, eventFile: string | undefined, result: unknown, c
 export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
   const kb = (v: number | null) => (v === null ? '-' : `${(v / 1024).toFixed(0)} KB`);
   const out = [
-    'Lambda functions (esbuild, minified ESM, AWS SDK v3 bundled; cold start = fresh process, import + handler, median):',
-    '  entry = the file Lambda imports; +static = with the chunks it imports statically (read before the handler runs); total JS = every chunk',
-    `  ${'function'.padEnd(14)} ${'entry'.padStart(8)} ${'+static'.padStart(8)} ${'total JS'.padStart(9)} ${'zip'.padStart(9)}  ${'bundled'.padStart(8)} ${'(CPU)'.padStart(8)}  ${'tsx'.padStart(8)}  ${'target'.padStart(17)}  measured`,
+    'Lambda functions (esbuild, minified ESM; detect: no AWS SDK on the alerting path; cold start = fresh process, import + handler, median):',
+    '  entry = the file Lambda imports; +static = with the chunks it imports statically; read = every file this start loaded or read (modules + data); total JS = every chunk',
+    `  ${'function'.padEnd(14)} ${'entry'.padStart(8)} ${'+static'.padStart(8)} ${'read'.padStart(8)} ${'total JS'.padStart(9)} ${'zip'.padStart(9)}  ${'bundled'.padStart(8)} ${'(CPU)'.padStart(8)}  ${'tsx'.padStart(8)}  ${'target'.padStart(17)}  measured`,
   ];
   for (const r of rows) {
     const target = r.target ? `≤ ${r.target.coldStartMs} ms, ≤ ${kb(r.target.bundleBytes)}` : '';
-    out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.staticBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
+    out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.staticBytes).padStart(8)} ${kb(r.readBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
   }
   const seen = new Set<string>();
   for (const r of rows) {
@@ -350,7 +409,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--runs');
   try {
-    const rows = await benchColdStarts({ runs: at >= 0 ? Number(args[at + 1]) : 7, work, log: (s) => process.stderr.write(`${s}\n`), packageFirst: !args.includes('--no-package') });
+    const only = args.indexOf('--only');
+    const rows = await benchColdStarts({
+      runs: at >= 0 ? Number(args[at + 1]) : 7,
+      work,
+      log: (s) => process.stderr.write(`${s}\n`),
+      packageFirst: !args.includes('--no-package'),
+      unbundled: !args.includes('--no-unbundled'),
+      ...(only >= 0 ? { only: String(args[only + 1]).split(',') } : {}),
+    });
     process.stdout.write(args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${formatColdStarts(rows).join('\n')}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -15,8 +15,15 @@
 //    function's zip only and strips the prefix, so the zip holds `functions/<name>.mjs` plus
 //    `functions/chunks/*.mjs`, and no other zip carries them. A file several functions share
 //    (notify; rates with mfaSweep) stays one file.
+//
+// 3. The data files the code reads on first use instead of bundling them (shared/data-file.ts:
+//    the managed-policy snapshot, AWS's IP ranges) are copied to `data/` at the root of every zip.
 'use strict';
-const { dirname, join, relative, sep } = require('node:path');
+const { copyFileSync, mkdirSync } = require('node:fs');
+const { basename, dirname, join, relative, sep } = require('node:path');
+
+/** Read at run time through shared/data-file.ts; the names must stay unique (one `data/` folder). */
+const DATA_FILES = ['shared/policy/data/managed-policy-analysis.json', 'shared/detections/data/aws-ip-ranges.json'];
 
 let converted; // one conversion per package run, shared by every function's build
 
@@ -63,6 +70,9 @@ module.exports = (serverless) => {
           })();
           const { convertTuning } = await converted;
           convertTuning(join(__dirname, '..', 'trailwatch.config.yaml'), join(root, 'trailwatch.config.json'));
+          // 3. the lazily read data files.
+          mkdirSync(join(root, 'data'), { recursive: true });
+          for (const file of DATA_FILES) copyFileSync(join(__dirname, '..', file), join(root, 'data', basename(file)));
         });
       },
     },

@@ -1,4 +1,5 @@
-import { UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type DynamoItemApi, type DynamoLike, dynamoApi } from '../sinks/transport/apis.ts';
 import { DIMENSIONS, MAX_VALUES_PER_DIMENSION, PROFILE_TTL_DAYS, valueOf, type Dimension, type NoveltyProfile, type NoveltyStore, type Observation } from './store.ts';
 
 /** Attribute-name prefix of each dimension's values (`n:203.0.113.0/24` = first-seen ms). */
@@ -17,10 +18,15 @@ export class DynamoNoveltyStore implements NoveltyStore {
   /** Keys whose dimension is known to be full: stop adding to it. Bounded by the keys this instance sees. */
   private readonly saturated = new Map<string, Set<Dimension>>();
 
+  private readonly client: DynamoItemApi;
+
+  /** `client`: the signed-HTTP client (deployed handlers) or an SDK `DynamoDBClient` (tests, tools). */
   constructor(
-    private readonly client: DynamoDBClient,
+    client: DynamoLike,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.client = dynamoApi(client);
+  }
 
   async observe(o: Observation): Promise<NoveltyProfile | undefined> {
     const full = this.saturated.get(o.key);
@@ -38,16 +44,14 @@ export class DynamoNoveltyStore implements NoveltyStore {
       sets.push(`#v${i} = if_not_exists(#v${i}, :t)`);
     });
     this.stats.writes += 1;
-    const res = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { pk: { S: o.key } },
-        UpdateExpression: `SET ${sets.join(', ')} ADD cnt :one`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
+    const res = await this.client.updateItem({
+      TableName: this.tableName,
+      Key: { pk: { S: o.key } },
+      UpdateExpression: `SET ${sets.join(', ')} ADD cnt :one`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_OLD',
+    });
     const old = res.Attributes;
     if (!old || !old['cnt']) return undefined;
     const profile: NoveltyProfile = {
@@ -73,13 +77,11 @@ export class DynamoNoveltyStore implements NoveltyStore {
 
   async markNovel(key: string, eventId: string): Promise<void> {
     this.stats.writes += 1;
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { pk: { S: key } },
-        UpdateExpression: 'ADD novel :e',
-        ExpressionAttributeValues: { ':e': { SS: [eventId] } },
-      }),
-    );
+    await this.client.updateItem({
+      TableName: this.tableName,
+      Key: { pk: { S: key } },
+      UpdateExpression: 'ADD novel :e',
+      ExpressionAttributeValues: { ':e': { SS: [eventId] } },
+    });
   }
 }

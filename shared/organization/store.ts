@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoItemApi, type DynamoLike, dynamoApi } from '../sinks/transport/apis.ts';
 import { asSnapshot, OrganizationDirectory, type OrgSnapshot } from './directory.ts';
 
 /**
@@ -20,30 +20,33 @@ export interface DirectoryStore {
 }
 
 export class DynamoDirectoryStore implements DirectoryStore {
+  private readonly client: DynamoItemApi;
+
+  /** `client`: the signed-HTTP client (detect) or an SDK `DynamoDBClient`. */
   constructor(
-    private readonly client: Pick<DynamoDBClient, 'send'>,
+    client: DynamoLike,
     private readonly table: string,
-  ) {}
+  ) {
+    this.client = dynamoApi(client);
+  }
 
   async put(snapshot: OrgSnapshot): Promise<{ bytes: number }> {
     const body = gzipSync(Buffer.from(JSON.stringify(snapshot), 'utf8'));
     if (body.length > MAX_SNAPSHOT_BYTES) throw new Error(`organization directory too large for one DynamoDB item: ${body.length} bytes gzipped for ${snapshot.accounts.length} accounts`);
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.table,
-        Item: {
-          pk: { S: DIRECTORY_KEY },
-          snapshot: { B: body },
-          readAt: { S: snapshot.readAt },
-          accounts: { N: String(snapshot.accounts.length) },
-        },
-      }),
-    );
+    await this.client.putItem({
+      TableName: this.table,
+      Item: {
+        pk: { S: DIRECTORY_KEY },
+        snapshot: { B: body },
+        readAt: { S: snapshot.readAt },
+        accounts: { N: String(snapshot.accounts.length) },
+      },
+    });
     return { bytes: body.length };
   }
 
   async get(): Promise<OrgSnapshot | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: DIRECTORY_KEY } }, ConsistentRead: false }));
+    const out = await this.client.getItem({ TableName: this.table, Key: { pk: { S: DIRECTORY_KEY } }, ConsistentRead: false });
     const body = out.Item?.['snapshot']?.B;
     if (!body) return undefined;
     let parsed: unknown;

@@ -1,4 +1,5 @@
 import type { Finding } from '../model/types.ts';
+import type { DynamoLike } from '../sinks/transport/apis.ts';
 
 /**
  * Enrichment that needs I/O a pure detection may not do — e.g. fetching a customer-managed policy's
@@ -23,6 +24,8 @@ export interface EnricherOptions {
   routing?: FindingEnricher | false;
   /** Organization members beyond the tuning file, for the default 'lambda' router (the AWS Organizations directory). */
   members?: { has(account: string): boolean; nameOf?(account: string): string | undefined };
+  /** The novelty table's client for the default 'lambda' router (the handler's signed-HTTP client); default: one of its own. */
+  dynamo?: DynamoLike;
 }
 
 /** The enrichers each run applies, in order. Each subsystem registers its factory here. */
@@ -31,15 +34,15 @@ export async function createEnrichers(options: EnricherOptions): Promise<Finding
   const { createPolicyEnricher } = await import('../policy/enricher.ts');
   const enrichers: FindingEnricher[] = [createPolicyEnricher({ mode: options.mode })];
   // Route (page / digest / summary / record) every finding, last.
-  if (options.routing !== false) enrichers.push(options.routing ?? (await defaultRouter(options.mode, options.members)));
+  if (options.routing !== false) enrichers.push(options.routing ?? (await defaultRouter(options.mode, options.members, options.dynamo)));
   return enrichers;
 }
 
-async function defaultRouter(mode: EnricherOptions['mode'], members: EnricherOptions['members']): Promise<FindingEnricher> {
+async function defaultRouter(mode: EnricherOptions['mode'], members: EnricherOptions['members'], dynamo: DynamoLike | undefined): Promise<FindingEnricher> {
   const { detections } = await import('../detections/index.ts');
   if (mode === 'lambda') {
     const [{ createDeployedRouter }, { createLambdaLogger }] = await Promise.all([import('../routing/deployed.ts'), import('../log.ts')]);
-    return createDeployedRouter(process.env, createLambdaLogger(), undefined, detections, members);
+    return createDeployedRouter(process.env, createLambdaLogger(), dynamo, detections, members);
   }
   const { createLocalRouter } = await import('../routing/router.ts');
   return createLocalRouter({ detections });

@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DetectionMeta } from '../detections/types.ts';
 import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
 import { DynamoNoveltyStore } from '../novelty/dynamodb-store.ts';
+import type { DynamoLike } from '../sinks/transport/apis.ts';
+import { AwsHttp } from '../sinks/transport/aws-http.ts';
+import { DynamoDbHttpClient } from '../sinks/transport/dynamodb.ts';
 import { NoveltyModel } from '../novelty/model.ts';
 import { EMPTY_TUNING } from '../tuning/check.ts';
 import { parseDeployedTuning } from '../tuning/deployed.ts';
@@ -58,13 +60,13 @@ export function knownDetectionIds(registry: readonly Pick<DetectionMeta, 'id'>[]
 export function createDeployedRouter(
   env: Env = process.env,
   log: Log = silentLog,
-  dynamo?: DynamoDBClient,
+  dynamo?: DynamoLike,
   registry?: readonly Pick<DetectionMeta, 'id' | 'routine'>[],
   members?: RouterOptions['members'],
 ): Router {
   const tuning = loadDeployedTuning(env, log, registry ? knownDetectionIds(registry) : undefined);
   const table = env['TRAILWATCH_NOVELTY_TABLE']?.trim();
   if (!table) log.warn('TRAILWATCH_NOVELTY_TABLE is not set; routing without the novelty model');
-  const novelty = table ? new NoveltyModel(new DynamoNoveltyStore(dynamo ?? new DynamoDBClient({}), table)) : undefined;
+  const novelty = table ? new NoveltyModel(new DynamoNoveltyStore(dynamo ?? new DynamoDbHttpClient(new AwsHttp()), table)) : undefined;
   return new Router({ tuning, log, ...(registry ? { detections: registry } : {}), ...(novelty ? { novelty } : {}), ...(members ? { members } : {}) });
 }

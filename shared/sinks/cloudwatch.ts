@@ -1,7 +1,8 @@
-import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
 import { SEVERITIES } from '../model/types.ts';
+import { type CloudWatchApi, type CloudWatchLike, cloudWatchApi } from './transport/apis.ts';
 import type { MetricsSink, RunCounts } from './types.ts';
 
 /** PutMetricData accepts at most 1000 datums per call. */
@@ -48,13 +49,17 @@ export function metricData(counts: RunCounts, timestamp: Date): MetricDatum[] {
  */
 export class CloudWatchMetricsSink implements MetricsSink {
   readonly name = 'cloudwatch';
+  private readonly api: CloudWatchApi;
 
+  /** `client`: the signed-HTTP client (deployed handlers) or an SDK `CloudWatchClient` (tests, tools). */
   constructor(
-    private readonly client: CloudWatchClient,
+    client: CloudWatchLike,
     private readonly namespace: string,
     private readonly log: Log = silentLog,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.api = cloudWatchApi(client);
+  }
 
   async flush(counts: RunCounts): Promise<void> {
     if (counts.eventsProcessed === 0 && counts.eventsSkipped === 0 && counts.findings.length === 0 && !counts.detectionErrors) return;
@@ -66,6 +71,6 @@ export class CloudWatchMetricsSink implements MetricsSink {
       this.log.warn('metric datums over the PutMetricData limit; per-detection datums dropped', { dropped: perDetection.length - room });
       data = [...essential, ...perDetection.slice(0, room)];
     }
-    await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: data }));
+    await this.api.putMetricData({ Namespace: this.namespace, MetricData: data });
   }
 }

@@ -1,10 +1,11 @@
-import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
 import { serializeFinding } from '../model/finding-bounds.ts';
 import type { Finding } from '../model/types.ts';
 import { SinkDeliveryError } from './errors.ts';
 import { batchBySize, byteLength, fitFinding, sendable } from './fit.ts';
+import { type EventBridgeApi, type EventBridgeLike, eventBridgeApi } from './transport/apis.ts';
 import type { FindingSink } from './types.ts';
 
 export const FINDING_SOURCE = 'trailwatch';
@@ -43,12 +44,16 @@ export function findingEntry(finding: Finding, busName: string): PutEventsReques
  */
 export class EventBridgeSink implements FindingSink {
   readonly name = 'eventbridge';
+  private readonly api: EventBridgeApi;
 
+  /** `client`: the signed-HTTP client (deployed handlers) or an SDK `EventBridgeClient` (tests, tools). */
   constructor(
-    private readonly client: EventBridgeClient,
+    client: EventBridgeLike,
     private readonly busName: string,
     private readonly log: Log = silentLog,
-  ) {}
+  ) {
+    this.api = eventBridgeApi(client);
+  }
 
   async publish(findings: readonly Finding[]): Promise<void> {
     if (findings.length === 0) return;
@@ -61,7 +66,7 @@ export class EventBridgeSink implements FindingSink {
     for (const batch of batchBySize(items, (it) => eventBridgeEntrySize(it.entry), EVENTBRIDGE_BATCH_MAX_ENTRIES, EVENTBRIDGE_MAX_BYTES)) {
       let pending = batch;
       for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt++) {
-        const out = await this.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
+        const out = await this.api.putEvents({ Entries: pending.map((p) => p.entry) });
         if (!out.FailedEntryCount) {
           pending = [];
           break;

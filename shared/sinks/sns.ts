@@ -1,10 +1,11 @@
-import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
+import type { PublishBatchRequestEntry } from '@aws-sdk/client-sns';
 import { buildSnsMessage } from '../alerts/sns-message.ts';
 import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
 import type { Finding } from '../model/types.ts';
 import { SinkDeliveryError } from './errors.ts';
 import { batchBySize, byteLength, fitFinding, sendable } from './fit.ts';
+import { type SnsApi, type SnsLike, snsApi } from './transport/apis.ts';
 import type { FindingSink } from './types.ts';
 
 /** SNS limits: 10 entries per PublishBatch, 256 KiB per message and per whole batch. */
@@ -34,12 +35,16 @@ function entryFor(finding: Finding, id: string): PublishBatchRequestEntry {
  */
 export class SnsSink implements FindingSink {
   readonly name = 'sns';
+  private readonly api: SnsApi;
 
+  /** `client`: the signed-HTTP client (deployed handlers) or an SDK `SNSClient` (tests, tools). */
   constructor(
-    private readonly client: SNSClient,
+    client: SnsLike,
     private readonly topicArn: string,
     private readonly log: Log = silentLog,
-  ) {}
+  ) {
+    this.api = snsApi(client);
+  }
 
   async publish(findings: readonly Finding[]): Promise<void> {
     if (findings.length === 0) return;
@@ -53,9 +58,7 @@ export class SnsSink implements FindingSink {
     for (const batch of batchBySize(items, (it) => snsEntrySize(it.entry), SNS_BATCH_MAX_ENTRIES, limit)) {
       let pending = batch;
       for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt++) {
-        const out = await this.client.send(
-          new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: pending.map((p) => p.entry) }),
-        );
+        const out = await this.api.publishBatch({ TopicArn: this.topicArn, PublishBatchRequestEntries: pending.map((p) => p.entry) });
         const failed = out.Failed ?? [];
         if (failed.length === 0) {
           pending = [];

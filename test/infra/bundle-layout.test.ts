@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePackaged, PACKAGE_DIR } from '../helpers/packaged.ts';
 
@@ -12,6 +13,7 @@ import { ensurePackaged, PACKAGE_DIR } from '../helpers/packaged.ts';
  * a file several functions share (notify; rates with mfaSweep) stays one file. Chunks are in their
  * own function's zip only.
  */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'tw-layout-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -45,7 +47,7 @@ describe('packaged bundles: what a cold start reads', () => {
     for (const fn of ['detect', 'rates', 'notify']) dirs[fn] = unzip(fn);
   }, 300_000);
 
-  it('detect: the IAM client (policy enricher) is in a chunk the entry does not import statically; the SNS client is', () => {
+  it('detect: no AWS SDK client is imported statically (the alerting path signs its own HTTP calls); the IAM and SDK clients are in chunks behind import()', () => {
     const dir = dirs['detect'] as string;
     const chunks = readdirSync(join(dir, 'functions', 'chunks')).filter((f) => f.endsWith('.mjs'));
     expect(chunks.length).toBeGreaterThan(3);
@@ -55,8 +57,33 @@ describe('packaged bundles: what a cold start reads', () => {
     const iam = holding('com.amazonaws.iam#');
     expect(iam.length).toBeGreaterThan(0);
     for (const f of iam) expect(loaded.has(f), f).toBe(false);
-    const sns = holding('com.amazonaws.sns#');
-    expect(sns.some((f) => loaded.has(f))).toBe(true);
+    // The SDK's SNS, EventBridge, CloudWatch and DynamoDB clients are still bundled (the seam's
+    // adapter for SDK clients, shared/sinks/transport/apis.ts) but never read at start.
+    for (const service of ['sns', 'eventbridge', 'cloudwatch', 'dynamodb']) {
+      const holders = holding(`com.amazonaws.${service}#`);
+      expect(holders.length, service).toBeGreaterThan(0);
+      for (const f of holders) expect(loaded.has(f), `${service}: ${f}`).toBe(false);
+    }
+    // The signed-HTTP transport is what the start loads instead.
+    expect([...loaded].some((f) => readFileSync(join(dir, f), 'utf8').includes('GraniteServiceVersion20100801'))).toBe(true);
+  });
+
+  it('every zip carries the data files the code reads on first use (shared/data-file.ts), byte for byte', () => {
+    for (const fn of ['detect', 'rates', 'notify']) {
+      for (const [name, source] of [
+        ['managed-policy-analysis.json', 'shared/policy/data/managed-policy-analysis.json'],
+        ['aws-ip-ranges.json', 'shared/detections/data/aws-ip-ranges.json'],
+      ] as const) {
+        expect(readFileSync(join(dirs[fn] as string, 'data', name), 'utf8'), `${fn}: ${name}`).toBe(readFileSync(join(ROOT, source), 'utf8'));
+      }
+    }
+    // Not bundled as well: an entry of each snapshot (its first policy, its first CIDR) is in no module of detect.
+    const dir = dirs['detect'] as string;
+    const modules = ['functions/detect.mjs', ...readdirSync(join(dir, 'functions', 'chunks')).filter((f) => f.endsWith('.mjs')).map((c) => join('functions', 'chunks', c))];
+    const policies = JSON.parse(readFileSync(join(ROOT, 'shared/policy/data/managed-policy-analysis.json'), 'utf8')) as { policies: Record<string, unknown> };
+    const ranges = JSON.parse(readFileSync(join(ROOT, 'shared/detections/data/aws-ip-ranges.json'), 'utf8')) as { ipv4: string[] };
+    const needles = [Object.keys(policies.policies)[0] as string, `"${ranges.ipv4[0] as string}"`];
+    for (const f of modules) for (const needle of needles) expect(readFileSync(join(dir, f), 'utf8').includes(needle), `${f}: ${needle}`).toBe(false);
   });
 
   it('chunks ship only in the zip of the function they were built for; shared handler files are one file', () => {

@@ -1,12 +1,29 @@
-import snapshot from '../data/aws-ip-ranges.json' with { type: 'json' };
+import { readDataHead, readDataJson } from '../../data-file.ts';
 import { parseCidr, type ParsedCidr } from '../../policy/ip.ts';
+
+interface IpRangesSnapshot {
+  createDate: string;
+  ipv4: string[];
+  ipv6: string[];
+}
+
+const FILE = new URL('../data/aws-ip-ranges.json', import.meta.url);
+// Read from disk when first asked, not bundled: ~75 KB of CIDRs every detect cold start compiled (docs/performance.md "Cold start").
+let snapshot: IpRangesSnapshot | undefined;
+const ranges = (): IpRangesSnapshot => (snapshot ??= readDataJson<IpRangesSnapshot>(FILE));
+
+/** The snapshot's createDate from the file's head (the generator writes it before the lists), else from the whole file. */
+function createDate(): string {
+  const m = /"createDate"\s*:\s*"([^"]+)"/.exec(readDataHead(FILE, 512));
+  return m ? (m[1] as string) : ranges().createDate;
+}
 
 /**
  * Is an address one of AWS's? Answers from the dated snapshot of AWS's published ranges
  * (`shared/detections/data/aws-ip-ranges.json`, `AMAZON` set, made by scripts/gen-aws-ip-ranges.ts),
  * so Lambda, replay and tests give the same answer with no network.
  */
-export const AWS_IP_RANGES_DATE: string = snapshot.createDate;
+export const AWS_IP_RANGES_DATE: string = createDate();
 
 interface Interval {
   start: bigint;
@@ -27,7 +44,7 @@ function intervals(cidrs: readonly string[]): Interval[] {
 // Built on first use, not at import: parsing ~10,000 CIDRs into bigints cost the detect cold start
 // ~30 ms (docs/performance.md), and most events never ask.
 let aws: Record<4 | 6, Interval[]> | undefined;
-const awsIntervals = (): Record<4 | 6, Interval[]> => (aws ??= { 4: intervals(snapshot.ipv4), 6: intervals(snapshot.ipv6) });
+const awsIntervals = (): Record<4 | 6, Interval[]> => (aws ??= { 4: intervals(ranges().ipv4), 6: intervals(ranges().ipv6) });
 
 /** Private, shared, loopback and link-local space: calls through VPC endpoints show such addresses. */
 const NON_PUBLIC = {
