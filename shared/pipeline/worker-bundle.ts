@@ -15,7 +15,7 @@
  * (`replay-worker.mjs`) is used: slower to start, the same code and the same answers.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -86,8 +86,24 @@ async function locateOrBuild(): Promise<{ url: URL; bundled: boolean; built: boo
   const key = await workerBundleKey(version);
   const dir = join(root, 'node_modules', '.cache', 'trailwatch');
   const file = join(dir, `replay-worker-${key}.mjs`);
-  if (await exists(file)) return { url: pathToFileURL(file), bundled: true, built: false };
+  const dataDir = join(dir, `data-${key}`);
+  if ((await exists(file)) && (await exists(join(dataDir, '.complete')))) return { url: pathToFileURL(file), bundled: true, built: false };
   const esbuild = await import('esbuild');
+  // The data files the code reads on first use (shared/data-file.ts) go to one folder beside the
+  // bundle, as the package step puts them in `data/` of every zip; the bundle is told where.
+  await mkdir(dataDir, { recursive: true });
+  for (const area of await readdir(sharedDir, { withFileTypes: true })) {
+    if (!area.isDirectory()) continue;
+    const from = join(sharedDir, area.name, 'data');
+    let names: string[];
+    try {
+      names = await readdir(from);
+    } catch {
+      continue;
+    }
+    for (const name of names) if (name.endsWith('.json')) await copyFile(join(from, name), join(dataDir, name));
+  }
+  await writeFile(join(dataDir, '.complete'), '');
   const result = await esbuild.build({
     entryPoints: [join(here, 'replay-worker.ts')],
     bundle: true,
@@ -95,6 +111,7 @@ async function locateOrBuild(): Promise<{ url: URL; bundled: boolean; built: boo
     format: 'esm',
     target: `node${process.versions.node.split('.')[0]}`,
     banner: { js: BANNER },
+    define: { __TW_DATA_DIR__: JSON.stringify(dataDir) },
     write: false,
     logLevel: 'silent',
   });
@@ -108,6 +125,7 @@ async function locateOrBuild(): Promise<{ url: URL; bundled: boolean; built: boo
   // Bundles of earlier sources are never asked for again (the key names the content): removed.
   for (const name of await readdir(dir)) {
     if (/^replay-worker-[0-9a-f]+\.mjs$/.test(name) && join(dir, name) !== file) await rm(join(dir, name), { force: true });
+    if (/^data-[0-9a-f]+$/.test(name) && join(dir, name) !== dataDir) await rm(join(dir, name), { recursive: true, force: true });
   }
   return { url: pathToFileURL(file), bundled: true, built: true };
 }
