@@ -6,29 +6,18 @@
  * Where the file is: in the repository (tsx, replay, tests) beside the module that asks,
  * `new URL('./data/<name>', import.meta.url)`; in a Lambda package the bundle lives in
  * `functions/` (or `functions/chunks/`) and the package step puts every data file in `data/` at
- * the zip's root (scripts/esbuild-plugins.cjs); the replay worker bundle names its own copy (`__TW_DATA_DIR__`).
- * So the lookup tries `data/<name>` in the module's
+ * the zip's root (scripts/esbuild-plugins.cjs; the replay worker bundle is laid out the same way,
+ * shared/pipeline/worker-bundle.ts). So the lookup tries `data/<name>` in the module's
  * folder and up to three folders above it, then `$LAMBDA_TASK_ROOT/data/<name>`.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/**
- * Set by esbuild's `define` in a bundle whose data files were copied to one folder beside it (the
- * replay worker bundle, shared/pipeline/worker-bundle.ts); undeclared everywhere else.
- */
-declare const __TW_DATA_DIR__: string | undefined;
-
 /** The first existing `data/<name>` at or above the module's folder, else in the task root. */
 export function dataFilePath(url: URL): string {
   const name = basename(fileURLToPath(url));
   const tried: string[] = [];
-  if (typeof __TW_DATA_DIR__ === 'string') {
-    const candidate = join(__TW_DATA_DIR__, name);
-    if (existsSync(candidate)) return candidate;
-    tried.push(candidate);
-  }
   // The module's own data folder first (its exact URL), then the packaged layout.
   const own = fileURLToPath(url);
   if (existsSync(own)) return own;

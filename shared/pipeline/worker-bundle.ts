@@ -84,13 +84,15 @@ async function locateOrBuild(): Promise<{ url: URL; bundled: boolean; built: boo
   const esbuildPackage = createRequire(import.meta.url).resolve('esbuild/package.json');
   const { version } = JSON.parse(await readFile(esbuildPackage, 'utf8')) as { version: string };
   const key = await workerBundleKey(version);
-  const dir = join(root, 'node_modules', '.cache', 'trailwatch');
-  const file = join(dir, `replay-worker-${key}.mjs`);
-  const dataDir = join(dir, `data-${key}`);
-  if ((await exists(file)) && (await exists(join(dataDir, '.complete')))) return { url: pathToFileURL(file), bundled: true, built: false };
+  const cache = join(root, 'node_modules', '.cache', 'trailwatch');
+  // Laid out as a Lambda package is (scripts/esbuild-plugins.cjs): the bundle in `functions/`, the
+  // data files the code reads on first use in `data/` at the root, where shared/data-file.ts looks.
+  const dir = join(cache, key);
+  const file = join(dir, 'functions', `replay-worker-${key}.mjs`);
+  // The bundle is written last, so its presence means the data files are there too.
+  if (await exists(file)) return { url: pathToFileURL(file), bundled: true, built: false };
   const esbuild = await import('esbuild');
-  // The data files the code reads on first use (shared/data-file.ts) go to one folder beside the
-  // bundle, as the package step puts them in `data/` of every zip; the bundle is told where.
+  const dataDir = join(dir, 'data');
   await mkdir(dataDir, { recursive: true });
   for (const area of await readdir(sharedDir, { withFileTypes: true })) {
     if (!area.isDirectory()) continue;
@@ -103,7 +105,6 @@ async function locateOrBuild(): Promise<{ url: URL; bundled: boolean; built: boo
     }
     for (const name of names) if (name.endsWith('.json')) await copyFile(join(from, name), join(dataDir, name));
   }
-  await writeFile(join(dataDir, '.complete'), '');
   const result = await esbuild.build({
     entryPoints: [join(here, 'replay-worker.ts')],
     bundle: true,
@@ -111,21 +112,19 @@ async function locateOrBuild(): Promise<{ url: URL; bundled: boolean; built: boo
     format: 'esm',
     target: `node${process.versions.node.split('.')[0]}`,
     banner: { js: BANNER },
-    define: { __TW_DATA_DIR__: JSON.stringify(dataDir) },
     write: false,
     logLevel: 'silent',
   });
   const output = result.outputFiles[0];
   if (!output) throw new Error('esbuild produced no worker bundle');
-  await mkdir(dir, { recursive: true });
+  await mkdir(dirname(file), { recursive: true });
   // Written beside its final name and renamed: a concurrent replay never loads half a file.
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, output.contents);
   await rename(tmp, file);
   // Bundles of earlier sources are never asked for again (the key names the content): removed.
-  for (const name of await readdir(dir)) {
-    if (/^replay-worker-[0-9a-f]+\.mjs$/.test(name) && join(dir, name) !== file) await rm(join(dir, name), { force: true });
-    if (/^data-[0-9a-f]+$/.test(name) && join(dir, name) !== dataDir) await rm(join(dir, name), { recursive: true, force: true });
+  for (const name of await readdir(cache)) {
+    if (name !== key) await rm(join(cache, name), { recursive: true, force: true });
   }
   return { url: pathToFileURL(file), bundled: true, built: true };
 }
