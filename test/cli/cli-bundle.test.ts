@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bundleFile, bundleKey, cachedBundle, esbuildVersion, projectRoot } from '../../shared/pipeline/bundle-cache.mjs';
 import { bundleEntry } from '../../shared/pipeline/worker-bundle.ts';
 import { EVENTS_DIR, ROOT } from '../helpers/events.ts';
+import { run } from '../helpers/run.ts';
 
 interface Run {
   code: number;
@@ -15,17 +15,10 @@ interface Run {
   stderr: string;
 }
 
-/** The CLI through its launcher; `NODE_DEBUG=esm` makes Node name every module it loads on stderr. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+/** The CLI through its launcher (test/helpers/run.ts); `NODE_DEBUG=esm` makes Node name every module it loads on stderr. */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const r = await run(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The module URLs a run loaded (from NODE_DEBUG=esm's lines), and its stderr without them. */
