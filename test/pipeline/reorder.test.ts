@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrailEvent } from '../../shared/model/types.ts';
-import { RecentKeys, ReorderBuffer } from '../../shared/pipeline/reorder.ts';
+import { RecentEvents, RecentKeys, ReorderBuffer } from '../../shared/pipeline/reorder.ts';
 import { rng } from '../helpers/rng.ts';
 
 const at = (timeMs: number, id = String(timeMs)): TrailEvent => ({ id, timeMs }) as TrailEvent;
@@ -104,5 +104,46 @@ describe('ReorderBuffer against a sorted-array model', () => {
       expect(b.late).toBe(m.late);
       expect(b.size).toBe(0);
     }
+  });
+});
+
+describe('RecentEvents (replay dedup) against a model that keeps every key string', () => {
+  const call = (id: string, source: string, name: string, timeMs: number) => ({ id, source, name, timeMs });
+
+  it('a duplicate is the same eventID, source, name and time; the same eventID with another call is not', () => {
+    const r = new RecentEvents(2 * 3_600_000);
+    const t = Date.UTC(2026, 10, 20, 10, 0, 0);
+    expect(r.seen(call('e1', 'iam.amazonaws.com', 'CreateUser', t))).toBe(false);
+    expect(r.seen(call('e1', 'iam.amazonaws.com', 'CreateUser', t))).toBe(true);
+    expect(r.seen(call('e1', 'iam.amazonaws.com', 'DeleteUser', t))).toBe(false);
+    expect(r.seen(call('e1', 'sts.amazonaws.com', 'CreateUser', t))).toBe(false);
+    expect(r.seen(call('e1', 'iam.amazonaws.com', 'CreateUser', t + 1))).toBe(false);
+    // Each of those is now remembered too, the second row of an eventID as well as the first.
+    expect(r.seen(call('e1', 'iam.amazonaws.com', 'DeleteUser', t))).toBe(true);
+    expect(r.seen(call('e1', 'sts.amazonaws.com', 'CreateUser', t))).toBe(true);
+    expect(r.seen(call('e1', 'iam.amazonaws.com', 'CreateUser', t + 1))).toBe(true);
+    expect(r.size).toBe(4);
+  });
+
+  it('forgets what is older than the horizon (hour buckets), and agrees with the model on a random stream', () => {
+    const horizon = 2 * 3_600_000;
+    const r = new RecentEvents(horizon);
+    const model = new RecentKeys(horizon);
+    const next = rng(7);
+    const start = Date.UTC(2026, 10, 20);
+    let dupes = 0;
+    for (let i = 0; i < 20_000; i++) {
+      // Mostly moving forward in time, with repeats of recent records and eventIDs reused across calls.
+      const back = next() < 0.2 ? Math.floor(next() * 50) : 0;
+      const n = Math.max(0, i - back);
+      const e = call(`id-${n % 3_000}`, next() < 0.5 ? 'iam.amazonaws.com' : 's3.amazonaws.com', next() < 0.5 ? 'A' : 'B', start + n * 1_000);
+      const expected = model.seen(`${e.id}\u0000${e.source}\u0000${e.name}\u0000${e.timeMs}`, e.timeMs);
+      expect(r.seen(e)).toBe(expected);
+      if (expected) dupes++;
+    }
+    expect(dupes).toBeGreaterThan(500);
+    expect(r.size).toBe(model.size);
+    // 20,000 s of event time with a 2-hour horizon: older hours were dropped.
+    expect(r.size).toBeLessThan(20_000);
   });
 });
