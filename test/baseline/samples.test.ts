@@ -41,3 +41,24 @@ describe('baseline behaviour samples', () => {
     }
   }
 });
+
+describe('baseline behaviours in trailwatch replay (the processor pass gets compacted events)', () => {
+  it('replaying the sample folders reports each positive sequence once, as the processor alone does', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { run } = await import('../../shared/cli/replay.ts');
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    const err = new PassThrough();
+    err.resume();
+    const code = await run([...BASELINE_BEHAVIOURS.map((b) => join(EVENTS_DIR, b.id)), '--format', 'json', '-q'], { stdout: out, stderr: err, env: {} });
+    expect(code).toBe(0);
+    const found = text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (JSON.parse(l) as { detection: string }).detection)
+      .filter((d) => BASELINE_BEHAVIOURS.some((b) => b.id === d))
+      .sort();
+    expect(found).toEqual(['new-api-for-principal', 'signin-from-new-location', 'unusual-role-assumption']);
+  }, 60_000);
+});

@@ -217,7 +217,7 @@ describe('packaged bundles against trailwatch replay', () => {
         }),
     );
     stub = await startStub();
-    const replay = run(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), 'replay', EVENTS_DIR, '--format', 'json', '--no-rates'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
+    const replay = run(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), 'replay', EVENTS_DIR, '--format', 'json', '--no-rates', '--no-baseline'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
     novelty = await noveltyEnv();
     expect(deployedMfaEnv(template, 'DetectLambdaFunction')).toEqual({ TRAILWATCH_MFA_REPLACEMENT_MINUTES: '15' });
     detectRun = await runBundle('detect', inputs, { ...lambdaEnv(stub.url), ...novelty.env, ...deployedMfaEnv(template, 'DetectLambdaFunction') });
