@@ -8,12 +8,18 @@
  * table): a user's MFA removal not followed by a new device within the window pages from here;
  * `mfaSweep` (scheduled) pages those no later event settled.
  *
+ * And the baseline behaviours (shared/baseline, profiles in the rates table under `b|…`): a role
+ * assumed by a new principal, an API new for a principal, a console sign-in from a new country or
+ * network (docs/baseline.md).
+ *
  * An unparseable or non-CloudTrail message is a skip with a reason (logged and counted), never a
  * retry: retrying cannot fix it. A state or delivery failure fails every message of the batch
  * (ReportBatchItemFailures) so SQS redelivers it and, after maxReceiveCount, parks it in the DLQ.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoBaselineStore } from '../shared/baseline/dynamodb-store.ts';
+import { BaselineProcessor } from '../shared/baseline/processor.ts';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -47,6 +53,8 @@ export interface RatesDependencies {
   router?: FindingEnricher;
   /** The MFA-replacement judgement (settleAfterDelivery: true); absent when the stack turned it off. */
   mfa?: MfaReplacementProcessor;
+  /** The baseline behaviours; absent when TRAILWATCH_BASELINE=off. */
+  baseline?: BaselineProcessor;
 }
 
 /** Event-time lateness the deployed MFA judgement allows within the SQS stream (see MfaReplacementOptions). */
@@ -85,7 +93,8 @@ export function createRatesHandler(deps: RatesDependencies): (event: SQSEvent, c
       skips.push(...result.skips);
       // Every parsed event (redeliveries included: the judgement is idempotent per eventID).
       const mfaFindings = deps.mfa ? await deps.mfa.process(events) : [];
-      const raw = [...result.findings, ...mfaFindings];
+      const baselineFindings = deps.baseline ? await deps.baseline.process(events) : [];
+      const raw = [...result.findings, ...mfaFindings, ...baselineFindings];
       const findings = deps.router ? await deps.router.enrich(raw) : raw;
       const counts = countRun(records.length - skips.length, skips, findings);
       await deliverFindings(findings, counts, { sinks, metrics, perAccount: deps.config.accountMetrics, log: deps.log });
@@ -99,6 +108,7 @@ export function createRatesHandler(deps: RatesDependencies): (event: SQSEvent, c
         findings: findings.length,
         stateWrites: deps.store.stats.writes,
         ...(deps.mfa ? { mfa: deps.mfa.stats } : {}),
+        ...(deps.baseline ? { baseline: { ...deps.baseline.stats, store: deps.baseline.store.stats } } : {}),
       });
       return { batchItemFailures: [] };
     } catch (error) {
@@ -186,6 +196,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
       cloudWatch: new CloudWatchClient({}),
       router: createDeployedRouter(process.env, log),
       ...(mfa ? { mfa } : {}),
+      ...(process.env['TRAILWATCH_BASELINE'] === 'off' ? {} : { baseline: new BaselineProcessor(new DynamoBaselineStore(dynamo, table)) }),
     });
   }
   return production(event, context);

@@ -23,7 +23,7 @@ const { copyFileSync, mkdirSync } = require('node:fs');
 const { basename, dirname, join, relative, sep } = require('node:path');
 
 /** Read at run time through shared/data-file.ts; the names must stay unique (one `data/` folder). */
-const DATA_FILES = ['shared/policy/data/managed-policy-analysis.json', 'shared/detections/data/aws-ip-ranges.json'];
+const DATA_FILES = ['shared/policy/data/managed-policy-analysis.json', 'shared/detections/data/aws-ip-ranges.json', 'shared/baseline/data/ip-country.json'];
 
 let converted; // one conversion per package run, shared by every function's build
 

@@ -3,11 +3,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coverageMarkdown } from '../shared/coverage/index.ts';
-import { detections } from '../shared/detections/index.ts';
+import { coverageMarkdown, coverageSources } from '../shared/coverage/index.ts';
 
 const target = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'coverage.md');
-const body = coverageMarkdown(detections);
+const body = coverageMarkdown(coverageSources());
 let current = '';
 try {
   current = readFileSync(target, 'utf8');

@@ -6,8 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { attackLayer, coverageMarkdown } from '../coverage/index.ts';
-import { detections } from '../detections/index.ts';
+import { attackLayer, coverageMarkdown, coverageSources } from '../coverage/index.ts';
 
 export interface CoverageIo {
   stdout: NodeJS.WritableStream;
@@ -43,10 +42,10 @@ export async function run(argv: string[], io: CoverageIo = { stdout: process.std
     return 0;
   }
   if (layerAt < 0) {
-    io.stdout.write(coverageMarkdown(detections));
+    io.stdout.write(coverageMarkdown(coverageSources()));
     return 0;
   }
-  const json = `${JSON.stringify(attackLayer(detections), null, 2)}\n`;
+  const json = `${JSON.stringify(attackLayer(coverageSources()), null, 2)}\n`;
   if (layerFile === undefined || layerFile === '-') {
     io.stdout.write(json);
     return 0;
@@ -57,6 +56,6 @@ export async function run(argv: string[], io: CoverageIo = { stdout: process.std
     io.stderr.write(`trailwatch coverage: cannot write ${layerFile}: ${(error as Error).message}\n`);
     return 1;
   }
-  io.stderr.write(`trailwatch coverage: wrote ATT&CK Navigator layer (${attackLayer(detections).techniques.length} techniques) to ${layerFile}\n`);
+  io.stderr.write(`trailwatch coverage: wrote ATT&CK Navigator layer (${attackLayer(coverageSources()).techniques.length} techniques) to ${layerFile}\n`);
   return 0;
 }

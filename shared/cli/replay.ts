@@ -41,6 +41,7 @@ export const REPLAY_OPTIONS = {
   'fail-on': { type: 'string' },
   'no-rates': { type: 'boolean', default: false },
   'no-mfa-replacement': { type: 'boolean', default: false },
+  'no-baseline': { type: 'boolean', default: false },
   'show-alerts': { type: 'boolean', default: false },
   'slack-webhook': { type: 'string' },
   config: { type: 'string', short: 'c' },
@@ -66,6 +67,8 @@ options:
       --no-rates           do not run the stateful API-rate anomaly detector
       --no-mfa-replacement page on every user MFA removal at once (default: as deployed,
                            low at once and high only if no new device in 15 minutes)
+      --no-baseline        do not run the baseline behaviours (new role assumer, new API
+                           for a principal, sign-in from a new country/network)
       --show-alerts        print each finding's rendered Slack message (JSON) and e-mail
                            (on stdout; on stderr with --format json)
       --slack-webhook URL  post each finding to this Slack incoming webhook (https), with
@@ -234,7 +237,7 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
     workers,
     detections,
     enrichers: await createEnrichers({ mode: 'local', routing: routing.router }),
-    processors: [...(await createReplayProcessors({ rates: !values['no-rates'], mfaReplacement: !values['no-mfa-replacement'] })), ...(routing.profiler ? [routing.profiler] : [])],
+    processors: [...(await createReplayProcessors({ rates: !values['no-rates'], mfaReplacement: !values['no-mfa-replacement'], baseline: !values['no-baseline'] })), ...(routing.profiler ? [routing.profiler] : [])],
     ...(routing.directory.size > 0 ? { context: { organization: { accounts: routing.directory } } } : {}),
     log,
     maxLoggedSkips: values.verbose ? Number.POSITIVE_INFINITY : 20,

@@ -1,6 +1,5 @@
 import { ATTACK_VERSION, attackTechnique } from './attack-techniques.ts';
-import type { Detection } from '../detections/types.ts';
-import { coverageRows, techniqueIndex } from './coverage.ts';
+import { coverageRows, techniqueIndex, type CoverageSource } from './coverage.ts';
 
 /** The subset of the ATT&CK Navigator layer format (v4.5) that Trailwatch writes. */
 export interface NavigatorLayer {
@@ -53,7 +52,7 @@ function rankOf(platform: string): number {
  * claims, scored by how many detections cover it, with their ids and titles in the comment.
  * A parent technique with covered sub-techniques gets `showSubtechniques` so the matrix opens them.
  */
-export function attackLayer(detections: readonly Detection[], name = 'Trailwatch detection coverage'): NavigatorLayer {
+export function attackLayer(detections: readonly CoverageSource[], name = 'Trailwatch detection coverage'): NavigatorLayer {
   const byId = new Map(coverageRows(detections).map((r) => [r.id, r]));
   const index = techniqueIndex(detections);
   const parentsWithSubs = new Set([...index.keys()].filter((t) => t.includes('.')).map((t) => t.split('.')[0] as string));

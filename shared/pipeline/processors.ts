@@ -12,6 +12,8 @@ export interface ReplayProcessorOptions {
    * detect defers); `false` (`--no-mfa-replacement`) pages on every user MFA removal at once.
    */
   mfaReplacement?: boolean;
+  /** The baseline behaviours (shared/baseline: new role assumer, new API, new sign-in location); on by default, as deployed in the rates function. */
+  baseline?: boolean;
 }
 
 /**
@@ -23,6 +25,10 @@ export async function createReplayProcessors(options: ReplayProcessorOptions = {
   if (options.rates !== false) {
     const { createRateProcessor } = await import('../rates/processor.ts');
     processors.push(createRateProcessor());
+  }
+  if (options.baseline !== false) {
+    const { BaselineProcessor } = await import('../baseline/processor.ts');
+    processors.push(new BaselineProcessor());
   }
   if (options.mfaReplacement !== false) {
     const { MfaReplacementProcessor } = await import('../mfa/replacement.ts');

@@ -44,7 +44,9 @@ function recipientOf(value: unknown): string | undefined {
  * What the stateful processors get: the event without the bulk of its raw record. Processors read
  * the normalised fields and `requestParameters`; of `raw` only the fields the rate detector's scope
  * check reads are kept (`eventCategory`, `managementEvent`). `responseElements` and
- * `additionalEventData` (session credentials, large documents) are dropped. The reorder window holds
+ * `additionalEventData` (session credentials, large documents) are dropped, except a console
+ * sign-in's `responseElements.ConsoleLogin` (Success/Failure: the baseline behaviours learn only
+ * successful sign-ins). The reorder window holds
  * thousands of these, and worker threads send them to the main thread, so smaller is faster.
  */
 export function compactEvent(e: TrailEvent): TrailEvent {
@@ -53,7 +55,8 @@ export function compactEvent(e: TrailEvent): TrailEvent {
   if (e.raw.managementEvent !== undefined) raw.managementEvent = e.raw.managementEvent;
   // In place (no copy per event): the detections are done with it, and findings hold no reference to the event.
   e.raw = raw;
-  e.responseElements = null;
+  const signIn = e.name === 'ConsoleLogin' ? e.responseElements?.['ConsoleLogin'] : undefined;
+  e.responseElements = signIn === undefined ? null : { ConsoleLogin: signIn };
   e.additionalEventData = null;
   return e;
 }

@@ -41,8 +41,8 @@ export function loadDeployedTuning(env: Env = process.env, log: Log = silentLog,
   return loaded.config;
 }
 
-/** Ids that are not in the one-event registry: the rate detections, the router's own, and the forwarder heartbeat check's (shared/heartbeat/check.ts). */
-export const EXTRA_DETECTION_IDS = ['api-rate-anomaly', 'api-error-rate-anomaly', 'suppression-expired', 'forwarder-silent', 'forwarder-resumed'] as const;
+/** Ids that are not in the one-event registry: the rate detections, the baseline behaviours (shared/baseline), the router's own, and the forwarder heartbeat check's (shared/heartbeat/check.ts). */
+export const EXTRA_DETECTION_IDS = ['api-rate-anomaly', 'api-error-rate-anomaly', 'unusual-role-assumption', 'new-api-for-principal', 'signin-from-new-location', 'suppression-expired', 'forwarder-silent', 'forwarder-resumed'] as const;
 
 /** Every id a tuning file may name, given the registry (`shared/detections/index.ts`). */
 export function knownDetectionIds(registry: readonly Pick<DetectionMeta, 'id'>[]): string[] {

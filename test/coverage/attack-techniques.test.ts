@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ATTACK_VERSION, attackTechnique } from '../../shared/coverage/attack-techniques.ts';
+import { BASELINE_BEHAVIOURS } from '../../shared/baseline/behaviours.ts';
 import { detections } from '../../shared/detections/index.ts';
 import { snapshotFrom } from '../../scripts/gen-attack-techniques.ts';
 import { ROOT } from '../helpers/events.ts';
@@ -19,7 +20,7 @@ describe('MITRE ATT&CK references are real, current techniques (snapshot of ATT&
     expect(attackTechnique('constructor')).toBeUndefined();
   });
 
-  it.each(detections.map((d) => [d.id, d.references.mitre ?? []] as const))('%s: every technique id exists, is neither revoked nor deprecated, and is not host-only', (_id, ids) => {
+  it.each([...detections, ...BASELINE_BEHAVIOURS].map((d) => [d.id, d.references.mitre ?? []] as const))('%s: every technique id exists, is neither revoked nor deprecated, and is not host-only', (_id, ids) => {
     expect(ids.length).toBeGreaterThan(0);
     for (const id of ids) {
       const t = attackTechnique(id);

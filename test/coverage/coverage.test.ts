@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../shared/cli/coverage.ts';
-import { attackLayer, coverageMarkdown, techniqueIndex } from '../../shared/coverage/index.ts';
+import { attackLayer, coverageMarkdown, coverageSources, techniqueIndex } from '../../shared/coverage/index.ts';
 import { attackTechnique } from '../../shared/coverage/attack-techniques.ts';
+import { BASELINE_BEHAVIOURS } from '../../shared/baseline/behaviours.ts';
 import { detections } from '../../shared/detections/index.ts';
 import { ROOT } from '../helpers/events.ts';
 
@@ -22,29 +23,31 @@ function capture() {
 
 describe('docs/coverage.md', () => {
   it('is exactly what the detection metadata generates (run npx tsx scripts/gen-coverage.ts when this fails)', () => {
-    expect(readFileSync(join(ROOT, 'docs', 'coverage.md'), 'utf8')).toBe(coverageMarkdown(detections));
+    expect(readFileSync(join(ROOT, 'docs', 'coverage.md'), 'utf8')).toBe(coverageMarkdown(coverageSources()));
   });
 
-  it('lists every detection, and every detection names at least one well-formed ATT&CK technique', () => {
-    const doc = coverageMarkdown(detections);
-    for (const d of detections) {
-      expect(doc, d.id).toContain(`| \`${d.id}\` — `);
+  it('lists every detection and baseline behaviour, and each names at least one well-formed ATT&CK technique', () => {
+    const doc = coverageMarkdown(coverageSources());
+    for (const d of detections) expect(doc, d.id).toContain(`| \`${d.id}\` — `);
+    for (const d of BASELINE_BEHAVIOURS) expect(doc, d.id).toContain(`| \`${d.id}\` (baseline) — `);
+    expect(attackLayer(coverageSources()).techniques.find((t) => t.techniqueID === 'T1199')?.comment).toContain('unusual-role-assumption');
+    for (const d of [...detections, ...BASELINE_BEHAVIOURS]) {
       expect(d.references.mitre?.length ?? 0, d.id).toBeGreaterThan(0);
       for (const t of d.references.mitre ?? []) expect(t, d.id).toMatch(ATTACK_ID);
     }
   });
 
   it('every detection says what routine looks like for it (the noise model needs it)', () => {
-    const missing = detections.filter((d) => d.routine === undefined).map((d) => d.id);
+    const missing = [...detections, ...BASELINE_BEHAVIOURS].filter((d) => d.routine === undefined).map((d) => d.id);
     // Detections written before the routine contract are wt-10a's to annotate; new ones must carry it.
-    const newer = ['bedrock-changes', 'compromised-key-quarantine', 'console-federation', 'data-protection-changes', 'ec2-data-export', 'ec2-gpu-instance-launch', 'ec2-instance-secrets', 'ec2-remote-access-keys', 'ecr-registry-policy', 'iam-identity-changes', 'identity-provider-changes', 'lambda-code-changes', 'monitoring-tampering', 'offensive-tool-user-agent', 'rds-changes', 'region-enabled', 'route53-domain-transfer', 'ses-identity-deleted', 'snapshot-sharing', 'ssm-remote-access'];
+    const newer = [...BASELINE_BEHAVIOURS.map((b) => b.id), 'bedrock-changes', 'compromised-key-quarantine', 'console-federation', 'data-protection-changes', 'ec2-data-export', 'ec2-gpu-instance-launch', 'ec2-instance-secrets', 'ec2-remote-access-keys', 'ecr-registry-policy', 'iam-identity-changes', 'identity-provider-changes', 'lambda-code-changes', 'monitoring-tampering', 'offensive-tool-user-agent', 'rds-changes', 'region-enabled', 'route53-domain-transfer', 'ses-identity-deleted', 'snapshot-sharing', 'ssm-remote-access'];
     expect(missing.filter((id) => newer.includes(id))).toEqual([]);
   });
 });
 
 describe('ATT&CK Navigator layer', () => {
-  const layer = attackLayer(detections);
-  const index = techniqueIndex(detections);
+  const layer = attackLayer(coverageSources());
+  const index = techniqueIndex(coverageSources());
 
   it('is a layer-format 4.5 enterprise layer', () => {
     expect(layer.versions).toEqual({ attack: '18', navigator: '5.1.0', layer: '4.5' });
@@ -95,20 +98,20 @@ describe('trailwatch coverage', () => {
     const { io, chunks } = capture();
     const file = join(dir, 'layer.json');
     expect(await run(['--attack-layer', file], io)).toBe(0);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(attackLayer(detections));
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(attackLayer(coverageSources()));
     expect(chunks.err).toContain('wrote ATT&CK Navigator layer');
   });
 
   it('--attack-layer without a file writes the layer to stdout', async () => {
     const { io, chunks } = capture();
     expect(await run(['--attack-layer'], io)).toBe(0);
-    expect(JSON.parse(chunks.out)).toEqual(attackLayer(detections));
+    expect(JSON.parse(chunks.out)).toEqual(attackLayer(coverageSources()));
   });
 
   it('without options prints the coverage report; unknown options are a usage error', async () => {
     const a = capture();
     expect(await run([], a.io)).toBe(0);
-    expect(a.chunks.out).toBe(coverageMarkdown(detections));
+    expect(a.chunks.out).toBe(coverageMarkdown(coverageSources()));
     const b = capture();
     expect(await run(['--bogus'], b.io)).toBe(1);
     expect(b.chunks.err).toContain('usage: trailwatch coverage');

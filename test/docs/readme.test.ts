@@ -1,3 +1,4 @@
+import { BASELINE_BEHAVIOURS } from '../../shared/baseline/behaviours.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,11 +35,17 @@ const RATE_METAS = [API_RATE_ANOMALY, API_ERROR_RATE_ANOMALY];
 
 describe.each(['README.md', 'docs/detections.md'])('%s detection table', (file) => {
   const rows = detectionTable(file);
-  const rateRows = file === 'README.md' ? RATE_METAS.map((m) => m.id) : [];
+  const rateRows = file === 'README.md' ? [...RATE_METAS.map((m) => m.id), ...BASELINE_BEHAVIOURS.map((b) => b.id)] : [];
 
-  it('has one row per registered detection (and, in the README, per rate detector), no others', () => {
+  it('has one row per registered detection (and, in the README, per rate detector and baseline behaviour), no others', () => {
     expect([...rows.keys()].sort()).toEqual([...detections.map((d) => d.id), ...rateRows].sort());
   });
+
+  if (file === 'README.md')
+    for (const b of BASELINE_BEHAVIOURS)
+      it(`${b.id}: default severity matches the metadata`, () => {
+        expect(firstSeverity((rows.get(b.id) as string[])[2] ?? '')).toBe(b.severity);
+      });
 
   for (const d of detections) {
     it(`${d.id}: default severity, CIS and Security Hub columns match the metadata`, () => {

@@ -1,3 +1,4 @@
+import { BASELINE_IDS } from '../../shared/baseline/behaviours.ts';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -167,6 +168,8 @@ function lambdaEnv(stubUrl: string): Record<string, string> {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Findings replay's MFA-replacement processor raises (the rates function and its sweep raise them when deployed). */
+/** The baseline behaviours (shared/baseline) run in the rates function too. */
+const BASELINE_IDS_SET = new Set<string>(BASELINE_IDS);
 const fromMfaJudgement = (f: Finding): boolean => f.detection === 'mfa-deactivated' && f.eventId.endsWith('-not-replaced');
 
 /** The MFA-replacement window the packaged template gives a function (detect defers, rates judges: docs/noise.md). */
@@ -214,7 +217,7 @@ describe('packaged bundles against trailwatch replay', () => {
         }),
     );
     stub = await startStub();
-    const replay = run(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), 'replay', EVENTS_DIR, '--format', 'json', '--no-rates'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
+    const replay = run(process.execPath, [join(ROOT, 'shared', 'cli', 'trailwatch.mjs'), 'replay', EVENTS_DIR, '--format', 'json', '--no-rates', '--no-baseline'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
     novelty = await noveltyEnv();
     expect(deployedMfaEnv(template, 'DetectLambdaFunction')).toEqual({ TRAILWATCH_MFA_REPLACEMENT_MINUTES: '15' });
     detectRun = await runBundle('detect', inputs, { ...lambdaEnv(stub.url), ...novelty.env, ...deployedMfaEnv(template, 'DetectLambdaFunction') });
@@ -331,7 +334,7 @@ describe('the packaged rates bundle against trailwatch replay', () => {
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as Finding)
-      .filter((f) => f.detection === 'api-rate-anomaly' || f.detection === 'api-error-rate-anomaly' || fromMfaJudgement(f));
+      .filter((f) => f.detection === 'api-rate-anomaly' || f.detection === 'api-error-rate-anomaly' || fromMfaJudgement(f) || BASELINE_IDS_SET.has(f.detection));
   }, 300_000);
 
   afterAll(async () => {
@@ -344,7 +347,7 @@ describe('the packaged rates bundle against trailwatch replay', () => {
     expect(ratesRun.results.map((r) => r.error ?? r.result)).toEqual(ratesRun.results.map(() => ({ batchItemFailures: [] })));
   });
 
-  it('publishes the same API-rate and MFA-replacement findings as replay (the sweep adds only what no batch settled)', () => {
+  it('publishes the same API-rate, MFA-replacement and baseline findings as replay (the sweep adds only what no batch settled)', () => {
     expect(replayFindings.length).toBeGreaterThan(0);
     expect(sweepRun.results.map((r) => r.error ?? null)).toEqual([null]);
     expect(stub.busEntries.map(canonical).sort()).toEqual(replayFindings.map(canonical).sort());
@@ -352,6 +355,8 @@ describe('the packaged rates bundle against trailwatch replay', () => {
     // removal never replaced (dana's): exactly the latter pages, once.
     const mfa = stub.busEntries.filter(fromMfaJudgement);
     expect(mfa.map((f) => [f.details['userName'], f.severity, f.route])).toEqual([['dana', 'high', 'page']]);
+    // Every baseline behaviour reports from the bundle as from replay (its sample sequences, plus a new API of app-backend in the older samples).
+    expect([...new Set(stub.busEntries.filter((f) => BASELINE_IDS_SET.has(f.detection)).map((f) => f.detection))].sort()).toEqual(['new-api-for-principal', 'signin-from-new-location', 'unusual-role-assumption']);
     expect(fromBatches.filter(fromMfaJudgement).length + (sweepRun.results[0]?.result?.['findings'] as number)).toBe(1);
   });
 });

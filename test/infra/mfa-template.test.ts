@@ -39,11 +39,16 @@ describe('packaged template: MFA replacement', () => {
     expect(alarm['Dimensions']).toEqual([{ Name: 'FunctionName', Value: { Ref: 'MfaSweepLambdaFunction' } }]);
   });
 
-  it('the rates role may read and write only the MFA item of the rates table beyond its UpdateItem', () => {
+  it('the rates role may read and write only the MFA item and the baseline profiles (b|…) of the rates table beyond its UpdateItem', () => {
     const statements = (resources['RatesRole']!.Properties['Policies'] as Array<{ PolicyDocument: { Statement: Statement[] } }>)[0]!.PolicyDocument.Statement;
     const ddb = statements.filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('dynamodb:')));
     const bySid = Object.fromEntries(ddb.map((s) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(['MfaPendingItemOnly', 'RateStateItems']);
+    expect(Object.keys(bySid).sort()).toEqual(['BaselineProfileItems', 'MfaPendingItemOnly', 'RateStateItems']);
+    expect(bySid['BaselineProfileItems']).toMatchObject({
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      Resource: { 'Fn::GetAtt': ['RatesTable', 'Arn'] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['b|*'] } },
+    });
     expect(bySid['RateStateItems']).toMatchObject({ Action: 'dynamodb:UpdateItem', Resource: { 'Fn::GetAtt': ['RatesTable', 'Arn'] } });
     expect(bySid['MfaPendingItemOnly']).toMatchObject({
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],

@@ -1,0 +1,93 @@
+import type { Finding, TrailEvent } from '../model/types.ts';
+import type { StreamProcessor } from '../pipeline/types.ts';
+import { outsideRatesScope } from '../rates/scope.ts';
+import type { BaselineId } from './behaviours.ts';
+import { defaultBaselineConfig, type BaselineConfig } from './config.ts';
+import { baselineFinding } from './findings.ts';
+import { observationsOf, type Observation } from './observations.ts';
+import { observe, type Profile } from './profile.ts';
+import { MemoryBaselineStore, type BaselineStore } from './store.ts';
+
+export interface BaselineStats {
+  /** Events counted into a profile, per behaviour. */
+  observed: Record<BaselineId, number>;
+  /** Of those, seen while their profile was still learning. */
+  learning: number;
+  /** Findings (new values outside learning). */
+  novel: number;
+  /** Events a baseline wanted but could not judge, by reason (logged, counted, never thrown). */
+  skipped: Record<string, number>;
+  /** Events outside the deployed rates rule's view (replay only). */
+  outOfScope: number;
+}
+
+/**
+ * The three baseline behaviours as one stream processor: for each event (in event-time order)
+ * the observations it makes, grouped by profile so each profile is read and written once per
+ * batch, judged by the pure `observe`, and reported through `baselineFinding`. Replay runs it with
+ * the memory store; the rates function with the DynamoDB store on every SQS batch.
+ */
+export class BaselineProcessor implements StreamProcessor {
+  readonly name = 'baseline';
+  readonly stats: BaselineStats = { observed: { 'unusual-role-assumption': 0, 'new-api-for-principal': 0, 'signin-from-new-location': 0 }, learning: 0, novel: 0, skipped: {}, outOfScope: 0 };
+
+  constructor(
+    readonly store: BaselineStore = new MemoryBaselineStore(),
+    private readonly config: BaselineConfig = defaultBaselineConfig(),
+  ) {}
+
+  async process(events: readonly TrailEvent[]): Promise<Finding[]> {
+    const seen = new Set<string>();
+    const sorted = events.filter((e) => Number.isFinite(e.timeMs)).sort((a, b) => a.timeMs - b.timeMs);
+    const groups = new Map<string, Observation[]>();
+    for (const e of sorted) {
+      // The same events as the deployed rates rule delivers, so replay and Lambda learn alike.
+      if (outsideRatesScope(e)) {
+        this.stats.outOfScope += 1;
+        continue;
+      }
+      if (seen.has(e.id)) continue; // at-least-once delivery inside one batch
+      seen.add(e.id);
+      const { observations, skips } = observationsOf(e, this.config.maxTextLength);
+      for (const reason of skips) this.stats.skipped[reason] = (this.stats.skipped[reason] ?? 0) + 1;
+      for (const o of observations) {
+        const key = `${o.behaviour}|${o.key}`;
+        const list = groups.get(key);
+        if (list) list.push(o);
+        else groups.set(key, [o]);
+      }
+    }
+    const findings: Finding[] = [];
+    for (const [key, observations] of groups) {
+      const limits = this.config.limits[observations[0]?.behaviour as BaselineId];
+      const result = await this.store.update(key, (current) => {
+        let profile: Profile | undefined = current;
+        let changed = false;
+        const out: Finding[] = [];
+        let learning = 0;
+        for (const o of observations) {
+          const step = observe(profile, o.values, o.event.timeMs, o.event.id, limits);
+          profile = step.profile;
+          changed ||= step.changed;
+          if (step.judgement.learning) learning += 1;
+          if (step.judgement.novel.length > 0) out.push(baselineFinding(o, step.judgement));
+        }
+        return { ...(changed && profile ? { next: profile } : {}), result: { out, learning } };
+      });
+      this.stats.observed[observations[0]?.behaviour as BaselineId] += observations.length;
+      this.stats.learning += result.learning;
+      this.stats.novel += result.out.length;
+      findings.push(...result.out);
+    }
+    return findings.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.detection.localeCompare(b.detection));
+  }
+
+  /** Nothing is pending: a new value is reported by the batch that shows it. */
+  async flush(): Promise<Finding[]> {
+    return [];
+  }
+
+  notes(): string[] {
+    return Object.entries(this.stats.skipped).map(([why, n]) => `baseline behaviours could not judge ${n} event(s): ${why}`);
+  }
+}

@@ -1,0 +1,80 @@
+import type { BaselineLimits } from './config.ts';
+
+export const DAY_MS = 86_400_000;
+
+/**
+ * One profile's history (stored as compact JSON): first counted event, the count (saturating at
+ * the learning minimum, so a busy key stops changing), and per value `[firstSeenMs, lastSeenDay]`,
+ * plus the eventID that first showed the value when that event was reported (a redelivered batch
+ * reports it again under the same eventID instead of losing it as "known").
+ */
+export interface Profile {
+  f: number;
+  n: number;
+  v: Record<string, [number, number] | [number, number, string]>;
+  /** Values forgotten because the profile hit its cap. */
+  d?: number;
+}
+
+export interface Judgement {
+  /** Values this event showed first, outside the learning period (empty: nothing to report). */
+  novel: string[];
+  /** True while the profile was still learning when this event came. */
+  learning: boolean;
+  /** Counted events and values of the profile before this event (for the finding). */
+  history: { observations: number; values: number; sinceMs: number };
+}
+
+/**
+ * Pure: folds one event's values into a profile and says which were new. Mutates and returns
+ * `profile` (a copy is the caller's choice) and whether anything worth storing changed.
+ */
+export function observe(profile: Profile | undefined, values: readonly string[], timeMs: number, eventId: string, limits: BaselineLimits): { profile: Profile; changed: boolean; judgement: Judgement } {
+  const p: Profile = profile ?? { f: timeMs, n: 0, v: {} };
+  let changed = profile === undefined;
+  if (timeMs < p.f) {
+    p.f = timeMs;
+    changed = true;
+  }
+  const learning = p.n < limits.minObservations || timeMs - p.f < limits.learningDays * DAY_MS;
+  const history = { observations: p.n, values: Object.keys(p.v).length, sinceMs: p.f };
+  const day = Math.floor(timeMs / DAY_MS);
+  for (const [value, entry] of Object.entries(p.v)) {
+    if (entry[1] < day - limits.forgetDays) {
+      delete p.v[value];
+      changed = true;
+    }
+  }
+  const novel: string[] = [];
+  const added = new Set<string>();
+  for (const value of values) {
+    const entry = p.v[value];
+    if (!entry) {
+      if (!learning) novel.push(value);
+      p.v[value] = learning ? [timeMs, day] : [timeMs, day, eventId];
+      added.add(value);
+      changed = true;
+    } else if (entry[2] === eventId) {
+      novel.push(value); // the same event again (redelivery): same answer
+    } else if (entry[1] < day) {
+      entry[1] = day;
+      changed = true;
+    }
+  }
+  const keys = Object.keys(p.v);
+  if (keys.length > limits.maxValues) {
+    // Forget the least recently seen (then oldest) values, never the ones this event brought.
+    const victims = keys
+      .filter((k) => !added.has(k))
+      .sort((a, b) => (p.v[a] as [number, number])[1] - (p.v[b] as [number, number])[1] || (p.v[a] as [number, number])[0] - (p.v[b] as [number, number])[0])
+      .slice(0, keys.length - limits.maxValues);
+    for (const k of victims) delete p.v[k];
+    p.d = (p.d ?? 0) + victims.length;
+    changed = true;
+  }
+  if (p.n < limits.minObservations) {
+    p.n += 1;
+    changed = true;
+  }
+  return { profile: p, changed, judgement: { novel, learning, history } };
+}

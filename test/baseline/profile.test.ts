@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { observe, type Profile } from '../../shared/baseline/profile.ts';
+import { DAY, T0 } from './records.ts';
+
+const limits = { minObservations: 5, learningDays: 7, maxValues: 3, forgetDays: 30 };
+
+function run(events: Array<[number, string[], string?]>, start?: Profile): { profile: Profile | undefined; novel: string[][] } {
+  let profile = start;
+  const novel: string[][] = [];
+  for (const [t, values, id] of events) {
+    const step = observe(profile, values, t, id ?? `e-${t}-${values.join()}`, limits);
+    profile = step.profile;
+    novel.push(step.judgement.novel);
+  }
+  return { profile, novel };
+}
+
+describe('baseline profile model', () => {
+  it('judges nothing during the learning period: enough events AND enough days', () => {
+    // Ten events in one day: count reached, days not.
+    const sameDay = run(Array.from({ length: 10 }, (_, i) => [T0 + i * 60_000, [`v${i}`]] as [number, string[]]));
+    expect(sameDay.novel.flat()).toEqual([]);
+    // Two events eight days apart: days reached, count not.
+    const sparse = run([[T0, ['a']], [T0 + 8 * DAY, ['b']]]);
+    expect(sparse.novel.flat()).toEqual([]);
+  });
+
+  it('after learning: a known value is quiet, a new one is reported once', () => {
+    const history: Array<[number, string[]]> = Array.from({ length: 6 }, (_, i) => [T0 + i * 2 * DAY, ['a']]);
+    const { novel, profile } = run([...history, [T0 + 13 * DAY, ['a']], [T0 + 13 * DAY + 1, ['b']], [T0 + 14 * DAY, ['b']]]);
+    expect(novel.slice(6)).toEqual([[], ['b'], []]);
+    expect(Object.keys(profile?.v ?? {}).sort()).toEqual(['a', 'b']);
+  });
+
+  it('the same event again (a redelivered batch) gets the same answer, not "known"', () => {
+    const history: Array<[number, string[]]> = Array.from({ length: 6 }, (_, i) => [T0 + i * 2 * DAY, ['a']]);
+    const { novel } = run([...history, [T0 + 13 * DAY, ['b'], 'evt-1'], [T0 + 13 * DAY, ['b'], 'evt-1'], [T0 + 13 * DAY + 5, ['b'], 'evt-2']]);
+    expect(novel.slice(6)).toEqual([['b'], ['b'], []]);
+  });
+
+  it('keeps at most maxValues per profile, forgetting the least recently seen, never the value just added', () => {
+    const { profile } = run([[T0, ['a']], [T0 + DAY, ['b']], [T0 + 2 * DAY, ['c']], [T0 + 3 * DAY, ['a']], [T0 + 4 * DAY, ['d']]]);
+    expect(Object.keys(profile?.v ?? {}).sort()).toEqual(['a', 'c', 'd']);
+    expect(profile?.d).toBe(1);
+  });
+
+  it('forgets a value not seen for forgetDays: it is new again', () => {
+    const history: Array<[number, string[]]> = Array.from({ length: 6 }, (_, i) => [T0 + i * 2 * DAY, ['a', 'x']]);
+    const { novel } = run([...history, ...Array.from({ length: 40 }, (_, i) => [T0 + (12 + i) * DAY, ['a']] as [number, string[]]), [T0 + 60 * DAY, ['x']]]);
+    expect(novel.at(-1)).toEqual(['x']);
+  });
+
+  it('stops changing once learned and nothing new comes the same day (no write per event)', () => {
+    const history: Array<[number, string[]]> = Array.from({ length: 6 }, (_, i) => [T0 + i * 2 * DAY, ['a']]);
+    const { profile } = run(history);
+    expect(observe(profile, ['a'], T0 + 10 * DAY + 1000, 'z', limits).changed).toBe(false);
+    expect(observe(profile, ['a'], T0 + 11 * DAY, 'z', limits).changed).toBe(true); // a new day: lastSeen moves
+  });
+});
