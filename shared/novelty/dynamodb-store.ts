@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoItemApi, type DynamoLike, dynamoApi } from '../sinks/transport/apis.ts';
+import { emptyHours, type HoursProfile } from './hours.ts';
 import { DIMENSIONS, MAX_VALUES_PER_DIMENSION, PROFILE_TTL_DAYS, valueOf, type Dimension, type NoveltyProfile, type NoveltyStore, type Observation } from './store.ts';
 
 /** Attribute-name prefix of each dimension's values (`n:203.0.113.0/24` = first-seen ms). */
@@ -84,4 +85,33 @@ export class DynamoNoveltyStore implements NoveltyStore {
       ExpressionAttributeValues: { ':e': { SS: [eventId] } },
     });
   }
+
+  /**
+   * The actor's hours profile is its own item (`pk` = the hours key): one number attribute per UTC
+   * hour (`h00`…`h23`, atomic `ADD`), the total and the first-seen time; 26 attributes at most.
+   */
+  async observeHour(key: string, hour: number, timeMs: number): Promise<HoursProfile | undefined> {
+    this.stats.writes += 1;
+    const res = await this.client.updateItem({
+      TableName: this.tableName,
+      Key: { pk: { S: key } },
+      UpdateExpression: 'SET firstSeen = if_not_exists(firstSeen, :t), #ttl = :ttl ADD #h :one, cnt :one',
+      ExpressionAttributeNames: { '#ttl': 'ttl', '#h': hourAttribute(hour) },
+      ExpressionAttributeValues: {
+        ':one': { N: '1' },
+        ':t': { N: String(timeMs) },
+        ':ttl': { N: String(Math.floor(timeMs / 1000) + PROFILE_TTL_DAYS * 86_400) },
+      },
+      ReturnValues: 'ALL_OLD',
+    });
+    const old = res.Attributes;
+    if (!old || !old['cnt']) return undefined;
+    const profile = emptyHours(Number(old['firstSeen']?.N ?? timeMs));
+    for (let h = 0; h < 24; h++) profile.counts[h] = Number(old[hourAttribute(h)]?.N ?? 0);
+    profile.total = Number(old['cnt']?.N ?? 0);
+    return profile;
+  }
 }
+
+/** `h03`: the attribute counting actions at 03:xx UTC. */
+const hourAttribute = (hour: number): string => `h${String(hour).padStart(2, '0')}`;

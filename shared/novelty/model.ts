@@ -1,5 +1,6 @@
 import type { Finding } from '../model/types.ts';
 import { actorOf, changeKindOf, networkOf, userAgentFamily } from './keys.ts';
+import { hourOf, isHumanActor, offHoursOf, type OffHours } from './hours.ts';
 import { MAX_VALUES_PER_DIMENSION, type NoveltyProfile, type NoveltyStore, type Observation } from './store.ts';
 
 /** The model's verdict on one finding. */
@@ -10,6 +11,13 @@ export interface NoveltyVerdict {
   reasons: string[];
   /** How often this actor made this change before (0: never). */
   seenBefore: number;
+  /** Set when a person acted outside their learned usual hours (never for automation; docs/noise.md#time-of-day). */
+  offHours?: OffHours;
+}
+
+/** The key of an actor's hours profile (one per actor, beside its per-change-kind profiles). */
+export function hoursKeyOf(finding: Finding): string {
+  return `${actorOf(finding)}\u0000hours`;
 }
 
 /** The observation a finding makes of its actor and change kind. */
@@ -89,12 +97,20 @@ export function judge(before: NoveltyProfile | undefined, o: Observation, findin
 export class NoveltyModel {
   constructor(readonly store: NoveltyStore) {}
 
-  /** Judges and learns one finding. */
+  /**
+   * Judges and learns one finding. For a person (not automation), also the hour: judged against
+   * their hours profile as it was before, then counted into it.
+   */
   async assess(finding: Finding): Promise<NoveltyVerdict> {
     const o = observationOf(finding);
     const before = await this.store.observe(o);
     const verdict = judge(before, o, finding);
     if (verdict.novel && !before?.novelEvents.has(o.eventId)) await this.store.markNovel(o.key, o.eventId);
+    if (isHumanActor(finding) && o.timeMs > 0) {
+      const hours = await this.store.observeHour(hoursKeyOf(finding), hourOf(o.timeMs), o.timeMs);
+      const offHours = offHoursOf(hours, o.timeMs);
+      if (offHours) verdict.offHours = offHours;
+    }
     return verdict;
   }
 }

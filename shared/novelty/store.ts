@@ -1,3 +1,5 @@
+import { emptyHours, type HoursProfile } from './hours.ts';
+
 /**
  * What the novelty model remembers for one (actor, change kind): each network, user-agent family
  * and region it was seen from with the time it was first seen, how often the change was made, and
@@ -45,6 +47,11 @@ export interface NoveltyStore {
   observe(observation: Observation): Promise<NoveltyProfile | undefined>;
   /** Remembers that this event was judged novel (for redeliveries). */
   markNovel(key: string, eventId: string): Promise<void>;
+  /**
+   * Counts one action of a person at UTC `hour` under `key` (the actor's hours profile) and returns
+   * the profile as it was before, atomically like `observe` (undefined: never seen).
+   */
+  observeHour(key: string, hour: number, timeMs: number): Promise<HoursProfile | undefined>;
   readonly stats: { reads: number; writes: number };
 }
 
@@ -52,6 +59,7 @@ export interface NoveltyStore {
 export class MemoryNoveltyStore implements NoveltyStore {
   readonly stats = { reads: 0, writes: 0 };
   private readonly items = new Map<string, NoveltyProfile>();
+  private readonly hours = new Map<string, HoursProfile>();
 
   async observe(o: Observation): Promise<NoveltyProfile | undefined> {
     this.stats.writes += 1;
@@ -72,6 +80,17 @@ export class MemoryNoveltyStore implements NoveltyStore {
   async markNovel(key: string, eventId: string): Promise<void> {
     this.stats.writes += 1;
     this.items.get(key)?.novelEvents.add(eventId);
+  }
+
+  async observeHour(key: string, hour: number, timeMs: number): Promise<HoursProfile | undefined> {
+    this.stats.writes += 1;
+    const item = this.hours.get(key);
+    const before = item ? { ...item, counts: [...item.counts] } : undefined;
+    const next = item ?? emptyHours(timeMs);
+    next.counts[hour] = (next.counts[hour] ?? 0) + 1;
+    next.total += 1;
+    this.hours.set(key, next);
+    return before;
   }
 
   /** Number of (actor, change kind) profiles held. */

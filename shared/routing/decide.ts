@@ -92,14 +92,18 @@ export function decideRoute(input: RouteInput): RouteDecision {
   const { finding: f, tuning, novelty } = input;
   const sev = f.severity;
   const notes: string[] = [sev];
+  // Off-hours alone never pages but keeps a person's routine action out of the summary (at least a digest).
+  let atLeast = 0;
   const finish = (n: number): RouteDecision => {
-    const route = fromRank(Math.min(rank(CEILING[sev]), Math.max(rank(FLOOR[sev]), n)));
+    const route = fromRank(Math.min(rank(CEILING[sev]), Math.max(rank(FLOOR[sev]), atLeast, n)));
     return { route, reason: `${notes.join('; ')} → ${route}` };
   };
   const base = rank(BASE_ROUTE[sev]);
   if (sev === 'critical') return finish(base);
   const inherent = inherentRiskOf(f) ?? (input.learnable ? undefined : `every ${f.detection} finding matters`);
   if (novelty?.novel) notes.push(`novel: ${novelty.reasons.join(', ')}`);
+  const offHours = novelty?.offHours;
+  if (offHours) notes.push(`outside this actor's usual hours ${offHours.usual} (at ${String(offHours.hour).padStart(2, '0')}:xx UTC)`);
   if (inherent) {
     notes.push(`dangerous in itself: ${inherent}`);
     return finish(base);
@@ -131,6 +135,10 @@ export function decideRoute(input: RouteInput): RouteDecision {
   if (novelty && !novelty.novel) {
     notes.push(`routine: same actor, network, user agent and region seen ${novelty.seenBefore} time(s) before`);
     steps -= 1;
+    if (offHours) atLeast = rank('digest');
+  } else if (novelty?.novel && offHours) {
+    // Something new, from a person, at an hour they never work: one step up (a medium finding pages).
+    steps += 1;
   }
   return finish(base + steps);
 }

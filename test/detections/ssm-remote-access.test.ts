@@ -53,7 +53,46 @@ describe('ssm-remote-access through zero-configuration routing (the issue-12 exa
     ]);
     expect(routed.map((f) => f.route)).toEqual(['page', 'digest', 'digest', 'page']);
     expect(routed[3]?.routeReason).toMatch(/novel: new network 203\.0\.113\.0\/24 → page$/);
-    // The hour alone decides nothing: 03:00 from the usual network is the digest (routing has no time-of-day model).
+    // Two days of history are still the hours model's learning period: 03:00 says nothing yet.
     expect(routed[2]?.routeReason).toMatch(/routine: .* → digest$/);
+    expect(routed[2]?.routeReason).not.toMatch(/usual hours/);
+  });
+});
+
+describe('ssm-remote-access and the hours model (issue 12: "a human at 03:00 from a new network is a page")', () => {
+  const usual = '198.51.100.24';
+  /** Ten working days of `first` at 09:xx–16:xx UTC from the usual network, then `tail`. */
+  const history = (first: Finding): Finding[] => {
+    const out: Finding[] = [];
+    for (let d = 0; d < 10; d++) for (const [i, hh] of ['09:10', '13:40', '16:20'].entries()) out.push(again(first, `2026-11-${String(10 + d).padStart(2, '0')}T${hh}:00Z`, usual, d * 3 + i));
+    return out;
+  };
+
+  it('a person: 03:00 from a new network pages saying why; 03:00 from the usual network is a digest saying why; their usual hour is a digest', async () => {
+    const first = { ...(await oneFinding('ssm-remote-access', 'positive-send-shell-command')), sourceIp: usual, time: '2026-11-09T10:00:00Z' };
+    const routed = await route([
+      first,
+      ...history(first),
+      again(first, '2026-11-21T03:05:00Z', '203.0.113.50', 100),
+      again(first, '2026-11-22T03:05:00Z', usual, 101),
+      again(first, '2026-11-23T11:00:00Z', usual, 102),
+    ]);
+    const [newNetworkAt3, usualNetworkAt3, usualHour] = routed.slice(-3);
+    expect(newNetworkAt3?.route).toBe('page');
+    expect(newNetworkAt3?.routeReason).toMatch(/novel: new network 203\.0\.113\.0\/24; outside this actor's usual hours 08–18 UTC \(at 03:xx UTC\) → page$/);
+    expect(usualNetworkAt3?.route).toBe('digest');
+    expect(usualNetworkAt3?.routeReason).toMatch(/outside this actor's usual hours 08–18 UTC .*routine: .* → digest$/);
+    expect(usualHour?.route).toBe('digest');
+    expect(usualHour?.routeReason).not.toMatch(/usual hours/);
+  });
+
+  it('the usual automation role: never a page at any hour, and never judged by the hour', async () => {
+    const first = { ...(await oneFinding('ssm-remote-access', 'positive-send-shell-command', (_env, detail) => asRole(detail, 'ssm-maintenance'))), sourceIp: usual, time: '2026-11-09T10:00:00Z' };
+    const at3 = [0, 1, 2, 3].map((d) => again(first, `2026-11-2${d}T03:05:00Z`, usual, 200 + d));
+    const fromElsewhereAt3 = again(first, '2026-11-24T03:05:00Z', '203.0.113.50', 300);
+    const routed = await route([first, ...history(first), ...at3, fromElsewhereAt3]);
+    expect(routed.filter((f) => f.route === 'page')).toEqual([]);
+    expect(routed.some((f) => /usual hours/.test(f.routeReason ?? ''))).toBe(false);
+    expect(routed.at(-1)?.route).toBe('digest'); // a new network for the role is still news, not a page
   });
 });
