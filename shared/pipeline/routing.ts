@@ -71,7 +71,9 @@ export function createRouter<D extends Routable = Detection>(registry: readonly 
   const byId = new Map(registry.map((d) => [d.id, d]));
   const wildcards = registry
     .filter(isWildcardDetection)
-    .sort((a, b) => a.id.localeCompare(b.id))
+    // Code-unit order, the same as localeCompare for ids (lowercase ASCII, digits and hyphens) without
+    // creating an ICU collator at every cold start (~10 ms on the 2-core VM: docs/performance.md).
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((d) => ({ detection: d, pattern: patternFor(d.matches, d.id) }));
   const named = new Map<string, D[]>();
   const namedFor = (source: string | undefined, name: string | undefined): D[] => {
