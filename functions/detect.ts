@@ -5,7 +5,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { type TrailwatchConfig, loadConfig } from '../shared/config.ts';
-import { detections as registry } from '../shared/detections/index.ts';
+import { catalog } from '../shared/detections/catalog.ts';
+import { type CatalogEntry, loadDetections } from '../shared/detections/catalog-entry.ts';
 import type { Detection } from '../shared/detections/types.ts';
 import { type Log, createLambdaLogger } from '../shared/log.ts';
 import { CachedDirectory } from '../shared/organization/store.ts';
@@ -27,6 +28,11 @@ export interface DetectDependencies {
   sns: SnsLike;
   eventBridge: EventBridgeLike;
   cloudWatch: CloudWatchLike;
+  /**
+   * Default: the generated catalog (shared/detections/catalog.ts), whose entries import their
+   * detection's code only when an event is routed to them, so a cold start loads one or two
+   * detections instead of all of them and the policy engine.
+   */
   detections?: readonly Detection[];
   enrichers?: readonly FindingEnricher[];
   /**
@@ -61,7 +67,7 @@ function cloudTrailEventId(event: unknown): string | undefined {
 export function createDetectHandler(deps: DetectDependencies): (event: unknown, context?: Context) => Promise<DetectResult> {
   const sinks = [new SnsSink(deps.sns, deps.config.alertsTopicArn, deps.log), new EventBridgeSink(deps.eventBridge, deps.config.findingsBusName, deps.log)];
   const metrics = new CloudWatchMetricsSink(deps.cloudWatch, deps.config.metricsNamespace, deps.log);
-  const route = createRouter(deps.detections ?? registry);
+  const route = createRouter<Detection | CatalogEntry>(deps.detections ?? catalog);
   // Same-organization judgement, as in replay: the declared accounts plus every account whose own
   // trail delivered an event here. In organization mode the central bus admits only principals of
   // the organization (aws:PrincipalOrgID), so a recipient account seen here is a member.
@@ -80,7 +86,7 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
     const selection = route(routed);
     if (selection.unknownRoute) deps.log.warn('unknown route: running every detection (rules and code from different versions?)', { route: selection.unknownRoute });
     const analysis = await analyzeEvents([{ value: event, origin: 'eventbridge' }], {
-      detections: selection.detections,
+      detections: await loadDetections(selection.detections),
       // The rates function judges MFA replacement (shared/mfa): a user's MFA removal is low here and
       // pages from there if no new device follows in the window. Root MFA removal pages here at once.
       context: { self: deps.config.self, organization: { accounts }, ...(deps.config.mfaReplacementMinutes !== undefined ? { mfaReplacement: { windowMinutes: deps.config.mfaReplacementMinutes } } : {}) },

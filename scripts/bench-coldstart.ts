@@ -6,7 +6,7 @@
  * zip into an empty folder outside the repository — exactly what Lambda gets: the entry bundle, its
  * chunks, the tuning JSON — and starts it in a fresh Node process per run, which imports the entry
  * and — for detect — handles one
- * event against a local AWS stub that answers each API in its own protocol (SNS query/XML,
+ * routed event (the named rule's target input) against a local AWS stub that answers each API in its own protocol (SNS query/XML,
  * EventBridge JSON 1.1, CloudWatch and DynamoDB JSON 1.0). Two detect events:
  *  - `alerting`: a root console sign-in — a critical finding published to SNS and the findings bus,
  *    routed through the novelty table (DynamoDB) and counted in CloudWatch: the path that matters;
@@ -23,6 +23,7 @@ import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { NAMED_ROUTE } from '../shared/pipeline/event-rules.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ACCOUNT = '111122223333';
@@ -193,6 +194,9 @@ export const COLD_EVENTS = {
 } as const;
 
 /**
+ * The event goes in as EventBridge delivers it to detect: wrapped by the named rule's target input
+ * with its route (shared/pipeline/event-rules.ts `inputTemplate`), so detect imports the detections
+ * routed to that (eventSource, eventName) only — as in production — not every one (a bare event).
  * ms from process start to the handler's return (or to the end of the import), measured inside
  * the child; with the handler's result. Async spawn: the stub endpoint lives in this process.
  */
@@ -203,7 +207,7 @@ function coldStart(moduleUrl: string, exportName: string, eventFile: string | un
     const mod = await import(${JSON.stringify(moduleUrl)});
     const fn = mod[${JSON.stringify(exportName)}];
     if (typeof fn !== 'function') throw new Error('no handler export');
-    const result = ${eventFile ? `await fn(JSON.parse(readFileSync(${JSON.stringify(eventFile)}, 'utf8')), { awsRequestId: 'bench', functionName: 'bench' })` : 'null'};
+    const result = ${eventFile ? `await fn({ trailwatch: { route: ${JSON.stringify(NAMED_ROUTE)} }, event: JSON.parse(readFileSync(${JSON.stringify(eventFile)}, 'utf8')) }, { awsRequestId: 'bench', functionName: 'bench' })` : 'null'};
     const ms = performance.timeOrigin + performance.now() - t0;
     const cpu = process.cpuUsage();
     process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, result }));

@@ -2,12 +2,15 @@
 // Writes shared/detections/index.ts: the registry of every detection file in shared/detections/.
 // Run automatically before build, test and replay, so adding a detection means adding its file,
 // its sample events and its test — nothing else. `--check` exits 1 if the committed file is stale.
+// It then writes shared/detections/catalog.ts (scripts/gen-detection-catalog.ts): the lazy registry
+// the detect Lambda routes with.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'shared', 'detections');
-const NOT_DETECTIONS = new Set(['index.ts', 'types.ts', 'finding.ts']);
+const NOT_DETECTIONS = new Set(['index.ts', 'types.ts', 'finding.ts', 'catalog.ts']);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && !NOT_DETECTIONS.has(f) && !f.startsWith('_'))
   .filter((f) => /export const detection\b/.test(readFileSync(join(dir, f), 'utf8')))
@@ -34,3 +37,6 @@ if (process.argv.includes('--check')) {
 } else if (current !== body) {
   writeFileSync(target, body);
 }
+// The lazy catalog (routing facts + loaders) needs the detections' metadata: TypeScript, so tsx.
+const catalog = spawnSync(process.execPath, ['--import', 'tsx', join(dir, '..', '..', 'scripts', 'gen-detection-catalog.ts'), ...(process.argv.includes('--check') ? ['--check'] : [])], { stdio: 'inherit' });
+if (catalog.status !== 0) process.exit(catalog.status ?? 1);

@@ -10,17 +10,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detections } from '../shared/detections/index.ts';
 import { knownDetectionIds } from '../shared/routing/deployed.ts';
-import { deployedTuningJson } from '../shared/tuning/deployed.ts';
+import { CHECK_STAMP_SUFFIX, deployedTuningJson, tuningCheckStamp } from '../shared/tuning/deployed.ts';
 import { parseTuning } from '../shared/tuning/load.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Validates `yamlPath` and writes its JSON to `jsonPath`; returns false (writes nothing) when there is no tuning file. */
+/** Validates `yamlPath` and writes its JSON to `jsonPath` (and the check stamp beside it); returns false (writes nothing) when there is no tuning file. */
 export function convertTuning(yamlPath = join(ROOT, 'trailwatch.config.yaml'), jsonPath = join(ROOT, 'trailwatch.config.json')): boolean {
   if (!existsSync(yamlPath)) return false;
   const loaded = parseTuning(readFileSync(yamlPath, 'utf8'), yamlPath, { knownDetections: knownDetectionIds(detections) });
   mkdirSync(dirname(jsonPath), { recursive: true });
-  writeFileSync(jsonPath, deployedTuningJson(loaded.config));
+  const json = deployedTuningJson(loaded.config);
+  writeFileSync(jsonPath, json);
+  // The stamp that lets a cold start skip the schema check it just passed (shared/tuning/deployed.ts).
+  writeFileSync(`${jsonPath}${CHECK_STAMP_SUFFIX}`, tuningCheckStamp(json));
   return true;
 }
 

@@ -58,7 +58,10 @@ export function defang(text: string): string {
     .replace(/\b(www|[a-z0-9-]+)\.(?=[a-z0-9-]+\.|[a-z]{2,}\b)/gi, (m: string, label: string) => (/^\d+$/.test(label) ? m : `${label}[.]`));
 }
 
-const SEGMENTER = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// Created on the first cut, not at import: building a Segmenter loads ICU's break data, which was
+// ~25 ms of every detect cold start on the 2-core VM (docs/performance.md "Cold start") while most
+// alerts cut nothing.
+let segmenter: Intl.Segmenter | undefined;
 
 /**
  * Cuts `text` to at most `max` UTF-16 code units at a grapheme boundary and ends it with "…", so a
@@ -71,7 +74,8 @@ export function truncate(text: string, max: number): string {
   // Segment only a window around the cut: long strings stay cheap, and a grapheme that starts
   // before `room` but does not end by it is dropped whole.
   let end = 0;
-  for (const { segment, index } of SEGMENTER.segment(text.slice(0, room + 64))) {
+  segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
+  for (const { segment, index } of segmenter.segment(text.slice(0, room + 64))) {
     if (index + segment.length > room) break;
     end = index + segment.length;
   }

@@ -31,15 +31,34 @@ export interface EnricherOptions {
 /** The enrichers each run applies, in order. Each subsystem registers its factory here. */
 export async function createEnrichers(options: EnricherOptions): Promise<FindingEnricher[]> {
   // Policy documents behind policy-changed findings (iam:GetPolicyVersion; no call in 'local' mode).
-  const { createPolicyEnricher } = await import('../policy/enricher.ts');
-  const enrichers: FindingEnricher[] = [createPolicyEnricher({ mode: options.mode })];
+  const enrichers: FindingEnricher[] = [lazyPolicyEnricher(options.mode)];
   // Route (page / digest / summary / record) every finding, last.
   if (options.routing !== false) enrichers.push(options.routing ?? (await defaultRouter(options.mode, options.members, options.dynamo)));
   return enrichers;
 }
 
+/**
+ * The policy enricher, imported with the policy engine it judges documents with on the first
+ * policy-changed finding only: it returns every other finding unchanged, and the engine is the
+ * largest part of the detect bundle (docs/performance.md "Cold start"). A failed import is a broken
+ * package, not a bad event: it throws, so the invocation is retried and ends in the on-failure
+ * queue instead of alerting with the document unjudged.
+ */
+function lazyPolicyEnricher(mode: EnricherOptions['mode']): FindingEnricher {
+  let loaded: Promise<FindingEnricher> | undefined;
+  return {
+    name: 'policy-documents',
+    async enrich(findings) {
+      if (!findings.some((f) => f.detection === 'policy-changed')) return findings;
+      loaded ??= import('../policy/enricher.ts').then(({ createPolicyEnricher }) => createPolicyEnricher({ mode }));
+      return (await loaded).enrich(findings);
+    },
+  };
+}
+
 async function defaultRouter(mode: EnricherOptions['mode'], members: EnricherOptions['members'], dynamo: DynamoLike | undefined): Promise<FindingEnricher> {
-  const { detections } = await import('../detections/index.ts');
+  // Ids and routine profiles only: the catalog, not the detections' code (shared/detections/catalog.ts).
+  const { catalog: detections } = await import('../detections/catalog.ts');
   if (mode === 'lambda') {
     const [{ createDeployedRouter }, { createLambdaLogger }] = await Promise.all([import('../routing/deployed.ts'), import('../log.ts')]);
     return createDeployedRouter(process.env, createLambdaLogger(), dynamo, detections, members);

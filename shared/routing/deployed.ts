@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { DetectionMeta } from '../detections/types.ts';
 import type { Log } from '../log.ts';
@@ -9,7 +9,7 @@ import { AwsHttp } from '../sinks/transport/aws-http.ts';
 import { DynamoDbHttpClient } from '../sinks/transport/dynamodb.ts';
 import { NoveltyModel } from '../novelty/model.ts';
 import { EMPTY_TUNING } from '../tuning/check.ts';
-import { parseDeployedTuning } from '../tuning/deployed.ts';
+import { readDeployedTuningFile } from '../tuning/deployed.ts';
 import { TuningError } from '../tuning/errors.ts';
 import type { TuningConfig } from '../tuning/types.ts';
 import { Router, type RouterOptions } from './router.ts';
@@ -36,7 +36,7 @@ export function loadDeployedTuning(env: Env = process.env, log: Log = silentLog,
     return EMPTY_TUNING;
   }
   if (!path.endsWith('.json')) throw new TuningError(`${name}: the deployed functions read the JSON the package step writes from the YAML (TRAILWATCH_TUNING_FILE=${DEPLOYED_TUNING_FILE}); run \`serverless package\`, or convert with \`npx tsx scripts/tuning-json.ts <file.yaml> <file.json>\``);
-  const loaded = parseDeployedTuning(readFileSync(path, 'utf8'), path, detectionIds ? { knownDetections: detectionIds } : {});
+  const loaded = readDeployedTuningFile(path, detectionIds ? { knownDetections: detectionIds } : {});
   for (const w of loaded.warnings) log.warn('tuning file warning', { problem: `${w.file}:${w.line}:${w.column}: ${w.message}` });
   return loaded.config;
 }

@@ -45,7 +45,17 @@ export function checkTuningValue(value: unknown, options: ParseOptions = {}): Ch
     }
     return { problems, warnings };
   }
-  const config = value as TuningConfig;
+  return checkSemantics(value as TuningConfig, options);
+}
+
+/**
+ * The rules a schema cannot say, on a value the schema already accepted: known detection ids, real
+ * dates and expiry warnings, CIDRs. The deployed loader runs only these when the package step's
+ * check stamp vouches for the schema (shared/tuning/deployed.ts).
+ */
+export function checkSemantics(config: TuningConfig, options: ParseOptions = {}): CheckedTuning {
+  const problems: PointerProblem[] = [];
+  const warnings: PointerProblem[] = [];
   semanticChecks(config, options, (pointer, message, level = 'error') => (level === 'error' ? problems : warnings).push({ pointer, message }));
   return problems.length === 0 ? { config, problems, warnings } : { problems, warnings };
 }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detections as registry } from '../../shared/detections/index.ts';
+import { CHECK_STAMP_SUFFIX, tuningCheckStamp } from '../../shared/tuning/deployed.ts';
 import { ensurePackaged, PACKAGE_DIR } from '../helpers/packaged.ts';
 
 /**
@@ -66,6 +68,36 @@ describe('packaged bundles: what a cold start reads', () => {
     }
     // The signed-HTTP transport is what the start loads instead.
     expect([...loaded].some((f) => readFileSync(join(dir, f), 'utf8').includes('GraniteServiceVersion20100801'))).toBe(true);
+  });
+
+  it('detect: no detection and not the policy engine is imported statically; each detection is in a chunk of its own that the catalog imports when an event is routed to it', () => {
+    const dir = dirs['detect'] as string;
+    const loaded = staticClosure(dir, join('functions', 'detect.mjs'));
+    const chunks = readdirSync(join(dir, 'functions', 'chunks')).filter((f) => f.endsWith('.mjs')).map((c) => join('functions', 'chunks', c));
+    const text = new Map(['functions/detect.mjs', ...chunks].map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    const holding = (needle: string) => [...text].filter(([, t]) => t.includes(needle)).map(([f]) => f);
+    // A detection's runbook (prose only it has) is in one chunk, outside what the entry loads.
+    const plain = registry.filter((d) => !/["'`\\]/.test(d.runbook));
+    expect(plain.length).toBeGreaterThan(registry.length / 2);
+    const homes = new Set<string>();
+    for (const d of plain) {
+      const files = holding(d.runbook);
+      expect(files, d.id).toHaveLength(1);
+      expect(loaded.has(files[0] as string), `${d.id}: ${files[0]}`).toBe(false);
+      homes.add(files[0] as string);
+    }
+    expect(homes.size).toBe(plain.length);
+    // The policy engine (its managed-policy snapshot reader) is bundled, and not loaded at start.
+    const engine = holding('managed-policy-analysis.json');
+    expect(engine.length).toBeGreaterThan(0);
+    for (const f of engine) expect(loaded.has(f), f).toBe(false);
+  });
+
+  it('every zip carries the tuning JSON and the stamp of the check the package step ran on it', () => {
+    for (const fn of ['detect', 'rates', 'notify']) {
+      const json = readFileSync(join(dirs[fn] as string, 'trailwatch.config.json'), 'utf8');
+      expect(readFileSync(join(dirs[fn] as string, `trailwatch.config.json${CHECK_STAMP_SUFFIX}`), 'utf8'), fn).toBe(tuningCheckStamp(json));
+    }
   });
 
   it('every zip carries the data files the code reads on first use (shared/data-file.ts), byte for byte', () => {

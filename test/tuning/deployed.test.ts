@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -10,7 +10,7 @@ import { detections } from '../../shared/detections/index.ts';
 import { createMemoryLog } from '../../shared/log.ts';
 import { knownDetectionIds, loadDeployedTuning } from '../../shared/routing/deployed.ts';
 import { checkTuningValue } from '../../shared/tuning/check.ts';
-import { parseDeployedTuning } from '../../shared/tuning/deployed.ts';
+import { CHECK_STAMP_SUFFIX, parseDeployedTuning, readDeployedTuningFile, tuningCheckStamp } from '../../shared/tuning/deployed.ts';
 import { TuningError, TuningValidationError } from '../../shared/tuning/errors.ts';
 import { loadTuningFile } from '../../shared/tuning/load.ts';
 import { TUNING_SCHEMA } from '../../shared/tuning/schema.ts';
@@ -89,6 +89,55 @@ describe('tuning: the JSON the package step ships', () => {
     expect(many.some((m) => m.includes('(at /organization/id)'))).toBe(true);
     expect(many.some((m) => m.includes('(at /scanners)'))).toBe(true);
     expect(() => parseDeployedTuning('{"version": 1,', 'f.json')).toThrow(/f\.json:1:1: not JSON/);
+  });
+
+  it('the package step stamps the JSON it checked; a cold start on the stamped file skips the schema and loads the same configuration', () => {
+    const out = join(dir, 'stamped.json');
+    convertTuning(EXAMPLE, out);
+    expect(readFileSync(`${out}${CHECK_STAMP_SUFFIX}`, 'utf8')).toBe(tuningCheckStamp(readFileSync(out, 'utf8')));
+    const fromYaml = loadTuningFile(EXAMPLE, known).config;
+    const stamped = readDeployedTuningFile(out, known);
+    expect(stamped).toMatchObject({ checkedBy: 'package-stamp', config: fromYaml });
+    // The same file without its stamp: the whole check at cold start, the same answer.
+    rmSync(`${out}${CHECK_STAMP_SUFFIX}`);
+    expect(readDeployedTuningFile(out, known)).toMatchObject({ checkedBy: 'cold-start', config: fromYaml });
+  });
+
+  it('a tuning file changed after the package step is refused at cold start with every problem, its old stamp notwithstanding', () => {
+    const out = join(dir, 'corrupted.json');
+    convertTuning(EXAMPLE, out);
+    const packaged = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+    // A hand edit: a version this code does not know and a field the schema does not have.
+    writeFileSync(out, JSON.stringify({ ...packaged, version: 2, scanners: 'wiz' }));
+    expect(existsSync(`${out}${CHECK_STAMP_SUFFIX}`)).toBe(true);
+    let error: unknown;
+    try {
+      loadDeployedTuning({ TRAILWATCH_TUNING_FILE: out }, createMemoryLog(), known.knownDetections);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TuningValidationError);
+    const messages = (error as TuningValidationError).problems.map((p) => p.message);
+    expect(messages.some((m) => m.includes('(at /version)'))).toBe(true);
+    expect(messages.some((m) => m.includes('(at /scanners)'))).toBe(true);
+    // A truncated copy.
+    writeFileSync(out, readFileSync(`${out}`, 'utf8').slice(0, 20));
+    expect(() => readDeployedTuningFile(out, known)).toThrow(/not JSON/);
+  });
+
+  it('the stamp vouches for the schema only: ids the running code does not know and real dates are checked at every cold start', () => {
+    const out = join(dir, 'unknown-id.json');
+    const text = JSON.stringify({ version: 1, severityOverrides: [{ detection: 'retired-detection', severity: 'low' }], suppressions: [{ id: 's', detection: 'root-signin', reason: 'r', owner: 'o', expires: '2027-02-30' }] });
+    writeFileSync(out, text);
+    writeFileSync(`${out}${CHECK_STAMP_SUFFIX}`, tuningCheckStamp(text));
+    let error: unknown;
+    try {
+      readDeployedTuningFile(out, known);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TuningValidationError);
+    expect((error as TuningValidationError).problems.map((p) => p.message)).toEqual([expect.stringContaining('not a real date'), expect.stringContaining('unknown detection id "retired-detection"')]);
   });
 
   it('the deployed loader reads only JSON; no file is zero configuration, logged', () => {
