@@ -14,6 +14,11 @@ export interface InlineSample {
   eventSource: string;
   eventName: string;
   requestParameters?: Record<string, unknown>;
+  responseElements?: Record<string, unknown>;
+  /** Replaces the neutral IAM-user caller (e.g. a Root identity). */
+  userIdentity?: Record<string, unknown>;
+  /** e.g. `AwsConsoleSignIn`; default `AwsApiCall`. */
+  eventType?: string;
 }
 
 export interface PeerSource {

@@ -32,7 +32,7 @@ const registry = new Set(detections.map((d) => d.id));
 function inlineRecord(s: InlineSample): Record<string, unknown> {
   return {
     eventVersion: '1.09',
-    userIdentity: {
+    userIdentity: s.userIdentity ?? {
       type: 'IAMUser',
       principalId: 'AIDAPEERCOVERAGE0001',
       arn: 'arn:aws:iam::111122223333:user/dana',
@@ -47,11 +47,11 @@ function inlineRecord(s: InlineSample): Record<string, unknown> {
     sourceIPAddress: '198.51.100.23',
     userAgent: 'aws-cli/2.17.5 md/awscrt#0.20.11 ua/2.0 os/linux#6.5.0',
     requestParameters: s.requestParameters ?? null,
-    responseElements: null,
+    responseElements: s.responseElements ?? null,
     requestID: 'f2c3a1e0-6b5d-4c1e-9f7a-0d3b2a1c4e5f',
     eventID: `peer-${s.eventName}`,
     readOnly: false,
-    eventType: 'AwsApiCall',
+    eventType: s.eventType ?? 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: '111122223333',
     eventCategory: 'Management',
