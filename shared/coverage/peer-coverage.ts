@@ -69,6 +69,9 @@ export interface PeerCoverage {
 /** The issue's count, made before the per-behaviour table existed. */
 export const ISSUE_12_COUNTS = { behaviours: 93, full: 33, partial: 14, missing: 46 } as const;
 
+/** The same table's counts when it was first built, at main 348d4be (before this comparison's gap detections). */
+export const FIRST_TABLE_COUNTS = { commit: '348d4be', behaviours: 93, full: 76, partial: 5, missing: 2, baseline: 6, outOfScope: 4 } as const;
+
 /** behaviour id -> the peers (ids, sorted) with at least one rule for it. */
 export function peersByBehaviour(data: PeerCoverage): Map<string, string[]> {
   const out = new Map<string, Set<string>>();
@@ -128,6 +131,8 @@ export function peerCoverageMarkdown(data: PeerCoverage): string {
     'Panther\'s "SSM Distributed Command" both count for `ssm-send-command`.',
     '',
     `**Now: ${countsLine(counts)}.**`,
+    '',
+    `When this table was first built (main \`${FIRST_TABLE_COUNTS.commit}\`): ${FIRST_TABLE_COUNTS.full} full, ${FIRST_TABLE_COUNTS.partial} partial, ${FIRST_TABLE_COUNTS.missing} missing, ${FIRST_TABLE_COUNTS.baseline} baseline, ${FIRST_TABLE_COUNTS.outOfScope} out of scope; the gaps it showed were then closed with \`secrets-batch-retrieval\`, \`ecs-suspicious-task\` and additions to \`config-changes\`, \`rds-changes\` and \`monitoring-tampering\`.`,
     '',
     `Issue 12 counted ${ISSUE_12_COUNTS.full} full, ${ISSUE_12_COUNTS.partial} partial and ${ISSUE_12_COUNTS.missing} missing of ${ISSUE_12_COUNTS.behaviours} behaviours, with no table behind it.`,
     'This count differs in method: behaviours that only the stateful baseline can judge (a principal\'s',

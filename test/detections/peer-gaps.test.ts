@@ -52,3 +52,19 @@ describe('ecs-suspicious-task', () => {
     }
   });
 });
+
+describe('gaps closed in existing detections', () => {
+  it('rds-changes: an instance created publicly accessible is high, a private one is quiet', async () => {
+    const { detection: rds } = await import('../../shared/detections/rds-changes.ts');
+    const [pub] = rds.detect(sampleEvent('rds-changes', 'positive-created-public'));
+    expect(pub).toMatchObject({ severity: 'high', details: { effect: 'RDS instance created publicly accessible', resource: 'reporting-replica' } });
+    expect(pub?.inherentRisk).toBeDefined();
+    expect(rds.detect(sampleEvent('rds-changes', 'negative-created-private'))).toEqual([]);
+  });
+
+  it('monitoring-tampering: a web ACL detached from its load balancer is high, naming the resource', async () => {
+    const { detection: mon } = await import('../../shared/detections/monitoring-tampering.ts');
+    const found = mon.detect(sampleEvent('monitoring-tampering', 'positive-web-acl-disassociated'));
+    expect(found.map((f) => [f.severity, f.details['resource']])).toEqual([['high', 'arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/shop-frontend/50dc6c495c0c9188']]);
+  });
+});

@@ -143,6 +143,17 @@ describe('peer coverage data (test/external/peer-coverage.json)', () => {
     expect(proven.length).toBe(peerCounts(data).full + peerCounts(data).partial);
   });
 
+  it('a full behaviour is watched whole: every call it is keyed on reaches one of its detections', () => {
+    const watched = (det: string, pair: string) =>
+      RATE_IDS.has(det) || detections.some((d) => d.id === det && d.matches.some((m) => m.eventSource.some((src) => m.eventName.some((n) => keyMatches(`${src} ${n}`, pair)))));
+    for (const b of compared.filter((x) => x.status === 'full')) {
+      for (const key of b.events ?? []) {
+        if (key.includes('*')) continue;
+        expect((b.detections ?? []).some((d) => watched(d, key)), `${b.id}: no detection of ${(b.detections ?? []).join(', ')} watches ${key}`).toBe(true);
+      }
+    }
+  });
+
   it('every partial says what is missing; missing, baseline and out-of-scope say why', () => {
     for (const b of compared) {
       if (b.status === 'partial') expect((b.missing ?? '').length, b.id).toBeGreaterThan(20);
