@@ -178,7 +178,7 @@ describe('peer coverage data (test/external/peer-coverage.json)', () => {
 describe('docs/peer-coverage.md', () => {
   const doc = readFileSync(join(ROOT, 'docs', 'peer-coverage.md'), 'utf8');
 
-  it('is exactly what the data generates (run npx tsx scripts/gen-peer-coverage.ts when this fails)', () => {
+  it('is exactly what the data generates (run npx tsx scripts/gen-coverage.ts when this fails)', () => {
     expect(doc).toBe(peerCoverageMarkdown(data));
   });
 
