@@ -11,14 +11,18 @@ export const meta: DetectionMeta = {
   title: 'AWS Config configuration changed',
   severity: 'medium',
   description:
-    'AWS Config recording or delivery was changed, stopped or deleted (CIS "AWS Config configuration changes": StopConfigurationRecorder, DeleteDeliveryChannel, PutDeliveryChannel, PutConfigurationRecorder, plus the deletions the CIS list omits). Stopping or deleting recording is high: it hides later changes. Failed calls are ignored.',
+    'AWS Config recording or delivery was changed, stopped or deleted (CIS "AWS Config configuration changes": StopConfigurationRecorder, DeleteDeliveryChannel, PutDeliveryChannel, PutConfigurationRecorder, plus the deletions the CIS list omits, and the removal of Config rules and conformance packs — the checks that would flag later changes). Stopping or deleting recording is high: it hides later changes. Failed calls are ignored.',
   matches: [
     {
       eventSource: ['config.amazonaws.com'],
       eventName: [
+        'DeleteConfigRule',
         'DeleteConfigurationAggregator',
         'DeleteConfigurationRecorder',
+        'DeleteConformancePack',
         'DeleteDeliveryChannel',
+        'DeleteOrganizationConfigRule',
+        'DeleteOrganizationConformancePack',
         'DeleteServiceLinkedConfigurationRecorder',
         'PutConfigurationRecorder',
         'PutDeliveryChannel',
@@ -45,7 +49,11 @@ export function detect(event: TrailEvent): Finding[] {
     str(rp?.['deliveryChannelName']) ??
     str(path(rp, 'configurationRecorder', 'name')) ??
     str(path(rp, 'deliveryChannel', 'name')) ??
-    str(rp?.['configurationAggregatorName']);
+    str(rp?.['configurationAggregatorName']) ??
+    str(rp?.['configRuleName']) ??
+    str(rp?.['conformancePackName']) ??
+    str(rp?.['organizationConfigRuleName']) ??
+    str(rp?.['organizationConformancePackName']);
   const blinding = BLINDING.has(event.name);
   const severity: Severity = blinding ? 'high' : 'medium';
   return [

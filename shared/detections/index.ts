@@ -14,6 +14,7 @@ import { detection as ec2GpuInstanceLaunch } from './ec2-gpu-instance-launch.ts'
 import { detection as ec2InstanceSecrets } from './ec2-instance-secrets.ts';
 import { detection as ec2RemoteAccessKeys } from './ec2-remote-access-keys.ts';
 import { detection as ecrRegistryPolicy } from './ecr-registry-policy.ts';
+import { detection as ecsSuspiciousTask } from './ecs-suspicious-task.ts';
 import { detection as iamIdentityChanges } from './iam-identity-changes.ts';
 import { detection as identityProviderChanges } from './identity-provider-changes.ts';
 import { detection as instanceCredentialsElsewhere } from './instance-credentials-elsewhere.ts';
@@ -33,6 +34,7 @@ import { detection as rootSignin } from './root-signin.ts';
 import { detection as routeTableChanges } from './route-table-changes.ts';
 import { detection as route53DomainTransfer } from './route53-domain-transfer.ts';
 import { detection as s3BucketConfigChanges } from './s3-bucket-config-changes.ts';
+import { detection as secretsBatchRetrieval } from './secrets-batch-retrieval.ts';
 import { detection as securityGroupChanges } from './security-group-changes.ts';
 import { detection as securityServiceTampering } from './security-service-tampering.ts';
 import { detection as sesIdentityDeleted } from './ses-identity-deleted.ts';
@@ -57,6 +59,7 @@ export const detections: readonly Detection[] = [
   ec2InstanceSecrets,
   ec2RemoteAccessKeys,
   ecrRegistryPolicy,
+  ecsSuspiciousTask,
   iamIdentityChanges,
   identityProviderChanges,
   instanceCredentialsElsewhere,
@@ -76,6 +79,7 @@ export const detections: readonly Detection[] = [
   routeTableChanges,
   route53DomainTransfer,
   s3BucketConfigChanges,
+  secretsBatchRetrieval,
   securityGroupChanges,
   securityServiceTampering,
   sesIdentityDeleted,

@@ -27,8 +27,16 @@ const JUDGES: JudgeTable = {
     DisableRule: eventRule('EventBridge rule disabled'),
     DeleteRule: eventRule('EventBridge rule deleted'),
   },
-  'wafv2.amazonaws.com': { DeleteWebACL: fixed('high', 'WAF web ACL deleted (the application loses its filtering)', webAcl) },
-  'waf.amazonaws.com': { DeleteWebACL: fixed('high', 'WAF Classic web ACL deleted', webAcl) },
+  'wafv2.amazonaws.com': {
+    DeleteWebACL: fixed('high', 'WAF web ACL deleted (the application loses its filtering)', webAcl),
+    DisassociateWebACL: fixed('high', 'WAF web ACL detached from a resource (it is no longer filtered)', (e) => str(e.requestParameters?.['resourceArn'])),
+    DeleteRuleGroup: fixed('medium', 'WAF rule group deleted', webAcl),
+  },
+  'waf.amazonaws.com': {
+    DeleteWebACL: fixed('high', 'WAF Classic web ACL deleted', webAcl),
+    DeleteRule: fixed('medium', 'WAF Classic rule deleted', (e) => str(e.requestParameters?.['ruleId'])),
+    DeleteRuleGroup: fixed('medium', 'WAF Classic rule group deleted', (e) => str(e.requestParameters?.['ruleGroupId'])),
+  },
   'waf-regional.amazonaws.com': { DeleteWebACL: fixed('high', 'WAF Classic (regional) web ACL deleted', webAcl) },
 };
 
@@ -37,7 +45,7 @@ export const meta: DetectionMeta = {
   title: 'Logs, alarms, event rules or WAF removed',
   severity: 'medium',
   description:
-    'CloudWatch log groups deleted, alarms deleted or their actions disabled (medium); any EventBridge rule disabled or deleted (low — Trailwatch\'s own rules are trail-tampering\'s, critical); WAF web ACLs deleted (high). Failed calls are ignored.',
+    'CloudWatch log groups deleted, alarms deleted or their actions disabled (medium); any EventBridge rule disabled or deleted (low — Trailwatch\'s own rules are trail-tampering\'s, critical); WAF web ACLs deleted or detached from their resource (high), WAF rules and rule groups deleted (medium). Failed calls are ignored.',
   matches: matchesOf(JUDGES),
   references: {
     cis: [],

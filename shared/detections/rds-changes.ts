@@ -31,6 +31,13 @@ const restore =
       ? { severity: 'high', effect: `${kind} restored as publicly accessible`, resource: instance(e) ?? cluster(e), inherentRisk: 'database endpoint reachable from the internet', details: { fromSnapshot: snapshot(e) } }
       : undefined;
 
+const created =
+  (kind: string): Judge =>
+  (e) =>
+    looseBool(e.requestParameters?.['publiclyAccessible']) === true
+      ? { severity: 'high', effect: `${kind} created publicly accessible`, resource: instance(e) ?? cluster(e), inherentRisk: 'database endpoint reachable from the internet' }
+      : undefined;
+
 const exportTask: Judge = (e) => {
   const rp = e.requestParameters ?? {};
   const bucket = str(rp['s3BucketName']);
@@ -48,6 +55,8 @@ const JUDGES: JudgeTable = {
     ModifyDBCluster: modify('cluster'),
     RestoreDBInstanceFromDBSnapshot: restore('RDS instance'),
     RestoreDBInstanceToPointInTime: restore('RDS instance'),
+    RestoreDBInstanceFromS3: restore('RDS instance (from an S3 backup)'),
+    CreateDBInstance: created('RDS instance'),
     StartExportTask: exportTask,
     DeleteDBInstance: fixed('high', 'RDS instance deleted', instance),
     DeleteDBCluster: fixed('high', 'RDS cluster deleted', cluster),
@@ -61,7 +70,7 @@ export const meta: DetectionMeta = {
   title: 'RDS database exposed, exported, weakened or deleted',
   severity: 'high',
   description:
-    'RDS instance or cluster made publicly accessible or restored as public (high), snapshot exported to S3 (high), master password changed or deletion protection disabled (medium), instance/cluster deleted (high), snapshot deleted (medium). Other Modify calls (instance class, backups…) are not reported. Failed calls are ignored.',
+    'RDS instance or cluster made publicly accessible, or an instance created or restored as public (high), snapshot exported to S3 (high), master password changed or deletion protection disabled (medium), instance/cluster deleted (high), snapshot deleted (medium). Other Modify calls (instance class, backups…) are not reported. Failed calls are ignored.',
   matches: matchesOf(JUDGES),
   references: {
     cis: ['CIS 2.3.3 (v3.0): RDS instances are not publicly accessible'],

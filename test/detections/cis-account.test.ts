@@ -21,6 +21,13 @@ describe('config-changes', () => {
     expect(config.detect(sampleEvent('config-changes', 'positive-stop-recorder'))[0]).toMatchObject({ severity: 'high', details: { name: 'default', stopsRecording: true } });
     expect(config.detect(sampleEvent('config-changes', 'positive-put-delivery-channel'))[0]?.severity).toBe('medium');
   });
+
+  it('reports a deleted Config rule (a check that would flag later changes) as medium, naming the rule', () => {
+    expect(config.detect(sampleEvent('config-changes', 'positive-delete-config-rule'))[0]).toMatchObject({
+      severity: 'medium',
+      details: { action: 'DeleteConfigRule', name: 's3-bucket-public-read-prohibited', stopsRecording: false },
+    });
+  });
 });
 
 describe('organizations-changes', () => {
