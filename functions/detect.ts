@@ -135,7 +135,7 @@ async function init(): Promise<(event: unknown, context?: Context) => Promise<De
 /** The packaged tuning file's accounts, plus the stored AWS Organizations directory when the stack has one. */
 async function createDirectory(config: TrailwatchConfig, log: Log, dynamo: DynamoLike): Promise<CachedDirectory> {
   const [{ loadDeployedTuning }, { OrganizationDirectory }] = await Promise.all([import('../shared/routing/deployed.ts'), import('../shared/organization/directory.ts')]);
-  const declared = OrganizationDirectory.fromTuning(loadDeployedTuning(process.env, log).organization);
+  const declared = OrganizationDirectory.fromTuning((await loadDeployedTuning(process.env, log)).organization);
   if (!config.directoryTable) return new CachedDirectory(undefined, { declared });
   const { DynamoDirectoryStore } = await import('../shared/organization/store.ts');
   return new CachedDirectory(new DynamoDirectoryStore(dynamo, config.directoryTable), {

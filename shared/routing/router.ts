@@ -4,7 +4,7 @@ import { silentLog } from '../log.ts';
 import type { Finding } from '../model/types.ts';
 import { NoveltyModel } from '../novelty/model.ts';
 import type { FindingEnricher } from '../pipeline/enrichers.ts';
-import { EMPTY_TUNING } from '../tuning/check.ts';
+import { EMPTY_TUNING } from '../tuning/semantics.ts';
 import { matchSuppression, selectorMatches } from '../tuning/match.ts';
 import type { Suppression, TuningConfig } from '../tuning/types.ts';
 import { decideRoute, type RouteInput } from './decide.ts';
