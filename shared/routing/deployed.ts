@@ -64,7 +64,21 @@ export async function createDeployedRouter(
   registry?: readonly Pick<DetectionMeta, 'id' | 'routine'>[],
   members?: RouterOptions['members'],
 ): Promise<Router> {
-  const tuning = await loadDeployedTuning(env, log, registry ? knownDetectionIds(registry) : undefined);
+  return routerFromTuning(await loadDeployedTuning(env, log, registry ? knownDetectionIds(registry) : undefined), env, log, dynamo, registry, members);
+}
+
+/**
+ * `createDeployedRouter` for a tuning the caller already loaded (detect reads the packaged file
+ * once for both its organization directory and its router, with the registry's ids).
+ */
+export function routerFromTuning(
+  tuning: TuningConfig,
+  env: Env = process.env,
+  log: Log = silentLog,
+  dynamo?: DynamoLike,
+  registry?: readonly Pick<DetectionMeta, 'id' | 'routine'>[],
+  members?: RouterOptions['members'],
+): Router {
   const table = env['TRAILWATCH_NOVELTY_TABLE']?.trim();
   if (!table) log.warn('TRAILWATCH_NOVELTY_TABLE is not set; routing without the novelty model');
   const novelty = table ? new NoveltyModel(new DynamoNoveltyStore(dynamo ?? new DynamoDbHttpClient(new AwsHttp()), table)) : undefined;
