@@ -10,7 +10,7 @@ import { type CatalogEntry, loadDetections } from '../shared/detections/catalog-
 import type { Detection } from '../shared/detections/types.ts';
 import { type Log, createLambdaLogger } from '../shared/log.ts';
 import { OrganizationDirectory } from '../shared/organization/directory.ts';
-import { CachedDirectory } from '../shared/organization/store.ts';
+import { CachedDirectory, DynamoDirectoryStore } from '../shared/organization/store.ts';
 import { LearnedAccounts } from '../shared/pipeline/accounts.ts';
 import { analyzeEvents } from '../shared/pipeline/analyze.ts';
 import { deliverFindings } from '../shared/pipeline/deliver.ts';
@@ -142,7 +142,6 @@ async function init(): Promise<(event: unknown, context?: Context) => Promise<De
 async function createDirectory(config: TrailwatchConfig, log: Log, dynamo: DynamoLike, tuning: TuningConfig): Promise<CachedDirectory> {
   const declared = OrganizationDirectory.fromTuning(tuning.organization);
   if (!config.directoryTable) return new CachedDirectory(undefined, { declared });
-  const { DynamoDirectoryStore } = await import('../shared/organization/store.ts');
   return new CachedDirectory(new DynamoDirectoryStore(dynamo, config.directoryTable), {
     declared,
     onError: (error) => log.warn('organization directory unavailable; using the last one read', { error: error.message }),
