@@ -1,6 +1,7 @@
 /**
  * Cold starts and bundle sizes of the Lambda functions (`npm run bench`, or alone:
- * `npm run bench -- cold-start [--runs N] [--json] [--only detect,floor] [--no-unbundled]`).
+ * `npm run bench -- cold-start [--runs N] [--json] [--only detect,floor] [--no-unbundled]`; pairwise
+ * against another checkout's package: `--against DIR`; `--help`).
  *
  * It runs `serverless package --stage ci` first (skip with `--no-package`), unzips each function's
  * zip into an empty folder outside the repository — exactly what Lambda gets: the entry bundle, its
@@ -94,9 +95,9 @@ async function bundle(spec: FunctionSpec, outDir: string): Promise<BundleFacts> 
 }
 
 /** What `serverless package` put in the function's zip: the entry and every chunk beside it. */
-function packaged(spec: FunctionSpec, work: string, top: BundleFacts['top']): BundleFacts & { root: string } {
-  const root = join(work, `zip-${spec.name}`);
-  const out = spawnSync('python3', ['-m', 'zipfile', '-e', join(ROOT, '.serverless', `${spec.name}.zip`), root], { encoding: 'utf8' });
+function packaged(spec: FunctionSpec, work: string, top: BundleFacts['top'], zip = join(ROOT, '.serverless', `${spec.name}.zip`), folder = `zip-${spec.name}`): BundleFacts & { root: string } {
+  const root = join(work, folder);
+  const out = spawnSync('python3', ['-m', 'zipfile', '-e', zip, root], { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`could not unzip ${spec.name}.zip: ${out.stderr}`);
   const entry = join(root, spec.file.replace(/\.ts$/, '.mjs'));
   const js = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? js(join(dir, e.name)) : e.name.endsWith('.mjs') ? [join(dir, e.name)] : []));
@@ -251,30 +252,23 @@ export interface ColdStartRow {
   target?: { coldStartMs: number; bundleBytes: number };
 }
 
-/** Every function's bundle and cold start; detect twice (alerting and quiet event). */
-export async function benchColdStarts(options: { runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean; only?: readonly string[]; unbundled?: boolean }): Promise<ColdStartRow[]> {
-  const runs = Math.max(options.runs ?? 7, 1);
-  const log = options.log ?? (() => undefined);
-  if (options.packageFirst !== false) {
-    log('  serverless package --stage ci…');
-    const pkg = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'ci'], { cwd: ROOT, encoding: 'utf8' });
-    if (pkg.status !== 0) throw new Error(`serverless package failed: ${pkg.stderr}`);
-  }
-  // The function root as packaged: the tuning JSON beside the bundles (scripts/tuning-json.ts).
-  const taskRoot = join(options.work, 'task');
+/**
+ * The environment of every timed child: AWS calls go to the local stub, the function root is
+ * `taskRoot` (the packaged tuning JSON written there for the reference rows), logs at ERROR.
+ */
+async function benchEnv(work: string, taskRoot: string, stubUrl: string): Promise<Record<string, string>> {
   mkdirSync(taskRoot, { recursive: true });
   const { convertTuning } = await import('./tuning-json.ts');
   const tuning = convertTuning(join(ROOT, 'trailwatch.config.yaml'), join(taskRoot, 'trailwatch.config.json'));
-  const stub = await stubEndpoint();
-  const env: Record<string, string> = {
+  return {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'AKIDBENCH',
     AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_ENDPOINT_URL: stub.url,
+    AWS_ENDPOINT_URL: stubUrl,
     AWS_MAX_ATTEMPTS: '1',
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(options.work, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(options.work, 'no-credentials'),
+    AWS_CONFIG_FILE: join(work, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
     // Node 20 here: the SDK's "Node 20 support ends" warning would be printed (and timed) on every start.
     NODE_NO_WARNINGS: '1',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -287,6 +281,21 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
     TRAILWATCH_NOVELTY_TABLE: 'trailwatch-bench-novelty',
     ...(tuning ? { TRAILWATCH_TUNING_FILE: 'trailwatch.config.json' } : {}),
   };
+}
+
+/** Every function's bundle and cold start; detect twice (alerting and quiet event). */
+export async function benchColdStarts(options: { runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean; only?: readonly string[]; unbundled?: boolean }): Promise<ColdStartRow[]> {
+  const runs = Math.max(options.runs ?? 7, 1);
+  const log = options.log ?? (() => undefined);
+  if (options.packageFirst !== false) {
+    log('  serverless package --stage ci…');
+    const pkg = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'ci'], { cwd: ROOT, encoding: 'utf8' });
+    if (pkg.status !== 0) throw new Error(`serverless package failed: ${pkg.stderr}`);
+  }
+  // The function root as packaged: the tuning JSON beside the bundles (scripts/tuning-json.ts).
+  const taskRoot = join(options.work, 'task');
+  const stub = await stubEndpoint();
+  const env = await benchEnv(options.work, taskRoot, stub.url);
   const rows: ColdStartRow[] = [];
   try {
     const built = new Map<string, BundleFacts>();
@@ -385,6 +394,79 @@ function checkPath(fn: string, eventFile: string | undefined, result: unknown, c
   if (!ok || !calls.includes('PutMetricData')) throw new Error(`${fn}: the timed run did not take the expected path (findings ${findings}, AWS calls ${calls.join(', ')})`);
 }
 
+export interface PairwiseRow {
+  measured: string;
+  pairs: number;
+  /** Medians of this checkout's package (A) and the other one (B). */
+  a: { wallMs: number; cpuMs: number };
+  b: { wallMs: number; cpuMs: number };
+  /** A/B taken pair by pair: median, min, max. */
+  cpuRatio: [number, number, number];
+  wallRatio: [number, number, number];
+}
+
+/**
+ * detect's cold starts from this checkout's package (A) and another checkout's (B: its
+ * `.serverless/detect.zip`, packaged there beforehand), alternated A B A B against the same stub,
+ * with the ratio taken pair by pair: on a shared, loaded machine the ratio holds when the
+ * milliseconds do not. `npm run bench -- cold-start --against ../main [--runs N]`.
+ */
+export async function benchColdStartPairs(options: { against: string; runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean }): Promise<PairwiseRow[]> {
+  const runs = Math.max(options.runs ?? 9, 1);
+  const log = options.log ?? (() => undefined);
+  const other = join(options.against, '.serverless', 'detect.zip');
+  if (!existsSync(other)) throw new Error(`${other} not found: run \`npm run package\` in ${options.against} first`);
+  if (options.packageFirst !== false) {
+    log('  serverless package --stage ci…');
+    const pkg = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'ci'], { cwd: ROOT, encoding: 'utf8' });
+    if (pkg.status !== 0) throw new Error(`serverless package failed: ${pkg.stderr}`);
+  }
+  const spec = functionsFromServerlessYml().find((f) => f.name === 'detect');
+  if (!spec) throw new Error('no detect function in serverless.yml');
+  const a = packaged(spec, options.work, [], join(ROOT, '.serverless', 'detect.zip'), 'pair-a');
+  const b = packaged(spec, options.work, [], other, 'pair-b');
+  const stub = await stubEndpoint();
+  const env = await benchEnv(options.work, join(options.work, 'task'), stub.url);
+  const rows: PairwiseRow[] = [];
+  const spread = (v: number[]): [number, number, number] => [median(v), Math.min(...v), Math.max(...v)];
+  try {
+    for (const [measured, eventFile] of [['import + alerting event', COLD_EVENTS.alerting], ['import + quiet event', COLD_EVENTS.quiet]] as const) {
+      log(`  detect pairs: ${measured}…`);
+      const runsOf = { a: [] as Array<{ ms: number; cpuMs: number }>, b: [] as Array<{ ms: number; cpuMs: number }> };
+      for (let i = 0; i < runs; i++) {
+        for (const [key, pkg] of [['a', a], ['b', b]] as const) {
+          stub.calls.length = 0;
+          const out = await coldStart(pathToFileURL(pkg.path).href, spec.exportName, eventFile, { ...env, LAMBDA_TASK_ROOT: pkg.root }, pkg.root, false);
+          checkPath(`detect (${key === 'a' ? 'this checkout' : options.against})`, eventFile, out.result, stub.calls);
+          runsOf[key].push(out);
+        }
+      }
+      const med = (list: Array<{ ms: number; cpuMs: number }>) => ({ wallMs: Math.round(median(list.map((r) => r.ms))), cpuMs: Math.round(median(list.map((r) => r.cpuMs))) });
+      rows.push({
+        measured,
+        pairs: runs,
+        a: med(runsOf.a),
+        b: med(runsOf.b),
+        cpuRatio: spread(runsOf.a.map((r, i) => r.cpuMs / (runsOf.b[i] as { cpuMs: number }).cpuMs)),
+        wallRatio: spread(runsOf.a.map((r, i) => r.ms / (runsOf.b[i] as { ms: number }).ms)),
+      });
+    }
+  } finally {
+    stub.close();
+  }
+  return rows;
+}
+
+/** The pairwise table: medians of each side, ratios A/B pair by pair. */
+export function formatColdStartPairs(rows: readonly PairwiseRow[], against: string): string[] {
+  const r3 = (v: [number, number, number]) => `${v[0].toFixed(2)} (${v[1].toFixed(2)}–${v[2].toFixed(2)})`;
+  return [
+    `detect cold start, pairwise: A = this checkout's package, B = ${against}'s, alternated A B A B; median ms; A/B pair by pair, median (min–max):`,
+    `  ${'measured'.padEnd(24)} ${'pairs'.padStart(5)}  ${'A wall'.padStart(7)} ${'A CPU'.padStart(7)}  ${'B wall'.padStart(7)} ${'B CPU'.padStart(7)}  ${'A/B CPU'.padStart(18)}  ${'A/B wall'.padStart(18)}`,
+    ...rows.map((r) => `  ${r.measured.padEnd(24)} ${String(r.pairs).padStart(5)}  ${String(r.a.wallMs).padStart(7)} ${String(r.a.cpuMs).padStart(7)}  ${String(r.b.wallMs).padStart(7)} ${String(r.b.cpuMs).padStart(7)}  ${r3(r.cpuRatio).padStart(18)}  ${r3(r.wallRatio).padStart(18)}`),
+  ];
+}
+
 /** The text table: sizes, zip, cold start bundled and unbundled, the target beside detect. */
 export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
   const kb = (v: number | null) => (v === null ? '-' : `${(v / 1024).toFixed(0)} KB`);
@@ -406,18 +488,38 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
   return out;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** The command line of `npx tsx scripts/bench-coldstart.ts` and `npm run bench -- cold-start` (same flags). */
+export async function coldStartMain(args: readonly string[]): Promise<void> {
+  if (args.includes('--help')) {
+    process.stdout.write(
+      [
+        'npm run bench -- cold-start [--runs N] [--json] [--only detect,floor] [--no-unbundled] [--no-package]',
+        "  every function's bundle sizes and cold start (fresh process: import + one event for detect), and the floors",
+        'npm run bench -- cold-start --against DIR [--runs N] [--json] [--no-package]',
+        "  detect's cold starts (alerting and quiet event) from this checkout's package and DIR/.serverless/detect.zip",
+        '  (package DIR first), alternated A B A B, N pairs (default 9), with CPU and wall ratios A/B pair by pair',
+      ].join('\n') + '\n',
+    );
+    return;
+  }
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const work = mkdtempSync(join(tmpdir(), 'trailwatch-coldstart-'));
-  const args = process.argv.slice(2);
   const at = args.indexOf('--runs');
+  const against = args.indexOf('--against');
+  const only = args.indexOf('--only');
+  const log = (s: string) => process.stderr.write(`${s}\n`);
   try {
-    const only = args.indexOf('--only');
+    if (against >= 0) {
+      const dir = String(args[against + 1]);
+      const rows = await benchColdStartPairs({ against: dir, runs: at >= 0 ? Number(args[at + 1]) : 9, work, log, packageFirst: !args.includes('--no-package') });
+      process.stdout.write(args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${formatColdStartPairs(rows, dir).join('\n')}\n`);
+      return;
+    }
     const rows = await benchColdStarts({
       runs: at >= 0 ? Number(args[at + 1]) : 7,
       work,
-      log: (s) => process.stderr.write(`${s}\n`),
+      log,
       packageFirst: !args.includes('--no-package'),
       unbundled: !args.includes('--no-unbundled'),
       ...(only >= 0 ? { only: String(args[only + 1]).split(',') } : {}),
@@ -427,3 +529,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await coldStartMain(process.argv.slice(2));
