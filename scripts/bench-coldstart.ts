@@ -195,23 +195,39 @@ export const COLD_EVENTS = {
 } as const;
 
 /**
+ * One timed child: wall ms from process start to the handler's return, its CPU (user + system),
+ * and that CPU split into Node's own start (before the first line of the child's script runs),
+ * the import of the bundle (compile, module top level, static chunks) and the handler (first
+ * invocation: initialisation, dynamic imports, the event, the AWS calls).
+ */
+export interface ColdRun {
+  ms: number;
+  cpuMs: number;
+  split: { boot: number; import: number; handler: number };
+  result: unknown;
+}
+
+/**
  * The event goes in as EventBridge delivers it to detect: wrapped by the named rule's target input
  * with its route (shared/pipeline/event-rules.ts `inputTemplate`), so detect imports the detections
  * routed to that (eventSource, eventName) only — as in production — not every one (a bare event).
  * ms from process start to the handler's return (or to the end of the import), measured inside
  * the child; with the handler's result. Async spawn: the stub endpoint lives in this process.
  */
-function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean, preload?: string): Promise<{ ms: number; cpuMs: number; result: unknown }> {
+function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean, preload?: string): Promise<ColdRun> {
   const script = `
+    const boot = process.cpuUsage();
     import { readFileSync } from 'node:fs';
     const t0 = performance.timeOrigin;
     const mod = await import(${JSON.stringify(moduleUrl)});
+    const imported = process.cpuUsage();
     const fn = mod[${JSON.stringify(exportName)}];
     if (typeof fn !== 'function') throw new Error('no handler export');
     const result = ${eventFile ? `await fn({ trailwatch: { route: ${JSON.stringify(NAMED_ROUTE)} }, event: JSON.parse(readFileSync(${JSON.stringify(eventFile)}, 'utf8')) }, { awsRequestId: 'bench', functionName: 'bench' })` : 'null'};
     const ms = performance.timeOrigin + performance.now() - t0;
     const cpu = process.cpuUsage();
-    process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, result }));
+    const cpuMs = (u) => (u.user + u.system) / 1000;
+    process.stdout.write(JSON.stringify({ ms, cpuMs: cpuMs(cpu), split: { boot: cpuMs(boot), import: cpuMs(imported) - cpuMs(boot), handler: cpuMs(cpu) - cpuMs(imported) }, result }));
     process.exit(0);
   `;
   const nodeArgs = [...(viaTsx ? ['--import', 'tsx'] : []), ...(preload ? ['--import', pathToFileURL(preload).href] : []), '--input-type=module', '-e', script];
@@ -224,7 +240,7 @@ function coldStart(moduleUrl: string, exportName: string, eventFile: string | un
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(out) as { ms: number; cpuMs: number; result: unknown });
+      if (code === 0) resolve(JSON.parse(out) as ColdRun);
       else reject(new Error(`cold start child failed (${code}): ${err.slice(0, 800)}`));
     });
   });
@@ -246,6 +262,8 @@ export interface ColdStartRow {
   coldStartBundledMs: number;
   /** CPU time (user + system) of the same bundled runs: steadier than wall time on a loaded machine. */
   coldStartBundledCpuMs: number;
+  /** The same runs' CPU split (median of each part): Node's start, the import, the handler. */
+  coldStartBundledCpuSplit: ColdRun['split'];
   coldStartUnbundledTsxMs: number;
   runs: number;
   top: Array<[string, number]>;
@@ -312,6 +330,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
         log(`  ${spec.name}: ${measured}…`);
         const bundled: number[] = [];
         const bundledCpu: number[] = [];
+        const bundledRuns: ColdRun[] = [];
         const unbundled: number[] = [];
         for (let i = 0; i < runs; i++) {
           // Interleaved, so machine load hits both builds alike.
@@ -322,6 +341,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
             if (!reference) checkPath(spec.name, eventFile, out.result, stub.calls);
             (viaTsx ? unbundled : bundled).push(out.ms);
             if (!viaTsx) bundledCpu.push(out.cpuMs);
+            if (!viaTsx) bundledRuns.push(out);
           }
         }
         const read = await bytesRead(options.work, b.path, reference ? dirname(b.path) : b.root, spec.exportName, eventFile, env, reference ? taskRoot : b.root);
@@ -335,6 +355,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
           zipBytes: !reference && existsSync(zip) ? statSync(zip).size : null,
           coldStartBundledMs: Math.round(median(bundled)),
           coldStartBundledCpuMs: Math.round(median(bundledCpu)),
+          coldStartBundledCpuSplit: splitMedian(bundledRuns),
           coldStartUnbundledTsxMs: unbundled.length > 0 ? Math.round(median(unbundled)) : Number.NaN,
           runs,
           top: b.top,
@@ -398,8 +419,8 @@ export interface PairwiseRow {
   measured: string;
   pairs: number;
   /** Medians of this checkout's package (A) and the other one (B). */
-  a: { wallMs: number; cpuMs: number };
-  b: { wallMs: number; cpuMs: number };
+  a: { wallMs: number; cpuMs: number; split: ColdRun['split'] };
+  b: { wallMs: number; cpuMs: number; split: ColdRun['split'] };
   /** A/B taken pair by pair: median, min, max. */
   cpuRatio: [number, number, number];
   wallRatio: [number, number, number];
@@ -432,7 +453,7 @@ export async function benchColdStartPairs(options: { against: string; runs?: num
   try {
     for (const [measured, eventFile] of [['import + alerting event', COLD_EVENTS.alerting], ['import + quiet event', COLD_EVENTS.quiet]] as const) {
       log(`  detect pairs: ${measured}…`);
-      const runsOf = { a: [] as Array<{ ms: number; cpuMs: number }>, b: [] as Array<{ ms: number; cpuMs: number }> };
+      const runsOf = { a: [] as ColdRun[], b: [] as ColdRun[] };
       for (let i = 0; i < runs; i++) {
         for (const [key, pkg] of [['a', a], ['b', b]] as const) {
           stub.calls.length = 0;
@@ -441,7 +462,7 @@ export async function benchColdStartPairs(options: { against: string; runs?: num
           runsOf[key].push(out);
         }
       }
-      const med = (list: Array<{ ms: number; cpuMs: number }>) => ({ wallMs: Math.round(median(list.map((r) => r.ms))), cpuMs: Math.round(median(list.map((r) => r.cpuMs))) });
+      const med = (list: ColdRun[]) => ({ wallMs: Math.round(median(list.map((r) => r.ms))), cpuMs: Math.round(median(list.map((r) => r.cpuMs))), split: splitMedian(list) });
       rows.push({
         measured,
         pairs: runs,
@@ -457,6 +478,14 @@ export async function benchColdStartPairs(options: { against: string; runs?: num
   return rows;
 }
 
+/** Median of each part of the CPU split, to a tenth of a ms. */
+function splitMedian(list: readonly ColdRun[]): ColdRun['split'] {
+  const m = (k: keyof ColdRun['split']) => Math.round(median(list.map((r) => r.split[k])) * 10) / 10;
+  return { boot: m('boot'), import: m('import'), handler: m('handler') };
+}
+
+const splitText = (s: ColdRun['split']) => `${s.boot.toFixed(1)} / ${s.import.toFixed(1)} / ${s.handler.toFixed(1)}`;
+
 /** The pairwise table: medians of each side, ratios A/B pair by pair. */
 export function formatColdStartPairs(rows: readonly PairwiseRow[], against: string): string[] {
   const r3 = (v: [number, number, number]) => `${v[0].toFixed(2)} (${v[1].toFixed(2)}–${v[2].toFixed(2)})`;
@@ -464,6 +493,8 @@ export function formatColdStartPairs(rows: readonly PairwiseRow[], against: stri
     `detect cold start, pairwise: A = this checkout's package, B = ${against}'s, alternated A B A B; median ms; A/B pair by pair, median (min–max):`,
     `  ${'measured'.padEnd(24)} ${'pairs'.padStart(5)}  ${'A wall'.padStart(7)} ${'A CPU'.padStart(7)}  ${'B wall'.padStart(7)} ${'B CPU'.padStart(7)}  ${'A/B CPU'.padStart(18)}  ${'A/B wall'.padStart(18)}`,
     ...rows.map((r) => `  ${r.measured.padEnd(24)} ${String(r.pairs).padStart(5)}  ${String(r.a.wallMs).padStart(7)} ${String(r.a.cpuMs).padStart(7)}  ${String(r.b.wallMs).padStart(7)} ${String(r.b.cpuMs).padStart(7)}  ${r3(r.cpuRatio).padStart(18)}  ${r3(r.wallRatio).padStart(18)}`),
+    '  CPU split, median ms: Node start / import of the bundle / handler (first invocation: init, event, AWS calls):',
+    ...rows.map((r) => `  ${r.measured.padEnd(24)} A ${splitText(r.a.split)}   B ${splitText(r.b.split)}`),
   ];
 }
 
@@ -479,6 +510,8 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
     const target = r.target ? `≤ ${r.target.coldStartMs} ms, ≤ ${kb(r.target.bundleBytes)}` : '';
     out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.staticBytes).padStart(8)} ${kb(r.readBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
   }
+  out.push('  CPU of the bundled runs split, median ms: Node start / import of the bundle / handler (detect: init, event, AWS calls):');
+  for (const r of rows) out.push(`  ${r.function.padEnd(14)} ${splitText(r.coldStartBundledCpuSplit).padStart(20)}  ${r.measured}`);
   const seen = new Set<string>();
   for (const r of rows) {
     if (r.function.startsWith('floor') || seen.has(r.function) || r.function.startsWith('notify') && seen.has('notify')) continue;
