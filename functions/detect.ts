@@ -9,16 +9,19 @@ import { catalog } from '../shared/detections/catalog.ts';
 import { type CatalogEntry, loadDetections } from '../shared/detections/catalog-entry.ts';
 import type { Detection } from '../shared/detections/types.ts';
 import { type Log, createLambdaLogger } from '../shared/log.ts';
-import { CachedDirectory } from '../shared/organization/store.ts';
+import { OrganizationDirectory } from '../shared/organization/directory.ts';
+import { CachedDirectory, DynamoDirectoryStore } from '../shared/organization/store.ts';
 import { LearnedAccounts } from '../shared/pipeline/accounts.ts';
 import { analyzeEvents } from '../shared/pipeline/analyze.ts';
 import { deliverFindings } from '../shared/pipeline/deliver.ts';
 import { type FindingEnricher, createEnrichers } from '../shared/pipeline/enrichers.ts';
 import { createRouter, unwrapRouted } from '../shared/pipeline/routing.ts';
+import { knownDetectionIds, loadDeployedTuning, routerFromTuning } from '../shared/routing/deployed.ts';
 import { CloudWatchMetricsSink } from '../shared/sinks/cloudwatch.ts';
 import { EventBridgeSink } from '../shared/sinks/eventbridge.ts';
 import { SnsSink } from '../shared/sinks/sns.ts';
 import type { CloudWatchLike, DynamoLike, EventBridgeLike, SnsLike } from '../shared/sinks/transport/apis.ts';
+import type { TuningConfig } from '../shared/tuning/types.ts';
 import { alertingClients } from '../shared/sinks/transport/index.ts';
 
 export interface DetectDependencies {
@@ -119,7 +122,11 @@ async function init(): Promise<(event: unknown, context?: Context) => Promise<De
   // SNS, EventBridge, CloudWatch and DynamoDB without the AWS SDK: its clients cost more of a cold
   // start than all of Trailwatch's code (docs/architecture.md "Bundling").
   const aws = alertingClients({ remainingMs: () => invocation?.getRemainingTimeInMillis?.() });
-  const directory = await createDirectory(config, log, aws.dynamo);
+  // The packaged tuning, read once, checked against every detection id (unknown ids fail the start).
+  const tuning = await loadDeployedTuning(process.env, log, knownDetectionIds(catalog));
+  const directory = await createDirectory(config, log, aws.dynamo, tuning);
+  // The router trusts directory members as it trusts the tuning file's organization.accounts.
+  const members = { has: (a: string) => directory.current.has(a), nameOf: (a: string) => directory.current.nameOf(a) };
   return createDetectHandler({
     directory,
     config,
@@ -127,17 +134,14 @@ async function init(): Promise<(event: unknown, context?: Context) => Promise<De
     sns: aws.sns,
     eventBridge: aws.eventBridge,
     cloudWatch: aws.cloudWatch,
-    // The router trusts directory members as it trusts the tuning file's organization.accounts.
-    enrichers: await createEnrichers({ mode: 'lambda', dynamo: aws.dynamo, members: { has: (a) => directory.current.has(a), nameOf: (a) => directory.current.nameOf(a) } }),
+    enrichers: await createEnrichers({ mode: 'lambda', routing: routerFromTuning(tuning, process.env, log, aws.dynamo, catalog, members) }),
   });
 }
 
 /** The packaged tuning file's accounts, plus the stored AWS Organizations directory when the stack has one. */
-async function createDirectory(config: TrailwatchConfig, log: Log, dynamo: DynamoLike): Promise<CachedDirectory> {
-  const [{ loadDeployedTuning }, { OrganizationDirectory }] = await Promise.all([import('../shared/routing/deployed.ts'), import('../shared/organization/directory.ts')]);
-  const declared = OrganizationDirectory.fromTuning(loadDeployedTuning(process.env, log).organization);
+async function createDirectory(config: TrailwatchConfig, log: Log, dynamo: DynamoLike, tuning: TuningConfig): Promise<CachedDirectory> {
+  const declared = OrganizationDirectory.fromTuning(tuning.organization);
   if (!config.directoryTable) return new CachedDirectory(undefined, { declared });
-  const { DynamoDirectoryStore } = await import('../shared/organization/store.ts');
   return new CachedDirectory(new DynamoDirectoryStore(dynamo, config.directoryTable), {
     declared,
     onError: (error) => log.warn('organization directory unavailable; using the last one read', { error: error.message }),

@@ -129,7 +129,7 @@ export async function handler(): Promise<CheckSummary> {
       sns: new SNSClient({}),
       eventBridge: new EventBridgeClient({}),
       cloudWatch: new CloudWatchClient({}),
-      router: new Router({ tuning: loadDeployedTuning(process.env, log), log }),
+      router: new Router({ tuning: await loadDeployedTuning(process.env, log), log }),
     });
   }
   return production();

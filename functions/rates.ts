@@ -194,7 +194,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
       sns: new SNSClient({}),
       eventBridge: new EventBridgeClient({}),
       cloudWatch: new CloudWatchClient({}),
-      router: createDeployedRouter(process.env, log),
+      router: await createDeployedRouter(process.env, log),
       ...(mfa ? { mfa } : {}),
       ...(process.env['TRAILWATCH_BASELINE'] === 'off' ? {} : { baseline: new BaselineProcessor(new DynamoBaselineStore(dynamo, table)) }),
     });
@@ -216,7 +216,7 @@ export async function mfaSweep(): Promise<MfaSweepResult> {
       log.info('MFA replacement judgement is off (TRAILWATCH_MFA_REPLACEMENT_MINUTES): nothing to sweep');
       return { findings: 0, pending: 0 };
     }
-    productionSweep = createMfaSweepHandler({ config, mfa, log, sns: new SNSClient({}), eventBridge: new EventBridgeClient({}), cloudWatch: new CloudWatchClient({}), router: createDeployedRouter(process.env, log) });
+    productionSweep = createMfaSweepHandler({ config, mfa, log, sns: new SNSClient({}), eventBridge: new EventBridgeClient({}), cloudWatch: new CloudWatchClient({}), router: await createDeployedRouter(process.env, log) });
   }
   return productionSweep();
 }

@@ -1,6 +1,7 @@
 /**
  * Cold starts and bundle sizes of the Lambda functions (`npm run bench`, or alone:
- * `npm run bench -- cold-start [--runs N] [--json] [--only detect,floor] [--no-unbundled]`).
+ * `npm run bench -- cold-start [--runs N] [--json] [--only detect,floor] [--no-unbundled]`; pairwise
+ * against another checkout's package: `--against DIR`; `--help`).
  *
  * It runs `serverless package --stage ci` first (skip with `--no-package`), unzips each function's
  * zip into an empty folder outside the repository — exactly what Lambda gets: the entry bundle, its
@@ -94,9 +95,9 @@ async function bundle(spec: FunctionSpec, outDir: string): Promise<BundleFacts> 
 }
 
 /** What `serverless package` put in the function's zip: the entry and every chunk beside it. */
-function packaged(spec: FunctionSpec, work: string, top: BundleFacts['top']): BundleFacts & { root: string } {
-  const root = join(work, `zip-${spec.name}`);
-  const out = spawnSync('python3', ['-m', 'zipfile', '-e', join(ROOT, '.serverless', `${spec.name}.zip`), root], { encoding: 'utf8' });
+function packaged(spec: FunctionSpec, work: string, top: BundleFacts['top'], zip = join(ROOT, '.serverless', `${spec.name}.zip`), folder = `zip-${spec.name}`): BundleFacts & { root: string } {
+  const root = join(work, folder);
+  const out = spawnSync('python3', ['-m', 'zipfile', '-e', zip, root], { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`could not unzip ${spec.name}.zip: ${out.stderr}`);
   const entry = join(root, spec.file.replace(/\.ts$/, '.mjs'));
   const js = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? js(join(dir, e.name)) : e.name.endsWith('.mjs') ? [join(dir, e.name)] : []));
@@ -194,23 +195,39 @@ export const COLD_EVENTS = {
 } as const;
 
 /**
+ * One timed child: wall ms from process start to the handler's return, its CPU (user + system),
+ * and that CPU split into Node's own start (before the first line of the child's script runs),
+ * the import of the bundle (compile, module top level, static chunks) and the handler (first
+ * invocation: initialisation, dynamic imports, the event, the AWS calls).
+ */
+export interface ColdRun {
+  ms: number;
+  cpuMs: number;
+  split: { boot: number; import: number; handler: number };
+  result: unknown;
+}
+
+/**
  * The event goes in as EventBridge delivers it to detect: wrapped by the named rule's target input
  * with its route (shared/pipeline/event-rules.ts `inputTemplate`), so detect imports the detections
  * routed to that (eventSource, eventName) only — as in production — not every one (a bare event).
  * ms from process start to the handler's return (or to the end of the import), measured inside
  * the child; with the handler's result. Async spawn: the stub endpoint lives in this process.
  */
-function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean, preload?: string): Promise<{ ms: number; cpuMs: number; result: unknown }> {
+function coldStart(moduleUrl: string, exportName: string, eventFile: string | undefined, env: Record<string, string>, cwd: string, viaTsx: boolean, preload?: string): Promise<ColdRun> {
   const script = `
+    const boot = process.cpuUsage();
     import { readFileSync } from 'node:fs';
     const t0 = performance.timeOrigin;
     const mod = await import(${JSON.stringify(moduleUrl)});
+    const imported = process.cpuUsage();
     const fn = mod[${JSON.stringify(exportName)}];
     if (typeof fn !== 'function') throw new Error('no handler export');
     const result = ${eventFile ? `await fn({ trailwatch: { route: ${JSON.stringify(NAMED_ROUTE)} }, event: JSON.parse(readFileSync(${JSON.stringify(eventFile)}, 'utf8')) }, { awsRequestId: 'bench', functionName: 'bench' })` : 'null'};
     const ms = performance.timeOrigin + performance.now() - t0;
     const cpu = process.cpuUsage();
-    process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, result }));
+    const cpuMs = (u) => (u.user + u.system) / 1000;
+    process.stdout.write(JSON.stringify({ ms, cpuMs: cpuMs(cpu), split: { boot: cpuMs(boot), import: cpuMs(imported) - cpuMs(boot), handler: cpuMs(cpu) - cpuMs(imported) }, result }));
     process.exit(0);
   `;
   const nodeArgs = [...(viaTsx ? ['--import', 'tsx'] : []), ...(preload ? ['--import', pathToFileURL(preload).href] : []), '--input-type=module', '-e', script];
@@ -223,7 +240,7 @@ function coldStart(moduleUrl: string, exportName: string, eventFile: string | un
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(out) as { ms: number; cpuMs: number; result: unknown });
+      if (code === 0) resolve(JSON.parse(out) as ColdRun);
       else reject(new Error(`cold start child failed (${code}): ${err.slice(0, 800)}`));
     });
   });
@@ -245,10 +262,43 @@ export interface ColdStartRow {
   coldStartBundledMs: number;
   /** CPU time (user + system) of the same bundled runs: steadier than wall time on a loaded machine. */
   coldStartBundledCpuMs: number;
+  /** The same runs' CPU split (median of each part): Node's start, the import, the handler. */
+  coldStartBundledCpuSplit: ColdRun['split'];
   coldStartUnbundledTsxMs: number;
   runs: number;
   top: Array<[string, number]>;
   target?: { coldStartMs: number; bundleBytes: number };
+}
+
+/**
+ * The environment of every timed child: AWS calls go to the local stub, the function root is
+ * `taskRoot` (the packaged tuning JSON written there for the reference rows), logs at ERROR.
+ */
+async function benchEnv(work: string, taskRoot: string, stubUrl: string): Promise<Record<string, string>> {
+  mkdirSync(taskRoot, { recursive: true });
+  const { convertTuning } = await import('./tuning-json.ts');
+  const tuning = convertTuning(join(ROOT, 'trailwatch.config.yaml'), join(taskRoot, 'trailwatch.config.json'));
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL: stubUrl,
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(work, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
+    // Node 20 here: the SDK's "Node 20 support ends" warning would be printed (and timed) on every start.
+    NODE_NO_WARNINGS: '1',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    LAMBDA_TASK_ROOT: taskRoot,
+    TRAILWATCH_STAGE: 'bench',
+    TRAILWATCH_STACK_NAME: 'trailwatch-bench',
+    TRAILWATCH_ALERTS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:trailwatch-bench-alerts`,
+    TRAILWATCH_FINDINGS_BUS_NAME: 'trailwatch-bench-findings',
+    TRAILWATCH_METRICS_NAMESPACE: 'Trailwatch',
+    TRAILWATCH_NOVELTY_TABLE: 'trailwatch-bench-novelty',
+    ...(tuning ? { TRAILWATCH_TUNING_FILE: 'trailwatch.config.json' } : {}),
+  };
 }
 
 /** Every function's bundle and cold start; detect twice (alerting and quiet event). */
@@ -262,31 +312,8 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
   }
   // The function root as packaged: the tuning JSON beside the bundles (scripts/tuning-json.ts).
   const taskRoot = join(options.work, 'task');
-  mkdirSync(taskRoot, { recursive: true });
-  const { convertTuning } = await import('./tuning-json.ts');
-  const tuning = convertTuning(join(ROOT, 'trailwatch.config.yaml'), join(taskRoot, 'trailwatch.config.json'));
   const stub = await stubEndpoint();
-  const env: Record<string, string> = {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_ENDPOINT_URL: stub.url,
-    AWS_MAX_ATTEMPTS: '1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(options.work, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(options.work, 'no-credentials'),
-    // Node 20 here: the SDK's "Node 20 support ends" warning would be printed (and timed) on every start.
-    NODE_NO_WARNINGS: '1',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    LAMBDA_TASK_ROOT: taskRoot,
-    TRAILWATCH_STAGE: 'bench',
-    TRAILWATCH_STACK_NAME: 'trailwatch-bench',
-    TRAILWATCH_ALERTS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:trailwatch-bench-alerts`,
-    TRAILWATCH_FINDINGS_BUS_NAME: 'trailwatch-bench-findings',
-    TRAILWATCH_METRICS_NAMESPACE: 'Trailwatch',
-    TRAILWATCH_NOVELTY_TABLE: 'trailwatch-bench-novelty',
-    ...(tuning ? { TRAILWATCH_TUNING_FILE: 'trailwatch.config.json' } : {}),
-  };
+  const env = await benchEnv(options.work, taskRoot, stub.url);
   const rows: ColdStartRow[] = [];
   try {
     const built = new Map<string, BundleFacts>();
@@ -303,6 +330,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
         log(`  ${spec.name}: ${measured}…`);
         const bundled: number[] = [];
         const bundledCpu: number[] = [];
+        const bundledRuns: ColdRun[] = [];
         const unbundled: number[] = [];
         for (let i = 0; i < runs; i++) {
           // Interleaved, so machine load hits both builds alike.
@@ -313,6 +341,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
             if (!reference) checkPath(spec.name, eventFile, out.result, stub.calls);
             (viaTsx ? unbundled : bundled).push(out.ms);
             if (!viaTsx) bundledCpu.push(out.cpuMs);
+            if (!viaTsx) bundledRuns.push(out);
           }
         }
         const read = await bytesRead(options.work, b.path, reference ? dirname(b.path) : b.root, spec.exportName, eventFile, env, reference ? taskRoot : b.root);
@@ -326,6 +355,7 @@ export async function benchColdStarts(options: { runs?: number; work: string; lo
           zipBytes: !reference && existsSync(zip) ? statSync(zip).size : null,
           coldStartBundledMs: Math.round(median(bundled)),
           coldStartBundledCpuMs: Math.round(median(bundledCpu)),
+          coldStartBundledCpuSplit: splitMedian(bundledRuns),
           coldStartUnbundledTsxMs: unbundled.length > 0 ? Math.round(median(unbundled)) : Number.NaN,
           runs,
           top: b.top,
@@ -385,6 +415,89 @@ function checkPath(fn: string, eventFile: string | undefined, result: unknown, c
   if (!ok || !calls.includes('PutMetricData')) throw new Error(`${fn}: the timed run did not take the expected path (findings ${findings}, AWS calls ${calls.join(', ')})`);
 }
 
+export interface PairwiseRow {
+  measured: string;
+  pairs: number;
+  /** Medians of this checkout's package (A) and the other one (B). */
+  a: { wallMs: number; cpuMs: number; split: ColdRun['split'] };
+  b: { wallMs: number; cpuMs: number; split: ColdRun['split'] };
+  /** A/B taken pair by pair: median, min, max. */
+  cpuRatio: [number, number, number];
+  wallRatio: [number, number, number];
+}
+
+/**
+ * detect's cold starts from this checkout's package (A) and another checkout's (B: its
+ * `.serverless/detect.zip`, packaged there beforehand), alternated A B A B against the same stub,
+ * with the ratio taken pair by pair: on a shared, loaded machine the ratio holds when the
+ * milliseconds do not. `npm run bench -- cold-start --against ../main [--runs N]`.
+ */
+export async function benchColdStartPairs(options: { against: string; runs?: number; work: string; log?: (s: string) => void; packageFirst?: boolean }): Promise<PairwiseRow[]> {
+  const runs = Math.max(options.runs ?? 9, 1);
+  const log = options.log ?? (() => undefined);
+  const other = join(options.against, '.serverless', 'detect.zip');
+  if (!existsSync(other)) throw new Error(`${other} not found: run \`npm run package\` in ${options.against} first`);
+  if (options.packageFirst !== false) {
+    log('  serverless package --stage ci…');
+    const pkg = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'ci'], { cwd: ROOT, encoding: 'utf8' });
+    if (pkg.status !== 0) throw new Error(`serverless package failed: ${pkg.stderr}`);
+  }
+  const spec = functionsFromServerlessYml().find((f) => f.name === 'detect');
+  if (!spec) throw new Error('no detect function in serverless.yml');
+  const a = packaged(spec, options.work, [], join(ROOT, '.serverless', 'detect.zip'), 'pair-a');
+  const b = packaged(spec, options.work, [], other, 'pair-b');
+  const stub = await stubEndpoint();
+  const env = await benchEnv(options.work, join(options.work, 'task'), stub.url);
+  const rows: PairwiseRow[] = [];
+  const spread = (v: number[]): [number, number, number] => [median(v), Math.min(...v), Math.max(...v)];
+  try {
+    for (const [measured, eventFile] of [['import + alerting event', COLD_EVENTS.alerting], ['import + quiet event', COLD_EVENTS.quiet]] as const) {
+      log(`  detect pairs: ${measured}…`);
+      const runsOf = { a: [] as ColdRun[], b: [] as ColdRun[] };
+      for (let i = 0; i < runs; i++) {
+        for (const [key, pkg] of [['a', a], ['b', b]] as const) {
+          stub.calls.length = 0;
+          const out = await coldStart(pathToFileURL(pkg.path).href, spec.exportName, eventFile, { ...env, LAMBDA_TASK_ROOT: pkg.root }, pkg.root, false);
+          checkPath(`detect (${key === 'a' ? 'this checkout' : options.against})`, eventFile, out.result, stub.calls);
+          runsOf[key].push(out);
+        }
+      }
+      const med = (list: ColdRun[]) => ({ wallMs: Math.round(median(list.map((r) => r.ms))), cpuMs: Math.round(median(list.map((r) => r.cpuMs))), split: splitMedian(list) });
+      rows.push({
+        measured,
+        pairs: runs,
+        a: med(runsOf.a),
+        b: med(runsOf.b),
+        cpuRatio: spread(runsOf.a.map((r, i) => r.cpuMs / (runsOf.b[i] as { cpuMs: number }).cpuMs)),
+        wallRatio: spread(runsOf.a.map((r, i) => r.ms / (runsOf.b[i] as { ms: number }).ms)),
+      });
+    }
+  } finally {
+    stub.close();
+  }
+  return rows;
+}
+
+/** Median of each part of the CPU split, to a tenth of a ms. */
+function splitMedian(list: readonly ColdRun[]): ColdRun['split'] {
+  const m = (k: keyof ColdRun['split']) => Math.round(median(list.map((r) => r.split[k])) * 10) / 10;
+  return { boot: m('boot'), import: m('import'), handler: m('handler') };
+}
+
+const splitText = (s: ColdRun['split']) => `${s.boot.toFixed(1)} / ${s.import.toFixed(1)} / ${s.handler.toFixed(1)}`;
+
+/** The pairwise table: medians of each side, ratios A/B pair by pair. */
+export function formatColdStartPairs(rows: readonly PairwiseRow[], against: string): string[] {
+  const r3 = (v: [number, number, number]) => `${v[0].toFixed(2)} (${v[1].toFixed(2)}–${v[2].toFixed(2)})`;
+  return [
+    `detect cold start, pairwise: A = this checkout's package, B = ${against}'s, alternated A B A B; median ms; A/B pair by pair, median (min–max):`,
+    `  ${'measured'.padEnd(24)} ${'pairs'.padStart(5)}  ${'A wall'.padStart(7)} ${'A CPU'.padStart(7)}  ${'B wall'.padStart(7)} ${'B CPU'.padStart(7)}  ${'A/B CPU'.padStart(18)}  ${'A/B wall'.padStart(18)}`,
+    ...rows.map((r) => `  ${r.measured.padEnd(24)} ${String(r.pairs).padStart(5)}  ${String(r.a.wallMs).padStart(7)} ${String(r.a.cpuMs).padStart(7)}  ${String(r.b.wallMs).padStart(7)} ${String(r.b.cpuMs).padStart(7)}  ${r3(r.cpuRatio).padStart(18)}  ${r3(r.wallRatio).padStart(18)}`),
+    '  CPU split, median ms: Node start / import of the bundle / handler (first invocation: init, event, AWS calls):',
+    ...rows.map((r) => `  ${r.measured.padEnd(24)} A ${splitText(r.a.split)}   B ${splitText(r.b.split)}`),
+  ];
+}
+
 /** The text table: sizes, zip, cold start bundled and unbundled, the target beside detect. */
 export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
   const kb = (v: number | null) => (v === null ? '-' : `${(v / 1024).toFixed(0)} KB`);
@@ -397,6 +510,8 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
     const target = r.target ? `≤ ${r.target.coldStartMs} ms, ≤ ${kb(r.target.bundleBytes)}` : '';
     out.push(`  ${r.function.padEnd(14)} ${kb(r.entryBytes).padStart(8)} ${kb(r.staticBytes).padStart(8)} ${kb(r.readBytes).padStart(8)} ${kb(r.totalBytes).padStart(9)} ${kb(r.zipBytes).padStart(9)}  ${`${r.coldStartBundledMs} ms`.padStart(8)} ${`${r.coldStartBundledCpuMs} ms`.padStart(8)}  ${`${r.coldStartUnbundledTsxMs} ms`.padStart(8)}  ${target.padStart(17)}  ${r.measured} (${r.runs} runs)`);
   }
+  out.push('  CPU of the bundled runs split, median ms: Node start / import of the bundle / handler (detect: init, event, AWS calls):');
+  for (const r of rows) out.push(`  ${r.function.padEnd(14)} ${splitText(r.coldStartBundledCpuSplit).padStart(20)}  ${r.measured}`);
   const seen = new Set<string>();
   for (const r of rows) {
     if (r.function.startsWith('floor') || seen.has(r.function) || r.function.startsWith('notify') && seen.has('notify')) continue;
@@ -406,18 +521,38 @@ export function formatColdStarts(rows: readonly ColdStartRow[]): string[] {
   return out;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** The command line of `npx tsx scripts/bench-coldstart.ts` and `npm run bench -- cold-start` (same flags). */
+export async function coldStartMain(args: readonly string[]): Promise<void> {
+  if (args.includes('--help')) {
+    process.stdout.write(
+      [
+        'npm run bench -- cold-start [--runs N] [--json] [--only detect,floor] [--no-unbundled] [--no-package]',
+        "  every function's bundle sizes and cold start (fresh process: import + one event for detect), and the floors",
+        'npm run bench -- cold-start --against DIR [--runs N] [--json] [--no-package]',
+        "  detect's cold starts (alerting and quiet event) from this checkout's package and DIR/.serverless/detect.zip",
+        '  (package DIR first), alternated A B A B, N pairs (default 9), with CPU and wall ratios A/B pair by pair',
+      ].join('\n') + '\n',
+    );
+    return;
+  }
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const work = mkdtempSync(join(tmpdir(), 'trailwatch-coldstart-'));
-  const args = process.argv.slice(2);
   const at = args.indexOf('--runs');
+  const against = args.indexOf('--against');
+  const only = args.indexOf('--only');
+  const log = (s: string) => process.stderr.write(`${s}\n`);
   try {
-    const only = args.indexOf('--only');
+    if (against >= 0) {
+      const dir = String(args[against + 1]);
+      const rows = await benchColdStartPairs({ against: dir, runs: at >= 0 ? Number(args[at + 1]) : 9, work, log, packageFirst: !args.includes('--no-package') });
+      process.stdout.write(args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${formatColdStartPairs(rows, dir).join('\n')}\n`);
+      return;
+    }
     const rows = await benchColdStarts({
       runs: at >= 0 ? Number(args[at + 1]) : 7,
       work,
-      log: (s) => process.stderr.write(`${s}\n`),
+      log,
       packageFirst: !args.includes('--no-package'),
       unbundled: !args.includes('--no-unbundled'),
       ...(only >= 0 ? { only: String(args[only + 1]).split(',') } : {}),
@@ -427,3 +562,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await coldStartMain(process.argv.slice(2));

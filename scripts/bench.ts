@@ -40,16 +40,10 @@ if (args[0] === 'noise') {
   process.exit(0);
 }
 
-// `npm run bench -- cold-start [--runs N] [--json]`: only the bundles and cold starts (scripts/bench-coldstart.ts).
+// `npm run bench -- cold-start [--runs N] [--json] [--only …] [--against DIR] [--help]`: only the bundles and cold starts (scripts/bench-coldstart.ts).
 if (args[0] === 'cold-start') {
-  const { benchColdStarts, formatColdStarts } = await import('./bench-coldstart.ts');
-  const work = mkdtempSync(join(tmpdir(), 'trailwatch-bench-'));
-  try {
-    const rows = await benchColdStarts({ runs: option('--runs', 7), work, log: (s) => process.stderr.write(`${s}\n`), packageFirst: !flag('--no-package') });
-    process.stdout.write(flag('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${formatColdStarts(rows).join('\n')}\n`);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const { coldStartMain } = await import('./bench-coldstart.ts');
+  await coldStartMain(args.slice(1));
   process.exit(0);
 }
 

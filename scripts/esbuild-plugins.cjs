@@ -17,9 +17,13 @@
 //    (notify; rates with mfaSweep) stays one file.
 //
 // 3. The data files the code reads on first use instead of bundling them (shared/data-file.ts:
-//    the managed-policy snapshot, AWS's IP ranges) are copied to `data/` at the root of every zip.
+//    the managed-policy snapshot, AWS's IP ranges, the IP-to-country table) are copied to `data/`
+//    at the root of the zip of each function whose bundle names them (a reader asks for
+//    `new URL('./data/<name>', import.meta.url)`, a string esbuild keeps): detect gets the policy
+//    snapshot and the IP ranges, rates the country table, notify none. They go under
+//    `__only_<function>/data/`, which serverless-esbuild puts in that function's zip only.
 'use strict';
-const { copyFileSync, mkdirSync } = require('node:fs');
+const { copyFileSync, mkdirSync, readFileSync } = require('node:fs');
 const { basename, dirname, join, relative, sep } = require('node:path');
 
 /** Read at run time through shared/data-file.ts; the names must stay unique (one `data/` folder). */
@@ -55,6 +59,8 @@ module.exports = (serverless) => {
         const entries = Array.isArray(options.entryPoints) ? options.entryPoints : [];
         const file = entries.length === 1 && typeof entries[0] === 'string' ? entries[0].replace(/\.[cm]?[jt]s$/, '').split(sep).join('/') : undefined;
         const aliases = (file && byFile.get(file)) || [];
+        // The build's own output files, to see which data files its code names (3.).
+        options.metafile = true;
         if (aliases.length === 1 && options.format === 'esm') {
           options.splitting = true;
           options.chunkNames = 'chunks/[name]-[hash]';
@@ -70,9 +76,21 @@ module.exports = (serverless) => {
           })();
           const { convertTuning } = await converted;
           convertTuning(join(__dirname, '..', 'trailwatch.config.yaml'), join(root, 'trailwatch.config.json'));
-          // 3. the lazily read data files.
-          mkdirSync(join(root, 'data'), { recursive: true });
-          for (const file of DATA_FILES) copyFileSync(join(__dirname, '..', file), join(root, 'data', basename(file)));
+          // 3. the lazily read data files, each in the zips of the functions whose code names it.
+          const cwd = options.absWorkingDir || process.cwd();
+          const code = Object.keys((result.metafile && result.metafile.outputs) || {})
+            .filter((out) => out.endsWith('.mjs') || out.endsWith('.js'))
+            .map((out) => readFileSync(join(cwd, out), 'utf8'));
+          if (code.length === 0) throw new Error('trailwatch-package: no output files in the esbuild metafile');
+          for (const data of DATA_FILES) {
+            const name = basename(data);
+            if (!code.some((text) => text.includes(`/data/${name}`))) continue;
+            if (aliases.length === 0) throw new Error(`trailwatch-package: ${file} reads data/${name} but no function of serverless.yml has it as its handler file`);
+            for (const alias of aliases) {
+              mkdirSync(join(root, `__only_${alias}`, 'data'), { recursive: true });
+              copyFileSync(join(__dirname, '..', data), join(root, `__only_${alias}`, 'data', name));
+            }
+          }
         });
       },
     },

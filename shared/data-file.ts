@@ -5,8 +5,8 @@
  *
  * Where the file is: in the repository (tsx, replay, tests) beside the module that asks,
  * `new URL('./data/<name>', import.meta.url)`; in a Lambda package the bundle lives in
- * `functions/` (or `functions/chunks/`) and the package step puts every data file in `data/` at
- * the zip's root (scripts/esbuild-plugins.cjs; the replay worker bundle is laid out the same way,
+ * `functions/` (or `functions/chunks/`) and the package step puts each data file the bundle names
+ * in `data/` at the zip's root (scripts/esbuild-plugins.cjs; the replay worker bundle is laid out the same way,
  * shared/pipeline/worker-bundle.ts). So the lookup tries `data/<name>` in the module's
  * folder and up to three folders above it, then `$LAMBDA_TASK_ROOT/data/<name>`.
  */

@@ -1,4 +1,4 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { type DynamoItemApi, type DynamoLike, dynamoApi } from '../sinks/transport/apis.ts';
 import { asSnapshot, OrganizationDirectory, type OrgSnapshot } from './directory.ts';
 
@@ -13,6 +13,12 @@ import { asSnapshot, OrganizationDirectory, type OrgSnapshot } from './directory
 export const DIRECTORY_KEY = 'organization';
 /** DynamoDB's item limit is 400 KB: stop short of it with a message that says why. */
 export const MAX_SNAPSHOT_BYTES = 390_000;
+
+/**
+ * node:zlib on first use: detect imports this module for `CachedDirectory` on every cold start, and
+ * only a stack with a directory table ever (un)zips a snapshot (docs/performance.md "Cold start").
+ */
+const zlib = (): typeof Zlib => process.getBuiltinModule('node:zlib');
 
 export interface DirectoryStore {
   put(snapshot: OrgSnapshot): Promise<{ bytes: number }>;
@@ -31,7 +37,7 @@ export class DynamoDirectoryStore implements DirectoryStore {
   }
 
   async put(snapshot: OrgSnapshot): Promise<{ bytes: number }> {
-    const body = gzipSync(Buffer.from(JSON.stringify(snapshot), 'utf8'));
+    const body = zlib().gzipSync(Buffer.from(JSON.stringify(snapshot), 'utf8'));
     if (body.length > MAX_SNAPSHOT_BYTES) throw new Error(`organization directory too large for one DynamoDB item: ${body.length} bytes gzipped for ${snapshot.accounts.length} accounts`);
     await this.client.putItem({
       TableName: this.table,
@@ -51,7 +57,7 @@ export class DynamoDirectoryStore implements DirectoryStore {
     if (!body) return undefined;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(gunzipSync(Buffer.from(body)).toString('utf8'));
+      parsed = JSON.parse(zlib().gunzipSync(Buffer.from(body)).toString('utf8'));
     } catch (error) {
       throw new Error(`directory item is not gzipped JSON: ${(error as Error).message}`);
     }

@@ -1,5 +1,6 @@
+import { catalog } from '../detections/catalog.ts';
 import type { Finding } from '../model/types.ts';
-import type { DynamoLike } from '../sinks/transport/apis.ts';
+import { createLocalRouter } from '../routing/router.ts';
 
 /**
  * Enrichment that needs I/O a pure detection may not do — e.g. fetching a customer-managed policy's
@@ -17,15 +18,12 @@ export interface EnricherOptions {
   /** 'lambda' may call AWS (credentials from the execution role); 'local' must not. */
   mode: 'lambda' | 'local';
   /**
-   * The routing step (shared/routing), always last: it must see final severities. Default: in
-   * 'lambda' mode the packaged tuning file + DynamoDB novelty; in 'local' mode zero configuration
-   * with in-memory novelty. `false` turns routing off (tests of other enrichers).
+   * The routing step (shared/routing), always last: it must see final severities. In 'lambda' mode
+   * the handler passes its router (functions/detect.ts: the packaged tuning file + DynamoDB
+   * novelty, `routerFromTuning`); in 'local' mode the default is zero configuration with in-memory
+   * novelty. `false` turns routing off (tests of other enrichers).
    */
   routing?: FindingEnricher | false;
-  /** Organization members beyond the tuning file, for the default 'lambda' router (the AWS Organizations directory). */
-  members?: { has(account: string): boolean; nameOf?(account: string): string | undefined };
-  /** The novelty table's client for the default 'lambda' router (the handler's signed-HTTP client); default: one of its own. */
-  dynamo?: DynamoLike;
 }
 
 /** The enrichers each run applies, in order. Each subsystem registers its factory here. */
@@ -33,7 +31,7 @@ export async function createEnrichers(options: EnricherOptions): Promise<Finding
   // Policy documents behind policy-changed findings (iam:GetPolicyVersion; no call in 'local' mode).
   const enrichers: FindingEnricher[] = [lazyPolicyEnricher(options.mode)];
   // Route (page / digest / summary / record) every finding, last.
-  if (options.routing !== false) enrichers.push(options.routing ?? (await defaultRouter(options.mode, options.members, options.dynamo)));
+  if (options.routing !== false) enrichers.push(options.routing ?? (await defaultRouter(options.mode)));
   return enrichers;
 }
 
@@ -56,13 +54,9 @@ function lazyPolicyEnricher(mode: EnricherOptions['mode']): FindingEnricher {
   };
 }
 
-async function defaultRouter(mode: EnricherOptions['mode'], members: EnricherOptions['members'], dynamo: DynamoLike | undefined): Promise<FindingEnricher> {
+async function defaultRouter(mode: EnricherOptions['mode']): Promise<FindingEnricher> {
+  // A deployed router needs the handler's tuning, logger, novelty client and directory: it is the handler's to build.
+  if (mode === 'lambda') throw new Error("createEnrichers: 'lambda' mode needs its router (routerFromTuning, shared/routing/deployed.ts)");
   // Ids and routine profiles only: the catalog, not the detections' code (shared/detections/catalog.ts).
-  const { catalog: detections } = await import('../detections/catalog.ts');
-  if (mode === 'lambda') {
-    const [{ createDeployedRouter }, { createLambdaLogger }] = await Promise.all([import('../routing/deployed.ts'), import('../log.ts')]);
-    return createDeployedRouter(process.env, createLambdaLogger(), dynamo, detections, members);
-  }
-  const { createLocalRouter } = await import('../routing/router.ts');
-  return createLocalRouter({ detections });
+  return createLocalRouter({ detections: catalog });
 }

@@ -8,7 +8,7 @@ import type { DynamoLike } from '../sinks/transport/apis.ts';
 import { AwsHttp } from '../sinks/transport/aws-http.ts';
 import { DynamoDbHttpClient } from '../sinks/transport/dynamodb.ts';
 import { NoveltyModel } from '../novelty/model.ts';
-import { EMPTY_TUNING } from '../tuning/check.ts';
+import { EMPTY_TUNING } from '../tuning/semantics.ts';
 import { readDeployedTuningFile } from '../tuning/deployed.ts';
 import { TuningError } from '../tuning/errors.ts';
 import type { TuningConfig } from '../tuning/types.ts';
@@ -28,7 +28,7 @@ export const DEPLOYED_TUNING_FILE = 'trailwatch.config.json';
  * cold start (with every problem) rather than silently routing untuned. Only JSON is read here: a
  * YAML file is refused with the way to convert it (replay and the CLI read YAML through load.ts).
  */
-export function loadDeployedTuning(env: Env = process.env, log: Log = silentLog, detectionIds?: readonly string[]): TuningConfig {
+export async function loadDeployedTuning(env: Env = process.env, log: Log = silentLog, detectionIds?: readonly string[]): Promise<TuningConfig> {
   const name = env['TRAILWATCH_TUNING_FILE']?.trim() || DEPLOYED_TUNING_FILE;
   const path = isAbsolute(name) ? name : join(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), name);
   if (!existsSync(path)) {
@@ -36,7 +36,7 @@ export function loadDeployedTuning(env: Env = process.env, log: Log = silentLog,
     return EMPTY_TUNING;
   }
   if (!path.endsWith('.json')) throw new TuningError(`${name}: the deployed functions read the JSON the package step writes from the YAML (TRAILWATCH_TUNING_FILE=${DEPLOYED_TUNING_FILE}); run \`serverless package\`, or convert with \`npx tsx scripts/tuning-json.ts <file.yaml> <file.json>\``);
-  const loaded = readDeployedTuningFile(path, detectionIds ? { knownDetections: detectionIds } : {});
+  const loaded = await readDeployedTuningFile(path, detectionIds ? { knownDetections: detectionIds } : {});
   for (const w of loaded.warnings) log.warn('tuning file warning', { problem: `${w.file}:${w.line}:${w.column}: ${w.message}` });
   return loaded.config;
 }
@@ -57,14 +57,28 @@ export function knownDetectionIds(registry: readonly Pick<DetectionMeta, 'id'>[]
  * passes none, so its bundle does not carry every detection and the policy engine; the same file
  * is checked with the registry by detect, by `trailwatch config validate` and by the tests.
  */
-export function createDeployedRouter(
+export async function createDeployedRouter(
+  env: Env = process.env,
+  log: Log = silentLog,
+  dynamo?: DynamoLike,
+  registry?: readonly Pick<DetectionMeta, 'id' | 'routine'>[],
+  members?: RouterOptions['members'],
+): Promise<Router> {
+  return routerFromTuning(await loadDeployedTuning(env, log, registry ? knownDetectionIds(registry) : undefined), env, log, dynamo, registry, members);
+}
+
+/**
+ * `createDeployedRouter` for a tuning the caller already loaded (detect reads the packaged file
+ * once for both its organization directory and its router, with the registry's ids).
+ */
+export function routerFromTuning(
+  tuning: TuningConfig,
   env: Env = process.env,
   log: Log = silentLog,
   dynamo?: DynamoLike,
   registry?: readonly Pick<DetectionMeta, 'id' | 'routine'>[],
   members?: RouterOptions['members'],
 ): Router {
-  const tuning = loadDeployedTuning(env, log, registry ? knownDetectionIds(registry) : undefined);
   const table = env['TRAILWATCH_NOVELTY_TABLE']?.trim();
   if (!table) log.warn('TRAILWATCH_NOVELTY_TABLE is not set; routing without the novelty model');
   const novelty = table ? new NoveltyModel(new DynamoNoveltyStore(dynamo ?? new DynamoDbHttpClient(new AwsHttp()), table)) : undefined;

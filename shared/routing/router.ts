@@ -3,8 +3,9 @@ import type { Log } from '../log.ts';
 import { silentLog } from '../log.ts';
 import type { Finding } from '../model/types.ts';
 import { NoveltyModel } from '../novelty/model.ts';
+import { MemoryNoveltyStore } from '../novelty/store.ts';
 import type { FindingEnricher } from '../pipeline/enrichers.ts';
-import { EMPTY_TUNING } from '../tuning/check.ts';
+import { EMPTY_TUNING } from '../tuning/semantics.ts';
 import { matchSuppression, selectorMatches } from '../tuning/match.ts';
 import type { Suppression, TuningConfig } from '../tuning/types.ts';
 import { decideRoute, type RouteInput } from './decide.ts';
@@ -130,7 +131,6 @@ export function expiredFinding(s: Suppression, first: Finding): Finding {
 
 /** The router with an in-memory novelty model, as replay and tests use it. */
 export async function createLocalRouter(options: Omit<RouterOptions, 'novelty'> & { novelty?: boolean } = {}): Promise<Router> {
-  const { MemoryNoveltyStore } = await import('../novelty/store.ts');
   const { novelty, ...rest } = options;
   return new Router({ ...rest, ...(novelty === false ? {} : { novelty: new NoveltyModel(new MemoryNoveltyStore()) }) });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { checkSemantics, checkTuningValue, type ParseOptions } from './check.ts';
+import { checkSemantics, type ParseOptions } from './semantics.ts';
 import { TuningValidationError, type TuningProblem } from './errors.ts';
 import type { TuningConfig } from './types.ts';
 
@@ -31,9 +31,10 @@ export type TuningCheckedBy = 'cold-start' | 'package-stamp';
  * schema (compiled ahead of time) and the semantic rules run again, so a hand-edited or stale JSON
  * still fails the cold start with every problem; with it, the semantic rules only.
  * JSON written by a program has no useful line numbers: problems say the JSON pointer instead,
- * and the file to fix is the YAML it came from.
+ * and the file to fix is the YAML it came from. Async because the schema validator (check.ts, the
+ * largest module a cold start would otherwise load) is imported only when the stamp does not match.
  */
-export function parseDeployedTuning(text: string, file: string, options: ParseOptions = {}, stamp?: string): { config: TuningConfig; warnings: TuningProblem[]; checkedBy: TuningCheckedBy } {
+export async function parseDeployedTuning(text: string, file: string, options: ParseOptions = {}, stamp?: string): Promise<{ config: TuningConfig; warnings: TuningProblem[]; checkedBy: TuningCheckedBy }> {
   const problem = (pointer: string, message: string): TuningProblem => ({ file, line: 1, column: 1, pointer, message: pointer && pointer !== '/' ? `${message} (at ${pointer})` : message });
   let value: unknown;
   try {
@@ -42,14 +43,14 @@ export function parseDeployedTuning(text: string, file: string, options: ParseOp
     throw new TuningValidationError([problem('', `not JSON: ${(error as Error).message}`)]);
   }
   const checkedBy: TuningCheckedBy = stamp !== undefined && stamp === tuningCheckStamp(text) ? 'package-stamp' : 'cold-start';
-  const checked = checkedBy === 'package-stamp' ? checkSemantics(value as TuningConfig, options) : checkTuningValue(value, options);
+  const checked = checkedBy === 'package-stamp' ? checkSemantics(value as TuningConfig, options) : (await import('./check.ts')).checkTuningValue(value, options);
   const warnings = checked.warnings.map((w) => problem(w.pointer, w.message));
   if (!checked.config) throw new TuningValidationError(checked.problems.map((p) => problem(p.pointer, p.message)));
   return { config: checked.config, warnings, checkedBy };
 }
 
 /** Reads a deployed tuning file and its check stamp (if any) and parses it (`parseDeployedTuning`). */
-export function readDeployedTuningFile(path: string, options: ParseOptions = {}): ReturnType<typeof parseDeployedTuning> {
+export async function readDeployedTuningFile(path: string, options: ParseOptions = {}): ReturnType<typeof parseDeployedTuning> {
   const stampFile = `${path}${CHECK_STAMP_SUFFIX}`;
   return parseDeployedTuning(readFileSync(path, 'utf8'), path, options, existsSync(stampFile) ? readFileSync(stampFile, 'utf8') : undefined);
 }

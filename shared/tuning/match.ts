@@ -1,7 +1,7 @@
 import type { Finding } from '../model/types.ts';
 import { cidrContains, parseCidr } from '../policy/ip.ts';
 import { matchWildcard } from '../policy/wildcard.ts';
-import { expiryMs } from './check.ts';
+import { expiryMs } from './semantics.ts';
 import type { ActorEntry, FindingSelector, Suppression, TuningConfig } from './types.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,11 @@ describe('packaged bundles: what a cold start reads', () => {
     const engine = holding('managed-policy-analysis.json');
     expect(engine.length).toBeGreaterThan(0);
     for (const f of engine) expect(loaded.has(f), f).toBe(false);
+    // Nor the tuning schema validator: the package stamp vouches for the schema (shared/tuning/deployed.ts
+    // imports it only without a matching stamp; test/tuning/deployed.test.ts proves the import is skipped).
+    const validator = holding('trailwatch.dev/schema/tuning-v1.json');
+    expect(validator.length).toBeGreaterThan(0);
+    for (const f of validator) expect(loaded.has(f), f).toBe(false);
   });
 
   it('every zip carries the tuning JSON and the stamp of the check the package step ran on it', () => {
@@ -100,14 +105,18 @@ describe('packaged bundles: what a cold start reads', () => {
     }
   });
 
-  it('every zip carries the data files the code reads on first use (shared/data-file.ts), byte for byte', () => {
-    for (const fn of ['detect', 'rates', 'notify']) {
-      for (const [name, source] of [
-        ['managed-policy-analysis.json', 'shared/policy/data/managed-policy-analysis.json'],
-        ['aws-ip-ranges.json', 'shared/detections/data/aws-ip-ranges.json'],
-      ] as const) {
-        expect(readFileSync(join(dirs[fn] as string, 'data', name), 'utf8'), `${fn}: ${name}`).toBe(readFileSync(join(ROOT, source), 'utf8'));
-      }
+  it('each zip carries exactly the data files its code reads on first use (shared/data-file.ts), byte for byte, and no other', () => {
+    const sources = { 'managed-policy-analysis.json': 'shared/policy/data/managed-policy-analysis.json', 'aws-ip-ranges.json': 'shared/detections/data/aws-ip-ranges.json', 'ip-country.json': 'shared/baseline/data/ip-country.json' } as const;
+    const expected: Record<string, string[]> = { detect: ['aws-ip-ranges.json', 'managed-policy-analysis.json'], rates: ['ip-country.json'], mfaSweep: ['ip-country.json'], notify: [], notifyFlush: [], notifyRedrive: [], heartbeat: [], heartbeatCheck: [], directory: [] };
+    const js = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? js(join(dir, e.name)) : e.name.endsWith('.mjs') ? [join(dir, e.name)] : []));
+    for (const [fn, names] of Object.entries(expected)) {
+      const dir = dirs[fn] ?? unzip(fn);
+      const shipped = existsSync(join(dir, 'data')) ? readdirSync(join(dir, 'data')).sort() : [];
+      expect(shipped, fn).toEqual(names);
+      // What the package step decided from (a reader's `new URL('./data/<name>', import.meta.url)`), so a new reader cannot go without its file.
+      const code = js(join(dir, 'functions')).map((f) => readFileSync(f, 'utf8'));
+      expect(Object.keys(sources).filter((name) => code.some((t) => t.includes(`/data/${name}`))).sort(), fn).toEqual(names);
+      for (const name of names) expect(readFileSync(join(dir, 'data', name), 'utf8'), `${fn}: ${name}`).toBe(readFileSync(join(ROOT, sources[name as keyof typeof sources]), 'utf8'));
     }
     // Not bundled as well: an entry of each snapshot (its first policy, its first CIDR) is in no module of detect.
     const dir = dirs['detect'] as string;

@@ -93,7 +93,7 @@ describe('routing: the Lambda path and the replay path decide identically', () =
       sns: new SNSClient({ region: 'us-east-1' }),
       eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
       cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
-      enrichers: await createEnrichers({ mode: 'local', routing: createDeployedRouter(env, log, table.client, detections) }),
+      enrichers: await createEnrichers({ mode: 'local', routing: await createDeployedRouter(env, log, table.client, detections) }),
     });
     for (const envelope of stream) await handler(envelope);
     const onBus = events.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.Detail ?? '{}') as Finding));

@@ -66,7 +66,7 @@ describe('deployed detect: suppressions are counted and marked, never dropped', 
       sns: new SNSClient({ region: 'us-east-1' }),
       eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
       cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
-      enrichers: [createDeployedRouter({ TRAILWATCH_TUNING_FILE: deployedTuning }, log, undefined, detections)],
+      enrichers: [await createDeployedRouter({ TRAILWATCH_TUNING_FILE: deployedTuning }, log, undefined, detections)],
     });
     await handler(readJson(join(EVENTS_DIR, 'kms-key-deletion', 'positive-disable-key.json')));
     await handler(readJson(join(EVENTS_DIR, 'kms-key-deletion', 'positive-schedule-deletion.json')));

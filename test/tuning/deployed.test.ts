@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -52,12 +54,12 @@ describe('tuning: schema compiled ahead of time', () => {
 describe('tuning: the JSON the package step ships', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tw-tuning-json-'));
 
-  it('converts the YAML to JSON that loads to the same configuration, with no YAML parser involved', () => {
+  it('converts the YAML to JSON that loads to the same configuration, with no YAML parser involved', async () => {
     const out = join(dir, 'example.json');
     expect(convertTuning(EXAMPLE, out)).toBe(true);
     const fromYaml = loadTuningFile(EXAMPLE, known).config;
-    expect(parseDeployedTuning(readFileSync(out, 'utf8'), out, known).config).toEqual(fromYaml);
-    expect(loadDeployedTuning({ TRAILWATCH_TUNING_FILE: out }, createMemoryLog(), known.knownDetections)).toEqual(fromYaml);
+    expect((await parseDeployedTuning(readFileSync(out, 'utf8'), out, known)).config).toEqual(fromYaml);
+    expect(await loadDeployedTuning({ TRAILWATCH_TUNING_FILE: out }, createMemoryLog(), known.knownDetections)).toEqual(fromYaml);
     expect(convertTuning(join(dir, 'absent.yaml'), join(dir, 'absent.json'))).toBe(false);
   });
 
@@ -67,20 +69,20 @@ describe('tuning: the JSON the package step ships', () => {
     expect(() => convertTuning(bad, join(dir, 'bad.json'))).toThrow(`${bad}:3:16: unknown detection id "root-sigin"`);
   });
 
-  it('a hand-edited or stale JSON still fails the cold start with every problem and where it is', () => {
+  it('a hand-edited or stale JSON still fails the cold start with every problem and where it is', async () => {
     for (const doc of INVALID) {
       let error: unknown;
       try {
-        parseDeployedTuning(JSON.stringify(doc), 'trailwatch.config.json', known);
+        await parseDeployedTuning(JSON.stringify(doc), 'trailwatch.config.json', known);
       } catch (e) {
         error = e;
       }
       expect(error, JSON.stringify(doc)).toBeInstanceOf(TuningValidationError);
       expect((error as TuningValidationError).problems.length).toBeGreaterThan(0);
     }
-    const many = (() => {
+    const many = await (async () => {
       try {
-        parseDeployedTuning(JSON.stringify(INVALID[3]), 'f.json', known);
+        await parseDeployedTuning(JSON.stringify(INVALID[3]), 'f.json', known);
       } catch (e) {
         return (e as TuningValidationError).problems.map((p) => p.message);
       }
@@ -88,22 +90,47 @@ describe('tuning: the JSON the package step ships', () => {
     })();
     expect(many.some((m) => m.includes('(at /organization/id)'))).toBe(true);
     expect(many.some((m) => m.includes('(at /scanners)'))).toBe(true);
-    expect(() => parseDeployedTuning('{"version": 1,', 'f.json')).toThrow(/f\.json:1:1: not JSON/);
+    await expect(parseDeployedTuning('{"version": 1,', 'f.json')).rejects.toThrow(/f\.json:1:1: not JSON/);
   });
 
-  it('the package step stamps the JSON it checked; a cold start on the stamped file skips the schema and loads the same configuration', () => {
+  it('the package step stamps the JSON it checked; a cold start on the stamped file skips the schema and loads the same configuration', async () => {
     const out = join(dir, 'stamped.json');
     convertTuning(EXAMPLE, out);
     expect(readFileSync(`${out}${CHECK_STAMP_SUFFIX}`, 'utf8')).toBe(tuningCheckStamp(readFileSync(out, 'utf8')));
     const fromYaml = loadTuningFile(EXAMPLE, known).config;
-    const stamped = readDeployedTuningFile(out, known);
+    const stamped = await readDeployedTuningFile(out, known);
     expect(stamped).toMatchObject({ checkedBy: 'package-stamp', config: fromYaml });
     // The same file without its stamp: the whole check at cold start, the same answer.
     rmSync(`${out}${CHECK_STAMP_SUFFIX}`);
-    expect(readDeployedTuningFile(out, known)).toMatchObject({ checkedBy: 'cold-start', config: fromYaml });
+    expect(await readDeployedTuningFile(out, known)).toMatchObject({ checkedBy: 'cold-start', config: fromYaml });
   });
 
-  it('a tuning file changed after the package step is refused at cold start with every problem, its old stamp notwithstanding', () => {
+  it('a cold start on the stamped file never loads the schema validator; one without the stamp does', () => {
+    const out = join(dir, 'loads.json');
+    convertTuning(EXAMPLE, out);
+    // A fresh process records every module it loads (a loader hook), then reads the file as detect does.
+    const hooks = join(dir, 'record-hooks.mjs');
+    writeFileSync(hooks, "export async function load(url, context, next) { if (url.startsWith('file:')) process.stdout.write(`loaded ${url}\\n`); return next(url, context); }\n");
+    const script = [
+      "import { register } from 'node:module';",
+      `register(${JSON.stringify(pathToFileURL(hooks).href)});`,
+      `const { readDeployedTuningFile } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'shared', 'tuning', 'deployed.ts')).href)});`,
+      `const r = await readDeployedTuningFile(${JSON.stringify(out)});`,
+      "process.stdout.write(`checkedBy ${r.checkedBy}\\n`);",
+    ].join('\n');
+    const loads = (): { checkedBy: string; validator: boolean } => {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+      expect(run.status, run.stderr).toBe(0);
+      const lines = run.stdout.split('\n');
+      expect(lines.some((l) => l.endsWith('/shared/tuning/semantics.ts')), run.stdout).toBe(true);
+      return { checkedBy: lines.find((l) => l.startsWith('checkedBy '))?.slice(10) ?? '', validator: lines.some((l) => /\/shared\/tuning\/(check\.ts|schema-validator\.generated\.js)$/.test(l)) };
+    };
+    expect(loads()).toEqual({ checkedBy: 'package-stamp', validator: false });
+    rmSync(`${out}${CHECK_STAMP_SUFFIX}`);
+    expect(loads()).toEqual({ checkedBy: 'cold-start', validator: true });
+  });
+
+  it('a tuning file changed after the package step is refused at cold start with every problem, its old stamp notwithstanding', async () => {
     const out = join(dir, 'corrupted.json');
     convertTuning(EXAMPLE, out);
     const packaged = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
@@ -112,7 +139,7 @@ describe('tuning: the JSON the package step ships', () => {
     expect(existsSync(`${out}${CHECK_STAMP_SUFFIX}`)).toBe(true);
     let error: unknown;
     try {
-      loadDeployedTuning({ TRAILWATCH_TUNING_FILE: out }, createMemoryLog(), known.knownDetections);
+      await loadDeployedTuning({ TRAILWATCH_TUNING_FILE: out }, createMemoryLog(), known.knownDetections);
     } catch (e) {
       error = e;
     }
@@ -122,17 +149,17 @@ describe('tuning: the JSON the package step ships', () => {
     expect(messages.some((m) => m.includes('(at /scanners)'))).toBe(true);
     // A truncated copy.
     writeFileSync(out, readFileSync(`${out}`, 'utf8').slice(0, 20));
-    expect(() => readDeployedTuningFile(out, known)).toThrow(/not JSON/);
+    await expect(readDeployedTuningFile(out, known)).rejects.toThrow(/not JSON/);
   });
 
-  it('the stamp vouches for the schema only: ids the running code does not know and real dates are checked at every cold start', () => {
+  it('the stamp vouches for the schema only: ids the running code does not know and real dates are checked at every cold start', async () => {
     const out = join(dir, 'unknown-id.json');
     const text = JSON.stringify({ version: 1, severityOverrides: [{ detection: 'retired-detection', severity: 'low' }], suppressions: [{ id: 's', detection: 'root-signin', reason: 'r', owner: 'o', expires: '2027-02-30' }] });
     writeFileSync(out, text);
     writeFileSync(`${out}${CHECK_STAMP_SUFFIX}`, tuningCheckStamp(text));
     let error: unknown;
     try {
-      readDeployedTuningFile(out, known);
+      await readDeployedTuningFile(out, known);
     } catch (e) {
       error = e;
     }
@@ -140,10 +167,10 @@ describe('tuning: the JSON the package step ships', () => {
     expect((error as TuningValidationError).problems.map((p) => p.message)).toEqual([expect.stringContaining('not a real date'), expect.stringContaining('unknown detection id "retired-detection"')]);
   });
 
-  it('the deployed loader reads only JSON; no file is zero configuration, logged', () => {
-    expect(() => loadDeployedTuning({ TRAILWATCH_TUNING_FILE: EXAMPLE })).toThrow(TuningError);
+  it('the deployed loader reads only JSON; no file is zero configuration, logged', async () => {
+    await expect(loadDeployedTuning({ TRAILWATCH_TUNING_FILE: EXAMPLE })).rejects.toThrow(TuningError);
     const log = createMemoryLog();
-    expect(loadDeployedTuning({ TRAILWATCH_TUNING_FILE: join(dir, 'none.json') }, log)).toEqual({ version: 1 });
+    expect(await loadDeployedTuning({ TRAILWATCH_TUNING_FILE: join(dir, 'none.json') }, log)).toEqual({ version: 1 });
     expect(log.lines.map((l) => l.message)).toEqual(['no tuning file packaged; routing with zero configuration']);
   });
 });
