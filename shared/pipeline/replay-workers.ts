@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { Detection, DetectionContext } from '../detections/types.ts';
-import type { PathPlanItem, ReadItem } from '../input/chunks.ts';
+import { type PathPlanItem, type ReadItem, readFileChunks } from '../input/chunks.ts';
 import { detections as registry } from '../detections/index.ts';
 import { decodeEvents, type EncodedEvents } from './event-codec.ts';
 import { replayWorkerEntry } from './worker-bundle.ts';
-import type { ChunkOutcome } from './stateless.ts';
+import type { DetectionIndex } from './detection-index.ts';
+import { type ChunkOutcome, processChunk } from './stateless.ts';
 
 /** A file for a worker to read; `seq` is its place in the input order. */
 export interface WorkerRequest {
@@ -18,11 +19,21 @@ export interface WorkerResult {
   seq: number;
   items: WorkerItem[];
 }
+/** What a worker posts: a file's results, or (once, first) that it has loaded and takes files. */
+export type WorkerMessage = ({ kind: 'result' } & WorkerResult) | { kind: 'ready' };
+/** A file's results as the pool holds them: from a worker (events in columns) or from this thread (events as they are). */
+type HeldItem = WorkerItem | { kind: 'here'; outcome: ChunkOutcome };
 
 /** Where results go, in input order (the stateful stage). */
 export interface OrderedSink {
   skip(item: Extract<ReadItem, { kind: 'skip' }>): void;
   accept(outcome: ChunkOutcome): Promise<void>;
+}
+
+/** What this thread needs to run the stateless stage on a file itself (the stateful stage's index and context). */
+export interface LocalStage {
+  index: DetectionIndex;
+  context: DetectionContext;
 }
 
 /** Files each worker may hold ahead (being read while it processes one). */
@@ -36,18 +47,28 @@ const WINDOW_PER_WORKER = 4;
  * stateful stage sees exactly what a single-threaded run gives it. Worker threads take the
  * registry's detections by id; a detection that is not in the registry (a test's own) cannot
  * cross a thread and is refused.
+ *
+ * This thread works too: a worker gets files only once it has loaded (its `ready` message, ~0.2 s
+ * of start-up), and whenever this thread has no result to consume in order and the window has
+ * room, it runs the stateless stage on the next file itself (`here`, in the workers' `'defer'`
+ * mode, so its outcome is the one a worker would send) instead of waiting. Its own files skip
+ * the event codec. Every outcome, wherever it ran, goes to the sink in input order.
  */
-export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers: number, context: DetectionContext, detections: readonly Detection[], sink: OrderedSink): Promise<void> {
+export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers: number, context: DetectionContext, detections: readonly Detection[], sink: OrderedSink, here?: LocalStage): Promise<void> {
   const known = new Set(registry);
   const foreign = detections.filter((d) => !known.has(d));
   if (foreign.length > 0) throw new Error(`worker threads run registry detections only; not in the registry: ${foreign.map((d) => d.id).join(', ')}`);
   const detectionIds = detections.map((d) => d.id);
-  const entry = (await replayWorkerEntry()).url;
+  const { url: entry, bundled } = await replayWorkerEntry();
+  // A bundle needs no loader: the parent's `--import tsx` (the bench child, `tsx` itself) would make
+  // every worker load tsx and resolve each import through its hooks thread (~50 ms of CPU each).
+  const execArgv = bundled ? withoutTsx(process.execArgv) : process.execArgv;
   const pool = Array.from({ length: workers }, () => ({
-    worker: new Worker(entry, { workerData: { context, detectionIds } }),
+    worker: new Worker(entry, { workerData: { context, detectionIds }, execArgv }),
     inFlight: 0,
+    ready: false,
   }));
-  const results = new Map<number, WorkerItem[]>();
+  const results = new Map<number, HeldItem[]>();
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const notify = (): void => {
@@ -56,9 +77,12 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
     w?.();
   };
   for (const slot of pool) {
-    slot.worker.on('message', (m: WorkerResult) => {
-      results.set(m.seq, m.items);
-      slot.inFlight--;
+    slot.worker.on('message', (m: WorkerMessage) => {
+      if (m.kind === 'ready') slot.ready = true;
+      else {
+        results.set(m.seq, m.items);
+        slot.inFlight--;
+      }
       notify();
     });
     slot.worker.on('error', (error: Error) => {
@@ -74,38 +98,51 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   let exhausted = false;
   let assigned = 0;
   let consumed = 0;
-  const free = () => pool.filter((s) => s.inFlight < AHEAD_PER_WORKER).sort((a, b) => a.inFlight - b.inFlight)[0];
+  const window = workers * WINDOW_PER_WORKER;
+  const free = () => pool.filter((s) => s.ready && s.inFlight < AHEAD_PER_WORKER).sort((a, b) => a.inFlight - b.inFlight)[0];
+  /** The next plan item with its place in the input order, or undefined at the end. */
+  const nextItem = async (): Promise<{ seq: number; item: PathPlanItem } | undefined> => {
+    const next = await iterator.next();
+    if (next.done) {
+      exhausted = true;
+      return undefined;
+    }
+    return { seq: assigned++, item: next.value };
+  };
   try {
     for (;;) {
-      while (!exhausted && assigned - consumed < workers * WINDOW_PER_WORKER) {
+      while (!exhausted && assigned - consumed < window) {
         const slot = free();
         if (!slot) break;
-        const next = await iterator.next();
-        if (next.done) {
-          exhausted = true;
-          break;
-        }
-        const seq = assigned++;
-        if (next.value.kind === 'skip') results.set(seq, [next.value]);
+        const next = await nextItem();
+        if (!next) break;
+        if (next.item.kind === 'skip') results.set(next.seq, [next.item]);
         else {
           slot.inFlight++;
-          const request: WorkerRequest = { seq, path: next.value.path };
+          const request: WorkerRequest = { seq: next.seq, path: next.item.path };
           slot.worker.postMessage(request);
         }
       }
       while (results.has(consumed)) {
-        const items = results.get(consumed) as WorkerItem[];
+        const items = results.get(consumed) as HeldItem[];
         results.delete(consumed);
         consumed++;
         for (const item of items) {
           if (item.kind === 'outcome') await sink.accept({ ...item.outcome, events: decodeEvents(item.events) });
+          else if (item.kind === 'here') await sink.accept(item.outcome);
           else sink.skip(item);
         }
       }
       if (failure) throw failure;
       if (exhausted && consumed === assigned) return;
       if (results.has(consumed)) continue;
-      if (!exhausted && free() && assigned - consumed < workers * WINDOW_PER_WORKER) continue;
+      if (!exhausted && free() && assigned - consumed < window) continue;
+      // Nothing to consume yet and no worker can take a file: this thread takes the next one.
+      if (here && !exhausted && assigned - consumed < window + 1) {
+        const next = await nextItem();
+        if (next) results.set(next.seq, next.item.kind === 'skip' ? [next.item] : await statelessHere(next.item.path, here));
+        continue;
+      }
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
@@ -113,4 +150,31 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   } finally {
     await Promise.all(pool.map((s) => s.worker.terminate()));
   }
+}
+
+/** The stateless stage of one file in this thread, as a worker runs it (`replay-worker.ts`), without the codec. */
+async function statelessHere(path: string, here: LocalStage): Promise<HeldItem[]> {
+  const items: HeldItem[] = [];
+  for await (const item of readFileChunks(path)) {
+    if (item.kind === 'skip') items.push(item);
+    else items.push({ kind: 'here', outcome: processChunk(item.chunk, here.index, here.context, 'defer') });
+  }
+  return items;
+}
+
+/** `argv` without the options that load tsx (`--import tsx`, `--require tsx/cjs`, `--loader tsx`…, spaced or with `=`). */
+export function withoutTsx(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  const loaders = /^(--import|--require|-r|--loader|--experimental-loader)$/;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (loaders.test(a) && /(^|[/\\])tsx([/\\]|$)/.test(argv[i + 1] ?? '')) {
+      i++;
+      continue;
+    }
+    const eq = /^(--import|--require|--loader|--experimental-loader)=(.*)$/.exec(a);
+    if (eq && /(^|[/\\])tsx([/\\]|$)/.test(eq[2] as string)) continue;
+    out.push(a);
+  }
+  return out;
 }

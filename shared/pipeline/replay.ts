@@ -275,7 +275,7 @@ export async function replayFiles(paths: readonly string[], options: ReplayFiles
     await replayInWorkers(planPaths(paths, stats, log), workers, stage.portableContext, options.detections, {
       skip: (item) => stage.skip(item),
       accept: (outcome) => stage.accept(outcome),
-    });
+    }, { index: stage.index, context: stage.portableContext });
     return stage.finish();
   }
   const local = { observe: (a: string) => stage.observeAccount(a), set: stage.accounts };
