@@ -30,10 +30,23 @@ export interface OrderedSink {
   accept(outcome: ChunkOutcome): Promise<void>;
 }
 
-/** What this thread needs to run the stateless stage on a file itself (the stateful stage's index and context). */
+/** Files whose stateless stage ran in this thread and in the workers (the bench and the tests read it). */
+export interface ThreadShare {
+  filesHere: number;
+  filesInWorkers: number;
+}
+
+/** What this thread needs to run the stateless stage on a file itself (the stateful stage's index and context), and when it does. */
 export interface LocalStage {
   index: DetectionIndex;
   context: DetectionContext;
+  /**
+   * `'starting'` (the default): only while no worker has loaded yet. `'idle'`: whenever this thread
+   * has nothing to consume, for the whole run — it then runs the stateless stage's code too, and
+   * V8 compiles that code once more in this thread: measured slower on 2 cores (docs/performance.md
+   * "Replay", fifth round). Tests use it to mix this thread's outcomes with the workers' everywhere.
+   */
+  when?: 'starting' | 'idle';
 }
 
 /** Files each worker may hold ahead (being read while it processes one). */
@@ -48,13 +61,13 @@ const WINDOW_PER_WORKER = 4;
  * registry's detections by id; a detection that is not in the registry (a test's own) cannot
  * cross a thread and is refused.
  *
- * This thread works too: a worker gets files only once it has loaded (its `ready` message, ~0.2 s
- * of start-up), and whenever this thread has no result to consume in order and the window has
- * room, it runs the stateless stage on the next file itself (`here`, in the workers' `'defer'`
- * mode, so its outcome is the one a worker would send) instead of waiting. Its own files skip
- * the event codec. Every outcome, wherever it ran, goes to the sink in input order.
+ * A worker gets files only once it has loaded (its `ready` message). Until then — and, with
+ * `here.when: 'idle'`, whenever it has no result to consume in order — this thread runs the
+ * stateless stage on the next file itself (in the workers' `'defer'` mode, so its outcome is the
+ * one a worker would send, without the event codec) instead of waiting. Every outcome, wherever
+ * it ran, goes to the sink in input order.
  */
-export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers: number, context: DetectionContext, detections: readonly Detection[], sink: OrderedSink, here?: LocalStage): Promise<void> {
+export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers: number, context: DetectionContext, detections: readonly Detection[], sink: OrderedSink, here?: LocalStage): Promise<ThreadShare> {
   const known = new Set(registry);
   const foreign = detections.filter((d) => !known.has(d));
   if (foreign.length > 0) throw new Error(`worker threads run registry detections only; not in the registry: ${foreign.map((d) => d.id).join(', ')}`);
@@ -98,6 +111,7 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   let exhausted = false;
   let assigned = 0;
   let consumed = 0;
+  const share: ThreadShare = { filesHere: 0, filesInWorkers: 0 };
   const window = workers * WINDOW_PER_WORKER;
   const free = () => pool.filter((s) => s.ready && s.inFlight < AHEAD_PER_WORKER).sort((a, b) => a.inFlight - b.inFlight)[0];
   /** The next plan item with its place in the input order, or undefined at the end. */
@@ -119,6 +133,7 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
         if (next.item.kind === 'skip') results.set(next.seq, [next.item]);
         else {
           slot.inFlight++;
+          share.filesInWorkers++;
           const request: WorkerRequest = { seq: next.seq, path: next.item.path };
           slot.worker.postMessage(request);
         }
@@ -134,13 +149,17 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
         }
       }
       if (failure) throw failure;
-      if (exhausted && consumed === assigned) return;
+      if (exhausted && consumed === assigned) return share;
       if (results.has(consumed)) continue;
       if (!exhausted && free() && assigned - consumed < window) continue;
-      // Nothing to consume yet and no worker can take a file: this thread takes the next one.
-      if (here && !exhausted && assigned - consumed < window + 1) {
+      // Nothing to consume yet and no worker can take a file (none has loaded yet): this thread takes the next one.
+      if (here && !exhausted && assigned - consumed < window + 1 && (here.when === 'idle' || !pool.some((s) => s.ready))) {
         const next = await nextItem();
-        if (next) results.set(next.seq, next.item.kind === 'skip' ? [next.item] : await statelessHere(next.item.path, here));
+        if (next?.item.kind === 'skip') results.set(next.seq, [next.item]);
+        else if (next) {
+          share.filesHere++;
+          results.set(next.seq, await statelessHere(next.item.path, here));
+        }
         continue;
       }
       await new Promise<void>((resolve) => {

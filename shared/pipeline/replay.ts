@@ -54,6 +54,8 @@ export interface ReplayResult {
   lateEvents: number;
   /** Most events held in the reorder window at once: replay memory is bounded by this, not the input. */
   maxReorderHeld: number;
+  /** With worker threads: how many files' stateless stage ran in the main thread and in the workers. */
+  threads?: { workers: number; filesHere: number; filesInWorkers: number };
 }
 
 /** Default reorder window: CloudTrail files cover about 5 minutes each and arrive within ~15. */
@@ -255,9 +257,12 @@ export interface ReplayFilesOptions extends ReplayPipelineOptions {
   /**
    * Worker threads for the stateless stage (read, gunzip, parse, normalise, detections); 0 runs it
    * in this thread. The stateful stage (dedup, reorder, processors, enrichers) always runs here, in
-   * input order, so the result is the same for every value.
+   * input order, so the result is the same for every value. This thread also runs the stateless
+   * stage on the files read before any worker has loaded.
    */
   workers?: number;
+  /** When this thread also runs the stateless stage with workers (`LocalStage.when`; tests use `'idle'`). */
+  mainThreadStateless?: 'starting' | 'idle';
 }
 
 /**
@@ -272,11 +277,11 @@ export async function replayFiles(paths: readonly string[], options: ReplayFiles
   const workers = Math.max(0, Math.floor(options.workers ?? 0));
   if (workers > 0) {
     const { replayInWorkers } = await import('./replay-workers.ts');
-    await replayInWorkers(planPaths(paths, stats, log), workers, stage.portableContext, options.detections, {
+    const share = await replayInWorkers(planPaths(paths, stats, log), workers, stage.portableContext, options.detections, {
       skip: (item) => stage.skip(item),
       accept: (outcome) => stage.accept(outcome),
-    }, { index: stage.index, context: stage.portableContext });
-    return stage.finish();
+    }, { index: stage.index, context: stage.portableContext, when: options.mainThreadStateless ?? 'starting' });
+    return { ...(await stage.finish()), threads: { workers, ...share } };
   }
   const local = { observe: (a: string) => stage.observeAccount(a), set: stage.accounts };
   for await (const item of readPathChunks(paths, stats, log)) {

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../scripts/bench-replay.ts';
 import { detections } from '../../shared/detections/index.ts';
@@ -41,6 +41,35 @@ describe('parallel replay (worker threads for the stateless stage)', () => {
     // And the record-stream reader (readPaths + replayRecords) agrees too.
     const records = await replayRecords(readPaths(paths), { detections, processors: await createReplayProcessors({}) });
     expect(records.findings).toEqual(single.findings);
+  }, 300_000);
+
+  it('gives the single-threaded findings, in order, with rate bursts, duplicates and late events, whichever thread read each file', async () => {
+    const dir = join(work, 'mixed');
+    mkdirSync(dir);
+    generateCorpus(dir, 12_000);
+    const names = readdirSync(dir).sort();
+    // Duplicates: two files delivered twice (CloudTrail is at least once), read right after the originals.
+    for (const n of [names[2], names[7]] as string[]) copyFileSync(join(dir, n), join(dir, n.replace('.json.gz', '-again.json.gz')));
+    // Late events: the first file's records again with new eventIDs, read last, 50 minutes after their time.
+    const first = JSON.parse(gunzipSync(readFileSync(join(dir, names[0] as string))).toString('utf8')) as { Records: Array<Record<string, unknown>> };
+    writeFileSync(join(dir, 'zz-late.json.gz'), gzipSync(JSON.stringify({ Records: first.Records.map((r, i) => ({ ...r, eventID: `late-${i}` })) })));
+    // The traffic sample's API-rate and error-rate bursts, read first (its events are older than the corpus).
+    const paths = [join(EVENTS_DIR, 'traffic'), dir];
+    const options = { detections, reorderMinEvents: 1_000 };
+    const single = await replayFiles(paths, { ...options, processors: await createReplayProcessors({}) });
+    expect(single.duplicates).toBe(2_000);
+    expect(single.lateEvents).toBeGreaterThan(500);
+    expect(single.findings.filter((f) => f.detection.startsWith('api-')).length).toBeGreaterThanOrEqual(2);
+    for (const [workers, mainThreadStateless] of [[2, 'idle'], [1, 'starting']] as const) {
+      const parallel = await replayFiles(paths, { ...options, workers, mainThreadStateless, processors: await createReplayProcessors({}) });
+      expect(outcome(parallel), `${workers} workers, main thread ${mainThreadStateless}`).toBe(outcome(single));
+      expect(parallel.maxReorderHeld).toBe(single.maxReorderHeld);
+      const t = parallel.threads;
+      expect((t?.filesHere ?? 0) + (t?.filesInWorkers ?? 0)).toBe(names.length + 4);
+      // 'idle': this thread reads files all along the run, beside the workers (1 worker: at least the first ones).
+      if (mainThreadStateless === 'idle') expect(t?.filesHere).toBeGreaterThan(0);
+      expect(t?.filesInWorkers).toBeGreaterThan(0);
+    }
   }, 300_000);
 
   it.skipIf(!hasExternal('invictus'))('gives the single-threaded findings and counts on the Invictus log set', async () => {
