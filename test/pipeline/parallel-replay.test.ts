@@ -132,9 +132,11 @@ describe('event codec (worker → main thread)', () => {
   });
 
   it('carries an unknown key that sits between known keys in their usual order', () => {
-    const n = normalize(readJson(join(EVENTS_DIR, 'root-signin', 'negative-iam-user-signin.json')));
+    const n = normalize(readJson(join(EVENTS_DIR, 'policy-changed', 'positive-update-trust-foreign.json')));
     if (!n.ok) throw new Error('sample');
     const e = compactEvent(n.event);
+    // Nothing else sends this event down the general path (no response kept, no odd type).
+    expect([e.responseElements, e.additionalEventData]).toEqual([null, null]);
     // Rebuilt with one extra key after `region`, every other key in the order normalize writes them.
     const mixed = Object.fromEntries(Object.entries(e).flatMap(([k, v]) => (k === 'region' ? [[k, v], ['accountAlias', 'prod']] : [[k, v]]))) as unknown as TrailEvent;
     (mixed.principal as unknown as Record<string, unknown>) = Object.fromEntries(Object.entries(e.principal).flatMap(([k, v]) => (k === 'name' ? [[k, v], ['tag', 7]] : [[k, v]])));
