@@ -41,12 +41,13 @@ export interface LocalStage {
   index: DetectionIndex;
   context: DetectionContext;
   /**
-   * `'starting'` (the default): only while no worker has loaded yet. `'idle'`: whenever this thread
-   * has nothing to consume, for the whole run — it then runs the stateless stage's code too, and
-   * V8 compiles that code once more in this thread: measured slower on 2 cores (docs/performance.md
-   * "Replay", fifth round). Tests use it to mix this thread's outcomes with the workers' everywhere.
+   * `'starting'`: only while no worker has loaded yet. `'idle'`: whenever this thread has nothing
+   * to consume, for the whole run. Either way V8 compiles the stateless stage's code in this thread
+   * too: both cost CPU, measured on 2 cores (docs/performance.md "Replay", fifth round), which is
+   * why replay passes no `LocalStage` by default. Tests use `'idle'` to mix this thread's outcomes
+   * with the workers' all along the input.
    */
-  when?: 'starting' | 'idle';
+  when: 'starting' | 'idle';
 }
 
 /** Files each worker may hold ahead (being read while it processes one). */
@@ -61,11 +62,11 @@ const WINDOW_PER_WORKER = 4;
  * registry's detections by id; a detection that is not in the registry (a test's own) cannot
  * cross a thread and is refused.
  *
- * A worker gets files only once it has loaded (its `ready` message). Until then — and, with
- * `here.when: 'idle'`, whenever it has no result to consume in order — this thread runs the
- * stateless stage on the next file itself (in the workers' `'defer'` mode, so its outcome is the
- * one a worker would send, without the event codec) instead of waiting. Every outcome, wherever
- * it ran, goes to the sink in input order.
+ * With `here`, this thread takes part: a worker gets files only once it has loaded (its `ready`
+ * message), and until then — or, with `here.when: 'idle'`, whenever it has no result to consume in
+ * order — this thread runs the stateless stage on the next file itself (in the workers' `'defer'`
+ * mode, so its outcome is the one a worker would send, without the event codec) instead of
+ * waiting. Every outcome, wherever it ran, goes to the sink in input order.
  */
 export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers: number, context: DetectionContext, detections: readonly Detection[], sink: OrderedSink, here?: LocalStage): Promise<ThreadShare> {
   const known = new Set(registry);
@@ -113,7 +114,8 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   let consumed = 0;
   const share: ThreadShare = { filesHere: 0, filesInWorkers: 0 };
   const window = workers * WINDOW_PER_WORKER;
-  const free = () => pool.filter((s) => s.ready && s.inFlight < AHEAD_PER_WORKER).sort((a, b) => a.inFlight - b.inFlight)[0];
+  // Without `here`, files are sent at once: a loading worker queues them and reads them as soon as it is up.
+  const free = () => pool.filter((s) => (s.ready || !here) && s.inFlight < AHEAD_PER_WORKER).sort((a, b) => a.inFlight - b.inFlight)[0];
   /** The next plan item with its place in the input order, or undefined at the end. */
   const nextItem = async (): Promise<{ seq: number; item: PathPlanItem } | undefined> => {
     const next = await iterator.next();

@@ -257,12 +257,16 @@ export interface ReplayFilesOptions extends ReplayPipelineOptions {
   /**
    * Worker threads for the stateless stage (read, gunzip, parse, normalise, detections); 0 runs it
    * in this thread. The stateful stage (dedup, reorder, processors, enrichers) always runs here, in
-   * input order, so the result is the same for every value. This thread also runs the stateless
-   * stage on the files read before any worker has loaded.
+   * input order, so the result is the same for every value.
    */
   workers?: number;
-  /** When this thread also runs the stateless stage with workers (`LocalStage.when`; tests use `'idle'`). */
-  mainThreadStateless?: 'starting' | 'idle';
+  /**
+   * Whether this thread also runs the stateless stage on some files while it has workers
+   * (`LocalStage.when`): `'never'` (default: on 2 cores the run is bound by CPU, and this thread
+   * would compile that code a third time), `'starting'` (the files read before a worker has
+   * loaded), `'idle'` (whenever it has nothing to consume; the tests use it to mix the outcomes).
+   */
+  mainThreadStateless?: 'never' | 'starting' | 'idle';
 }
 
 /**
@@ -277,10 +281,11 @@ export async function replayFiles(paths: readonly string[], options: ReplayFiles
   const workers = Math.max(0, Math.floor(options.workers ?? 0));
   if (workers > 0) {
     const { replayInWorkers } = await import('./replay-workers.ts');
+    const when = options.mainThreadStateless ?? 'never';
     const share = await replayInWorkers(planPaths(paths, stats, log), workers, stage.portableContext, options.detections, {
       skip: (item) => stage.skip(item),
       accept: (outcome) => stage.accept(outcome),
-    }, { index: stage.index, context: stage.portableContext, when: options.mainThreadStateless ?? 'starting' });
+    }, when === 'never' ? undefined : { index: stage.index, context: stage.portableContext, when });
     return { ...(await stage.finish()), threads: { workers, ...share } };
   }
   const local = { observe: (a: string) => stage.observeAccount(a), set: stage.accounts };
