@@ -141,7 +141,7 @@ export interface ReplayFigures {
   cpuMs: number;
   maxRssMB: number;
   workers: number;
-  /** With workers: files whose stateless stage the main thread ran itself (those read before a worker had loaded). */
+  /** With workers: files whose stateless stage the main thread ran itself (0 with replay's default, `mainThreadStateless: 'never'`). */
   filesHere?: number;
 }
 

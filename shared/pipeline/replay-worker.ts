@@ -48,6 +48,6 @@ port.on('message', (request: WorkerRequest) => {
   queue.push({ seq: request.seq, path: request.path, text: loadText(request.path) });
   if (!running) void run();
 });
-// Loaded: the pool sends files from now on (until then the main thread processes them itself).
+// Loaded. When the main thread takes part (replay-workers.ts `LocalStage`), it sends files only from now on.
 const ready: WorkerMessage = { kind: 'ready' };
 port.postMessage(ready);

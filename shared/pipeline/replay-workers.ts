@@ -75,7 +75,8 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   const detectionIds = detections.map((d) => d.id);
   const { url: entry, bundled } = await replayWorkerEntry();
   // A bundle needs no loader: the parent's `--import tsx` (the bench child, `tsx` itself) would make
-  // every worker load tsx and resolve each import through its hooks thread (~50 ms of CPU each).
+  // every worker load tsx and resolve each import through its hooks thread (≈ 90 ms more start-up
+  // and 65 ms more CPU per worker, docs/performance.md "Replay", fifth round).
   const execArgv = bundled ? withoutTsx(process.execArgv) : process.execArgv;
   const pool = Array.from({ length: workers }, () => ({
     worker: new Worker(entry, { workerData: { context, detectionIds }, execArgv }),
@@ -154,7 +155,7 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
       if (exhausted && consumed === assigned) return share;
       if (results.has(consumed)) continue;
       if (!exhausted && free() && assigned - consumed < window) continue;
-      // Nothing to consume yet and no worker can take a file (none has loaded yet): this thread takes the next one.
+      // Nothing to consume and no worker can take a file: this thread takes the next one (`'starting'`: only while no worker has loaded).
       if (here && !exhausted && assigned - consumed < window + 1 && (here.when === 'idle' || !pool.some((s) => s.ready))) {
         const next = await nextItem();
         if (next?.item.kind === 'skip') results.set(next.seq, [next.item]);
