@@ -11,6 +11,7 @@ import type { TrailEvent } from '../../shared/model/types.ts';
 import { decodeEvents, encodeEvents } from '../../shared/pipeline/event-codec.ts';
 import { createReplayProcessors } from '../../shared/pipeline/processors.ts';
 import { replayFiles, replayRecords, type ReplayResult } from '../../shared/pipeline/replay.ts';
+import { withoutTsx } from '../../shared/pipeline/replay-workers.ts';
 import { compactEvent } from '../../shared/pipeline/stateless.ts';
 import { EVENTS_DIR, EXTERNAL_DIR, hasExternal, readJson } from '../helpers/events.ts';
 
@@ -157,5 +158,12 @@ describe('event codec (worker → main thread)', () => {
     (e as unknown as Record<string, unknown>)['readOnly'] = 'false';
     const [back] = decodeEvents(encodeEvents([e]));
     expect(back).toEqual(e);
+  });
+});
+
+describe('worker options', () => {
+  it('starts a bundled worker without the options that load tsx, keeping every other option', () => {
+    const argv = ['--cpu-prof', '--import', 'tsx', '--max-old-space-size=4096', '--require', '/p/node_modules/tsx/dist/preflight.cjs', '--import=file:///p/node_modules/tsx/dist/loader.mjs', '--loader', 'tsx/esm', '--import', './my-hooks.mjs', '--conditions=tsx'];
+    expect(withoutTsx(argv)).toEqual(['--cpu-prof', '--max-old-space-size=4096', '--import', './my-hooks.mjs', '--conditions=tsx']);
   });
 });
