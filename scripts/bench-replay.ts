@@ -141,6 +141,8 @@ export interface ReplayFigures {
   cpuMs: number;
   maxRssMB: number;
   workers: number;
+  /** With workers: files whose stateless stage the main thread ran itself (0 with replay's default, `mainThreadStateless: 'never'`). */
+  filesHere?: number;
 }
 
 /**
@@ -165,6 +167,7 @@ export async function childReplayMain(dir: string, workers: number): Promise<voi
     cpuMs: (cpu.user + cpu.system) / 1000,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
     workers,
+    ...(result.threads ? { filesHere: result.threads.filesHere } : {}),
   };
   process.stdout.write(JSON.stringify(figures));
 }

@@ -104,8 +104,31 @@ function extrasOf(e: TrailEvent): Record<string, unknown> | undefined {
   return extras;
 }
 
+/**
+ * The known keys in the order `normalize` and `compactEvent` create them. An object whose keys come
+ * in this order (any of them may be missing) has no unknown key: checked by comparing each key with
+ * the list, pointer comparisons of internalised strings, no set lookup per key.
+ */
+const EVENT_ORDER = ['id', 'time', 'timeMs', 'name', 'source', 'region', 'account', 'eventType', 'principal', 'requestParameters', 'responseElements', 'additionalEventData', 'raw', 'readOnly', 'sourceIp', 'userAgent', 'mfaUsed', 'errorCode', 'errorMessage', 'envelope'];
+const PRINCIPAL_ORDER = ['type', 'name', 'arn', 'principalId', 'accountId', 'userName', 'accessKeyId', 'invokedBy', 'sessionIssuer', 'mfaAuthenticated', 'sessionCredentialFromConsole', 'identityProvider'];
+const ISSUER_ORDER = ['type', 'arn', 'userName', 'accountId'];
+const ENVELOPE_ORDER = ['detailType', 'id', 'source', 'time'];
+const RAW_ORDER = ['eventCategory', 'managementEvent'];
+
+/** True when every key of `o` is in `order`, in that order. False says nothing: keys in another order are checked by `hasUnknownKey`. */
+function knownInOrder(o: object, order: readonly string[]): boolean {
+  let j = 0;
+  for (const k in o) {
+    while (j < order.length && order[j] !== k) j++;
+    if (j === order.length) return false;
+    j++;
+  }
+  return true;
+}
+
 /** True when a key of `o` is not in `known` (`for…in`: no key array per object). */
-function hasUnknownKey(o: object, known: ReadonlySet<string>): boolean {
+function hasUnknownKey(o: object, known: ReadonlySet<string>, order: readonly string[]): boolean {
+  if (knownInOrder(o, order)) return false;
   for (const k in o) if (Object.hasOwn(o, k) && !known.has(k)) return true;
   return false;
 }
@@ -198,11 +221,11 @@ export function encodeEvents(events: readonly TrailEvent[]): EncodedEvents {
       odd ||
       e.responseElements !== null ||
       e.additionalEventData !== null ||
-      hasUnknownKey(e, KNOWN_EVENT) ||
-      hasUnknownKey(pr, KNOWN_PRINCIPAL) ||
-      (is !== undefined && hasUnknownKey(is, KNOWN_ISSUER)) ||
-      (en !== undefined && hasUnknownKey(en, KNOWN_ENVELOPE)) ||
-      hasUnknownKey(raw, KNOWN_RAW);
+      hasUnknownKey(e, KNOWN_EVENT, EVENT_ORDER) ||
+      hasUnknownKey(pr, KNOWN_PRINCIPAL, PRINCIPAL_ORDER) ||
+      (is !== undefined && hasUnknownKey(is, KNOWN_ISSUER, ISSUER_ORDER)) ||
+      (en !== undefined && hasUnknownKey(en, KNOWN_ENVELOPE, ENVELOPE_ORDER)) ||
+      hasUnknownKey(raw, KNOWN_RAW, RAW_ORDER);
     const extras = unusual ? extrasOf(e) : undefined;
     objects[i * 2 + 1] = extras === undefined ? -1 : json.push(JSON.stringify(extras)) - 1;
   }

@@ -9,7 +9,7 @@ import type { DetectionContext } from '../detections/types.ts';
 import { loadText, readFileChunks } from '../input/chunks.ts';
 import { createDetectionIndex } from './detection-index.ts';
 import { encodeEvents, transferables } from './event-codec.ts';
-import type { WorkerItem, WorkerRequest, WorkerResult } from './replay-workers.ts';
+import type { WorkerItem, WorkerMessage, WorkerRequest } from './replay-workers.ts';
 import { processChunk } from './stateless.ts';
 
 const { context, detectionIds } = workerData as { context: DetectionContext; detectionIds: string[] };
@@ -38,7 +38,7 @@ async function run(): Promise<void> {
       transfer.push(...transferables(events));
       items.push({ kind: 'outcome', outcome: { ...outcome, events: [] }, events });
     }
-    const result: WorkerResult = { seq: job.seq, items };
+    const result: WorkerMessage = { kind: 'result', seq: job.seq, items };
     port?.postMessage(result, transfer);
   }
   running = false;
@@ -48,3 +48,6 @@ port.on('message', (request: WorkerRequest) => {
   queue.push({ seq: request.seq, path: request.path, text: loadText(request.path) });
   if (!running) void run();
 });
+// Loaded. When the main thread takes part (replay-workers.ts `LocalStage`), it sends files only from now on.
+const ready: WorkerMessage = { kind: 'ready' };
+port.postMessage(ready);

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../scripts/bench-replay.ts';
 import { detections } from '../../shared/detections/index.ts';
@@ -11,6 +11,7 @@ import type { TrailEvent } from '../../shared/model/types.ts';
 import { decodeEvents, encodeEvents } from '../../shared/pipeline/event-codec.ts';
 import { createReplayProcessors } from '../../shared/pipeline/processors.ts';
 import { replayFiles, replayRecords, type ReplayResult } from '../../shared/pipeline/replay.ts';
+import { withoutTsx } from '../../shared/pipeline/replay-workers.ts';
 import { compactEvent } from '../../shared/pipeline/stateless.ts';
 import { EVENTS_DIR, EXTERNAL_DIR, hasExternal, readJson } from '../helpers/events.ts';
 
@@ -41,6 +42,37 @@ describe('parallel replay (worker threads for the stateless stage)', () => {
     // And the record-stream reader (readPaths + replayRecords) agrees too.
     const records = await replayRecords(readPaths(paths), { detections, processors: await createReplayProcessors({}) });
     expect(records.findings).toEqual(single.findings);
+  }, 300_000);
+
+  it('gives the single-threaded findings, in order, with rate bursts, duplicates and late events, whichever thread read each file', async () => {
+    const dir = join(work, 'mixed');
+    mkdirSync(dir);
+    generateCorpus(dir, 12_000);
+    const names = readdirSync(dir).sort();
+    // Duplicates: two files delivered twice (CloudTrail is at least once), read right after the originals.
+    for (const n of [names[2], names[7]] as string[]) copyFileSync(join(dir, n), join(dir, n.replace('.json.gz', '-again.json.gz')));
+    // Late events: the first file's records again with new eventIDs, read last, 50 minutes after their time.
+    const first = JSON.parse(gunzipSync(readFileSync(join(dir, names[0] as string))).toString('utf8')) as { Records: Array<Record<string, unknown>> };
+    writeFileSync(join(dir, 'zz-late.json.gz'), gzipSync(JSON.stringify({ Records: first.Records.map((r, i) => ({ ...r, eventID: `late-${i}` })) })));
+    // The traffic sample's API-rate and error-rate bursts, read first (its events are older than the corpus).
+    const paths = [join(EVENTS_DIR, 'traffic'), dir];
+    const options = { detections, reorderMinEvents: 1_000 };
+    const single = await replayFiles(paths, { ...options, processors: await createReplayProcessors({}) });
+    expect(single.duplicates).toBe(2_000);
+    expect(single.lateEvents).toBeGreaterThan(500);
+    expect(single.findings.filter((f) => f.detection.startsWith('api-')).length).toBeGreaterThanOrEqual(2);
+    for (const [workers, mainThreadStateless] of [[2, 'idle'], [1, 'starting'], [2, 'never']] as const) {
+      const parallel = await replayFiles(paths, { ...options, workers, mainThreadStateless, processors: await createReplayProcessors({}) });
+      expect(outcome(parallel), `${workers} workers, main thread ${mainThreadStateless}`).toBe(outcome(single));
+      expect(parallel.maxReorderHeld).toBe(single.maxReorderHeld);
+      const t = parallel.threads;
+      // Every file (the corpus, two again, the late one and the traffic sample) read once, by one side.
+      expect((t?.filesHere ?? 0) + (t?.filesInWorkers ?? 0)).toBe(names.length + 4);
+      // 'idle': this thread reads files all along the run, beside the workers; 'never' (the default): none.
+      if (mainThreadStateless === 'idle') expect(t?.filesHere).toBeGreaterThan(0);
+      if (mainThreadStateless === 'never') expect(t?.filesHere).toBe(0);
+      expect(t?.filesInWorkers).toBeGreaterThan(0);
+    }
   }, 300_000);
 
   it.skipIf(!hasExternal('invictus'))('gives the single-threaded findings and counts on the Invictus log set', async () => {
@@ -98,6 +130,22 @@ describe('event codec (worker → main thread)', () => {
     }
     expect(events.length).toBeGreaterThan(200);
     expect(decodeEvents(encodeEvents(events))).toEqual(events);
+    // Decoded events have their keys in another order than normalize's (the encoder's fast key check does not apply): the same again.
+    expect(decodeEvents(encodeEvents(decodeEvents(encodeEvents(events))))).toEqual(events);
+  });
+
+  it('carries an unknown key that sits between known keys in their usual order', () => {
+    const n = normalize(readJson(join(EVENTS_DIR, 'policy-changed', 'positive-update-trust-foreign.json')));
+    if (!n.ok) throw new Error('sample');
+    const e = compactEvent(n.event);
+    // Nothing else sends this event down the general path (no response kept, no odd type).
+    expect([e.responseElements, e.additionalEventData]).toEqual([null, null]);
+    // Rebuilt with one extra key after `region`, every other key in the order normalize writes them.
+    const mixed = Object.fromEntries(Object.entries(e).flatMap(([k, v]) => (k === 'region' ? [[k, v], ['accountAlias', 'prod']] : [[k, v]]))) as unknown as TrailEvent;
+    (mixed.principal as unknown as Record<string, unknown>) = Object.fromEntries(Object.entries(e.principal).flatMap(([k, v]) => (k === 'name' ? [[k, v], ['tag', 7]] : [[k, v]])));
+    const [back] = decodeEvents(encodeEvents([mixed]));
+    expect(back).toEqual(mixed);
+    expect((back as unknown as Record<string, unknown>)['accountAlias']).toBe('prod');
   });
 
   it('carries fields it has no column for, and values of an unexpected type', () => {
@@ -110,5 +158,12 @@ describe('event codec (worker → main thread)', () => {
     (e as unknown as Record<string, unknown>)['readOnly'] = 'false';
     const [back] = decodeEvents(encodeEvents([e]));
     expect(back).toEqual(e);
+  });
+});
+
+describe('worker options', () => {
+  it('starts a bundled worker without the options that load tsx, keeping every other option', () => {
+    const argv = ['--cpu-prof', '--import', 'tsx', '--max-old-space-size=4096', '--require', '/p/node_modules/tsx/dist/preflight.cjs', '--import=file:///p/node_modules/tsx/dist/loader.mjs', '--loader', 'tsx/esm', '--import', './my-hooks.mjs', '--conditions=tsx'];
+    expect(withoutTsx(argv)).toEqual(['--cpu-prof', '--max-old-space-size=4096', '--import', './my-hooks.mjs', '--conditions=tsx']);
   });
 });
