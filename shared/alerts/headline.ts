@@ -121,9 +121,10 @@ export function headline(finding: Finding): string {
 export function digestHeadline(digest: AlertDigest): string {
   if (digest.summary) return `Daily summary ${digest.summary.day}: ${digest.count} finding(s)`;
   if (digest.incident) {
-    const at = humanTime(digest.incident.pagedAt);
+    // Short enough for an e-mail subject: the time of day of the page (the sentence gives the full date).
+    const at = humanTime(digest.incident.pagedAt).replace(/^\d{4}-\d\d-\d\d /, '');
     const first = digest.samples[0] ? `: ${headline(digest.samples[0])}${digest.count > 1 ? '; …' : ''}` : '';
-    return `${digest.count} more finding(s) of the incident paged at ${at}${first}`;
+    return `${digest.count} more since the ${at} page${first}`;
   }
   const heads = [...new Set(digest.samples.map((f) => headline(f)))];
   if (heads.length === 0) return `${digest.count} × ${digest.detection}`;

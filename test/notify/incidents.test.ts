@@ -133,7 +133,8 @@ describe('one incident, one page (notifier on dynalite + fake Slack)', () => {
       expect(validateSlackMessage(m)).toEqual([]);
       const text = String(m['text']);
       const header = JSON.stringify((m['blocks'] as unknown[])[0]);
-      expect(header).toMatch(/HIGH: \d+ more finding\(s\) of the incident paged at 2026-11-20 10:34:23 UTC: GetCallerIdentity by i-0a1b2c3d4e5f67890/);
+      expect(header).toMatch(/HIGH: \d+ more since the 10:34:23 UTC page: GetCallerIdentity by i-0a1b2c3d4e5f67890/);
+      expect(text).toContain('follow-ups of the incident paged at 2026-11-20 10:34:23 UTC (HIGH): not paged again');
       total += Number(/(\d+) more instance-credentials-elsewhere findings/.exec(text)?.[1] ?? 'NaN');
       expect(JSON.stringify(m)).toContain('cloudtrailv2/home?region=us-east-1#/events/evt-storm-'); // first few in full, with links
     }
@@ -272,12 +273,14 @@ describe('incident memory store and rendering', () => {
     };
     const slack = renderSlack(followUp);
     expect(validateSlackMessage(slack)).toEqual([]);
-    expect(JSON.stringify(slack.blocks[0])).toContain('HIGH: 1 more finding(s) of the incident paged at 2026-11-20 10:30:00 UTC');
+    expect(JSON.stringify(slack.blocks[0])).toContain('HIGH: 1 more since the 10:30:00 UTC page: GetCallerIdentity by i-0a1b2c3d4e5f67890');
+    expect(JSON.stringify(slack.blocks[1])).toContain('1 more instance-credentials-elsewhere findings by arn:aws:sts::111122223333:assumed-role/web-instance-role/i-0a1b2c3d4e5f67890 at 2026-11-20 10:34:23 UTC, follow-ups of the incident paged at 2026-11-20 10:30:00 UTC (HIGH)');
     expect(JSON.stringify(slack)).toContain('Trailwatch follow-up');
-    expect(renderEmail(followUp).subject).toContain('1 more finding(s) of the incident paged at');
+    expect(renderEmail(followUp).subject).toMatch(/^\[HIGH\] 1 more since the 10:30:00 UTC page: .{0,40} by i-0a1b2c3d4e5f67890 in 111122223333$/);
+    expect(renderEmail(followUp).subject.length).toBeLessThanOrEqual(100);
     expect(renderEmail(followUp).text).toContain('follow-ups of the incident paged at 2026-11-20 10:30:00 UTC (HIGH): not paged again');
     // Chatbot markdown: brackets are escaped and `:30:` cannot become an emoji code.
-    expect(renderChatbot(followUp).content.title).toContain('HIGH: 1 more finding\\(s\\) of the incident paged at 2026-11-20 10∶30:00 UTC');
+    expect(renderChatbot(followUp).content.title).toContain('HIGH: 1 more since the 10∶30:00 UTC page: GetCallerIdentity');
 
     const rise: Alert = { kind: 'finding', finding: { ...f, severity: 'critical' }, incident: { reason: 'escalated', previousSeverity: 'high', previousPagedAt: '2026-11-20T10:30:00.000Z' } };
     const note = "Paged again: the severity rose above this incident's HIGH page at 2026-11-20 10:30:00 UTC";

@@ -195,7 +195,7 @@ describe('notify: per-account / per-OU team channels', () => {
     await h.flush();
     expect(texts(payments)).toHaveLength(2);
     expect(texts(central)).toHaveLength(2);
-    expect(texts(central)[1]).toContain('1 more finding(s) of the incident paged at');
+    expect(texts(central)[1]).toContain('follow-ups of the incident paged at');
     expect(texts(central)[1]).toContain(next.eventId);
   });
 
