@@ -134,8 +134,9 @@ function round(n: number): number {
 /** The back-test as text lines for the replay summary. */
 export function formatBacktest(s: BacktestSummary): string {
   const lines = ['', 'back-test (what this replay would have sent people)'];
-  lines.push(`  day         ${ROUTES.map((r) => r.padStart(7)).join(' ')}   slack`);
-  for (const d of s.days) lines.push(`  ${d.day}  ${ROUTES.map((r) => String(d.routes[r]).padStart(7)).join(' ')}   ${String(d.slackMessages).padStart(5)}`);
+  // Findings per route, then what people got: pages (one per incident) and Slack messages.
+  lines.push(`  day         ${ROUTES.map((r) => r.padStart(7)).join(' ')}   pages  slack`);
+  for (const d of s.days) lines.push(`  ${d.day}  ${ROUTES.map((r) => String(d.routes[r]).padStart(7)).join(' ')}   ${String(d.pages).padStart(5)}  ${String(d.slackMessages).padStart(5)}`);
   lines.push(`  pages/day ${s.pagesPerDay}, Slack messages/day ${s.slackMessagesPerDay}${s.afterFirstDay ? ` (after the first day: ${s.afterFirstDay.pagesPerDay} pages/day, ${s.afterFirstDay.slackMessagesPerDay} Slack messages/day)` : ''}${s.suppressed ? `, ${s.suppressed} suppressed` : ''}`);
   const list = (title: string, xs: NoiseSource[]): void => {
     if (xs.length === 0) return;
