@@ -60,8 +60,10 @@ export type DeliveryPath = 'page' | 'digest' | 'summary' | 'record';
 /**
  * The delivery policy in one place: alert once per (detection, eventID); follow the finding's route
  * (page now, digest, once-a-day summary, record only) or, without one, send critical findings at
- * once and group the rest per (detection, principal, window) into digests; never drop a failed
- * alert — it goes to the dead-letter queue; never re-send a channel that already accepted it.
+ * once and group the rest per (detection, principal, window) into digests; page once per incident
+ * (detection, account, principal) and send its further page-worthy findings as follow-up digests
+ * unless the severity rises or the incident went quiet; never drop a failed alert — it goes to the
+ * dead-letter queue; never re-send a channel that already accepted it.
  * Channels and stores are injected, so the same logic runs in Lambda (DynamoDB, SQS) and in tests
  * (dynalite, a local fake Slack).
  */
