@@ -6,7 +6,7 @@ import { renderEmail } from '../../shared/alerts/sns-message.ts';
 import { renderSlack } from '../../shared/alerts/slack.ts';
 import { detect as credentialsElsewhere } from '../../shared/detections/instance-credentials-elsewhere.ts';
 import type { Finding, Severity } from '../../shared/model/types.ts';
-import { SlackChannel } from '../../shared/notify/channels.ts';
+import { SlackChannel, type AlertChannel } from '../../shared/notify/channels.ts';
 import { readNotifyConfig } from '../../shared/notify/config.ts';
 import type { DeadLetter, DeadLetterQueue } from '../../shared/notify/dead-letter.ts';
 import { DedupStore } from '../../shared/notify/dedup-store.ts';
@@ -89,8 +89,13 @@ describe('one incident, one page (notifier on dynalite + fake Slack)', () => {
     slack = await new FakeSlack().start();
     dlq = new MemoryDlq();
     now = T0;
-    notifier = new Notifier({
-      channels: [new SlackChannel(async () => slack.url, FAST, { sleep: noSleep })],
+    notifier = lambdaNotifier(new SlackChannel(async () => slack.url, FAST, { sleep: noSleep }));
+  });
+
+  /** The notifier as the Lambda wires it: claims, digests and incidents in DynamoDB (this test's tables). */
+  function lambdaNotifier(channel: AlertChannel): Notifier {
+    return new Notifier({
+      channels: [channel],
       deadLetters: dlq,
       dedup: new DedupStore(db.client, `inc-dedup${n}`),
       digests: new DigestStore(db.client, `inc-digest${n}`),
@@ -99,7 +104,7 @@ describe('one incident, one page (notifier on dynalite + fake Slack)', () => {
       clock: () => now,
       log: quiet,
     });
-  });
+  }
   afterEach(async () => slack.stop());
 
   /** Runs the scheduled flush once a minute up to `until`. */
@@ -223,16 +228,7 @@ describe('one incident, one page (notifier on dynalite + fake Slack)', () => {
     const local = await planLocalAlerts(seq, quiet, { incidentWindowMs: HOUR });
 
     const delivered: Alert[] = [];
-    const lambda = new Notifier({
-      channels: [{ name: 'capture', send: async (alert) => void delivered.push(alert) }],
-      deadLetters: dlq,
-      dedup: new DedupStore(db.client, `inc-dedup${n}`),
-      digests: new DigestStore(db.client, `inc-digest${n}`),
-      incidents: new DynamoIncidentStore(db.client, `inc-dedup${n}`),
-      incidentWindowMs: HOUR,
-      clock: () => now,
-      log: quiet,
-    });
+    const lambda = lambdaNotifier({ name: 'capture', send: async (alert) => void delivered.push(alert) });
     const stats = emptyStats();
     for (const f of seq) {
       now = Date.parse(f.time);
