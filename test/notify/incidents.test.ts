@@ -12,7 +12,7 @@ import type { DeadLetter, DeadLetterQueue } from '../../shared/notify/dead-lette
 import { DedupStore } from '../../shared/notify/dedup-store.ts';
 import { DigestStore } from '../../shared/notify/digest-store.ts';
 import { decideIncident, DynamoIncidentStore, incidentKey, MemoryIncidentStore, type IncidentState } from '../../shared/notify/incidents.ts';
-import { planLocalAlerts } from '../../shared/notify/local.ts';
+import { MemoryFollowUps, planLocalAlerts } from '../../shared/notify/local.ts';
 import { emptyStats } from '../../shared/notify/metrics.ts';
 import { Notifier, type NotifyLog } from '../../shared/notify/notifier.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../shared/notify/webhook.ts';
@@ -284,6 +284,28 @@ describe('incident memory store and rendering', () => {
     expect(JSON.stringify(renderSlack(rise))).toContain(note);
     expect(renderEmail(rise).text).toContain(note);
     expect(renderChatbot(rise).content.description).toContain(note);
+  });
+
+  it('fails open: an unreachable incident store pages every page-worthy finding; an unwritable follow-up group fails the invocation', async () => {
+    const sent: Alert[] = [];
+    const channel = { name: 'capture', send: async (alert: Alert) => void sent.push(alert) };
+    const down = new Notifier({
+      channels: [channel],
+      deadLetters: new MemoryDlq(),
+      incidents: { decide: async () => Promise.reject(new Error('DynamoDB unavailable')) },
+      followUps: new MemoryFollowUps(),
+      log: quiet,
+    });
+    expect(await down.handle([stolen(1, T0), stolen(2, T0 + 1000)])).toMatchObject({ alertsSent: 2, followUps: 0 });
+    const full = new Notifier({
+      channels: [channel],
+      deadLetters: new MemoryDlq(),
+      incidents: new MemoryIncidentStore(),
+      followUps: { addFollowUp: async () => Promise.reject(new Error('digest table unavailable')) },
+      log: quiet,
+    });
+    await expect(full.handle([stolen(3, T0), stolen(4, T0 + 1000)])).rejects.toThrow('digest table unavailable');
+    expect(sent).toHaveLength(3);
   });
 
   it('TRAILWATCH_INCIDENT_WINDOW_SECONDS: default 1 h, 300..86400, anything else reported and the default kept', () => {
