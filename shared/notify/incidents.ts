@@ -97,8 +97,12 @@ export class MemoryIncidentStore implements IncidentStore {
 }
 
 const DAY = 86_400_000;
-/** Optimistic-concurrency attempts before giving up (the notifier then pages: fail open). */
-const MAX_ATTEMPTS = 5;
+/**
+ * Optimistic-concurrency attempts before giving up (the notifier then pages: fail open). Each lost
+ * race means another invocation wrote; with the notifier's reserved concurrency of 5 a decision
+ * loses at most 4 times in a row.
+ */
+const MAX_ATTEMPTS = 8;
 
 /**
  * Incidents in DynamoDB (the notify-dedup table: `pk` = `incident|…`, which never collides with a

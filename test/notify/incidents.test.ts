@@ -216,6 +216,15 @@ describe('one incident, one page (notifier on dynalite + fake Slack)', () => {
     expect(slack.delivered().filter((m) => JSON.stringify(m).includes(other.eventId))).toHaveLength(1);
   });
 
+  it('concurrent invocations (the notifier runs up to 5 at once) agree on one page per incident', async () => {
+    const store = new DynamoIncidentStore(db.client, `inc-dedup${n}`);
+    for (let round = 0; round < 3; round++) {
+      const key = `incident|instance-credentials-elsewhere|111122223333|role-${round}`;
+      const decisions = await Promise.all(Array.from({ length: 5 }, (_, i) => store.decide(key, 'high', `k${round}-${i}`, T0 + i, HOUR)));
+      expect(decisions.filter((d) => d.page)).toHaveLength(1);
+    }
+  });
+
   it('same answer in Lambda (DynamoDB) and replay (memory): the same pages, with the same notes, and the same follow-up groups', async () => {
     // A mixed day: two principals, a severity rise, a quiet hour, a record-only and a digest finding.
     const seq: Finding[] = [];
