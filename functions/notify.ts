@@ -1,6 +1,7 @@
 /**
  * Notifier Lambda. `handler`: subscribed to the alerts SNS topic, turns findings into Slack /
- * Chatbot / e-mail alerts (once per detection+eventID, critical at once, the rest in digests).
+ * Chatbot / e-mail alerts (once per detection+eventID, critical at once, the rest in digests; one
+ * page per incident, its further page-worthy findings as follow-up digests).
  * `flush`: runs every minute on a schedule and sends the digests whose window has closed, so a
  * digest goes out even when no further finding arrives. Both publish one PutMetricData per call.
  * `redrive`: run on demand to re-send what waits in the notifier DLQ once the channel works again.
@@ -20,6 +21,7 @@ import { DEFAULT_DEDUP, DedupStore } from '../shared/notify/dedup-store.ts';
 import { DEFAULT_RETRY, type DeliveryDeps, type RetryPolicy } from '../shared/notify/webhook.ts';
 import { accountDirectory, type RenderContext } from '../shared/alerts/context.ts';
 import { DEFAULT_DIGEST, DigestStore } from '../shared/notify/digest-store.ts';
+import { DynamoIncidentStore } from '../shared/notify/incidents.ts';
 import { emptyStats, publishNotifyMetrics, type NotifyStats } from '../shared/notify/metrics.ts';
 import { Notifier, type NotifyLog } from '../shared/notify/notifier.ts';
 import { redriveDeadLetters, type RedriveStats } from '../shared/notify/redrive.ts';
@@ -161,6 +163,8 @@ export function buildNotifier(config: NotifyConfig, clients: NotifyClients, log:
     deadLetters: config.dlqUrl ? new SqsDeadLetterQueue(clients.sqs, config.dlqUrl) : noDlq,
     ...(config.dedupTable ? { dedup: new DedupStore(clients.ddb, config.dedupTable, { ...DEFAULT_DEDUP, inProgressMs: config.claimMs }) } : {}),
     ...(config.digestTable ? { digests: new DigestStore(clients.ddb, config.digestTable, { ...DEFAULT_DIGEST, windowMs: config.digestWindowMs }) } : {}),
+    // Incidents live in the dedup table (`incident|…` keys); their follow-ups in the digest table.
+    ...(config.dedupTable && config.digestTable ? { incidents: new DynamoIncidentStore(clients.ddb, config.dedupTable), incidentWindowMs: config.incidentWindowMs } : {}),
     ...(clients.clock ? { clock: clients.clock } : {}),
     log,
     immediateDetections: config.immediateDetections,

@@ -14,6 +14,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding, Route, Severity } from '../shared/model/types.ts';
+import { principalLabel } from '../shared/alerts/format.ts';
+import { dedupKey } from '../shared/notify/dedup-store.ts';
+import { followUpKey } from '../shared/notify/digest-store.ts';
+import { DEFAULT_INCIDENT_WINDOW_MS, incidentKey, MemoryIncidentStore } from '../shared/notify/incidents.ts';
 import { generateOrg, type OrgManifest } from './gen-org.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,7 +56,12 @@ export interface NoiseReport {
   pagesPerWeek: number;
   topPages: Array<{ detection: string; principal: string; count: number }>;
   topSlack: Array<{ detection: string; principal: string; count: number }>;
-  attacks: Array<{ id: string; day: number; paged: boolean; findings: string[] }>;
+  /**
+   * Per attack chain: `pages` as the notifier sends them (one per incident, plus severity rises and
+   * re-opened incidents), `pageRouted` findings routed `page` (what paged before incidents), and
+   * Slack messages (pages, follow-up and ordinary digests).
+   */
+  attacks: Array<{ id: string; day: number; paged: boolean; pages: number; pageRouted: number; slackMessages: number; findings: string[] }>;
   recall: string;
 }
 
@@ -71,8 +80,19 @@ function top(counts: Map<string, number>, n: number): Array<{ detection: string;
     });
 }
 
-/** Pages, Slack messages and recall from the replayed findings. */
-export function noiseReport(findings: readonly Finding[], manifest: OrgManifest, run: { events: number; ms: number; maxRssMB: number }): NoiseReport {
+/**
+ * Pages, Slack messages and recall from the replayed findings, counted as the notifier delivers
+ * them: findings in event-time order; a `page` finding pages only when the incident logic
+ * (shared/notify/incidents.ts, the same store replay uses) says so, else it joins its incident's
+ * follow-up group (one Slack message per group and digest window); `digest` findings one message
+ * per (detection, principal, window); `summary` one per day.
+ */
+export function noiseReport(
+  findings: readonly Finding[],
+  manifest: OrgManifest,
+  run: { events: number; ms: number; maxRssMB: number },
+  incidentWindowMs = DEFAULT_INCIDENT_WINDOW_MS,
+): NoiseReport {
   const start = Date.parse(manifest.start);
   const attackOf = new Map<string, string>();
   for (const a of manifest.attacks) for (const id of a.eventIds) attackOf.set(id, a.id);
@@ -83,34 +103,55 @@ export function noiseReport(findings: readonly Finding[], manifest: OrgManifest,
   const pageSources = new Map<string, number>();
   const slackSources = new Map<string, number>();
   const attackFindings = new Map<string, Finding[]>();
-  for (const f of findings) {
+  const attackCounts = new Map<string, { pages: number; pageRouted: number; slackMessages: number }>();
+  const incidents = new MemoryIncidentStore();
+  const ordered = findings.map((f, i) => ({ f, i, t: Date.parse(f.time) })).sort((a, b) => a.t - b.t || a.i - b.i);
+  for (const { f, t } of ordered) {
+    const route = routeOf(f);
+    // What the notifier sends for this finding: a page, a new Slack message (a group's first finding), or nothing new.
+    let paged = false;
+    let newMessage = false;
+    if (route === 'page') {
+      const incident = incidentKey(f);
+      const decision = incidents.decideSync(incident, f.severity, dedupKey(f.detection, f.eventId), t, incidentWindowMs);
+      if (decision.page) {
+        paged = true;
+        newMessage = true;
+      } else {
+        const group = followUpKey(incident, decision.state.pagedAt, Math.floor(t / DIGEST_WINDOW_MS) * DIGEST_WINDOW_MS);
+        newMessage = !digestGroups.has(group);
+        digestGroups.add(group);
+      }
+    } else if (route === 'digest') {
+      // The notifier's digest key: detection, principal label (the ARN), fixed window.
+      const group = `${f.detection}|${principalLabel(f)}|${Math.floor(t / DIGEST_WINDOW_MS)}`;
+      newMessage = !digestGroups.has(group);
+      digestGroups.add(group);
+    }
     const chain = chainOf(f);
     if (chain) {
       const list = attackFindings.get(chain) ?? [];
       list.push(f);
       attackFindings.set(chain, list);
+      const c = attackCounts.get(chain) ?? { pages: 0, pageRouted: 0, slackMessages: 0 };
+      if (route === 'page') c.pageRouted += 1;
+      if (paged) c.pages += 1;
+      if (newMessage) c.slackMessages += 1;
+      attackCounts.set(chain, c);
       continue;
     }
-    const t = Date.parse(f.time);
     const d = days[Math.min(manifest.days - 1, Math.max(0, Math.floor((t - start) / DAY_MS)))] as DayReport;
-    const route = routeOf(f);
     d.findings += 1;
     d.byRoute[route] = (d.byRoute[route] ?? 0) + 1;
     d.bySeverity[f.severity] = (d.bySeverity[f.severity] ?? 0) + 1;
     const key = `${f.detection}\u0000${source(f)}`;
-    if (route === 'page') {
+    if (paged) {
       d.pages += 1;
-      d.slackMessages += 1;
       pageSources.set(key, (pageSources.get(key) ?? 0) + 1);
+    }
+    if (newMessage) {
+      d.slackMessages += 1;
       slackSources.set(key, (slackSources.get(key) ?? 0) + 1);
-    } else if (route === 'digest') {
-      // The notifier's digest key: detection, principal label (the ARN), fixed window.
-      const group = `${f.detection}|${f.principal.arn || f.principal.name}|${Math.floor(t / DIGEST_WINDOW_MS)}`;
-      if (!digestGroups.has(group)) {
-        digestGroups.add(group);
-        d.slackMessages += 1;
-        slackSources.set(key, (slackSources.get(key) ?? 0) + 1);
-      }
     } else if (route === 'summary' && !summaryDays.has(d.day)) {
       summaryDays.add(d.day);
       d.slackMessages += 1;
@@ -120,7 +161,8 @@ export function noiseReport(findings: readonly Finding[], manifest: OrgManifest,
   const avg = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
   const attacks = manifest.attacks.map((a) => {
     const fs = attackFindings.get(a.id) ?? [];
-    return { id: a.id, day: a.day, paged: fs.some((f) => routeOf(f) === 'page'), findings: fs.map((f) => `${f.detection}:${f.severity}:${routeOf(f)}`) };
+    const c = attackCounts.get(a.id) ?? { pages: 0, pageRouted: 0, slackMessages: 0 };
+    return { id: a.id, day: a.day, paged: c.pages > 0, ...c, findings: fs.map((f) => `${f.detection}:${f.severity}:${routeOf(f)}`) };
   });
   const pagesPerDay = avg(after.map((d) => d.pages));
   return {
@@ -200,7 +242,9 @@ export function formatNoise(r: NoiseReport, label: string): string {
   }
   lines.push(`  after day 1: ${r.pagesPerDay} pages/day (${r.pagesPerWeek}/week), ${r.slackMessagesPerDay} Slack messages/day`);
   lines.push(`  attack chains paged: ${r.recall}`);
-  for (const a of r.attacks) lines.push(`    ${a.paged ? 'PAGED ' : 'MISSED'} day ${a.day} ${a.id}: ${grouped(a.findings) || 'no finding'}`);
+  for (const a of r.attacks) {
+    lines.push(`    ${a.paged ? 'PAGED ' : 'MISSED'} day ${a.day} ${a.id}: ${a.pages} page(s) (${a.pageRouted} finding(s) routed page), ${a.slackMessages} Slack message(s): ${grouped(a.findings) || 'no finding'}`);
+  }
   if (r.topPages.length > 0) lines.push('  top page sources (detection, principal):', ...r.topPages.map((t) => `    ${String(t.count).padStart(5)}  ${t.detection}  ${t.principal}`));
   if (r.topSlack.length > 0) lines.push('  top Slack sources:', ...r.topSlack.map((t) => `    ${String(t.count).padStart(5)}  ${t.detection}  ${t.principal}`));
   return lines.join('\n');

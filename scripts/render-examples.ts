@@ -16,6 +16,8 @@ import { normalize } from '../shared/model/normalize.ts';
 import type { Finding } from '../shared/model/types.ts';
 import { principalLabel, type Alert, type AlertDigest } from '../shared/alerts/format.ts';
 import { analyze } from '../shared/policy/index.ts';
+import { dedupKey } from '../shared/notify/dedup-store.ts';
+import { DEFAULT_INCIDENT_WINDOW_MS, MemoryIncidentStore, incidentKey } from '../shared/notify/incidents.ts';
 import { accountDirectory, type RenderContext } from '../shared/alerts/context.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -162,6 +164,40 @@ export function exampleDigest(): AlertDigest {
   return { detection: first.detection, principal: principalLabel(first), severity: first.severity, count: samples.length, samples, firstTime: first.time, lastTime: samples.at(-1)!.time };
 }
 
+/**
+ * An incident's follow-up as the flush sends it: stolen EC2 instance-role credentials used from the
+ * internet (`events/instance-credentials-elsewhere/positive-used-from-internet.json`, event id and
+ * time varied), four calls, each a high finding routed `page`. The incident logic (the notifier's
+ * own function, memory store) pages the first; the other three are its follow-ups in one window.
+ */
+export function exampleFollowUp(): AlertDigest {
+  const sample = JSON.parse(readFileSync(join(ROOT, 'events', 'instance-credentials-elsewhere', 'positive-used-from-internet.json'), 'utf8')) as { detail: Record<string, unknown> } & Record<string, unknown>;
+  const times = ['2026-11-20T10:34:23Z', '2026-11-20T10:34:41Z', '2026-11-20T10:35:02Z', '2026-11-20T10:35:30Z'];
+  const findings = times.map((time, i) => {
+    const event = structuredClone(sample);
+    event['time'] = time;
+    event.detail['eventTime'] = time;
+    event.detail['eventName'] = ['GetCallerIdentity', 'ListBuckets', 'ListUsers', 'GetSecretValue'][i];
+    event.detail['eventID'] = `5d0e1c7a-3b9f-4c2e-9a61-2f7d8e4b10a${i + 1}`;
+    return { ...findingFor('instance-credentials-elsewhere', event), route: 'page' as const };
+  });
+  const store = new MemoryIncidentStore();
+  const decisions = findings.map((f) => store.decideSync(incidentKey(f), f.severity, dedupKey(f.detection, f.eventId), Date.parse(f.time), DEFAULT_INCIDENT_WINDOW_MS));
+  if (!decisions[0]?.page || decisions.slice(1).some((d) => d.page)) throw new Error('example: expected one page and three follow-ups');
+  const samples = findings.slice(1);
+  const first = samples[0]!;
+  return {
+    detection: first.detection,
+    principal: principalLabel(first),
+    severity: first.severity,
+    count: samples.length,
+    samples,
+    firstTime: first.time,
+    lastTime: samples.at(-1)!.time,
+    incident: { pagedAt: new Date(Date.parse(findings[0]!.time)).toISOString(), severity: findings[0]!.severity },
+  };
+}
+
 /** The generated Markdown block. */
 export function renderExamplesMarkdown(): string {
   const { root, policy, analysisAddedHere } = exampleFindings();
@@ -215,6 +251,11 @@ export function renderExamplesMarkdown(): string {
       'Digest',
       'Input: three failed console sign-ins for one IAM user within one 2-minute window (`events/console-auth-failures/positive-iam-user-failure.json` with event id and time varied, `exampleDigest` in the script) through the `console-auth-failures` detection, grouped as the notifier\'s flush sends them.',
       { kind: 'digest', digest: exampleDigest() },
+    ),
+    ...section(
+      'Incident follow-up',
+      'Input: four API calls with stolen EC2 instance-role credentials from the internet within two minutes (`events/instance-credentials-elsewhere/positive-used-from-internet.json` with event name, id and time varied, `exampleFollowUp` in the script) through the `instance-credentials-elsewhere` detection, each high and routed `page`. The first is paged as an ordinary alert; the other three are follow-ups of its incident, as the flush sends them ([No page storms](#no-page-storms-incidents)).',
+      { kind: 'digest', digest: exampleFollowUp() },
     ),
     END,
   ].join('\n');

@@ -2,7 +2,7 @@ import { burstView } from './burst.ts';
 import { accountName, type RenderContext } from './context.ts';
 import { chatbotAwsText, chatbotText, flatten, truncate } from './escape.ts';
 import type { Alert } from './format.ts';
-import { SEVERITY_STYLE, analysisItems, digestSentence, humanTime, mfaWord, principalLabel } from './format.ts';
+import { SEVERITY_STYLE, analysisItems, digestSentence, humanTime, incidentNoteText, mfaWord, principalLabel } from './format.ts';
 import { digestHeadline, headline } from './headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from './links.ts';
 import { revertCommand } from './revert.ts';
@@ -93,6 +93,7 @@ export function renderChatbot(alert: Alert, context?: RenderContext): ChatbotNot
   const awsText = chatbotAwsText;
   const list = (items: Array<{ value: string; count: number }>, text = chatbotText): string => items.map((i) => `${text(i.value, 120)} ×${i.count}`).join(', ') || 'not reported';
   const description = [
+    ...(alert.incident ? [`*${incidentNoteText(alert.incident)}*`] : []),
     chatbotText(f.title, 1000),
     `*Who:* ${chatbotText(principalLabel(f), 600)} (${chatbotText(f.principal.type, 100)}, MFA ${mfaWord(f)})`,
     `*Where:* account ${account(f.account, context)}, ${chatbotText(f.region, 64)}, from ${chatbotText(f.sourceIp ?? 'unknown IP', 200)}`,

@@ -216,10 +216,32 @@ export interface AlertDigest {
    * detection. `detection` is then `daily-summary` and `principal` `all principals`.
    */
   summary?: { day: string; byDetection: Record<string, number> };
+  /**
+   * Set for an incident's follow-ups (docs/alerts.md, "No page storms: incidents"): findings that
+   * would have paged but belong to an incident already paged at `pagedAt` (ISO-8601) with `severity`.
+   */
+  incident?: { pagedAt: string; severity: Severity };
 }
 
-/** What a channel delivers: one finding, or a digest of many. */
-export type Alert = { kind: 'finding'; finding: Finding } | { kind: 'digest'; digest: AlertDigest };
+/** Why a page of an already known incident key was sent anyway (the message says it). */
+export interface IncidentPageNote {
+  /** `escalated`: severity above everything paged for the incident; `reopened`: the previous incident had gone quiet. */
+  reason: 'escalated' | 'reopened';
+  /** The incident's page it follows: its severity and time (ISO-8601). */
+  previousSeverity: Severity;
+  previousPagedAt: string;
+}
+
+/** What a channel delivers: one finding (with a note when it re-pages a known incident), or a digest of many. */
+export type Alert = { kind: 'finding'; finding: Finding; incident?: IncidentPageNote } | { kind: 'digest'; digest: AlertDigest };
+
+/** One sentence saying why this page was sent although its incident was paged before; only our own words and times. */
+export function incidentNoteText(note: IncidentPageNote): string {
+  const was = `${SEVERITY_STYLE[note.previousSeverity].word} page at ${Number.isNaN(Date.parse(note.previousPagedAt)) ? 'an earlier time' : humanTime(note.previousPagedAt)}`;
+  return note.reason === 'escalated'
+    ? `Paged again: the severity rose above this incident's ${was}; its other findings arrive as follow-up digests.`
+    : `New incident: the previous one of this detection and principal (${was}) had been quiet for longer than the incident window.`;
+}
 
 /**
  * One sentence for a digest: count, detection, who, when. `esc` is applied to every value that does
@@ -235,6 +257,9 @@ export function digestSentence(digest: AlertDigest, esc: (value: string) => stri
     return `Daily summary for ${esc(digest.summary.day)}: ${digest.count} finding(s) routed to the summary${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
   }
   const span = digest.firstTime === digest.lastTime ? `at ${time(digest.firstTime)}` : `between ${time(digest.firstTime)} and ${time(digest.lastTime)}`;
+  if (digest.incident) {
+    return `${digest.count} more ${esc(digest.detection)} findings by ${esc(digest.principal)} ${span}, follow-ups of the incident paged at ${time(digest.incident.pagedAt)} (${SEVERITY_STYLE[digest.incident.severity].word}): not paged again; a higher severity would page`;
+  }
   return `${digest.count} ${esc(digest.detection)} findings by ${esc(digest.principal)} ${span}`;
 }
 

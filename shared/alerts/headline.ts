@@ -1,5 +1,5 @@
 import type { Finding } from '../model/types.ts';
-import type { AlertDigest } from './format.ts';
+import { humanTime, type AlertDigest } from './format.ts';
 import { affectedResource } from './links.ts';
 
 /**
@@ -120,6 +120,12 @@ export function headline(finding: Finding): string {
  */
 export function digestHeadline(digest: AlertDigest): string {
   if (digest.summary) return `Daily summary ${digest.summary.day}: ${digest.count} finding(s)`;
+  if (digest.incident) {
+    // Short enough for an e-mail subject: the time of day of the page (the sentence gives the full date).
+    const at = humanTime(digest.incident.pagedAt).replace(/^\d{4}-\d\d-\d\d /, '');
+    const first = digest.samples[0] ? `: ${headline(digest.samples[0])}${digest.count > 1 ? '; …' : ''}` : '';
+    return `${digest.count} more since the ${at} page${first}`;
+  }
   const heads = [...new Set(digest.samples.map((f) => headline(f)))];
   if (heads.length === 0) return `${digest.count} × ${digest.detection}`;
   // "N × what" only when every finding of the group was seen and says the same; else the first ones and "…".

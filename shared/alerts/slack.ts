@@ -5,7 +5,7 @@ import { burstView } from './burst.ts';
 import { accountName, type RenderContext } from './context.ts';
 import { slackCode, slackCodeBlock, slackPlain, slackText, truncate } from './escape.ts';
 import type { Alert, AlertDigest } from './format.ts';
-import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, mfaWord, onceOnly, policyChangeLine, policyDocumentText } from './format.ts';
+import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, incidentNoteText, mfaWord, onceOnly, policyChangeLine, policyDocumentText, type IncidentPageNote } from './format.ts';
 import { digestHeadline, headline } from './headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl, type AlertLink } from './links.ts';
 import { revertCommand } from './revert.ts';
@@ -166,11 +166,13 @@ function colourBar(severity: Finding['severity'], detection: string, extra: stri
 }
 
 /** Block Kit message for one finding: what happened, who, where, when, why, what to do, links. */
-export function slackFindingMessage(f: Finding, context?: RenderContext): SlackMessage {
+export function slackFindingMessage(f: Finding, context?: RenderContext, incident?: IncidentPageNote): SlackMessage {
   const style = SEVERITY_STYLE[f.severity];
   const what = headline(f);
   const blocks: Block[] = [
     { type: 'header', text: plain(`${style.word}: ${slackPlain(what, 200)}`, LIMITS.headerText) },
+    // Why a known incident pages again: our own words and times only.
+    ...(incident ? [{ type: 'section', text: mrkdwn(`:arrow_up: *${incidentNoteText(incident)}*`) } satisfies Block] : []),
     // plain_text, emoji off: the sentence embeds attacker-chosen names; nothing in it is parsed.
     { type: 'section', text: plain(slackPlain(f.title, LIMITS.sectionText), LIMITS.sectionText) },
     { type: 'section', fields: factFields(f, context) },
@@ -229,7 +231,9 @@ export function slackDigestMessage(d: AlertDigest, context?: RenderContext): Sla
       mrkdwn(
         d.summary
           ? 'Trailwatch daily summary · findings routed `summary`: worth a look, not a page'
-          : `Trailwatch digest · ${slackCode(d.detection, 100)} · grouped because they arrived together; critical findings are never grouped`,
+          : d.incident
+            ? `Trailwatch follow-up · ${slackCode(d.detection, 100)} · findings of an incident already paged, grouped instead of paging again; a higher severity pages at once`
+            : `Trailwatch digest · ${slackCode(d.detection, 100)} · grouped because they arrived together; critical findings are never grouped`,
       ),
     ],
   });
@@ -242,5 +246,5 @@ export function slackDigestMessage(d: AlertDigest, context?: RenderContext): Sla
 
 /** Renders any alert for Slack. */
 export function renderSlack(alert: Alert, context?: RenderContext): SlackMessage {
-  return alert.kind === 'finding' ? slackFindingMessage(alert.finding, context) : slackDigestMessage(alert.digest, context);
+  return alert.kind === 'finding' ? slackFindingMessage(alert.finding, context, alert.incident) : slackDigestMessage(alert.digest, context);
 }

@@ -2,8 +2,8 @@ import type { Finding } from '../model/types.ts';
 import { burstView } from './burst.ts';
 import { accountName, type RenderContext } from './context.ts';
 import { awsFieldText, mailText, safeJson, subjectText, truncate } from './escape.ts';
-import type { Alert, AlertDigest } from './format.ts';
-import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, mfaWord, onceOnly, policyChangeLine, policyDocumentText, principalLabel } from './format.ts';
+import type { Alert, AlertDigest, IncidentPageNote } from './format.ts';
+import { SEVERITY_STYLE, analysisItems, detailFacts, digestSentence, humanTime, incidentNoteText, mfaWord, onceOnly, policyChangeLine, policyDocumentText, principalLabel } from './format.ts';
 import { digestHeadline, digestWho, headline } from './headline.ts';
 import { cloudTrailEventUrl, principalActivityUrl, resourceUrl } from './links.ts';
 import { revertCommand } from './revert.ts';
@@ -89,12 +89,13 @@ function burstLines(finding: Finding): string[] {
 }
 
 /** A readable plain-text body for e-mail subscribers: what, who, where, when, why, what to do, links. */
-export function emailText(finding: Finding, context?: RenderContext): string {
+export function emailText(finding: Finding, context?: RenderContext, incident?: IncidentPageNote): string {
   const style = SEVERITY_STYLE[finding.severity];
   const p = finding.principal;
   const url = cloudTrailEventUrl(finding);
   const lines = [
     `${style?.word ?? 'ALERT'}: ${mailText(headline(finding), 300)}`,
+    ...(incident ? [incidentNoteText(incident)] : []),
     mailText(finding.title, 1000),
     '',
     'WHO',
@@ -171,14 +172,21 @@ export function digestEmailText(digest: AlertDigest, context?: RenderContext): s
   if (more > 0) lines.push(`  ...and ${more} more`);
   const runbook = digest.samples[0]?.runbook;
   if (runbook && !digest.summary) lines.push('', 'WHAT TO DO NOW', `  ${mailText(runbook, 2000)}`);
-  lines.push('', digest.summary ? '-- Trailwatch daily summary: findings routed to the summary, not paged' : `-- Trailwatch digest of ${mailText(digest.detection, 100)}; critical findings are always sent one by one`);
+  lines.push(
+    '',
+    digest.summary
+      ? '-- Trailwatch daily summary: findings routed to the summary, not paged'
+      : digest.incident
+        ? `-- Trailwatch follow-up of ${mailText(digest.detection, 100)}: findings of an incident already paged; a higher severity pages at once`
+        : `-- Trailwatch digest of ${mailText(digest.detection, 100)}; critical findings are always sent one by one`,
+  );
   return lines.join('\n');
 }
 
 /** Subject + body for any alert. */
 export function renderEmail(alert: Alert, context?: RenderContext): { subject: string; text: string } {
   return alert.kind === 'finding'
-    ? { subject: emailSubject(alert.finding, context), text: emailText(alert.finding, context) }
+    ? { subject: emailSubject(alert.finding, context), text: emailText(alert.finding, context, alert.incident) }
     : { subject: digestSubject(alert.digest, context), text: digestEmailText(alert.digest, context) };
 }
 
@@ -202,7 +210,7 @@ export function buildSnsMessage(finding: Finding): SnsAlertMessage {
 export function slimAlert(alert: Alert): Alert {
   const slim = (f: Finding): Finding => ({ ...f, details: { note: 'details omitted for size; see the event in CloudTrail' } });
   return alert.kind === 'finding'
-    ? { kind: 'finding', finding: slim(alert.finding) }
+    ? { ...alert, finding: slim(alert.finding) }
     : { kind: 'digest', digest: { ...alert.digest, samples: alert.digest.samples.map(slim) } };
 }
 

@@ -3,6 +3,7 @@
  * webhook URL itself is fetched from SSM at run time (see webhook-url.ts).
  */
 import { parseAccountNames } from '../alerts/context.ts';
+import { DEFAULT_INCIDENT_WINDOW_MS, INCIDENT_WINDOW_MAX_S, INCIDENT_WINDOW_MIN_S } from './incidents.ts';
 
 export type ChannelName = 'slack' | 'chatbot' | 'email';
 
@@ -15,6 +16,8 @@ export interface NotifyConfig {
   digestTable: string;
   dlqUrl: string;
   digestWindowMs: number;
+  /** Incident window after its last page-worthy finding (`TRAILWATCH_INCIDENT_WINDOW_SECONDS`, 300..86400, default 3600). */
+  incidentWindowMs: number;
   immediateDetections: string[];
   /** How long an in-progress claim lasts (ms): more than the function timeout, less than timeout + 60 s. */
   claimMs: number;
@@ -54,6 +57,7 @@ export function readNotifyConfig(env: Record<string, string | undefined>): Notif
     digestTable: env['TRAILWATCH_DIGEST_TABLE'] ?? '',
     dlqUrl: env['TRAILWATCH_NOTIFY_DLQ_URL'] ?? '',
     digestWindowMs: 120_000,
+    incidentWindowMs: DEFAULT_INCIDENT_WINDOW_MS,
     immediateDetections: list(env['TRAILWATCH_IMMEDIATE_DETECTIONS']),
     claimMs: 130_000,
     accountNames: {},
@@ -77,6 +81,12 @@ export function readNotifyConfig(env: Record<string, string | undefined>): Notif
     const seconds = Number(window);
     if (Number.isInteger(seconds) && seconds >= 10 && seconds <= 3600) config.digestWindowMs = seconds * 1000;
     else problems.push(`TRAILWATCH_DIGEST_WINDOW_SECONDS='${window}' is not an integer in 10..3600; using 120`);
+  }
+  const incident = env['TRAILWATCH_INCIDENT_WINDOW_SECONDS'];
+  if (incident !== undefined && incident !== '') {
+    const seconds = Number(incident);
+    if (Number.isInteger(seconds) && seconds >= INCIDENT_WINDOW_MIN_S && seconds <= INCIDENT_WINDOW_MAX_S) config.incidentWindowMs = seconds * 1000;
+    else problems.push(`TRAILWATCH_INCIDENT_WINDOW_SECONDS='${incident}' is not an integer in ${INCIDENT_WINDOW_MIN_S}..${INCIDENT_WINDOW_MAX_S}; using ${DEFAULT_INCIDENT_WINDOW_MS / 1000}`);
   }
   if (channels.length === 0) problems.push('no alert channel configured');
   if (channels.includes('slack') && !config.slackWebhookParameter) problems.push('slack channel without TRAILWATCH_SLACK_WEBHOOK_PARAMETER');

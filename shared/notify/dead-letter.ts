@@ -25,7 +25,7 @@ export function deadLetterBody(letter: DeadLetter): string {
   if (body.length <= MAX_BODY) return body;
   const slim: Alert =
     letter.alert.kind === 'finding'
-      ? { kind: 'finding', finding: { ...letter.alert.finding, details: { note: 'details dropped to fit SQS' } } }
+      ? { ...letter.alert, finding: { ...letter.alert.finding, details: { note: 'details dropped to fit SQS' } } }
       : { kind: 'digest', digest: { ...letter.alert.digest, samples: letter.alert.digest.samples.slice(0, 1).map((f) => ({ ...f, details: {} })) } };
   return JSON.stringify({ ...letter, alert: slim }).slice(0, MAX_BODY);
 }

@@ -34,6 +34,14 @@ export interface ClaimedDigest {
   sent: string[];
 }
 
+/** Key prefix of incident follow-up groups. */
+export const FOLLOW_UP_PREFIX = 'followup|';
+
+/** The group key of an incident's follow-ups in one digest window. */
+export function followUpKey(incidentKey: string, pagedAt: number, windowStart: number): string {
+  return `${FOLLOW_UP_PREFIX}${incidentKey}|${pagedAt}|${windowStart}`;
+}
+
 /** Key prefix of the once-a-day summary groups. */
 export const SUMMARY_PREFIX = 'summary|';
 /** Findings a daily summary keeps in full (the rest are counted per detection). */
@@ -71,11 +79,29 @@ export class DigestStore {
   }
 
   /**
+   * Adds a follow-up of an incident already paged (docs/alerts.md, "No page storms: incidents"):
+   * grouped per incident (its key and page time) and digest window, flushed like a digest, sent as
+   * "N more findings of the incident paged at …". `incidentKey` is the incident's key.
+   */
+  async addFollowUp(finding: Finding, now: number, incident: { key: string; pagedAt: number; severity: Severity }): Promise<void> {
+    const windowStart = Math.floor(now / this.options.windowMs) * this.options.windowMs;
+    const pk = followUpKey(incident.key, incident.pagedAt, windowStart);
+    const dueAt = windowStart + this.options.windowMs + this.options.graceMs;
+    await this.#count(pk, dueAt, finding, { detection: finding.detection, principal: principalLabel(finding) }, false, {
+      incidentPagedAt: new Date(incident.pagedAt).toISOString(),
+      incidentSeverity: incident.severity,
+    });
+    await this.#addSample(pk, finding, this.options.maxSamples);
+  }
+
+  /**
    * Counts a finding into its group (digest or daily summary), creating the group on first use:
    * labels, due time, first/last time, open status and TTL are set once; counters are added.
    * `perDetection` also counts it per detection (the summary lists counts per detection).
+   * `extra` string attributes are set once too (a follow-up's incident).
    */
-  async #count(pk: string, dueAt: number, finding: Finding, labels: { detection: string; principal: string }, perDetection: boolean): Promise<void> {
+  async #count(pk: string, dueAt: number, finding: Finding, labels: { detection: string; principal: string }, perDetection: boolean, extra: Record<string, string> = {}): Promise<void> {
+    const extraNames = Object.keys(extra);
     await this.ddb.send(
       new UpdateItemCommand({
         TableName: this.table,
@@ -83,6 +109,7 @@ export class DigestStore {
         UpdateExpression:
           'SET detection = if_not_exists(detection, :d), principal = if_not_exists(principal, :p), dueAt = if_not_exists(dueAt, :due), ' +
           'firstTime = if_not_exists(firstTime, :t), lastTime = :t, #st = if_not_exists(#st, :open), #ttl = if_not_exists(#ttl, :ttl) ' +
+          extraNames.map((k, i) => `, ${k} = if_not_exists(${k}, :x${i}) `).join('') +
           `ADD #count :one, #sev :one${perDetection ? ', #det :one' : ''}`,
         ExpressionAttributeNames: {
           '#count': 'count',
@@ -99,6 +126,7 @@ export class DigestStore {
           ':open': { S: 'open' },
           ':one': { N: '1' },
           ':ttl': { N: String(Math.ceil((dueAt + 7 * DAY) / 1000)) },
+          ...Object.fromEntries(extraNames.map((k, i) => [`:x${i}`, { S: extra[k] as string }])),
         },
       }),
     );
@@ -235,8 +263,13 @@ export function toDigest(attrs: Record<string, AttributeValue>): AlertDigest {
         ),
       }
     : undefined;
+  const pagedAt = attrs['incidentPagedAt']?.S;
+  const incidentSeverity = attrs['incidentSeverity']?.S;
+  const incident =
+    pagedAt !== undefined ? { pagedAt, severity: (SEVERITIES as readonly string[]).includes(incidentSeverity ?? '') ? (incidentSeverity as Severity) : severity } : undefined;
   return {
     ...(summary ? { summary } : {}),
+    ...(incident ? { incident } : {}),
     detection: attrs['detection']?.S ?? 'unknown',
     principal: attrs['principal']?.S ?? 'unknown',
     severity,

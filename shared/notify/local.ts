@@ -1,15 +1,17 @@
 import { renderChatbot } from '../alerts/chatbot.ts';
 import type { RenderContext } from '../alerts/context.ts';
 import { safeJson, terminalText } from '../alerts/escape.ts';
-import type { Alert } from '../alerts/format.ts';
+import { principalLabel, type Alert, type AlertDigest } from '../alerts/format.ts';
 import { renderSlack } from '../alerts/slack.ts';
 import { renderEmail } from '../alerts/sns-message.ts';
-import type { Finding } from '../model/types.ts';
+import { SEVERITIES, type Finding, type Severity } from '../model/types.ts';
 import type { FindingSink } from '../sinks/types.ts';
 import { SlackChannel } from './channels.ts';
 import type { DeadLetter } from './dead-letter.ts';
+import { DEFAULT_DIGEST, followUpKey } from './digest-store.ts';
+import { DEFAULT_INCIDENT_WINDOW_MS, MemoryIncidentStore, incidentTime } from './incidents.ts';
 import { emptyStats, type NotifyStats } from './metrics.ts';
-import { Notifier, type NotifyLog } from './notifier.ts';
+import { Notifier, type FollowUpGroups, type NotifyLog } from './notifier.ts';
 import { PacedChannel, SLACK_INTERVAL_MS, pacingEstimate } from './pacer.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
 import { DEFAULT_RETRY, type DeliveryDeps, type RetryPolicy } from './webhook.ts';
@@ -17,8 +19,76 @@ import { DEFAULT_RETRY, type DeliveryDeps, type RetryPolicy } from './webhook.ts
 /**
  * What the replay CLI needs to show and send alerts locally: the same renderers and the same Slack
  * delivery (retries, 429 handling) as the Lambda, without DynamoDB — replay reads each event once,
- * so there is nothing to de-duplicate, and every finding is sent at once.
+ * so there is nothing to de-duplicate and no digest table. Incidents are the exception: the same
+ * notifier logic runs over in-memory stores, so replay pages once per incident as the Lambda does
+ * and posts each incident's follow-ups as digests (docs/alerts.md, "No page storms: incidents").
  */
+
+/**
+ * Incident follow-ups in memory, grouped as the digest table groups them (incident, page time,
+ * digest window). Replay has no receipt time, so the window is taken from the finding's event time.
+ */
+export class MemoryFollowUps implements FollowUpGroups {
+  readonly #groups = new Map<string, { digest: AlertDigest }>();
+  constructor(readonly windowMs = DEFAULT_DIGEST.windowMs, readonly maxSamples = DEFAULT_DIGEST.maxSamples) {}
+
+  async addFollowUp(finding: Finding, now: number, incident: { key: string; pagedAt: number; severity: Severity }): Promise<void> {
+    const windowStart = Math.floor(incidentTime(finding, now) / this.windowMs) * this.windowMs;
+    const pk = followUpKey(incident.key, incident.pagedAt, windowStart);
+    const group = this.#groups.get(pk);
+    if (!group) {
+      const digest: AlertDigest = {
+        detection: finding.detection,
+        principal: principalLabel(finding),
+        severity: finding.severity,
+        count: 1,
+        samples: [finding],
+        firstTime: finding.time,
+        lastTime: finding.time,
+        incident: { pagedAt: new Date(incident.pagedAt).toISOString(), severity: incident.severity },
+      };
+      this.#groups.set(pk, { digest });
+      return;
+    }
+    const d = group.digest;
+    d.count += 1;
+    if (SEVERITIES.indexOf(finding.severity) > SEVERITIES.indexOf(d.severity)) d.severity = finding.severity;
+    if (d.samples.length < this.maxSamples) d.samples.push(finding);
+    d.lastTime = finding.time;
+  }
+
+  /** Every group so far, in the order they were opened; the store is emptied. */
+  take(): AlertDigest[] {
+    const out = [...this.#groups.values()].map((g) => g.digest);
+    this.#groups.clear();
+    return out;
+  }
+}
+
+/**
+ * The alerts the notifier would send for these findings, in order: pages (one per incident, plus
+ * severity rises and re-opened incidents), then the incidents' follow-up digests. `record` findings
+ * are counted in `stats.recorded`. `incidents` carries state across calls (one replay, several batches).
+ */
+export async function planLocalAlerts(
+  findings: readonly Finding[],
+  log: NotifyLog,
+  options: { incidents?: MemoryIncidentStore; incidentWindowMs?: number } = {},
+): Promise<{ alerts: Alert[]; stats: NotifyStats }> {
+  const alerts: Alert[] = [];
+  const followUps = new MemoryFollowUps();
+  const planner = new Notifier({
+    channels: [{ name: 'plan', send: async (alert) => void alerts.push(alert) }],
+    deadLetters: { send: async () => undefined },
+    incidents: options.incidents ?? new MemoryIncidentStore(),
+    followUps,
+    incidentWindowMs: options.incidentWindowMs ?? DEFAULT_INCIDENT_WINDOW_MS,
+    log,
+  });
+  const stats = await planner.handle(findings, emptyStats());
+  for (const digest of followUps.take()) alerts.push({ kind: 'digest', digest });
+  return { alerts, stats: { ...emptyStats(), grouped: stats.grouped, followUps: stats.followUps, recorded: stats.recorded } };
+}
 
 /** The rendered Slack JSON and e-mail (and optionally the Chatbot JSON) for each finding, as text for a terminal. */
 export function renderAlertsForTerminal(findings: readonly Finding[], options: { chatbot?: boolean; context?: RenderContext } = {}): string {
@@ -48,6 +118,10 @@ export interface LocalSlackOptions {
   intervalMs?: number;
   /** Account names (the tuning file's organization.accounts), as the Lambda renders them. */
   context?: RenderContext;
+  /** Incident state across calls (default: a fresh store per call). */
+  incidents?: MemoryIncidentStore;
+  /** Told how many messages will be posted before the first one goes. */
+  onPlan?: (messages: number, stats: NotifyStats) => void;
 }
 
 export interface LocalSlackResult {
@@ -56,7 +130,10 @@ export interface LocalSlackResult {
   failed: DeadLetter[];
 }
 
-/** Posts one alert per finding to a Slack webhook URL given on the command line. Throws on an unusable URL. */
+/**
+ * Posts the notifier's alerts for these findings (one page per incident, follow-up digests; see
+ * `planLocalAlerts`) to a Slack webhook URL given on the command line. Throws on an unusable URL.
+ */
 export async function sendFindingsToSlack(
   findings: readonly Finding[],
   webhookUrl: string,
@@ -72,7 +149,12 @@ export async function sendFindingsToSlack(
     deadLetters: { send: async (letter) => void failed.push(letter) },
     log,
   });
-  const stats = await notifier.handle(findings, emptyStats());
+  const { alerts, stats } = await planLocalAlerts(findings, log, options.incidents ? { incidents: options.incidents } : {});
+  options.onPlan?.(alerts.length, stats);
+  for (const alert of alerts) {
+    const outcome = await notifier.deliver(alert, stats);
+    if (outcome === 'delivered' && alert.kind === 'digest') stats.digests += 1;
+  }
   return { stats, failed };
 }
 
@@ -98,6 +180,8 @@ export class AlertPreviewSink implements FindingSink {
 export class SlackWebhookSink implements FindingSink {
   readonly name = 'slack-webhook';
   readonly #url: string;
+  /** One replay, one incident state: batches published later still join the incidents paged earlier. */
+  readonly #incidents = new MemoryIncidentStore();
   constructor(
     url: string,
     private readonly report: NodeJS.WritableStream,
@@ -109,10 +193,14 @@ export class SlackWebhookSink implements FindingSink {
 
   async publish(findings: readonly Finding[]): Promise<void> {
     if (findings.length === 0) return;
-    const toPost = findings.filter((f) => f.route !== 'record').length;
     const interval = this.options.intervalMs ?? SLACK_INTERVAL_MS;
-    if (toPost > 1) this.report.write(`slack: posting ${toPost} alert(s), one every ${(interval / 1000).toFixed(1)} s (Slack's rate limit): ${pacingEstimate(toPost, interval)}\n`);
-    const { stats, failed } = await sendFindingsToSlack(findings, this.#url, this.log, this.options);
+    let toPost = 0;
+    const onPlan = (messages: number, planned: NotifyStats): void => {
+      toPost = messages;
+      const held = planned.followUps > 0 ? ` (${planned.followUps} page-worthy finding(s) of incidents already paged go into follow-up digests)` : '';
+      if (messages > 1) this.report.write(`slack: posting ${messages} alert(s), one every ${(interval / 1000).toFixed(1)} s (Slack's rate limit): ${pacingEstimate(messages, interval)}${held}\n`);
+    };
+    const { stats, failed } = await sendFindingsToSlack(findings, this.#url, this.log, { ...this.options, incidents: this.#incidents, onPlan });
     this.report.write(`slack: ${stats.alertsSent} of ${toPost} alert(s) posted${stats.recorded > 0 ? ` (${stats.recorded} routed to the record only, not posted)` : ''}\n`);
     if (failed.length > 0) {
       for (const letter of failed) {

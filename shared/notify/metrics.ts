@@ -21,10 +21,12 @@ export interface NotifyStats {
   recorded: number;
   /** Daily summary messages sent. */
   summaries: number;
+  /** Page-worthy findings held back as follow-ups of an incident already paged (also counted in `grouped`). */
+  followUps: number;
 }
 
 export function emptyStats(): NotifyStats {
-  return { alertsSent: 0, deliveriesFailed: 0, digests: 0, grouped: 0, duplicates: 0, rejected: 0, deadLettered: 0, possibleDuplicates: 0, recorded: 0, summaries: 0 };
+  return { alertsSent: 0, deliveriesFailed: 0, digests: 0, grouped: 0, duplicates: 0, rejected: 0, deadLettered: 0, possibleDuplicates: 0, recorded: 0, summaries: 0, followUps: 0 };
 }
 
 export const NAMESPACE = 'Trailwatch';
@@ -43,6 +45,7 @@ export function notifyMetricData(stats: NotifyStats, timestamp: Date): MetricDat
     datum('AlertsPossiblyDuplicated', stats.possibleDuplicates),
     datum('FindingsRecordedOnly', stats.recorded),
     datum('DailySummaries', stats.summaries),
+    datum('IncidentFollowUps', stats.followUps),
   ];
 }
 

@@ -1,9 +1,10 @@
-import type { Alert } from '../alerts/format.ts';
-import { ROUTES, type Finding } from '../model/types.ts';
+import type { Alert, IncidentPageNote } from '../alerts/format.ts';
+import { ROUTES, type Finding, type Severity } from '../model/types.ts';
 import type { AlertChannel } from './channels.ts';
 import type { DeadLetter, DeadLetterQueue } from './dead-letter.ts';
 import { dedupKey, type ClaimStore } from './dedup-store.ts';
 import type { DigestStore } from './digest-store.ts';
+import { DEFAULT_INCIDENT_WINDOW_MS, incidentKey, incidentTime, type IncidentDecision, type IncidentStore } from './incidents.ts';
 import { emptyStats, type NotifyStats } from './metrics.ts';
 import { DeliveryError } from './webhook.ts';
 
@@ -12,6 +13,11 @@ export interface NotifyLog {
   info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Where an incident's follow-ups are grouped: the digest table in Lambda, memory locally. */
+export interface FollowUpGroups {
+  addFollowUp(finding: Finding, now: number, incident: { key: string; pagedAt: number; severity: Severity }): Promise<void>;
 }
 
 export interface NotifierDeps {
@@ -23,6 +29,17 @@ export interface NotifierDeps {
   digests?: DigestStore;
   clock?: () => number;
   log: NotifyLog;
+  /**
+   * Incident state (docs/alerts.md, "No page storms: incidents"). With it, a finding that would page
+   * pages only when it opens an incident (detection, account, principal), re-opens one that went
+   * quiet for `incidentWindowMs`, or raises its severity; the others become follow-ups. Absent:
+   * every page-worthy finding pages.
+   */
+  incidents?: IncidentStore;
+  /** Follow-up groups (default: `digests`). Incidents need one of the two. */
+  followUps?: FollowUpGroups;
+  /** Incident window after its last page-worthy finding (default 1 h). */
+  incidentWindowMs?: number;
   /** Detection ids that are always sent at once, whatever their severity (critical always is). */
   immediateDetections?: readonly string[];
   /**
@@ -43,8 +60,10 @@ export type DeliveryPath = 'page' | 'digest' | 'summary' | 'record';
 /**
  * The delivery policy in one place: alert once per (detection, eventID); follow the finding's route
  * (page now, digest, once-a-day summary, record only) or, without one, send critical findings at
- * once and group the rest per (detection, principal, window) into digests; never drop a failed
- * alert — it goes to the dead-letter queue; never re-send a channel that already accepted it.
+ * once and group the rest per (detection, principal, window) into digests; page once per incident
+ * (detection, account, principal) and send its further page-worthy findings as follow-up digests
+ * unless the severity rises or the incident went quiet; never drop a failed alert — it goes to the
+ * dead-letter queue; never re-send a channel that already accepted it.
  * Channels and stores are injected, so the same logic runs in Lambda (DynamoDB, SQS) and in tests
  * (dynalite, a local fake Slack).
  */
@@ -102,7 +121,23 @@ export class Notifier {
         }
       }
       const claim = claimed ? dedup : undefined;
+      const followUps = this.#deps.followUps ?? digests;
       try {
+        let incident: IncidentPageNote | undefined;
+        if (path === 'page' && this.#deps.incidents && followUps) {
+          const decision = await this.#incident(finding, key, now);
+          if (decision && !decision.page) {
+            await followUps.addFollowUp(finding, now, { key: incidentKey(finding), pagedAt: decision.state.pagedAt, severity: decision.state.severity });
+            stats.grouped += 1;
+            stats.followUps += 1;
+            await claim?.complete(key, this.#clock(), 'digested');
+            continue;
+          }
+          if (decision?.page && decision.reason !== 'new' && decision.previous) {
+            incident = { reason: decision.reason, previousSeverity: decision.previous.severity, previousPagedAt: new Date(decision.previous.pagedAt).toISOString() };
+            log.info('incident paged again', { detection: finding.detection, eventId: finding.eventId, reason: decision.reason });
+          }
+        }
         if (digests && path === 'summary') {
           await digests.addToSummary(finding, now);
           stats.grouped += 1;
@@ -112,7 +147,7 @@ export class Notifier {
           stats.grouped += 1;
           await claim?.complete(key, this.#clock(), 'digested');
         } else {
-          const outcome = await this.deliver({ kind: 'finding', finding }, stats, {
+          const outcome = await this.deliver({ kind: 'finding', finding, ...(incident ? { incident } : {}) }, stats, {
             ...options,
             alreadySent,
             ...(claim ? { onSent: (channel: string) => claim.markSent(key, channel) } : {}),
@@ -133,6 +168,21 @@ export class Notifier {
     return stats;
   }
 
+  /**
+   * The incident decision for a page-worthy finding. Fails open: when the incident store cannot be
+   * reached the finding pages (logged), as a possible extra page beats a missed one.
+   */
+  async #incident(finding: Finding, key: string, now: number): Promise<IncidentDecision | undefined> {
+    const store = this.#deps.incidents;
+    if (!store) return undefined;
+    try {
+      return await store.decide(incidentKey(finding), finding.severity, key, incidentTime(finding, now), this.#deps.incidentWindowMs ?? DEFAULT_INCIDENT_WINDOW_MS);
+    } catch (error) {
+      this.#deps.log.warn('incident store unavailable; paging without incident grouping', { eventId: finding.eventId, error: (error as Error).message });
+      return undefined;
+    }
+  }
+
   /** Sends every digest (and daily summary) whose window has closed (the scheduled flush). */
   async flush(stats: NotifyStats = emptyStats(), options: RunOptions = {}): Promise<NotifyStats> {
     const { digests, log } = this.#deps;
@@ -149,7 +199,8 @@ export class Notifier {
       }
       const digest = group.digest;
       // A "group" of one is just an alert: send it in the familiar single-finding shape (a summary stays a summary).
-      const alert: Alert = digest.count === 1 && digest.samples[0] && !digest.summary ? { kind: 'finding', finding: digest.samples[0] } : { kind: 'digest', digest };
+      // An incident's follow-up stays a follow-up even alone (sent as a single alert it would look like a new page).
+      const alert: Alert = digest.count === 1 && digest.samples[0] && !digest.summary && !digest.incident ? { kind: 'finding', finding: digest.samples[0] } : { kind: 'digest', digest };
       try {
         // Channels retry internally; a channel that still fails dead-letters the digest right away
         // rather than re-sending it later to the channels that did get it.

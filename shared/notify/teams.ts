@@ -41,6 +41,8 @@ export class TeamRouting {
   /** Whether the central channels take this alert. */
   forCentral(alert: Alert): boolean {
     if (alert.kind === 'digest' && alert.digest.summary) return true;
+    // An incident's follow-ups go where its page went: the central channels too.
+    if (alert.kind === 'digest' && alert.digest.incident) return true;
     if (this.teamsOf(alertAccount(alert)).length === 0) return true;
     return alert.kind === 'finding' && pages(alert);
   }

@@ -1,5 +1,7 @@
 import { ROUTES, type Finding, type Route } from '../model/types.ts';
 import { actorOf } from '../novelty/keys.ts';
+import { dedupKey } from '../notify/dedup-store.ts';
+import { DEFAULT_INCIDENT_WINDOW_MS, MemoryIncidentStore, incidentKey } from '../notify/incidents.ts';
 
 /** One UTC day of a back-test. */
 export interface BacktestDay {
@@ -31,6 +33,8 @@ export interface BacktestSummary {
 export interface BacktestOptions {
   /** Digest window of the notifier (TRAILWATCH_DIGEST_WINDOW_SECONDS): one digest per detection+principal per window. */
   digestWindowSeconds?: number;
+  /** Incident window of the notifier (TRAILWATCH_INCIDENT_WINDOW_SECONDS, default 3600): one page per incident. */
+  incidentWindowSeconds?: number;
   top?: number;
 }
 
@@ -38,6 +42,9 @@ export interface BacktestOptions {
  * What a set of routed findings would have cost the people on call: per UTC day the findings by
  * route, the pages and the Slack messages (each page is one, each digest — one detection and
  * principal within a digest window — is one, the daily summary is one), and the top noise sources.
+ * Pages are counted as the notifier sends them: a finding routed `page` pages only when it opens an
+ * incident (detection, account, principal), raises its severity or follows an incident window of
+ * quiet (shared/notify/incidents.ts); the others are follow-ups, one message per incident and window.
  */
 export function backtest(findings: readonly Finding[], options: BacktestOptions = {}): BacktestSummary {
   const windowMs = (options.digestWindowSeconds ?? 120) * 1000;
@@ -48,6 +55,15 @@ export function backtest(findings: readonly Finding[], options: BacktestOptions 
   let suppressed = 0;
   const sorted = [...findings].sort((a, b) => a.time.localeCompare(b.time));
   const digestOpen = new Map<string, number>();
+  const incidents = new MemoryIncidentStore();
+  const incidentWindowMs = (options.incidentWindowSeconds ?? DEFAULT_INCIDENT_WINDOW_MS / 1000) * 1000;
+  /** One message per group and window (the window opens with the group's first finding). */
+  const newGroupMessage = (key: string, t: number): boolean => {
+    const opened = digestOpen.get(key);
+    if (opened !== undefined && t - opened < windowMs) return false;
+    digestOpen.set(key, t);
+    return true;
+  };
   for (const f of sorted) {
     const day = f.time.slice(0, 10);
     let d = days.get(day);
@@ -59,16 +75,17 @@ export function backtest(findings: readonly Finding[], options: BacktestOptions 
     d.routes[route] += 1;
     if (f.suppressed) suppressed += 1;
     const t = Date.parse(f.time);
+    let paged = false;
     if (route === 'page') {
-      d.pages += 1;
-      d.slackMessages += 1;
-    } else if (route === 'digest') {
-      const key = `${f.detection}\u0000${actorOf(f)}`;
-      const opened = digestOpen.get(key);
-      if (opened === undefined || t - opened >= windowMs) {
-        digestOpen.set(key, t);
+      const key = incidentKey(f);
+      const decision = incidents.decideSync(key, f.severity, dedupKey(f.detection, f.eventId), t, incidentWindowMs);
+      paged = decision.page;
+      if (paged) {
+        d.pages += 1;
         d.slackMessages += 1;
-      }
+      } else if (newGroupMessage(`followup\u0000${key}\u0000${decision.state.pagedAt}`, t)) d.slackMessages += 1;
+    } else if (route === 'digest') {
+      if (newGroupMessage(`${f.detection}\u0000${actorOf(f)}`, t)) d.slackMessages += 1;
     } else if (route === 'summary' && !d.summary) {
       d.summary = true;
       d.slackMessages += 1;
@@ -80,7 +97,7 @@ export function backtest(findings: readonly Finding[], options: BacktestOptions 
       ] as const) {
         const s = map.get(name) ?? { name, alerts: 0, pages: 0 };
         s.alerts += 1;
-        if (route === 'page') s.pages += 1;
+        if (paged) s.pages += 1;
         map.set(name, s);
       }
     }
@@ -117,8 +134,9 @@ function round(n: number): number {
 /** The back-test as text lines for the replay summary. */
 export function formatBacktest(s: BacktestSummary): string {
   const lines = ['', 'back-test (what this replay would have sent people)'];
-  lines.push(`  day         ${ROUTES.map((r) => r.padStart(7)).join(' ')}   slack`);
-  for (const d of s.days) lines.push(`  ${d.day}  ${ROUTES.map((r) => String(d.routes[r]).padStart(7)).join(' ')}   ${String(d.slackMessages).padStart(5)}`);
+  // Findings per route, then what people got: pages (one per incident) and Slack messages.
+  lines.push(`  day         ${ROUTES.map((r) => r.padStart(7)).join(' ')}   pages  slack`);
+  for (const d of s.days) lines.push(`  ${d.day}  ${ROUTES.map((r) => String(d.routes[r]).padStart(7)).join(' ')}   ${String(d.pages).padStart(5)}  ${String(d.slackMessages).padStart(5)}`);
   lines.push(`  pages/day ${s.pagesPerDay}, Slack messages/day ${s.slackMessagesPerDay}${s.afterFirstDay ? ` (after the first day: ${s.afterFirstDay.pagesPerDay} pages/day, ${s.afterFirstDay.slackMessagesPerDay} Slack messages/day)` : ''}${s.suppressed ? `, ${s.suppressed} suppressed` : ''}`);
   const list = (title: string, xs: NoiseSource[]): void => {
     if (xs.length === 0) return;

@@ -277,6 +277,9 @@ describe('attacker text stays text: payload × field × channel', () => {
         for (const [kind, alert] of [
           ['alert', { kind: 'finding', finding } as Alert],
           ['digest', { kind: 'digest', digest: digestOf([finding, finding]) } as Alert],
+          // An incident's follow-up digest and a page that re-pages a known incident (docs/alerts.md "No page storms").
+          ['follow-up', { kind: 'digest', digest: { ...digestOf([finding, finding]), incident: { pagedAt: '2026-11-20T09:00:00.000Z', severity: 'high' } } } as Alert],
+          ['page again', { kind: 'finding', finding, incident: { reason: 'escalated', previousSeverity: 'medium', previousPagedAt: '2026-11-20T09:00:00.000Z' } } as Alert],
         ] as const) {
           for (const [channel, live] of Object.entries(liveByChannel(alert))) {
             table.push({ payload: name, field: `${field} (${kind})`, channel, live: live.length });

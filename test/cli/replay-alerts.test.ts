@@ -45,17 +45,22 @@ describe('trailwatch replay alert flags', () => {
     expect(c.err()).toContain('--- Slack (webhook body) ---');
   });
 
-  it('--slack-webhook posts every finding exactly once in valid Block Kit, through a 429', async () => {
+  it('--slack-webhook posts every finding exactly once in valid Block Kit, through a 429: one page per incident, the rest as its follow-up', async () => {
     slack.script = { 1: { status: 429, headers: { 'retry-after': '0' } } };
     const c = capture();
     const code = await run(['--slack-webhook', slack.url, '--quiet', '--no-rates', ROOT_DIR], c.io);
     expect(code).toBe(0);
     const delivered = slack.delivered();
-    // positive-failure, positive-success-mfa, positive-success-no-mfa fire; the IAM-user sign-in does not.
-    expect(delivered).toHaveLength(3);
+    // positive-failure, positive-success-mfa, positive-success-no-mfa fire (one root user, one second);
+    // the IAM-user sign-in does not. The first pages; the other two are that incident's follow-up.
+    expect(delivered).toHaveLength(2);
     for (const m of delivered) expect(validateSlackMessage(m)).toEqual([]);
-    expect(new Set(delivered.map((m) => String(m['text']))).size).toBe(3);
-    expect(c.err()).toContain('slack: 3 of 3 alert(s) posted');
+    expect(String(delivered[0]!['text'])).toMatch(/^CRITICAL: root signed in/);
+    expect(JSON.stringify(delivered[1])).toContain('follow-ups of the incident paged at 2026-11-20 07:12:09 UTC (CRITICAL)');
+    for (const id of ['0b6f4d2e-8a1c-4e57-b3f2-6d9e0c7a1b02', '5d2e8c1a-9f3b-47a6-b0d4-2c8e1f6a7b03', '7c1a2f9e-3b7d-4f0e-9d61-1f4a3c2b9e01']) {
+      expect({ id, posts: delivered.filter((m) => JSON.stringify(m).includes(`events/${id}`)).length }).toEqual({ id, posts: 1 });
+    }
+    expect(c.err()).toContain('slack: 2 of 2 alert(s) posted');
   });
 
   it('a bad --slack-webhook URL is a usage error (exit 1), not a crash', async () => {

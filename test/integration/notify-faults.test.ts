@@ -67,9 +67,20 @@ describe.skipIf(!endpoint)(`moto: notifier faults with real SQS dead-letter queu
     await drain(stack.sqs, mailboxUrl);
   });
 
+  let accounts = 0;
+  /**
+   * A new finding of the template in an account of its own: each test's alert opens its own
+   * incident (one page per detection, account and principal; docs/alerts.md "No page storms").
+   */
+  function fresh(): Finding {
+    accounts += 1;
+    const account = String(210000000000 + accounts);
+    return { ...template, eventId: randomUUID(), account, principal: { ...template.principal, arn: `arn:aws:iam::${account}:root` } };
+  }
+
   /** Publishes one new finding through the real SNS sink and runs the notifier on what its subscription delivered. */
   async function notify(): Promise<{ finding: Finding; result: Awaited<ReturnType<typeof invokeAsync>> }> {
-    const finding: Finding = { ...template, eventId: randomUUID() };
+    const finding: Finding = fresh();
     await sink.publish([finding]);
     const delivered = await drain(stack.sqs, notifyFn.queueUrl);
     expect(delivered).toHaveLength(1);
@@ -134,7 +145,7 @@ describe.skipIf(!endpoint)(`moto: notifier faults with real SQS dead-letter queu
   });
 
   it('a repeated SNS delivery of an alerted finding is suppressed (dedup table in DynamoDB): Slack once', async () => {
-    const finding: Finding = { ...template, eventId: randomUUID() };
+    const finding: Finding = fresh();
     await sink.publish([finding]);
     await sink.publish([finding]);
     const delivered = await drain(stack.sqs, notifyFn.queueUrl);
@@ -152,7 +163,7 @@ describe.skipIf(!endpoint)(`moto: notifier faults with real SQS dead-letter queu
     slack.decide = () => ({ status: 500 });
     const saved = notifyFn.environment['TRAILWATCH_NOTIFY_DLQ_URL']!;
     const broken = createNotifyHandlersFor({ ...notifyFn.environment, TRAILWATCH_NOTIFY_DLQ_URL: saved.replace(/[^/]+$/, 'no-such-queue') });
-    const finding: Finding = { ...template, eventId: randomUUID() };
+    const finding: Finding = fresh();
     await sink.publish([finding]);
     const delivered = await drain(stack.sqs, notifyFn.queueUrl);
     const result = await withFunctionEnvironment(stack, notifyFn, async () =>

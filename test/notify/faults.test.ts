@@ -206,7 +206,12 @@ describe('alert delivery under faults (fake Slack on 127.0.0.1, virtual time, si
     );
     let faulty = true;
     const attemptsOf = new Map<string, number>();
-    const alerts = Array.from({ length: scenario.alerts ?? 3 }, (_, i) => ({ ...rootSigninFinding(), eventId: `evt-${tables}-${String(i).padStart(3, "0")}-end` }));
+    // Independent alerts: each its own account, so each opens its own incident and pages (one page per incident, docs/alerts.md).
+    const alerts = Array.from({ length: scenario.alerts ?? 3 }, (_, i) => {
+      const account = String(111122223300 + i);
+      const root = rootSigninFinding();
+      return { ...root, account, principal: { ...root.principal, arn: `arn:aws:iam::${account}:root` }, eventId: `evt-${tables}-${String(i).padStart(3, "0")}-end` };
+    });
     slack.decide = (_n, body) => {
       const id = alerts.find((a) => body.includes(a.eventId))?.eventId ?? '?';
       const k = (attemptsOf.get(id) ?? 0) + 1;

@@ -1,6 +1,7 @@
 import { DEFAULT_RETRY } from '../../shared/notify/webhook.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateSlackMessage } from '../../shared/alerts/block-kit.ts';
+import type { Finding } from '../../shared/model/types.ts';
 import { AlertPreviewSink, SlackWebhookSink, renderAlertsForTerminal, sendFindingsToSlack } from '../../shared/notify/local.ts';
 import type { NotifyLog } from '../../shared/notify/notifier.ts';
 import { policyFinding, rootSigninFinding } from '../alerts/fixtures.ts';
@@ -37,7 +38,12 @@ describe('local alert helpers', () => {
     let t = Date.parse('2026-11-20T09:00:00Z');
     const starts: number[] = [];
     const deps = { now: () => t, sleep: async (ms: number) => void (t += ms) };
-    const findings = Array.from({ length: 72 }, (_, i) => ({ ...rootSigninFinding(), eventId: `evt-${i}` }));
+    // 72 independent pages: one root sign-in in each of 72 accounts (one incident each).
+    const findings: Finding[] = Array.from({ length: 72 }, (_, i) => {
+      const account = String(111122223300 + i);
+      const root = rootSigninFinding();
+      return { ...root, account, principal: { ...root.principal, arn: `arn:aws:iam::${account}:root` }, eventId: `evt-${i}` };
+    });
     findings.push({ ...rootSigninFinding(), eventId: 'evt-record', route: 'record' });
     slack.decide = () => {
       starts.push(t);

@@ -184,6 +184,21 @@ describe('notify: per-account / per-OU team channels', () => {
     expect(texts(payments)[0]).toContain('444455556666');
   });
 
+  it("an incident's follow-ups in a team account go where its page went: the team AND central", async () => {
+    const h = handlers();
+    const page = finding('444455556666', 'page', 'high');
+    const next = { ...finding('444455556666', 'page', 'high'), principal: page.principal };
+    await h.handler(snsEvent([page, next]));
+    expect(texts(payments)).toHaveLength(1);
+    expect(texts(central)).toHaveLength(1);
+    now += 120_000;
+    await h.flush();
+    expect(texts(payments)).toHaveLength(2);
+    expect(texts(central)).toHaveLength(2);
+    expect(texts(central)[1]).toContain('follow-ups of the incident paged at');
+    expect(texts(central)[1]).toContain(next.eventId);
+  });
+
   it('team by account id; a team whose webhook parameter is outside the allowed prefix dead-letters with the reason', async () => {
     const h = handlers();
     const stats = await h.handler(snsEvent([finding('777788889999', 'page', 'critical')]));

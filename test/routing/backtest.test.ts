@@ -52,6 +52,22 @@ describe('back-test summary', () => {
     expect(text).toMatch(/top noise by detection:\n\s+1 alerts\s+1 pages {2}root-signin/);
   });
 
+  it('counts pages as the notifier sends them: one per incident, follow-ups one message per window, a severity rise or a quiet hour pages again', () => {
+    const stolen = (time: string, extra: Partial<Finding> = {}) => f(time, 'page', 'instance-credentials-elsewhere', 'web-instance-role', { severity: 'high', ...extra });
+    const findings = [
+      ...Array.from({ length: 300 }, (_, i) => stolen(new Date(Date.parse('2026-11-02T09:00:00.000Z') + i * 1000).toISOString())), // 5 minutes of calls
+      stolen('2026-11-02T09:06:00.000Z', { severity: 'critical' }), // worse: pages
+      f('2026-11-02T09:06:30.000Z', 'page', 'instance-credentials-elsewhere', 'batch-instance-role', { severity: 'high' }), // another principal: pages
+      stolen('2026-11-02T10:30:00.000Z'), // 84 min of quiet for this role: a new incident
+    ];
+    const s = backtest(findings, { digestWindowSeconds: 120 });
+    expect(s.days[0]?.routes.page).toBe(303);
+    // 4 pages; follow-ups of the first page in 3 windows (09:00, 09:02, 09:04).
+    expect(s.days.map((d) => [d.pages, d.slackMessages])).toEqual([[4, 7]]);
+    expect(s.topDetections[0]).toEqual({ name: 'instance-credentials-elsewhere', alerts: 303, pages: 4 });
+    expect(backtest(findings, { digestWindowSeconds: 120, incidentWindowSeconds: 86_400 }).days[0]?.pages).toBe(3);
+  });
+
   it('an empty replay costs nothing', () => {
     const s = backtest([]);
     expect(s).toMatchObject({ days: [], pagesPerDay: 0, slackMessagesPerDay: 0, topDetections: [], topPrincipals: [] });
