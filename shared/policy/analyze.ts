@@ -1,3 +1,4 @@
+import { ActionIndex } from './action-index.ts';
 import { parseArn } from './arn.ts';
 import { instantiateArn, instantiatePattern } from './candidates.ts';
 import { Capability } from './capability.ts';
@@ -66,6 +67,14 @@ const DATA_ACTIONS: Array<[string, ResourceKind]> = [
   ['sqs:ReceiveMessage', 'sqs-queue'],
   ['ec2:GetPasswordData', 'ec2-instance'],
 ];
+
+/** Every action the identity questions ask about by name: "does anything allow it" is a bit per policy. */
+const QUESTIONS = new ActionIndex([
+  ...ADMIN_ACTIONS.map(([a]) => a),
+  ...ESCALATION_PATHS.flatMap((p) => p.steps.flatMap((s) => s.anyOf)),
+  ...DATA_ACTIONS.map(([a]) => a),
+  'iam:PassRole',
+]);
 
 /**
  * Service principals whose service-role documentation asks for `aws:SourceAccount`/`aws:SourceArn`
@@ -137,6 +146,7 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
   const cap = new Capability(policies, {
     accounts: holder ? [parseArn(holder)?.account as string] : holderAccounts(policies.map((p) => p.policy), context, fresh),
     fresh,
+    index: QUESTIONS,
     ...(holder ? { holder } : {}),
     ...(boundary ? { permissionsBoundary: { name: 'boundary', policy: boundary } } : {}),
   });

@@ -11,6 +11,8 @@ import type { ResourceKind } from './escalation-paths.ts';
 import { buildLookup } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
+import { covers, mayCover } from './action-index.ts';
+import type { ActionIndex, Coverage } from './action-index.ts';
 import { actionRequest, coversAction, statementsCovering } from './compile.ts';
 import type { DecidingStatement, NamedPolicy, Policy, Witness } from './types.ts';
 import { substituteText } from './variables.ts';
@@ -34,6 +36,8 @@ export interface CapabilityOptions {
   /** The holder, when the policies are known to be attached to one principal. */
   holder?: string;
   permissionsBoundary?: NamedPolicy;
+  /** The questions' action index: {@link Capability.hasAllow} answers them without compiling the policies. */
+  index?: ActionIndex;
 }
 
 export interface CanOptions {
@@ -108,8 +112,21 @@ export class Capability {
 
   private readonly allows = new Map<string, boolean>();
 
-  /** Does any statement allow the action at all (Resource and conditions aside)? Memoised per action. */
+  private covered: Coverage | undefined;
+
+  /**
+   * Does any statement allow the action at all (Resource and conditions aside)? A question of the
+   * index is a bit of the policies' coverage; another action is asked of the compiled policies
+   * (memoised per action) unless no Allow pattern can name its service.
+   */
   hasAllow(action: string): boolean {
+    const { index } = this.options;
+    if (index) {
+      this.covered ??= index.coverage((this.policies as Array<{ policy: Policy }>).map((p) => p.policy));
+      const id = index.id(action);
+      if (id !== undefined) return covers(this.covered, id);
+      if (!mayCover(this.covered, action)) return false;
+    }
     let known = this.allows.get(action);
     if (known === undefined) {
       const a = actionRequest(action);

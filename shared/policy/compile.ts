@@ -30,7 +30,7 @@ import type { ContextLookup } from './variables.ts';
 import { compileCodes, compileGlob, hasWildcard, matchCodes } from './wildcard.ts';
 
 /** Action / NotAction patterns: `*`, lower-cased literals, wildcard patterns by literal service prefix, the rest. */
-interface ActionSet {
+export interface ActionSet {
   any: boolean;
   literals: Set<string>;
   /** The service prefix (text before the first colon, '' when none) of each literal. */
@@ -159,7 +159,17 @@ function compileActions(patterns: readonly string[]): ActionSet {
   return set;
 }
 
-function matchActionSet(set: ActionSet, req: ActionRequest): boolean {
+/**
+ * One Action/NotAction pattern compiled alone, as {@link compiledActionMatches} compiles it inside a
+ * statement: a statement's set matches an action exactly when one of its patterns' sets does, so an
+ * index keyed by pattern text (action-index.ts) gives the compiled statements' answers.
+ */
+export function compileActionPattern(pattern: string): ActionSet {
+  return compileActions([pattern]);
+}
+
+/** Does the compiled set match the action? (The matcher {@link compiledActionMatches} uses.) */
+export function matchActionSet(set: ActionSet, req: ActionRequest): boolean {
   if (set.any || set.literals.has(req.lowerAction)) return true;
   const bucket = set.byService.get(req.service);
   if (bucket) for (const codes of bucket) if (matchCodes(codes, req.lowerAction)) return true;

@@ -1,0 +1,135 @@
+/**
+ * "Does any Allow statement cover action A at all?" for a fixed list of question actions (the
+ * analyzer's admin, escalation, data and PassRole questions), answered without compiling the
+ * policy. Each distinct Action/NotAction pattern string gets, once per process, the bitset of the
+ * questions it matches (the answer for `s3:Get*` is the same in every statement and policy); a set
+ * of policies covers a question when one of its Allow statements has a pattern matching it (Action)
+ * or none matching it (NotAction). Those are the answers of `coversAction(policy, action, 'Allow')`
+ * (compile.ts), because a statement's compiled set matches an action exactly when the set of one of
+ * its patterns does, and the patterns are compiled here by the same function.
+ */
+import { actionRequest, compileActionPattern, matchActionSet, serviceOf } from './compile.ts';
+import type { ActionRequest } from './compile.ts';
+import type { Policy } from './types.ts';
+
+/** What one pattern string says about the questions, and which services it can name at all. */
+interface PatternFacts {
+  bits: Uint32Array;
+  /** The pattern can match an action of any service (`*`, a wildcard or no literal service prefix). */
+  anyService: boolean;
+  /** Otherwise, the lower-cased service prefixes it can match (as `compilePolicy` lists them). */
+  services: readonly string[];
+}
+
+/** The Allow coverage of a set of policies: the questions covered, and the services other actions could be. */
+export interface Coverage {
+  bits: Uint32Array;
+  /** Some Allow statement can match an action of any service (`*`, wildcard service, NotAction). */
+  anyService: boolean;
+  /** Else, the services the Allow statements' patterns name: an action of another service is covered by none. */
+  services: ReadonlySet<string>;
+}
+
+/** Pattern strings remembered per index before the memo is emptied (the managed corpus has ~16,000). */
+const PATTERN_LIMIT = 50_000;
+
+export class ActionIndex {
+  private readonly requests: ActionRequest[] = [];
+  private readonly ids = new Map<string, number>();
+  /** Question numbers by lower-cased action and by service prefix: the only ones a literal or a service's pattern can match. */
+  private readonly byLower = new Map<string, number[]>();
+  private readonly byService = new Map<string, number[]>();
+  private readonly patterns = new Map<string, PatternFacts>();
+  private readonly words: number;
+
+  /** `actions`: the questions, spelled as they will be asked. */
+  constructor(actions: readonly string[]) {
+    for (const a of actions) {
+      if (this.ids.has(a)) continue;
+      const id = this.requests.length;
+      const req = actionRequest(a);
+      this.ids.set(a, id);
+      this.requests.push(req);
+      for (const [map, key] of [[this.byLower, req.lowerAction], [this.byService, req.service]] as const) {
+        const list = map.get(key);
+        if (list) list.push(id);
+        else map.set(key, [id]);
+      }
+    }
+    this.words = Math.max(1, Math.ceil(this.requests.length / 32));
+  }
+
+  /** The question number of the action as spelled, undefined when it is not one of the questions. */
+  id(action: string): number | undefined {
+    return this.ids.get(action);
+  }
+
+  private facts(pattern: string): PatternFacts {
+    let known = this.patterns.get(pattern);
+    if (known) return known;
+    const set = compileActionPattern(pattern);
+    const bits = new Uint32Array(this.words);
+    const set1 = (i: number): void => {
+      bits[i >>> 5] = (bits[i >>> 5] as number) | (1 << (i & 31));
+    };
+    // Only the questions the set can match at all are tried: a literal matches its own spelling, a
+    // pattern with a literal service prefix only that service's actions (as matchActionSet looks them up).
+    if (set.any || set.general.length > 0) {
+      this.requests.forEach((req, i) => {
+        if (matchActionSet(set, req)) set1(i);
+      });
+    } else {
+      for (const literal of set.literals) for (const i of this.byLower.get(literal) ?? []) set1(i);
+      for (const service of set.byService.keys()) {
+        for (const i of this.byService.get(service) ?? []) if (matchActionSet(set, this.requests[i] as ActionRequest)) set1(i);
+      }
+    }
+    known = { bits, anyService: set.any || set.general.length > 0, services: [...set.byService.keys(), ...set.literalServices] };
+    if (this.patterns.size >= PATTERN_LIMIT) this.patterns.clear();
+    this.patterns.set(pattern, known);
+    return known;
+  }
+
+  /** The questions the Allow statements of these policies cover (Resource, Principal and conditions aside). */
+  coverage(policies: readonly Policy[]): Coverage {
+    const bits = new Uint32Array(this.words);
+    const services = new Set<string>();
+    let anyService = false;
+    const scratch = new Uint32Array(this.words);
+    for (const policy of policies) {
+      for (const s of policy.statements) {
+        if (s.effect !== 'Allow') continue;
+        const list = s.action ?? s.notAction;
+        if (!list) continue;
+        const negated = s.action === undefined;
+        if (negated) {
+          anyService = true;
+          scratch.fill(0);
+        }
+        for (const p of list) {
+          const f = this.facts(p);
+          const into = negated ? scratch : bits;
+          for (let w = 0; w < this.words; w++) into[w] = (into[w] as number) | (f.bits[w] as number);
+          if (negated) continue;
+          if (f.anyService) anyService = true;
+          for (const svc of f.services) services.add(svc);
+        }
+        if (negated) for (let w = 0; w < this.words; w++) bits[w] = (bits[w] as number) | ~(scratch[w] as number);
+      }
+    }
+    return { bits, anyService, services };
+  }
+}
+
+/** Is question `id` covered? */
+export function covers(c: Coverage, id: number): boolean {
+  return ((c.bits[id >>> 5] as number) & (1 << (id & 31))) !== 0;
+}
+
+/**
+ * For an action that is not a question: false when no Allow pattern can name its service (then
+ * `coversAction` is false too); true means "ask `coversAction`".
+ */
+export function mayCover(c: Coverage, action: string): boolean {
+  return c.anyService || c.services.has(serviceOf(action.toLowerCase()));
+}
