@@ -13,6 +13,8 @@ export class FreshValues {
   private readonly text: string;
   private readonly used = new Set<string>();
   private readonly tokens = new Map<string, string>();
+  /** Whether the texts contain a candidate (lower-cased), asked once per candidate: the texts never change. */
+  private readonly inText = new Map<string, boolean>();
 
   /** `extra` are further texts the values must avoid (owner account, zone of trust). */
   constructor(policies: readonly Policy[], extra: readonly string[] = []) {
@@ -20,7 +22,11 @@ export class FreshValues {
   }
 
   private free(value: string): boolean {
-    return !this.text.includes(value.toLowerCase()) && !this.used.has(value);
+    if (this.used.has(value)) return false;
+    const lower = value.toLowerCase();
+    let found = this.inText.get(lower);
+    if (found === undefined) this.inText.set(lower, (found = this.text.includes(lower)));
+    return !found;
   }
 
   /**

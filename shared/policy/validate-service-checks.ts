@@ -8,7 +8,8 @@
  * The coverage table is in docs/policy-engine.md ("Validation parity").
  */
 import { parseArn } from './arn.ts';
-import { actionInfoOf, actionNamesOf, actionSupportsKey, catalogAvailable, conditionKeyType, globalConditionKey, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
+import { actionFacts, BUCKET_ESCALATION_ACTIONS } from './action-facts.ts';
+import { actionNamesOf, actionSupportsKey, catalogAvailable, conditionKeyType, globalConditionKey, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
 import type { CatalogAction } from './catalog.ts';
 import { parseOperator } from './conditions.ts';
 import { actionMatches } from './statement-match.ts';
@@ -26,6 +27,10 @@ const ROLES_ANYWHERE_ACTIONS = ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:
 const BUILT_IN_FEDERATION = new Set(['cognito-identity.amazonaws.com', 'www.amazon.com', 'graph.facebook.com', 'accounts.google.com']);
 /** Services whose resource policy is attached to one resource (the kinds we know), and the action/ARN services it may name. */
 const ATTACHED_SERVICES: Partial<Record<PolicyKind, string[]>> = { 's3-bucket': ['s3', 's3express'], 'kms-key': ['kms'] };
+/** Every bit of {@link BUCKET_ESCALATION_ACTIONS}. */
+const ALL_ESCALATION_BITS = (1 << BUCKET_ESCALATION_ACTIONS.length) - 1;
+/** The bits of s3:PutBucketPolicy and s3:PutBucketAcl (the first two). */
+const BUCKET_ACTION_BITS = 0b11;
 const TAG_KEY = /^aws:(resourcetag|requesttag)\/|^aws:tagkeys$/i;
 
 /** The catalogue entries of the statement's actions when every one is a specific, known action; undefined otherwise. */
@@ -44,9 +49,8 @@ function readSpecificActions(s: Statement): CatalogAction[] | undefined {
   if (!s.action) return undefined;
   const out: CatalogAction[] = [];
   for (const a of s.action) {
-    if (a === '*' || a.includes('*') || a.includes('?') || !a.includes(':')) return undefined;
-    const info = actionInfoOf(a);
-    if (!info) return undefined;
+    const { specific, info } = actionFacts(a);
+    if (!specific || !info) return undefined;
     out.push(info);
   }
   return out;
@@ -232,14 +236,27 @@ function checkDenyTags(s: Statement, issues: ValidationIssue[]): void {
 /** Parliament's RESOURCE_POLICY_PRIVILEGE_ESCALATION: a bucket permission that can grant an object permission the policy withholds. */
 function checkBucketPolicyEscalation(policy: Policy, issues: ValidationIssue[]): void {
   const allows = policy.statements.filter((s) => s.effect === 'Allow' && s.resource && s.conditions.length === 0);
-  const resourcesFor = (action: string): string[] => allows.filter((s) => actionMatches(s, action)).flatMap((s) => s.resource ?? []);
+  if (allows.length === 0) return;
+  // Per statement, which of BUCKET_ESCALATION_ACTIONS it covers (actionMatches, from each pattern's facts).
+  const covered = new Map<Statement, number>();
+  let any = 0;
+  for (const s of allows) {
+    let bits = 0;
+    for (const p of s.action ?? s.notAction ?? []) bits |= actionFacts(p).escalationBits;
+    if (!s.action) bits = s.notAction ? ~bits & ALL_ESCALATION_BITS : 0;
+    covered.set(s, bits);
+    any |= bits;
+  }
+  if ((any & BUCKET_ACTION_BITS) === 0) return;
+  const matches = (s: Statement, action: string): boolean => ((covered.get(s) as number) & (1 << BUCKET_ESCALATION_ACTIONS.indexOf(action as (typeof BUCKET_ESCALATION_ACTIONS)[number]))) !== 0;
+  const resourcesFor = (action: string): string[] => allows.filter((s) => matches(s, action)).flatMap((s) => s.resource ?? []);
   for (const bucketAction of ['s3:PutBucketPolicy', 's3:PutBucketAcl']) {
     for (const r of new Set(resourcesFor(bucketAction))) {
       for (const objectAction of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
         const granted = resourcesFor(objectAction);
         const covered = granted.some((g) => g === '*' || g === r || g === `${r}/*` || matchWildcard(g, `${r}/x`));
         if (!covered) {
-          const s = allows.find((x) => actionMatches(x, bucketAction) && (x.resource ?? []).includes(r));
+          const s = allows.find((x) => matches(x, bucketAction) && (x.resource ?? []).includes(r));
           issues.push(issue('warning', 'resource-policy-privilege-escalation', `${bucketAction} on ${r} can grant ${objectAction}, which this policy does not allow there`, s));
           break;
         }
@@ -250,7 +267,7 @@ function checkBucketPolicyEscalation(policy: Policy, issues: ValidationIssue[]):
 
 /** Parliament's RESOURCE_STAR: Resource "*" for an action that supports resource-level permissions. */
 function checkResourceStar(s: Statement, issues: ValidationIssue[]): void {
-  if (s.effect !== 'Allow' || !(s.resource ?? []).includes('*')) return;
+  if (s.effect !== 'Allow' || !(s.resource ?? []).includes('*') || !s.action?.some((a) => actionFacts(a).scoped)) return;
   const scoped = (specificActions(s) ?? []).filter((a) => a.arnFormats.length > 0 && a.accessLevel !== 'List');
   if (scoped.length > 0) issues.push(issue('warning', 'resource-star', `${scoped.map((a) => `${a.service}:${a.name}`).slice(0, 3).join(', ')}${scoped.length > 3 ? '…' : ''} support resource-level permissions: name the resources instead of "*"`, s));
 }
