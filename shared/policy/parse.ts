@@ -271,7 +271,9 @@ export function parsePolicy(input: unknown): ParseResult {
   if (depth > MAX_DEPTH) throw new PolicyParseError(`policy nests deeper than ${MAX_DEPTH} levels`);
 
   const issues: ValidationIssue[] = [];
-  const policy: Policy = { statements: [], size: policySize(text), bytes: Buffer.byteLength(text, 'utf8') };
+  // `text` is JSON.stringify output (no whitespace outside strings), so IAM's size of it, policySize(text),
+  // is its length: every character counts (test/policy/parse-validate.test.ts checks the equality).
+  const policy: Policy = { statements: [], size: text.length, bytes: Buffer.byteLength(text, 'utf8') };
   for (const key of Object.keys(document)) {
     if (key !== 'Version' && key !== 'Id' && key !== 'Statement') {
       issues.push({ level: 'error', code: 'unknown-element', message: `unknown top-level element "${key}"` });
