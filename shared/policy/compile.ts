@@ -76,6 +76,9 @@ export interface CompiledPolicy {
   /** Allow statements: can one match an action of any service (`*`, NotAction, wildcard service)? Else the services they name. */
   allowAnyService: boolean;
   allowServices: Set<string>;
+  /** statementsCovering answers by effect and lower-cased action, and the Allow statements covering an action (filled lazily, bounded). */
+  covering: Map<string, readonly Statement[]>;
+  allowing: Map<string, readonly CompiledStatement[]>;
 }
 
 /** One request, prepared once for matching against every statement. */
@@ -107,12 +110,33 @@ export function actionRequest(action: string): ActionRequest {
  * effect), in order, without evaluating Resource, Principal or conditions. The analyzer's
  * "does anything here allow X" questions, answered from the compiled policy.
  */
-export function statementsCovering(policy: Policy, action: ActionRequest, effect?: Effect): Statement[] {
-  const out: Statement[] = [];
-  for (const cs of statementsFor(compiledPolicy(policy), action.service)) {
-    if ((effect === undefined || cs.effect === effect) && compiledActionMatches(cs, action)) out.push(cs.statement);
+export function statementsCovering(policy: Policy, action: ActionRequest, effect?: Effect): readonly Statement[] {
+  const cp = compiledPolicy(policy);
+  const key = `${effect ?? ''}\u0000${action.lowerAction}`;
+  let known = cp.covering.get(key);
+  if (!known) {
+    known = coveringStatements(cp, action, effect).map((cs) => cs.statement);
+    if (cp.covering.size < ACTIONS_PER_POLICY) cp.covering.set(key, known);
+  }
+  return known;
+}
+
+function coveringStatements(cp: CompiledPolicy, action: ActionRequest, effect?: Effect): CompiledStatement[] {
+  const out: CompiledStatement[] = [];
+  for (const cs of statementsFor(cp, action.service)) {
+    if ((effect === undefined || cs.effect === effect) && compiledActionMatches(cs, action)) out.push(cs);
   }
   return out;
+}
+
+/** The compiled Allow statements whose Action/NotAction covers the action, in order (memoised per policy and action). */
+function allowsCovering(cp: CompiledPolicy, action: ActionRequest): readonly CompiledStatement[] {
+  let known = cp.allowing.get(action.lowerAction);
+  if (!known) {
+    known = coveringStatements(cp, action, 'Allow');
+    if (cp.allowing.size < ACTIONS_PER_POLICY) cp.allowing.set(action.lowerAction, known);
+  }
+  return known;
 }
 
 /** True when some statement of the policy with this effect covers the action. */
@@ -218,8 +242,8 @@ function mayAdmitResource(cs: CompiledStatement, resource: SplitArn): boolean {
 export function identityMayAllow(document: unknown, action: ActionRequest, resource: SplitArn, ruledOut?: (cs: CompiledStatement) => boolean): boolean {
   const cp = compiledPolicy(document);
   if (!cp.allowAnyService && !cp.allowServices.has(action.service)) return false;
-  for (const cs of statementsFor(cp, action.service)) {
-    if (cs.effect === 'Allow' && compiledActionMatches(cs, action) && mayAdmitResource(cs, resource) && !(ruledOut?.(cs) ?? false)) return true;
+  for (const cs of allowsCovering(cp, action)) {
+    if (mayAdmitResource(cs, resource) && !(ruledOut?.(cs) ?? false)) return true;
   }
   return false;
 }
@@ -257,7 +281,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     for (const k of a.byService.keys()) allowServices.add(k);
     for (const k of a.literalServices) allowServices.add(k);
   }
-  return { policy, substitute, statements, byService: new Map(), allowAnyService, allowServices };
+  return { policy, substitute, statements, byService: new Map(), allowAnyService, allowServices, covering: new Map(), allowing: new Map() };
 }
 
 /** Can any action of this service prefix match the statement's Action/NotAction? (A superset test.) */
@@ -269,6 +293,8 @@ function mayMatchService(cs: CompiledStatement, service: string): boolean {
 }
 
 const SERVICES_PER_POLICY = 512;
+/** Actions remembered per compiled policy (the analyzer asks ~100; an evaluator client may ask many more). */
+const ACTIONS_PER_POLICY = 1024;
 
 /** The statements that can apply to an action of `service`, in statement order (cached per policy, bounded). */
 export function statementsFor(cp: CompiledPolicy, service: string): readonly CompiledStatement[] {

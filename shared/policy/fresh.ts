@@ -9,6 +9,9 @@ import { cidrContains } from './ip.ts';
 import type { ParsedCidr } from './ip.ts';
 import type { Policy } from './types.ts';
 
+/** The stem of every token (`twfresh1`…); a text without it contains none of them. */
+const TOKEN_STEM = 'twfresh';
+
 export class FreshValues {
   private readonly text: string;
   private readonly used = new Set<string>();
@@ -21,9 +24,13 @@ export class FreshValues {
     this.text = [...policies.map((p) => JSON.stringify(p.statements)), ...extra].join('\n').toLowerCase();
   }
 
+  /** Whether the texts contain `twfresh` at all: when not, no token candidate needs a scan of its own. */
+  private tokenStem: boolean | undefined;
+
   private free(value: string): boolean {
     if (this.used.has(value)) return false;
     const lower = value.toLowerCase();
+    if (lower.startsWith(TOKEN_STEM) && !(this.tokenStem ??= this.text.includes(TOKEN_STEM))) return true;
     let found = this.inText.get(lower);
     if (found === undefined) this.inText.set(lower, (found = this.text.includes(lower)));
     return !found;
@@ -37,7 +44,7 @@ export class FreshValues {
     const known = this.tokens.get(role);
     if (known) return known;
     for (let n = 1; ; n++) {
-      const candidate = `twfresh${n}`;
+      const candidate = `${TOKEN_STEM}${n}`;
       if (this.free(candidate)) {
         this.used.add(candidate);
         this.tokens.set(role, candidate);
