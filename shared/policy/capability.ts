@@ -186,6 +186,20 @@ export class Capability {
     return [...out];
   }
 
+  private readonly resourceLists = new Map<string, string[]>();
+
+  /**
+   * The candidate resources of every holder, in order, memoised per action, kind, account and
+   * anyOnly (the escalation paths ask `iam:PassRole` on roles for many services): the holders of an
+   * account are fixed, and a repeated call would request only fresh tokens already drawn. Read-only.
+   */
+  private resourcesOf(action: string, kind: ResourceKind, account: string, holders: string[], anyOnly: boolean): string[] {
+    const key = `${action}\u0000${kind}\u0000${account}\u0000${anyOnly ? 1 : 0}`;
+    let known = this.resourceLists.get(key);
+    if (!known) this.resourceLists.set(key, (known = [...new Set(holders.flatMap((h) => this.resourcesFor(action, kind, account, h, anyOnly)))]));
+    return known;
+  }
+
   /** Can the holder do `action` on some exploitable resource of `kind`? Searches for a witness. */
   can(action: string, kind: ResourceKind, opts: CanOptions = {}): Grant {
     // No statement allows the action: nothing to search (the common case for catalogue paths).
@@ -198,7 +212,7 @@ export class Capability {
       const notes: string[] = [];
       for (const account of this.options.accounts) {
         const holders = this.holders(account);
-        const resources = [...new Set(holders.flatMap((h) => this.resourcesFor(action, kind, account, h, opts.anyResourceOnly === true)))];
+        const resources = this.resourcesOf(action, kind, account, holders, opts.anyResourceOnly === true);
         const answer = findWitness({
           actions: [action],
           principals: holders,

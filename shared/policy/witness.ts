@@ -113,6 +113,12 @@ function dedupe(key: string, clauses: readonly ConditionClause[], candidates: re
   return out;
 }
 
+/** One condition key of the pass-2 search and the candidate values it tries, in order. */
+interface Space {
+  key: string;
+  values: Candidate[];
+}
+
 /** Ids for clause objects, so a list of clauses can be a memo key. */
 const clauseIds = new WeakMap<ConditionClause, number>();
 let nextClauseId = 1;
@@ -262,15 +268,22 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     // the search too: absent, or the same fresh value the referring clause's instantiation uses.
     for (const c of clauses) for (const k of variableKeys(c)) if (!DERIVED.has(k) && !byKey.has(k)) byKey.set(k, []);
     if (byKey.size === 0) continue;
-    for (const principal of q.principals) {
+    const spacesFor = (principal: string | undefined): Space[] => {
       const derived = buildLookup(undefined, describePrincipal(principal));
-      const spaces = [...byKey.entries()]
+      return [...byKey.entries()]
         .map(([key, list]) => {
           const resolved = list.map((c) => resolveDerived(c, derived));
           const fixed = q.fixed?.get(key);
           return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
         })
         .sort((a, b) => a.values.length - b.values.length);
+    };
+    // With no policy variable in any clause, nothing in the spaces depends on the principal
+    // (resolveDerived keeps each clause, dedupe never reads the principal's facts): one list serves all.
+    const principalFree = clauses.every((c) => !c.values.some((v) => v.includes('${')));
+    let shared: Space[] | undefined;
+    for (const principal of q.principals) {
+      const spaces = principalFree ? (shared ??= spacesFor(principal)) : spacesFor(principal);
       for (const resource of q.resources) {
         if (!mayAllow(action, resource)) {
           // Every leaf of this resource's search fails: spend the budget the search would have spent,
@@ -292,7 +305,7 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
             return undefined;
           }
           if (i === spaces.length) return attempt(principal, action, resource, context);
-          const space = spaces[i] as { key: string; values: Candidate[] };
+          const space = spaces[i] as Space;
           for (const value of space.values) {
             if (value === undefined) delete context[space.key];
             else context[space.key] = value;
