@@ -14,11 +14,12 @@ import type { Policy } from './types.ts';
 
 /** What one pattern string says about the questions, and which services it can name at all. */
 interface PatternFacts {
-  bits: Uint32Array;
+  /** Undefined when the pattern matches no question (most patterns). */
+  bits: Uint32Array | undefined;
   /** The pattern can match an action of any service (`*`, a wildcard or no literal service prefix). */
   anyService: boolean;
-  /** Otherwise, the lower-cased service prefixes it can match (as `compilePolicy` lists them). */
-  services: readonly string[];
+  /** Otherwise, the ids (ActionIndex.serviceIds) of the lower-cased service prefixes it can match, as `compilePolicy` lists them. */
+  services: readonly number[];
 }
 
 /** The Allow coverage of a set of policies: the questions covered, and the services other actions could be. */
@@ -26,12 +27,16 @@ export interface Coverage {
   bits: Uint32Array;
   /** Some Allow statement can match an action of any service (`*`, wildcard service, NotAction). */
   anyService: boolean;
-  /** Else, the services the Allow statements' patterns name: an action of another service is covered by none. */
-  services: ReadonlySet<string>;
+  /** Else, the services the Allow statements' patterns name (`services[id] === 1` by service id): an action of another service is covered by none. */
+  services: readonly number[];
+  /** The id space `services` is in (-1: it changed while this coverage was taken, so mayCover cannot say no). */
+  generation: number;
 }
 
 /** Pattern strings remembered per index before the memo is emptied (the managed corpus has ~16,000). */
 const PATTERN_LIMIT = 50_000;
+/** Distinct service prefixes given ids before the id space starts again (AWS has ~450). */
+const SERVICE_LIMIT = 10_000;
 
 export class ActionIndex {
   private readonly requests: ActionRequest[] = [];
@@ -40,6 +45,9 @@ export class ActionIndex {
   private readonly byLower = new Map<string, number[]>();
   private readonly byService = new Map<string, number[]>();
   private readonly patterns = new Map<string, PatternFacts>();
+  /** A small number per lower-cased service prefix seen in a pattern (kept while the pattern memo is). */
+  private readonly serviceIds = new Map<string, number>();
+  private generation = 0;
   private readonly words: number;
 
   /** `actions`: the questions, spelled as they will be asked. */
@@ -84,16 +92,27 @@ export class ActionIndex {
         for (const i of this.byService.get(service) ?? []) if (matchActionSet(set, this.requests[i] as ActionRequest)) set1(i);
       }
     }
-    known = { bits, anyService: set.any || set.general.length > 0, services: [...set.byService.keys(), ...set.literalServices] };
+    const services = [...set.byService.keys(), ...set.literalServices].map((svc) => {
+      let id = this.serviceIds.get(svc);
+      if (id === undefined) this.serviceIds.set(svc, (id = this.serviceIds.size));
+      return id;
+    });
+    known = { bits: bits.some((w) => w !== 0) ? bits : undefined, anyService: set.any || set.general.length > 0, services };
     if (this.patterns.size >= PATTERN_LIMIT) this.patterns.clear();
+    if (this.serviceIds.size >= SERVICE_LIMIT) {
+      // A new id space: coverages that used the old one no longer answer mayCover from their ids.
+      this.serviceIds.clear();
+      this.generation++;
+    }
     this.patterns.set(pattern, known);
     return known;
   }
 
   /** The questions the Allow statements of these policies cover (Resource, Principal and conditions aside). */
   coverage(policies: readonly Policy[]): Coverage {
+    const generation = this.generation;
     const bits = new Uint32Array(this.words);
-    const services = new Set<string>();
+    const services: number[] = [];
     let anyService = false;
     const scratch = new Uint32Array(this.words);
     for (const policy of policies) {
@@ -101,35 +120,40 @@ export class ActionIndex {
         if (s.effect !== 'Allow') continue;
         const list = s.action ?? s.notAction;
         if (!list) continue;
-        const negated = s.action === undefined;
-        if (negated) {
+        if (s.action === undefined) {
+          // NotAction: covers every question none of its patterns matches, and actions of any service.
           anyService = true;
           scratch.fill(0);
+          for (const p of list) {
+            const f = this.facts(p).bits;
+            if (f) for (let w = 0; w < this.words; w++) scratch[w] = (scratch[w] as number) | (f[w] as number);
+          }
+          for (let w = 0; w < this.words; w++) bits[w] = (bits[w] as number) | ~(scratch[w] as number);
+          continue;
         }
         for (const p of list) {
           const f = this.facts(p);
-          const into = negated ? scratch : bits;
-          for (let w = 0; w < this.words; w++) into[w] = (into[w] as number) | (f.bits[w] as number);
-          if (negated) continue;
+          if (f.bits) for (let w = 0; w < this.words; w++) bits[w] = (bits[w] as number) | (f.bits[w] as number);
           if (f.anyService) anyService = true;
-          for (const svc of f.services) services.add(svc);
+          for (const id of f.services) services[id] = 1;
         }
-        if (negated) for (let w = 0; w < this.words; w++) bits[w] = (bits[w] as number) | ~(scratch[w] as number);
       }
     }
-    return { bits, anyService, services };
+    return { bits, anyService, services, generation: generation === this.generation ? generation : -1 };
+  }
+
+  /**
+   * For an action that is not a question: false when no Allow pattern can name its service (then
+   * `coversAction` is false too); true means "ask `coversAction`".
+   */
+  mayCover(c: Coverage, action: string): boolean {
+    if (c.anyService || c.generation !== this.generation) return true;
+    const id = this.serviceIds.get(serviceOf(action.toLowerCase()));
+    return id !== undefined && c.services[id] === 1;
   }
 }
 
 /** Is question `id` covered? */
 export function covers(c: Coverage, id: number): boolean {
   return ((c.bits[id >>> 5] as number) & (1 << (id & 31))) !== 0;
-}
-
-/**
- * For an action that is not a question: false when no Allow pattern can name its service (then
- * `coversAction` is false too); true means "ask `coversAction`".
- */
-export function mayCover(c: Coverage, action: string): boolean {
-  return c.anyService || c.services.has(serviceOf(action.toLowerCase()));
 }

@@ -11,7 +11,7 @@ import type { ResourceKind } from './escalation-paths.ts';
 import { buildLookup } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
-import { covers, mayCover } from './action-index.ts';
+import { covers } from './action-index.ts';
 import type { ActionIndex, Coverage } from './action-index.ts';
 import { actionRequest, coversAction, statementsCovering } from './compile.ts';
 import type { DecidingStatement, NamedPolicy, Policy, Witness } from './types.ts';
@@ -125,7 +125,7 @@ export class Capability {
       this.covered ??= index.coverage((this.policies as Array<{ policy: Policy }>).map((p) => p.policy));
       const id = index.id(action);
       if (id !== undefined) return covers(this.covered, id);
-      if (!mayCover(this.covered, action)) return false;
+      if (!index.mayCover(this.covered, action)) return false;
     }
     let known = this.allows.get(action);
     if (known === undefined) {
