@@ -7,7 +7,7 @@
  */
 import { actionInfo, actionInfoOf, actionNamesOf, catalogAvailable, serviceExists } from './catalog.ts';
 import type { CatalogAction } from './catalog.ts';
-import type { ValidationIssue } from './types.ts';
+import type { Statement, ValidationIssue } from './types.ts';
 import { matchAction, matchWildcard } from './wildcard.ts';
 
 /** checkAction's verdict on the string; null = nothing to report. */
@@ -26,6 +26,11 @@ export interface ActionFacts {
   scoped: boolean;
   /** Bit i set when `matchAction(string, BUCKET_ESCALATION_ACTIONS[i])`. */
   escalationBits: number;
+  /**
+   * One further per-string answer kept by its owner (action-index.ts keeps the question bits
+   * here), so a second index over the same strings needs no map of its own. Only `owner` reads it.
+   */
+  slot?: { owner: object; value: unknown };
 }
 
 const ACTION_SYNTAX = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
@@ -63,6 +68,23 @@ export function actionFacts(pattern: string): ActionFacts {
     known = readFacts(pattern);
     if (facts.size >= FACTS_LIMIT) facts.clear();
     facts.set(pattern, known);
+  }
+  return known;
+}
+
+/** Per statement, the facts of its Action (or NotAction) strings in order; statements are not changed once parsed. */
+const byStatement = new WeakMap<Statement, readonly ActionFacts[]>();
+const NONE: readonly ActionFacts[] = Object.freeze([]);
+
+/**
+ * {@link actionFacts} of each string of `s.action ?? s.notAction`, looked up once per statement
+ * (validation's checks and the analyzer's action index read the same parsed statements).
+ */
+export function statementFacts(s: Statement): readonly ActionFacts[] {
+  let known = byStatement.get(s);
+  if (!known) {
+    const list = s.action ?? s.notAction;
+    byStatement.set(s, (known = list ? list.map(actionFacts) : NONE));
   }
   return known;
 }

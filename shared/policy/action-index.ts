@@ -10,6 +10,8 @@
  */
 import { actionRequest, compileActionPattern, matchActionSet, serviceOf } from './compile.ts';
 import type { ActionRequest } from './compile.ts';
+import { statementFacts } from './action-facts.ts';
+import type { ActionFacts } from './action-facts.ts';
 import type { Policy } from './types.ts';
 
 /** What one pattern string says about the questions, and which services it can name at all. */
@@ -20,6 +22,8 @@ interface PatternFacts {
   anyService: boolean;
   /** Otherwise, the ids (ActionIndex.serviceIds) of the lower-cased service prefixes it can match, as `compilePolicy` lists them. */
   services: readonly number[];
+  /** The id space of `services`: facts of an older one are computed again. */
+  generation: number;
 }
 
 /** The Allow coverage of a set of policies: the questions covered, and the services other actions could be. */
@@ -72,9 +76,21 @@ export class ActionIndex {
     return this.ids.get(action);
   }
 
+  /** The pattern's facts, kept in its validation facts record's slot (one lookup per statement, see action-facts.ts). */
+  private factsOf(record: ActionFacts, pattern: string): PatternFacts {
+    // The slot holds this index's PatternFacts whenever its owner is this index.
+    if (record.slot?.owner === this) {
+      const kept = record.slot.value as PatternFacts;
+      if (kept.generation === this.generation) return kept;
+    }
+    const value = this.facts(pattern);
+    record.slot = { owner: this, value };
+    return value;
+  }
+
   private facts(pattern: string): PatternFacts {
     let known = this.patterns.get(pattern);
-    if (known) return known;
+    if (known && known.generation === this.generation) return known;
     const set = compileActionPattern(pattern);
     const bits = new Uint32Array(this.words);
     const set1 = (i: number): void => {
@@ -97,7 +113,7 @@ export class ActionIndex {
       if (id === undefined) this.serviceIds.set(svc, (id = this.serviceIds.size));
       return id;
     });
-    known = { bits: bits.some((w) => w !== 0) ? bits : undefined, anyService: set.any || set.general.length > 0, services };
+    known = { bits: bits.some((w) => w !== 0) ? bits : undefined, anyService: set.any || set.general.length > 0, services, generation: this.generation };
     if (this.patterns.size >= PATTERN_LIMIT) this.patterns.clear();
     if (this.serviceIds.size >= SERVICE_LIMIT) {
       // A new id space: coverages that used the old one no longer answer mayCover from their ids.
@@ -120,19 +136,20 @@ export class ActionIndex {
         if (s.effect !== 'Allow') continue;
         const list = s.action ?? s.notAction;
         if (!list) continue;
+        const records = statementFacts(s);
         if (s.action === undefined) {
           // NotAction: covers every question none of its patterns matches, and actions of any service.
           anyService = true;
           scratch.fill(0);
-          for (const p of list) {
-            const f = this.facts(p).bits;
+          for (let i = 0; i < list.length; i++) {
+            const f = this.factsOf(records[i] as ActionFacts, list[i] as string).bits;
             if (f) for (let w = 0; w < this.words; w++) scratch[w] = (scratch[w] as number) | (f[w] as number);
           }
           for (let w = 0; w < this.words; w++) bits[w] = (bits[w] as number) | ~(scratch[w] as number);
           continue;
         }
-        for (const p of list) {
-          const f = this.facts(p);
+        for (let i = 0; i < list.length; i++) {
+          const f = this.factsOf(records[i] as ActionFacts, list[i] as string);
           if (f.bits) for (let w = 0; w < this.words; w++) bits[w] = (bits[w] as number) | (f.bits[w] as number);
           if (f.anyService) anyService = true;
           for (const id of f.services) services[id] = 1;

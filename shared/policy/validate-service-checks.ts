@@ -8,7 +8,7 @@
  * The coverage table is in docs/policy-engine.md ("Validation parity").
  */
 import { parseArn } from './arn.ts';
-import { actionFacts, BUCKET_ESCALATION_ACTIONS } from './action-facts.ts';
+import { BUCKET_ESCALATION_ACTIONS, statementFacts } from './action-facts.ts';
 import { actionNamesOf, actionSupportsKey, catalogAvailable, conditionKeyType, globalConditionKey, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
 import type { CatalogAction } from './catalog.ts';
 import { parseOperator } from './conditions.ts';
@@ -48,8 +48,7 @@ const specificCache = new WeakMap<Statement, CatalogAction[] | null>();
 function readSpecificActions(s: Statement): CatalogAction[] | undefined {
   if (!s.action) return undefined;
   const out: CatalogAction[] = [];
-  for (const a of s.action) {
-    const { specific, info } = actionFacts(a);
+  for (const { specific, info } of statementFacts(s)) {
     if (!specific || !info) return undefined;
     out.push(info);
   }
@@ -242,7 +241,7 @@ function checkBucketPolicyEscalation(policy: Policy, issues: ValidationIssue[]):
   let any = 0;
   for (const s of allows) {
     let bits = 0;
-    for (const p of s.action ?? s.notAction ?? []) bits |= actionFacts(p).escalationBits;
+    for (const f of statementFacts(s)) bits |= f.escalationBits;
     if (!s.action) bits = s.notAction ? ~bits & ALL_ESCALATION_BITS : 0;
     covered.set(s, bits);
     any |= bits;
@@ -267,7 +266,7 @@ function checkBucketPolicyEscalation(policy: Policy, issues: ValidationIssue[]):
 
 /** Parliament's RESOURCE_STAR: Resource "*" for an action that supports resource-level permissions. */
 function checkResourceStar(s: Statement, issues: ValidationIssue[]): void {
-  if (s.effect !== 'Allow' || !(s.resource ?? []).includes('*') || !s.action?.some((a) => actionFacts(a).scoped)) return;
+  if (s.effect !== 'Allow' || !(s.resource ?? []).includes('*') || !s.action || !statementFacts(s).some((f) => f.scoped)) return;
   const scoped = (specificActions(s) ?? []).filter((a) => a.arnFormats.length > 0 && a.accessLevel !== 'List');
   if (scoped.length > 0) issues.push(issue('warning', 'resource-star', `${scoped.map((a) => `${a.service}:${a.name}`).slice(0, 3).join(', ')}${scoped.length > 3 ? '…' : ''} support resource-level permissions: name the resources instead of "*"`, s));
 }

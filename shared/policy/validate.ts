@@ -1,5 +1,6 @@
 import { parseArn } from './arn.ts';
-import { actionFacts } from './action-facts.ts';
+import { statementFacts } from './action-facts.ts';
+import type { ActionFacts } from './action-facts.ts';
 import { catalogAvailable } from './catalog.ts';
 import { isKnownOperator } from './conditions.ts';
 import { PolicyParseError } from './errors.ts';
@@ -22,9 +23,9 @@ export interface ValidationResult {
 /** IAM accepts only tab, LF, CR and U+0020–U+00FF in policy documents. */
 const ALLOWED_CHARS = /^[\t\n\r\u0020-\u00ff]*$/;
 
-function checkAction(pattern: string, s: Statement, issues: ValidationIssue[]): void {
-  const { verdict } = actionFacts(pattern);
-  if (verdict) issues.push(issue(verdict.level, verdict.code, verdict.message, s));
+/** checkAction's verdicts on the statement's Action/NotAction strings, in order. */
+function checkActions(s: Statement, issues: ValidationIssue[]): void {
+  for (const { verdict } of statementFacts(s)) if (verdict) issues.push(issue(verdict.level, verdict.code, verdict.message, s));
 }
 
 /** The resource-type prefix of an ARN format (`arn:${Partition}:s3:::${BucketName}/${Key}` -> service s3, resource prefix ""). */
@@ -80,8 +81,10 @@ function checkResources(s: Statement, issues: ValidationIssue[], substitute: boo
   // ARN format's fit decided once per statement (the actions of one resource type share formats).
   let shapes: Array<ArnShape | null | undefined> | undefined;
   let fitByFormat: Map<string, boolean> | undefined;
-  for (const action of s.action) {
-    const { specific, info } = actionFacts(action);
+  const facts = statementFacts(s);
+  for (let i = 0; i < s.action.length; i++) {
+    const action = s.action[i] as string;
+    const { specific, info } = facts[i] as ActionFacts;
     if (!specific || !info) continue;
     if (info.arnFormats.length === 0) {
       if (!s.resource.includes('*')) {
@@ -164,7 +167,7 @@ export function validatePolicy(input: unknown, options: { kind?: PolicyKind } = 
     if (s.notPrincipal && s.effect === 'Allow') {
       issues.push(issue('warning', 'allow-with-notprincipal', 'Allow with NotPrincipal grants everyone not listed, including anonymous users', s));
     }
-    for (const a of s.action ?? s.notAction ?? []) checkAction(a, s, issues);
+    checkActions(s, issues);
     checkResources(s, issues, substitute);
     for (const c of s.conditions) {
       if (!isKnownOperator(c.operator)) {
