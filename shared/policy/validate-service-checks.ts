@@ -127,6 +127,7 @@ function checkVariableUse(s: Statement, issues: ValidationIssue[]): void {
   }
   const texts = [...(s.resource ?? []), ...(s.notResource ?? []), ...s.conditions.flatMap((c) => c.values)];
   for (const t of texts) {
+    if (!t.includes('${')) continue; // the pattern below only matches after a `${`
     for (const m of t.matchAll(/\$\{([^}]*)\}/g)) {
       const inner = m[1] ?? '';
       const comma = inner.indexOf(',');
