@@ -186,6 +186,16 @@ export class Capability {
     return [...out];
   }
 
+  private readonly admission = new Map<string, Map<string, boolean>>();
+
+  /** The witness search's admission memo for these policies and this iam:PassedToService set (the only fixed facts `can` gives). */
+  private admittedFor(passedTo: string[] | undefined): Map<string, boolean> {
+    const key = passedTo === undefined ? '' : `to\u0000${passedTo.join('\u0000')}`;
+    let memo = this.admission.get(key);
+    if (!memo) this.admission.set(key, (memo = new Map()));
+    return memo;
+  }
+
   private readonly resourceLists = new Map<string, string[]>();
 
   /**
@@ -223,6 +233,7 @@ export class Capability {
           ...(opts.exactOnly ? { exactOnly: true } : {}),
           ...(opts.passedTo ? { fixed: new Map([['iam:passedtoservice', opts.passedTo.map((s) => [s])]]) } : {}),
           budget: 1500,
+          admitted: this.admittedFor(opts.passedTo),
           accept: (w) => {
             const arn = parseArn(w.resource);
             if (arn?.account === 'aws') return false;

@@ -52,6 +52,12 @@ export interface WitnessQuestion {
   accept?(witness: Witness, result: EvaluationResult): boolean;
   /** Maximum number of evaluations (default 4,000). */
   budget?: number;
+  /**
+   * A memo of the identity-admission test ("can an identity Allow admit this action on this
+   * resource", by action and resource) to share between searches: only for searches with the same
+   * identity policies and the same `fixed` facts (the test depends on nothing else).
+   */
+  admitted?: Map<string, boolean>;
 }
 
 export interface WitnessAnswer {
@@ -188,7 +194,7 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   // such attempts are counted against the budget exactly as the evaluator would have spent them,
   // but not evaluated (the answer, the witness found first and the budget cut-off are unchanged).
   const gated = q.resourcePolicy === undefined && !q.callerAdmin;
-  const possible = new Map<string, boolean>();
+  const possible = q.admitted ?? new Map<string, boolean>();
   // A statement with a condition on a fixed key (not derived from the principal, no policy variables)
   // that is false for every value the search can give that key never applies in this search: a fixed
   // key only ever takes one of its fixed candidates (the first in pass 1, any in pass 2; absent when
