@@ -77,42 +77,95 @@ function checkConditionKeys(s: Statement, kind: PolicyKind, issues: ValidationIs
   const unknownKeyLevel = kind === 'aws-managed' ? 'warning' : 'error';
   for (const c of s.conditions) {
     const key = c.key;
-    const lower = key.toLowerCase();
-    const prefix = lower.split(':')[0] ?? '';
-    if (/^(aws|[a-z0-9-]+):(resourcetag|requesttag|principaltag)\/?$/i.test(key) || !key.includes(':')) continue; // reported by validate-checks
-    const op = parseOperator(c.operator);
-    if (prefix === 'aws') {
-      if (UNSUPPORTED_GLOBAL[lower]) {
-        issues.push(issue('error', 'unsupported-global-condition-key', `the condition key ${key} is not supported: use ${UNSUPPORTED_GLOBAL[lower]}`, s));
-      } else if (!globalConditionKey(key)) {
+    const k = keyFacts(key);
+    if (k.skip) continue; // reported by validate-checks
+    if (k.aws) {
+      if (k.unsupported !== undefined) {
+        issues.push(issue('error', 'unsupported-global-condition-key', `the condition key ${key} is not supported: use ${k.unsupported}`, s));
+      } else if (!k.global) {
         issues.push(issue(unknownKeyLevel, 'invalid-global-condition-key', `the condition key ${key} does not exist (it is not one of AWS's global condition keys)`, s));
       }
-    } else if (globalConditionKey(key) === undefined && serviceExists(prefix)) {
-      const defined = serviceDefinesKey(prefix, key);
-      if (defined === false) {
-        issues.push(issue(unknownKeyLevel, 'invalid-service-condition-key', `the condition key ${key} is not defined by the service ${prefix}`, s));
+    } else if (k.serviceKey) {
+      if (k.defined === false) {
+        issues.push(issue(unknownKeyLevel, 'invalid-service-condition-key', `the condition key ${key} is not defined by the service ${k.prefix}`, s));
         continue;
       }
-      const actions = defined ? specificActions(s) : undefined;
+      const actions = k.defined ? specificActions(s) : undefined;
       if (actions && !actions.some((a) => actionSupportsKey(a, key))) {
         issues.push(issue('warning', 'unsupported-action-for-condition-key', `none of ${actions.map((a) => `${a.service}:${a.name}`).join(', ')} supports ${key}: the condition never matches for them`, s));
       }
     }
-    if (!op) continue;
-    // Parliament's MISMATCHED_TYPE(_BUT_USABLE): the operator family against the key's documented type.
-    const type = conditionKeyType(key)?.toLowerCase();
-    if (type && op.base !== 'null') {
-      const family = op.base.startsWith('string') ? 'string' : op.base.startsWith('arn') ? 'arn' : op.base.startsWith('numeric') ? 'numeric' : op.base.startsWith('date') ? 'date' : op.base === 'bool' ? 'bool' : op.base.includes('ipaddress') ? 'ip' : 'binary';
-      const keyFamily = type.replace(/^arrayof/, '');
-      const wanted = keyFamily === 'arn' ? 'arn' : keyFamily === 'ipaddress' ? 'ip' : keyFamily === 'boolean' ? 'bool' : keyFamily === 'integer' || keyFamily === 'long' ? 'numeric' : keyFamily;
-      if (['string', 'arn', 'numeric', 'date', 'bool', 'ip'].includes(wanted) && family !== wanted) {
-        const usable = (family === 'string' && (wanted === 'arn' || wanted === 'bool' || wanted === 'numeric')) || (family === 'arn' && wanted === 'string');
-        issues.push(
-          issue('warning', usable ? 'mismatched-type-but-usable' : 'mismatched-type', `${c.operator} compares ${key} (documented as ${conditionKeyType(key)}) as ${family}${usable ? '; it works, but the matching operator family is clearer' : ': it may never match'}`, s),
-        );
-      }
+    const mismatch = typeMismatch(key, c.operator, k);
+    if (mismatch) issues.push(issue('warning', mismatch.code, mismatch.message, s));
+  }
+}
+
+/** What checkConditionKeys needs to know of a condition key on its own (a pure function of the key and the catalogue). */
+interface KeyFacts {
+  /** Tag keys without a tag name and keys without a colon: validate-checks reports them. */
+  skip: boolean;
+  prefix: string;
+  aws: boolean;
+  /** For an unsupported global key, the keys to use instead. */
+  unsupported?: string;
+  /** A global (or cross-service) condition key. */
+  global: boolean;
+  /** A key of a known service that is not a global key: its definition is checked. */
+  serviceKey: boolean;
+  defined?: boolean;
+  /** The documented type (`conditionKeyType`), if any. */
+  type?: string;
+}
+
+const keyFactsCache = new Map<string, KeyFacts>();
+const mismatchCache = new Map<string, { code: string; message: string } | null>();
+const KEY_CACHE_LIMIT = 20_000;
+
+function keyFacts(key: string): KeyFacts {
+  let known = keyFactsCache.get(key);
+  if (known) return known;
+  const lower = key.toLowerCase();
+  const prefix = lower.split(':')[0] ?? '';
+  const skip = /^(aws|[a-z0-9-]+):(resourcetag|requesttag|principaltag)\/?$/i.test(key) || !key.includes(':');
+  const aws = prefix === 'aws';
+  const global = !skip && globalConditionKey(key) !== undefined;
+  const serviceKey = !skip && !aws && !global && serviceExists(prefix);
+  known = { skip, prefix, aws, global, serviceKey };
+  if (!skip && aws && UNSUPPORTED_GLOBAL[lower]) known.unsupported = UNSUPPORTED_GLOBAL[lower];
+  if (serviceKey) {
+    const defined = serviceDefinesKey(prefix, key);
+    if (defined !== undefined) known.defined = defined;
+  }
+  const type = skip ? undefined : conditionKeyType(key);
+  if (type !== undefined) known.type = type;
+  if (keyFactsCache.size >= KEY_CACHE_LIMIT) keyFactsCache.clear();
+  keyFactsCache.set(key, known);
+  return known;
+}
+
+/** Parliament's MISMATCHED_TYPE(_BUT_USABLE): the operator family against the key's documented type (memoised per key and operator). */
+function typeMismatch(key: string, operator: string, k: KeyFacts): { code: string; message: string } | null {
+  const memo = `${key}\u0000${operator}`;
+  let known = mismatchCache.get(memo);
+  if (known !== undefined) return known;
+  known = null;
+  const op = parseOperator(operator);
+  const type = k.type?.toLowerCase();
+  if (op && type && op.base !== 'null') {
+    const family = op.base.startsWith('string') ? 'string' : op.base.startsWith('arn') ? 'arn' : op.base.startsWith('numeric') ? 'numeric' : op.base.startsWith('date') ? 'date' : op.base === 'bool' ? 'bool' : op.base.includes('ipaddress') ? 'ip' : 'binary';
+    const keyFamily = type.replace(/^arrayof/, '');
+    const wanted = keyFamily === 'arn' ? 'arn' : keyFamily === 'ipaddress' ? 'ip' : keyFamily === 'boolean' ? 'bool' : keyFamily === 'integer' || keyFamily === 'long' ? 'numeric' : keyFamily;
+    if (['string', 'arn', 'numeric', 'date', 'bool', 'ip'].includes(wanted) && family !== wanted) {
+      const usable = (family === 'string' && (wanted === 'arn' || wanted === 'bool' || wanted === 'numeric')) || (family === 'arn' && wanted === 'string');
+      known = {
+        code: usable ? 'mismatched-type-but-usable' : 'mismatched-type',
+        message: `${operator} compares ${key} (documented as ${k.type}) as ${family}${usable ? '; it works, but the matching operator family is clearer' : ': it may never match'}`,
+      };
     }
   }
+  if (mismatchCache.size >= KEY_CACHE_LIMIT) mismatchCache.clear();
+  mismatchCache.set(memo, known);
+  return known;
 }
 
 function checkVariableUse(s: Statement, issues: ValidationIssue[]): void {
