@@ -14,7 +14,8 @@ import type { CatalogAction } from './catalog.ts';
 import { parseOperator } from './conditions.ts';
 import { actionMatches } from './statement-match.ts';
 import type { Policy, PolicyKind, Statement, ValidationIssue } from './types.ts';
-import { issue } from './validate-checks.ts';
+import { issue, memoIssues, pushIssues } from './validate-checks.ts';
+import type { IssueTemplate } from './validate-checks.ts';
 import { matchWildcard } from './wildcard.ts';
 
 /** Operator families that take policy variables (String and ARN); the others compare typed values. */
@@ -216,7 +217,10 @@ function fittingFormats(resource: string): Array<{ region: string; account: stri
   return fitting.length > 0 ? fitting : undefined;
 }
 
-function checkArnShape(value: string, s: Statement, issues: ValidationIssue[]): void {
+/** checkArnShape's verdicts by Resource string (they depend on it alone). */
+const arnShapeTemplates = new Map<string, readonly IssueTemplate[]>();
+
+function checkArnShape(value: string, s: Statement | undefined, issues: ValidationIssue[]): void {
   if (value === '*' || !value.startsWith('arn:') || value.includes('${')) return;
   const arn = parseArn(value);
   const formats = fittingFormats(value);
@@ -335,7 +339,7 @@ export function serviceChecks(policy: Policy, kind: PolicyKind): ValidationIssue
     checkPrincipals(s, kind, issues);
     if (!catalogue) continue;
     checkConditionKeys(s, kind, issues);
-    for (const r of [...(s.resource ?? []), ...(s.notResource ?? [])]) checkArnShape(r, s, issues);
+    for (const r of [...(s.resource ?? []), ...(s.notResource ?? [])]) pushIssues(memoIssues(arnShapeTemplates, r, (found) => checkArnShape(r, undefined, found)), s, issues);
     checkAttached(s, kind, issues);
     checkDenyTags(s, issues);
     if (identityLike) checkResourceStar(s, issues);
