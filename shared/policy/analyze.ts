@@ -144,15 +144,22 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
   const drafts: Draft[] = [];
   const holder = context.attachedTo && /^arn:[^:]+:iam::\d{12}:(user|role)\//.test(context.attachedTo) ? context.attachedTo : undefined;
   const cap = new Capability(policies, {
-    accounts: holder ? [parseArn(holder)?.account as string] : holderAccounts(policies.map((p) => p.policy), context, fresh),
+    accounts: holder ? [parseArn(holder)?.account as string] : () => holderAccounts(policies.map((p) => p.policy), context, fresh),
     fresh,
     index: QUESTIONS,
     ...(holder ? { holder } : {}),
     ...(boundary ? { permissionsBoundary: { name: 'boundary', policy: boundary } } : {}),
   });
 
-  const service = fresh.token('service');
-  const admin = [cap.can(`${service}:${service}`, 'any'), ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
+  // "Any action": an action of a service no policy names (a fresh token). When no Allow statement can
+  // match an action of an unnamed service, none allows it, whatever the token: it is drawn (in its
+  // place in the order of tokens) only if a later question needs one.
+  fresh.reserve('service');
+  const anyAction = (): Grant => {
+    const service = fresh.token('service');
+    return cap.can(`${service}:${service}`, 'any');
+  };
+  const admin = [cap.coversAnyService() ? anyAction() : { allowed: false, conditional: false, statements: [] }, ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
   if (admin.every((g) => g.allowed)) {
     const conditional = admin.some((g) => g.conditional);
     drafts.push({

@@ -30,8 +30,11 @@ export interface Grant {
 }
 
 export interface CapabilityOptions {
-  /** The holder's account(s): the owner when known, else a fresh account; plus accounts the Resources name. */
-  accounts: string[];
+  /**
+   * The holder's account(s): the owner when known, else a fresh account; plus accounts the Resources
+   * name. A function is called once, on the first search (an analysis that searches nothing draws no account).
+   */
+  accounts: string[] | (() => string[]);
   fresh: FreshValues;
   /** The holder, when the policies are known to be attached to one principal. */
   holder?: string;
@@ -90,6 +93,25 @@ export class Capability {
   constructor(policies: Array<{ name: string; policy: Policy }>, options: CapabilityOptions) {
     this.policies = policies;
     this.options = options;
+  }
+
+  private accountsDrawn: string[] | undefined;
+
+  private accountList(): string[] {
+    const { accounts } = this.options;
+    return (this.accountsDrawn ??= typeof accounts === 'function' ? accounts() : accounts);
+  }
+
+  /**
+   * False when no Allow statement can match an action of a service it does not name (no `*`,
+   * wildcard service or NotAction): then an action of a fresh service, one no policy text contains,
+   * is allowed by none. True without an action index (no claim).
+   */
+  coversAnyService(): boolean {
+    const { index } = this.options;
+    if (!index) return true;
+    this.covered ??= index.coverage((this.policies as Array<{ policy: Policy }>).map((p) => p.policy));
+    return this.covered.anyService;
   }
 
   private readonly allowed = new Map<string, string[]>();
@@ -220,7 +242,7 @@ export class Capability {
     let result: Grant = { allowed: false, conditional: false, statements: [] };
     if (this.hasAllow(action)) {
       const notes: string[] = [];
-      for (const account of this.options.accounts) {
+      for (const account of this.accountList()) {
         const holders = this.holders(account);
         const resources = this.resourcesOf(action, kind, account, holders, opts.anyResourceOnly === true);
         const answer = findWitness({

@@ -13,7 +13,12 @@ import type { Policy } from './types.ts';
 const TOKEN_STEM = 'twfresh';
 
 export class FreshValues {
-  private readonly text: string;
+  private readonly policies: readonly Policy[];
+  private readonly extra: readonly string[];
+  /** The lower-cased texts, built on the first question (an analysis that draws no value never needs them). */
+  private joined: string | undefined;
+  /** Roles whose tokens are drawn, in this order, before any other token (see {@link reserve}). */
+  private readonly pending: string[] = [];
   private readonly used = new Set<string>();
   private readonly tokens = new Map<string, string>();
   /** Whether the texts contain a candidate (lower-cased), asked once per candidate: the texts never change. */
@@ -21,7 +26,22 @@ export class FreshValues {
 
   /** `extra` are further texts the values must avoid (owner account, zone of trust). */
   constructor(policies: readonly Policy[], extra: readonly string[] = []) {
-    this.text = [...policies.map((p) => JSON.stringify(p.statements)), ...extra].join('\n').toLowerCase();
+    this.policies = policies;
+    this.extra = extra;
+  }
+
+  private get text(): string {
+    this.joined ??= [...this.policies.map((p) => JSON.stringify(p.statements)), ...this.extra].join('\n').toLowerCase();
+    return this.joined;
+  }
+
+  /**
+   * Fixes the place of `role` in the order tokens are drawn, without drawing it: the first token
+   * asked for afterwards draws the reserved roles first, in order, so every token is the one an
+   * immediate draw would have given. Lets a caller that may never need the token skip the work.
+   */
+  reserve(role: string): void {
+    if (!this.tokens.has(role) && !this.pending.includes(role)) this.pending.push(role);
   }
 
   /** Whether the texts contain `twfresh` at all: when not, no token candidate needs a scan of its own. */
@@ -41,6 +61,13 @@ export class FreshValues {
    * gets the same token, so witnesses stay stable; different roles get different tokens.
    */
   token(role = 'name'): string {
+    const known = this.tokens.get(role);
+    if (known) return known;
+    while (this.pending.length > 0) this.draw(this.pending.shift() as string);
+    return this.tokens.get(role) ?? this.draw(role);
+  }
+
+  private draw(role: string): string {
     const known = this.tokens.get(role);
     if (known) return known;
     for (let n = 1; ; n++) {
