@@ -239,6 +239,15 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     return known;
   };
 
+  // mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal).
+  const gates: Array<Array<boolean | undefined>> = q.actions.map(() => []);
+  const admits = (ai: number, ri: number): boolean => {
+    const row = gates[ai] as Array<boolean | undefined>;
+    let known = row[ri];
+    if (known === undefined) row[ri] = known = mayAllow(q.actions[ai] as string, q.resources[ri] as string);
+    return known;
+  };
+
   const fixedFirst: Record<string, string[]> = {};
   for (const [key, values] of q.fixed ?? []) {
     const v = values[0];
@@ -247,10 +256,12 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   const firstFixed = (): Record<string, string[]> => fixedFirst;
 
   // Pass 1: no condition context beyond the requester's fixed facts.
-  for (const action of q.actions) {
+  for (let ai = 0; ai < q.actions.length; ai++) {
+    const action = q.actions[ai] as string;
     for (const principal of q.principals) {
-      for (const resource of q.resources) {
-        if (!mayAllow(action, resource)) {
+      for (let ri = 0; ri < q.resources.length; ri++) {
+        const resource = q.resources[ri] as string;
+        if (!admits(ai, ri)) {
           budget--;
           continue;
         }
@@ -262,7 +273,8 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
 
   if (q.exactOnly) return { conditional: false };
   // Pass 2: every combination of candidate values of the keys the relevant statements test.
-  for (const action of q.actions) {
+  for (let ai = 0; ai < q.actions.length; ai++) {
+    const action = q.actions[ai] as string;
     const clauses = relevantClauses(policies, action);
     const byKey = new Map<string, ConditionClause[]>();
     for (const c of clauses) {
@@ -290,8 +302,9 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     let shared: Space[] | undefined;
     for (const principal of q.principals) {
       const spaces = principalFree ? (shared ??= spacesFor(principal)) : spacesFor(principal);
-      for (const resource of q.resources) {
-        if (!mayAllow(action, resource)) {
+      for (let ri = 0; ri < q.resources.length; ri++) {
+        const resource = q.resources[ri] as string;
+        if (!admits(ai, ri)) {
           // Every leaf of this resource's search fails: spend the budget the search would have spent,
           // and give up where it would have (a node entered with no budget left).
           let leaves = 1;
