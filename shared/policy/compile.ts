@@ -63,8 +63,8 @@ export interface CompiledStatement {
   resources?: ResourceMatcher[];
   notResources?: ResourceMatcher[];
   conditions: CompiledClause[];
-  /** For `pinning` mode: the Allow conditions that pin access (see statement-match.ts). */
-  pinning: CompiledClause[];
+  /** For `pinning` mode: the Allow conditions that pin access (see statement-match.ts); filled on first use from `conditions`. */
+  pinning?: CompiledClause[];
 }
 
 export interface CompiledPolicy {
@@ -254,7 +254,6 @@ function compileStatement(s: Statement, substitute: boolean): CompiledStatement 
     index: s.index,
     effect: s.effect,
     conditions: s.conditions.map((c) => compileClause(c, substitute)),
-    pinning: s.conditions.filter((c) => isPinningKey(c.key) && !c.values.every(isBroadValue)).map((c) => compileClause(c, substitute)),
   };
   if (s.sid !== undefined) out.sid = s.sid;
   if (s.action) out.actions = compileActions(s.action);
@@ -306,6 +305,14 @@ export function statementsFor(cp: CompiledPolicy, service: string): readonly Com
   return list;
 }
 
+/**
+ * The statement's pinning clauses, the compiled conditions themselves (a compiled clause keeps no
+ * state, so one object serves both lists): only the resource-policy stranger questions ask.
+ */
+function pinningOf(cs: CompiledStatement): CompiledClause[] {
+  return (cs.pinning ??= cs.conditions.filter((c) => isPinningKey(c.clause.key) && !c.clause.values.every(isBroadValue)));
+}
+
 function conditionsHold(list: readonly CompiledClause[], req: CompiledRequest): boolean {
   for (const c of list) if (!evaluateCompiledClause(c, req.value(c.key), req.lookup)) return false;
   return true;
@@ -342,7 +349,7 @@ export function compiledStatementApplies(cs: CompiledStatement, req: CompiledReq
   }
   if (cs.conditions.length > 0) {
     if (req.conditionMode === 'optimistic') return cs.effect === 'Allow' ? how : 'none';
-    if (req.conditionMode === 'pinning' && cs.effect === 'Allow') return conditionsHold(cs.pinning, req) ? how : 'none';
+    if (req.conditionMode === 'pinning' && cs.effect === 'Allow') return conditionsHold(pinningOf(cs), req) ? how : 'none';
     if (!conditionsHold(cs.conditions, req)) return 'none';
   }
   return how;
