@@ -16,7 +16,8 @@ import type { ActionIndex, Coverage } from './action-index.ts';
 import { actionRequest, coversAction, statementsCovering } from './compile.ts';
 import type { DecidingStatement, NamedPolicy, Policy, Witness } from './types.ts';
 import { substituteText } from './variables.ts';
-import { findWitness } from './witness.ts';
+import { findWitness, searchMemo } from './witness.ts';
+import type { SearchMemo } from './witness.ts';
 
 /** The answer for one action on one kind of resource. */
 export interface Grant {
@@ -208,13 +209,13 @@ export class Capability {
     return [...out];
   }
 
-  private readonly admission = new Map<string, Map<string, boolean>>();
+  private readonly memos = new Map<string, SearchMemo>();
 
-  /** The witness search's admission memo for these policies and this iam:PassedToService set (the only fixed facts `can` gives). */
-  private admittedFor(passedTo: string[] | undefined): Map<string, boolean> {
+  /** The witness searches' memo for these policies and this iam:PassedToService set (the only fixed facts `can` gives). */
+  private memoFor(passedTo: string[] | undefined): SearchMemo {
     const key = passedTo === undefined ? '' : `to\u0000${passedTo.join('\u0000')}`;
-    let memo = this.admission.get(key);
-    if (!memo) this.admission.set(key, (memo = new Map()));
+    let memo = this.memos.get(key);
+    if (!memo) this.memos.set(key, (memo = searchMemo()));
     return memo;
   }
 
@@ -255,7 +256,7 @@ export class Capability {
           ...(opts.exactOnly ? { exactOnly: true } : {}),
           ...(opts.passedTo ? { fixed: new Map([['iam:passedtoservice', opts.passedTo.map((s) => [s])]]) } : {}),
           budget: 1500,
-          admitted: this.admittedFor(opts.passedTo),
+          memo: this.memoFor(opts.passedTo),
           accept: (w) => {
             const arn = parseArn(w.resource);
             if (arn?.account === 'aws') return false;

@@ -53,11 +53,23 @@ export interface WitnessQuestion {
   /** Maximum number of evaluations (default 4,000). */
   budget?: number;
   /**
-   * A memo of the identity-admission test ("can an identity Allow admit this action on this
-   * resource", by action and resource) to share between searches: only for searches with the same
-   * identity policies and the same `fixed` facts (the test depends on nothing else).
+   * Answers to share between searches, only among searches with the same policies (identity,
+   * resource, boundary), `fixed` facts, `fresh` values and `callerAdmin` (they depend on nothing else).
    */
-  admitted?: Map<string, boolean>;
+  memo?: SearchMemo;
+}
+
+/** What one search works out that another search of the same policies and facts would again (see {@link WitnessQuestion.memo}). */
+export interface SearchMemo {
+  /** The identity-admission test by action and resource. */
+  admitted: Map<string, boolean>;
+  /** Pass 2's candidate spaces by action when no clause has a policy variable (null: no key to search). */
+  spaces: Map<string, Space[] | null>;
+}
+
+/** A memo for {@link WitnessQuestion.memo}. */
+export function searchMemo(): SearchMemo {
+  return { admitted: new Map(), spaces: new Map() };
 }
 
 export interface WitnessAnswer {
@@ -119,8 +131,8 @@ function dedupe(key: string, clauses: readonly ConditionClause[], candidates: re
   return out;
 }
 
-/** One condition key of the pass-2 search and the candidate values it tries, in order. */
-interface Space {
+/** One condition key of the pass-2 search and the candidate values it tries, in order (shared: do not modify). */
+export interface Space {
   key: string;
   values: Candidate[];
 }
@@ -194,7 +206,7 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   // such attempts are counted against the budget exactly as the evaluator would have spent them,
   // but not evaluated (the answer, the witness found first and the budget cut-off are unchanged).
   const gated = q.resourcePolicy === undefined && !q.callerAdmin;
-  const possible = q.admitted ?? new Map<string, boolean>();
+  const possible = q.memo?.admitted ?? new Map<string, boolean>();
   // A statement with a condition on a fixed key (not derived from the principal, no policy variables)
   // that is false for every value the search can give that key never applies in this search: a fixed
   // key only ever takes one of its fixed candidates (the first in pass 1, any in pass 2; absent when
@@ -275,7 +287,9 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   // Pass 2: every combination of candidate values of the keys the relevant statements test.
   for (let ai = 0; ai < q.actions.length; ai++) {
     const action = q.actions[ai] as string;
-    const clauses = relevantClauses(policies, action);
+    const remembered = q.memo?.spaces.get(action);
+    if (remembered === null) continue;
+    const clauses = remembered ? [] : relevantClauses(policies, action);
     const byKey = new Map<string, ConditionClause[]>();
     for (const c of clauses) {
       const k = c.key.toLowerCase();
@@ -285,7 +299,12 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     // A key another clause refers to through a policy variable (`${aws:PrincipalTag/team}`) is part of
     // the search too: absent, or the same fresh value the referring clause's instantiation uses.
     for (const c of clauses) for (const k of variableKeys(c)) if (!DERIVED.has(k) && !byKey.has(k)) byKey.set(k, []);
-    if (byKey.size === 0) continue;
+    if (!remembered && byKey.size === 0) {
+      q.memo?.spaces.set(action, null);
+      continue;
+    }
+    // Remembered spaces: one per key of the search, as byKey would have listed them.
+    if (remembered) for (const sp of remembered) byKey.set(sp.key, []);
     const spacesFor = (principal: string | undefined): Space[] => {
       const derived = buildLookup(undefined, describePrincipal(principal));
       return [...byKey.entries()]
@@ -298,10 +317,14 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     };
     // With no policy variable in any clause, nothing in the spaces depends on the principal
     // (resolveDerived keeps each clause, dedupe never reads the principal's facts): one list serves all.
-    const principalFree = clauses.every((c) => !c.values.some((v) => v.includes('${')));
-    let shared: Space[] | undefined;
+    const principalFree = remembered !== undefined || clauses.every((c) => !c.values.some((v) => v.includes('${')));
+    let shared: Space[] | undefined = remembered;
     for (const principal of q.principals) {
-      const spaces = principalFree ? (shared ??= spacesFor(principal)) : spacesFor(principal);
+      if (principalFree && shared === undefined) {
+        shared = spacesFor(principal);
+        q.memo?.spaces.set(action, shared);
+      }
+      const spaces = shared ?? spacesFor(principal);
       for (let ri = 0; ri < q.resources.length; ri++) {
         const resource = q.resources[ri] as string;
         if (!admits(ai, ri)) {
