@@ -356,12 +356,14 @@ export function compiledStatementApplies(cs: CompiledStatement, req: CompiledReq
 }
 
 function deepFreeze(value: unknown): void {
-  const stack: unknown[] = [value];
+  if (value === null || typeof value !== 'object') return;
+  const stack: object[] = [value];
   while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object' || Object.isFrozen(node)) continue;
+    const node = stack.pop() as object;
+    if (Object.isFrozen(node)) continue;
     Object.freeze(node);
-    for (const child of Object.values(node as Record<string, unknown>)) stack.push(child);
+    // Only objects are stacked (a primitive needs no freezing).
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push(child as object);
   }
 }
 

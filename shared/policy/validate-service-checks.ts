@@ -326,7 +326,7 @@ function checkBucketPolicyEscalation(policy: Policy, issues: ValidationIssue[]):
 function checkResourceStar(s: Statement, issues: ValidationIssue[]): void {
   if (s.effect !== 'Allow' || !(s.resource ?? []).includes('*') || !s.action || !statementFacts(s).some((f) => f.scoped)) return;
   const scoped = (specificActions(s) ?? []).filter((a) => a.arnFormats.length > 0 && a.accessLevel !== 'List');
-  if (scoped.length > 0) issues.push(issue('warning', 'resource-star', `${scoped.map((a) => `${a.service}:${a.name}`).slice(0, 3).join(', ')}${scoped.length > 3 ? '…' : ''} support resource-level permissions: name the resources instead of "*"`, s));
+  if (scoped.length > 0) issues.push(issue('warning', 'resource-star', `${scoped.slice(0, 3).map((a) => `${a.service}:${a.name}`).join(', ')}${scoped.length > 3 ? '…' : ''} support resource-level permissions: name the resources instead of "*"`, s));
 }
 
 /** The catalogue-based checks for one parsed policy of the given kind (nothing when the catalogue is unavailable). */
