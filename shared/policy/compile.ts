@@ -15,7 +15,7 @@
  * with equal text are compiled separately (identity is the key), equal texts share one compilation
  * (text cannot change).
  */
-import { compileArnMatcher, matchArn, matchArnItems } from './arn.ts';
+import { arnMatcherOf, matchArn, matchArnItems } from './arn.ts';
 import type { ArnMatcher, SplitArn } from './arn.ts';
 import { compileClause, evaluateCompiledClause } from './conditions.ts';
 import type { CompiledClause } from './conditions.ts';
@@ -27,7 +27,7 @@ import type { ConditionMode } from './statement-match.ts';
 import type { Effect, Policy, Statement } from './types.ts';
 import { compileWithVariables } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
-import { compileCodes, compileGlob, hasWildcard, matchCodes } from './wildcard.ts';
+import { compileCodes, hasWildcard, matchCodes } from './wildcard.ts';
 
 /** Action / NotAction patterns: `*`, lower-cased literals, wildcard patterns by literal service prefix, the rest. */
 export interface ActionSet {
@@ -50,7 +50,7 @@ interface ResourceMatcher {
 }
 
 function staticMatcher(m: ResourceMatcher): ArnMatcher {
-  return (m.compiled ??= compileArnMatcher(compileGlob(m.pattern)));
+  return (m.compiled ??= arnMatcherOf(m.pattern));
 }
 
 export interface CompiledStatement {
