@@ -248,6 +248,17 @@ export function identityMayAllow(document: unknown, action: ActionRequest, resou
   return false;
 }
 
+/**
+ * The Allow statements of an identity policy that cover the action and whose static Resource can
+ * admit the resource (not those `ruledOut` names), in order: the only ones that can make this policy
+ * allow the pair. `identityMayAllow` is "this list is not empty".
+ */
+export function admittingStatements(document: unknown, action: ActionRequest, resource: SplitArn, ruledOut?: (cs: CompiledStatement) => boolean): CompiledStatement[] {
+  const cp = compiledPolicy(document);
+  if (!cp.allowAnyService && !cp.allowServices.has(action.service)) return [];
+  return allowsCovering(cp, action).filter((cs) => mayAdmitResource(cs, resource) && !(ruledOut?.(cs) ?? false));
+}
+
 function compileStatement(s: Statement, substitute: boolean): CompiledStatement {
   const out: CompiledStatement = {
     statement: s,

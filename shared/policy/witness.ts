@@ -14,7 +14,7 @@ import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
 import { splitArn } from './arn.ts';
-import { actionRequest, compiledPolicy, identityMayAllow, statementsCovering } from './compile.ts';
+import { actionRequest, admittingStatements, compiledPolicy, identityMayAllow, statementsCovering } from './compile.ts';
 import type { CompiledStatement } from './compile.ts';
 import type { EvaluationInput } from './evaluate.ts';
 import type { ConditionClause, EvaluationRequest, EvaluationResult, NamedPolicy, Policy, Witness } from './types.ts';
@@ -251,6 +251,46 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     return known;
   };
 
+  // Before each evaluation of a gated search: can one of the identity statements that admit the pair
+  // still apply with this context? Each clause whose value the context alone decides (its key is not
+  // derived from the principal and its values use no policy variable: the request then carries
+  // exactly the context's value, or none) is evaluated as the evaluator would; when every admitting
+  // statement has a false one, no identity Allow applies, so the evaluation cannot allow and is
+  // skipped (its budget unit still spent: the same leaves, witness and cut-off as evaluating).
+  const admitting: Array<Array<readonly CompiledStatement[] | null | undefined>> = q.actions.map(() => []);
+  const statementsAdmitting = (ai: number, ri: number): readonly CompiledStatement[] | null => {
+    const row = admitting[ai] as Array<readonly CompiledStatement[] | null | undefined>;
+    let known = row[ri];
+    if (known === undefined) {
+      const a = actionRequest(q.actions[ai] as string);
+      const split = splitArn(q.resources[ri] as string);
+      try {
+        known = (identityPolicies ?? []).flatMap((p) => admittingStatements(p.policy, a, split, fixedOnly.size > 0 ? ruledOut : undefined));
+      } catch {
+        known = null; // a broken document: always ask the evaluator
+      }
+      row[ri] = known;
+    }
+    return known;
+  };
+  const contextDecides = (c: CompiledClause): boolean => !DERIVED.has(c.key) && !c.clause.values.some((v) => v.includes('${'));
+  const mayApply = (ai: number, ri: number, context: Record<string, string[]>): boolean => {
+    if (!gated || (q.actions[ai] as string).toLowerCase() === 'sts:getcalleridentity') return true;
+    const list = statementsAdmitting(ai, ri);
+    if (list === null) return true;
+    for (const cs of list) {
+      let possible = true;
+      for (const c of cs.conditions) {
+        if (contextDecides(c) && !evaluateCompiledClause(c, context[c.key], NO_LOOKUP)) {
+          possible = false;
+          break;
+        }
+      }
+      if (possible) return true;
+    }
+    return false;
+  };
+
   // mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal).
   const gates: Array<Array<boolean | undefined>> = q.actions.map(() => []);
   const admits = (ai: number, ri: number): boolean => {
@@ -274,6 +314,10 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
       for (let ri = 0; ri < q.resources.length; ri++) {
         const resource = q.resources[ri] as string;
         if (!admits(ai, ri)) {
+          budget--;
+          continue;
+        }
+        if (!mayApply(ai, ri, firstFixed())) {
           budget--;
           continue;
         }
@@ -346,7 +390,13 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
             exhausted = true;
             return undefined;
           }
-          if (i === spaces.length) return attempt(principal, action, resource, context);
+          if (i === spaces.length) {
+            if (!mayApply(ai, ri, context)) {
+              budget--;
+              return undefined;
+            }
+            return attempt(principal, action, resource, context);
+          }
           const space = spaces[i] as Space;
           for (const value of space.values) {
             if (value === undefined) delete context[space.key];
