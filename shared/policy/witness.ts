@@ -165,6 +165,134 @@ function freeCandidates(key: string, clauses: readonly ConditionClause[], fresh:
   return known;
 }
 
+/** A clause whose value in a request is the search context's alone: its key is not derived from the principal and its values use no policy variable. */
+function contextDecides(c: CompiledClause): boolean {
+  return !DERIVED.has(c.key) && !c.clause.values.some((v) => v.includes('${'));
+}
+
+/**
+ * What a gated search (no resource policy, no caller-admin policy: only an identity Allow can grant)
+ * knows cannot be allowed, so it spends the budget unit of such an attempt without evaluating it:
+ * the answer, the witness found first and the budget cut-off are those of evaluating every attempt.
+ * One per search (its methods are not closures made per search).
+ */
+class Gate {
+  private readonly gated: boolean;
+  private readonly possible: Map<string, boolean>;
+  /**
+   * A statement with a condition on a fixed key (not derived from the principal, no policy variables)
+   * that is false for every value the search can give that key never applies in this search: a fixed
+   * key only ever takes one of its fixed candidates (the first in pass 1, any in pass 2; absent when
+   * the list is empty or the candidate is `undefined`).
+   */
+  private readonly fixedOnly = new Map<string, readonly Candidate[]>();
+  private readonly ruledOutMemo = new Map<CompiledStatement, boolean>();
+  private readonly ruledOutTest: ((cs: CompiledStatement) => boolean) | undefined;
+  /** Per (action, resource) position: admitted at all, and the identity statements that admit it. */
+  private readonly gates: Array<Array<boolean | undefined>>;
+  private readonly admitting: Array<Array<readonly CompiledStatement[] | null | undefined>>;
+
+  constructor(
+    private readonly q: WitnessQuestion,
+    private readonly identityPolicies: readonly NamedPolicy[] | undefined,
+  ) {
+    this.gated = q.resourcePolicy === undefined && !q.callerAdmin;
+    this.possible = q.memo?.admitted ?? new Map<string, boolean>();
+    for (const [key, values] of q.fixed ?? []) if (!DERIVED.has(key)) this.fixedOnly.set(key, values.length > 0 ? values : [undefined]);
+    this.ruledOutTest = this.fixedOnly.size > 0 ? (cs) => this.ruledOut(cs) : undefined;
+    this.gates = q.actions.map(() => []);
+    this.admitting = q.actions.map(() => []);
+  }
+
+  private ruledOut(cs: CompiledStatement): boolean {
+    let known = this.ruledOutMemo.get(cs);
+    if (known === undefined) {
+      known = false;
+      for (const c of cs.conditions) {
+        const candidates = this.fixedOnly.get(c.key);
+        if (!candidates || c.clause.values.some((v) => v.includes('${'))) continue;
+        if (candidates.every((v) => !evaluateCompiledClause(c, v, NO_LOOKUP))) {
+          known = true;
+          break;
+        }
+      }
+      this.ruledOutMemo.set(cs, known);
+    }
+    return known;
+  }
+
+  /**
+   * Can some identity statement's Action and static Resource admit the pair? When not, the attempt
+   * fails for every principal and context.
+   */
+  private mayAllow(action: string, resource: string): boolean {
+    if (!this.gated) return true;
+    const key = `${action}\u0000${resource}`;
+    let known = this.possible.get(key);
+    if (known === undefined) {
+      const a = actionRequest(action);
+      // sts:GetCallerIdentity is allowed without any policy (evaluate.ts).
+      if (a.lowerAction === 'sts:getcalleridentity') known = true;
+      else {
+        const split = splitArn(resource);
+        try {
+          known = (this.identityPolicies ?? []).some((p) => identityMayAllow(p.policy, a, split, this.ruledOutTest));
+        } catch {
+          known = true; // a broken document: let the evaluator report it
+        }
+      }
+      this.possible.set(key, known);
+    }
+    return known;
+  }
+
+  /** mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal). */
+  admits(ai: number, ri: number): boolean {
+    const row = this.gates[ai] as Array<boolean | undefined>;
+    let known = row[ri];
+    if (known === undefined) row[ri] = known = this.mayAllow(this.q.actions[ai] as string, this.q.resources[ri] as string);
+    return known;
+  }
+
+  private statementsAdmitting(ai: number, ri: number): readonly CompiledStatement[] | null {
+    const row = this.admitting[ai] as Array<readonly CompiledStatement[] | null | undefined>;
+    let known = row[ri];
+    if (known === undefined) {
+      const a = actionRequest(this.q.actions[ai] as string);
+      const split = splitArn(this.q.resources[ri] as string);
+      try {
+        known = (this.identityPolicies ?? []).flatMap((p) => admittingStatements(p.policy, a, split, this.ruledOutTest));
+      } catch {
+        known = null; // a broken document: always ask the evaluator
+      }
+      row[ri] = known;
+    }
+    return known;
+  }
+
+  /**
+   * Before an evaluation: can one of the identity statements that admit the pair still apply with
+   * this context? Each clause the context alone decides is evaluated as the evaluator would; when
+   * every admitting statement has a false one, no identity Allow applies and the attempt cannot allow.
+   */
+  mayApply(ai: number, ri: number, context: Record<string, string[]>): boolean {
+    if (!this.gated || (this.q.actions[ai] as string).toLowerCase() === 'sts:getcalleridentity') return true;
+    const list = this.statementsAdmitting(ai, ri);
+    if (list === null) return true;
+    for (const cs of list) {
+      let possible = true;
+      for (const c of cs.conditions) {
+        if (contextDecides(c) && !evaluateCompiledClause(c, context[c.key], NO_LOOKUP)) {
+          possible = false;
+          break;
+        }
+      }
+      if (possible) return true;
+    }
+    return false;
+  }
+}
+
 /**
  * Searches for an allowed request. First every principal × resource × action with no context (an
  * unconditional grant), then every combination of candidate context values for the condition keys
@@ -201,111 +329,13 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     return { witness, result, conditional: Object.keys(context).some((k) => !q.fixed?.has(k.toLowerCase())) };
   }
 
-  // Without a resource policy only an identity Allow can grant, so a (action, resource) pair that no
-  // identity statement's Action and static Resource admit fails for every principal and context:
-  // such attempts are counted against the budget exactly as the evaluator would have spent them,
-  // but not evaluated (the answer, the witness found first and the budget cut-off are unchanged).
-  const gated = q.resourcePolicy === undefined && !q.callerAdmin;
-  const possible = q.memo?.admitted ?? new Map<string, boolean>();
-  // A statement with a condition on a fixed key (not derived from the principal, no policy variables)
-  // that is false for every value the search can give that key never applies in this search: a fixed
-  // key only ever takes one of its fixed candidates (the first in pass 1, any in pass 2; absent when
-  // the list is empty or the candidate is `undefined`).
-  const fixedOnly = new Map<string, readonly Candidate[]>();
-  for (const [key, values] of q.fixed ?? []) if (!DERIVED.has(key)) fixedOnly.set(key, values.length > 0 ? values : [undefined]);
-  const ruledOutMemo = new Map<CompiledStatement, boolean>();
-  const ruledOut = (cs: CompiledStatement): boolean => {
-    let known = ruledOutMemo.get(cs);
-    if (known === undefined) {
-      known = false;
-      for (const c of cs.conditions) {
-        const candidates = fixedOnly.get(c.key);
-        if (!candidates || c.clause.values.some((v) => v.includes('${'))) continue;
-        if (candidates.every((v) => !evaluateCompiledClause(c, v, NO_LOOKUP))) {
-          known = true;
-          break;
-        }
-      }
-      ruledOutMemo.set(cs, known);
-    }
-    return known;
-  };
-  const mayAllow = (action: string, resource: string): boolean => {
-    if (!gated) return true;
-    const key = `${action}\u0000${resource}`;
-    let known = possible.get(key);
-    if (known === undefined) {
-      const a = actionRequest(action);
-      // sts:GetCallerIdentity is allowed without any policy (evaluate.ts).
-      if (a.lowerAction === 'sts:getcalleridentity') known = true;
-      else {
-        const split = splitArn(resource);
-        try {
-          known = (identityPolicies ?? []).some((p) => identityMayAllow(p.policy, a, split, fixedOnly.size > 0 ? ruledOut : undefined));
-        } catch {
-          known = true; // a broken document: let the evaluator report it
-        }
-      }
-      possible.set(key, known);
-    }
-    return known;
-  };
-
-  // Before each evaluation of a gated search: can one of the identity statements that admit the pair
-  // still apply with this context? Each clause whose value the context alone decides (its key is not
-  // derived from the principal and its values use no policy variable: the request then carries
-  // exactly the context's value, or none) is evaluated as the evaluator would; when every admitting
-  // statement has a false one, no identity Allow applies, so the evaluation cannot allow and is
-  // skipped (its budget unit still spent: the same leaves, witness and cut-off as evaluating).
-  const admitting: Array<Array<readonly CompiledStatement[] | null | undefined>> = q.actions.map(() => []);
-  const statementsAdmitting = (ai: number, ri: number): readonly CompiledStatement[] | null => {
-    const row = admitting[ai] as Array<readonly CompiledStatement[] | null | undefined>;
-    let known = row[ri];
-    if (known === undefined) {
-      const a = actionRequest(q.actions[ai] as string);
-      const split = splitArn(q.resources[ri] as string);
-      try {
-        known = (identityPolicies ?? []).flatMap((p) => admittingStatements(p.policy, a, split, fixedOnly.size > 0 ? ruledOut : undefined));
-      } catch {
-        known = null; // a broken document: always ask the evaluator
-      }
-      row[ri] = known;
-    }
-    return known;
-  };
-  const contextDecides = (c: CompiledClause): boolean => !DERIVED.has(c.key) && !c.clause.values.some((v) => v.includes('${'));
-  const mayApply = (ai: number, ri: number, context: Record<string, string[]>): boolean => {
-    if (!gated || (q.actions[ai] as string).toLowerCase() === 'sts:getcalleridentity') return true;
-    const list = statementsAdmitting(ai, ri);
-    if (list === null) return true;
-    for (const cs of list) {
-      let possible = true;
-      for (const c of cs.conditions) {
-        if (contextDecides(c) && !evaluateCompiledClause(c, context[c.key], NO_LOOKUP)) {
-          possible = false;
-          break;
-        }
-      }
-      if (possible) return true;
-    }
-    return false;
-  };
-
-  // mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal).
-  const gates: Array<Array<boolean | undefined>> = q.actions.map(() => []);
-  const admits = (ai: number, ri: number): boolean => {
-    const row = gates[ai] as Array<boolean | undefined>;
-    let known = row[ri];
-    if (known === undefined) row[ri] = known = mayAllow(q.actions[ai] as string, q.resources[ri] as string);
-    return known;
-  };
+  const gate = new Gate(q, identityPolicies);
 
   const fixedFirst: Record<string, string[]> = {};
   for (const [key, values] of q.fixed ?? []) {
     const v = values[0];
     if (v !== undefined) fixedFirst[key] = v;
   }
-  const firstFixed = (): Record<string, string[]> => fixedFirst;
 
   // Pass 1: no condition context beyond the requester's fixed facts.
   for (let ai = 0; ai < q.actions.length; ai++) {
@@ -313,15 +343,15 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     for (const principal of q.principals) {
       for (let ri = 0; ri < q.resources.length; ri++) {
         const resource = q.resources[ri] as string;
-        if (!admits(ai, ri)) {
+        if (!gate.admits(ai, ri)) {
           budget--;
           continue;
         }
-        if (!mayApply(ai, ri, firstFixed())) {
+        if (!gate.mayApply(ai, ri, fixedFirst)) {
           budget--;
           continue;
         }
-        const found = attempt(principal, action, resource, firstFixed());
+        const found = attempt(principal, action, resource, fixedFirst);
         if (found) return found;
       }
     }
@@ -371,7 +401,7 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
       const spaces = shared ?? spacesFor(principal);
       for (let ri = 0; ri < q.resources.length; ri++) {
         const resource = q.resources[ri] as string;
-        if (!admits(ai, ri)) {
+        if (!gate.admits(ai, ri)) {
           // Every leaf of this resource's search fails: spend the budget the search would have spent,
           // and give up where it would have (a node entered with no budget left).
           let leaves = 1;
@@ -384,14 +414,14 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
           continue;
         }
         const context: Record<string, string[]> = {};
-        for (const [key, value] of Object.entries(firstFixed())) if (!byKey.has(key)) context[key] = value;
+        for (const [key, value] of Object.entries(fixedFirst)) if (!byKey.has(key)) context[key] = value;
         const dfs = (i: number): WitnessAnswer | undefined => {
           if (budget <= 0) {
             exhausted = true;
             return undefined;
           }
           if (i === spaces.length) {
-            if (!mayApply(ai, ri, context)) {
+            if (!gate.mayApply(ai, ri, context)) {
               budget--;
               return undefined;
             }
