@@ -173,14 +173,17 @@ export function extraChecks(policy: Policy, kind: PolicyKind): ValidationIssue[]
     if (iamGrammar && s.sid !== undefined && !/^[A-Za-z0-9]*$/.test(s.sid)) {
       issues.push(issue('error', 'unsupported-sid', `IAM Sids may contain only letters and digits ("${s.sid}")`, s));
     }
-    for (const r of [...(s.resource ?? []), ...(s.notResource ?? [])]) {
-      const templates = memoIssues(resourceTemplates[substitute ? 1 : 0], r, (found) => {
-        checkArnFields(r, undefined, found);
-        if (substitute) checkVariables(r, 'Resource', undefined, found, true);
-      });
-      pushIssues(templates, s, issues);
+    for (const list of [s.resource, s.notResource]) {
+      for (const r of list ?? []) {
+        const templates = memoIssues(resourceTemplates[substitute ? 1 : 0], r, (found) => {
+          checkArnFields(r, undefined, found);
+          if (substitute) checkVariables(r, 'Resource', undefined, found, true);
+        });
+        pushIssues(templates, s, issues);
+      }
     }
-    for (const a of [...(s.action ?? []), ...(s.notAction ?? [])]) checkVariables(a, 'Action', s, issues, false);
+    // checkVariables reports nothing for a text without `${`: only those are looked at (the corpus has ~59,000 actions).
+    for (const list of [s.action, s.notAction]) for (const a of list ?? []) if (a.includes('${')) checkVariables(a, 'Action', s, issues, false);
     checkPrincipal(s, kind, issues);
     checkConditions(s, issues);
     if (substitute) for (const c of s.conditions) for (const v of c.values) checkVariables(v, `condition ${c.key}`, s, issues, true);

@@ -179,9 +179,9 @@ function checkVariableUse(s: Statement, issues: ValidationIssue[]): void {
       }
     }
   }
-  const texts = [...(s.resource ?? []), ...(s.notResource ?? []), ...s.conditions.flatMap((c) => c.values)];
+  const texts: string[] = [];
+  for (const list of [s.resource ?? [], s.notResource ?? [], ...s.conditions.map((c) => c.values)]) for (const t of list) if (t.includes('${')) texts.push(t);
   for (const t of texts) {
-    if (!t.includes('${')) continue; // the pattern below only matches after a `${`
     for (const m of t.matchAll(/\$\{([^}]*)\}/g)) {
       const inner = m[1] ?? '';
       const comma = inner.indexOf(',');
@@ -339,7 +339,7 @@ export function serviceChecks(policy: Policy, kind: PolicyKind): ValidationIssue
     checkPrincipals(s, kind, issues);
     if (!catalogue) continue;
     checkConditionKeys(s, kind, issues);
-    for (const r of [...(s.resource ?? []), ...(s.notResource ?? [])]) pushIssues(memoIssues(arnShapeTemplates, r, (found) => checkArnShape(r, undefined, found)), s, issues);
+    for (const list of [s.resource, s.notResource]) for (const r of list ?? []) pushIssues(memoIssues(arnShapeTemplates, r, (found) => checkArnShape(r, undefined, found)), s, issues);
     checkAttached(s, kind, issues);
     checkDenyTags(s, issues);
     if (identityLike) checkResourceStar(s, issues);
