@@ -165,6 +165,18 @@ function freeCandidates(key: string, clauses: readonly ConditionClause[], fresh:
   return known;
 }
 
+/** Pass 2's candidate spaces of one action's keys for a principal, fewest values first. */
+function spacesFor(q: WitnessQuestion, byKey: ReadonlyMap<string, ConditionClause[]>, principal: string | undefined): Space[] {
+  const derived = buildLookup(undefined, describePrincipal(principal));
+  return [...byKey.entries()]
+    .map(([key, list]) => {
+      const resolved = list.map((c) => resolveDerived(c, derived));
+      const fixed = q.fixed?.get(key);
+      return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
+    })
+    .sort((a, b) => a.values.length - b.values.length);
+}
+
 /** A clause whose value in a request is the search context's alone: its key is not derived from the principal and its values use no policy variable. */
 function contextDecides(c: CompiledClause): boolean {
   return !DERIVED.has(c.key) && !c.clause.values.some((v) => v.includes('${'));
@@ -358,6 +370,32 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   }
 
   if (q.exactOnly) return { conditional: false };
+  // The depth-first walk over one (principal, action, resource)'s spaces, `at` naming which: one
+  // function per search, not one closure per resource.
+  let at: { principal: string | undefined; action: string; resource: string; ai: number; ri: number; spaces: Space[]; context: Record<string, string[]> } | undefined;
+  const walk = (i: number): WitnessAnswer | undefined => {
+    const { principal, action, resource, ai, ri, spaces, context } = at as NonNullable<typeof at>;
+    if (budget <= 0) {
+      exhausted = true;
+      return undefined;
+    }
+    if (i === spaces.length) {
+      if (!gate.mayApply(ai, ri, context)) {
+        budget--;
+        return undefined;
+      }
+      return attempt(principal, action, resource, context);
+    }
+    const space = spaces[i] as Space;
+    for (const value of space.values) {
+      if (value === undefined) delete context[space.key];
+      else context[space.key] = value;
+      const found = walk(i + 1);
+      if (found || exhausted) return found;
+    }
+    delete context[space.key];
+    return undefined;
+  };
   // Pass 2: every combination of candidate values of the keys the relevant statements test.
   for (let ai = 0; ai < q.actions.length; ai++) {
     const action = q.actions[ai] as string;
@@ -379,26 +417,16 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     }
     // Remembered spaces: one per key of the search, as byKey would have listed them.
     if (remembered) for (const sp of remembered) byKey.set(sp.key, []);
-    const spacesFor = (principal: string | undefined): Space[] => {
-      const derived = buildLookup(undefined, describePrincipal(principal));
-      return [...byKey.entries()]
-        .map(([key, list]) => {
-          const resolved = list.map((c) => resolveDerived(c, derived));
-          const fixed = q.fixed?.get(key);
-          return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
-        })
-        .sort((a, b) => a.values.length - b.values.length);
-    };
     // With no policy variable in any clause, nothing in the spaces depends on the principal
     // (resolveDerived keeps each clause, dedupe never reads the principal's facts): one list serves all.
     const principalFree = remembered !== undefined || clauses.every((c) => !c.values.some((v) => v.includes('${')));
     let shared: Space[] | undefined = remembered;
     for (const principal of q.principals) {
       if (principalFree && shared === undefined) {
-        shared = spacesFor(principal);
+        shared = spacesFor(q, byKey, principal);
         q.memo?.spaces.set(action, shared);
       }
-      const spaces = shared ?? spacesFor(principal);
+      const spaces = shared ?? spacesFor(q, byKey, principal);
       for (let ri = 0; ri < q.resources.length; ri++) {
         const resource = q.resources[ri] as string;
         if (!gate.admits(ai, ri)) {
@@ -415,29 +443,8 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
         }
         const context: Record<string, string[]> = {};
         for (const [key, value] of Object.entries(fixedFirst)) if (!byKey.has(key)) context[key] = value;
-        const dfs = (i: number): WitnessAnswer | undefined => {
-          if (budget <= 0) {
-            exhausted = true;
-            return undefined;
-          }
-          if (i === spaces.length) {
-            if (!gate.mayApply(ai, ri, context)) {
-              budget--;
-              return undefined;
-            }
-            return attempt(principal, action, resource, context);
-          }
-          const space = spaces[i] as Space;
-          for (const value of space.values) {
-            if (value === undefined) delete context[space.key];
-            else context[space.key] = value;
-            const found = dfs(i + 1);
-            if (found || exhausted) return found;
-          }
-          delete context[space.key];
-          return undefined;
-        };
-        const found = dfs(0);
+        at = { principal, action, resource, ai, ri, spaces, context };
+        const found = walk(0);
         if (found) return found;
         if (exhausted) return { conditional: false, undecided: `could not be decided: the search space of ${spaces.map((s) => s.key).join(', ')} is too large` };
       }
