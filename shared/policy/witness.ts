@@ -17,6 +17,7 @@ import { splitArn } from './arn.ts';
 import { actionRequest, admittingStatements, compiledPolicy, identityMayAllow, statementsCovering } from './compile.ts';
 import type { CompiledStatement } from './compile.ts';
 import type { EvaluationInput } from './evaluate.ts';
+import type { ContextLookup } from './variables.ts';
 import type { ConditionClause, EvaluationRequest, EvaluationResult, NamedPolicy, Policy, Witness } from './types.ts';
 
 /** Keys the evaluator derives from the principal: a witness never sets them (it would contradict its own principal). */
@@ -116,12 +117,16 @@ function compiledForDedupe(c: ConditionClause): CompiledClause {
 /** Keeps one candidate per distinct truth vector over the key's clauses (values the policies cannot tell apart are equivalent). */
 function dedupe(key: string, clauses: readonly ConditionClause[], candidates: readonly Candidate[], principal: string | undefined): Candidate[] {
   if (clauses.length === 0 || clauses.some(usesVariables)) return [...candidates];
-  const base = buildLookup(undefined, describePrincipal(principal));
+  // The principal's facts, built only if a clause asks for another key than its own (none does when
+  // no clause uses a variable, but the lookup stays exact either way).
+  let base: ContextLookup | undefined;
+  let current: Candidate;
+  const lookup = (k: string): string[] | undefined => (k.toLowerCase() === key ? current : (base ??= buildLookup(undefined, describePrincipal(principal)))(k));
   const seen = new Set<string>();
   const out: Candidate[] = [];
   const compiled = clauses.map(compiledForDedupe);
   for (const candidate of candidates) {
-    const lookup = (k: string): string[] | undefined => (k.toLowerCase() === key ? candidate : base(k));
+    current = candidate;
     let signature = '';
     for (const c of compiled) signature += evaluateCompiledClause(c, lookup(c.key), lookup) ? '1' : '0';
     if (seen.has(signature)) continue;
@@ -167,10 +172,12 @@ function freeCandidates(key: string, clauses: readonly ConditionClause[], fresh:
 
 /** Pass 2's candidate spaces of one action's keys for a principal, fewest values first. */
 function spacesFor(q: WitnessQuestion, byKey: ReadonlyMap<string, ConditionClause[]>, principal: string | undefined): Space[] {
-  const derived = buildLookup(undefined, describePrincipal(principal));
+  // The principal's facts are read only by clauses with a policy variable (resolveDerived keeps the others).
+  let derived: ContextLookup | undefined;
+  const resolve = (c: ConditionClause): ConditionClause => (c.values.some((v) => v.includes('${')) ? resolveDerived(c, (derived ??= buildLookup(undefined, describePrincipal(principal)))) : c);
   return [...byKey.entries()]
     .map(([key, list]) => {
-      const resolved = list.map((c) => resolveDerived(c, derived));
+      const resolved = list.some((c) => c.values.some((v) => v.includes('${'))) ? list.map(resolve) : list;
       const fixed = q.fixed?.get(key);
       return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
     })
