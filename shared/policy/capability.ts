@@ -56,8 +56,18 @@ export interface CanOptions {
 }
 
 function fillTemplate(kind: ResourceKind, account: string, name: string, service: string): string {
-  return RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, account).replace('arn:aws:{name}', `arn:aws:${service}`).replace('{service}', service).replace(/\{name\}/g, name);
+  const key = `${kind}\u0000${account}\u0000${name}\u0000${service}`;
+  let filled = templates.get(key);
+  if (filled === undefined) {
+    filled = RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, account).replace('arn:aws:{name}', `arn:aws:${service}`).replace('{service}', service).replace(/\{name\}/g, name);
+    if (templates.size >= INSTANCE_CACHE_LIMIT) templates.clear();
+    templates.set(key, filled);
+  }
+  return filled;
 }
+
+/** fillTemplate is a pure function of its arguments; analyses draw the same fresh tokens and accounts. */
+const templates = new Map<string, string>();
 
 /** Instantiates a Resource pattern for this holder: its variables resolved from the holder, wildcards filled. */
 function instantiateFor(pattern: string, account: string, filler: string, holder: string): string | undefined {
