@@ -1,3 +1,4 @@
+import { ActionIndex } from './action-index.ts';
 import { parseArn } from './arn.ts';
 import { instantiateArn, instantiatePattern } from './candidates.ts';
 import { Capability } from './capability.ts';
@@ -67,6 +68,14 @@ const DATA_ACTIONS: Array<[string, ResourceKind]> = [
   ['ec2:GetPasswordData', 'ec2-instance'],
 ];
 
+/** Every action the identity questions ask about by name: "does anything allow it" is a bit per policy. */
+const QUESTIONS = new ActionIndex([
+  ...ADMIN_ACTIONS.map(([a]) => a),
+  ...ESCALATION_PATHS.flatMap((p) => p.steps.flatMap((s) => s.anyOf)),
+  ...DATA_ACTIONS.map(([a]) => a),
+  'iam:PassRole',
+]);
+
 /**
  * Service principals whose service-role documentation asks for `aws:SourceAccount`/`aws:SourceArn`
  * in the ROLE TRUST policy (cross-service confused-deputy prevention). Other services (EC2, Lambda,
@@ -135,14 +144,22 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
   const drafts: Draft[] = [];
   const holder = context.attachedTo && /^arn:[^:]+:iam::\d{12}:(user|role)\//.test(context.attachedTo) ? context.attachedTo : undefined;
   const cap = new Capability(policies, {
-    accounts: holder ? [parseArn(holder)?.account as string] : holderAccounts(policies.map((p) => p.policy), context, fresh),
+    accounts: holder ? [parseArn(holder)?.account as string] : () => holderAccounts(policies.map((p) => p.policy), context, fresh),
     fresh,
+    index: QUESTIONS,
     ...(holder ? { holder } : {}),
     ...(boundary ? { permissionsBoundary: { name: 'boundary', policy: boundary } } : {}),
   });
 
-  const service = fresh.token('service');
-  const admin = [cap.can(`${service}:${service}`, 'any'), ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
+  // "Any action": an action of a service no policy names (a fresh token). When no Allow statement can
+  // match an action of an unnamed service, none allows it, whatever the token: it is drawn (in its
+  // place in the order of tokens) only if a later question needs one.
+  fresh.reserve('service');
+  const anyAction = (): Grant => {
+    const service = fresh.token('service');
+    return cap.can(`${service}:${service}`, 'any');
+  };
+  const admin = [cap.coversAnyService() ? anyAction() : { allowed: false, conditional: false, statements: [] }, ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
   if (admin.every((g) => g.allowed)) {
     const conditional = admin.some((g) => g.conditional);
     drafts.push({

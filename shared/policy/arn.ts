@@ -1,4 +1,4 @@
-import { matchCodes, matchItems, STAR, STAR_CODE, toCodes } from './wildcard.ts';
+import { compileGlob, matchCodes, matchItems, STAR, STAR_CODE, toCodes } from './wildcard.ts';
 import type { PatternItem } from './wildcard.ts';
 
 /** The six colon-separated parts of an ARN. */
@@ -133,6 +133,23 @@ export function compileArnMatcher(items: readonly PatternItem[]): ArnMatcher {
     return codes;
   });
   return { any: false, whole, fields };
+}
+
+const matchers = new Map<string, ArnMatcher>();
+const MATCHER_CACHE_LIMIT = 20_000;
+
+/**
+ * `compileArnMatcher(compileGlob(pattern))`, memoised by the pattern text (bounded): the same
+ * Resource and Arn* patterns recur across statements and policies, and a matcher is only read.
+ */
+export function arnMatcherOf(pattern: string): ArnMatcher {
+  let known = matchers.get(pattern);
+  if (!known) {
+    known = compileArnMatcher(compileGlob(pattern));
+    if (matchers.size >= MATCHER_CACHE_LIMIT) matchers.clear();
+    matchers.set(pattern, known);
+  }
+  return known;
 }
 
 /** Matches a compiled ARN pattern against a split value without allocating. */

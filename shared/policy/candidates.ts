@@ -53,13 +53,17 @@ export function instantiateArn(pattern: string, account: string, filler: string)
   ].join(':');
 }
 
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 /** True when the clause's values use policy variables other than the literal escapes. */
 export function usesVariables(clause: ConditionClause): boolean {
   return variableKeys(clause).length > 0;
 }
 
 /** The (lower-cased) context keys the clause's values refer to through policy variables. */
-export function variableKeys(clause: ConditionClause): string[] {
+export function variableKeys(clause: ConditionClause): readonly string[] {
+  // Most clauses have no variable at all: no regex, no array (the caller only reads the answer).
+  if (!clause.values.some((v) => v.includes('${'))) return NO_KEYS;
   const out: string[] = [];
   for (const v of clause.values) {
     for (const m of v.matchAll(/\$\{([^}]*)\}/g)) {

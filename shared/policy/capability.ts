@@ -11,10 +11,13 @@ import type { ResourceKind } from './escalation-paths.ts';
 import { buildLookup } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
+import { covers } from './action-index.ts';
+import type { ActionIndex, Coverage } from './action-index.ts';
 import { actionRequest, coversAction, statementsCovering } from './compile.ts';
 import type { DecidingStatement, NamedPolicy, Policy, Witness } from './types.ts';
 import { substituteText } from './variables.ts';
-import { findWitness } from './witness.ts';
+import { findWitness, searchMemo } from './witness.ts';
+import type { SearchMemo } from './witness.ts';
 
 /** The answer for one action on one kind of resource. */
 export interface Grant {
@@ -28,12 +31,17 @@ export interface Grant {
 }
 
 export interface CapabilityOptions {
-  /** The holder's account(s): the owner when known, else a fresh account; plus accounts the Resources name. */
-  accounts: string[];
+  /**
+   * The holder's account(s): the owner when known, else a fresh account; plus accounts the Resources
+   * name. A function is called once, on the first search (an analysis that searches nothing draws no account).
+   */
+  accounts: string[] | (() => string[]);
   fresh: FreshValues;
   /** The holder, when the policies are known to be attached to one principal. */
   holder?: string;
   permissionsBoundary?: NamedPolicy;
+  /** The questions' action index: {@link Capability.hasAllow} answers them without compiling the policies. */
+  index?: ActionIndex;
 }
 
 export interface CanOptions {
@@ -48,8 +56,18 @@ export interface CanOptions {
 }
 
 function fillTemplate(kind: ResourceKind, account: string, name: string, service: string): string {
-  return RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, account).replace('arn:aws:{name}', `arn:aws:${service}`).replace('{service}', service).replace(/\{name\}/g, name);
+  const key = `${kind}\u0000${account}\u0000${name}\u0000${service}`;
+  let filled = templates.get(key);
+  if (filled === undefined) {
+    filled = RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, account).replace('arn:aws:{name}', `arn:aws:${service}`).replace('{service}', service).replace(/\{name\}/g, name);
+    if (templates.size >= INSTANCE_CACHE_LIMIT) templates.clear();
+    templates.set(key, filled);
+  }
+  return filled;
 }
+
+/** fillTemplate is a pure function of its arguments; analyses draw the same fresh tokens and accounts. */
+const templates = new Map<string, string>();
 
 /** Instantiates a Resource pattern for this holder: its variables resolved from the holder, wildcards filled. */
 function instantiateFor(pattern: string, account: string, filler: string, holder: string): string | undefined {
@@ -88,6 +106,25 @@ export class Capability {
     this.options = options;
   }
 
+  private accountsDrawn: string[] | undefined;
+
+  private accountList(): string[] {
+    const { accounts } = this.options;
+    return (this.accountsDrawn ??= typeof accounts === 'function' ? accounts() : accounts);
+  }
+
+  /**
+   * False when no Allow statement can match an action of a service it does not name (no `*`,
+   * wildcard service or NotAction): then an action of a fresh service, one no policy text contains,
+   * is allowed by none. True without an action index (no claim).
+   */
+  coversAnyService(): boolean {
+    const { index } = this.options;
+    if (!index) return true;
+    this.covered ??= index.coverage((this.policies as Array<{ policy: Policy }>).map((p) => p.policy));
+    return this.covered.anyService;
+  }
+
   private readonly allowed = new Map<string, string[]>();
 
   /** Resource patterns of the Allow statements covering the action (memoised per action; do not modify). */
@@ -108,8 +145,21 @@ export class Capability {
 
   private readonly allows = new Map<string, boolean>();
 
-  /** Does any statement allow the action at all (Resource and conditions aside)? Memoised per action. */
+  private covered: Coverage | undefined;
+
+  /**
+   * Does any statement allow the action at all (Resource and conditions aside)? A question of the
+   * index is a bit of the policies' coverage; another action is asked of the compiled policies
+   * (memoised per action) unless no Allow pattern can name its service.
+   */
   hasAllow(action: string): boolean {
+    const { index } = this.options;
+    if (index) {
+      this.covered ??= index.coverage((this.policies as Array<{ policy: Policy }>).map((p) => p.policy));
+      const id = index.id(action);
+      if (id !== undefined) return covers(this.covered, id);
+      if (!index.mayCover(this.covered, action)) return false;
+    }
     let known = this.allows.get(action);
     if (known === undefined) {
       const a = actionRequest(action);
@@ -169,6 +219,30 @@ export class Capability {
     return [...out];
   }
 
+  private readonly memos = new Map<string, SearchMemo>();
+
+  /** The witness searches' memo for these policies and this iam:PassedToService set (the only fixed facts `can` gives). */
+  private memoFor(passedTo: string[] | undefined): SearchMemo {
+    const key = passedTo === undefined ? '' : `to\u0000${passedTo.join('\u0000')}`;
+    let memo = this.memos.get(key);
+    if (!memo) this.memos.set(key, (memo = searchMemo()));
+    return memo;
+  }
+
+  private readonly resourceLists = new Map<string, string[]>();
+
+  /**
+   * The candidate resources of every holder, in order, memoised per action, kind, account and
+   * anyOnly (the escalation paths ask `iam:PassRole` on roles for many services): the holders of an
+   * account are fixed, and a repeated call would request only fresh tokens already drawn. Read-only.
+   */
+  private resourcesOf(action: string, kind: ResourceKind, account: string, holders: string[], anyOnly: boolean): string[] {
+    const key = `${action}\u0000${kind}\u0000${account}\u0000${anyOnly ? 1 : 0}`;
+    let known = this.resourceLists.get(key);
+    if (!known) this.resourceLists.set(key, (known = [...new Set(holders.flatMap((h) => this.resourcesFor(action, kind, account, h, anyOnly)))]));
+    return known;
+  }
+
   /** Can the holder do `action` on some exploitable resource of `kind`? Searches for a witness. */
   can(action: string, kind: ResourceKind, opts: CanOptions = {}): Grant {
     // No statement allows the action: nothing to search (the common case for catalogue paths).
@@ -179,9 +253,9 @@ export class Capability {
     let result: Grant = { allowed: false, conditional: false, statements: [] };
     if (this.hasAllow(action)) {
       const notes: string[] = [];
-      for (const account of this.options.accounts) {
+      for (const account of this.accountList()) {
         const holders = this.holders(account);
-        const resources = [...new Set(holders.flatMap((h) => this.resourcesFor(action, kind, account, h, opts.anyResourceOnly === true)))];
+        const resources = this.resourcesOf(action, kind, account, holders, opts.anyResourceOnly === true);
         const answer = findWitness({
           actions: [action],
           principals: holders,
@@ -192,6 +266,7 @@ export class Capability {
           ...(opts.exactOnly ? { exactOnly: true } : {}),
           ...(opts.passedTo ? { fixed: new Map([['iam:passedtoservice', opts.passedTo.map((s) => [s])]]) } : {}),
           budget: 1500,
+          memo: this.memoFor(opts.passedTo),
           accept: (w) => {
             const arn = parseArn(w.resource);
             if (arn?.account === 'aws') return false;

@@ -15,7 +15,7 @@
  * with equal text are compiled separately (identity is the key), equal texts share one compilation
  * (text cannot change).
  */
-import { compileArnMatcher, matchArn, matchArnItems } from './arn.ts';
+import { arnMatcherOf, matchArn, matchArnItems } from './arn.ts';
 import type { ArnMatcher, SplitArn } from './arn.ts';
 import { compileClause, evaluateCompiledClause } from './conditions.ts';
 import type { CompiledClause } from './conditions.ts';
@@ -27,10 +27,10 @@ import type { ConditionMode } from './statement-match.ts';
 import type { Effect, Policy, Statement } from './types.ts';
 import { compileWithVariables } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
-import { compileCodes, compileGlob, hasWildcard, matchCodes } from './wildcard.ts';
+import { compileCodes, hasWildcard, matchCodes } from './wildcard.ts';
 
 /** Action / NotAction patterns: `*`, lower-cased literals, wildcard patterns by literal service prefix, the rest. */
-interface ActionSet {
+export interface ActionSet {
   any: boolean;
   literals: Set<string>;
   /** The service prefix (text before the first colon, '' when none) of each literal. */
@@ -50,7 +50,7 @@ interface ResourceMatcher {
 }
 
 function staticMatcher(m: ResourceMatcher): ArnMatcher {
-  return (m.compiled ??= compileArnMatcher(compileGlob(m.pattern)));
+  return (m.compiled ??= arnMatcherOf(m.pattern));
 }
 
 export interface CompiledStatement {
@@ -63,8 +63,8 @@ export interface CompiledStatement {
   resources?: ResourceMatcher[];
   notResources?: ResourceMatcher[];
   conditions: CompiledClause[];
-  /** For `pinning` mode: the Allow conditions that pin access (see statement-match.ts). */
-  pinning: CompiledClause[];
+  /** For `pinning` mode: the Allow conditions that pin access (see statement-match.ts); filled on first use from `conditions`. */
+  pinning?: CompiledClause[];
 }
 
 export interface CompiledPolicy {
@@ -76,6 +76,9 @@ export interface CompiledPolicy {
   /** Allow statements: can one match an action of any service (`*`, NotAction, wildcard service)? Else the services they name. */
   allowAnyService: boolean;
   allowServices: Set<string>;
+  /** statementsCovering answers by effect and lower-cased action, and the Allow statements covering an action (filled lazily, bounded). */
+  covering: Map<string, readonly Statement[]>;
+  allowing: Map<string, readonly CompiledStatement[]>;
 }
 
 /** One request, prepared once for matching against every statement. */
@@ -107,12 +110,33 @@ export function actionRequest(action: string): ActionRequest {
  * effect), in order, without evaluating Resource, Principal or conditions. The analyzer's
  * "does anything here allow X" questions, answered from the compiled policy.
  */
-export function statementsCovering(policy: Policy, action: ActionRequest, effect?: Effect): Statement[] {
-  const out: Statement[] = [];
-  for (const cs of statementsFor(compiledPolicy(policy), action.service)) {
-    if ((effect === undefined || cs.effect === effect) && compiledActionMatches(cs, action)) out.push(cs.statement);
+export function statementsCovering(policy: Policy, action: ActionRequest, effect?: Effect): readonly Statement[] {
+  const cp = compiledPolicy(policy);
+  const key = `${effect ?? ''}\u0000${action.lowerAction}`;
+  let known = cp.covering.get(key);
+  if (!known) {
+    known = coveringStatements(cp, action, effect).map((cs) => cs.statement);
+    if (cp.covering.size < ACTIONS_PER_POLICY) cp.covering.set(key, known);
+  }
+  return known;
+}
+
+function coveringStatements(cp: CompiledPolicy, action: ActionRequest, effect?: Effect): CompiledStatement[] {
+  const out: CompiledStatement[] = [];
+  for (const cs of statementsFor(cp, action.service)) {
+    if ((effect === undefined || cs.effect === effect) && compiledActionMatches(cs, action)) out.push(cs);
   }
   return out;
+}
+
+/** The compiled Allow statements whose Action/NotAction covers the action, in order (memoised per policy and action). */
+function allowsCovering(cp: CompiledPolicy, action: ActionRequest): readonly CompiledStatement[] {
+  let known = cp.allowing.get(action.lowerAction);
+  if (!known) {
+    known = coveringStatements(cp, action, 'Allow');
+    if (cp.allowing.size < ACTIONS_PER_POLICY) cp.allowing.set(action.lowerAction, known);
+  }
+  return known;
 }
 
 /** True when some statement of the policy with this effect covers the action. */
@@ -159,7 +183,17 @@ function compileActions(patterns: readonly string[]): ActionSet {
   return set;
 }
 
-function matchActionSet(set: ActionSet, req: ActionRequest): boolean {
+/**
+ * One Action/NotAction pattern compiled alone, as {@link compiledActionMatches} compiles it inside a
+ * statement: a statement's set matches an action exactly when one of its patterns' sets does, so an
+ * index keyed by pattern text (action-index.ts) gives the compiled statements' answers.
+ */
+export function compileActionPattern(pattern: string): ActionSet {
+  return compileActions([pattern]);
+}
+
+/** Does the compiled set match the action? (The matcher {@link compiledActionMatches} uses.) */
+export function matchActionSet(set: ActionSet, req: ActionRequest): boolean {
   if (set.any || set.literals.has(req.lowerAction)) return true;
   const bucket = set.byService.get(req.service);
   if (bucket) for (const codes of bucket) if (matchCodes(codes, req.lowerAction)) return true;
@@ -208,10 +242,21 @@ function mayAdmitResource(cs: CompiledStatement, resource: SplitArn): boolean {
 export function identityMayAllow(document: unknown, action: ActionRequest, resource: SplitArn, ruledOut?: (cs: CompiledStatement) => boolean): boolean {
   const cp = compiledPolicy(document);
   if (!cp.allowAnyService && !cp.allowServices.has(action.service)) return false;
-  for (const cs of statementsFor(cp, action.service)) {
-    if (cs.effect === 'Allow' && compiledActionMatches(cs, action) && mayAdmitResource(cs, resource) && !(ruledOut?.(cs) ?? false)) return true;
+  for (const cs of allowsCovering(cp, action)) {
+    if (mayAdmitResource(cs, resource) && !(ruledOut?.(cs) ?? false)) return true;
   }
   return false;
+}
+
+/**
+ * The Allow statements of an identity policy that cover the action and whose static Resource can
+ * admit the resource (not those `ruledOut` names), in order: the only ones that can make this policy
+ * allow the pair. `identityMayAllow` is "this list is not empty".
+ */
+export function admittingStatements(document: unknown, action: ActionRequest, resource: SplitArn, ruledOut?: (cs: CompiledStatement) => boolean): CompiledStatement[] {
+  const cp = compiledPolicy(document);
+  if (!cp.allowAnyService && !cp.allowServices.has(action.service)) return [];
+  return allowsCovering(cp, action).filter((cs) => mayAdmitResource(cs, resource) && !(ruledOut?.(cs) ?? false));
 }
 
 function compileStatement(s: Statement, substitute: boolean): CompiledStatement {
@@ -220,7 +265,6 @@ function compileStatement(s: Statement, substitute: boolean): CompiledStatement 
     index: s.index,
     effect: s.effect,
     conditions: s.conditions.map((c) => compileClause(c, substitute)),
-    pinning: s.conditions.filter((c) => isPinningKey(c.key) && !c.values.every(isBroadValue)).map((c) => compileClause(c, substitute)),
   };
   if (s.sid !== undefined) out.sid = s.sid;
   if (s.action) out.actions = compileActions(s.action);
@@ -247,7 +291,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     for (const k of a.byService.keys()) allowServices.add(k);
     for (const k of a.literalServices) allowServices.add(k);
   }
-  return { policy, substitute, statements, byService: new Map(), allowAnyService, allowServices };
+  return { policy, substitute, statements, byService: new Map(), allowAnyService, allowServices, covering: new Map(), allowing: new Map() };
 }
 
 /** Can any action of this service prefix match the statement's Action/NotAction? (A superset test.) */
@@ -259,6 +303,8 @@ function mayMatchService(cs: CompiledStatement, service: string): boolean {
 }
 
 const SERVICES_PER_POLICY = 512;
+/** Actions remembered per compiled policy (the analyzer asks ~100; an evaluator client may ask many more). */
+const ACTIONS_PER_POLICY = 1024;
 
 /** The statements that can apply to an action of `service`, in statement order (cached per policy, bounded). */
 export function statementsFor(cp: CompiledPolicy, service: string): readonly CompiledStatement[] {
@@ -268,6 +314,14 @@ export function statementsFor(cp: CompiledPolicy, service: string): readonly Com
     if (cp.byService.size < SERVICES_PER_POLICY) cp.byService.set(service, list);
   }
   return list;
+}
+
+/**
+ * The statement's pinning clauses, the compiled conditions themselves (a compiled clause keeps no
+ * state, so one object serves both lists): only the resource-policy stranger questions ask.
+ */
+function pinningOf(cs: CompiledStatement): CompiledClause[] {
+  return (cs.pinning ??= cs.conditions.filter((c) => isPinningKey(c.clause.key) && !c.clause.values.every(isBroadValue)));
 }
 
 function conditionsHold(list: readonly CompiledClause[], req: CompiledRequest): boolean {
@@ -306,19 +360,21 @@ export function compiledStatementApplies(cs: CompiledStatement, req: CompiledReq
   }
   if (cs.conditions.length > 0) {
     if (req.conditionMode === 'optimistic') return cs.effect === 'Allow' ? how : 'none';
-    if (req.conditionMode === 'pinning' && cs.effect === 'Allow') return conditionsHold(cs.pinning, req) ? how : 'none';
+    if (req.conditionMode === 'pinning' && cs.effect === 'Allow') return conditionsHold(pinningOf(cs), req) ? how : 'none';
     if (!conditionsHold(cs.conditions, req)) return 'none';
   }
   return how;
 }
 
 function deepFreeze(value: unknown): void {
-  const stack: unknown[] = [value];
+  if (value === null || typeof value !== 'object') return;
+  const stack: object[] = [value];
   while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object' || Object.isFrozen(node)) continue;
+    const node = stack.pop() as object;
+    if (Object.isFrozen(node)) continue;
     Object.freeze(node);
-    for (const child of Object.values(node as Record<string, unknown>)) stack.push(child);
+    // Only objects are stacked (a primitive needs no freezing).
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push(child as object);
   }
 }
 

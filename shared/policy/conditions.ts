@@ -1,9 +1,9 @@
-import { compileArnMatcher, matchArn, matchArnItems, splitArn } from './arn.ts';
+import { arnMatcherOf, matchArn, matchArnItems, splitArn } from './arn.ts';
 import { cidrContains, parseCidr } from './ip.ts';
 import type { ConditionClause } from './types.ts';
 import { compileWithVariables, substituteText } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
-import { compileGlob, matchCodes, matchItems, toCodes } from './wildcard.ts';
+import { compileCodes, matchCodes, matchItems } from './wildcard.ts';
 
 /** Operator families with their per-value test. `negated` operators match when no policy value matches. */
 interface BaseOperator {
@@ -240,14 +240,14 @@ function compileValueTest(base: string, operator: BaseOperator, p: string, subst
     }
     case 'stringlike':
     case 'stringnotlike': {
-      const codes = toCodes(compileGlob(p));
+      const codes = compileCodes(p);
       return (r) => matchCodes(codes, r);
     }
     case 'arnequals':
     case 'arnlike':
     case 'arnnotequals':
     case 'arnnotlike': {
-      const m = compileArnMatcher(compileGlob(p));
+      const m = arnMatcherOf(p);
       return (r) => matchArn(m, splitArn(r));
     }
     case 'ipaddress':

@@ -9,18 +9,51 @@ import { cidrContains } from './ip.ts';
 import type { ParsedCidr } from './ip.ts';
 import type { Policy } from './types.ts';
 
+/** The stem of every token (`twfresh1`…); a text without it contains none of them. */
+const TOKEN_STEM = 'twfresh';
+
 export class FreshValues {
-  private readonly text: string;
+  private readonly policies: readonly Policy[];
+  private readonly extra: readonly string[];
+  /** The lower-cased texts, built on the first question (an analysis that draws no value never needs them). */
+  private joined: string | undefined;
+  /** Roles whose tokens are drawn, in this order, before any other token (see {@link reserve}). */
+  private readonly pending: string[] = [];
   private readonly used = new Set<string>();
   private readonly tokens = new Map<string, string>();
+  /** Whether the texts contain a candidate (lower-cased), asked once per candidate: the texts never change. */
+  private readonly inText = new Map<string, boolean>();
 
   /** `extra` are further texts the values must avoid (owner account, zone of trust). */
   constructor(policies: readonly Policy[], extra: readonly string[] = []) {
-    this.text = [...policies.map((p) => JSON.stringify(p.statements)), ...extra].join('\n').toLowerCase();
+    this.policies = policies;
+    this.extra = extra;
   }
 
+  private get text(): string {
+    this.joined ??= [...this.policies.map((p) => JSON.stringify(p.statements)), ...this.extra].join('\n').toLowerCase();
+    return this.joined;
+  }
+
+  /**
+   * Fixes the place of `role` in the order tokens are drawn, without drawing it: the first token
+   * asked for afterwards draws the reserved roles first, in order, so every token is the one an
+   * immediate draw would have given. Lets a caller that may never need the token skip the work.
+   */
+  reserve(role: string): void {
+    if (!this.tokens.has(role) && !this.pending.includes(role)) this.pending.push(role);
+  }
+
+  /** Whether the texts contain `twfresh` at all: when not, no token candidate needs a scan of its own. */
+  private tokenStem: boolean | undefined;
+
   private free(value: string): boolean {
-    return !this.text.includes(value.toLowerCase()) && !this.used.has(value);
+    if (this.used.has(value)) return false;
+    const lower = value.toLowerCase();
+    if (lower.startsWith(TOKEN_STEM) && !(this.tokenStem ??= this.text.includes(TOKEN_STEM))) return true;
+    let found = this.inText.get(lower);
+    if (found === undefined) this.inText.set(lower, (found = this.text.includes(lower)));
+    return !found;
   }
 
   /**
@@ -30,8 +63,15 @@ export class FreshValues {
   token(role = 'name'): string {
     const known = this.tokens.get(role);
     if (known) return known;
+    while (this.pending.length > 0) this.draw(this.pending.shift() as string);
+    return this.tokens.get(role) ?? this.draw(role);
+  }
+
+  private draw(role: string): string {
+    const known = this.tokens.get(role);
+    if (known) return known;
     for (let n = 1; ; n++) {
-      const candidate = `twfresh${n}`;
+      const candidate = `${TOKEN_STEM}${n}`;
       if (this.free(candidate)) {
         this.used.add(candidate);
         this.tokens.set(role, candidate);

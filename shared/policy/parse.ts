@@ -51,16 +51,27 @@ function decodeText(text: string): unknown {
   }
 }
 
-/** Maximum nesting depth, computed without recursion so a 1 MB `[[[[...` cannot blow the stack. */
+/**
+ * Maximum nesting depth, computed without recursion so a 1 MB `[[[[...` cannot blow the stack (a
+ * leaf counts as a level). Stops at the first level deeper than MAX_DEPTH and returns it.
+ */
 function depthOf(value: unknown): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (depth > max) max = depth;
+  if (value === null || typeof value !== 'object') return 1;
+  let max = 1;
+  // Two parallel stacks of objects and their depths: no pair allocated per node.
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop() as object;
+    const depth = depths.pop() as number;
     if (depth > MAX_DEPTH) return depth;
-    if (node !== null && typeof node === 'object') {
-      for (const child of Object.values(node as Record<string, unknown>)) stack.push([child, depth + 1]);
+    const child = depth + 1;
+    for (const v of Object.values(node)) {
+      if (v !== null && typeof v === 'object') {
+        nodes.push(v as object);
+        depths.push(child);
+      } else if (child > MAX_DEPTH) return child;
+      if (child > max) max = child;
     }
   }
   return max;
@@ -271,7 +282,9 @@ export function parsePolicy(input: unknown): ParseResult {
   if (depth > MAX_DEPTH) throw new PolicyParseError(`policy nests deeper than ${MAX_DEPTH} levels`);
 
   const issues: ValidationIssue[] = [];
-  const policy: Policy = { statements: [], size: policySize(text), bytes: Buffer.byteLength(text, 'utf8') };
+  // `text` is JSON.stringify output (no whitespace outside strings), so IAM's size of it, policySize(text),
+  // is its length: every character counts (test/policy/parse-validate.test.ts checks the equality).
+  const policy: Policy = { statements: [], size: text.length, bytes: Buffer.byteLength(text, 'utf8') };
   for (const key of Object.keys(document)) {
     if (key !== 'Version' && key !== 'Id' && key !== 'Statement') {
       issues.push({ level: 'error', code: 'unknown-element', message: `unknown top-level element "${key}"` });

@@ -8,12 +8,14 @@
  * The coverage table is in docs/policy-engine.md ("Validation parity").
  */
 import { parseArn } from './arn.ts';
-import { actionInfoOf, actionNamesOf, actionSupportsKey, catalogAvailable, conditionKeyType, globalConditionKey, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
+import { BUCKET_ESCALATION_ACTIONS, statementFacts } from './action-facts.ts';
+import { actionNamesOf, actionSupportsKey, catalogAvailable, conditionKeyType, globalConditionKey, serviceArnFormats, serviceDefinesKey, serviceExists } from './catalog.ts';
 import type { CatalogAction } from './catalog.ts';
 import { parseOperator } from './conditions.ts';
 import { actionMatches } from './statement-match.ts';
 import type { Policy, PolicyKind, Statement, ValidationIssue } from './types.ts';
-import { issue } from './validate-checks.ts';
+import { issue, memoIssues, pushIssues } from './validate-checks.ts';
+import type { IssueTemplate } from './validate-checks.ts';
 import { matchWildcard } from './wildcard.ts';
 
 /** Operator families that take policy variables (String and ARN); the others compare typed values. */
@@ -26,6 +28,10 @@ const ROLES_ANYWHERE_ACTIONS = ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:
 const BUILT_IN_FEDERATION = new Set(['cognito-identity.amazonaws.com', 'www.amazon.com', 'graph.facebook.com', 'accounts.google.com']);
 /** Services whose resource policy is attached to one resource (the kinds we know), and the action/ARN services it may name. */
 const ATTACHED_SERVICES: Partial<Record<PolicyKind, string[]>> = { 's3-bucket': ['s3', 's3express'], 'kms-key': ['kms'] };
+/** Every bit of {@link BUCKET_ESCALATION_ACTIONS}. */
+const ALL_ESCALATION_BITS = (1 << BUCKET_ESCALATION_ACTIONS.length) - 1;
+/** The bits of s3:PutBucketPolicy and s3:PutBucketAcl (the first two). */
+const BUCKET_ACTION_BITS = 0b11;
 const TAG_KEY = /^aws:(resourcetag|requesttag)\/|^aws:tagkeys$/i;
 
 /** The catalogue entries of the statement's actions when every one is a specific, known action; undefined otherwise. */
@@ -43,10 +49,8 @@ const specificCache = new WeakMap<Statement, CatalogAction[] | null>();
 function readSpecificActions(s: Statement): CatalogAction[] | undefined {
   if (!s.action) return undefined;
   const out: CatalogAction[] = [];
-  for (const a of s.action) {
-    if (a === '*' || a.includes('*') || a.includes('?') || !a.includes(':')) return undefined;
-    const info = actionInfoOf(a);
-    if (!info) return undefined;
+  for (const { specific, info } of statementFacts(s)) {
+    if (!specific || !info) return undefined;
     out.push(info);
   }
   return out;
@@ -74,42 +78,95 @@ function checkConditionKeys(s: Statement, kind: PolicyKind, issues: ValidationIs
   const unknownKeyLevel = kind === 'aws-managed' ? 'warning' : 'error';
   for (const c of s.conditions) {
     const key = c.key;
-    const lower = key.toLowerCase();
-    const prefix = lower.split(':')[0] ?? '';
-    if (/^(aws|[a-z0-9-]+):(resourcetag|requesttag|principaltag)\/?$/i.test(key) || !key.includes(':')) continue; // reported by validate-checks
-    const op = parseOperator(c.operator);
-    if (prefix === 'aws') {
-      if (UNSUPPORTED_GLOBAL[lower]) {
-        issues.push(issue('error', 'unsupported-global-condition-key', `the condition key ${key} is not supported: use ${UNSUPPORTED_GLOBAL[lower]}`, s));
-      } else if (!globalConditionKey(key)) {
+    const k = keyFacts(key);
+    if (k.skip) continue; // reported by validate-checks
+    if (k.aws) {
+      if (k.unsupported !== undefined) {
+        issues.push(issue('error', 'unsupported-global-condition-key', `the condition key ${key} is not supported: use ${k.unsupported}`, s));
+      } else if (!k.global) {
         issues.push(issue(unknownKeyLevel, 'invalid-global-condition-key', `the condition key ${key} does not exist (it is not one of AWS's global condition keys)`, s));
       }
-    } else if (globalConditionKey(key) === undefined && serviceExists(prefix)) {
-      const defined = serviceDefinesKey(prefix, key);
-      if (defined === false) {
-        issues.push(issue(unknownKeyLevel, 'invalid-service-condition-key', `the condition key ${key} is not defined by the service ${prefix}`, s));
+    } else if (k.serviceKey) {
+      if (k.defined === false) {
+        issues.push(issue(unknownKeyLevel, 'invalid-service-condition-key', `the condition key ${key} is not defined by the service ${k.prefix}`, s));
         continue;
       }
-      const actions = defined ? specificActions(s) : undefined;
+      const actions = k.defined ? specificActions(s) : undefined;
       if (actions && !actions.some((a) => actionSupportsKey(a, key))) {
         issues.push(issue('warning', 'unsupported-action-for-condition-key', `none of ${actions.map((a) => `${a.service}:${a.name}`).join(', ')} supports ${key}: the condition never matches for them`, s));
       }
     }
-    if (!op) continue;
-    // Parliament's MISMATCHED_TYPE(_BUT_USABLE): the operator family against the key's documented type.
-    const type = conditionKeyType(key)?.toLowerCase();
-    if (type && op.base !== 'null') {
-      const family = op.base.startsWith('string') ? 'string' : op.base.startsWith('arn') ? 'arn' : op.base.startsWith('numeric') ? 'numeric' : op.base.startsWith('date') ? 'date' : op.base === 'bool' ? 'bool' : op.base.includes('ipaddress') ? 'ip' : 'binary';
-      const keyFamily = type.replace(/^arrayof/, '');
-      const wanted = keyFamily === 'arn' ? 'arn' : keyFamily === 'ipaddress' ? 'ip' : keyFamily === 'boolean' ? 'bool' : keyFamily === 'integer' || keyFamily === 'long' ? 'numeric' : keyFamily;
-      if (['string', 'arn', 'numeric', 'date', 'bool', 'ip'].includes(wanted) && family !== wanted) {
-        const usable = (family === 'string' && (wanted === 'arn' || wanted === 'bool' || wanted === 'numeric')) || (family === 'arn' && wanted === 'string');
-        issues.push(
-          issue('warning', usable ? 'mismatched-type-but-usable' : 'mismatched-type', `${c.operator} compares ${key} (documented as ${conditionKeyType(key)}) as ${family}${usable ? '; it works, but the matching operator family is clearer' : ': it may never match'}`, s),
-        );
-      }
+    const mismatch = typeMismatch(key, c.operator, k);
+    if (mismatch) issues.push(issue('warning', mismatch.code, mismatch.message, s));
+  }
+}
+
+/** What checkConditionKeys needs to know of a condition key on its own (a pure function of the key and the catalogue). */
+interface KeyFacts {
+  /** Tag keys without a tag name and keys without a colon: validate-checks reports them. */
+  skip: boolean;
+  prefix: string;
+  aws: boolean;
+  /** For an unsupported global key, the keys to use instead. */
+  unsupported?: string;
+  /** A global (or cross-service) condition key. */
+  global: boolean;
+  /** A key of a known service that is not a global key: its definition is checked. */
+  serviceKey: boolean;
+  defined?: boolean;
+  /** The documented type (`conditionKeyType`), if any. */
+  type?: string;
+}
+
+const keyFactsCache = new Map<string, KeyFacts>();
+const mismatchCache = new Map<string, { code: string; message: string } | null>();
+const KEY_CACHE_LIMIT = 20_000;
+
+function keyFacts(key: string): KeyFacts {
+  let known = keyFactsCache.get(key);
+  if (known) return known;
+  const lower = key.toLowerCase();
+  const prefix = lower.split(':')[0] ?? '';
+  const skip = /^(aws|[a-z0-9-]+):(resourcetag|requesttag|principaltag)\/?$/i.test(key) || !key.includes(':');
+  const aws = prefix === 'aws';
+  const global = !skip && globalConditionKey(key) !== undefined;
+  const serviceKey = !skip && !aws && !global && serviceExists(prefix);
+  known = { skip, prefix, aws, global, serviceKey };
+  if (!skip && aws && UNSUPPORTED_GLOBAL[lower]) known.unsupported = UNSUPPORTED_GLOBAL[lower];
+  if (serviceKey) {
+    const defined = serviceDefinesKey(prefix, key);
+    if (defined !== undefined) known.defined = defined;
+  }
+  const type = skip ? undefined : conditionKeyType(key);
+  if (type !== undefined) known.type = type;
+  if (keyFactsCache.size >= KEY_CACHE_LIMIT) keyFactsCache.clear();
+  keyFactsCache.set(key, known);
+  return known;
+}
+
+/** Parliament's MISMATCHED_TYPE(_BUT_USABLE): the operator family against the key's documented type (memoised per key and operator). */
+function typeMismatch(key: string, operator: string, k: KeyFacts): { code: string; message: string } | null {
+  const memo = `${key}\u0000${operator}`;
+  let known = mismatchCache.get(memo);
+  if (known !== undefined) return known;
+  known = null;
+  const op = parseOperator(operator);
+  const type = k.type?.toLowerCase();
+  if (op && type && op.base !== 'null') {
+    const family = op.base.startsWith('string') ? 'string' : op.base.startsWith('arn') ? 'arn' : op.base.startsWith('numeric') ? 'numeric' : op.base.startsWith('date') ? 'date' : op.base === 'bool' ? 'bool' : op.base.includes('ipaddress') ? 'ip' : 'binary';
+    const keyFamily = type.replace(/^arrayof/, '');
+    const wanted = keyFamily === 'arn' ? 'arn' : keyFamily === 'ipaddress' ? 'ip' : keyFamily === 'boolean' ? 'bool' : keyFamily === 'integer' || keyFamily === 'long' ? 'numeric' : keyFamily;
+    if (['string', 'arn', 'numeric', 'date', 'bool', 'ip'].includes(wanted) && family !== wanted) {
+      const usable = (family === 'string' && (wanted === 'arn' || wanted === 'bool' || wanted === 'numeric')) || (family === 'arn' && wanted === 'string');
+      known = {
+        code: usable ? 'mismatched-type-but-usable' : 'mismatched-type',
+        message: `${operator} compares ${key} (documented as ${k.type}) as ${family}${usable ? '; it works, but the matching operator family is clearer' : ': it may never match'}`,
+      };
     }
   }
+  if (mismatchCache.size >= KEY_CACHE_LIMIT) mismatchCache.clear();
+  mismatchCache.set(memo, known);
+  return known;
 }
 
 function checkVariableUse(s: Statement, issues: ValidationIssue[]): void {
@@ -122,7 +179,8 @@ function checkVariableUse(s: Statement, issues: ValidationIssue[]): void {
       }
     }
   }
-  const texts = [...(s.resource ?? []), ...(s.notResource ?? []), ...s.conditions.flatMap((c) => c.values)];
+  const texts: string[] = [];
+  for (const list of [s.resource ?? [], s.notResource ?? [], ...s.conditions.map((c) => c.values)]) for (const t of list) if (t.includes('${')) texts.push(t);
   for (const t of texts) {
     for (const m of t.matchAll(/\$\{([^}]*)\}/g)) {
       const inner = m[1] ?? '';
@@ -159,7 +217,10 @@ function fittingFormats(resource: string): Array<{ region: string; account: stri
   return fitting.length > 0 ? fitting : undefined;
 }
 
-function checkArnShape(value: string, s: Statement, issues: ValidationIssue[]): void {
+/** checkArnShape's verdicts by Resource string (they depend on it alone). */
+const arnShapeTemplates = new Map<string, readonly IssueTemplate[]>();
+
+function checkArnShape(value: string, s: Statement | undefined, issues: ValidationIssue[]): void {
   if (value === '*' || !value.startsWith('arn:') || value.includes('${')) return;
   const arn = parseArn(value);
   const formats = fittingFormats(value);
@@ -232,14 +293,27 @@ function checkDenyTags(s: Statement, issues: ValidationIssue[]): void {
 /** Parliament's RESOURCE_POLICY_PRIVILEGE_ESCALATION: a bucket permission that can grant an object permission the policy withholds. */
 function checkBucketPolicyEscalation(policy: Policy, issues: ValidationIssue[]): void {
   const allows = policy.statements.filter((s) => s.effect === 'Allow' && s.resource && s.conditions.length === 0);
-  const resourcesFor = (action: string): string[] => allows.filter((s) => actionMatches(s, action)).flatMap((s) => s.resource ?? []);
+  if (allows.length === 0) return;
+  // Per statement, which of BUCKET_ESCALATION_ACTIONS it covers (actionMatches, from each pattern's facts).
+  const covered = new Map<Statement, number>();
+  let any = 0;
+  for (const s of allows) {
+    let bits = 0;
+    for (const f of statementFacts(s)) bits |= f.escalationBits;
+    if (!s.action) bits = s.notAction ? ~bits & ALL_ESCALATION_BITS : 0;
+    covered.set(s, bits);
+    any |= bits;
+  }
+  if ((any & BUCKET_ACTION_BITS) === 0) return;
+  const matches = (s: Statement, action: string): boolean => ((covered.get(s) as number) & (1 << BUCKET_ESCALATION_ACTIONS.indexOf(action as (typeof BUCKET_ESCALATION_ACTIONS)[number]))) !== 0;
+  const resourcesFor = (action: string): string[] => allows.filter((s) => matches(s, action)).flatMap((s) => s.resource ?? []);
   for (const bucketAction of ['s3:PutBucketPolicy', 's3:PutBucketAcl']) {
     for (const r of new Set(resourcesFor(bucketAction))) {
       for (const objectAction of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
         const granted = resourcesFor(objectAction);
         const covered = granted.some((g) => g === '*' || g === r || g === `${r}/*` || matchWildcard(g, `${r}/x`));
         if (!covered) {
-          const s = allows.find((x) => actionMatches(x, bucketAction) && (x.resource ?? []).includes(r));
+          const s = allows.find((x) => matches(x, bucketAction) && (x.resource ?? []).includes(r));
           issues.push(issue('warning', 'resource-policy-privilege-escalation', `${bucketAction} on ${r} can grant ${objectAction}, which this policy does not allow there`, s));
           break;
         }
@@ -250,9 +324,9 @@ function checkBucketPolicyEscalation(policy: Policy, issues: ValidationIssue[]):
 
 /** Parliament's RESOURCE_STAR: Resource "*" for an action that supports resource-level permissions. */
 function checkResourceStar(s: Statement, issues: ValidationIssue[]): void {
-  if (s.effect !== 'Allow' || !(s.resource ?? []).includes('*')) return;
+  if (s.effect !== 'Allow' || !(s.resource ?? []).includes('*') || !s.action || !statementFacts(s).some((f) => f.scoped)) return;
   const scoped = (specificActions(s) ?? []).filter((a) => a.arnFormats.length > 0 && a.accessLevel !== 'List');
-  if (scoped.length > 0) issues.push(issue('warning', 'resource-star', `${scoped.map((a) => `${a.service}:${a.name}`).slice(0, 3).join(', ')}${scoped.length > 3 ? '…' : ''} support resource-level permissions: name the resources instead of "*"`, s));
+  if (scoped.length > 0) issues.push(issue('warning', 'resource-star', `${scoped.slice(0, 3).map((a) => `${a.service}:${a.name}`).join(', ')}${scoped.length > 3 ? '…' : ''} support resource-level permissions: name the resources instead of "*"`, s));
 }
 
 /** The catalogue-based checks for one parsed policy of the given kind (nothing when the catalogue is unavailable). */
@@ -265,7 +339,7 @@ export function serviceChecks(policy: Policy, kind: PolicyKind): ValidationIssue
     checkPrincipals(s, kind, issues);
     if (!catalogue) continue;
     checkConditionKeys(s, kind, issues);
-    for (const r of [...(s.resource ?? []), ...(s.notResource ?? [])]) checkArnShape(r, s, issues);
+    for (const list of [s.resource, s.notResource]) for (const r of list ?? []) pushIssues(memoIssues(arnShapeTemplates, r, (found) => checkArnShape(r, undefined, found)), s, issues);
     checkAttached(s, kind, issues);
     checkDenyTags(s, issues);
     if (identityLike) checkResourceStar(s, issues);

@@ -1,5 +1,7 @@
 import { parseArn } from './arn.ts';
-import { actionInfo, actionInfoOf, actionNamesOf, catalogAvailable, serviceExists } from './catalog.ts';
+import { statementFacts } from './action-facts.ts';
+import type { ActionFacts } from './action-facts.ts';
+import { catalogAvailable } from './catalog.ts';
 import { isKnownOperator } from './conditions.ts';
 import { PolicyParseError } from './errors.ts';
 import { parsePolicy } from './parse.ts';
@@ -18,38 +20,12 @@ export interface ValidationResult {
   valid: boolean;
 }
 
-const ACTION_SYNTAX = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
 /** IAM accepts only tab, LF, CR and U+0020–U+00FF in policy documents. */
 const ALLOWED_CHARS = /^[\t\n\r\u0020-\u00ff]*$/;
 
-/** What checkAction says about one Action pattern (it depends on the pattern alone); null = nothing. */
-type ActionVerdict = { level: ValidationIssue['level']; code: string; message: string } | null;
-const actionVerdicts = new Map<string, ActionVerdict>();
-const VERDICT_CACHE_LIMIT = 20_000;
-
-function checkAction(pattern: string, s: Statement, issues: ValidationIssue[]): void {
-  if (pattern === '*') return;
-  let verdict = actionVerdicts.get(pattern);
-  if (verdict === undefined) {
-    verdict = actionVerdict(pattern);
-    // Whether the catalogue is available is decided once per process, so the verdict never goes stale.
-    if (actionVerdicts.size >= VERDICT_CACHE_LIMIT) actionVerdicts.clear();
-    actionVerdicts.set(pattern, verdict);
-  }
-  if (verdict) issues.push(issue(verdict.level, verdict.code, verdict.message, s));
-}
-
-function actionVerdict(pattern: string): ActionVerdict {
-  if (!ACTION_SYNTAX.test(pattern)) return { level: 'error', code: 'invalid-action', message: `"${pattern}" is not a valid action (expected service:Action)` };
-  if (!catalogAvailable()) return null;
-  const [service, name] = pattern.split(':') as [string, string];
-  if (!serviceExists(service)) return { level: 'warning', code: 'unknown-service', message: `unknown service prefix "${service}" in "${pattern}"` };
-  if (name.includes('*') || name.includes('?')) {
-    if (!actionNamesOf(service).some((a) => matchWildcard(name, a, true))) return { level: 'warning', code: 'unknown-action', message: `"${pattern}" matches no ${service} action` };
-  } else if (!actionInfo(service, name)) {
-    return { level: 'warning', code: 'unknown-action', message: `unknown action "${pattern}"` };
-  }
-  return null;
+/** checkAction's verdicts on the statement's Action/NotAction strings, in order. */
+function checkActions(s: Statement, issues: ValidationIssue[]): void {
+  for (const { verdict } of statementFacts(s)) if (verdict) issues.push(issue(verdict.level, verdict.code, verdict.message, s));
 }
 
 /** The resource-type prefix of an ARN format (`arn:${Partition}:s3:::${BucketName}/${Key}` -> service s3, resource prefix ""). */
@@ -101,21 +77,29 @@ function checkResources(s: Statement, issues: ValidationIssue[], substitute: boo
   }
   // With Resource "*" every action fits (and "*" is what an action without resource types needs): nothing to report.
   if (!catalogAvailable() || !s.action || !s.resource || s.resource.includes('*')) return;
-  // Each Resource parsed once per statement (undefined = "*", which fits every format).
+  // Each Resource parsed once per statement (undefined = "*", which fits every format), and each
+  // ARN format's fit decided once per statement (the actions of one resource type share formats).
   let shapes: Array<ArnShape | null | undefined> | undefined;
-  for (const action of s.action) {
-    if (action === '*' || action.includes('*') || action.includes('?') || !action.includes(':')) continue;
-    const info = actionInfoOf(action);
-    if (!info) continue;
+  let fitByFormat: Map<string, boolean> | undefined;
+  const facts = statementFacts(s);
+  for (let i = 0; i < s.action.length; i++) {
+    const action = s.action[i] as string;
+    const { specific, info } = facts[i] as ActionFacts;
+    if (!specific || !info) continue;
     if (info.arnFormats.length === 0) {
       if (!s.resource.includes('*')) {
         issues.push(issue('warning', 'resource-mismatch', `${action} supports only Resource "*", so this statement never allows it`, s));
       }
       continue;
     }
-    shapes ??= s.resource.map((r) => (r === '*' ? undefined : shapeOf(r)));
-    const resourceShapes = shapes;
-    const fits = resourceShapes.some((r) => r === undefined || info.arnFormats.some((f) => resourceFitsFormat(r, f)));
+    const resourceShapes = (shapes ??= s.resource.map((r) => (r === '*' ? undefined : shapeOf(r))));
+    const formatFits = (fitByFormat ??= new Map());
+    // "Some Resource fits some format" = "some format is fitted by some Resource" (the formats are not empty here).
+    const fits = info.arnFormats.some((f) => {
+      let known = formatFits.get(f);
+      if (known === undefined) formatFits.set(f, (known = resourceShapes.some((r) => r === undefined || resourceFitsFormat(r, f))));
+      return known;
+    });
     if (!fits) {
       issues.push(issue('warning', 'resource-mismatch', `no Resource of this statement can match a resource type of ${action}`, s));
     }
@@ -183,7 +167,7 @@ export function validatePolicy(input: unknown, options: { kind?: PolicyKind } = 
     if (s.notPrincipal && s.effect === 'Allow') {
       issues.push(issue('warning', 'allow-with-notprincipal', 'Allow with NotPrincipal grants everyone not listed, including anonymous users', s));
     }
-    for (const a of s.action ?? s.notAction ?? []) checkAction(a, s, issues);
+    checkActions(s, issues);
     checkResources(s, issues, substitute);
     for (const c of s.conditions) {
       if (!isKnownOperator(c.operator)) {

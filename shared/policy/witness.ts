@@ -14,9 +14,10 @@ import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
 import { splitArn } from './arn.ts';
-import { actionRequest, compiledPolicy, identityMayAllow, statementsCovering } from './compile.ts';
+import { actionRequest, admittingStatements, compiledPolicy, identityMayAllow, statementsCovering } from './compile.ts';
 import type { CompiledStatement } from './compile.ts';
 import type { EvaluationInput } from './evaluate.ts';
+import type { ContextLookup } from './variables.ts';
 import type { ConditionClause, EvaluationRequest, EvaluationResult, NamedPolicy, Policy, Witness } from './types.ts';
 
 /** Keys the evaluator derives from the principal: a witness never sets them (it would contradict its own principal). */
@@ -52,6 +53,24 @@ export interface WitnessQuestion {
   accept?(witness: Witness, result: EvaluationResult): boolean;
   /** Maximum number of evaluations (default 4,000). */
   budget?: number;
+  /**
+   * Answers to share between searches, only among searches with the same policies (identity,
+   * resource, boundary), `fixed` facts, `fresh` values and `callerAdmin` (they depend on nothing else).
+   */
+  memo?: SearchMemo;
+}
+
+/** What one search works out that another search of the same policies and facts would again (see {@link WitnessQuestion.memo}). */
+export interface SearchMemo {
+  /** The identity-admission test by action and resource. */
+  admitted: Map<string, boolean>;
+  /** Pass 2's candidate spaces by action when no clause has a policy variable (null: no key to search). */
+  spaces: Map<string, Space[] | null>;
+}
+
+/** A memo for {@link WitnessQuestion.memo}. */
+export function searchMemo(): SearchMemo {
+  return { admitted: new Map(), spaces: new Map() };
 }
 
 export interface WitnessAnswer {
@@ -98,12 +117,16 @@ function compiledForDedupe(c: ConditionClause): CompiledClause {
 /** Keeps one candidate per distinct truth vector over the key's clauses (values the policies cannot tell apart are equivalent). */
 function dedupe(key: string, clauses: readonly ConditionClause[], candidates: readonly Candidate[], principal: string | undefined): Candidate[] {
   if (clauses.length === 0 || clauses.some(usesVariables)) return [...candidates];
-  const base = buildLookup(undefined, describePrincipal(principal));
+  // The principal's facts, built only if a clause asks for another key than its own (none does when
+  // no clause uses a variable, but the lookup stays exact either way).
+  let base: ContextLookup | undefined;
+  let current: Candidate;
+  const lookup = (k: string): string[] | undefined => (k.toLowerCase() === key ? current : (base ??= buildLookup(undefined, describePrincipal(principal)))(k));
   const seen = new Set<string>();
   const out: Candidate[] = [];
   const compiled = clauses.map(compiledForDedupe);
   for (const candidate of candidates) {
-    const lookup = (k: string): string[] | undefined => (k.toLowerCase() === key ? candidate : base(k));
+    current = candidate;
     let signature = '';
     for (const c of compiled) signature += evaluateCompiledClause(c, lookup(c.key), lookup) ? '1' : '0';
     if (seen.has(signature)) continue;
@@ -111,6 +134,12 @@ function dedupe(key: string, clauses: readonly ConditionClause[], candidates: re
     out.push(candidate);
   }
   return out;
+}
+
+/** One condition key of the pass-2 search and the candidate values it tries, in order (shared: do not modify). */
+export interface Space {
+  key: string;
+  values: Candidate[];
 }
 
 /** Ids for clause objects, so a list of clauses can be a memo key. */
@@ -139,6 +168,148 @@ function freeCandidates(key: string, clauses: readonly ConditionClause[], fresh:
   let known = memo.get(id);
   if (!known) memo.set(id, (known = dedupe(key, clauses, keyCandidates(clauses, fresh), principal)));
   return known;
+}
+
+/** Pass 2's candidate spaces of one action's keys for a principal, fewest values first. */
+function spacesFor(q: WitnessQuestion, byKey: ReadonlyMap<string, ConditionClause[]>, principal: string | undefined): Space[] {
+  // The principal's facts are read only by clauses with a policy variable (resolveDerived keeps the others).
+  let derived: ContextLookup | undefined;
+  const resolve = (c: ConditionClause): ConditionClause => (c.values.some((v) => v.includes('${')) ? resolveDerived(c, (derived ??= buildLookup(undefined, describePrincipal(principal)))) : c);
+  return [...byKey.entries()]
+    .map(([key, list]) => {
+      const resolved = list.some((c) => c.values.some((v) => v.includes('${'))) ? list.map(resolve) : list;
+      const fixed = q.fixed?.get(key);
+      return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
+    })
+    .sort((a, b) => a.values.length - b.values.length);
+}
+
+/** A clause whose value in a request is the search context's alone: its key is not derived from the principal and its values use no policy variable. */
+function contextDecides(c: CompiledClause): boolean {
+  return !DERIVED.has(c.key) && !c.clause.values.some((v) => v.includes('${'));
+}
+
+/**
+ * What a gated search (no resource policy, no caller-admin policy: only an identity Allow can grant)
+ * knows cannot be allowed, so it spends the budget unit of such an attempt without evaluating it:
+ * the answer, the witness found first and the budget cut-off are those of evaluating every attempt.
+ * One per search (its methods are not closures made per search).
+ */
+class Gate {
+  private readonly gated: boolean;
+  private readonly possible: Map<string, boolean>;
+  /**
+   * A statement with a condition on a fixed key (not derived from the principal, no policy variables)
+   * that is false for every value the search can give that key never applies in this search: a fixed
+   * key only ever takes one of its fixed candidates (the first in pass 1, any in pass 2; absent when
+   * the list is empty or the candidate is `undefined`).
+   */
+  private readonly fixedOnly = new Map<string, readonly Candidate[]>();
+  private readonly ruledOutMemo = new Map<CompiledStatement, boolean>();
+  private readonly ruledOutTest: ((cs: CompiledStatement) => boolean) | undefined;
+  /** Per (action, resource) position: admitted at all, and the identity statements that admit it. */
+  private readonly gates: Array<Array<boolean | undefined>>;
+  private readonly admitting: Array<Array<readonly CompiledStatement[] | null | undefined>>;
+
+  constructor(
+    private readonly q: WitnessQuestion,
+    private readonly identityPolicies: readonly NamedPolicy[] | undefined,
+  ) {
+    this.gated = q.resourcePolicy === undefined && !q.callerAdmin;
+    this.possible = q.memo?.admitted ?? new Map<string, boolean>();
+    for (const [key, values] of q.fixed ?? []) if (!DERIVED.has(key)) this.fixedOnly.set(key, values.length > 0 ? values : [undefined]);
+    this.ruledOutTest = this.fixedOnly.size > 0 ? (cs) => this.ruledOut(cs) : undefined;
+    this.gates = q.actions.map(() => []);
+    this.admitting = q.actions.map(() => []);
+  }
+
+  private ruledOut(cs: CompiledStatement): boolean {
+    let known = this.ruledOutMemo.get(cs);
+    if (known === undefined) {
+      known = false;
+      for (const c of cs.conditions) {
+        const candidates = this.fixedOnly.get(c.key);
+        if (!candidates || c.clause.values.some((v) => v.includes('${'))) continue;
+        if (candidates.every((v) => !evaluateCompiledClause(c, v, NO_LOOKUP))) {
+          known = true;
+          break;
+        }
+      }
+      this.ruledOutMemo.set(cs, known);
+    }
+    return known;
+  }
+
+  /**
+   * Can some identity statement's Action and static Resource admit the pair? When not, the attempt
+   * fails for every principal and context.
+   */
+  private mayAllow(action: string, resource: string): boolean {
+    if (!this.gated) return true;
+    const key = `${action}\u0000${resource}`;
+    let known = this.possible.get(key);
+    if (known === undefined) {
+      const a = actionRequest(action);
+      // sts:GetCallerIdentity is allowed without any policy (evaluate.ts).
+      if (a.lowerAction === 'sts:getcalleridentity') known = true;
+      else {
+        const split = splitArn(resource);
+        try {
+          known = (this.identityPolicies ?? []).some((p) => identityMayAllow(p.policy, a, split, this.ruledOutTest));
+        } catch {
+          known = true; // a broken document: let the evaluator report it
+        }
+      }
+      this.possible.set(key, known);
+    }
+    return known;
+  }
+
+  /** mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal). */
+  admits(ai: number, ri: number): boolean {
+    const row = this.gates[ai] as Array<boolean | undefined>;
+    let known = row[ri];
+    if (known === undefined) row[ri] = known = this.mayAllow(this.q.actions[ai] as string, this.q.resources[ri] as string);
+    return known;
+  }
+
+  private statementsAdmitting(ai: number, ri: number): readonly CompiledStatement[] | null {
+    const row = this.admitting[ai] as Array<readonly CompiledStatement[] | null | undefined>;
+    let known = row[ri];
+    if (known === undefined) {
+      const a = actionRequest(this.q.actions[ai] as string);
+      const split = splitArn(this.q.resources[ri] as string);
+      try {
+        known = (this.identityPolicies ?? []).flatMap((p) => admittingStatements(p.policy, a, split, this.ruledOutTest));
+      } catch {
+        known = null; // a broken document: always ask the evaluator
+      }
+      row[ri] = known;
+    }
+    return known;
+  }
+
+  /**
+   * Before an evaluation: can one of the identity statements that admit the pair still apply with
+   * this context? Each clause the context alone decides is evaluated as the evaluator would; when
+   * every admitting statement has a false one, no identity Allow applies and the attempt cannot allow.
+   */
+  mayApply(ai: number, ri: number, context: Record<string, string[]>): boolean {
+    if (!this.gated || (this.q.actions[ai] as string).toLowerCase() === 'sts:getcalleridentity') return true;
+    const list = this.statementsAdmitting(ai, ri);
+    if (list === null) return true;
+    for (const cs of list) {
+      let possible = true;
+      for (const c of cs.conditions) {
+        if (contextDecides(c) && !evaluateCompiledClause(c, context[c.key], NO_LOOKUP)) {
+          possible = false;
+          break;
+        }
+      }
+      if (possible) return true;
+    }
+    return false;
+  }
 }
 
 /**
@@ -177,81 +348,67 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     return { witness, result, conditional: Object.keys(context).some((k) => !q.fixed?.has(k.toLowerCase())) };
   }
 
-  // Without a resource policy only an identity Allow can grant, so a (action, resource) pair that no
-  // identity statement's Action and static Resource admit fails for every principal and context:
-  // such attempts are counted against the budget exactly as the evaluator would have spent them,
-  // but not evaluated (the answer, the witness found first and the budget cut-off are unchanged).
-  const gated = q.resourcePolicy === undefined && !q.callerAdmin;
-  const possible = new Map<string, boolean>();
-  // A statement with a condition on a fixed key (not derived from the principal, no policy variables)
-  // that is false for every value the search can give that key never applies in this search: a fixed
-  // key only ever takes one of its fixed candidates (the first in pass 1, any in pass 2; absent when
-  // the list is empty or the candidate is `undefined`).
-  const fixedOnly = new Map<string, readonly Candidate[]>();
-  for (const [key, values] of q.fixed ?? []) if (!DERIVED.has(key)) fixedOnly.set(key, values.length > 0 ? values : [undefined]);
-  const ruledOutMemo = new Map<CompiledStatement, boolean>();
-  const ruledOut = (cs: CompiledStatement): boolean => {
-    let known = ruledOutMemo.get(cs);
-    if (known === undefined) {
-      known = false;
-      for (const c of cs.conditions) {
-        const candidates = fixedOnly.get(c.key);
-        if (!candidates || c.clause.values.some((v) => v.includes('${'))) continue;
-        if (candidates.every((v) => !evaluateCompiledClause(c, v, NO_LOOKUP))) {
-          known = true;
-          break;
-        }
-      }
-      ruledOutMemo.set(cs, known);
-    }
-    return known;
-  };
-  const mayAllow = (action: string, resource: string): boolean => {
-    if (!gated) return true;
-    const key = `${action}\u0000${resource}`;
-    let known = possible.get(key);
-    if (known === undefined) {
-      const a = actionRequest(action);
-      // sts:GetCallerIdentity is allowed without any policy (evaluate.ts).
-      if (a.lowerAction === 'sts:getcalleridentity') known = true;
-      else {
-        const split = splitArn(resource);
-        try {
-          known = (identityPolicies ?? []).some((p) => identityMayAllow(p.policy, a, split, fixedOnly.size > 0 ? ruledOut : undefined));
-        } catch {
-          known = true; // a broken document: let the evaluator report it
-        }
-      }
-      possible.set(key, known);
-    }
-    return known;
-  };
+  const gate = new Gate(q, identityPolicies);
 
   const fixedFirst: Record<string, string[]> = {};
   for (const [key, values] of q.fixed ?? []) {
     const v = values[0];
     if (v !== undefined) fixedFirst[key] = v;
   }
-  const firstFixed = (): Record<string, string[]> => fixedFirst;
 
   // Pass 1: no condition context beyond the requester's fixed facts.
-  for (const action of q.actions) {
+  for (let ai = 0; ai < q.actions.length; ai++) {
+    const action = q.actions[ai] as string;
     for (const principal of q.principals) {
-      for (const resource of q.resources) {
-        if (!mayAllow(action, resource)) {
+      for (let ri = 0; ri < q.resources.length; ri++) {
+        const resource = q.resources[ri] as string;
+        if (!gate.admits(ai, ri)) {
           budget--;
           continue;
         }
-        const found = attempt(principal, action, resource, firstFixed());
+        if (!gate.mayApply(ai, ri, fixedFirst)) {
+          budget--;
+          continue;
+        }
+        const found = attempt(principal, action, resource, fixedFirst);
         if (found) return found;
       }
     }
   }
 
   if (q.exactOnly) return { conditional: false };
+  // The depth-first walk over one (principal, action, resource)'s spaces, `at` naming which: one
+  // function per search, not one closure per resource.
+  let at: { principal: string | undefined; action: string; resource: string; ai: number; ri: number; spaces: Space[]; context: Record<string, string[]> } | undefined;
+  const walk = (i: number): WitnessAnswer | undefined => {
+    const { principal, action, resource, ai, ri, spaces, context } = at as NonNullable<typeof at>;
+    if (budget <= 0) {
+      exhausted = true;
+      return undefined;
+    }
+    if (i === spaces.length) {
+      if (!gate.mayApply(ai, ri, context)) {
+        budget--;
+        return undefined;
+      }
+      return attempt(principal, action, resource, context);
+    }
+    const space = spaces[i] as Space;
+    for (const value of space.values) {
+      if (value === undefined) delete context[space.key];
+      else context[space.key] = value;
+      const found = walk(i + 1);
+      if (found || exhausted) return found;
+    }
+    delete context[space.key];
+    return undefined;
+  };
   // Pass 2: every combination of candidate values of the keys the relevant statements test.
-  for (const action of q.actions) {
-    const clauses = relevantClauses(policies, action);
+  for (let ai = 0; ai < q.actions.length; ai++) {
+    const action = q.actions[ai] as string;
+    const remembered = q.memo?.spaces.get(action);
+    if (remembered === null) continue;
+    const clauses = remembered ? [] : relevantClauses(policies, action);
     const byKey = new Map<string, ConditionClause[]>();
     for (const c of clauses) {
       const k = c.key.toLowerCase();
@@ -261,18 +418,25 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     // A key another clause refers to through a policy variable (`${aws:PrincipalTag/team}`) is part of
     // the search too: absent, or the same fresh value the referring clause's instantiation uses.
     for (const c of clauses) for (const k of variableKeys(c)) if (!DERIVED.has(k) && !byKey.has(k)) byKey.set(k, []);
-    if (byKey.size === 0) continue;
+    if (!remembered && byKey.size === 0) {
+      q.memo?.spaces.set(action, null);
+      continue;
+    }
+    // Remembered spaces: one per key of the search, as byKey would have listed them.
+    if (remembered) for (const sp of remembered) byKey.set(sp.key, []);
+    // With no policy variable in any clause, nothing in the spaces depends on the principal
+    // (resolveDerived keeps each clause, dedupe never reads the principal's facts): one list serves all.
+    const principalFree = remembered !== undefined || clauses.every((c) => !c.values.some((v) => v.includes('${')));
+    let shared: Space[] | undefined = remembered;
     for (const principal of q.principals) {
-      const derived = buildLookup(undefined, describePrincipal(principal));
-      const spaces = [...byKey.entries()]
-        .map(([key, list]) => {
-          const resolved = list.map((c) => resolveDerived(c, derived));
-          const fixed = q.fixed?.get(key);
-          return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
-        })
-        .sort((a, b) => a.values.length - b.values.length);
-      for (const resource of q.resources) {
-        if (!mayAllow(action, resource)) {
+      if (principalFree && shared === undefined) {
+        shared = spacesFor(q, byKey, principal);
+        q.memo?.spaces.set(action, shared);
+      }
+      const spaces = shared ?? spacesFor(q, byKey, principal);
+      for (let ri = 0; ri < q.resources.length; ri++) {
+        const resource = q.resources[ri] as string;
+        if (!gate.admits(ai, ri)) {
           // Every leaf of this resource's search fails: spend the budget the search would have spent,
           // and give up where it would have (a node entered with no budget left).
           let leaves = 1;
@@ -285,24 +449,9 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
           continue;
         }
         const context: Record<string, string[]> = {};
-        for (const [key, value] of Object.entries(firstFixed())) if (!byKey.has(key)) context[key] = value;
-        const dfs = (i: number): WitnessAnswer | undefined => {
-          if (budget <= 0) {
-            exhausted = true;
-            return undefined;
-          }
-          if (i === spaces.length) return attempt(principal, action, resource, context);
-          const space = spaces[i] as { key: string; values: Candidate[] };
-          for (const value of space.values) {
-            if (value === undefined) delete context[space.key];
-            else context[space.key] = value;
-            const found = dfs(i + 1);
-            if (found || exhausted) return found;
-          }
-          delete context[space.key];
-          return undefined;
-        };
-        const found = dfs(0);
+        for (const [key, value] of Object.entries(fixedFirst)) if (!byKey.has(key)) context[key] = value;
+        at = { principal, action, resource, ai, ri, spaces, context };
+        const found = walk(0);
         if (found) return found;
         if (exhausted) return { conditional: false, undecided: `could not be decided: the search space of ${spaces.map((s) => s.key).join(', ')} is too large` };
       }

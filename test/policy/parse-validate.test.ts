@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, PolicyParseError, parsePolicy, validatePolicy } from '../../shared/policy/index.ts';
+import { policySize } from '../../shared/policy/parse.ts';
 
 const codes = (input: unknown, kind?: Parameters<typeof validatePolicy>[1]) => validatePolicy(input, kind).issues.map((i) => i.code);
 
@@ -43,6 +44,15 @@ describe('parsePolicy', () => {
     expect(text.length).toBeGreaterThan(1_000_000);
     const result = validatePolicy(text, { kind: 'managed' });
     expect(result.issues.map((i) => i.code)).toContain('policy-too-large');
+  });
+  it('measures the size as IAM counts it (whitespace outside strings excluded), which for the re-serialised text is its length', () => {
+    const spaced = '{\n  "Version": "2012-10-17",\n\t"Statement": [ { "Effect" : "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::a b/\\"q\\"é" } ]\r\n}';
+    expect(policySize(spaced)).toBeLessThan(spaced.length);
+    for (const [input, source] of [[spaced, spaced], [encodeURIComponent(spaced), spaced], [JSON.parse(spaced) as unknown, spaced], [doc, JSON.stringify(doc)]] as const) {
+      const { policy, text } = parsePolicy(input);
+      expect(policy.size).toBe(policySize(text));
+      expect(policy.size).toBe(policySize(source));
+    }
   });
   it('keeps structural problems as issues and leaves the statement out', () => {
     const { policy, issues } = parsePolicy({ Version: '2012-10-17', Statement: [null, { Action: 's3:*', Resource: '*' }, { Effect: 'Allow', Action: [1], Resource: '*' }, { Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
