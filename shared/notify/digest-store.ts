@@ -1,7 +1,7 @@
 import { DeleteItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AlertDigest } from '../alerts/format.ts';
 import { isFinding, principalLabel } from '../alerts/format.ts';
-import { SEVERITIES, type Finding, type Severity } from '../model/types.ts';
+import { isSeverity, SEVERITIES, type Finding, type Severity } from '../model/types.ts';
 
 /**
  * Digest windows in DynamoDB, so grouping works across concurrent, short-lived Lambda invocations.
@@ -266,7 +266,7 @@ export function toDigest(attrs: Record<string, AttributeValue>): AlertDigest {
   const pagedAt = attrs['incidentPagedAt']?.S;
   const incidentSeverity = attrs['incidentSeverity']?.S;
   const incident =
-    pagedAt !== undefined ? { pagedAt, severity: (SEVERITIES as readonly string[]).includes(incidentSeverity ?? '') ? (incidentSeverity as Severity) : severity } : undefined;
+    pagedAt !== undefined ? { pagedAt, severity: isSeverity(incidentSeverity) ? incidentSeverity : severity } : undefined;
   return {
     ...(summary ? { summary } : {}),
     ...(incident ? { incident } : {}),

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { principalLabel } from '../alerts/format.ts';
-import { SEVERITIES, type Finding, type Severity } from '../model/types.ts';
+import { isSeverity, severityRank, type Finding, type Severity } from '../model/types.ts';
 
 /**
  * "One incident, one page" (docs/alerts.md, "No page storms: incidents"). Findings that would page
@@ -55,8 +55,6 @@ export function incidentTime(f: Finding, now: number): number {
   return Number.isFinite(t) ? Math.min(t, now) : now;
 }
 
-const rank = (s: Severity): number => SEVERITIES.indexOf(s);
-
 /**
  * The whole policy, pure: given the key's state (or none), a page-worthy finding's severity, its
  * idempotency key and time, the decision and the state to keep.
@@ -71,7 +69,7 @@ export function decideIncident(state: IncidentState | undefined, severity: Sever
   // A retry of the very finding that paged (its delivery failed and the claim was released): page it again, same message.
   if (state.pagedBy === findingKey) return { page: true, reason: state.reason, ...(state.previous ? { previous: state.previous } : {}), state };
   if (t - state.lastAt > windowMs) return open('reopened', { severity: state.severity, pagedAt: state.pagedAt });
-  if (rank(severity) > rank(state.severity)) return open('escalated', { severity: state.severity, pagedAt: state.pagedAt });
+  if (severityRank(severity) > severityRank(state.severity)) return open('escalated', { severity: state.severity, pagedAt: state.pagedAt });
   // A follow-up moves the window on; an out-of-order one (earlier than the latest) leaves the state as it is.
   return { page: false, state: t > state.lastAt ? { ...state, lastAt: t } : state };
 }
@@ -158,7 +156,7 @@ function toItem(key: string, s: IncidentState, version: number, windowMs: number
 }
 
 function severityOf(v: string | undefined): Severity {
-  return (SEVERITIES as readonly string[]).includes(v ?? '') ? (v as Severity) : 'info';
+  return isSeverity(v) ? v : 'info';
 }
 
 function fromItem(item: Record<string, AttributeValue>): IncidentState {

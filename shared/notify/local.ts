@@ -4,7 +4,7 @@ import { safeJson, terminalText } from '../alerts/escape.ts';
 import { principalLabel, type Alert, type AlertDigest } from '../alerts/format.ts';
 import { renderSlack } from '../alerts/slack.ts';
 import { renderEmail } from '../alerts/sns-message.ts';
-import { SEVERITIES, type Finding, type Severity } from '../model/types.ts';
+import { maxSeverity, type Finding, type Severity } from '../model/types.ts';
 import type { FindingSink } from '../sinks/types.ts';
 import { SlackChannel } from './channels.ts';
 import type { DeadLetter } from './dead-letter.ts';
@@ -52,7 +52,7 @@ export class MemoryFollowUps implements FollowUpGroups {
     }
     const d = group.digest;
     d.count += 1;
-    if (SEVERITIES.indexOf(finding.severity) > SEVERITIES.indexOf(d.severity)) d.severity = finding.severity;
+    d.severity = maxSeverity(d.severity, finding.severity);
     if (d.samples.length < this.maxSamples) d.samples.push(finding);
     d.lastTime = finding.time;
   }
