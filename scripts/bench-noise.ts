@@ -46,7 +46,7 @@ export interface NoiseReport {
   /**
    * Per attack chain: `pages` as the notifier sends them (one per incident, plus severity rises and
    * re-opened incidents), `pageRouted` findings routed `page` (what paged before incidents), and
-   * Slack messages (pages, follow-up and ordinary digests).
+   * the Slack messages its findings open (pages, follow-ups, digests, a daily summary).
    */
   attacks: Array<{ id: string; day: number; paged: boolean; pages: number; pageRouted: number; slackMessages: number; findings: string[] }>;
   recall: string;
