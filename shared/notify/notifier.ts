@@ -4,7 +4,7 @@ import type { AlertChannel } from './channels.ts';
 import type { DeadLetter, DeadLetterQueue } from './dead-letter.ts';
 import { dedupKey, type ClaimStore } from './dedup-store.ts';
 import type { DigestStore } from './digest-store.ts';
-import { deliveryPath, isImmediate, type DeliveryPath } from './grouping.ts';
+import { deliveryPath, type DeliveryPath } from './grouping.ts';
 import { DEFAULT_INCIDENT_WINDOW_MS, incidentKey, incidentTime, type IncidentDecision, type IncidentStore } from './incidents.ts';
 import { emptyStats, type NotifyStats } from './metrics.ts';
 import { DeliveryError } from './webhook.ts';
@@ -72,11 +72,6 @@ export class Notifier {
   constructor(deps: NotifierDeps) {
     this.#deps = deps;
     this.#clock = deps.clock ?? Date.now;
-  }
-
-  /** True when the finding must not wait for a digest (used when it carries no route). */
-  isImmediate(f: Finding): boolean {
-    return isImmediate(f, this.#deps.immediateDetections);
   }
 
   /** The path a finding takes: `route` first; without one, critical/immediate pages and the rest is digested (`deliveryPath`). */
