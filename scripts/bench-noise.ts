@@ -14,26 +14,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding, Route, Severity } from '../shared/model/types.ts';
-import { principalLabel } from '../shared/alerts/format.ts';
-import { dedupKey } from '../shared/notify/dedup-store.ts';
-import { followUpKey } from '../shared/notify/digest-store.ts';
-import { DEFAULT_INCIDENT_WINDOW_MS, incidentKey, MemoryIncidentStore } from '../shared/notify/incidents.ts';
+import { deliveryPath } from '../shared/notify/grouping.ts';
+import { MessageCounter } from '../shared/notify/messages.ts';
+import { DEFAULT_INCIDENT_WINDOW_MS } from '../shared/notify/incidents.ts';
 import { generateOrg, type OrgManifest } from './gen-org.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DAY_MS = 86_400_000;
-/** Width of the notifier's digest window (`digestWindowSeconds` default). */
-const DIGEST_WINDOW_MS = 120_000;
-
-/**
- * The route a finding takes. `finding.route` when the routing step set it; otherwise what the
- * notifier does today without routing: high and critical page, everything else joins a digest.
- * The one place the bench decides it (the router replaces the fallback).
- */
-export function routeOf(f: Finding): Route {
-  if (f.route) return f.route;
-  return f.severity === 'high' || f.severity === 'critical' ? 'page' : 'digest';
-}
 
 export interface DayReport {
   day: number;
@@ -59,7 +46,7 @@ export interface NoiseReport {
   /**
    * Per attack chain: `pages` as the notifier sends them (one per incident, plus severity rises and
    * re-opened incidents), `pageRouted` findings routed `page` (what paged before incidents), and
-   * Slack messages (pages, follow-up and ordinary digests).
+   * the Slack messages its findings open (pages, follow-ups, digests, a daily summary).
    */
   attacks: Array<{ id: string; day: number; paged: boolean; pages: number; pageRouted: number; slackMessages: number; findings: string[] }>;
   recall: string;
@@ -82,10 +69,10 @@ function top(counts: Map<string, number>, n: number): Array<{ detection: string;
 
 /**
  * Pages, Slack messages and recall from the replayed findings, counted as the notifier delivers
- * them: findings in event-time order; a `page` finding pages only when the incident logic
- * (shared/notify/incidents.ts, the same store replay uses) says so, else it joins its incident's
- * follow-up group (one Slack message per group and digest window); `digest` findings one message
- * per (detection, principal, window); `summary` one per day.
+ * them: findings in event-time order through the notifier's message counter
+ * (shared/notify/messages.ts, the same one the back-test uses): one page per incident plus severity
+ * rises and re-opened incidents, one message per follow-up group, digest group and daily summary.
+ * A message belongs to the finding that opens it: to its attack chain, or to its day.
  */
 export function noiseReport(
   findings: readonly Finding[],
@@ -98,63 +85,39 @@ export function noiseReport(
   for (const a of manifest.attacks) for (const id of a.eventIds) attackOf.set(id, a.id);
   const chainOf = (f: Finding): string | undefined => attackOf.get(f.eventId) ?? attackOf.get(String(f.details['firstEventId'] ?? ''));
   const days: DayReport[] = Array.from({ length: manifest.days }, (_, i) => ({ day: i + 1, findings: 0, byRoute: {}, bySeverity: {}, pages: 0, slackMessages: 0 }));
-  const digestGroups = new Set<string>();
-  const summaryDays = new Set<number>();
   const pageSources = new Map<string, number>();
   const slackSources = new Map<string, number>();
   const attackFindings = new Map<string, Finding[]>();
   const attackCounts = new Map<string, { pages: number; pageRouted: number; slackMessages: number }>();
-  const incidents = new MemoryIncidentStore();
+  const counter = new MessageCounter({ incidentWindowMs });
   const ordered = findings.map((f, i) => ({ f, i, t: Date.parse(f.time) })).sort((a, b) => a.t - b.t || a.i - b.i);
   for (const { f, t } of ordered) {
-    const route = routeOf(f);
-    // What the notifier sends for this finding: a page, a new Slack message (a group's first finding), or nothing new.
-    let paged = false;
-    let newMessage = false;
-    if (route === 'page') {
-      const incident = incidentKey(f);
-      const decision = incidents.decideSync(incident, f.severity, dedupKey(f.detection, f.eventId), t, incidentWindowMs);
-      if (decision.page) {
-        paged = true;
-        newMessage = true;
-      } else {
-        const group = followUpKey(incident, decision.state.pagedAt, Math.floor(t / DIGEST_WINDOW_MS) * DIGEST_WINDOW_MS);
-        newMessage = !digestGroups.has(group);
-        digestGroups.add(group);
-      }
-    } else if (route === 'digest') {
-      // The notifier's digest key: detection, principal label (the ARN), fixed window.
-      const group = `${f.detection}|${principalLabel(f)}|${Math.floor(t / DIGEST_WINDOW_MS)}`;
-      newMessage = !digestGroups.has(group);
-      digestGroups.add(group);
-    }
+    const delivery = counter.count(f, t);
+    const paged = delivery.opens === 'page';
     const chain = chainOf(f);
     if (chain) {
       const list = attackFindings.get(chain) ?? [];
       list.push(f);
       attackFindings.set(chain, list);
       const c = attackCounts.get(chain) ?? { pages: 0, pageRouted: 0, slackMessages: 0 };
-      if (route === 'page') c.pageRouted += 1;
+      if (delivery.path === 'page') c.pageRouted += 1;
       if (paged) c.pages += 1;
-      if (newMessage) c.slackMessages += 1;
+      if (delivery.opens) c.slackMessages += 1;
       attackCounts.set(chain, c);
       continue;
     }
     const d = days[Math.min(manifest.days - 1, Math.max(0, Math.floor((t - start) / DAY_MS)))] as DayReport;
     d.findings += 1;
-    d.byRoute[route] = (d.byRoute[route] ?? 0) + 1;
+    d.byRoute[delivery.path] = (d.byRoute[delivery.path] ?? 0) + 1;
     d.bySeverity[f.severity] = (d.bySeverity[f.severity] ?? 0) + 1;
     const key = `${f.detection}\u0000${source(f)}`;
     if (paged) {
       d.pages += 1;
       pageSources.set(key, (pageSources.get(key) ?? 0) + 1);
     }
-    if (newMessage) {
+    if (delivery.opens) {
       d.slackMessages += 1;
-      slackSources.set(key, (slackSources.get(key) ?? 0) + 1);
-    } else if (route === 'summary' && !summaryDays.has(d.day)) {
-      summaryDays.add(d.day);
-      d.slackMessages += 1;
+      if (delivery.opens !== 'summary') slackSources.set(key, (slackSources.get(key) ?? 0) + 1);
     }
   }
   const after = days.slice(1);
@@ -162,7 +125,7 @@ export function noiseReport(
   const attacks = manifest.attacks.map((a) => {
     const fs = attackFindings.get(a.id) ?? [];
     const c = attackCounts.get(a.id) ?? { pages: 0, pageRouted: 0, slackMessages: 0 };
-    return { id: a.id, day: a.day, paged: c.pages > 0, ...c, findings: fs.map((f) => `${f.detection}:${f.severity}:${routeOf(f)}`) };
+    return { id: a.id, day: a.day, paged: c.pages > 0, ...c, findings: fs.map((f) => `${f.detection}:${f.severity}:${deliveryPath(f)}`) };
   });
   const pagesPerDay = avg(after.map((d) => d.pages));
   return {

@@ -2,6 +2,7 @@ import { DeleteItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue,
 import type { AlertDigest } from '../alerts/format.ts';
 import { isFinding, principalLabel } from '../alerts/format.ts';
 import { isSeverity, SEVERITIES, type Finding, type Severity } from '../model/types.ts';
+import { digestGroupKey, followUpKey, SUMMARY_PREFIX, summaryGroupKey, windowStartOf } from './grouping.ts';
 
 /**
  * Digest windows in DynamoDB, so grouping works across concurrent, short-lived Lambda invocations.
@@ -34,16 +35,6 @@ export interface ClaimedDigest {
   sent: string[];
 }
 
-/** Key prefix of incident follow-up groups. */
-export const FOLLOW_UP_PREFIX = 'followup|';
-
-/** The group key of an incident's follow-ups in one digest window. */
-export function followUpKey(incidentKey: string, pagedAt: number, windowStart: number): string {
-  return `${FOLLOW_UP_PREFIX}${incidentKey}|${pagedAt}|${windowStart}`;
-}
-
-/** Key prefix of the once-a-day summary groups. */
-export const SUMMARY_PREFIX = 'summary|';
 /** Findings a daily summary keeps in full (the rest are counted per detection). */
 export const SUMMARY_SAMPLES = 10;
 const DAY = 86_400_000;
@@ -66,8 +57,7 @@ export class DigestStore {
 
   /** The group key for a finding received at `now`. */
   groupKey(finding: Finding, now: number): { pk: string; windowStart: number } {
-    const windowStart = Math.floor(now / this.options.windowMs) * this.options.windowMs;
-    return { pk: `${finding.detection}|${principalLabel(finding)}|${windowStart}`, windowStart };
+    return digestGroupKey(finding, now, this.options.windowMs);
   }
 
   /** Adds a finding to its group (creating it). Two writes: the counters, then a sample while there is room. */
@@ -84,7 +74,7 @@ export class DigestStore {
    * "N more findings of the incident paged at …". `incidentKey` is the incident's key.
    */
   async addFollowUp(finding: Finding, now: number, incident: { key: string; pagedAt: number; severity: Severity }): Promise<void> {
-    const windowStart = Math.floor(now / this.options.windowMs) * this.options.windowMs;
+    const windowStart = windowStartOf(now, this.options.windowMs);
     const pk = followUpKey(incident.key, incident.pagedAt, windowStart);
     const dueAt = windowStart + this.options.windowMs + this.options.graceMs;
     await this.#count(pk, dueAt, finding, { detection: finding.detection, principal: principalLabel(finding) }, false, {
@@ -138,8 +128,7 @@ export class DigestStore {
    * findings in full.
    */
   async addToSummary(finding: Finding, now: number): Promise<void> {
-    const dayStart = Math.floor(now / DAY) * DAY;
-    const pk = `${SUMMARY_PREFIX}${new Date(dayStart).toISOString().slice(0, 10)}`;
+    const { pk, dayStart } = summaryGroupKey(now);
     const dueAt = dayStart + DAY + this.options.graceMs;
     await this.#count(pk, dueAt, finding, { detection: 'daily-summary', principal: 'all principals' }, true);
     await this.#addSample(pk, finding, SUMMARY_SAMPLES);

@@ -8,7 +8,8 @@ import { maxSeverity, type Finding, type Severity } from '../model/types.ts';
 import type { FindingSink } from '../sinks/types.ts';
 import { SlackChannel } from './channels.ts';
 import type { DeadLetter } from './dead-letter.ts';
-import { DEFAULT_DIGEST, followUpKey } from './digest-store.ts';
+import { DEFAULT_DIGEST } from './digest-store.ts';
+import { followUpKey, windowStartOf } from './grouping.ts';
 import { DEFAULT_INCIDENT_WINDOW_MS, MemoryIncidentStore, incidentTime } from './incidents.ts';
 import { emptyStats, type NotifyStats } from './metrics.ts';
 import { Notifier, type FollowUpGroups, type NotifyLog } from './notifier.ts';
@@ -33,7 +34,7 @@ export class MemoryFollowUps implements FollowUpGroups {
   constructor(readonly windowMs = DEFAULT_DIGEST.windowMs, readonly maxSamples = DEFAULT_DIGEST.maxSamples) {}
 
   async addFollowUp(finding: Finding, now: number, incident: { key: string; pagedAt: number; severity: Severity }): Promise<void> {
-    const windowStart = Math.floor(incidentTime(finding, now) / this.windowMs) * this.windowMs;
+    const windowStart = windowStartOf(incidentTime(finding, now), this.windowMs);
     const pk = followUpKey(incident.key, incident.pagedAt, windowStart);
     const group = this.#groups.get(pk);
     if (!group) {

@@ -1,9 +1,10 @@
 import type { Alert, IncidentPageNote } from '../alerts/format.ts';
-import { ROUTES, type Finding, type Severity } from '../model/types.ts';
+import type { Finding, Severity } from '../model/types.ts';
 import type { AlertChannel } from './channels.ts';
 import type { DeadLetter, DeadLetterQueue } from './dead-letter.ts';
 import { dedupKey, type ClaimStore } from './dedup-store.ts';
 import type { DigestStore } from './digest-store.ts';
+import { deliveryPath, type DeliveryPath } from './grouping.ts';
 import { DEFAULT_INCIDENT_WINDOW_MS, incidentKey, incidentTime, type IncidentDecision, type IncidentStore } from './incidents.ts';
 import { emptyStats, type NotifyStats } from './metrics.ts';
 import { DeliveryError } from './webhook.ts';
@@ -54,9 +55,6 @@ export interface RunOptions {
   deadline?: number;
 }
 
-/** Where a finding goes: its `route` when the routing step set one, else the severity rule. */
-export type DeliveryPath = 'page' | 'digest' | 'summary' | 'record';
-
 /**
  * The delivery policy in one place: alert once per (detection, eventID); follow the finding's route
  * (page now, digest, once-a-day summary, record only) or, without one, send critical findings at
@@ -76,15 +74,9 @@ export class Notifier {
     this.#clock = deps.clock ?? Date.now;
   }
 
-  /** True when the finding must not wait for a digest (used when it carries no route). */
-  isImmediate(f: Finding): boolean {
-    return f.severity === 'critical' || (this.#deps.immediateDetections ?? []).includes(f.detection);
-  }
-
-  /** The path a finding takes: `route` first; without one, critical/immediate pages and the rest is digested. */
+  /** The path a finding takes: `route` first; without one, critical/immediate pages and the rest is digested (`deliveryPath`). */
   pathOf(f: Finding): DeliveryPath {
-    if (f.route !== undefined && (ROUTES as readonly string[]).includes(f.route)) return f.route;
-    return this.isImmediate(f) ? 'page' : 'digest';
+    return deliveryPath(f, this.#deps.immediateDetections);
   }
 
   /**
@@ -125,9 +117,10 @@ export class Notifier {
       try {
         let incident: IncidentPageNote | undefined;
         if (path === 'page' && this.#deps.incidents && followUps) {
-          const decision = await this.#incident(finding, key, now);
+          const incidentId = incidentKey(finding);
+          const decision = await this.#incident(finding, incidentId, key, now);
           if (decision && !decision.page) {
-            await followUps.addFollowUp(finding, now, { key: incidentKey(finding), pagedAt: decision.state.pagedAt, severity: decision.state.severity });
+            await followUps.addFollowUp(finding, now, { key: incidentId, pagedAt: decision.state.pagedAt, severity: decision.state.severity });
             stats.grouped += 1;
             stats.followUps += 1;
             await claim?.complete(key, this.#clock(), 'digested');
@@ -169,14 +162,15 @@ export class Notifier {
   }
 
   /**
-   * The incident decision for a page-worthy finding. Fails open: when the incident store cannot be
-   * reached the finding pages (logged), as a possible extra page beats a missed one.
+   * The incident decision for a page-worthy finding (`incidentId`: its `incidentKey`, computed once
+   * by the caller). Fails open: when the incident store cannot be reached the finding pages
+   * (logged), as a possible extra page beats a missed one.
    */
-  async #incident(finding: Finding, key: string, now: number): Promise<IncidentDecision | undefined> {
+  async #incident(finding: Finding, incidentId: string, key: string, now: number): Promise<IncidentDecision | undefined> {
     const store = this.#deps.incidents;
     if (!store) return undefined;
     try {
-      return await store.decide(incidentKey(finding), finding.severity, key, incidentTime(finding, now), this.#deps.incidentWindowMs ?? DEFAULT_INCIDENT_WINDOW_MS);
+      return await store.decide(incidentId, finding.severity, key, incidentTime(finding, now), this.#deps.incidentWindowMs ?? DEFAULT_INCIDENT_WINDOW_MS);
     } catch (error) {
       this.#deps.log.warn('incident store unavailable; paging without incident grouping', { eventId: finding.eventId, error: (error as Error).message });
       return undefined;

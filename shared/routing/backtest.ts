@@ -1,20 +1,19 @@
 import { ROUTES, type Finding, type Route } from '../model/types.ts';
+import { MessageCounter } from '../notify/messages.ts';
 import { actorOf } from '../novelty/keys.ts';
-import { dedupKey } from '../notify/dedup-store.ts';
-import { DEFAULT_INCIDENT_WINDOW_MS, MemoryIncidentStore, incidentKey } from '../notify/incidents.ts';
 
 /** One UTC day of a back-test. */
 export interface BacktestDay {
   day: string;
   routes: Record<Route, number>;
   pages: number;
-  /** Pages + digest messages + the one daily summary (when it has anything). */
+  /** Every message of the day: pages, follow-ups, digests and the daily summary (when it has anything). */
   slackMessages: number;
 }
 
 export interface NoiseSource {
   name: string;
-  /** Findings that reached people (paged or in a digest). */
+  /** Findings that reached people (paged, followed up or in a digest). */
   alerts: number;
   pages: number;
 }
@@ -40,57 +39,38 @@ export interface BacktestOptions {
 
 /**
  * What a set of routed findings would have cost the people on call: per UTC day the findings by
- * route, the pages and the Slack messages (each page is one, each digest — one detection and
- * principal within a digest window — is one, the daily summary is one), and the top noise sources.
- * Pages are counted as the notifier sends them: a finding routed `page` pages only when it opens an
- * incident (detection, account, principal), raises its severity or follows an incident window of
- * quiet (shared/notify/incidents.ts); the others are follow-ups, one message per incident and window.
+ * route, the pages and the Slack messages, and the top noise sources. The findings are fed in
+ * event-time order to the notifier's message counter (shared/notify/messages.ts), which models what
+ * the deployed notifier sends: one page per incident (detection, account, principal) plus severity
+ * rises and re-opened incidents, one follow-up message per incident and clock-aligned digest window,
+ * one digest per detection, principal and window, one summary per UTC day. A message is counted on
+ * the day of the finding that opens it.
  */
 export function backtest(findings: readonly Finding[], options: BacktestOptions = {}): BacktestSummary {
-  const windowMs = (options.digestWindowSeconds ?? 120) * 1000;
   const top = options.top ?? 5;
-  const days = new Map<string, BacktestDay & { digests: Set<string>; summary: boolean }>();
+  const days = new Map<string, BacktestDay>();
   const byDetection = new Map<string, NoiseSource>();
   const byPrincipal = new Map<string, NoiseSource>();
   let suppressed = 0;
   const sorted = [...findings].sort((a, b) => a.time.localeCompare(b.time));
-  const digestOpen = new Map<string, number>();
-  const incidents = new MemoryIncidentStore();
-  const incidentWindowMs = (options.incidentWindowSeconds ?? DEFAULT_INCIDENT_WINDOW_MS / 1000) * 1000;
-  /** One message per group and window (the window opens with the group's first finding). */
-  const newGroupMessage = (key: string, t: number): boolean => {
-    const opened = digestOpen.get(key);
-    if (opened !== undefined && t - opened < windowMs) return false;
-    digestOpen.set(key, t);
-    return true;
-  };
+  const counter = new MessageCounter({
+    ...(options.digestWindowSeconds !== undefined ? { digestWindowMs: options.digestWindowSeconds * 1000 } : {}),
+    ...(options.incidentWindowSeconds !== undefined ? { incidentWindowMs: options.incidentWindowSeconds * 1000 } : {}),
+  });
   for (const f of sorted) {
     const day = f.time.slice(0, 10);
     let d = days.get(day);
     if (!d) {
-      d = { day, routes: { page: 0, digest: 0, summary: 0, record: 0 }, pages: 0, slackMessages: 0, digests: new Set(), summary: false };
+      d = { day, routes: { page: 0, digest: 0, summary: 0, record: 0 }, pages: 0, slackMessages: 0 };
       days.set(day, d);
     }
-    const route: Route = f.route ?? 'page';
-    d.routes[route] += 1;
+    const delivery = counter.count(f);
+    d.routes[delivery.path] += 1;
     if (f.suppressed) suppressed += 1;
-    const t = Date.parse(f.time);
-    let paged = false;
-    if (route === 'page') {
-      const key = incidentKey(f);
-      const decision = incidents.decideSync(key, f.severity, dedupKey(f.detection, f.eventId), t, incidentWindowMs);
-      paged = decision.page;
-      if (paged) {
-        d.pages += 1;
-        d.slackMessages += 1;
-      } else if (newGroupMessage(`followup\u0000${key}\u0000${decision.state.pagedAt}`, t)) d.slackMessages += 1;
-    } else if (route === 'digest') {
-      if (newGroupMessage(`${f.detection}\u0000${actorOf(f)}`, t)) d.slackMessages += 1;
-    } else if (route === 'summary' && !d.summary) {
-      d.summary = true;
-      d.slackMessages += 1;
-    }
-    if (route === 'page' || route === 'digest') {
+    const paged = delivery.opens === 'page';
+    if (paged) d.pages += 1;
+    if (delivery.opens) d.slackMessages += 1;
+    if (delivery.outcome === 'page' || delivery.outcome === 'follow-up' || delivery.outcome === 'digest') {
       for (const [map, name] of [
         [byDetection, f.detection],
         [byPrincipal, actorOf(f)],
@@ -102,7 +82,7 @@ export function backtest(findings: readonly Finding[], options: BacktestOptions 
       }
     }
   }
-  const list = [...days.values()].sort((a, b) => a.day.localeCompare(b.day)).map(({ digests: _d, summary: _s, ...day }) => day);
+  const list = [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
   const avg = (ds: BacktestDay[], pick: (d: BacktestDay) => number): number => (ds.length === 0 ? 0 : round(ds.reduce((n, d) => n + pick(d), 0) / spanDays(ds)));
   const rank = (m: Map<string, NoiseSource>): NoiseSource[] => [...m.values()].sort((a, b) => b.pages - a.pages || b.alerts - a.alerts || a.name.localeCompare(b.name)).slice(0, top);
   const summary: BacktestSummary = {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,13 @@ describe('trailwatch replay: route on every finding and the back-test summary', 
     expect(zero.stderr).toMatch(/top noise by detection:\n\s+\d+ alerts\s+\d+ pages {2}[a-z-]+/);
     expect(zero.stderr).toMatch(/top noise by principal:\n\s+\d+ alerts\s+\d+ pages {2}arn:aws:/);
     expect(zero.stdout).not.toContain('back-test');
+  });
+
+  it('docs/tuning.md shows the back-test of the samples with the example configuration as the CLI prints it', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'tuning.md'), 'utf8');
+    const block = /```\n(back-test \(what this replay[^`]*?)\n {2}…\n```/.exec(doc)?.[1];
+    expect(block?.split('\n').length).toBeGreaterThan(10);
+    expect(tuned.stderr).toContain(`${block}\n`);
   });
 
   it('--config routes by the file: turned-off detections and org trust are recorded, fewer pages', () => {

@@ -68,6 +68,22 @@ describe('back-test summary', () => {
     expect(backtest(findings, { digestWindowSeconds: 120, incidentWindowSeconds: 86_400 }).days[0]?.pages).toBe(3);
   });
 
+  it('digest and follow-up windows are aligned to the clock and keyed by the principal label, as the notifier groups them', () => {
+    const session = (time: string, name: string) =>
+      f(time, 'digest', 'policy-changed', 'terraform-apply', { eventId: `${time}-${name}`, principal: { type: 'AssumedRole', name, arn: `arn:aws:sts::111122223333:assumed-role/terraform-apply/${name}`, sessionIssuerArn: 'arn:aws:iam::111122223333:role/terraform-apply' } });
+    const findings = [
+      session('2026-11-02T10:01:50.000Z', 'run-1'), // window 10:00–10:02
+      session('2026-11-02T10:02:10.000Z', 'run-1'), // 20 s later but across the boundary: a second digest
+      session('2026-11-02T10:03:50.000Z', 'run-1'), // same window as the previous one: no new message
+      session('2026-11-02T10:03:55.000Z', 'run-2'), // another session of the same role: its own digest (the notifier keys by the session ARN)
+      session('2026-11-02T10:03:55.000Z', 'run-2'), // a redelivery of the same finding: the notifier's claim drops it
+    ];
+    const s = backtest(findings, { digestWindowSeconds: 120 });
+    expect(s.days.map((d) => [d.pages, d.slackMessages])).toEqual([[0, 3]]);
+    // The actor (the role) is still the noise source; the duplicate is no alert.
+    expect(s.topPrincipals).toEqual([{ name: 'arn:aws:iam::111122223333:role/terraform-apply', alerts: 4, pages: 0 }]);
+  });
+
   it('an empty replay costs nothing', () => {
     const s = backtest([]);
     expect(s).toMatchObject({ days: [], pagesPerDay: 0, slackMessagesPerDay: 0, topDetections: [], topPrincipals: [] });

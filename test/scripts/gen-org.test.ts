@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noiseReport, routeOf } from '../../scripts/bench-noise.ts';
+import { noiseReport } from '../../scripts/bench-noise.ts';
 import { generateOrg, type OrgManifest } from '../../scripts/gen-org.ts';
 import { detections } from '../../shared/detections/index.ts';
 import { readPaths } from '../../shared/input/files.ts';
 import type { Finding } from '../../shared/model/types.ts';
+import { deliveryPath } from '../../shared/notify/grouping.ts';
 import { createEnrichers } from '../../shared/pipeline/enrichers.ts';
 import { createReplayProcessors } from '../../shared/pipeline/processors.ts';
 import { replayRecords } from '../../shared/pipeline/replay.ts';
@@ -56,7 +57,7 @@ describe('the benign-organization generator and its replay', () => {
     const benign = (d: string) => findings.filter((f) => f.detection === d && !String(f.principal.arn).includes('legacy-admin'));
     for (const d of ['nacl-changes', 'route-table-changes']) {
       expect(benign(d).length).toBeGreaterThan(0);
-      expect(benign(d).filter((f) => routeOf(f) === 'page')).toEqual([]);
+      expect(benign(d).filter((f) => deliveryPath(f) === 'page')).toEqual([]);
     }
     // Same-organization trusts and ECR grants, ELB log delivery: none medium or above for a cross-account reason.
     const crossAccount = findings.filter((f) => f.detection === 'policy-changed' && JSON.stringify(f.details['reasons']).includes('other account'));
