@@ -178,3 +178,18 @@ describe('tuning file: approvedRegions (unused-region-activity)', () => {
     expect(parseTuning(text, 't.yaml', known).warnings.map((w) => w.message)).toEqual(['account 999900001111 is not listed under organization.accounts']);
   });
 });
+
+describe('docs/tuning.md: the approvedRegions messages it shows are the ones the loader gives', () => {
+  it('for regions: [eu-west-1a, EU-WEST-1, ireland] on line 3', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'tuning.md'), 'utf8');
+    const shown = doc.split('\n').map((l) => l.trim()).filter((l) => /^trailwatch\.config\.yaml:3:\d+: not a region name/.test(l));
+    expect(shown).toHaveLength(3);
+    let got: string[] = [];
+    try {
+      parseTuning('version: 1\napprovedRegions:\n  regions: [eu-west-1a, EU-WEST-1, ireland]\n', 'trailwatch.config.yaml', known);
+    } catch (error) {
+      got = (error as TuningValidationError).problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
+    }
+    expect(got).toEqual(shown);
+  });
+});
