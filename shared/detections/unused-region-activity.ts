@@ -11,7 +11,7 @@ import type { Detection, DetectionContext, DetectionMeta, Finding, Severity, Tra
  */
 const COMPUTE_LAUNCHES: Record<string, readonly string[]> = {
   'ec2.amazonaws.com': ['RunInstances', 'RequestSpotInstances', 'RequestSpotFleet', 'CreateFleet', 'StartInstances'],
-  'lambda.amazonaws.com': ['CreateFunction20150331', 'CreateFunction'],
+  'lambda.amazonaws.com': ['CreateFunction20150331'],
   'ecs.amazonaws.com': ['RunTask', 'StartTask', 'CreateService'],
   'eks.amazonaws.com': ['CreateCluster', 'CreateNodegroup'],
   'autoscaling.amazonaws.com': ['CreateAutoScalingGroup'],

@@ -153,6 +153,8 @@ describe('trailwatch replay --suggest', () => {
     expect(config.scanners?.map((s) => s.principals[0])).toEqual(['arn:aws:iam::111122223333:role/cspm-readonly']);
     expect(config.vendors).toEqual([{ name: 'vendor-464622532012', account: '464622532012', externalId: 'acme-4f0c2e9a' }]);
     expect(config.organization?.accounts?.map((a) => a.id)).toEqual(['111122223333']);
+    // The regions the history writes in (Terraform's CreateTags; the vendor's AssumeRole is STS in its home region).
+    expect(config.approvedRegions).toEqual({ regions: ['us-east-1'] });
   });
 });
 
