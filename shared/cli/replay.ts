@@ -77,7 +77,8 @@ options:
   -c, --config FILE        route findings with this tuning file (trailwatch.config.yaml), as
                            the deployed stack does; without it: zero configuration
       --suggest            after the run, print a draft tuning file (likely deployers,
-                           scanners, vendors) inferred from the replayed history, to review
+                           scanners, vendors, approved regions) inferred from the replayed
+                           history, to review
       --workers N|auto     worker threads that read, parse and run the stateless detections
                            in parallel (0: none); auto (default): none for inputs under
                            ${AUTO_WORKERS_MIN_BYTES / 1024 / 1024} MB, else one per CPU core but one, up to ${AUTO_WORKERS_MAX};
