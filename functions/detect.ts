@@ -21,7 +21,7 @@ import { CloudWatchMetricsSink } from '../shared/sinks/cloudwatch.ts';
 import { EventBridgeSink } from '../shared/sinks/eventbridge.ts';
 import { SnsSink } from '../shared/sinks/sns.ts';
 import type { CloudWatchLike, DynamoLike, EventBridgeLike, SnsLike } from '../shared/sinks/transport/apis.ts';
-import type { TuningConfig } from '../shared/tuning/types.ts';
+import type { ApprovedRegions, TuningConfig } from '../shared/tuning/types.ts';
 import { alertingClients } from '../shared/sinks/transport/index.ts';
 
 export interface DetectDependencies {
@@ -44,6 +44,8 @@ export interface DetectDependencies {
    * and its names label the per-account metrics.
    */
   directory?: CachedDirectory;
+  /** The packaged tuning file's `approvedRegions` (unused-region-activity); absent: that detection is inactive. */
+  approvedRegions?: ApprovedRegions;
 }
 
 export interface DetectResult {
@@ -92,7 +94,12 @@ export function createDetectHandler(deps: DetectDependencies): (event: unknown, 
       detections: await loadDetections(selection.detections),
       // The rates function judges MFA replacement (shared/mfa): a user's MFA removal is low here and
       // pages from there if no new device follows in the window. Root MFA removal pages here at once.
-      context: { self: deps.config.self, organization: { accounts }, ...(deps.config.mfaReplacementMinutes !== undefined ? { mfaReplacement: { windowMinutes: deps.config.mfaReplacementMinutes } } : {}) },
+      context: {
+        self: deps.config.self,
+        organization: { accounts },
+        ...(deps.config.mfaReplacementMinutes !== undefined ? { mfaReplacement: { windowMinutes: deps.config.mfaReplacementMinutes } } : {}),
+        ...(deps.approvedRegions ? { approvedRegions: deps.approvedRegions } : {}),
+      },
       enrichers: deps.enrichers ?? [],
       log: deps.log,
     });
@@ -135,6 +142,7 @@ async function init(): Promise<(event: unknown, context?: Context) => Promise<De
     eventBridge: aws.eventBridge,
     cloudWatch: aws.cloudWatch,
     enrichers: await createEnrichers({ mode: 'lambda', routing: routerFromTuning(tuning, process.env, log, aws.dynamo, catalog, members) }),
+    ...(tuning.approvedRegions ? { approvedRegions: tuning.approvedRegions } : {}),
   });
 }
 

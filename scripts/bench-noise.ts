@@ -230,7 +230,9 @@ if (process.argv[2] === '--child') {
   const tuning = configFile ? loadTuningFile(configFile, { knownDetections: knownDetectionIds(detections) }).config : undefined;
   const routing = await createLocalRouter({ detections, ...(tuning ? { tuning } : {}) });
   const t0 = performance.now();
-  const result = await replayRecords(readPaths([dir]), { detections, enrichers: await createEnrichers({ mode: 'local', routing }), processors: await createReplayProcessors({ mfaReplacement: !process.argv.includes('--no-mfa-replacement') }) });
+  // The file's approvedRegions reach the detections as `trailwatch replay --config` gives them.
+  const context = tuning?.approvedRegions ? { approvedRegions: tuning.approvedRegions } : {};
+  const result = await replayRecords(readPaths([dir]), { detections, context, enrichers: await createEnrichers({ mode: 'local', routing }), processors: await createReplayProcessors({ mfaReplacement: !process.argv.includes('--no-mfa-replacement') }) });
   const ms = performance.now() - t0;
   const file = createWriteStream(outPath);
   for (const f of result.findings) file.write(`${JSON.stringify(f)}\n`);

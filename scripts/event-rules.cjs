@@ -13,11 +13,13 @@ function intParam(value, fallback, name, min, max) {
 
 module.exports.resources = async ({ resolveVariable }) => {
   const { tsImport } = await import('tsx/esm/api');
-  const { ruleResources } = await tsImport('./event-rules.ts', __filename);
+  const { ruleResources, packagedRuleTuning } = await tsImport('./event-rules.ts', __filename);
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   return ruleResources({
     stackName: `${service}-${stage}`,
+    // trailwatch.config.yaml's approvedRegions shape the unused-region-activity rule (none: no rule).
+    tuning: packagedRuleTuning(),
     // Always generated, created only when the IsOrganization condition holds (mode=organization).
     centralBusLogicalId: 'CentralBus',
     maxRetryAttempts: intParam(await resolveVariable('param:targetMaxRetryAttempts'), 185, 'targetMaxRetryAttempts', 0, 185),

@@ -6,7 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { detections } from '../shared/detections/index.ts';
-import { detectionRules, inputTemplate } from '../shared/pipeline/event-rules.ts';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { detectionRules, inputTemplate, ROUTING_LIMITS, type RuleTuning } from '../shared/pipeline/event-rules.ts';
+import { knownDetectionIds } from '../shared/routing/deployed.ts';
+import { loadTuningFile } from '../shared/tuning/load.ts';
 
 /** Logical ids of resources defined in serverless.yml that the rules point at. */
 export const DETECT_FUNCTION_LOGICAL_ID = 'DetectLambdaFunction';
@@ -30,6 +35,19 @@ export interface RuleOptions {
   maxEventAgeSeconds: number;
   /** `<service>-<stage>`, the CloudFormation stack name rule names start with. */
   stackName: string;
+  /** What the tuning file says that shapes rules (approvedRegions); default: nothing (zero configuration). */
+  tuning?: RuleTuning;
+}
+
+/**
+ * The rule-shaping part of the tuning file the stack packages (trailwatch.config.yaml, validated
+ * as the package step validates it): the same file the Lambdas read, so the deployed
+ * unused-region-activity rule and the detection agree on the approved regions.
+ */
+export function packagedRuleTuning(file = join(dirname(fileURLToPath(import.meta.url)), '..', 'trailwatch.config.yaml')): RuleTuning {
+  if (!existsSync(file)) return {};
+  const { approvedRegions } = loadTuningFile(file, { knownDetections: knownDetectionIds(detections) }).config;
+  return approvedRegions ? { approvedRegions } : {};
 }
 
 /** EventBridge allows 512 characters of rule description. */
@@ -46,7 +64,7 @@ export function ruleResources(options: RuleOptions): { Resources: Record<string,
   // the central account's own events on its default bus; each event reaches exactly one of the
   // two rule sets, so exactly-once per detection holds across both.
   if (options.centralBusLogicalId) buses.push({ prefix: 'CentralDetectRule', bus: { Ref: options.centralBusLogicalId }, condition: ORGANIZATION_CONDITION });
-  for (const { prefix, bus, condition } of buses) for (const rule of detectionRules(detections)) {
+  for (const { prefix, bus, condition } of buses) for (const rule of detectionRules(detections, ROUTING_LIMITS, options.tuning ?? {})) {
     const ruleId = `${prefix}${rule.logicalId}`;
     resources[ruleId] = {
       Type: 'AWS::Events::Rule',

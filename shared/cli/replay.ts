@@ -25,6 +25,7 @@ import { createLocalRouter, type Router } from '../routing/router.ts';
 import { ConsoleSink, formatSummary, shouldColor } from '../sinks/console.ts';
 import { guardOutput, isClosedOutput } from './output.ts';
 import { loadTuningFile } from '../tuning/load.ts';
+import type { ApprovedRegions } from '../tuning/types.ts';
 import type { AccountDirectory } from '../alerts/context.ts';
 import { OrganizationDirectory } from '../organization/directory.ts';
 import { formatSuggestion, SuggestionProfiler } from '../tuning/suggest.ts';
@@ -76,7 +77,8 @@ options:
   -c, --config FILE        route findings with this tuning file (trailwatch.config.yaml), as
                            the deployed stack does; without it: zero configuration
       --suggest            after the run, print a draft tuning file (likely deployers,
-                           scanners, vendors) inferred from the replayed history, to review
+                           scanners, vendors, approved regions) inferred from the replayed
+                           history, to review
       --workers N|auto     worker threads that read, parse and run the stateless detections
                            in parallel (0: none); auto (default): none for inputs under
                            ${AUTO_WORKERS_MIN_BYTES / 1024 / 1024} MB, else one per CPU core but one, up to ${AUTO_WORKERS_MAX};
@@ -158,12 +160,17 @@ function progressReporter(stderr: ReplayIo['stderr'], enabled: boolean): { updat
  * The routing step replay uses — the same Router the deployed stack builds, from the same tuning
  * file, with the novelty model in memory — and, for `--suggest`, the history profiler.
  */
-async function createReplayRouting(configFile: string | undefined, suggest: boolean): Promise<{ router: Router; directory: OrganizationDirectory; profiler?: SuggestionProfiler }> {
+async function createReplayRouting(
+  configFile: string | undefined,
+  suggest: boolean,
+): Promise<{ router: Router; directory: OrganizationDirectory; approvedRegions?: ApprovedRegions; profiler?: SuggestionProfiler }> {
   const tuning = configFile === undefined ? undefined : loadTuningFile(configFile, { knownDetections: knownDetectionIds(detections) }).config;
   const router = await createLocalRouter({ detections, ...(tuning ? { tuning } : {}) });
   // The file's organization.accounts: same-organization judgement and account names, as deployed.
   const directory = OrganizationDirectory.fromTuning(tuning?.organization);
-  return suggest ? { router, directory, profiler: new SuggestionProfiler() } : { router, directory };
+  // The file's approvedRegions reach the detections as they do in the deployed detect function.
+  const approvedRegions = tuning?.approvedRegions;
+  return { router, directory, ...(approvedRegions ? { approvedRegions } : {}), ...(suggest ? { profiler: new SuggestionProfiler() } : {}) };
 }
 
 /** Runs `trailwatch replay`; returns the exit code. */
@@ -238,7 +245,10 @@ export async function run(argv: string[], io: ReplayIo = { stdout: process.stdou
     detections,
     enrichers: await createEnrichers({ mode: 'local', routing: routing.router }),
     processors: [...(await createReplayProcessors({ rates: !values['no-rates'], mfaReplacement: !values['no-mfa-replacement'], baseline: !values['no-baseline'] })), ...(routing.profiler ? [routing.profiler] : [])],
-    ...(routing.directory.size > 0 ? { context: { organization: { accounts: routing.directory } } } : {}),
+    context: {
+      ...(routing.directory.size > 0 ? { organization: { accounts: routing.directory } } : {}),
+      ...(routing.approvedRegions ? { approvedRegions: routing.approvedRegions } : {}),
+    },
     log,
     maxLoggedSkips: values.verbose ? Number.POSITIVE_INFINITY : 20,
     onProgress: (p) => progress.update(p),

@@ -45,6 +45,8 @@ export interface Behaviour {
   missing?: string;
   /** Missing, baseline, out of scope: why. */
   reason?: string;
+  /** Full: what the coverage depends on (e.g. a tuning-file list it needs), shown in the why column. */
+  note?: string;
   /** Full / partial: an `events/` path or an inline record that must fire `detections[0]`. */
   sample?: string | InlineSample;
   /** Only one peer detects it: listed, not compared. */
@@ -135,7 +137,7 @@ export function peerCoverageMarkdown(data: PeerCoverage): string {
     '',
     `**Now: ${countsLine(counts)}.**`,
     '',
-    `The same data checked against main \`${FIRST_TABLE_COUNTS.commit}\`, before the gaps it showed were closed: ${FIRST_TABLE_COUNTS.full} full, ${FIRST_TABLE_COUNTS.partial} partial, ${FIRST_TABLE_COUNTS.missing} missing, ${FIRST_TABLE_COUNTS.baseline} baseline, ${FIRST_TABLE_COUNTS.outOfScope} out of scope. Closed since with \`secrets-batch-retrieval\`, \`ecs-suspicious-task\` and additions to \`config-changes\`, \`rds-changes\` and \`monitoring-tampering\`.`,
+    `The same data checked against main \`${FIRST_TABLE_COUNTS.commit}\`, before the gaps it showed were closed: ${FIRST_TABLE_COUNTS.full} full, ${FIRST_TABLE_COUNTS.partial} partial, ${FIRST_TABLE_COUNTS.missing} missing, ${FIRST_TABLE_COUNTS.baseline} baseline, ${FIRST_TABLE_COUNTS.outOfScope} out of scope. Closed since with \`secrets-batch-retrieval\`, \`ecs-suspicious-task\`, \`unused-region-activity\` and additions to \`config-changes\`, \`rds-changes\` and \`monitoring-tampering\`.`,
     '',
     `Issue 12 counted ${ISSUE_12_COUNTS.full} full, ${ISSUE_12_COUNTS.partial} partial and ${ISSUE_12_COUNTS.missing} missing of ${ISSUE_12_COUNTS.behaviours} behaviours, with no table behind it.`,
     'This count differs in method: behaviours that only the stateful baseline can judge (a principal\'s',
@@ -175,7 +177,7 @@ export function peerCoverageMarkdown(data: PeerCoverage): string {
   ];
   for (const b of comparedBehaviours(data)) {
     const keyed = (b.events ?? []).map((e) => e.split(' ')[1]).filter((v, i, a) => a.indexOf(v) === i).join(', ');
-    const note = b.missing ?? b.reason ?? '';
+    const note = b.missing ?? b.reason ?? b.note ?? '';
     const dets = (b.detections ?? []).map((d) => `\`${d}\``).join(', ');
     lines.push(
       `| **${cell(b.title)}** (\`${b.id}\`) | ${cell(keyed)}${b.condition ? `; ${cell(b.condition)}` : ''} | ${(peers.get(b.id) ?? []).join(', ')} | ${b.status ? STATUS_LABEL[b.status] : '?'} | ${dets} | ${cell(note)} |`,

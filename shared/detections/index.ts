@@ -41,6 +41,7 @@ import { detection as sesIdentityDeleted } from './ses-identity-deleted.ts';
 import { detection as snapshotSharing } from './snapshot-sharing.ts';
 import { detection as ssmRemoteAccess } from './ssm-remote-access.ts';
 import { detection as trailTampering } from './trail-tampering.ts';
+import { detection as unusedRegionActivity } from './unused-region-activity.ts';
 import { detection as vpcChanges } from './vpc-changes.ts';
 
 /** Every detection, in id order. Handlers, the replay CLI, the event patterns and the docs iterate this. */
@@ -86,6 +87,7 @@ export const detections: readonly Detection[] = [
   snapshotSharing,
   ssmRemoteAccess,
   trailTampering,
+  unusedRegionActivity,
   vpcChanges,
 ].sort((a, b) => a.id.localeCompare(b.id));
 

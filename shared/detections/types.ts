@@ -1,4 +1,5 @@
 import type { DetectionReferences, Finding, Severity, TrailEvent } from '../model/types.ts';
+import type { ApprovedRegions } from '../tuning/types.ts';
 
 /** Which CloudTrail events a detection looks at; also used to generate its EventBridge rule. */
 export interface EventMatch {
@@ -36,6 +37,11 @@ export interface DetectionContext {
    * Absent (e.g. a handler without that processor): the removal is high at once, as always.
    */
   mfaReplacement?: { windowMinutes: number };
+  /**
+   * The tuning file's `approvedRegions` (plain data, so it crosses to replay's worker threads):
+   * `unused-region-activity` judges writes outside them. Absent: that detection is inactive.
+   */
+  approvedRegions?: ApprovedRegions;
 }
 
 /** A read-only set of 12-digit account ids. */
@@ -57,6 +63,11 @@ export interface DetectionMeta {
   runbook: string;
   /** What routine looks like for this detection, so the noise model can tell routine from novel. */
   routine?: RoutineProfile;
+  /**
+   * Set when the detection reports nothing until the tuning file says something (e.g.
+   * `approvedRegions`): the key and why. `trailwatch coverage` and docs/detections.md show it.
+   */
+  needsTuning?: { key: 'approvedRegions'; why: string };
 }
 
 /**

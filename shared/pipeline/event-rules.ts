@@ -1,6 +1,8 @@
 import { offensiveToolPatterns } from '../detections/lib/offensive-tools.ts';
 import { EXTERNAL_FINDING_DETAIL_TYPES } from '../model/external-findings.ts';
 import type { Detection, EventMatch } from '../detections/types.ts';
+import { SIGNIN_REGIONS } from '../detections/lib/global-services.ts';
+import type { ApprovedRegions } from '../tuning/types.ts';
 
 /**
  * EventBridge rules derived from the detection registry, designed so that each (detection,
@@ -67,7 +69,7 @@ export const ANY = '*';
  * route every CloudTrail event in the account to Lambda, so each one needs its narrowing here;
  * `patternFor` refuses a wildcard detection that has none.
  */
-export const WILDCARD_RULES: Record<string, { pattern: EventPattern; readOnlyEvents: boolean }> = {
+export const WILDCARD_RULES: Record<string, WildcardRule> = {
   'root-activity': {
     pattern: {
       $or: [
@@ -107,6 +109,13 @@ export const WILDCARD_RULES: Record<string, { pattern: EventPattern; readOnlyEve
     },
     readOnlyEvents: true,
   },
+  // Writes outside the tuning file's approvedRegions: no rule at all without them (the detection
+  // is inactive), so a zero-configuration stack does not send every write to Lambda.
+  'unused-region-activity': {
+    pattern: { source: [{ prefix: 'aws.' }], 'detail-type': [API_CALL_DETAIL_TYPE, SIGNIN_DETAIL_TYPE] },
+    readOnlyEvents: false,
+    tuned: (tuning) => unapprovedRegionPattern(tuning.approvedRegions),
+  },
   // Other AWS detectors' findings: their own detail-types, not CloudTrail (shared/model/external-findings.ts).
   'aws-security-findings': {
     pattern: {
@@ -115,6 +124,51 @@ export const WILDCARD_RULES: Record<string, { pattern: EventPattern; readOnlyEve
     readOnlyEvents: false,
   },
 };
+
+/**
+ * A wildcard detection's rule. `pattern` is what the detection can possibly fire on (the replay
+ * index keys on it); `tuned`, when present, is the rule actually deployed, built from the tuning
+ * file at package time — undefined means no rule (the detection needs that tuning to report anything).
+ */
+export interface WildcardRule {
+  pattern: EventPattern;
+  readOnlyEvents: boolean;
+  tuned?: (tuning: RuleTuning) => EventPattern | undefined;
+}
+
+/** The parts of the tuning file (trailwatch.config.yaml) the rule generator reads. */
+export interface RuleTuning {
+  approvedRegions?: ApprovedRegions;
+}
+
+/**
+ * unused-region-activity's deployed pattern: CloudTrail calls and sign-ins whose region is outside
+ * the list that applies to their account — per-account lists first (grouped by identical list),
+ * then the organization-wide list for every other account. Read-only events never reach it (the
+ * rule's state is ENABLED); the detection makes the exemptions a pattern cannot (global services,
+ * AWS services acting on their own).
+ */
+export function unapprovedRegionPattern(approved: ApprovedRegions | undefined): EventPattern | undefined {
+  if (!approved) return undefined;
+  // Calls outside the list; sign-ins outside the list and the regions sign-ins land in anyway.
+  const pair = (accounts: Record<string, unknown>, regions: readonly string[]): EventPattern[] => [
+    { source: [{ prefix: 'aws.' }], 'detail-type': [API_CALL_DETAIL_TYPE], detail: { ...accounts, awsRegion: [{ 'anything-but': sorted(regions) }] } },
+    { source: ['aws.signin'], 'detail-type': [SIGNIN_DETAIL_TYPE], detail: { ...accounts, awsRegion: [{ 'anything-but': sorted([...regions, ...SIGNIN_REGIONS]) }] } },
+  ];
+  const byList = new Map<string, { regions: string[]; accounts: string[] }>();
+  for (const a of approved.accounts ?? []) {
+    const regions = sorted(a.regions);
+    const key = regions.join(',');
+    const group = byList.get(key) ?? { regions, accounts: [] };
+    group.accounts.push(a.id);
+    byList.set(key, group);
+  }
+  const branches: EventPattern[] = [...byList.values()].flatMap((g) => pair({ recipientAccountId: sorted(g.accounts) }, g.regions));
+  const own = sorted((approved.accounts ?? []).map((a) => a.id));
+  if (approved.regions) branches.push(...pair(own.length > 0 ? { recipientAccountId: [{ 'anything-but': own }] } : {}, approved.regions));
+  if (branches.length === 0) return undefined;
+  return branches.length === 1 ? (branches[0] as EventPattern) : { $or: branches };
+}
 
 function hasWildcard(matches: readonly EventMatch[]): boolean {
   return matches.some((m) => m.eventSource.includes(ANY) || m.eventName.includes(ANY));
@@ -283,7 +337,7 @@ function logicalIdOf(text: string): string {
  * The detect rules for a registry: named rules (disjoint, packed) first, then one rule per wildcard
  * detection. Throws RoutingLimitError when a pattern or the rule count would exceed `limits`.
  */
-export function detectionRules(detections: readonly Routable[], limits: RoutingLimits = ROUTING_LIMITS): DetectionRule[] {
+export function detectionRules(detections: readonly Routable[], limits: RoutingLimits = ROUTING_LIMITS, tuning: RuleTuning = {}): DetectionRule[] {
   const index = namedPairIndex(detections);
   const rules: DetectionRule[] = packNamedPairs(index, limits).map((packed, i) => {
     const key = `named-${String(i + 1).padStart(2, '0')}`;
@@ -299,7 +353,10 @@ export function detectionRules(detections: readonly Routable[], limits: RoutingL
     };
   });
   for (const d of [...detections].filter(isWildcardDetection).sort((a, b) => a.id.localeCompare(b.id))) {
-    const pattern = patternFor(d.matches, d.id);
+    const tuned = WILDCARD_RULES[d.id]?.tuned;
+    const pattern = tuned ? tuned(tuning) : patternFor(d.matches, d.id);
+    // A detection that needs tuning the file does not give gets no rule: it could report nothing.
+    if (pattern === undefined) continue;
     if (sizeOf(pattern) > limits.maxPatternChars) throw new RoutingLimitError(`the wildcard pattern of ${d.id} exceeds the ${limits.maxPatternChars}-character budget`);
     rules.push({
       key: `w-${d.id}`,

@@ -43,6 +43,8 @@ const selector = {
   eventName: { type: 'string', minLength: 1, maxLength: 128 },
   titleContains: { type: 'string', minLength: 1, maxLength: 512 },
 };
+// Region names are checked by shape in the semantic checks (semantics.ts), which can say what to write instead.
+const regionList = { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: 64 } };
 const isoDate = '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$';
 
 export const TUNING_SCHEMA = {
@@ -119,6 +121,22 @@ export const TUNING_SCHEMA = {
         additionalProperties: false,
         required: ['detection', 'severity'],
         properties: { ...selector, severity: { enum: [...SEVERITIES] }, reason: { type: 'string', maxLength: 1024 } },
+      },
+    },
+    approvedRegions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        regions: regionList,
+        accounts: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'regions'],
+            properties: { id: accountId, name: { type: 'string', minLength: 1, maxLength: 128 }, regions: regionList },
+          },
+        },
       },
     },
     detections: {

@@ -1,3 +1,4 @@
+import { regionNameProblem } from '../detections/lib/regions.ts';
 import { parseCidr } from '../policy/ip.ts';
 import type { TuningConfig } from './types.ts';
 
@@ -91,6 +92,27 @@ function semanticChecks(config: TuningConfig, options: ParseOptions, report: Rep
   config.nonProductionAccounts?.forEach((a, i) => {
     if (org.size > 0 && !org.has(a.id)) report(`/nonProductionAccounts/${i}/id`, `account ${a.id} is not listed under organization.accounts`, 'warning');
   });
+  approvedRegionChecks(config, org, report);
+}
+
+/** Region names by shape (with what to write instead), one list per account, members of the organization. */
+function approvedRegionChecks(config: TuningConfig, org: ReadonlySet<string>, report: Report): void {
+  const approved = config.approvedRegions;
+  if (!approved) return;
+  const regions = (list: readonly string[], base: string): void =>
+    list.forEach((r, j) => {
+      const problem = regionNameProblem(r);
+      if (problem) report(`${base}/${j}`, problem);
+    });
+  regions(approved.regions ?? [], '/approvedRegions/regions');
+  const seen = new Set<string>();
+  approved.accounts?.forEach((a, i) => {
+    regions(a.regions, `/approvedRegions/accounts/${i}/regions`);
+    if (seen.has(a.id)) report(`/approvedRegions/accounts/${i}/id`, `account ${a.id} is listed twice under approvedRegions.accounts: give it one list`);
+    seen.add(a.id);
+    if (org.size > 0 && !org.has(a.id)) report(`/approvedRegions/accounts/${i}/id`, `account ${a.id} is not listed under organization.accounts`, 'warning');
+  });
+  if (!approved.regions && !approved.accounts?.length) report('/approvedRegions', 'approvedRegions lists no regions: give regions (organization-wide) or accounts, or remove it (unused-region-activity stays inactive)');
 }
 
 function escapePointer(key: string): string {

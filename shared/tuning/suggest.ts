@@ -2,6 +2,8 @@ import { stringify } from 'yaml';
 import type { Finding, TrailEvent } from '../model/types.ts';
 import { networkOf, userAgentFamily } from '../novelty/keys.ts';
 import type { StreamProcessor } from '../pipeline/types.ts';
+import { REGION_NAME } from '../detections/lib/regions.ts';
+import { exemption } from '../detections/unused-region-activity.ts';
 import type { ActorEntry, TuningConfig, VendorEntry } from './types.ts';
 
 /** What the history shows about one actor (role sessions folded into their role). */
@@ -21,19 +23,24 @@ const SCANNER_NAME = /(scan|audit|security|inventory|prowler|wiz|orca|lacework|c
 /** Bounds: the profiler's memory grows with actors, not events; each actor keeps its top values only. */
 const MAX_ACTORS = 20_000;
 const MAX_VALUES = 64;
+/** Successful writes (as unused-region-activity judges them) a region needs before the draft approves it. */
+const MIN_REGION_WRITES = 10;
 
 /**
  * `trailwatch replay --suggest`: watches every replayed event (a stream processor that emits no
  * findings) and proposes a draft tuning file — likely deployers (IaC user agents or pipeline role
  * names making many changes on several days, with the networks they ran from), scanners (read-only
  * actors active on several days) and vendors (foreign accounts assuming roles with an ExternalId),
- * plus the accounts seen — for a human to review. Nothing it proposes is applied automatically.
+ * plus the accounts seen and the regions written in (approvedRegions: at least 10 successful writes
+ * that unused-region-activity would judge) — for a human to review. Nothing it proposes is applied automatically.
  */
 export class SuggestionProfiler implements StreamProcessor {
   readonly name = 'suggest';
   private readonly actors = new Map<string, ActorStats>();
   private readonly vendors = new Map<string, VendorEntry & { role: string }>();
   private readonly accounts = new Set<string>();
+  /** Region -> successful writes unused-region-activity would judge (global services in their home region left out). */
+  private readonly regionWrites = new Map<string, number>();
   private days = new Set<string>();
 
   async process(events: readonly TrailEvent[]): Promise<Finding[]> {
@@ -51,6 +58,7 @@ export class SuggestionProfiler implements StreamProcessor {
     this.days.add(day);
     const p = e.principal;
     if (e.name === 'AssumeRole') this.observeAssumeRole(e);
+    if (!e.errorCode && exemption(e) === undefined && (this.regionWrites.has(e.region) || this.regionWrites.size < MAX_VALUES)) this.regionWrites.set(e.region, (this.regionWrites.get(e.region) ?? 0) + 1);
     if (p.type === 'AWSService' || p.type === 'AWSAccount') return;
     const arn = p.sessionIssuer?.arn ?? p.arn;
     if (!arn) return;
@@ -100,6 +108,9 @@ export class SuggestionProfiler implements StreamProcessor {
     if (deployers.length > 0) config.deployers = deployers.sort((a, b) => a.name.localeCompare(b.name));
     if (scanners.length > 0) config.scanners = scanners.sort((a, b) => a.name.localeCompare(b.name));
     if (vendors.length > 0) config.vendors = vendors;
+    // The regions the history writes in: a draft approvedRegions (review it: an intruder's region in the history would be here too).
+    const regions = [...this.regionWrites].filter(([r, n]) => n >= MIN_REGION_WRITES && REGION_NAME.test(r)).map(([r]) => r).sort();
+    if (regions.length > 0) config.approvedRegions = { regions };
     return config;
   }
 }

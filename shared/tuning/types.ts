@@ -27,6 +27,27 @@ export interface TuningConfig {
   severityOverrides?: SeverityOverride[];
   /** Detections turned off: their findings are recorded only (still on the findings bus). */
   detections?: Record<string, { enabled: boolean; reason?: string }>;
+  /**
+   * The regions the organization works in (`unused-region-activity`): a write anywhere else is
+   * reported. Absent: that detection is inactive (docs/tuning.md#approved-regions).
+   */
+  approvedRegions?: ApprovedRegions;
+}
+
+/**
+ * Approved regions: organization-wide, and per account. An account listed under `accounts` uses
+ * exactly its own list (it replaces `regions` for that account); every other account uses `regions`.
+ * An account with no list that applies is not judged.
+ */
+export interface ApprovedRegions {
+  /** Organization-wide approved regions, e.g. `[us-east-1, eu-west-1]`. */
+  regions?: string[];
+  /** Accounts with a list of their own (a sandbox limited to one region, a team in another continent). */
+  accounts?: ApprovedRegionsAccount[];
+}
+
+export interface ApprovedRegionsAccount extends AccountEntry {
+  regions: string[];
 }
 
 export interface AccountEntry {

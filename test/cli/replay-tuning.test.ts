@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,16 +65,35 @@ describe('trailwatch replay: route on every finding and the back-test summary', 
   it('--config routes by the file: turned-off detections and org trust are recorded, fewer pages', () => {
     expect(tuned.code).toBe(0);
     const findings = lines(tuned.stdout);
-    expect(findings.length).toBe(lines(zero.stdout).length);
+    // The file's approvedRegions switch unused-region-activity on; every other detection finds the same.
+    const others = findings.filter((f) => f.detection !== 'unused-region-activity');
+    expect(others.length).toBe(lines(zero.stdout).length);
+    expect(lines(zero.stdout).filter((f) => f.detection === 'unused-region-activity')).toEqual([]);
     const gateways = findings.filter((f) => f.detection === 'network-gateway-changes');
     expect(gateways.length).toBeGreaterThan(0);
     expect(gateways.every((f) => f.route === 'record' && f.routeReason?.includes('detection turned off'))).toBe(true);
     const failures = findings.filter((f) => f.detection === 'console-auth-failures');
     expect(failures.every((f) => f.severity === 'info' && f.route === 'record')).toBe(true);
     const pagesZero = lines(zero.stdout).filter((f) => f.route === 'page').length;
-    const pagesTuned = findings.filter((f) => f.route === 'page').length;
+    // Routing lowers the same findings; the new approved-region findings are counted apart.
+    const pagesTuned = others.filter((f) => f.route === 'page').length;
     expect(pagesTuned).toBeLessThanOrEqual(pagesZero);
-    expect(findings.filter((f) => f.route !== 'record').length).toBeLessThan(lines(zero.stdout).filter((f) => f.route !== 'record').length);
+    expect(others.filter((f) => f.route !== 'record').length).toBeLessThan(lines(zero.stdout).filter((f) => f.route !== 'record').length);
+  });
+
+  it('--config approvedRegions: unused-region-activity fires on its positives and on nothing approved, exempt or read-only', () => {
+    const regional = lines(tuned.stdout).filter((f) => f.detection === 'unused-region-activity');
+    const ids = (dir: string, prefix: string) =>
+      readdirSync(join(ROOT, 'events', dir))
+        .filter((f) => f.startsWith(prefix))
+        .map((f) => (JSON.parse(readFileSync(join(ROOT, 'events', dir, f), 'utf8')) as { detail: { eventID: string } }).detail.eventID);
+    const fired = new Set(regional.map((f) => f.eventId));
+    for (const id of ids('unused-region-activity', 'positive-')) expect(fired.has(id), id).toBe(true);
+    for (const id of ids('unused-region-activity', 'negative-')) expect(fired.has(id), id).toBe(false);
+    // Every finding is outside the list that applies to its account.
+    for (const f of regional) expect(f.account === '333344445555' ? ['eu-west-1'] : ['us-east-1', 'us-west-2', 'eu-west-1'], f.title).not.toContain(f.region);
+    const launch = regional.find((f) => f.eventName === 'RunInstances' && f.region === 'sa-east-1');
+    expect(launch).toMatchObject({ severity: 'high', route: 'page' });
   });
 
   it('--config organization.accounts: a member is not foreign and is named (escaped) in the terminal, as the Lambda decides', async () => {
@@ -141,6 +160,8 @@ describe('trailwatch replay --suggest', () => {
     expect(config.scanners?.map((s) => s.principals[0])).toEqual(['arn:aws:iam::111122223333:role/cspm-readonly']);
     expect(config.vendors).toEqual([{ name: 'vendor-464622532012', account: '464622532012', externalId: 'acme-4f0c2e9a' }]);
     expect(config.organization?.accounts?.map((a) => a.id)).toEqual(['111122223333']);
+    // The regions the history writes in (Terraform's CreateTags; the vendor's AssumeRole is STS in its home region).
+    expect(config.approvedRegions).toEqual({ regions: ['us-east-1'] });
   });
 });
 

@@ -28,7 +28,9 @@ describe('docs/coverage.md', () => {
 
   it('lists every detection and baseline behaviour, and each names at least one well-formed ATT&CK technique', () => {
     const doc = coverageMarkdown(coverageSources());
-    for (const d of detections) expect(doc, d.id).toContain(`| \`${d.id}\` — `);
+    for (const d of detections) expect(doc, d.id).toContain(`| \`${d.id}\`${d.needsTuning ? ' (needs tuning)' : ''} — `);
+    // A detection inactive at zero configuration says so, with the tuning key it needs.
+    for (const d of detections.filter((x) => x.needsTuning)) expect(doc, d.id).toContain(`| \`${d.id}\` | \`${d.needsTuning?.key}\` |`);
     for (const d of BASELINE_BEHAVIOURS) expect(doc, d.id).toContain(`| \`${d.id}\` (baseline) — `);
     expect(attackLayer(coverageSources()).techniques.find((t) => t.techniqueID === 'T1199')?.comment).toContain('unusual-role-assumption');
     for (const d of [...detections, ...BASELINE_BEHAVIOURS]) {

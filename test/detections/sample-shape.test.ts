@@ -27,8 +27,11 @@ describe('sample events are real-shaped envelopes', () => {
   it('envelope and record agree on account, source and detail-type', () => {
     for (const { file, env } of samples) {
       const d = env['detail'];
-      expect(env['account'], file).toBe('111122223333');
-      expect(d['recipientAccountId'], file).toBe('111122223333');
+      // The example account; unused-region-activity's per-account samples use the example organization's
+      // `previews` account, whose own approvedRegions list they exercise (docs/tuning-example.yaml).
+      const account = file.startsWith('unused-region-activity/') && d['recipientAccountId'] === '333344445555' ? '333344445555' : '111122223333';
+      expect(env['account'], file).toBe(account);
+      expect(d['recipientAccountId'], file).toBe(account);
       expect(DETAIL_TYPES.has(env['detail-type']), file).toBe(true);
       expect(env['source'], file).toBe(eventBridgeSource(String(d['eventSource'])));
       expect(env['detail-type'] === 'AWS Console Sign In via CloudTrail', file).toBe(d['eventType'] === 'AwsConsoleSignIn');

@@ -17,7 +17,7 @@ import { normalize } from '../../shared/model/normalize.ts';
 import type { Finding, TrailEvent } from '../../shared/model/types.ts';
 import { runDetections } from '../../shared/pipeline/run-detections.ts';
 import { RateProcessor } from '../../shared/rates/processor.ts';
-import { ROOT } from '../helpers/events.ts';
+import { ROOT, sampleTuning } from '../helpers/events.ts';
 
 // The behaviour-by-behaviour comparison (docs/peer-coverage.md) held to the truth: every claim of
 // "full" or "partial" is proven by a sample event that fires the named detection, every other status
@@ -81,9 +81,12 @@ const keyMatches = (key: string, pair: string): boolean => {
   return part(ks, ps) && part(kn, pn);
 };
 
+/** The tuning a behaviour's detections need to judge anything (the example's approvedRegions), if any. */
+const tuned = (b: Behaviour) => ((b.detections ?? []).some((id) => detections.find((d) => d.id === id)?.needsTuning) ? sampleTuning() : undefined);
+
 async function firedBy(b: Behaviour): Promise<Finding[]> {
   const records = sampleRecords(b);
-  const run = runDetections(records.map((value, i) => ({ value, origin: `${b.id}#${i}` })), detections);
+  const run = runDetections(records.map((value, i) => ({ value, origin: `${b.id}#${i}` })), detections, tuned(b));
   if (!(b.detections ?? []).some((d) => RATE_IDS.has(d))) return run.findings;
   const events: TrailEvent[] = [...run.events].sort((x, y) => x.timeMs - y.timeMs);
   const rates = new RateProcessor();
@@ -151,6 +154,13 @@ describe('peer coverage data (test/external/peer-coverage.json)', () => {
         if (key.includes('*')) continue;
         expect((b.detections ?? []).some((d) => watched(d, key)), `${b.id}: no detection of ${(b.detections ?? []).join(', ')} watches ${key}`).toBe(true);
       }
+    }
+  });
+
+  it('a full behaviour whose detection needs tuning says so, naming the tuning key', () => {
+    for (const b of compared.filter((x) => x.status === 'full')) {
+      const needs = (b.detections ?? []).map((id) => detections.find((d) => d.id === id)?.needsTuning?.key).filter((k) => k !== undefined);
+      for (const key of needs) expect(b.note ?? '', b.id).toContain(key);
     }
   });
 

@@ -299,3 +299,27 @@ describe('detect handler: same-organization accounts (docs/organization.md)', ()
     expect(() => loadConfig({ TRAILWATCH_ALERTS_TOPIC_ARN: TOPIC, TRAILWATCH_ORGANIZATION_ACCOUNTS: '4444' })).toThrow(/TRAILWATCH_ORGANIZATION_ACCOUNTS/);
   });
 });
+
+describe('detect handler: the packaged approvedRegions reach unused-region-activity', () => {
+  const launch = () => readJson(join(EVENTS_DIR, 'unused-region-activity', 'positive-run-instances-unapproved-region.json')) as Record<string, unknown>;
+  const routed = () => JSON.parse(inputTemplate('wildcard:unused-region-activity').replace('<aws.events.event.json>', JSON.stringify(launch()))) as unknown;
+  const handlerWith = (approvedRegions?: { regions: string[] }) =>
+    createDetectHandler({
+      config,
+      log: createMemoryLog(),
+      sns: new SNSClient({ region: 'us-east-1' }),
+      eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+      cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+      enrichers: [],
+      ...(approvedRegions ? { approvedRegions } : {}),
+    });
+
+  it('fires on a launch outside the list the rule delivered, and not inside it', async () => {
+    expect(await handlerWith({ regions: ['us-east-1', 'eu-west-1'] })(routed())).toMatchObject({ findings: 1, detections: ['unused-region-activity'], route: 'wildcard:unused-region-activity' });
+    expect((await handlerWith({ regions: ['sa-east-1'] })(routed())).findings).toBe(0);
+  });
+
+  it('reports nothing without the list (zero configuration)', async () => {
+    expect(await handlerWith()(routed())).toMatchObject({ findings: 0, detections: [] });
+  });
+});

@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalize } from '../../shared/model/normalize.ts';
 import type { TrailEvent } from '../../shared/model/types.ts';
+import { loadTuningFile } from '../../shared/tuning/load.ts';
+import type { ApprovedRegions } from '../../shared/tuning/types.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EVENTS_DIR = join(ROOT, 'events');
@@ -27,4 +29,15 @@ export function sampleNames(folder: string, prefix = ''): string[] {
     .filter((f) => f.endsWith('.json') && f.startsWith(prefix))
     .map((f) => f.replace(/\.json$/, ''))
     .sort();
+}
+
+/**
+ * What the samples of detections that need tuning (`needsTuning`, e.g. unused-region-activity) are
+ * written against: the documented example tuning file's `approvedRegions`
+ * (docs/tuning-example.yaml), as the detection context and as the rule generator's input.
+ */
+export function sampleTuning(): { approvedRegions: ApprovedRegions } {
+  const approved = loadTuningFile(join(ROOT, 'docs', 'tuning-example.yaml')).config.approvedRegions;
+  if (!approved) throw new Error('docs/tuning-example.yaml has no approvedRegions: the unused-region-activity samples are written against it');
+  return { approvedRegions: approved };
 }

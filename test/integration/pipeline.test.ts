@@ -226,7 +226,9 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
   });
 
   it('each generated rule delivers exactly the samples its pattern matches, and every positive reaches a rule feeding its detection', async () => {
-    expect([...new Set(ruleTaps.flatMap((t) => t.detections))].sort()).toEqual(detections.map((d) => d.id).sort());
+    // The stack is packaged with the checked-in zero-configuration tuning: a detection that needs tuning has no rule.
+    const routed = detections.filter((d) => d.needsTuning === undefined);
+    expect([...new Set(ruleTaps.flatMap((t) => t.detections))].sort()).toEqual(routed.map((d) => d.id).sort());
     const deliveredBy = new Map<string, string[]>();
     for (const tap of ruleTaps) {
       const delivered = (await drain(stack.sqs, tap.url)).map((m) => eventIdOf(JSON.parse(m.Body ?? '{}')));
@@ -234,7 +236,7 @@ describe.skipIf(!endpoint)(`moto: the packaged stack end to end${unavailable ? `
       const expected = all.filter((s) => matchesPattern(tap.pattern, s.envelope)).map((s) => s.eventId);
       expect({ rule: tap.name, delivered: [...delivered].sort() }).toEqual({ rule: tap.name, delivered: [...expected].sort() });
     }
-    for (const d of detections) {
+    for (const d of routed) {
       const positives = all.filter((s) => s.folder === d.id && s.file.startsWith('positive-'));
       expect(positives.length).toBeGreaterThan(0);
       for (const s of positives) {

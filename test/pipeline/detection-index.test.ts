@@ -9,7 +9,7 @@ import { normalize } from '../../shared/model/normalize.ts';
 import { createDetectionIndex } from '../../shared/pipeline/detection-index.ts';
 import { isWildcardDetection, namedPairIndex } from '../../shared/pipeline/event-rules.ts';
 import { detectOne } from '../../shared/pipeline/run-detections.ts';
-import { EVENTS_DIR, EXTERNAL_DIR, hasExternal } from '../helpers/events.ts';
+import { EVENTS_DIR, EXTERNAL_DIR, hasExternal, sampleTuning } from '../helpers/events.ts';
 
 async function eventsOf(paths: string[]): Promise<TrailEvent[]> {
   const out: TrailEvent[] = [];
@@ -24,7 +24,8 @@ async function eventsOf(paths: string[]): Promise<TrailEvent[]> {
 /** Findings of every detection vs the indexed ones, event by event (a context with a learned organization, as replay has). */
 function compare(events: TrailEvent[]): { all: number; indexed: number; runsAll: number; runsIndexed: number } {
   const index = createDetectionIndex(detections);
-  const context: DetectionContext = { organization: { accounts: new Set(['111122223333']) } };
+  // With the example approvedRegions too, so unused-region-activity judges every event.
+  const context: DetectionContext = { organization: { accounts: new Set(['111122223333']) }, ...sampleTuning() };
   let all = 0;
   let indexed = 0;
   let runsIndexed = 0;
@@ -75,18 +76,19 @@ describe('detection index (run only the detections an event can match)', () => {
         for (const id of ids) expect(chosen, `${source} ${name}`).toContain(id);
       }
     }
-    // The user-agent wildcard cannot be keyed on the event's API or identity: it runs on every event.
-    expect(index.alwaysRun.map((d) => d.id)).toEqual(['offensive-tool-user-agent']);
+    // The user-agent wildcard and the approved-region check (any API, any identity: it decides by
+    // region and tuning) cannot be keyed on the event's API or identity: they run on every event.
+    expect(index.alwaysRun.map((d) => d.id)).toEqual(['offensive-tool-user-agent', 'unused-region-activity']);
     expect(index.keyedBy['root-activity']).toContain('userIdentity.type Root');
     expect(index.keyedBy['instance-credentials-elsewhere']).toEqual(['userIdentity.type AssumedRole']);
     // Every wildcard detection is keyed or always runs; none is forgotten.
     for (const d of detections.filter(isWildcardDetection)) expect(index.keyedBy[d.id], d.id).toBeDefined();
     // An ordinary read by an IAM user reaches only the always-run list.
     const read = index.forEvent({ source: 'ec2.amazonaws.com', name: 'DescribeInstances', principal: { type: 'IAMUser', name: 'x' } } as TrailEvent);
-    expect(read.map((d) => d.id)).toEqual(['offensive-tool-user-agent']);
+    expect(read.map((d) => d.id)).toEqual(['offensive-tool-user-agent', 'unused-region-activity']);
     // Root: root-activity joins, whatever the API.
     const root = index.forEvent({ source: 'ec2.amazonaws.com', name: 'DescribeInstances', principal: { type: 'Root', name: 'root' } } as TrailEvent);
-    expect(root.map((d) => d.id).sort()).toEqual(['offensive-tool-user-agent', 'root-activity']);
+    expect(root.map((d) => d.id).sort()).toEqual(['offensive-tool-user-agent', 'root-activity', 'unused-region-activity']);
   });
 
   it('does not run a detection on events outside its match (a detection that would fire on anything)', () => {

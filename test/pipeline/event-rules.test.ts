@@ -3,11 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { normalize } from '../../shared/model/normalize.ts';
 import { detections } from '../../shared/detections/index.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
-import { detectionRules, eventBridgeSource, inputTemplate, patternFor, RoutingLimitError } from '../../shared/pipeline/event-rules.ts';
+import { detectionRules, eventBridgeSource, inputTemplate, patternFor, ROUTING_LIMITS, RoutingLimitError, unapprovedRegionPattern } from '../../shared/pipeline/event-rules.ts';
+import { sampleTuning } from '../helpers/events.ts';
 import { sampleEvents } from '../helpers/trail-events.ts';
 
 describe('generated detect rules', () => {
-  const rules = detectionRules(detections);
+  // With the example tuning the samples are written against (approvedRegions): every detection has a rule.
+  const tuning = sampleTuning();
+  const rules = detectionRules(detections, ROUTING_LIMITS, tuning);
+  const context = tuning;
   const samples = sampleEvents().filter((s) => !s.label.startsWith('traffic/'));
   const folderOf = (label: string): string => label.split('/')[0] ?? '';
   const fileOf = (label: string): string => label.split('/')[1] ?? '';
@@ -16,6 +20,39 @@ describe('generated detect rules', () => {
     for (const d of detections) expect(rules.some((r) => r.detections.includes(d.id)), d.id).toBe(true);
     const rootRules = rules.filter((r) => r.detections.includes('root-activity'));
     expect(rootRules.map((r) => r.route)).toEqual(['wildcard:root-activity']);
+  });
+
+  it('gives a detection that needs tuning no rule without it (zero configuration sends it nothing), and one with it', () => {
+    const zero = detectionRules(detections);
+    const needing = detections.filter((d) => d.needsTuning).map((d) => d.id);
+    expect(needing).toEqual(['unused-region-activity']);
+    for (const id of needing) {
+      expect(zero.some((r) => r.detections.includes(id)), id).toBe(false);
+      expect(rules.filter((r) => r.detections.includes(id)).map((r) => r.route)).toEqual([`wildcard:${id}`]);
+    }
+    // Every other rule is the same with or without the tuning.
+    expect(rules.filter((r) => !r.detections.some((id) => needing.includes(id)))).toEqual(zero);
+  });
+
+  it('unused-region-activity: the tuned rule skips approved regions per account, sign-in regions for sign-ins, and read-only events (state ENABLED)', () => {
+    const rule = rules.find((r) => r.route === 'wildcard:unused-region-activity');
+    expect(rule?.state).toBe('ENABLED');
+    const envelope = (account: string, region: string, detailType = 'AWS API Call via CloudTrail', source = 'aws.ec2') => ({ source, 'detail-type': detailType, account, region, detail: { recipientAccountId: account, awsRegion: region, eventSource: 'ec2.amazonaws.com' } });
+    const delivers = (e: unknown) => matchesPattern(rule?.pattern ?? {}, e);
+    expect(delivers(envelope('111122223333', 'sa-east-1'))).toBe(true);
+    expect(delivers(envelope('111122223333', 'us-west-2'))).toBe(false);
+    expect(delivers(envelope('333344445555', 'us-west-2'))).toBe(true); // its own list: eu-west-1 only
+    expect(delivers(envelope('333344445555', 'eu-west-1'))).toBe(false);
+    expect(delivers(envelope('111122223333', 'eu-north-1', 'AWS Console Sign In via CloudTrail', 'aws.signin'))).toBe(false);
+    expect(delivers(envelope('111122223333', 'eu-south-1', 'AWS Console Sign In via CloudTrail', 'aws.signin'))).toBe(true);
+    expect(delivers({ ...envelope('111122223333', 'sa-east-1'), 'detail-type': 'AWS Service Event via CloudTrail' })).toBe(false);
+    expect(unapprovedRegionPattern(undefined)).toBeUndefined();
+    expect(unapprovedRegionPattern({})).toBeUndefined();
+  });
+
+  it('fails generation when an approvedRegions list is too large for one pattern', () => {
+    const accounts = Array.from({ length: 60 }, (_, i) => ({ id: String(100000000000 + i), regions: [`eu-west-${(i % 3) + 1}`, `us-east-${i}`] }));
+    expect(() => detectionRules(detections, ROUTING_LIMITS, { approvedRegions: { regions: ['us-east-1'], accounts } })).toThrow(RoutingLimitError);
   });
 
   it('uses far fewer rules than detections', () => {
@@ -31,7 +68,7 @@ describe('generated detect rules', () => {
     });
 
     it(`${d.id}: its own pattern delivers no sample of a service it does not watch`, () => {
-      const pattern = patternFor(d.matches, d.id);
+      const pattern = rules.find((r) => r.route === `wildcard:${d.id}`)?.pattern ?? patternFor(d.matches, d.id);
       const watched = new Set(d.matches.flatMap((m) => m.eventSource));
       const foreign = samples.filter((s) => {
         const detail = s.event['detail'] as Record<string, unknown> | undefined;
@@ -48,7 +85,7 @@ describe('generated detect rules', () => {
         for (const path of delivered.filter((p) => !p.startsWith(`${d.id}/negative-`))) {
           const s = samples.find((x) => x.label === path);
           const normalized = normalize(s?.event);
-          const fires = normalized.ok && d.detect(normalized.event).length > 0;
+          const fires = normalized.ok && d.detect(normalized.event, context).length > 0;
           expect({ path, fires: fires || /assume-?root/i.test(path) }).toEqual({ path, fires: true });
         }
       } else expect(delivered).toEqual([]);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { detections } from '../../shared/detections/index.ts';
-import type { Detection } from '../../shared/detections/types.ts';
+import type { Detection, DetectionContext } from '../../shared/detections/types.ts';
 import type { Finding } from '../../shared/model/types.ts';
 import { matchesPattern } from '../../shared/pipeline/event-pattern.ts';
 import { type DetectionRule, detectionRules, inputTemplate, patternFor, ROUTING_LIMITS, RoutingLimitError, usesWildcardOperator } from '../../shared/pipeline/event-rules.ts';
+import { sampleTuning } from '../helpers/events.ts';
 import { createRouter, unwrapRouted } from '../../shared/pipeline/routing.ts';
 import { runDetections } from '../../shared/pipeline/run-detections.ts';
 import { rng } from '../helpers/rng.ts';
@@ -36,21 +37,21 @@ interface Outcome {
   countedEvents: number;
 }
 
-function compare(events: LabelledEvent[], registry: readonly Detection[], rules: readonly DetectionRule[]): Outcome {
+function compare(events: LabelledEvent[], registry: readonly Detection[], rules: readonly DetectionRule[], context?: DetectionContext): Outcome {
   const router = createRouter(registry);
   const replay: string[] = [];
   const deployed: string[] = [];
   let invocations = 0;
   let countedEvents = 0;
   for (const { event } of events) {
-    replay.push(...runDetections([{ value: event }], registry).findings.map(key));
+    replay.push(...runDetections([{ value: event }], registry, context).findings.map(key));
     for (const rule of rules) {
       if (!matchesPattern(rule.pattern, event)) continue;
       invocations++;
       const routed = unwrapRouted(targetInput(rule, event));
       const selection = router(routed);
       if (selection.countsEvent) countedEvents++;
-      deployed.push(...runDetections([{ value: routed.event }], selection.detections).findings.map(key));
+      deployed.push(...runDetections([{ value: routed.event }], selection.detections, context).findings.map(key));
     }
   }
   return { replay: tally(replay), deployed: tally(deployed), invocations, countedEvents };
@@ -80,6 +81,13 @@ describe('exactly-once routing through the generated rules', () => {
     const outcome = compare(samples, detections, rules);
     expect(outcome.invocations).toBeGreaterThan(delivered.length); // some samples do match two rules…
     expect(outcome.countedEvents).toBe(delivered.length); // …and are still counted once
+  });
+
+  it('holds with the example tuning too: the approvedRegions rule and the detection agree on every sample', () => {
+    const tuning = sampleTuning();
+    const outcome = compare(samples, detections, detectionRules(detections, ROUTING_LIMITS, tuning), tuning);
+    expect([...outcome.replay.keys()].filter((k) => k.startsWith('unused-region-activity |')).length).toBeGreaterThanOrEqual(4);
+    expectExactlyOnce(outcome);
   });
 
   it('holds on real CloudTrail logs (Invictus, Stratus) when they are beside the project', () => {

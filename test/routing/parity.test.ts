@@ -77,8 +77,12 @@ describe('routing: the Lambda path and the replay path decide identically', () =
     writeFileSync(join(dir, 'stream.json'), JSON.stringify(stream));
 
     const tuning = loadTuningFile(EXAMPLE, { knownDetections: knownDetectionIds(detections) }).config;
+    // The example's approvedRegions reach the detections on both paths (replay --config, the packaged file at cold start).
+    const approvedRegions = tuning.approvedRegions;
+    expect(approvedRegions).toBeDefined();
     const replayed = await replayRecords(readPaths([join(dir, 'stream.json')]), {
       detections,
+      ...(approvedRegions ? { context: { approvedRegions } } : {}),
       enrichers: [createPolicyEnricher({ mode: 'local' }), await createLocalRouter({ detections, tuning })],
     });
 
@@ -94,6 +98,7 @@ describe('routing: the Lambda path and the replay path decide identically', () =
       eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
       cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
       enrichers: await createEnrichers({ mode: 'local', routing: await createDeployedRouter(env, log, table.client, detections) }),
+      ...(approvedRegions ? { approvedRegions } : {}),
     });
     for (const envelope of stream) await handler(envelope);
     const onBus = events.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.Detail ?? '{}') as Finding));
@@ -108,6 +113,7 @@ describe('routing: the Lambda path and the replay path decide identically', () =
     const reasons = [...replay.values()].map((d) => d.routeReason ?? '');
     expect(reasons.some((r) => r.includes('routine:'))).toBe(true);
     expect(reasons.some((r) => r.includes('detection turned off'))).toBe(true);
+    expect(replayed.findings.filter((f) => f.detection === 'unused-region-activity').length).toBeGreaterThanOrEqual(8);
     expect(reasons.some((r) => r.includes('grants only to organization account'))).toBe(true);
     expect(new Set([...replay.values()].map((d) => d.route))).toEqual(new Set(['page', 'digest', 'summary', 'record']));
     // The metrics carry the routes.

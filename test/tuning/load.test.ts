@@ -142,3 +142,54 @@ describe('tuning file: errors are line-precise (file:line:col)', () => {
     expect(problems('- a\n- b\n')[0]?.message).toMatch(/must be object/);
   });
 });
+
+describe('tuning file: approvedRegions (unused-region-activity)', () => {
+  it('accepts an organization-wide list with per-account lists, and the example documents one', () => {
+    const text = ['version: 1', 'approvedRegions:', '  regions: [us-east-1, eu-west-1, us-gov-west-1]', '  accounts:', "    - { id: '333344445555', name: previews, regions: [eu-west-1] }"].join('\n');
+    expect(problems(text)).toEqual([]);
+    const example = loadTuningFile(join(ROOT, 'docs/tuning-example.yaml'), known).config;
+    expect(example.approvedRegions?.regions).toEqual(['us-east-1', 'us-west-2', 'eu-west-1']);
+    expect(example.approvedRegions?.accounts?.map((a) => a.id)).toEqual(['333344445555']);
+  });
+
+  it('says at file:line:col what a region name should be: an Availability Zone, upper case, a partial name', () => {
+    const text = ['version: 1', 'approvedRegions:', '  regions:', '    - eu-west-1a', '    - EU-WEST-1', '    - eu-west', "  accounts:", "    - { id: '111122223333', regions: [ireland] }"].join('\n');
+    expect(problems(text).map((p) => `${p.line}:${p.column} ${p.message}`)).toEqual([
+      '4:7 not a region name: "eu-west-1a" is an Availability Zone; write its region, eu-west-1',
+      '5:7 not a region name: "EU-WEST-1" (region names are lower case: write eu-west-1)',
+      '6:7 not a region name: "eu-west" (write a region code such as eu-west-1 or us-east-1)',
+      '8:39 not a region name: "ireland" (write a region code such as eu-west-1 or us-east-1)',
+    ]);
+  });
+
+  it('rejects an empty block or list, a list per account given twice, an unknown field and an account without regions', () => {
+    expect(problems('version: 1\napprovedRegions: {}\n').map((p) => p.message)).toEqual([
+      'approvedRegions lists no regions: give regions (organization-wide) or accounts, or remove it (unused-region-activity stays inactive)',
+    ]);
+    expect(problems('version: 1\napprovedRegions:\n  regions: []\n').map((p) => p.message)).toEqual(['approvedRegions.regions: must NOT have fewer than 1 items']);
+    const twice = ['version: 1', 'approvedRegions:', '  accounts:', "    - { id: '111122223333', regions: [eu-west-1] }", "    - { id: '111122223333', regions: [eu-west-2] }"].join('\n');
+    expect(problems(twice).map((p) => p.message)).toEqual(['account 111122223333 is listed twice under approvedRegions.accounts: give it one list']);
+    expect(problems('version: 1\napprovedRegions:\n  region: [eu-west-1]\n').map((p) => p.message)).toEqual(['approvedRegions: unknown field "region"']);
+    expect(problems("version: 1\napprovedRegions:\n  accounts:\n    - { id: '111122223333' }\n").map((p) => p.message)).toEqual(['approvedRegions.accounts.0: missing required field "regions"']);
+  });
+
+  it('warns when a per-account list names an account the organization list does not have', () => {
+    const text = ['version: 1', 'organization:', "  accounts: [{ id: '111122223333' }]", 'approvedRegions:', '  accounts:', "    - { id: '999900001111', regions: [eu-west-1] }"].join('\n');
+    expect(parseTuning(text, 't.yaml', known).warnings.map((w) => w.message)).toEqual(['account 999900001111 is not listed under organization.accounts']);
+  });
+});
+
+describe('docs/tuning.md: the approvedRegions messages it shows are the ones the loader gives', () => {
+  it('for regions: [eu-west-1a, EU-WEST-1, ireland] on line 3', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'tuning.md'), 'utf8');
+    const shown = doc.split('\n').map((l) => l.trim()).filter((l) => /^trailwatch\.config\.yaml:3:\d+: not a region name/.test(l));
+    expect(shown).toHaveLength(3);
+    let got: string[] = [];
+    try {
+      parseTuning('version: 1\napprovedRegions:\n  regions: [eu-west-1a, EU-WEST-1, ireland]\n', 'trailwatch.config.yaml', known);
+    } catch (error) {
+      got = (error as TuningValidationError).problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
+    }
+    expect(got).toEqual(shown);
+  });
+});
