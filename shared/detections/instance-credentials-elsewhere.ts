@@ -25,11 +25,24 @@ export const meta: DetectionMeta = {
   routine: { description: 'Never routine: instance credentials are meant to be used only from their instance.', learnable: false },
 };
 
+/**
+ * The role session's name: what follows the first ':' of the principal id (`AROA…:i-0abc…`), up to
+ * the next one, else the principal's name. Without `split`: this runs on every assumed-role event.
+ */
+function sessionOf(p: TrailEvent['principal']): string {
+  const id = p.principalId;
+  const from = id === undefined ? -1 : id.indexOf(':');
+  if (id === undefined || from === -1) return p.name;
+  const to = id.indexOf(':', from + 1);
+  return to === -1 ? id.slice(from + 1) : id.slice(from + 1, to);
+}
+
 /** Fires when an instance-role session calls AWS from the internet or through another account's VPC endpoint. */
 export function detect(event: TrailEvent): Finding[] {
   const p = event.principal;
-  const session = p.principalId?.split(':')[1] ?? p.name;
-  if (p.type !== 'AssumedRole' || !INSTANCE_SESSION.test(session) || p.invokedBy) return [];
+  if (p.type !== 'AssumedRole' || p.invokedBy) return [];
+  const session = sessionOf(p);
+  if (!INSTANCE_SESSION.test(session)) return [];
   const role = p.sessionIssuer?.userName ?? p.sessionIssuer?.arn ?? '?';
   const ownerAccount = p.sessionIssuer?.accountId ?? p.accountId;
   const endpointAccount = str(event.raw['vpcEndpointAccountId']);
