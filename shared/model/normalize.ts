@@ -17,6 +17,28 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+/**
+ * One copy of each repeated string the event keeps (source, name, region, account, principal,
+ * user agent, address…): `JSON.parse` makes a new copy per record, and the events outlive the
+ * parse (the reorder window, dedup), so without this the copies of the same few hundred strings
+ * are what the garbage collector moves to the old generation. Bounded: emptied when full.
+ */
+const INTERNED = new Map<string, string>();
+const MAX_INTERNED = 65_536;
+
+function intern(value: string): string {
+  const known = INTERNED.get(value);
+  if (known !== undefined) return known;
+  if (INTERNED.size >= MAX_INTERNED) INTERNED.clear();
+  INTERNED.set(value, value);
+  return value;
+}
+
+/** `str` then `intern`. */
+function istr(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? intern(value) : undefined;
+}
+
 /** CloudTrail writes booleans as real booleans or as the strings "true"/"false" (any case). */
 export function looseBool(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;
@@ -47,39 +69,39 @@ function lastArnSegment(arn: string | undefined): string | undefined {
 }
 
 export function principalFrom(userIdentity: Record<string, unknown>): Principal {
-  const type = str(userIdentity['type']) ?? 'Unknown';
-  const arn = str(userIdentity['arn']);
+  const type = istr(userIdentity['type']) ?? 'Unknown';
+  const arn = istr(userIdentity['arn']);
   const sessionContext = objOrNull(userIdentity['sessionContext']);
   const attributes = objOrNull(sessionContext?.['attributes']);
   const issuerRaw = objOrNull(sessionContext?.['sessionIssuer']);
   const webId = objOrNull(sessionContext?.['webIdFederationData']);
-  const userName = str(userIdentity['userName']);
-  const accountId = str(userIdentity['accountId']);
+  const userName = istr(userIdentity['userName']);
+  const accountId = istr(userIdentity['accountId']);
 
   let name: string;
   if (type === 'Root') name = 'root';
-  else if (type === 'AWSService') name = str(userIdentity['invokedBy']) ?? 'aws-service';
-  else name = userName ?? lastArnSegment(arn) ?? str(userIdentity['principalId']) ?? 'unknown';
+  else if (type === 'AWSService') name = istr(userIdentity['invokedBy']) ?? 'aws-service';
+  else name = userName ?? lastArnSegment(arn) ?? istr(userIdentity['principalId']) ?? 'unknown';
   if (type === 'IdentityCenterUser' || type === 'SAMLUser' || type === 'WebIdentityUser') {
-    name = userName ?? str(userIdentity['principalId']) ?? name;
+    name = userName ?? istr(userIdentity['principalId']) ?? name;
   }
 
   const principal: Principal = { type, name };
   if (arn) principal.arn = arn;
-  const principalId = str(userIdentity['principalId']);
+  const principalId = istr(userIdentity['principalId']);
   if (principalId) principal.principalId = principalId;
   if (accountId) principal.accountId = accountId;
   if (userName) principal.userName = userName;
-  const accessKeyId = str(userIdentity['accessKeyId']);
+  const accessKeyId = istr(userIdentity['accessKeyId']);
   if (accessKeyId) principal.accessKeyId = accessKeyId;
-  const invokedBy = str(userIdentity['invokedBy']);
+  const invokedBy = istr(userIdentity['invokedBy']);
   if (invokedBy) principal.invokedBy = invokedBy;
-  if (issuerRaw && (str(issuerRaw['arn']) || str(issuerRaw['type']))) {
+  if (issuerRaw && (istr(issuerRaw['arn']) || istr(issuerRaw['type']))) {
     const issuer: NonNullable<Principal['sessionIssuer']> = {};
-    const it = str(issuerRaw['type']);
-    const ia = str(issuerRaw['arn']);
-    const iu = str(issuerRaw['userName']);
-    const ic = str(issuerRaw['accountId']);
+    const it = istr(issuerRaw['type']);
+    const ia = istr(issuerRaw['arn']);
+    const iu = istr(issuerRaw['userName']);
+    const ic = istr(issuerRaw['accountId']);
     if (it) issuer.type = it;
     if (ia) issuer.arn = ia;
     if (iu) issuer.userName = iu;
@@ -90,7 +112,7 @@ export function principalFrom(userIdentity: Record<string, unknown>): Principal 
   if (mfa !== undefined) principal.mfaAuthenticated = mfa;
   const fromConsole = looseBool(userIdentity['sessionCredentialFromConsole']);
   if (fromConsole !== undefined) principal.sessionCredentialFromConsole = fromConsole;
-  const provider = str(webId?.['federatedProvider']) ?? str(userIdentity['identityProvider']);
+  const provider = istr(webId?.['federatedProvider']) ?? istr(userIdentity['identityProvider']);
   if (provider) principal.identityProvider = provider;
   return principal;
 }
@@ -170,15 +192,15 @@ export function normalizeRecord(
   if (!eventId) return failed(eventId, 'missing eventID');
   // Insights records carry the API they are about in insightDetails, not at the top level.
   const insight = r.eventType === 'AwsCloudTrailInsight' ? objOrNull(r['insightDetails']) : null;
-  const name = str(r.eventName) ?? str(insight?.['eventName']);
+  const name = istr(r.eventName) ?? istr(insight?.['eventName']);
   if (!name) return failed(eventId, 'missing eventName');
-  const source = str(r.eventSource) ?? str(insight?.['eventSource']);
+  const source = istr(r.eventSource) ?? istr(insight?.['eventSource']);
   if (!source) return failed(eventId, 'missing eventSource');
   // The reason stays constant (no value in it) so the skip table and metrics group these together.
   if (!readTime(r.eventTime)) return failed(eventId, r.eventTime === undefined ? 'missing eventTime' : 'eventTime is not an ISO-8601 time');
   const timeMs = lastTime.ms;
   const time = lastTime.iso;
-  const eventType = str(r.eventType) ?? 'AwsApiCall';
+  const eventType = istr(r.eventType) ?? 'AwsApiCall';
   const userIdentity = r.userIdentity;
   if (!isObject(userIdentity)) {
     // AwsServiceEvent and Insights records legitimately carry a service identity or none at all;
@@ -186,8 +208,8 @@ export function normalizeRecord(
     if (eventType === 'AwsApiCall' || eventType === 'AwsConsoleSignIn') return failed(eventId, 'missing userIdentity');
   }
   const principal = isObject(userIdentity) ? principalFrom(userIdentity) : { type: 'Unknown', name: 'unknown' };
-  const account = str(r.recipientAccountId) ?? principal.accountId ?? envelopeAccount ?? 'unknown';
-  const region = str(r.awsRegion) ?? 'unknown';
+  const account = istr(r.recipientAccountId) ?? principal.accountId ?? envelopeAccount ?? 'unknown';
+  const region = istr(r.awsRegion) ?? 'unknown';
 
   const additionalEventData = objOrNull(r.additionalEventData);
   let mfaUsed: boolean | undefined;
@@ -214,12 +236,12 @@ export function normalizeRecord(
   };
   const readOnly = looseBool(r.readOnly);
   if (readOnly !== undefined) event.readOnly = readOnly;
-  const ip = str(r.sourceIPAddress);
+  const ip = istr(r.sourceIPAddress);
   if (ip) event.sourceIp = ip;
-  const ua = str(r.userAgent);
+  const ua = istr(r.userAgent);
   if (ua) event.userAgent = ua;
   if (mfaUsed !== undefined) event.mfaUsed = mfaUsed;
-  const errorCode = str(r.errorCode);
+  const errorCode = istr(r.errorCode);
   if (errorCode) event.errorCode = errorCode;
   const errorMessage = str(r.errorMessage);
   if (errorMessage) event.errorMessage = errorMessage;
