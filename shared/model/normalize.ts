@@ -21,17 +21,29 @@ function str(value: unknown): string | undefined {
  * One copy of each repeated string the event keeps (source, name, region, account, principal,
  * user agent, address…): `JSON.parse` makes a new copy per record, and the events outlive the
  * parse (the reorder window, dedup), so without this the copies of the same few hundred strings
- * are what the garbage collector moves to the old generation. Bounded: emptied when full.
+ * are what the garbage collector moves to the old generation, and every later map lookup hashes
+ * its own copy again. A `Map` holds the copies (bounded: emptied when full); in front of it a
+ * direct-mapped table indexed by the length and three characters answers most look-ups with one
+ * string comparison, without hashing the whole string (the `Map` alone cost 0.8 µs per event).
  */
 const INTERNED = new Map<string, string>();
 const MAX_INTERNED = 65_536;
+const SLOTS = 4096;
+const slots: Array<string | undefined> = new Array<string | undefined>(SLOTS).fill(undefined);
 
 function intern(value: string): string {
-  const known = INTERNED.get(value);
-  if (known !== undefined) return known;
-  if (INTERNED.size >= MAX_INTERNED) INTERNED.clear();
-  INTERNED.set(value, value);
-  return value;
+  const n = value.length;
+  const slot = (n * 31 + value.charCodeAt(n - 1) * 1021 + value.charCodeAt(n >> 1) * 127 + value.charCodeAt((n * 3) >> 2)) & (SLOTS - 1);
+  const recent = slots[slot];
+  if (recent === value) return recent;
+  let known = INTERNED.get(value);
+  if (known === undefined) {
+    if (INTERNED.size >= MAX_INTERNED) INTERNED.clear();
+    INTERNED.set(value, value);
+    known = value;
+  }
+  slots[slot] = known;
+  return known;
 }
 
 /** `str` then `intern`. */
