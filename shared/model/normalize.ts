@@ -80,6 +80,21 @@ function lastArnSegment(arn: string | undefined): string | undefined {
   return segment || undefined;
 }
 
+/** `lastArnSegment` per distinct ARN (the ARN is interned, so its hash is computed once): a session's every event has the same. */
+const ARN_NAMES = new Map<string, string | undefined>();
+
+function nameInArn(arn: string | undefined): string | undefined {
+  if (arn === undefined) return undefined;
+  let name = ARN_NAMES.get(arn);
+  if (name === undefined && !ARN_NAMES.has(arn)) {
+    name = lastArnSegment(arn);
+    if (name !== undefined) name = intern(name);
+    if (ARN_NAMES.size >= MAX_INTERNED) ARN_NAMES.clear();
+    ARN_NAMES.set(arn, name);
+  }
+  return name;
+}
+
 export function principalFrom(userIdentity: Record<string, unknown>): Principal {
   const type = istr(userIdentity['type']) ?? 'Unknown';
   const arn = istr(userIdentity['arn']);
@@ -93,7 +108,7 @@ export function principalFrom(userIdentity: Record<string, unknown>): Principal 
   let name: string;
   if (type === 'Root') name = 'root';
   else if (type === 'AWSService') name = istr(userIdentity['invokedBy']) ?? 'aws-service';
-  else name = userName ?? lastArnSegment(arn) ?? istr(userIdentity['principalId']) ?? 'unknown';
+  else name = userName ?? nameInArn(arn) ?? istr(userIdentity['principalId']) ?? 'unknown';
   if (type === 'IdentityCenterUser' || type === 'SAMLUser' || type === 'WebIdentityUser') {
     name = userName ?? istr(userIdentity['principalId']) ?? name;
   }
