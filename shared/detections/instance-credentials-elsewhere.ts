@@ -37,12 +37,38 @@ function sessionOf(p: TrailEvent['principal']): string {
   return to === -1 ? id.slice(from + 1) : id.slice(from + 1, to);
 }
 
+/**
+ * The instance id the principal's session is named after, or null. Asked for every assumed-role
+ * event, so answered once per distinct principal id (`AROA…:session`; normalised events share one
+ * copy of each string, so the look-up hashes nothing); a principal id without a session part
+ * (the name decides then) is judged each time. Bounded: emptied when full.
+ */
+const INSTANCE_OF = new Map<string, string | null>();
+const MAX_INSTANCE_OF = 65_536;
+
+function judgeSession(p: TrailEvent['principal']): string | null {
+  const s = sessionOf(p);
+  return INSTANCE_SESSION.test(s) ? s : null;
+}
+
+function instanceSessionOf(p: TrailEvent['principal']): string | null {
+  const id = p.principalId;
+  if (id === undefined || id.indexOf(':') === -1) return judgeSession(p);
+  let session = INSTANCE_OF.get(id);
+  if (session === undefined) {
+    session = judgeSession(p);
+    if (INSTANCE_OF.size >= MAX_INSTANCE_OF) INSTANCE_OF.clear();
+    INSTANCE_OF.set(id, session);
+  }
+  return session;
+}
+
 /** Fires when an instance-role session calls AWS from the internet or through another account's VPC endpoint. */
 export function detect(event: TrailEvent): Finding[] {
   const p = event.principal;
   if (p.type !== 'AssumedRole' || p.invokedBy) return [];
-  const session = sessionOf(p);
-  if (!INSTANCE_SESSION.test(session)) return [];
+  const session = instanceSessionOf(p);
+  if (session === null) return [];
   const role = p.sessionIssuer?.userName ?? p.sessionIssuer?.arn ?? '?';
   const ownerAccount = p.sessionIssuer?.accountId ?? p.accountId;
   const endpointAccount = str(event.raw['vpcEndpointAccountId']);
