@@ -141,8 +141,6 @@ export interface ReplayFigures {
   cpuMs: number;
   maxRssMB: number;
   workers: number;
-  /** With workers: files whose stateless stage the main thread ran itself (0 with replay's default, `mainThreadStateless: 'never'`). */
-  filesHere?: number;
 }
 
 /**
@@ -167,7 +165,6 @@ export async function childReplayMain(dir: string, workers: number): Promise<voi
     cpuMs: (cpu.user + cpu.system) / 1000,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
     workers,
-    ...(result.threads ? { filesHere: result.threads.filesHere } : {}),
   };
   process.stdout.write(JSON.stringify(figures));
 }

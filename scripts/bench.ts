@@ -175,7 +175,7 @@ if (json) {
   const par = results['replayWorkers'] as { cores: number; runs: Array<Record<string, number>> };
   const wb = results['replayWorkerBundle'] as { ms: number; built: boolean; bundled: boolean };
   out.push(`  worker threads (${par.cores} cores here; speed-up is wall time against the single-threaded run above; worker bundle ${wb.bundled ? `${wb.built ? 'built' : 'found in the cache'} in ${Math.round(wb.ms)} ms` : 'unavailable: tsx in every worker'}):`);
-  for (const r of par.runs) out.push(`${replayRow(`    ${r['workers']} worker(s)`, r) ?? ''}  speed-up ${(r['speedup'] ?? 0).toFixed(2)}x${(r['filesHere'] ?? 0) > 0 ? `, ${r['filesHere']} file(s) read by the main thread` : ''}`);
+  for (const r of par.runs) out.push(`${replayRow(`    ${r['workers']} worker(s)`, r) ?? ''}  speed-up ${(r['speedup'] ?? 0).toFixed(2)}x`);
   const cli = results['replayCli'] as Array<Record<string, number> & { mode: string }> | undefined;
   if (cli) {
     out.push('  `trailwatch replay <corpus> --format json --quiet`, whole process (start-up, findings written), one run each:');

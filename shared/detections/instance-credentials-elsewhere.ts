@@ -25,11 +25,50 @@ export const meta: DetectionMeta = {
   routine: { description: 'Never routine: instance credentials are meant to be used only from their instance.', learnable: false },
 };
 
+/**
+ * The role session's name: what follows the first ':' of the principal id (`AROA…:i-0abc…`), up to
+ * the next one, else the principal's name. Without `split`: this runs on every assumed-role event.
+ */
+function sessionOf(p: TrailEvent['principal']): string {
+  const id = p.principalId;
+  const from = id === undefined ? -1 : id.indexOf(':');
+  if (id === undefined || from === -1) return p.name;
+  const to = id.indexOf(':', from + 1);
+  return to === -1 ? id.slice(from + 1) : id.slice(from + 1, to);
+}
+
+/**
+ * The instance id the principal's session is named after, or null. Asked for every assumed-role
+ * event, so answered once per distinct principal id (`AROA…:session`; normalised events share one
+ * copy of each string, so the look-up hashes nothing); a principal id without a session part
+ * (the name decides then) is judged each time. Bounded: emptied when full.
+ */
+const INSTANCE_OF = new Map<string, string | null>();
+const MAX_INSTANCE_OF = 65_536;
+
+function judgeSession(p: TrailEvent['principal']): string | null {
+  const s = sessionOf(p);
+  return INSTANCE_SESSION.test(s) ? s : null;
+}
+
+function instanceSessionOf(p: TrailEvent['principal']): string | null {
+  const id = p.principalId;
+  if (id === undefined || id.indexOf(':') === -1) return judgeSession(p);
+  let session = INSTANCE_OF.get(id);
+  if (session === undefined) {
+    session = judgeSession(p);
+    if (INSTANCE_OF.size >= MAX_INSTANCE_OF) INSTANCE_OF.clear();
+    INSTANCE_OF.set(id, session);
+  }
+  return session;
+}
+
 /** Fires when an instance-role session calls AWS from the internet or through another account's VPC endpoint. */
 export function detect(event: TrailEvent): Finding[] {
   const p = event.principal;
-  const session = p.principalId?.split(':')[1] ?? p.name;
-  if (p.type !== 'AssumedRole' || !INSTANCE_SESSION.test(session) || p.invokedBy) return [];
+  if (p.type !== 'AssumedRole' || p.invokedBy) return [];
+  const session = instanceSessionOf(p);
+  if (session === null) return [];
   const role = p.sessionIssuer?.userName ?? p.sessionIssuer?.arn ?? '?';
   const ownerAccount = p.sessionIssuer?.accountId ?? p.accountId;
   const endpointAccount = str(event.raw['vpcEndpointAccountId']);

@@ -48,6 +48,3 @@ port.on('message', (request: WorkerRequest) => {
   queue.push({ seq: request.seq, path: request.path, text: loadText(request.path) });
   if (!running) void run();
 });
-// Loaded. When the main thread takes part (replay-workers.ts `LocalStage`), it sends files only from now on.
-const ready: WorkerMessage = { kind: 'ready' };
-port.postMessage(ready);

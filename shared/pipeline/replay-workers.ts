@@ -1,11 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { Detection, DetectionContext } from '../detections/types.ts';
-import { type PathPlanItem, type ReadItem, readFileChunks } from '../input/chunks.ts';
+import type { PathPlanItem, ReadItem } from '../input/chunks.ts';
 import { detections as registry } from '../detections/index.ts';
 import { decodeEvents, type EncodedEvents } from './event-codec.ts';
 import { replayWorkerEntry } from './worker-bundle.ts';
-import type { DetectionIndex } from './detection-index.ts';
-import { type ChunkOutcome, processChunk } from './stateless.ts';
+import type { ChunkOutcome } from './stateless.ts';
 
 /** A file for a worker to read; `seq` is its place in the input order. */
 export interface WorkerRequest {
@@ -19,10 +18,8 @@ export interface WorkerResult {
   seq: number;
   items: WorkerItem[];
 }
-/** What a worker posts: a file's results, or (once, first) that it has loaded and takes files. */
-export type WorkerMessage = ({ kind: 'result' } & WorkerResult) | { kind: 'ready' };
-/** A file's results as the pool holds them: from a worker (events in columns) or from this thread (events as they are). */
-type HeldItem = WorkerItem | { kind: 'here'; outcome: ChunkOutcome };
+/** What a worker posts: a file's results. */
+export type WorkerMessage = { kind: 'result' } & WorkerResult;
 
 /** Where results go, in input order (the stateful stage). */
 export interface OrderedSink {
@@ -30,24 +27,14 @@ export interface OrderedSink {
   accept(outcome: ChunkOutcome): Promise<void>;
 }
 
-/** Files whose stateless stage ran in this thread and in the workers (the bench and the tests read it). */
+/**
+ * Files whose stateless stage ran in the workers (the bench and the tests read it). The main thread
+ * never runs it itself while it has workers: on 2 cores that was measured slower, because the run
+ * is bound by CPU and this thread would compile the stateless stage's code too (docs/performance.md
+ * "Replay", fifth round; the option was removed in the sixth).
+ */
 export interface ThreadShare {
-  filesHere: number;
   filesInWorkers: number;
-}
-
-/** What this thread needs to run the stateless stage on a file itself (the stateful stage's index and context), and when it does. */
-export interface LocalStage {
-  index: DetectionIndex;
-  context: DetectionContext;
-  /**
-   * `'starting'`: only while no worker has loaded yet. `'idle'`: whenever this thread has nothing
-   * to consume, for the whole run. Either way V8 compiles the stateless stage's code in this thread
-   * too: both cost CPU, measured on 2 cores (docs/performance.md "Replay", fifth round), which is
-   * why replay passes no `LocalStage` by default. Tests use `'idle'` to mix this thread's outcomes
-   * with the workers' all along the input.
-   */
-  when: 'starting' | 'idle';
 }
 
 /** Files each worker may hold ahead (being read while it processes one). */
@@ -61,14 +48,8 @@ const WINDOW_PER_WORKER = 4;
  * stateful stage sees exactly what a single-threaded run gives it. Worker threads take the
  * registry's detections by id; a detection that is not in the registry (a test's own) cannot
  * cross a thread and is refused.
- *
- * With `here`, this thread takes part: a worker gets files only once it has loaded (its `ready`
- * message), and until then — or, with `here.when: 'idle'`, whenever it has no result to consume in
- * order — this thread runs the stateless stage on the next file itself (in the workers' `'defer'`
- * mode, so its outcome is the one a worker would send, without the event codec) instead of
- * waiting. Every outcome, wherever it ran, goes to the sink in input order.
  */
-export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers: number, context: DetectionContext, detections: readonly Detection[], sink: OrderedSink, here?: LocalStage): Promise<ThreadShare> {
+export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers: number, context: DetectionContext, detections: readonly Detection[], sink: OrderedSink): Promise<ThreadShare> {
   const known = new Set(registry);
   const foreign = detections.filter((d) => !known.has(d));
   if (foreign.length > 0) throw new Error(`worker threads run registry detections only; not in the registry: ${foreign.map((d) => d.id).join(', ')}`);
@@ -81,9 +62,8 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   const pool = Array.from({ length: workers }, () => ({
     worker: new Worker(entry, { workerData: { context, detectionIds }, execArgv }),
     inFlight: 0,
-    ready: false,
   }));
-  const results = new Map<number, HeldItem[]>();
+  const results = new Map<number, WorkerItem[]>();
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const notify = (): void => {
@@ -93,11 +73,8 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   };
   for (const slot of pool) {
     slot.worker.on('message', (m: WorkerMessage) => {
-      if (m.kind === 'ready') slot.ready = true;
-      else {
-        results.set(m.seq, m.items);
-        slot.inFlight--;
-      }
+      results.set(m.seq, m.items);
+      slot.inFlight--;
       notify();
     });
     slot.worker.on('error', (error: Error) => {
@@ -113,10 +90,10 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   let exhausted = false;
   let assigned = 0;
   let consumed = 0;
-  const share: ThreadShare = { filesHere: 0, filesInWorkers: 0 };
+  const share: ThreadShare = { filesInWorkers: 0 };
   const window = workers * WINDOW_PER_WORKER;
-  // Without `here`, files are sent at once: a loading worker queues them and reads them as soon as it is up.
-  const free = () => pool.filter((s) => (s.ready || !here) && s.inFlight < AHEAD_PER_WORKER).sort((a, b) => a.inFlight - b.inFlight)[0];
+  // Files are sent at once: a loading worker queues them and reads them as soon as it is up.
+  const free = () => pool.filter((s) => s.inFlight < AHEAD_PER_WORKER).sort((a, b) => a.inFlight - b.inFlight)[0];
   /** The next plan item with its place in the input order, or undefined at the end. */
   const nextItem = async (): Promise<{ seq: number; item: PathPlanItem } | undefined> => {
     const next = await iterator.next();
@@ -142,12 +119,11 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
         }
       }
       while (results.has(consumed)) {
-        const items = results.get(consumed) as HeldItem[];
+        const items = results.get(consumed) as WorkerItem[];
         results.delete(consumed);
         consumed++;
         for (const item of items) {
           if (item.kind === 'outcome') await sink.accept({ ...item.outcome, events: decodeEvents(item.events) });
-          else if (item.kind === 'here') await sink.accept(item.outcome);
           else sink.skip(item);
         }
       }
@@ -155,16 +131,6 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
       if (exhausted && consumed === assigned) return share;
       if (results.has(consumed)) continue;
       if (!exhausted && free() && assigned - consumed < window) continue;
-      // Nothing to consume and no worker can take a file: this thread takes the next one (`'starting'`: only while no worker has loaded).
-      if (here && !exhausted && assigned - consumed < window + 1 && (here.when === 'idle' || !pool.some((s) => s.ready))) {
-        const next = await nextItem();
-        if (next?.item.kind === 'skip') results.set(next.seq, [next.item]);
-        else if (next) {
-          share.filesHere++;
-          results.set(next.seq, await statelessHere(next.item.path, here));
-        }
-        continue;
-      }
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
@@ -172,16 +138,6 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   } finally {
     await Promise.all(pool.map((s) => s.worker.terminate()));
   }
-}
-
-/** The stateless stage of one file in this thread, as a worker runs it (`replay-worker.ts`), without the codec. */
-async function statelessHere(path: string, here: LocalStage): Promise<HeldItem[]> {
-  const items: HeldItem[] = [];
-  for await (const item of readFileChunks(path)) {
-    if (item.kind === 'skip') items.push(item);
-    else items.push({ kind: 'here', outcome: processChunk(item.chunk, here.index, here.context, 'defer') });
-  }
-  return items;
 }
 
 /** `argv` without the options that load tsx (`--import tsx`, `--require tsx/cjs`, `--loader tsx`…, spaced or with `=`). */

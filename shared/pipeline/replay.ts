@@ -54,8 +54,8 @@ export interface ReplayResult {
   lateEvents: number;
   /** Most events held in the reorder window at once: replay memory is bounded by this, not the input. */
   maxReorderHeld: number;
-  /** With worker threads: how many files' stateless stage ran in the main thread and in the workers. */
-  threads?: { workers: number; filesHere: number; filesInWorkers: number };
+  /** With worker threads: how many files' stateless stage ran in the workers (all of them: this thread only consumes). */
+  threads?: { workers: number; filesInWorkers: number };
 }
 
 /** Default reorder window: CloudTrail files cover about 5 minutes each and arrive within ~15. */
@@ -260,13 +260,6 @@ export interface ReplayFilesOptions extends ReplayPipelineOptions {
    * input order, so the result is the same for every value.
    */
   workers?: number;
-  /**
-   * Whether this thread also runs the stateless stage on some files while it has workers
-   * (`LocalStage.when`): `'never'` (default: on 2 cores the run is bound by CPU, and this thread
-   * would compile that code a third time), `'starting'` (the files read before a worker has
-   * loaded), `'idle'` (whenever it has nothing to consume; the tests use it to mix the outcomes).
-   */
-  mainThreadStateless?: 'never' | 'starting' | 'idle';
 }
 
 /**
@@ -281,11 +274,10 @@ export async function replayFiles(paths: readonly string[], options: ReplayFiles
   const workers = Math.max(0, Math.floor(options.workers ?? 0));
   if (workers > 0) {
     const { replayInWorkers } = await import('./replay-workers.ts');
-    const when = options.mainThreadStateless ?? 'never';
     const share = await replayInWorkers(planPaths(paths, stats, log), workers, stage.portableContext, options.detections, {
       skip: (item) => stage.skip(item),
       accept: (outcome) => stage.accept(outcome),
-    }, when === 'never' ? undefined : { index: stage.index, context: stage.portableContext, when });
+    });
     return { ...(await stage.finish()), threads: { workers, ...share } };
   }
   const local = { observe: (a: string) => stage.observeAccount(a), set: stage.accounts };

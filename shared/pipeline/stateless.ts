@@ -31,13 +31,12 @@ export interface ChunkOutcome {
 
 const ACCOUNT_ID = /^\d{12}$/;
 
-/** The recipient account of a raw input (EventBridge envelope or bare record), as `LearnedAccounts.observe` reads it. */
-function recipientOf(value: unknown): string | undefined {
+/** The `recipientAccountId` value of a raw input (EventBridge envelope or bare record), as `LearnedAccounts.observe` reads it, not yet checked. */
+function recipientValueOf(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   const detail = typeof v['detail'] === 'object' && v['detail'] !== null ? (v['detail'] as Record<string, unknown>) : v;
-  const id = detail['recipientAccountId'];
-  return typeof id === 'string' && ACCOUNT_ID.test(id) ? id : undefined;
+  return detail['recipientAccountId'];
 }
 
 /**
@@ -84,9 +83,13 @@ export function processChunk(
   const out: ChunkOutcome = { accounts: [], events: [], findings: [], deferred: [], skips: [], errors: [] };
   const values = chunk.values;
   const seenAccounts = new Set<string>();
+  // A file's records nearly all name the same account: a value equal to the previous one was judged already.
+  let previous: unknown;
   for (const v of values) {
-    const a = recipientOf(v);
-    if (a !== undefined && !seenAccounts.has(a)) {
+    const a = recipientValueOf(v);
+    if (a === previous) continue;
+    previous = a;
+    if (typeof a === 'string' && !seenAccounts.has(a) && ACCOUNT_ID.test(a)) {
       seenAccounts.add(a);
       out.accounts.push(a);
       if (accounts !== 'defer') accounts.observe(a);

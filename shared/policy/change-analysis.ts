@@ -82,6 +82,31 @@ export function toChangeAnalysis(analysis: Analysis, kind: PolicyKind): ChangeAn
 }
 
 /**
+ * Judgements per distinct (document, policy kind, account), so a document seen again — a pipeline
+ * re-applying the same policy, a replay of an archive where the same change recurs — is not
+ * validated, compiled and analysed again (≈ 1 ms each, the most expensive step of a replay's
+ * detections). The analysis depends on nothing else (no clock, no learned state). A hit returns a
+ * copy (`structuredClone`): findings hold their analysis and a caller adds fields to it. Bounded:
+ * emptied when full; documents above `MAX_MEMO_KEY` characters are not kept.
+ */
+const judged = new Map<string, ChangeAnalysis>();
+const MAX_MEMO_ENTRIES = 512;
+const MAX_MEMO_KEY = 65_536;
+
+function judgedDocument(document: unknown, kind: PolicyKind, account: string | undefined): ChangeAnalysis {
+  const text = JSON.stringify(document);
+  const key = text.length <= MAX_MEMO_KEY ? `${kind}\u0000${account ?? ''}\u0000${text}` : undefined;
+  const known = key === undefined ? undefined : judged.get(key);
+  if (known !== undefined) return structuredClone(known);
+  const result = toChangeAnalysis(analyze(document, { kind, ...(account ? { account } : {}) }), kind);
+  if (key !== undefined) {
+    if (judged.size >= MAX_MEMO_ENTRIES) judged.clear();
+    judged.set(key, structuredClone(result));
+  }
+  return result;
+}
+
+/**
  * Judges the change. Returns undefined for changes without a permission document to judge
  * (detachments, deletions, boundary removals): the detection's own rules decide those.
  */
@@ -123,8 +148,7 @@ export function analyzePolicyChange(change: PolicyChangeLike, account: string | 
   }
   if (change.document === undefined) return { status: 'content-unknown', findings: [], note: 'the record carries no document' };
   if (!looksLikePolicy(change.document)) return { status: 'not-a-policy', findings: [], note: 'the change is an ACL or a permission grant, not a policy document' };
-  const analysis = analyze(change.document, { kind, ...(account ? { account } : {}) });
-  const result = toChangeAnalysis(analysis, kind);
+  const result = judgedDocument(change.document, kind, account);
   if (change.kind === 'version') {
     if (change.policyArn) result.policyArn = change.policyArn;
     if (versionId) result.versionId = versionId;

@@ -129,6 +129,15 @@ describe('offensive-tool fingerprints', () => {
     expect(offensiveToolFor('HotDogsAreSandwiches')?.tool).toBe('Endgame');
   });
 
+  it('gives the same verdict when asked again (the verdicts are remembered per user agent) and after more distinct user agents than it keeps', () => {
+    const cases: Array<[string, string | undefined]> = [['trufflehog/3.63.0', 'TruffleHog'], ['aws-cli/2.15.0', undefined], ['S3 Browser/12.0.2 https://s3browser.com', 'S3 Browser'], ['x S3 Browser/12', undefined]];
+    for (let round = 0; round < 3; round++) {
+      for (const [ua, tool] of cases) expect(offensiveToolFor(ua)?.tool, `${ua}, round ${round}`).toBe(tool);
+      // Past the bound the remembered verdicts are dropped, never mixed up.
+      for (let i = 0; i < 5000; i++) expect(offensiveToolFor(`aws-sdk-js/3.${i}.0${i % 1000 === 7 ? ' Pacu' : ''}`)?.tool).toBe(i % 1000 === 7 ? 'Pacu' : undefined);
+    }
+  });
+
   it('every tool names its source, and the rule gets exactly the detection\'s patterns', () => {
     for (const t of OFFENSIVE_TOOLS) expect(t.source.length, t.tool).toBeGreaterThan(10);
     expect(offensiveToolPatterns()).toEqual([...new Set(OFFENSIVE_TOOLS.flatMap((t) => t.patterns))].sort());

@@ -306,3 +306,30 @@ describe('normalize: event time formats', () => {
     expect(skipReason(normalize(apiCall({ eventTime: '2026-13-45T99:00:00Z' })))).toMatch(/ISO-8601/);
   });
 });
+
+describe('normalize: what one record leaves for the next (the reused time, the shared strings)', () => {
+  it('gives each record its own time, whatever the record before it had: same text, another text, no time, an invalid one', () => {
+    const times = ['2026-11-20T08:15:00Z', '2026-11-20T08:15:00Z', '2026-02-29T23:59:59Z', '2026-11-20T08:15:00Z', undefined, '2026-11-20T08:15:00Z', 'yesterday', '', 42, '2026-11-20T08:15:00Z', '2026-02-28T24:00:00Z'];
+    for (const eventTime of times) {
+      const result = normalize(apiCall({ eventTime }));
+      if (typeof eventTime !== 'string' || eventTime === '' || eventTime === 'yesterday') {
+        expect(skipReason(result), String(eventTime)).toMatch(eventTime === undefined ? /missing eventTime/ : /ISO-8601/);
+        continue;
+      }
+      const event = ok(result);
+      // What a fresh Date says: 2026 is no leap year (02-29 rolls over to March 1st), hour 24 is the next day.
+      expect(event.timeMs, eventTime).toBe(Date.parse(eventTime));
+      expect(event.time, eventTime).toBe(new Date(Date.parse(eventTime)).toISOString());
+    }
+  });
+
+  it('gives the same event for a record however many records with the same strings came before it', () => {
+    const first = ok(normalize(apiCall()));
+    const records = Array.from({ length: 3 }, () => normalize(JSON.parse(JSON.stringify(apiCall()))));
+    for (const r of records) expect(ok(r)).toEqual(first);
+    // A record that differs in one string keeps its own value (no stale shared copy).
+    const other = ok(normalize(apiCall({ userAgent: 'aws-cli/2.15.1', sourceIPAddress: '198.51.100.8' })));
+    expect([other.userAgent, other.sourceIp]).toEqual(['aws-cli/2.15.1', '198.51.100.8']);
+    expect(ok(normalize(apiCall())).userAgent).toBe('aws-cli/2.15.0');
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseArn } from '../../shared/policy/arn.ts';
 import { actionInfo, actionInfoOf, catalogAvailable, conditionKeyType } from '../../shared/policy/catalog.ts';
+import { analyzePolicyChange } from '../../shared/policy/change-analysis.ts';
 import { parseOperator } from '../../shared/policy/conditions.ts';
 
 /** The memoised look-ups answer like the first call, and a shared answer cannot be changed by one caller. */
@@ -36,5 +37,28 @@ describe('memoised policy look-ups', () => {
     expect(conditionKeyType('s3:prefix')).toBe(conditionKeyType('s3:prefix'));
     expect(conditionKeyType('aws:SourceIp')).toBe('IPAddress');
     expect(conditionKeyType('nosuchservice:key')).toBeUndefined();
+  });
+
+  it('analyzePolicyChange: a document judged again gives an equal analysis, per kind and account, and a caller changing one answer changes no other', () => {
+    const document = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' }, { Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] };
+    const change = (doc: unknown, kind = 'identity', type = 'role') => ({ kind, action: 'iam:PutRolePolicy', target: { type, name: 'r' }, document: doc });
+    const first = analyzePolicyChange(change(document), '111122223333');
+    expect(first?.status).toBe('analysed');
+    expect(first?.findings.length).toBeGreaterThan(0);
+    // The same document parsed again (a new object, as from the next record): the same answer.
+    const again = analyzePolicyChange(change(JSON.parse(JSON.stringify(document))), '111122223333');
+    expect(again).toEqual(first);
+    expect(again).not.toBe(first);
+    // A caller adding to or changing its answer (the version fields, bounds) changes no later answer.
+    (again as { versionId?: string }).versionId = 'v9';
+    (again?.findings[0] as { message: string }).message = 'changed';
+    expect(analyzePolicyChange(change(document), '111122223333')).toEqual(first);
+    // Kind and account are part of the key: a trust policy or another account is judged on its own.
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'sts:AssumeRole' }] };
+    const own = analyzePolicyChange(change(trust, 'trust'), '444455556666');
+    const foreign = analyzePolicyChange(change(trust, 'trust'), '111122223333');
+    expect(foreign?.findings.map((f) => f.id)).toContain('cross-account-access');
+    expect(own?.findings.map((f) => f.id)).not.toContain('cross-account-access');
+    expect(analyzePolicyChange(change(trust, 'trust'), '111122223333')).toEqual(foreign);
   });
 });
