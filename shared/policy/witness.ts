@@ -14,7 +14,7 @@ import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
 import { splitArn } from './arn.ts';
-import { actionRequest, admittingStatements, compiledPolicy, identityMayAllow, statementsCovering } from './compile.ts';
+import { actionRequest, admittingStatements, compiledPolicy, identityMayAllow, identityMayAllowAny, statementsCovering } from './compile.ts';
 import type { CompiledStatement } from './compile.ts';
 import type { EvaluationInput } from './evaluate.ts';
 import type { ContextLookup } from './variables.ts';
@@ -265,6 +265,22 @@ class Gate {
     return known;
   }
 
+  /**
+   * Is every position of the action gated out? True when no identity Allow statement covering it can
+   * apply in this search (none covers it, or the fixed facts rule each out): then {@link admits} is
+   * false for every resource, and the search spends the budget of each position without asking it.
+   */
+  closed(ai: number): boolean {
+    if (!this.gated) return false;
+    const a = actionRequest(this.q.actions[ai] as string);
+    if (a.lowerAction === 'sts:getcalleridentity') return false;
+    try {
+      return !(this.identityPolicies ?? []).some((p) => identityMayAllowAny(p.policy, a, this.ruledOutTest));
+    } catch {
+      return false; // a broken document: mayAllow lets the evaluator report it
+    }
+  }
+
   /** mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal). */
   admits(ai: number, ri: number): boolean {
     const row = this.gates[ai] as Array<boolean | undefined>;
@@ -356,8 +372,16 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     if (v !== undefined) fixedFirst[key] = v;
   }
 
+  // Actions whose every position is gated out (asked once each): pass 1 spends one unit per position
+  // (it never stops on the budget) and pass 2 only the budget of each position's leaves.
+  const closed = q.actions.map((_, ai) => gate.closed(ai));
+
   // Pass 1: no condition context beyond the requester's fixed facts.
   for (let ai = 0; ai < q.actions.length; ai++) {
+    if (closed[ai]) {
+      budget -= q.principals.length * q.resources.length;
+      continue;
+    }
     const action = q.actions[ai] as string;
     for (const principal of q.principals) {
       for (let ri = 0; ri < q.resources.length; ri++) {
@@ -436,7 +460,7 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
       const spaces = shared ?? spacesFor(q, byKey, principal);
       for (let ri = 0; ri < q.resources.length; ri++) {
         const resource = q.resources[ri] as string;
-        if (!gate.admits(ai, ri)) {
+        if (closed[ai] || !gate.admits(ai, ri)) {
           // Every leaf of this resource's search fails: spend the budget the search would have spent,
           // and give up where it would have (a node entered with no budget left).
           let leaves = 1;
