@@ -58,6 +58,11 @@ export interface WitnessQuestion {
    * resource, boundary), `fixed` facts, `fresh` values and `callerAdmin` (they depend on nothing else).
    */
   memo?: SearchMemo;
+  /**
+   * Walk the search even when no position of any action is admitted (the reference the shortcut,
+   * {@link closedAnswer}, is tested against); the answer is the same either way.
+   */
+  walkClosed?: boolean;
 }
 
 /** What one search works out that another search of the same policies and facts would again (see {@link WitnessQuestion.memo}). */
@@ -329,6 +334,56 @@ class Gate {
 }
 
 /**
+ * The answer of a gated search in which no position of any action is admitted, without walking it:
+ * pass 1 spends one budget unit per position and finds nothing, pass 2 spends each position's leaves
+ * (the product of its candidate spaces' sizes) and finds nothing. Each free key's space holds at
+ * most 2^n values (dedupe keeps one per truth vector of its n clauses) and a fixed key's at most its
+ * fixed candidates, so when the budget covers every position at those sizes the search ends with no
+ * witness and no `undecided` note; otherwise (or when a clause uses a policy variable, whose spaces
+ * depend on the principal) this returns undefined and the search runs. The only fresh value the
+ * spaces would have drawn, the default token of a free key's candidates, is drawn here too.
+ */
+function closedAnswer(q: WitnessQuestion, policies: readonly NamedPolicy[]): WitnessAnswer | undefined {
+  const positions = q.principals.length * q.resources.length;
+  let budget = (q.budget ?? 4000) - q.actions.length * positions;
+  if (q.exactOnly) return { conditional: false };
+  let freeKey = false;
+  for (const action of q.actions) {
+    const remembered = q.memo?.spaces.get(action);
+    if (remembered === null) continue;
+    let leaves = 1;
+    if (remembered) {
+      for (const sp of remembered) leaves *= sp.values.length;
+    } else {
+      const counts = new Map<string, number>();
+      for (const c of relevantClauses(policies, action)) {
+        if (c.values.some((v) => v.includes('${'))) return undefined;
+        const k = c.key.toLowerCase();
+        if (!DERIVED.has(k)) counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      if (counts.size === 0) {
+        q.memo?.spaces.set(action, null);
+        continue;
+      }
+      for (const [k, n] of counts) {
+        const fixed = q.fixed?.get(k);
+        if (fixed) leaves *= fixed.length;
+        else {
+          freeKey = true;
+          leaves *= 2 ** n;
+        }
+      }
+    }
+    for (let i = 0; i < positions; i++) {
+      if (budget <= 0 || leaves > budget) return undefined;
+      budget -= leaves;
+    }
+  }
+  if (freeKey) q.fresh.token();
+  return { conditional: false };
+}
+
+/**
  * Searches for an allowed request. First every principal × resource × action with no context (an
  * unconditional grant), then every combination of candidate context values for the condition keys
  * the relevant statements test. Returns the first witness found, or none (with `undecided` when the
@@ -375,6 +430,10 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   // Actions whose every position is gated out (asked once each): pass 1 spends one unit per position
   // (it never stops on the budget) and pass 2 only the budget of each position's leaves.
   const closed = q.actions.map((_, ai) => gate.closed(ai));
+  if (!q.walkClosed && closed.every((c) => c)) {
+    const answer = closedAnswer(q, policies);
+    if (answer) return answer;
+  }
 
   // Pass 1: no condition context beyond the requester's fixed facts.
   for (let ai = 0; ai < q.actions.length; ai++) {
