@@ -66,8 +66,8 @@ describe('a search with no admitted position is answered without walking it', ()
       resource: fc.constantFrom('*', 'arn:aws:iam::*:role/app', 'arn:aws:iam::111122223333:role/service-role/*', 'arn:aws:s3:::b/*'),
       conditions: fc.array(clause, { maxLength: 3 }),
     });
-    const toStatement = (s: { effect: string; action: string; resource: string; conditions: Array<{ op: string; key: string; values: string[] }> }): Stmt => {
-      const Condition: Record<string, Record<string, string[]>> = {};
+    const toStatement = (s: { effect: string; action: string; resource: string; conditions: ReadonlyArray<{ op: string; key: string; values: readonly string[] }> }): Stmt => {
+      const Condition: Record<string, Record<string, readonly string[]>> = {};
       for (const c of s.conditions) (Condition[c.op] ??= {})[c.key] = c.values;
       return { Effect: s.effect, Action: s.action, Resource: s.resource, ...(s.conditions.length > 0 ? { Condition } : {}) };
     };
