@@ -334,13 +334,35 @@ class Gate {
 }
 
 /**
+ * Whether, for every principal of the search, {@link resolveDerived} leaves the clause without a
+ * policy variable: each `${…}` is an escape (`${*}`, `${?}`, `${$}`) or names a key derived from the
+ * principal that has exactly one value for it. The clause's space is then deduplicated like that of
+ * a clause without variables, whoever the principal.
+ */
+function resolvesForAll(c: ConditionClause, principals: ReadonlyArray<string | undefined>): boolean {
+  for (const v of c.values) {
+    for (const m of v.matchAll(/\$\{([^}]*)\}/g)) {
+      const inner = (m[1] ?? '').trim();
+      if (inner === '*' || inner === '?' || inner === '$') continue;
+      const k = (inner.split(',')[0] as string).trim().toLowerCase();
+      if (!DERIVED.has(k)) return false;
+      for (const p of principals) {
+        const found = buildLookup(undefined, describePrincipal(p))(k);
+        if (found?.length !== 1 || (found[0] as string).includes('${')) return false;
+      }
+    }
+  }
+  return true;
+}
+
+/**
  * The answer of a gated search in which no position of any action is admitted, without walking it:
  * pass 1 spends one budget unit per position and finds nothing, pass 2 spends each position's leaves
  * (the product of its candidate spaces' sizes) and finds nothing. Each free key's space holds at
  * most 2^n values (dedupe keeps one per truth vector of its n clauses) and a fixed key's at most its
  * fixed candidates, so when the budget covers every position at those sizes the search ends with no
- * witness and no `undecided` note; otherwise (or when a clause uses a policy variable, whose spaces
- * depend on the principal) this returns undefined and the search runs. The only fresh value the
+ * witness and no `undecided` note; otherwise (or when a clause keeps a policy variable for some
+ * principal, whose space is then not deduplicated) this returns undefined and the search runs. The only fresh value the
  * spaces would have drawn, the default token of a free key's candidates, is drawn here too.
  */
 function closedAnswer(q: WitnessQuestion, policies: readonly NamedPolicy[]): WitnessAnswer | undefined {
@@ -357,7 +379,7 @@ function closedAnswer(q: WitnessQuestion, policies: readonly NamedPolicy[]): Wit
     } else {
       const counts = new Map<string, number>();
       for (const c of relevantClauses(policies, action)) {
-        if (c.values.some((v) => v.includes('${'))) return undefined;
+        if (c.values.some((v) => v.includes('${')) && !resolvesForAll(c, q.principals)) return undefined;
         const k = c.key.toLowerCase();
         if (!DERIVED.has(k)) counts.set(k, (counts.get(k) ?? 0) + 1);
       }

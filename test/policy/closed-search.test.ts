@@ -52,11 +52,47 @@ describe('a search with no admitted position is answered without walking it', ()
     expect(JSON.parse(tight).answer.undecided).toMatch(/^could not be decided: the search space of .*too large$/);
   });
 
+  it('a clause with a policy variable: bounded only when the principal resolves it (a role has no aws:username)', () => {
+    const named = policyOf({
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: '*',
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' }, StringLike: { 'aws:ResourceTag/team': ['${aws:username}-a', '${aws:username}-b', 'c*', 'd*'] } },
+    });
+    const undecided: number[] = [];
+    for (const principal of ['arn:aws:iam::111122223333:role/holder', 'arn:aws:iam::111122223333:user/alice']) {
+      for (let budget = 1; budget <= 12; budget++) {
+        const q = { actions: ['iam:PassRole'], principals: [principal], resources: ROLES.slice(0, 1), fixed: passedTo('lambda.amazonaws.com'), budget };
+        const walked = run([named], q, true);
+        expect(run([named], q, false), `${principal}, budget ${budget}`).toBe(walked);
+        if (JSON.parse(walked).answer.undecided) undecided.push(budget);
+      }
+    }
+    // The role's space of aws:ResourceTag/team is not deduplicated (the variable stays): it runs out where the user's does not.
+    expect(undecided.length).toBeGreaterThan(4);
+    // A variable naming a key not derived from the principal is never resolved: that key is searched too.
+    const tagged = policyOf({
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: '*',
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' }, StringLike: { 'aws:ResourceTag/team': ['${aws:PrincipalTag/team}', 'c*', 'd*', 'e?'] } },
+    });
+    let taggedUndecided = 0;
+    for (let budget = 1; budget <= 16; budget++) {
+      const q = { actions: ['iam:PassRole'], principals: ['arn:aws:iam::111122223333:user/alice'], resources: ROLES.slice(0, 1), fixed: passedTo('lambda.amazonaws.com'), budget };
+      const walked = run([tagged], q, true);
+      expect(run([tagged], q, false), `budget ${budget}`).toBe(walked);
+      if (JSON.parse(walked).answer.undecided) taggedUndecided++;
+    }
+    expect(taggedUndecided).toBeGreaterThan(4);
+  });
+
   it('property: the same answer, note and token order as the walked search', () => {
     const service = fc.constantFrom('ec2.amazonaws.com', 'lambda.amazonaws.com', 'glue.amazonaws.com', 'ec2.*');
     const clause = fc.oneof(
       fc.record({ op: fc.constantFrom('StringEquals', 'StringLike', 'StringNotEquals'), key: fc.constant('iam:PassedToService'), values: fc.array(service, { minLength: 1, maxLength: 2 }) }),
-      fc.record({ op: fc.constantFrom('StringEquals', 'StringLike'), key: fc.constantFrom('aws:ResourceTag/team', 'aws:RequestedRegion'), values: fc.array(fc.constantFrom('a', 'b*', 'us-*', '${aws:username}'), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ op: fc.constantFrom('StringEquals', 'StringLike'), key: fc.constantFrom('aws:ResourceTag/team', 'aws:RequestedRegion'), values: fc.array(fc.constantFrom('a', 'b*', 'us-*', '${aws:username}', '${aws:PrincipalAccount}', 'x-${*}'), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ op: fc.constant('StringEquals'), key: fc.constant('aws:ResourceAccount'), values: fc.constantFrom(['${aws:PrincipalAccount}'], ['${aws:PrincipalTag/team}']) }),
       fc.record({ op: fc.constantFrom('NumericLessThan', 'Bool'), key: fc.constantFrom('aws:MultiFactorAuthAge', 'aws:SecureTransport'), values: fc.constantFrom(['3600'], ['true']) }),
       fc.record({ op: fc.constant('StringEquals'), key: fc.constant('aws:PrincipalAccount'), values: fc.constant(['111122223333']) }),
     );
