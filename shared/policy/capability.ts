@@ -97,6 +97,9 @@ function typePrefixOf(kind: ResourceKind): string {
   return prefix;
 }
 
+/** The answer when no statement allows the action (shared, so frozen). */
+const NO_GRANT: Grant = Object.freeze({ allowed: false, conditional: false, statements: Object.freeze([]) as unknown as DecidingStatement[] });
+
 /** A witness on an AWS-owned resource is not one the holder could exploit. */
 function acceptExploitable(w: Witness): boolean {
   return parseArn(w.resource)?.account !== 'aws';
@@ -260,14 +263,22 @@ export class Capability {
   private resourcesOf(action: string, kind: ResourceKind, account: string, holders: readonly string[], anyOnly: boolean): string[] {
     const key = `${action}\u0000${kind}\u0000${account}\u0000${anyOnly ? 1 : 0}`;
     let known = this.resourceLists.get(key);
-    if (!known) this.resourceLists.set(key, (known = [...new Set(holders.flatMap((h) => this.resourcesFor(action, kind, account, h, anyOnly)))]));
+    if (!known) {
+      // Only a Resource pattern with a policy variable makes a holder's candidates differ from another's
+      // (the template and the other instances do not read the holder, and every fresh token a later
+      // holder asks for was drawn by the first): without one, the union is the first holder's list.
+      const perHolder = !anyOnly && this.allowResources(action).some((p) => p.includes('${'));
+      const first = holders[0];
+      known = perHolder || first === undefined ? [...new Set(holders.flatMap((h) => this.resourcesFor(action, kind, account, h, anyOnly)))] : this.resourcesFor(action, kind, account, first, anyOnly);
+      this.resourceLists.set(key, known);
+    }
     return known;
   }
 
   /** Can the holder do `action` on some exploitable resource of `kind`? Searches for a witness. */
   can(action: string, kind: ResourceKind, opts: CanOptions = {}): Grant {
     // No statement allows the action: nothing to search (the common case for catalogue paths).
-    if (!this.hasAllow(action)) return { allowed: false, conditional: false, statements: [] };
+    if (!this.hasAllow(action)) return NO_GRANT;
     const key = `${action}|${kind}|${opts.notSelf ? 1 : 0}${opts.anyResourceOnly ? 1 : 0}${opts.exactOnly ? 1 : 0}|${opts.passedTo?.join(',') ?? ''}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
