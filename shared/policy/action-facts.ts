@@ -26,6 +26,8 @@ export interface ActionFacts {
   scoped: boolean;
   /** Bit i set when `matchAction(string, BUCKET_ESCALATION_ACTIONS[i])`. */
   escalationBits: number;
+  /** `matchAction(string, 'iam:PassRole')` (the PassRole-on-every-role check). */
+  passRole: boolean;
   /**
    * One further per-string answer kept by its owner (action-index.ts keeps the question bits
    * here), so a second index over the same strings needs no map of its own. Only `owner` reads it.
@@ -58,7 +60,14 @@ function readFacts(pattern: string): ActionFacts {
   BUCKET_ESCALATION_ACTIONS.forEach((a, i) => {
     if (matchAction(pattern, a)) escalationBits |= 1 << i;
   });
-  return { verdict: verdictOf(pattern), specific, info, scoped: info !== undefined && info.arnFormats.length > 0 && info.accessLevel !== 'List', escalationBits };
+  return {
+    verdict: verdictOf(pattern),
+    specific,
+    info,
+    scoped: info !== undefined && info.arnFormats.length > 0 && info.accessLevel !== 'List',
+    escalationBits,
+    passRole: matchAction(pattern, 'iam:PassRole'),
+  };
 }
 
 /** The facts of one Action/NotAction string as written (memoised by the exact string; do not modify). */

@@ -16,8 +16,9 @@ import type { ActionIndex, Coverage } from './action-index.ts';
 import { actionRequest, coversAction, statementsCovering } from './compile.ts';
 import type { DecidingStatement, NamedPolicy, Policy, Witness } from './types.ts';
 import { substituteText } from './variables.ts';
+import type { Candidate } from './candidates.ts';
 import { findWitness, searchMemo } from './witness.ts';
-import type { SearchMemo } from './witness.ts';
+import type { SearchMemo, WitnessQuestion } from './witness.ts';
 
 /** The answer for one action on one kind of resource. */
 export interface Grant {
@@ -96,6 +97,19 @@ function typePrefixOf(kind: ResourceKind): string {
   return prefix;
 }
 
+/** The answer when no statement allows the action (shared, so frozen). */
+const NO_GRANT: Grant = Object.freeze({ allowed: false, conditional: false, statements: Object.freeze([]) as unknown as DecidingStatement[] });
+
+/** A witness on an AWS-owned resource is not one the holder could exploit. */
+function acceptExploitable(w: Witness): boolean {
+  return parseArn(w.resource)?.account !== 'aws';
+}
+
+/** {@link acceptExploitable}, and the target is another principal than the holder itself. */
+function acceptOther(w: Witness): boolean {
+  return acceptExploitable(w) && !(w.principal !== undefined && w.resource === w.principal);
+}
+
 export class Capability {
   private readonly policies: NamedPolicy[];
   private readonly options: CapabilityOptions;
@@ -171,10 +185,14 @@ export class Capability {
 
   /** Holders worth trying in an account: the known holder, a fresh user and role, and the users and principals the conditions name. */
   holders(account: string): string[] {
-    // Memoised per account: the policies do not change and fresh tokens are stable per role.
+    return [...this.holdersOf(account)];
+  }
+
+  /** {@link holders}, memoised per account (the policies do not change and fresh tokens are stable per role); read-only. */
+  private holdersOf(account: string): readonly string[] {
     let known = this.holderLists.get(account);
     if (!known) this.holderLists.set(account, (known = this.readHolders(account)));
-    return [...known];
+    return known;
   }
 
   private readonly holderLists = new Map<string, string[]>();
@@ -219,14 +237,20 @@ export class Capability {
     return [...out];
   }
 
-  private readonly memos = new Map<string, SearchMemo>();
+  private readonly memos = new Map<string, { memo: SearchMemo; fixed?: ReadonlyMap<string, readonly Candidate[]> }>();
 
-  /** The witness searches' memo for these policies and this iam:PassedToService set (the only fixed facts `can` gives). */
-  private memoFor(passedTo: string[] | undefined): SearchMemo {
+  /**
+   * The witness searches' memo for these policies and this iam:PassedToService set (the only fixed
+   * facts `can` gives), with the fixed facts themselves: one of each per set, not per question.
+   */
+  private memoFor(passedTo: string[] | undefined): { memo: SearchMemo; fixed?: ReadonlyMap<string, readonly Candidate[]> } {
     const key = passedTo === undefined ? '' : `to\u0000${passedTo.join('\u0000')}`;
-    let memo = this.memos.get(key);
-    if (!memo) this.memos.set(key, (memo = searchMemo()));
-    return memo;
+    let known = this.memos.get(key);
+    if (!known) {
+      known = passedTo ? { memo: searchMemo(), fixed: new Map([['iam:passedtoservice', passedTo.map((s) => [s])]]) } : { memo: searchMemo() };
+      this.memos.set(key, known);
+    }
+    return known;
   }
 
   private readonly resourceLists = new Map<string, string[]>();
@@ -236,43 +260,50 @@ export class Capability {
    * anyOnly (the escalation paths ask `iam:PassRole` on roles for many services): the holders of an
    * account are fixed, and a repeated call would request only fresh tokens already drawn. Read-only.
    */
-  private resourcesOf(action: string, kind: ResourceKind, account: string, holders: string[], anyOnly: boolean): string[] {
+  private resourcesOf(action: string, kind: ResourceKind, account: string, holders: readonly string[], anyOnly: boolean): string[] {
     const key = `${action}\u0000${kind}\u0000${account}\u0000${anyOnly ? 1 : 0}`;
     let known = this.resourceLists.get(key);
-    if (!known) this.resourceLists.set(key, (known = [...new Set(holders.flatMap((h) => this.resourcesFor(action, kind, account, h, anyOnly)))]));
+    if (!known) {
+      // Only a Resource pattern with a policy variable makes a holder's candidates differ from another's
+      // (the template and the other instances do not read the holder, and every fresh token a later
+      // holder asks for was drawn by the first): without one, the union is the first holder's list.
+      const perHolder = !anyOnly && this.allowResources(action).some((p) => p.includes('${'));
+      const first = holders[0];
+      known = perHolder || first === undefined ? [...new Set(holders.flatMap((h) => this.resourcesFor(action, kind, account, h, anyOnly)))] : this.resourcesFor(action, kind, account, first, anyOnly);
+      this.resourceLists.set(key, known);
+    }
     return known;
   }
 
   /** Can the holder do `action` on some exploitable resource of `kind`? Searches for a witness. */
   can(action: string, kind: ResourceKind, opts: CanOptions = {}): Grant {
     // No statement allows the action: nothing to search (the common case for catalogue paths).
-    if (!this.hasAllow(action)) return { allowed: false, conditional: false, statements: [] };
+    if (!this.hasAllow(action)) return NO_GRANT;
     const key = `${action}|${kind}|${opts.notSelf ? 1 : 0}${opts.anyResourceOnly ? 1 : 0}${opts.exactOnly ? 1 : 0}|${opts.passedTo?.join(',') ?? ''}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
     let result: Grant = { allowed: false, conditional: false, statements: [] };
     if (this.hasAllow(action)) {
       const notes: string[] = [];
+      const { memo, fixed } = this.memoFor(opts.passedTo);
+      const actions = [action];
       for (const account of this.accountList()) {
-        const holders = this.holders(account);
+        const holders = this.holdersOf(account);
         const resources = this.resourcesOf(action, kind, account, holders, opts.anyResourceOnly === true);
-        const answer = findWitness({
-          actions: [action],
+        const q: WitnessQuestion = {
+          actions,
           principals: holders,
           resources,
           identityPolicies: this.policies,
-          ...(this.options.permissionsBoundary ? { permissionsBoundary: this.options.permissionsBoundary } : {}),
           fresh: this.options.fresh,
-          ...(opts.exactOnly ? { exactOnly: true } : {}),
-          ...(opts.passedTo ? { fixed: new Map([['iam:passedtoservice', opts.passedTo.map((s) => [s])]]) } : {}),
           budget: 1500,
-          memo: this.memoFor(opts.passedTo),
-          accept: (w) => {
-            const arn = parseArn(w.resource);
-            if (arn?.account === 'aws') return false;
-            return !(opts.notSelf && w.principal !== undefined && w.resource === w.principal);
-          },
-        });
+          memo,
+          accept: opts.notSelf ? acceptOther : acceptExploitable,
+        };
+        if (this.options.permissionsBoundary) q.permissionsBoundary = this.options.permissionsBoundary;
+        if (opts.exactOnly) q.exactOnly = true;
+        if (fixed) q.fixed = fixed;
+        const answer = findWitness(q);
         if (answer.witness && answer.result) {
           result = { allowed: true, conditional: answer.conditional, statements: answer.result.deciding, witness: answer.witness };
           break;

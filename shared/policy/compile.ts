@@ -249,6 +249,18 @@ export function identityMayAllow(document: unknown, action: ActionRequest, resou
 }
 
 /**
+ * {@link identityMayAllow} for SOME resource: can an Allow statement that covers the action apply at
+ * all (not one `ruledOut` names)? False means identityMayAllow is false for every resource, so the
+ * witness search can treat every position of the action as gated out without asking each one.
+ */
+export function identityMayAllowAny(document: unknown, action: ActionRequest, ruledOut?: (cs: CompiledStatement) => boolean): boolean {
+  const cp = compiledPolicy(document);
+  if (!cp.allowAnyService && !cp.allowServices.has(action.service)) return false;
+  for (const cs of allowsCovering(cp, action)) if (!(ruledOut?.(cs) ?? false)) return true;
+  return false;
+}
+
+/**
  * The Allow statements of an identity policy that cover the action and whose static Resource can
  * admit the resource (not those `ruledOut` names), in order: the only ones that can make this policy
  * allow the pair. `identityMayAllow` is "this list is not empty".

@@ -10,8 +10,8 @@ import { parseOperator } from './conditions.ts';
 import { cidrFirstAddress } from './candidates.ts';
 import { cidrContains, parseCidr } from './ip.ts';
 import type { ParsedCidr } from './ip.ts';
-import { actionMatches } from './statement-match.ts';
-import type { Policy, PolicyKind, Statement, ValidationIssue } from './types.ts';
+import { statementFacts } from './action-facts.ts';
+import type { Policy, PolicyKind, PrincipalBlock, Statement, ValidationIssue } from './types.ts';
 
 /** A validation issue, tied to a statement when given. */
 export function issue(level: ValidationIssue['level'], code: string, message: string, s?: Statement): ValidationIssue {
@@ -91,7 +91,13 @@ function checkVariables(text: string, where: string, s: Statement | undefined, i
 }
 
 function checkPrincipal(s: Statement, kind: PolicyKind, issues: ValidationIssue[]): void {
-  for (const [block, values] of Object.entries(s.principal ?? s.notPrincipal ?? {})) {
+  const principals = s.principal ?? s.notPrincipal;
+  if (principals) checkPrincipalValues(s, principals, kind, issues);
+  if (kind === 'trust') checkTrustGrammar(s, issues);
+}
+
+function checkPrincipalValues(s: Statement, principals: PrincipalBlock, kind: PolicyKind, issues: ValidationIssue[]): void {
+  for (const [block, values] of Object.entries(principals)) {
     for (const v of values) {
       checkVariables(v, 'Principal', s, issues, false);
       if (block === 'AWS' && v !== '*') {
@@ -104,21 +110,23 @@ function checkPrincipal(s: Statement, kind: PolicyKind, issues: ValidationIssue[
       if (block === 'Federated' && kind === 'trust' && /[*?]/.test(v)) issues.push(issue('error', 'invalid-federated-principal-syntax', `a Federated principal cannot contain wildcards ("${v}")`, s));
     }
   }
-  if (kind === 'trust') {
-    if (s.notPrincipal) issues.push(issue('error', 'trust-policy-notprincipal', 'role trust policies do not support NotPrincipal', s));
-    if (s.resource || s.notResource) issues.push(issue('error', 'trust-policy-resource', 'role trust policies do not support Resource or NotResource', s));
-    const federated = s.principal?.['Federated'] ?? [];
-    for (const a of s.action ?? []) {
-      const saml = federated.some((f) => /:saml-provider\//.test(f));
-      const oidc = federated.some((f) => !/:saml-provider\//.test(f));
-      if ((/^sts:assumerolewithsaml$/i.test(a) && federated.length > 0 && !saml) || (/^sts:assumerolewithwebidentity$/i.test(a) && federated.length > 0 && !oidc)) {
-        issues.push(issue('error', 'mismatched-action-for-principal', `${a} does not match the Federated principal type`, s));
-      }
+}
+
+function checkTrustGrammar(s: Statement, issues: ValidationIssue[]): void {
+  if (s.notPrincipal) issues.push(issue('error', 'trust-policy-notprincipal', 'role trust policies do not support NotPrincipal', s));
+  if (s.resource || s.notResource) issues.push(issue('error', 'trust-policy-resource', 'role trust policies do not support Resource or NotResource', s));
+  const federated = s.principal?.['Federated'] ?? [];
+  for (const a of s.action ?? []) {
+    const saml = federated.some((f) => /:saml-provider\//.test(f));
+    const oidc = federated.some((f) => !/:saml-provider\//.test(f));
+    if ((/^sts:assumerolewithsaml$/i.test(a) && federated.length > 0 && !saml) || (/^sts:assumerolewithwebidentity$/i.test(a) && federated.length > 0 && !oidc)) {
+      issues.push(issue('error', 'mismatched-action-for-principal', `${a} does not match the Federated principal type`, s));
     }
   }
 }
 
 function checkConditions(s: Statement, issues: ValidationIssue[]): void {
+  if (s.conditions.length === 0) return;
   const seen = new Map<string, string>();
   for (const c of s.conditions) {
     const op = parseOperator(c.operator);
@@ -157,11 +165,39 @@ function checkConditions(s: Statement, issues: ValidationIssue[]): void {
   }
 }
 
+/**
+ * `actionMatches(s, 'iam:PassRole')` (statement-match.ts) from each Action/NotAction string's facts:
+ * some Action pattern matches it, or no NotAction pattern does.
+ */
+function coversPassRole(s: Statement): boolean {
+  if (!s.action && !s.notAction) return false;
+  let some = false;
+  for (const f of statementFacts(s)) if (f.passRole) some = true;
+  return s.action ? some : !some;
+}
+
 /** PassRole allowed on every role (Resource `*` or NotResource): Access Analyzer's "Pass role with star…" family. */
 function checkPassRole(s: Statement, issues: ValidationIssue[]): void {
-  if (s.effect !== 'Allow' || !actionMatches(s, 'iam:PassRole')) return;
+  if (s.effect !== 'Allow' || !coversPassRole(s)) return;
   if ((s.resource ?? []).includes('*')) issues.push(issue('warning', 'passrole-with-star-in-resource', 'iam:PassRole on Resource "*" lets any role be passed to any service', s));
   else if (s.notResource) issues.push(issue('warning', 'passrole-with-notresource', 'iam:PassRole with NotResource allows passing every role not listed', s));
+}
+
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+
+/** The string-only Resource checks (ARN fields, variables) of each of the statement's Resource or NotResource strings, in order. */
+function checkResourceStrings(s: Statement, list: readonly string[], substitute: boolean, issues: ValidationIssue[]): void {
+  const cache = resourceTemplates[substitute ? 1 : 0];
+  for (const r of list) {
+    // The check's closure is made on a miss only.
+    const templates =
+      cache.get(r) ??
+      memoIssues(cache, r, (found) => {
+        checkArnFields(r, undefined, found);
+        if (substitute) checkVariables(r, 'Resource', undefined, found, true);
+      });
+    pushIssues(templates, s, issues);
+  }
 }
 
 /** The extra checks for one parsed policy of the given kind. */
@@ -173,20 +209,15 @@ export function extraChecks(policy: Policy, kind: PolicyKind): ValidationIssue[]
     if (iamGrammar && s.sid !== undefined && !/^[A-Za-z0-9]*$/.test(s.sid)) {
       issues.push(issue('error', 'unsupported-sid', `IAM Sids may contain only letters and digits ("${s.sid}")`, s));
     }
-    for (const list of [s.resource, s.notResource]) {
-      for (const r of list ?? []) {
-        const templates = memoIssues(resourceTemplates[substitute ? 1 : 0], r, (found) => {
-          checkArnFields(r, undefined, found);
-          if (substitute) checkVariables(r, 'Resource', undefined, found, true);
-        });
-        pushIssues(templates, s, issues);
-      }
-    }
+    // Resource, then NotResource.
+    if (s.resource) checkResourceStrings(s, s.resource, substitute, issues);
+    if (s.notResource) checkResourceStrings(s, s.notResource, substitute, issues);
     // checkVariables reports nothing for a text without `${`: only those are looked at (the corpus has ~59,000 actions).
-    for (const list of [s.action, s.notAction]) for (const a of list ?? []) if (a.includes('${')) checkVariables(a, 'Action', s, issues, false);
+    for (const a of s.action ?? NO_STRINGS) if (a.includes('${')) checkVariables(a, 'Action', s, issues, false);
+    for (const a of s.notAction ?? NO_STRINGS) if (a.includes('${')) checkVariables(a, 'Action', s, issues, false);
     checkPrincipal(s, kind, issues);
     checkConditions(s, issues);
-    if (substitute) for (const c of s.conditions) for (const v of c.values) checkVariables(v, `condition ${c.key}`, s, issues, true);
+    if (substitute) for (const c of s.conditions) for (const v of c.values) if (v.includes('${')) checkVariables(v, `condition ${c.key}`, s, issues, true);
     checkPassRole(s, issues);
   }
   return issues;

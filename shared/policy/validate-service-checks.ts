@@ -169,8 +169,14 @@ function typeMismatch(key: string, operator: string, k: KeyFacts): { code: strin
   return known;
 }
 
+/** Whether any string of the list has a policy variable (`${`). */
+const anyVariable = (list: readonly string[] | undefined): boolean => list !== undefined && list.some((t) => t.includes('${'));
+
 function checkVariableUse(s: Statement, issues: ValidationIssue[]): void {
+  let conditionVariables = false;
   for (const c of s.conditions) {
+    if (!anyVariable(c.values)) continue;
+    conditionVariables = true;
     const op = parseOperator(c.operator);
     for (const v of c.values) {
       if (!v.includes('${')) continue;
@@ -179,6 +185,8 @@ function checkVariableUse(s: Statement, issues: ValidationIssue[]): void {
       }
     }
   }
+  // Most statements have no policy variable at all: nothing below can report.
+  if (!conditionVariables && !anyVariable(s.resource) && !anyVariable(s.notResource)) return;
   const texts: string[] = [];
   for (const list of [s.resource ?? [], s.notResource ?? [], ...s.conditions.map((c) => c.values)]) for (const t of list) if (t.includes('${')) texts.push(t);
   for (const t of texts) {
@@ -217,8 +225,15 @@ function fittingFormats(resource: string): Array<{ region: string; account: stri
   return fitting.length > 0 ? fitting : undefined;
 }
 
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+
 /** checkArnShape's verdicts by Resource string (they depend on it alone). */
 const arnShapeTemplates = new Map<string, readonly IssueTemplate[]>();
+
+/** checkArnShape's verdicts on one Resource string (memoised; the check's closure is made on a miss only). */
+function arnShapeIssues(r: string): readonly IssueTemplate[] {
+  return arnShapeTemplates.get(r) ?? memoIssues(arnShapeTemplates, r, (found) => checkArnShape(r, undefined, found));
+}
 
 function checkArnShape(value: string, s: Statement | undefined, issues: ValidationIssue[]): void {
   if (value === '*' || !value.startsWith('arn:') || value.includes('${')) return;
@@ -255,6 +270,7 @@ function checkAttached(s: Statement, kind: PolicyKind, issues: ValidationIssue[]
 }
 
 function checkPrincipals(s: Statement, kind: PolicyKind, issues: ValidationIssue[]): void {
+  if (!s.principal && !s.notPrincipal) return;
   const federated = [...(s.principal?.['Federated'] ?? []), ...(s.notPrincipal?.['Federated'] ?? [])];
   if (federated.length > 0 && (kind === 'resource' || kind === 's3-bucket' || kind === 'kms-key')) {
     issues.push(issue('error', 'federated-principal-not-supported', `a ${kind} policy does not support a Federated principal; federated users act through the role they assume`, s));
@@ -339,7 +355,8 @@ export function serviceChecks(policy: Policy, kind: PolicyKind): ValidationIssue
     checkPrincipals(s, kind, issues);
     if (!catalogue) continue;
     checkConditionKeys(s, kind, issues);
-    for (const list of [s.resource, s.notResource]) for (const r of list ?? []) pushIssues(memoIssues(arnShapeTemplates, r, (found) => checkArnShape(r, undefined, found)), s, issues);
+    for (const r of s.resource ?? NO_STRINGS) pushIssues(arnShapeIssues(r), s, issues);
+    for (const r of s.notResource ?? NO_STRINGS) pushIssues(arnShapeIssues(r), s, issues);
     checkAttached(s, kind, issues);
     checkDenyTags(s, issues);
     if (identityLike) checkResourceStar(s, issues);

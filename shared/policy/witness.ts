@@ -14,7 +14,7 @@ import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
 import { splitArn } from './arn.ts';
-import { actionRequest, admittingStatements, compiledPolicy, identityMayAllow, statementsCovering } from './compile.ts';
+import { actionRequest, admittingStatements, compiledPolicy, identityMayAllow, identityMayAllowAny, statementsCovering } from './compile.ts';
 import type { CompiledStatement } from './compile.ts';
 import type { EvaluationInput } from './evaluate.ts';
 import type { ContextLookup } from './variables.ts';
@@ -58,6 +58,11 @@ export interface WitnessQuestion {
    * resource, boundary), `fixed` facts, `fresh` values and `callerAdmin` (they depend on nothing else).
    */
   memo?: SearchMemo;
+  /**
+   * Walk the search even when no position of any action is admitted (the reference the shortcut,
+   * {@link closedAnswer}, is tested against); the answer is the same either way.
+   */
+  walkClosed?: boolean;
 }
 
 /** What one search works out that another search of the same policies and facts would again (see {@link WitnessQuestion.memo}). */
@@ -265,6 +270,22 @@ class Gate {
     return known;
   }
 
+  /**
+   * Is every position of the action gated out? True when no identity Allow statement covering it can
+   * apply in this search (none covers it, or the fixed facts rule each out): then {@link admits} is
+   * false for every resource, and the search spends the budget of each position without asking it.
+   */
+  closed(ai: number): boolean {
+    if (!this.gated) return false;
+    const a = actionRequest(this.q.actions[ai] as string);
+    if (a.lowerAction === 'sts:getcalleridentity') return false;
+    try {
+      return !(this.identityPolicies ?? []).some((p) => identityMayAllowAny(p.policy, a, this.ruledOutTest));
+    } catch {
+      return false; // a broken document: mayAllow lets the evaluator report it
+    }
+  }
+
   /** mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal). */
   admits(ai: number, ri: number): boolean {
     const row = this.gates[ai] as Array<boolean | undefined>;
@@ -313,6 +334,78 @@ class Gate {
 }
 
 /**
+ * Whether, for every principal of the search, {@link resolveDerived} leaves the clause without a
+ * policy variable: each `${…}` is an escape (`${*}`, `${?}`, `${$}`) or names a key derived from the
+ * principal that has exactly one value for it. The clause's space is then deduplicated like that of
+ * a clause without variables, whoever the principal.
+ */
+function resolvesForAll(c: ConditionClause, principals: ReadonlyArray<string | undefined>): boolean {
+  for (const v of c.values) {
+    for (const m of v.matchAll(/\$\{([^}]*)\}/g)) {
+      const inner = (m[1] ?? '').trim();
+      if (inner === '*' || inner === '?' || inner === '$') continue;
+      const k = (inner.split(',')[0] as string).trim().toLowerCase();
+      if (!DERIVED.has(k)) return false;
+      for (const p of principals) {
+        const found = buildLookup(undefined, describePrincipal(p))(k);
+        if (found?.length !== 1 || (found[0] as string).includes('${')) return false;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * The answer of a gated search in which no position of any action is admitted, without walking it:
+ * pass 1 spends one budget unit per position and finds nothing, pass 2 spends each position's leaves
+ * (the product of its candidate spaces' sizes) and finds nothing. Each free key's space holds at
+ * most 2^n values (dedupe keeps one per truth vector of its n clauses) and a fixed key's at most its
+ * fixed candidates, so when the budget covers every position at those sizes the search ends with no
+ * witness and no `undecided` note; otherwise (or when a clause keeps a policy variable for some
+ * principal, whose space is then not deduplicated) this returns undefined and the search runs. The only fresh value the
+ * spaces would have drawn, the default token of a free key's candidates, is drawn here too.
+ */
+function closedAnswer(q: WitnessQuestion, policies: readonly NamedPolicy[]): WitnessAnswer | undefined {
+  const positions = q.principals.length * q.resources.length;
+  let budget = (q.budget ?? 4000) - q.actions.length * positions;
+  if (q.exactOnly) return { conditional: false };
+  let freeKey = false;
+  for (const action of q.actions) {
+    const remembered = q.memo?.spaces.get(action);
+    if (remembered === null) continue;
+    let leaves = 1;
+    if (remembered) {
+      for (const sp of remembered) leaves *= sp.values.length;
+    } else {
+      const counts = new Map<string, number>();
+      for (const c of relevantClauses(policies, action)) {
+        if (c.values.some((v) => v.includes('${')) && !resolvesForAll(c, q.principals)) return undefined;
+        const k = c.key.toLowerCase();
+        if (!DERIVED.has(k)) counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      if (counts.size === 0) {
+        q.memo?.spaces.set(action, null);
+        continue;
+      }
+      for (const [k, n] of counts) {
+        const fixed = q.fixed?.get(k);
+        if (fixed) leaves *= fixed.length;
+        else {
+          freeKey = true;
+          leaves *= 2 ** n;
+        }
+      }
+    }
+    for (let i = 0; i < positions; i++) {
+      if (budget <= 0 || leaves > budget) return undefined;
+      budget -= leaves;
+    }
+  }
+  if (freeKey) q.fresh.token();
+  return { conditional: false };
+}
+
+/**
  * Searches for an allowed request. First every principal × resource × action with no context (an
  * unconditional grant), then every combination of candidate context values for the condition keys
  * the relevant statements test. Returns the first witness found, or none (with `undecided` when the
@@ -356,8 +449,20 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     if (v !== undefined) fixedFirst[key] = v;
   }
 
+  // Actions whose every position is gated out (asked once each): pass 1 spends one unit per position
+  // (it never stops on the budget) and pass 2 only the budget of each position's leaves.
+  const closed = q.actions.map((_, ai) => gate.closed(ai));
+  if (!q.walkClosed && closed.every((c) => c)) {
+    const answer = closedAnswer(q, policies);
+    if (answer) return answer;
+  }
+
   // Pass 1: no condition context beyond the requester's fixed facts.
   for (let ai = 0; ai < q.actions.length; ai++) {
+    if (closed[ai]) {
+      budget -= q.principals.length * q.resources.length;
+      continue;
+    }
     const action = q.actions[ai] as string;
     for (const principal of q.principals) {
       for (let ri = 0; ri < q.resources.length; ri++) {
@@ -436,7 +541,7 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
       const spaces = shared ?? spacesFor(q, byKey, principal);
       for (let ri = 0; ri < q.resources.length; ri++) {
         const resource = q.resources[ri] as string;
-        if (!gate.admits(ai, ri)) {
+        if (closed[ai] || !gate.admits(ai, ri)) {
           // Every leaf of this resource's search fails: spend the budget the search would have spent,
           // and give up where it would have (a node entered with no budget left).
           let leaves = 1;
