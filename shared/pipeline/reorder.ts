@@ -35,28 +35,34 @@ export class ReorderBuffer {
     return this.events.length;
   }
 
-  /** Adds an event; returns the events now ready, oldest first. */
-  push(event: TrailEvent): TrailEvent[] {
+  /**
+   * Adds an event; appends the events now ready to `out`, oldest first, and returns `out`. The
+   * stateful stage passes its own ready list, so nothing is allocated per event.
+   */
+  push(event: TrailEvent, out: TrailEvent[] = []): TrailEvent[] {
     const t = event.timeMs;
     // No usable time: nothing to order by; the processors skip it with their own reason.
-    if (!Number.isFinite(t)) return [event];
+    if (!Number.isFinite(t)) {
+      out.push(event);
+      return out;
+    }
     if (t < this.releasedThrough) {
       this.late += 1;
-      return [event];
+      out.push(event);
+      return out;
     }
     this.insert(t, this.seq++, event);
     if (this.events.length > this.maxHeld) this.maxHeld = this.events.length;
     if (t > this.newest) this.newest = t;
-    return this.release(this.newest - this.windowMs);
+    return this.release(this.newest - this.windowMs, out);
   }
 
-  /** End of input: everything still held, oldest first. */
-  drain(): TrailEvent[] {
-    return this.release(Number.POSITIVE_INFINITY);
+  /** End of input: everything still held, oldest first (appended to `out`). */
+  drain(out: TrailEvent[] = []): TrailEvent[] {
+    return this.release(Number.POSITIVE_INFINITY, out);
   }
 
-  private release(through: number): TrailEvent[] {
-    const out: TrailEvent[] = [];
+  private release(through: number, out: TrailEvent[]): TrailEvent[] {
     const keep = through === Number.POSITIVE_INFINITY ? 0 : this.minHeld;
     while (this.events.length > keep && (this.times[0] as number) <= through) {
       const t = this.times[0] as number;

@@ -27,6 +27,24 @@ describe('ReorderBuffer', () => {
     expect(b.maxHeld).toBeLessThan(200);
   });
 
+  it('appends to the list the caller passes (what replay passes), in the order the returned lists would have', () => {
+    const r = rng(5);
+    const times = Array.from({ length: 3000 }, (_, i) => (r() < 0.01 ? Number.NaN : i * 10 - Math.floor(r() * 900)));
+    const returned = new ReorderBuffer(300, 50);
+    const sink = new ReorderBuffer(300, 50);
+    const expected: string[] = [];
+    const list: TrailEvent[] = [at(-1, 'already there')];
+    times.forEach((t, i) => {
+      expected.push(...returned.push(at(t, `e${i}`)).map((e) => e.id));
+      expect(sink.push(at(t, `e${i}`), list)).toBe(list);
+    });
+    expected.push(...returned.drain().map((e) => e.id));
+    sink.drain(list);
+    expect(list.map((e) => e.id)).toEqual(['already there', ...expected]);
+    expect(sink.late).toBe(returned.late);
+    expect(sink.late).toBeGreaterThan(0);
+  });
+
   it('passes a late event through at once and counts it', () => {
     const b = new ReorderBuffer(10);
     b.push(at(100));
