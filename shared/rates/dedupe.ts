@@ -34,7 +34,7 @@ export class RecentIds {
 
   /** True if `id` was seen within the window (a duplicate); otherwise remembers it and returns false. */
   seen(id: string): boolean {
-    const h = hashOf(id);
+    const h = idHash(id);
     const { table, hashes, ring, mask } = this;
     let i = h & mask;
     for (;;) {
@@ -82,8 +82,8 @@ export class RecentIds {
   }
 }
 
-/** FNV-1a over the UTF-16 code units, as a 32-bit integer. */
-function hashOf(id: string): number {
+/** FNV-1a over the UTF-16 code units, as a 32-bit integer (the eventID windows' hash). */
+export function idHash(id: string): number {
   let h = 0x811c9dc5;
   for (let k = 0; k < id.length; k += 1) h = Math.imul(h ^ id.charCodeAt(k), 0x01000193);
   return h;

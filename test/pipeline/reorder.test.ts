@@ -164,4 +164,30 @@ describe('RecentEvents (replay dedup) against a model that keeps every key strin
     // 20,000 s of event time with a 2-hour horizon: older hours were dropped.
     expect(r.size).toBeLessThan(20_000);
   });
+
+  it('agrees with the model on late records (hours back: dropped buckets come back), busy hours (the index grows) and eventIDs reused across calls', () => {
+    const horizon = 3_600_000;
+    const r = new RecentEvents(horizon);
+    const model = new RecentKeys(horizon);
+    const next = rng(19);
+    const start = Date.UTC(2026, 10, 20);
+    let clock = start;
+    let dupes = 0;
+    const recent: Array<{ id: string; source: string; name: string; timeMs: number }> = [];
+    for (let i = 0; i < 60_000; i++) {
+      clock += Math.floor(next() * 400);
+      const roll = next();
+      let e: { id: string; source: string; name: string; timeMs: number };
+      if (roll < 0.15 && recent.length > 0) e = recent[Math.floor(next() * recent.length)] as typeof e; // a redelivered record
+      else if (roll < 0.2 && recent.length > 0) e = { ...(recent[Math.floor(next() * recent.length)] as typeof e), name: 'Other' }; // eventID reused
+      else e = call(`${(i * 2654435761) >>> 0}`, 'ec2.amazonaws.com', 'Run', roll < 0.23 ? clock - 3 * 3_600_000 - Math.floor(next() * 7_200_000) : clock);
+      recent.push(e);
+      if (recent.length > 5_000) recent.splice(0, 1_000);
+      const expected = model.seen(`${e.id}\u0000${e.source}\u0000${e.name}\u0000${e.timeMs}`, e.timeMs);
+      expect(r.seen(e)).toBe(expected);
+      if (expected) dupes++;
+    }
+    expect(dupes).toBeGreaterThan(3_000);
+    expect(r.size).toBe(model.size);
+  });
 });

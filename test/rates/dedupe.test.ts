@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RecentIds } from '../../shared/rates/dedupe.ts';
+import { RecentEvents } from '../../shared/pipeline/reorder.ts';
+import { idHash, RecentIds } from '../../shared/rates/dedupe.ts';
 import { rng } from '../helpers/rng.ts';
 import { ReferenceRecentIds } from './reference/dedupe.ts';
 
@@ -40,5 +41,16 @@ describe('RecentIds against the Set-and-ring window it replaced, call by call', 
       expect(a.size).toBe(b.size);
       expect(dup).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('eventID windows on ids whose hashes are equal', () => {
+  it('tell them apart by the strings (c693596 and c1170850 have the same FNV-1a hash)', () => {
+    expect(idHash('c693596')).toBe(idHash('c1170850'));
+    const ids = new RecentIds(10);
+    expect([ids.seen('c693596'), ids.seen('c1170850'), ids.seen('c693596'), ids.seen('c1170850')]).toEqual([false, false, true, true]);
+    const events = new RecentEvents(3_600_000);
+    const e = (id: string) => ({ id, source: 's', name: 'n', timeMs: 0 });
+    expect([events.seen(e('c693596')), events.seen(e('c1170850')), events.seen(e('c1170850'))]).toEqual([false, false, true]);
   });
 });
