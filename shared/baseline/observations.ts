@@ -17,8 +17,8 @@ export interface Observation {
 
 /** Observations of one event, and the reasons an event that looked relevant could not be judged (counted). */
 export interface Extracted {
-  observations: Observation[];
-  skips: string[];
+  observations: readonly Observation[];
+  skips: readonly string[];
 }
 
 const ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role\/(?:[\x21-\x7e]+\/)?([\w+=,.@-]{1,64})$/;
@@ -63,6 +63,19 @@ export const SENSITIVE_READS = new Set([
   'sts.amazonaws.com:GetFederationToken',
   'lambda.amazonaws.com:GetFunction20150331v2',
 ]);
+
+/** `SENSITIVE_READS` by eventSource, then eventName. */
+const SENSITIVE_READ_NAMES = new Map<string, Set<string>>();
+for (const api of SENSITIVE_READS) {
+  const at = api.indexOf(':');
+  const source = api.slice(0, at);
+  const names = SENSITIVE_READ_NAMES.get(source) ?? new Set<string>();
+  names.add(api.slice(at + 1));
+  SENSITIVE_READ_NAMES.set(source, names);
+}
+
+/** No observation and nothing skipped: most events (shared, never mutated by callers). */
+const NONE: Extracted = Object.freeze({ observations: Object.freeze([]), skips: Object.freeze([]) });
 
 const ASSUME = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
 /** Principals whose own API calls the new-API baseline learns (roots: root-activity; services: AWS itself). */
@@ -147,13 +160,14 @@ function roleAssumption(e: TrailEvent, maxLength: number): Extracted {
 }
 
 function apiCall(e: TrailEvent, maxLength: number): Extracted {
-  if (e.eventType !== 'AwsApiCall' || e.errorCode || !API_PRINCIPALS.has(e.principal.type)) return { observations: [], skips: [] };
+  if (e.eventType !== 'AwsApiCall' || e.errorCode || !API_PRINCIPALS.has(e.principal.type)) return NONE;
   // AWS acting for the principal (CloudFormation, the console's helpers): the principal did not choose the API.
-  if (e.principal.invokedBy) return { observations: [], skips: [] };
-  if (e.source === 'signin.amazonaws.com' || (e.source === 'sts.amazonaws.com' && ASSUME.has(e.name))) return { observations: [], skips: [] };
-  const api = `${e.source}:${e.name}`;
+  if (e.principal.invokedBy) return NONE;
+  if (e.source === 'signin.amazonaws.com' || (e.source === 'sts.amazonaws.com' && ASSUME.has(e.name))) return NONE;
   const readOnly = e.readOnly ?? READ_NAME.test(e.name);
-  if (readOnly && !SENSITIVE_READS.has(api)) return { observations: [], skips: [] };
+  // Most calls are plain reads: decided without building the `source:name` string.
+  if (readOnly && SENSITIVE_READ_NAMES.get(e.source)?.has(e.name) !== true) return NONE;
+  const api = `${e.source}:${e.name}`;
   const key = cleanText(principalIdentity(e), maxLength);
   const value = cleanText(api, maxLength);
   if (!key || !value) return { observations: [], skips: ['API call with a principal or API name too long to keep'] };
@@ -171,7 +185,7 @@ function personOf(e: TrailEvent): string | undefined {
 }
 
 function signIn(e: TrailEvent, maxLength: number): Extracted {
-  if (e.responseElements?.['ConsoleLogin'] !== 'Success' || e.errorCode) return { observations: [], skips: [] };
+  if (e.responseElements?.['ConsoleLogin'] !== 'Success' || e.errorCode) return NONE;
   const rawPerson = personOf(e);
   if (!rawPerson) return { observations: [], skips: ['console sign-in with no user to name'] };
   const location = locationOf(e.sourceIp);
@@ -185,7 +199,7 @@ function signIn(e: TrailEvent, maxLength: number): Extracted {
 
 /** Every baseline observation of one event. Never throws. */
 export function observationsOf(e: TrailEvent, maxLength: number): Extracted {
-  if (e.source === 'sts.amazonaws.com' && ASSUME.has(e.name)) return e.errorCode ? { observations: [], skips: [] } : roleAssumption(e, maxLength);
+  if (e.source === 'sts.amazonaws.com' && ASSUME.has(e.name)) return e.errorCode ? NONE : roleAssumption(e, maxLength);
   if (e.source === 'signin.amazonaws.com' && e.name === 'ConsoleLogin') return signIn(e, maxLength);
   return apiCall(e, maxLength);
 }

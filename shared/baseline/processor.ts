@@ -38,7 +38,19 @@ export class BaselineProcessor implements StreamProcessor {
 
   async process(events: readonly TrailEvent[]): Promise<Finding[]> {
     const seen = new Set<string>();
-    const sorted = events.filter((e) => Number.isFinite(e.timeMs)).sort((a, b) => a.timeMs - b.timeMs);
+    // Replay's batches come out of its reorder window already in time order: sort only when not
+    // (a stable sort of an ordered list is the list itself, so the order is the same either way).
+    let inOrder = true;
+    let previous = Number.NEGATIVE_INFINITY;
+    const timed: TrailEvent[] = [];
+    for (const e of events) {
+      const t = e.timeMs;
+      if (!Number.isFinite(t)) continue;
+      if (t < previous) inOrder = false;
+      previous = t;
+      timed.push(e);
+    }
+    const sorted = inOrder ? timed : timed.sort((a, b) => a.timeMs - b.timeMs);
     const groups = new Map<string, Observation[]>();
     for (const e of sorted) {
       // The same events as the deployed rates rule delivers, so replay and Lambda learn alike.

@@ -26,6 +26,19 @@ export interface Judgement {
 }
 
 /**
+ * A deep copy of a profile (what `structuredClone` gives for this plain-data shape: the same
+ * properties in the same order, each value's entry a new array), at a fraction of its cost: the
+ * memory store copies a profile on every update.
+ */
+export function copyProfile(p: Profile): Profile {
+  const v: Profile['v'] = {};
+  for (const value of Object.keys(p.v)) v[value] = (p.v[value] as [number, number]).slice() as [number, number];
+  const copy: Profile = { f: p.f, n: p.n, v };
+  if (p.d !== undefined) copy.d = p.d;
+  return copy;
+}
+
+/**
  * Pure: folds one event's values into a profile and says which were new. Mutates and returns
  * `profile` (a copy is the caller's choice) and whether anything worth storing changed.
  */
@@ -37,22 +50,29 @@ export function observe(profile: Profile | undefined, values: readonly string[],
     changed = true;
   }
   const learning = p.n < limits.minObservations || timeMs - p.f < limits.learningDays * DAY_MS;
-  const history = { observations: p.n, values: Object.keys(p.v).length, sinceMs: p.f };
   const day = Math.floor(timeMs / DAY_MS);
-  for (const [value, entry] of Object.entries(p.v)) {
-    if (entry[1] < day - limits.forgetDays) {
+  // One pass over the values (their names only, no entry pairs): count them and forget the stale.
+  const names = Object.keys(p.v);
+  const held = names.length;
+  let kept = 0;
+  for (const value of names) {
+    if ((p.v[value] as [number, number])[1] < day - limits.forgetDays) {
       delete p.v[value];
       changed = true;
+    } else {
+      kept += 1;
     }
   }
+  const history = { observations: p.n, values: held, sinceMs: p.f };
   const novel: string[] = [];
-  const added = new Set<string>();
+  let added: string[] | undefined;
   for (const value of values) {
     const entry = p.v[value];
     if (!entry) {
       if (!learning) novel.push(value);
       p.v[value] = learning ? [timeMs, day] : [timeMs, day, eventId];
-      added.add(value);
+      (added ??= []).push(value);
+      kept += 1;
       changed = true;
     } else if (entry[2] === eventId) {
       novel.push(value); // the same event again (redelivery): same answer
@@ -61,11 +81,11 @@ export function observe(profile: Profile | undefined, values: readonly string[],
       changed = true;
     }
   }
-  const keys = Object.keys(p.v);
-  if (keys.length > limits.maxValues) {
+  if (kept > limits.maxValues) {
+    const keys = Object.keys(p.v);
     // Forget the least recently seen (then oldest) values, never the ones this event brought.
     const victims = keys
-      .filter((k) => !added.has(k))
+      .filter((k) => added?.includes(k) !== true)
       .sort((a, b) => (p.v[a] as [number, number])[1] - (p.v[b] as [number, number])[1] || (p.v[a] as [number, number])[0] - (p.v[b] as [number, number])[0])
       .slice(0, keys.length - limits.maxValues);
     for (const k of victims) delete p.v[k];

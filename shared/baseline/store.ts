@@ -1,4 +1,4 @@
-import type { Profile } from './profile.ts';
+import { copyProfile, type Profile } from './profile.ts';
 
 /** What `update` hands the change function and expects back. */
 export type ProfileChange<R> = (current: Profile | undefined) => { next?: Profile; result: R };
@@ -21,7 +21,7 @@ export class MemoryBaselineStore implements BaselineStore {
 
   async update<R>(key: string, change: ProfileChange<R>): Promise<R> {
     const current = this.items.get(key);
-    const { next, result } = change(current === undefined ? undefined : (structuredClone(current) as Profile));
+    const { next, result } = change(current === undefined ? undefined : copyProfile(current));
     if (next) {
       this.items.set(key, next);
       this.stats.writes += 1;

@@ -84,18 +84,25 @@ export class MfaReplacementProcessor implements StreamProcessor {
 
   async process(events: readonly TrailEvent[]): Promise<Finding[]> {
     const out: Finding[] = [];
-    const sorted = [...events].filter((e) => Number.isFinite(e.timeMs)).sort((a, b) => a.timeMs - b.timeMs);
-    const last = sorted.at(-1);
-    if (!last) return out;
-    for (const e of sorted) {
-      if (e.source !== 'iam.amazonaws.com' || e.errorCode) continue;
+    // Only MFA changes are acted on, in event-time order: those few are picked out and sorted (a
+    // stable sort of a subset keeps the order it has in the sorted batch), not the whole batch.
+    const relevant: TrailEvent[] = [];
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const e of events) {
+      if (!Number.isFinite(e.timeMs)) continue;
+      if (e.timeMs > newest) newest = e.timeMs;
+      if (e.source === 'iam.amazonaws.com' && !e.errorCode && (REMOVALS.has(e.name) || e.name === 'EnableMFADevice')) relevant.push(e);
+    }
+    if (newest === Number.NEGATIVE_INFINITY) return out;
+    if (relevant.length > 1) relevant.sort((a, b) => a.timeMs - b.timeMs);
+    for (const e of relevant) {
       if (REMOVALS.has(e.name)) out.push(...(await this.onRemoval(e)));
-      else if (e.name === 'EnableMFADevice') await this.onEnable(e);
+      else await this.onEnable(e);
     }
     // One look at the deadlines per batch (one read with the DynamoDB store): a removal whose
     // deadline lies before the batch's newest event (less the lateness allowed) was not replaced in
     // time (onEnable refuses late ones, so the verdict depends on event times only).
-    out.push(...(await this.expireDue(last.timeMs - this.latenessMs - 1)));
+    out.push(...(await this.expireDue(newest - this.latenessMs - 1)));
     return out;
   }
 

@@ -1,4 +1,5 @@
 import type { TrailEvent } from '../model/types.ts';
+import { idHash } from '../rates/dedupe.ts';
 
 /**
  * A bounded reorder window over a roughly time-ordered stream (CloudTrail log files: each file
@@ -35,28 +36,34 @@ export class ReorderBuffer {
     return this.events.length;
   }
 
-  /** Adds an event; returns the events now ready, oldest first. */
-  push(event: TrailEvent): TrailEvent[] {
+  /**
+   * Adds an event; appends the events now ready to `out`, oldest first, and returns `out`. The
+   * stateful stage passes its own ready list, so nothing is allocated per event.
+   */
+  push(event: TrailEvent, out: TrailEvent[] = []): TrailEvent[] {
     const t = event.timeMs;
     // No usable time: nothing to order by; the processors skip it with their own reason.
-    if (!Number.isFinite(t)) return [event];
+    if (!Number.isFinite(t)) {
+      out.push(event);
+      return out;
+    }
     if (t < this.releasedThrough) {
       this.late += 1;
-      return [event];
+      out.push(event);
+      return out;
     }
     this.insert(t, this.seq++, event);
     if (this.events.length > this.maxHeld) this.maxHeld = this.events.length;
     if (t > this.newest) this.newest = t;
-    return this.release(this.newest - this.windowMs);
+    return this.release(this.newest - this.windowMs, out);
   }
 
-  /** End of input: everything still held, oldest first. */
-  drain(): TrailEvent[] {
-    return this.release(Number.POSITIVE_INFINITY);
+  /** End of input: everything still held, oldest first (appended to `out`). */
+  drain(out: TrailEvent[] = []): TrailEvent[] {
+    return this.release(Number.POSITIVE_INFINITY, out);
   }
 
-  private release(through: number): TrailEvent[] {
-    const out: TrailEvent[] = [];
+  private release(through: number, out: TrailEvent[]): TrailEvent[] {
     const keep = through === Number.POSITIVE_INFINITY ? 0 : this.minHeld;
     while (this.events.length > keep && (this.times[0] as number) <= through) {
       const t = this.times[0] as number;
@@ -162,26 +169,37 @@ export class RecentKeys {
   }
 }
 
-/** One hour of event time: each eventID's row in parallel arrays (no object per event; rows of one id beyond the first in `more`). */
+/**
+ * One hour of event time: a row per remembered record in parallel arrays (no object per event), and
+ * an open-addressing index over the rows by eventID hash (linear probing; rows are never deleted, the
+ * bucket goes as a whole). Rows of one eventID with different calls sit in the same probe run.
+ */
 interface DedupeBucket {
-  rows: Map<string, number>;
+  /** 0 is empty, otherwise row + 1. */
+  table: Int32Array;
+  ids: string[];
+  hashes: number[];
   sources: string[];
   names: string[];
   times: number[];
-  /** Further rows of an eventID already held with another call (never seen in practice; kept exact). */
-  more?: Map<string, number[]>;
 }
+
+const FIRST_SLOTS = 1024;
 
 /**
  * `RecentKeys` for events, keyed by what makes a CloudTrail record a duplicate (same eventID,
- * source, name and time), without building a key string or an object per event: the eventID
- * indexes a row of parallel arrays, the rest is compared. Same horizon and hour buckets as
- * `RecentKeys`. It holds one entry per event for the horizon, so what it allocates is what the GC
- * has to promote.
+ * source, name and time), without building a key string or an object per event. Same horizon and
+ * hour buckets as `RecentKeys`. The index is a typed-array hash table rather than a `Map`: a lookup
+ * that misses (nearly every event) reads integers, not the id strings of other events, and equal
+ * hashes are confirmed on the strings, so the answers are exactly a set's (test/pipeline/reorder.test.ts
+ * checks them against `RecentKeys`, which builds the key strings). It holds one entry per event for
+ * the horizon, so what it allocates is what the GC has to promote.
  */
 export class RecentEvents {
   private readonly buckets = new Map<number, DedupeBucket>();
   private newestBucket = Number.NEGATIVE_INFINITY;
+  private lastKey = Number.NaN;
+  private last: DedupeBucket | undefined;
   private static readonly BUCKET_MS = 3_600_000;
 
   constructor(readonly horizonMs: number) {}
@@ -189,48 +207,61 @@ export class RecentEvents {
   /** True if an event with the same eventID, source, name and time was seen within the horizon; otherwise remembers it. */
   seen(e: Pick<TrailEvent, 'id' | 'source' | 'name' | 'timeMs'>): boolean {
     const bucket = Number.isFinite(e.timeMs) ? Math.floor(e.timeMs / RecentEvents.BUCKET_MS) : 0;
-    let b = this.buckets.get(bucket);
+    let b = bucket === this.lastKey ? this.last : this.buckets.get(bucket);
+    const h = idHash(e.id);
     if (b) {
-      const row = b.rows.get(e.id);
-      if (row !== undefined) {
-        if (RecentEvents.same(b, row, e)) return true;
-        const more = b.more?.get(e.id);
-        if (more) for (const r of more) if (RecentEvents.same(b, r, e)) return true;
-        // Same eventID, another call: remembered beside the first.
-        const added = RecentEvents.add(b, e);
-        if (more) more.push(added);
-        else (b.more ??= new Map()).set(e.id, [added]);
-        return false;
+      const { table, hashes, ids, sources, names, times } = b;
+      const mask = table.length - 1;
+      let i = h & mask;
+      for (;;) {
+        const s = table[i] as number;
+        if (s === 0) break;
+        const r = s - 1;
+        if (hashes[r] === h && ids[r] === e.id && sources[r] === e.source && names[r] === e.name && times[r] === e.timeMs) return true;
+        i = (i + 1) & mask;
       }
-      b.rows.set(e.id, RecentEvents.add(b, e));
+      RecentEvents.add(b, i, h, e);
     } else {
-      b = { rows: new Map(), sources: [], names: [], times: [] };
-      b.rows.set(e.id, RecentEvents.add(b, e));
+      b = { table: new Int32Array(FIRST_SLOTS), ids: [], hashes: [], sources: [], names: [], times: [] };
+      RecentEvents.add(b, h & (FIRST_SLOTS - 1), h, e);
       this.buckets.set(bucket, b);
     }
+    this.lastKey = bucket;
+    this.last = b;
     if (bucket > this.newestBucket) {
       this.newestBucket = bucket;
       const oldest = bucket - Math.ceil(this.horizonMs / RecentEvents.BUCKET_MS);
       for (const k of this.buckets.keys()) if (k < oldest) this.buckets.delete(k);
+      if (!this.buckets.has(this.lastKey)) this.last = undefined;
     }
     return false;
   }
 
-  private static add(b: DedupeBucket, e: Pick<TrailEvent, 'source' | 'name' | 'timeMs'>): number {
+  /** Adds a row at empty slot `slot`; past half full, the index doubles (rebuilt from the stored hashes). */
+  private static add(b: DedupeBucket, slot: number, h: number, e: Pick<TrailEvent, 'id' | 'source' | 'name' | 'timeMs'>): void {
+    const row = b.ids.length;
+    b.ids.push(e.id);
+    b.hashes.push(h);
     b.sources.push(e.source);
     b.names.push(e.name);
     b.times.push(e.timeMs);
-    return b.times.length - 1;
-  }
-
-  private static same(b: DedupeBucket, row: number, e: Pick<TrailEvent, 'source' | 'name' | 'timeMs'>): boolean {
-    return b.sources[row] === e.source && b.names[row] === e.name && b.times[row] === e.timeMs;
+    b.table[slot] = row + 1;
+    if (2 * (row + 1) > b.table.length) {
+      const table = new Int32Array(2 * b.table.length);
+      const mask = table.length - 1;
+      for (let r = 0; r <= row; r += 1) {
+        let i = (b.hashes[r] as number) & mask;
+        while ((table[i] as number) !== 0) i = (i + 1) & mask;
+        table[i] = r + 1;
+      }
+      b.table = table;
+    }
   }
 
   /** Events held (for tests). */
   get size(): number {
     let n = 0;
-    for (const b of this.buckets.values()) n += b.times.length;
+    for (const b of this.buckets.values()) n += b.ids.length;
     return n;
   }
 }

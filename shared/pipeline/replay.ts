@@ -153,7 +153,7 @@ class StatefulStage {
         continue;
       }
       this.processed++;
-      if (this.processors.length > 0) for (const e of this.reorder.push(event)) this.ready.push(e);
+      if (this.processors.length > 0) this.reorder.push(event, this.ready);
     }
     // A duplicate's findings repeat the original's; they are removed once, after reading (uniqueFindings).
     for (const f of findings) this.findings.push(f);
@@ -198,7 +198,7 @@ class StatefulStage {
 
   async finish(): Promise<ReplayResult> {
     const { log, processors, reorder } = this;
-    for (const e of reorder.drain()) this.ready.push(e);
+    reorder.drain(this.ready);
     await this.feed(true);
     let findings = this.duplicates > 0 ? uniqueFindings(this.findings) : this.findings;
     for (const p of processors) {

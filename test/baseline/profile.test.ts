@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { observe, type Profile } from '../../shared/baseline/profile.ts';
+import { copyProfile, observe, type Profile } from '../../shared/baseline/profile.ts';
+import { rng } from '../helpers/rng.ts';
+import { referenceObserve } from './reference/profile.ts';
 import { DAY, T0 } from './records.ts';
 
 const limits = { minObservations: 5, learningDays: 7, maxValues: 3, forgetDays: 30 };
@@ -55,5 +57,39 @@ describe('baseline profile model', () => {
     const { profile } = run(history);
     expect(observe(profile, ['a'], T0 + 10 * DAY + 1000, 'z', limits).changed).toBe(false);
     expect(observe(profile, ['a'], T0 + 11 * DAY, 'z', limits).changed).toBe(true); // a new day: lastSeen moves
+  });
+});
+
+describe('baseline profile model, against the reference (the model before session 7) event by event', () => {
+  it('gives the same profile (same values in the same order), change flag and judgement on random streams, and copyProfile equals structuredClone', () => {
+    const r = rng(21);
+    for (const limits of [
+      { minObservations: 3, learningDays: 1, maxValues: 4, forgetDays: 2 },
+      { minObservations: 0, learningDays: 0, maxValues: 2, forgetDays: 0 },
+      { minObservations: 10, learningDays: 7, maxValues: 400, forgetDays: 90 },
+    ]) {
+      let a: Profile | undefined;
+      let b: Profile | undefined;
+      let t = T0;
+      for (let i = 0; i < 4000; i++) {
+        t += Math.floor(r() * 0.3 * DAY) - (r() < 0.05 ? DAY : 0);
+        const values = Array.from({ length: 1 + Math.floor(r() * 3) }, () => `v${Math.floor(r() * 12)}`);
+        const id = r() < 0.1 ? 'redelivered' : `e${i}`;
+        if (a && r() < 0.2) {
+          const copy = copyProfile(a);
+          expect(JSON.stringify(copy)).toBe(JSON.stringify(structuredClone(a)));
+          expect(copy).toEqual(structuredClone(a));
+          a = copy;
+        }
+        const x = observe(a, values, t, id, limits);
+        const y = referenceObserve(b, values, t, id, limits);
+        expect(JSON.stringify(x.profile)).toBe(JSON.stringify(y.profile));
+        expect(x.changed).toBe(y.changed);
+        expect(x.judgement).toEqual(y.judgement);
+        a = x.profile;
+        b = y.profile;
+      }
+      if (limits.maxValues < 12) expect(a?.d ?? 0).toBeGreaterThan(0); // the cap was hit
+    }
   });
 });

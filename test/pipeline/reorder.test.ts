@@ -27,6 +27,24 @@ describe('ReorderBuffer', () => {
     expect(b.maxHeld).toBeLessThan(200);
   });
 
+  it('appends to the list the caller passes (what replay passes), in the order the returned lists would have', () => {
+    const r = rng(5);
+    const times = Array.from({ length: 3000 }, (_, i) => (r() < 0.01 ? Number.NaN : i * 10 - Math.floor(r() * 900)));
+    const returned = new ReorderBuffer(300, 50);
+    const sink = new ReorderBuffer(300, 50);
+    const expected: string[] = [];
+    const list: TrailEvent[] = [at(-1, 'already there')];
+    times.forEach((t, i) => {
+      expected.push(...returned.push(at(t, `e${i}`)).map((e) => e.id));
+      expect(sink.push(at(t, `e${i}`), list)).toBe(list);
+    });
+    expected.push(...returned.drain().map((e) => e.id));
+    sink.drain(list);
+    expect(list.map((e) => e.id)).toEqual(['already there', ...expected]);
+    expect(sink.late).toBe(returned.late);
+    expect(sink.late).toBeGreaterThan(0);
+  });
+
   it('passes a late event through at once and counts it', () => {
     const b = new ReorderBuffer(10);
     b.push(at(100));
@@ -145,5 +163,31 @@ describe('RecentEvents (replay dedup) against a model that keeps every key strin
     expect(r.size).toBe(model.size);
     // 20,000 s of event time with a 2-hour horizon: older hours were dropped.
     expect(r.size).toBeLessThan(20_000);
+  });
+
+  it('agrees with the model on late records (hours back: dropped buckets come back), busy hours (the index grows) and eventIDs reused across calls', () => {
+    const horizon = 3_600_000;
+    const r = new RecentEvents(horizon);
+    const model = new RecentKeys(horizon);
+    const next = rng(19);
+    const start = Date.UTC(2026, 10, 20);
+    let clock = start;
+    let dupes = 0;
+    const recent: Array<{ id: string; source: string; name: string; timeMs: number }> = [];
+    for (let i = 0; i < 60_000; i++) {
+      clock += Math.floor(next() * 400);
+      const roll = next();
+      let e: { id: string; source: string; name: string; timeMs: number };
+      if (roll < 0.15 && recent.length > 0) e = recent[Math.floor(next() * recent.length)] as typeof e; // a redelivered record
+      else if (roll < 0.2 && recent.length > 0) e = { ...(recent[Math.floor(next() * recent.length)] as typeof e), name: 'Other' }; // eventID reused
+      else e = call(`${(i * 2654435761) >>> 0}`, 'ec2.amazonaws.com', 'Run', roll < 0.23 ? clock - 3 * 3_600_000 - Math.floor(next() * 7_200_000) : clock);
+      recent.push(e);
+      if (recent.length > 5_000) recent.splice(0, 1_000);
+      const expected = model.seen(`${e.id}\u0000${e.source}\u0000${e.name}\u0000${e.timeMs}`, e.timeMs);
+      expect(r.seen(e)).toBe(expected);
+      if (expected) dupes++;
+    }
+    expect(dupes).toBeGreaterThan(3_000);
+    expect(r.size).toBe(model.size);
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RecentIds } from '../../shared/rates/dedupe.ts';
+import { RecentEvents } from '../../shared/pipeline/reorder.ts';
+import { idHash, RecentIds } from '../../shared/rates/dedupe.ts';
+import { rng } from '../helpers/rng.ts';
+import { ReferenceRecentIds } from './reference/dedupe.ts';
 
 describe('RecentIds (bounded eventID dedupe window)', () => {
   it('reports repeats within the window and forgets the oldest beyond it', () => {
@@ -9,5 +12,45 @@ describe('RecentIds (bounded eventID dedupe window)', () => {
     expect(ids.size).toBe(3);
     expect(ids.seen('a')).toBe(false);
     expect(ids.seen('d')).toBe(true);
+  });
+});
+
+describe('RecentIds against the Set-and-ring window it replaced, call by call', () => {
+  it('answers every call alike and holds as many ids, for small and large windows, colliding probe runs and repeats', () => {
+    const r = rng(7);
+    for (const [capacity, distinct, calls] of [
+      [0, 3, 2000],
+      [1, 4, 2000],
+      [3, 8, 5000],
+      [7, 40, 20_000],
+      [100, 300, 50_000],
+      [5000, 12_000, 60_000],
+    ] as const) {
+      const a = new RecentIds(capacity);
+      const b = new ReferenceRecentIds(capacity);
+      let dup = 0;
+      for (let i = 0; i < calls; i++) {
+        // Short ids of a small alphabet (many equal hashes modulo the table) and UUID-like ones.
+        const n = Math.floor(r() * distinct);
+        const id = r() < 0.5 ? `e${n}` : `0000${n.toString(16)}-8a1b-4c2d-9e3f-${n}`;
+        const x = a.seen(id);
+        expect(x).toBe(b.seen(id));
+        if (x) dup++;
+        if (i % 997 === 0) expect(a.size).toBe(b.size);
+      }
+      expect(a.size).toBe(b.size);
+      expect(dup).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('eventID windows on ids whose hashes are equal', () => {
+  it('tell them apart by the strings (c693596 and c1170850 have the same FNV-1a hash)', () => {
+    expect(idHash('c693596')).toBe(idHash('c1170850'));
+    const ids = new RecentIds(10);
+    expect([ids.seen('c693596'), ids.seen('c1170850'), ids.seen('c693596'), ids.seen('c1170850')]).toEqual([false, false, true, true]);
+    const events = new RecentEvents(3_600_000);
+    const e = (id: string) => ({ id, source: 's', name: 'n', timeMs: 0 });
+    expect([events.seen(e('c693596')), events.seen(e('c1170850')), events.seen(e('c1170850'))]).toEqual([false, false, true]);
   });
 });
