@@ -1,34 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedMap } from '../shared/memo.ts';
+import { boundedMap, remember } from '../shared/memo.ts';
 
-describe('BoundedMap', () => {
+describe('boundedMap / remember', () => {
   it('keeps entries below the limit and answers get/has like a Map', () => {
-    const memo = new BoundedMap<string, number | undefined>(3);
-    expect(memo.remember('a', 1)).toBe(1);
-    expect(memo.remember('b', undefined)).toBeUndefined();
+    const memo = boundedMap<string, number | undefined>(3);
+    expect(remember(memo, 'a', 1)).toBe(1);
+    expect(remember(memo, 'b', undefined)).toBeUndefined();
     expect(memo.size).toBe(2);
     expect(memo.get('a')).toBe(1);
     expect(memo.has('b')).toBe(true); // an undefined answer is remembered, and has() tells it from a miss
     expect(memo.get('b')).toBeUndefined();
     expect(memo.has('c')).toBe(false);
     expect(memo.get('c')).toBeUndefined();
-    expect(memo).toBeInstanceOf(Map);
+    expect(Object.getPrototypeOf(memo)).toBe(Map.prototype); // a plain Map: look-ups are the Map's own
+    expect(memo.limit).toBe(3);
   });
 
   it('empties itself when the limit is reached, then keeps the new entry', () => {
-    const memo = new BoundedMap<string, number>(3);
-    memo.remember('a', 1);
-    memo.remember('b', 2);
-    memo.remember('c', 3);
+    const memo = boundedMap<string, number>(3);
+    remember(memo, 'a', 1);
+    remember(memo, 'b', 2);
+    remember(memo, 'c', 3);
     expect(memo.size).toBe(3); // full, not yet emptied
     expect([...memo.keys()]).toEqual(['a', 'b', 'c']);
-    memo.remember('d', 4);
+    remember(memo, 'd', 4);
     expect(memo.size).toBe(1);
     expect(memo.has('a')).toBe(false);
     expect(memo.has('c')).toBe(false);
     expect(memo.get('d')).toBe(4);
-    memo.remember('e', 5);
-    memo.remember('f', 6);
+    remember(memo, 'e', 5);
+    remember(memo, 'f', 6);
     expect([...memo.entries()]).toEqual([
       ['d', 4],
       ['e', 5],
@@ -37,17 +38,17 @@ describe('BoundedMap', () => {
   });
 
   it('empties when full even if the key is already held (as the hand-written memos did)', () => {
-    const memo = new BoundedMap<string, number>(2);
-    memo.remember('a', 1);
-    memo.remember('b', 2);
-    memo.remember('a', 10);
+    const memo = boundedMap<string, number>(2);
+    remember(memo, 'a', 1);
+    remember(memo, 'b', 2);
+    remember(memo, 'a', 10);
     expect([...memo.entries()]).toEqual([['a', 10]]);
   });
 
   it('never holds more than its limit', () => {
-    const memo = new BoundedMap<number, number>(5);
+    const memo = boundedMap<number, number>(5);
     for (let i = 0; i < 23; i++) {
-      memo.remember(i, i * i);
+      remember(memo, i, i * i);
       expect(memo.size).toBeLessThanOrEqual(5);
       expect(memo.get(i)).toBe(i * i);
     }
@@ -55,24 +56,24 @@ describe('BoundedMap', () => {
   });
 
   it('a limit of 1 keeps only the latest entry', () => {
-    const memo = new BoundedMap<string, string>(1);
-    memo.remember('x', 'X');
-    memo.remember('y', 'Y');
+    const memo = boundedMap<string, string>(1);
+    remember(memo, 'x', 'X');
+    remember(memo, 'y', 'Y');
     expect([...memo.keys()]).toEqual(['y']);
   });
 
   it('set stays the unbounded Map.prototype.set', () => {
-    const memo = new BoundedMap<number, number>(2);
+    const memo = boundedMap<number, number>(2);
     for (let i = 0; i < 4; i++) memo.set(i, i);
     expect(memo.size).toBe(4);
-    memo.remember(9, 9);
+    remember(memo, 9, 9);
     expect([...memo.keys()]).toEqual([9]);
   });
 
   it('rejects a limit that is not a positive integer', () => {
-    expect(() => new BoundedMap(0)).toThrow(RangeError);
-    expect(() => new BoundedMap(-1)).toThrow(RangeError);
-    expect(() => new BoundedMap(2.5)).toThrow(RangeError);
-    expect(() => new BoundedMap(Number.NaN)).toThrow(RangeError);
+    expect(() => boundedMap(0)).toThrow(RangeError);
+    expect(() => boundedMap(-1)).toThrow(RangeError);
+    expect(() => boundedMap(2.5)).toThrow(RangeError);
+    expect(() => boundedMap(Number.NaN)).toThrow(RangeError);
   });
 });

@@ -3,7 +3,7 @@ import { where } from './lib/describe.ts';
 import { AWS_IP_RANGES_DATE, networkOf } from './lib/aws-networks.ts';
 import { str } from './lib/values.ts';
 import type { Detection, DetectionMeta, Finding, TrailEvent } from './types.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** EC2 names an instance role's session after the instance: `i-` + 8 or 17 hex digits. */
 export const INSTANCE_SESSION = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -46,7 +46,7 @@ const MAX_INSTANCE_OF = 65_536;
  * copy of each string, so the look-up hashes nothing); a principal id without a session part
  * (the name decides then) is judged each time. Bounded: emptied when full.
  */
-const INSTANCE_OF = new BoundedMap<string, string | null>(MAX_INSTANCE_OF);
+const INSTANCE_OF = boundedMap<string, string | null>(MAX_INSTANCE_OF);
 
 function judgeSession(p: TrailEvent['principal']): string | null {
   const s = sessionOf(p);
@@ -59,7 +59,7 @@ function instanceSessionOf(p: TrailEvent['principal']): string | null {
   let session = INSTANCE_OF.get(id);
   if (session === undefined) {
     session = judgeSession(p);
-    INSTANCE_OF.remember(id, session);
+    remember(INSTANCE_OF, id, session);
   }
   return session;
 }

@@ -1,6 +1,6 @@
 import { EXTERNAL_FINDING_DETAIL_TYPES, normalizeExternalFinding } from './external-findings.ts';
 import type { CloudTrailRecord, NormalizeResult, Principal, TrailEvent } from './types.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** EventBridge detail-types that carry a CloudTrail record in `detail`. */
 export const CLOUDTRAIL_DETAIL_TYPES = [
@@ -29,7 +29,7 @@ const MAX_INTERNED = 65_536;
  * direct-mapped table indexed by the length and three characters answers most look-ups with one
  * string comparison, without hashing the whole string (the `Map` alone cost 0.8 µs per event).
  */
-const INTERNED = new BoundedMap<string, string>(MAX_INTERNED);
+const INTERNED = boundedMap<string, string>(MAX_INTERNED);
 const SLOTS = 4096;
 const slots: Array<string | undefined> = new Array<string | undefined>(SLOTS).fill(undefined);
 
@@ -40,7 +40,7 @@ function intern(value: string): string {
   if (recent === value) return recent;
   let known = INTERNED.get(value);
   if (known === undefined) {
-    INTERNED.remember(value, value);
+    remember(INTERNED, value, value);
     known = value;
   }
   slots[slot] = known;
@@ -82,7 +82,7 @@ function lastArnSegment(arn: string | undefined): string | undefined {
 }
 
 /** `lastArnSegment` per distinct ARN (the ARN is interned, so its hash is computed once): a session's every event has the same. */
-const ARN_NAMES = new BoundedMap<string, string | undefined>(MAX_INTERNED);
+const ARN_NAMES = boundedMap<string, string | undefined>(MAX_INTERNED);
 
 function nameInArn(arn: string | undefined): string | undefined {
   if (arn === undefined) return undefined;
@@ -90,7 +90,7 @@ function nameInArn(arn: string | undefined): string | undefined {
   if (name === undefined && !ARN_NAMES.has(arn)) {
     name = lastArnSegment(arn);
     if (name !== undefined) name = intern(name);
-    ARN_NAMES.remember(arn, name);
+    remember(ARN_NAMES, arn, name);
   }
   return name;
 }

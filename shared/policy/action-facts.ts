@@ -9,7 +9,7 @@ import { actionInfo, actionInfoOf, actionNamesOf, catalogAvailable, serviceExist
 import type { CatalogAction } from './catalog.ts';
 import type { Statement, ValidationIssue } from './types.ts';
 import { matchAction, matchWildcard } from './wildcard.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** checkAction's verdict on the string; null = nothing to report. */
 export type ActionVerdict = { level: ValidationIssue['level']; code: string; message: string } | null;
@@ -38,7 +38,7 @@ export interface ActionFacts {
 
 const ACTION_SYNTAX = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
 const FACTS_LIMIT = 50_000;
-const facts = new BoundedMap<string, ActionFacts>(FACTS_LIMIT);
+const facts = boundedMap<string, ActionFacts>(FACTS_LIMIT);
 
 function verdictOf(pattern: string): ActionVerdict {
   if (pattern === '*') return null;
@@ -76,7 +76,7 @@ export function actionFacts(pattern: string): ActionFacts {
   let known = facts.get(pattern);
   if (!known) {
     known = readFacts(pattern);
-    facts.remember(pattern, known);
+    remember(facts, pattern, known);
   }
   return known;
 }

@@ -13,7 +13,7 @@ import type { ActionRequest } from './compile.ts';
 import { statementFacts } from './action-facts.ts';
 import type { ActionFacts } from './action-facts.ts';
 import type { Policy } from './types.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** What one pattern string says about the questions, and which services it can name at all. */
 interface PatternFacts {
@@ -50,7 +50,7 @@ export class ActionIndex {
   /** Question numbers by lower-cased action and by service prefix: the only ones a literal or a service's pattern can match. */
   private readonly byLower = new Map<string, number[]>();
   private readonly byService = new Map<string, number[]>();
-  private readonly patterns = new BoundedMap<string, PatternFacts>(PATTERN_LIMIT);
+  private readonly patterns = boundedMap<string, PatternFacts>(PATTERN_LIMIT);
   /** A small number per lower-cased service prefix seen in a pattern (kept while the pattern memo is). */
   private readonly serviceIds = new Map<string, number>();
   private generation = 0;
@@ -121,7 +121,7 @@ export class ActionIndex {
       this.serviceIds.clear();
       this.generation++;
     }
-    return this.patterns.remember(pattern, known);
+    return remember(this.patterns, pattern, known);
   }
 
   /** The questions the Allow statements of these policies cover (Resource, Principal and conditions aside). */

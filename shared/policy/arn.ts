@@ -1,6 +1,6 @@
 import { compileGlob, matchCodes, matchItems, STAR, STAR_CODE, toCodes } from './wildcard.ts';
 import type { PatternItem } from './wildcard.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** The six colon-separated parts of an ARN. */
 export interface ArnParts {
@@ -16,14 +16,14 @@ export function parseArn(arn: string): ArnParts | undefined {
   const known = parsedArns.get(arn);
   if (known !== undefined) return known ?? undefined;
   const parts = readArn(arn);
-  parsedArns.remember(arn, parts ? Object.freeze(parts) : null);
+  remember(parsedArns, arn, parts ? Object.freeze(parts) : null);
   return parts;
 }
 
 const ARN_CACHE_LIMIT = 20_000;
 
 /** parseArn by text (validation, candidates and the analyzer ask about the same ARNs many times); answers are frozen, null = not an ARN. */
-const parsedArns = new BoundedMap<string, ArnParts | null>(ARN_CACHE_LIMIT);
+const parsedArns = boundedMap<string, ArnParts | null>(ARN_CACHE_LIMIT);
 
 function readArn(arn: string): ArnParts | undefined {
   const parts = arn.split(':');
@@ -137,7 +137,7 @@ export function compileArnMatcher(items: readonly PatternItem[]): ArnMatcher {
 }
 
 const MATCHER_CACHE_LIMIT = 20_000;
-const matchers = new BoundedMap<string, ArnMatcher>(MATCHER_CACHE_LIMIT);
+const matchers = boundedMap<string, ArnMatcher>(MATCHER_CACHE_LIMIT);
 
 /**
  * `compileArnMatcher(compileGlob(pattern))`, memoised by the pattern text (bounded): the same
@@ -147,7 +147,7 @@ export function arnMatcherOf(pattern: string): ArnMatcher {
   let known = matchers.get(pattern);
   if (!known) {
     known = compileArnMatcher(compileGlob(pattern));
-    matchers.remember(pattern, known);
+    remember(matchers, pattern, known);
   }
   return known;
 }

@@ -10,7 +10,7 @@ import { getGlobalConditionKeyByName, getGlobalConditionKeyByPrefix } from '@clo
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 interface RawAction {
   name: string;
@@ -130,7 +130,7 @@ export function actionNamesOf(service: string): readonly string[] {
 }
 
 const INFO_CACHE_LIMIT = 50_000;
-const infoCache = new BoundedMap<string, CatalogAction | undefined>(INFO_CACHE_LIMIT);
+const infoCache = boundedMap<string, CatalogAction | undefined>(INFO_CACHE_LIMIT);
 
 /** The catalogue entry for `service:Action` (case-insensitive), or undefined when unknown. */
 export function actionInfo(service: string, action: string): CatalogAction | undefined {
@@ -142,7 +142,7 @@ export function actionInfo(service: string, action: string): CatalogAction | und
   if (infoCache.has(key)) info = infoCache.get(key);
   else {
     const read = readActionInfo(service, action);
-    info = infoCache.remember(key, read && Object.freeze({ ...read, arnFormats: Object.freeze(read.arnFormats) as string[] }));
+    info = remember(infoCache, key, read && Object.freeze({ ...read, arnFormats: Object.freeze(read.arnFormats) as string[] }));
   }
   if (spellingCount >= INFO_CACHE_LIMIT) {
     spellingCache.clear();
@@ -155,7 +155,7 @@ export function actionInfo(service: string, action: string): CatalogAction | und
   return info;
 }
 
-const fullNameCache = new BoundedMap<string, CatalogAction | null>(INFO_CACHE_LIMIT);
+const fullNameCache = boundedMap<string, CatalogAction | null>(INFO_CACHE_LIMIT);
 
 /**
  * {@link actionInfo} for a whole `service:Action` string as written in a policy (split at the first
@@ -166,7 +166,7 @@ export function actionInfoOf(full: string): CatalogAction | undefined {
   if (known !== undefined) return known === null ? undefined : known;
   const [service, name] = full.split(':') as [string, string];
   const info = actionInfo(service, name);
-  fullNameCache.remember(full, info ?? null);
+  remember(fullNameCache, full, info ?? null);
   return info;
 }
 
@@ -287,13 +287,13 @@ function servicePatterns(service: string): readonly RegExp[] {
 }
 
 /** The documented type of a service or global condition key (`String`, `ARN`, `Bool`, `Numeric`, `Date`, `IPAddress`, `ArrayOfString`…). */
-const keyTypeCache = new BoundedMap<string, string | null>(20_000);
+const keyTypeCache = boundedMap<string, string | null>(20_000);
 
 export function conditionKeyType(key: string): string | undefined {
   const known = keyTypeCache.get(key);
   if (known !== undefined) return known ?? undefined;
   const type = readConditionKeyType(key);
-  keyTypeCache.remember(key, type ?? null);
+  remember(keyTypeCache, key, type ?? null);
   return type;
 }
 

@@ -7,7 +7,7 @@
 import { analyze } from './analyze.ts';
 import { isAwsManagedPolicyArn, managedPolicyAnalysis } from './managed-policies.ts';
 import type { Analysis, PolicyFinding, PolicyKind, PolicySeverity } from './types.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** The fields of a policy change the engine reads (a structural subset of the detection's PolicyChange). */
 export interface PolicyChangeLike {
@@ -92,7 +92,7 @@ const MAX_MEMO_ENTRIES = 512;
  * copy (`structuredClone`): findings hold their analysis and a caller adds fields to it. Bounded:
  * emptied when full; documents above `MAX_MEMO_KEY` characters are not kept.
  */
-const judged = new BoundedMap<string, ChangeAnalysis>(MAX_MEMO_ENTRIES);
+const judged = boundedMap<string, ChangeAnalysis>(MAX_MEMO_ENTRIES);
 const MAX_MEMO_KEY = 65_536;
 
 function judgedDocument(document: unknown, kind: PolicyKind, account: string | undefined): ChangeAnalysis {
@@ -102,7 +102,7 @@ function judgedDocument(document: unknown, kind: PolicyKind, account: string | u
   if (known !== undefined) return structuredClone(known);
   const result = toChangeAnalysis(analyze(document, { kind, ...(account ? { account } : {}) }), kind);
   if (key !== undefined) {
-    judged.remember(key, structuredClone(result));
+    remember(judged, key, structuredClone(result));
   }
   return result;
 }

@@ -28,7 +28,7 @@ import type { Effect, Policy, Statement } from './types.ts';
 import { compileWithVariables } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
 import { compileCodes, hasWildcard, matchCodes } from './wildcard.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** Action / NotAction patterns: `*`, lower-cased literals, wildcard patterns by literal service prefix, the rest. */
 export interface ActionSet {
@@ -394,7 +394,7 @@ function deepFreeze(value: unknown): void {
 
 const byObject = new WeakMap<object, CompiledPolicy>();
 const TEXT_CACHE_LIMIT = 1_000;
-const byText = new BoundedMap<string, CompiledPolicy>(TEXT_CACHE_LIMIT);
+const byText = boundedMap<string, CompiledPolicy>(TEXT_CACHE_LIMIT);
 
 /**
  * The compiled form of a policy document (raw JSON object, JSON text, or normalised policy), from
@@ -414,7 +414,7 @@ export function compiledPolicy(document: unknown): CompiledPolicy {
   deepFreeze(policy);
   byObject.set(policy, compiled);
   if (typeof document === 'string') {
-    byText.remember(document, compiled);
+    remember(byText, document, compiled);
   } else if (document !== null && typeof document === 'object') {
     deepFreeze(document);
     byObject.set(document, compiled);

@@ -4,7 +4,7 @@ import type { ConditionClause } from './types.ts';
 import { compileWithVariables, substituteText } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
 import { compileCodes, matchCodes, matchItems } from './wildcard.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** Operator families with their per-value test. `negated` operators match when no policy value matches. */
 interface BaseOperator {
@@ -104,12 +104,12 @@ export function parseOperator(operator: string): ParsedOperator | undefined {
   const known = operatorCache.get(operator);
   if (known !== undefined) return known ?? undefined;
   const parsed = readOperator(operator);
-  operatorCache.remember(operator, parsed ? Object.freeze(parsed) : null);
+  remember(operatorCache, operator, parsed ? Object.freeze(parsed) : null);
   return parsed;
 }
 
 /** parseOperator by operator spelling (policies repeat a few dozen spellings); answers are frozen, null = unknown. */
-const operatorCache = new BoundedMap<string, ParsedOperator | null>(5_000);
+const operatorCache = boundedMap<string, ParsedOperator | null>(5_000);
 
 function readOperator(operator: string): ParsedOperator | undefined {
   let rest = operator;

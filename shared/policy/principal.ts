@@ -1,6 +1,6 @@
 import { parseArn } from './arn.ts';
 import type { PrincipalBlock } from './types.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** What we know about the principal making a request. */
 export interface PrincipalInfo {
@@ -16,7 +16,7 @@ export interface PrincipalInfo {
 }
 
 const DESCRIBED_LIMIT = 10_000;
-const described = new BoundedMap<string, Readonly<PrincipalInfo>>(DESCRIBED_LIMIT);
+const described = boundedMap<string, Readonly<PrincipalInfo>>(DESCRIBED_LIMIT);
 const ANONYMOUS: Readonly<PrincipalInfo> = Object.freeze({ type: 'anonymous' });
 
 /** Classifies a principal string into the facts evaluation needs (cached by string: the result is frozen). */
@@ -25,7 +25,7 @@ export function describePrincipal(principal: string | undefined): Readonly<Princ
   let info = described.get(principal);
   if (!info) {
     info = Object.freeze(classify(principal));
-    described.remember(principal, info);
+    remember(described, principal, info);
   }
   return info;
 }

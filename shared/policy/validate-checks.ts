@@ -12,7 +12,8 @@ import { cidrContains, parseCidr } from './ip.ts';
 import type { ParsedCidr } from './ip.ts';
 import { statementFacts } from './action-facts.ts';
 import type { Policy, PolicyKind, PrincipalBlock, Statement, ValidationIssue } from './types.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
+import type { BoundedMap } from '../memo.ts';
 
 /** A validation issue, tied to a statement when given. */
 export function issue(level: ValidationIssue['level'], code: string, message: string, s?: Statement): ValidationIssue {
@@ -40,7 +41,7 @@ export function memoIssues(cache: BoundedMap<string, readonly IssueTemplate[]>, 
     const found: ValidationIssue[] = [];
     check(found);
     known = found.map(({ level, code, message }) => ({ level, code, message }));
-    cache.remember(value, known);
+    remember(cache, value, known);
   }
   return known;
 }
@@ -51,7 +52,7 @@ export function pushIssues(templates: readonly IssueTemplate[], s: Statement, is
 }
 
 /** Resource checks that depend on the string alone, per Version (variables are checked under 2012-10-17 only). */
-const resourceTemplates = [new BoundedMap<string, readonly IssueTemplate[]>(TEMPLATE_CACHE_LIMIT), new BoundedMap<string, readonly IssueTemplate[]>(TEMPLATE_CACHE_LIMIT)] as const;
+const resourceTemplates = [boundedMap<string, readonly IssueTemplate[]>(TEMPLATE_CACHE_LIMIT), boundedMap<string, readonly IssueTemplate[]>(TEMPLATE_CACHE_LIMIT)] as const;
 
 const PARTITIONS = /^(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc|[*?]+)$/;
 const REGION = /^([a-z]{2}(-[a-z]+)+-\d+|[a-z0-9*?-]*[*?][a-z0-9*?-]*|)$/;

@@ -17,7 +17,7 @@ import type { Policy, PolicyKind, Statement, ValidationIssue } from './types.ts'
 import { issue, memoIssues, pushIssues, TEMPLATE_CACHE_LIMIT } from './validate-checks.ts';
 import type { IssueTemplate } from './validate-checks.ts';
 import { matchWildcard } from './wildcard.ts';
-import { BoundedMap } from '../memo.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** Operator families that take policy variables (String and ARN); the others compare typed values. */
 const VARIABLE_FAMILIES = /^(string|arn)/;
@@ -120,8 +120,8 @@ interface KeyFacts {
 }
 
 const KEY_CACHE_LIMIT = 20_000;
-const keyFactsCache = new BoundedMap<string, KeyFacts>(KEY_CACHE_LIMIT);
-const mismatchCache = new BoundedMap<string, { code: string; message: string } | null>(KEY_CACHE_LIMIT);
+const keyFactsCache = boundedMap<string, KeyFacts>(KEY_CACHE_LIMIT);
+const mismatchCache = boundedMap<string, { code: string; message: string } | null>(KEY_CACHE_LIMIT);
 
 function keyFacts(key: string): KeyFacts {
   let known = keyFactsCache.get(key);
@@ -140,7 +140,7 @@ function keyFacts(key: string): KeyFacts {
   }
   const type = skip ? undefined : conditionKeyType(key);
   if (type !== undefined) known.type = type;
-  keyFactsCache.remember(key, known);
+  remember(keyFactsCache, key, known);
   return known;
 }
 
@@ -164,7 +164,7 @@ function typeMismatch(key: string, operator: string, k: KeyFacts): { code: strin
       };
     }
   }
-  mismatchCache.remember(memo, known);
+  remember(mismatchCache, memo, known);
   return known;
 }
 
@@ -227,7 +227,7 @@ function fittingFormats(resource: string): Array<{ region: string; account: stri
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 /** checkArnShape's verdicts by Resource string (they depend on it alone). */
-const arnShapeTemplates = new BoundedMap<string, readonly IssueTemplate[]>(TEMPLATE_CACHE_LIMIT);
+const arnShapeTemplates = boundedMap<string, readonly IssueTemplate[]>(TEMPLATE_CACHE_LIMIT);
 
 /** checkArnShape's verdicts on one Resource string (memoised; the check's closure is made on a miss only). */
 function arnShapeIssues(r: string): readonly IssueTemplate[] {

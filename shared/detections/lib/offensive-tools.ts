@@ -1,5 +1,5 @@
 import type { Severity } from '../../model/types.ts';
-import { BoundedMap } from '../../memo.ts';
+import { boundedMap, remember } from '../../memo.ts';
 
 /**
  * User-agent fingerprints of offensive tools, secret scanners and penetration-testing distributions,
@@ -99,7 +99,7 @@ const MAX_VERDICTS = 4096;
  * distinct user agents (155 in Invictus' 2,900 records), so one map lookup replaces 14 substring
  * tests. Bounded: emptied when full, so memory does not grow with an archive of endless variants.
  */
-const VERDICTS = new BoundedMap<string, OffensiveTool | null>(MAX_VERDICTS);
+const VERDICTS = boundedMap<string, OffensiveTool | null>(MAX_VERDICTS);
 
 /** The first listed tool whose fingerprint matches this user agent, if any. */
 export function offensiveToolFor(userAgent: string | undefined): OffensiveTool | undefined {
@@ -107,7 +107,7 @@ export function offensiveToolFor(userAgent: string | undefined): OffensiveTool |
   const known = VERDICTS.get(userAgent);
   if (known !== undefined) return known ?? undefined;
   const tool = firstMatch(userAgent);
-  VERDICTS.remember(userAgent, tool ?? null);
+  remember(VERDICTS, userAgent, tool ?? null);
   return tool;
 }
 
