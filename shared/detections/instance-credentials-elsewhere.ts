@@ -3,6 +3,7 @@ import { where } from './lib/describe.ts';
 import { AWS_IP_RANGES_DATE, networkOf } from './lib/aws-networks.ts';
 import { str } from './lib/values.ts';
 import type { Detection, DetectionMeta, Finding, TrailEvent } from './types.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** EC2 names an instance role's session after the instance: `i-` + 8 or 17 hex digits. */
 export const INSTANCE_SESSION = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -37,14 +38,15 @@ function sessionOf(p: TrailEvent['principal']): string {
   return to === -1 ? id.slice(from + 1) : id.slice(from + 1, to);
 }
 
+const MAX_INSTANCE_OF = 65_536;
+
 /**
  * The instance id the principal's session is named after, or null. Asked for every assumed-role
  * event, so answered once per distinct principal id (`AROA…:session`; normalised events share one
  * copy of each string, so the look-up hashes nothing); a principal id without a session part
  * (the name decides then) is judged each time. Bounded: emptied when full.
  */
-const INSTANCE_OF = new Map<string, string | null>();
-const MAX_INSTANCE_OF = 65_536;
+const INSTANCE_OF = boundedMap<string, string | null>(MAX_INSTANCE_OF);
 
 function judgeSession(p: TrailEvent['principal']): string | null {
   const s = sessionOf(p);
@@ -57,8 +59,7 @@ function instanceSessionOf(p: TrailEvent['principal']): string | null {
   let session = INSTANCE_OF.get(id);
   if (session === undefined) {
     session = judgeSession(p);
-    if (INSTANCE_OF.size >= MAX_INSTANCE_OF) INSTANCE_OF.clear();
-    INSTANCE_OF.set(id, session);
+    remember(INSTANCE_OF, id, session);
   }
   return session;
 }

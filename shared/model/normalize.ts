@@ -1,5 +1,6 @@
 import { EXTERNAL_FINDING_DETAIL_TYPES, normalizeExternalFinding } from './external-findings.ts';
 import type { CloudTrailRecord, NormalizeResult, Principal, TrailEvent } from './types.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** EventBridge detail-types that carry a CloudTrail record in `detail`. */
 export const CLOUDTRAIL_DETAIL_TYPES = [
@@ -17,6 +18,8 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+const MAX_INTERNED = 65_536;
+
 /**
  * One copy of each repeated string the event keeps (source, name, region, account, principal,
  * user agent, address…): `JSON.parse` makes a new copy per record, and the events outlive the
@@ -26,8 +29,7 @@ function str(value: unknown): string | undefined {
  * direct-mapped table indexed by the length and three characters answers most look-ups with one
  * string comparison, without hashing the whole string (the `Map` alone cost 0.8 µs per event).
  */
-const INTERNED = new Map<string, string>();
-const MAX_INTERNED = 65_536;
+const INTERNED = boundedMap<string, string>(MAX_INTERNED);
 const SLOTS = 4096;
 const slots: Array<string | undefined> = new Array<string | undefined>(SLOTS).fill(undefined);
 
@@ -38,8 +40,7 @@ function intern(value: string): string {
   if (recent === value) return recent;
   let known = INTERNED.get(value);
   if (known === undefined) {
-    if (INTERNED.size >= MAX_INTERNED) INTERNED.clear();
-    INTERNED.set(value, value);
+    remember(INTERNED, value, value);
     known = value;
   }
   slots[slot] = known;
@@ -81,7 +82,7 @@ function lastArnSegment(arn: string | undefined): string | undefined {
 }
 
 /** `lastArnSegment` per distinct ARN (the ARN is interned, so its hash is computed once): a session's every event has the same. */
-const ARN_NAMES = new Map<string, string | undefined>();
+const ARN_NAMES = boundedMap<string, string | undefined>(MAX_INTERNED);
 
 function nameInArn(arn: string | undefined): string | undefined {
   if (arn === undefined) return undefined;
@@ -89,8 +90,7 @@ function nameInArn(arn: string | undefined): string | undefined {
   if (name === undefined && !ARN_NAMES.has(arn)) {
     name = lastArnSegment(arn);
     if (name !== undefined) name = intern(name);
-    if (ARN_NAMES.size >= MAX_INTERNED) ARN_NAMES.clear();
-    ARN_NAMES.set(arn, name);
+    remember(ARN_NAMES, arn, name);
   }
   return name;
 }

@@ -9,6 +9,7 @@ import { actionInfo, actionInfoOf, actionNamesOf, catalogAvailable, serviceExist
 import type { CatalogAction } from './catalog.ts';
 import type { Statement, ValidationIssue } from './types.ts';
 import { matchAction, matchWildcard } from './wildcard.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** checkAction's verdict on the string; null = nothing to report. */
 export type ActionVerdict = { level: ValidationIssue['level']; code: string; message: string } | null;
@@ -36,8 +37,8 @@ export interface ActionFacts {
 }
 
 const ACTION_SYNTAX = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
-const facts = new Map<string, ActionFacts>();
 const FACTS_LIMIT = 50_000;
+const facts = boundedMap<string, ActionFacts>(FACTS_LIMIT);
 
 function verdictOf(pattern: string): ActionVerdict {
   if (pattern === '*') return null;
@@ -75,8 +76,7 @@ export function actionFacts(pattern: string): ActionFacts {
   let known = facts.get(pattern);
   if (!known) {
     known = readFacts(pattern);
-    if (facts.size >= FACTS_LIMIT) facts.clear();
-    facts.set(pattern, known);
+    remember(facts, pattern, known);
   }
   return known;
 }

@@ -13,6 +13,7 @@ import type { ActionRequest } from './compile.ts';
 import { statementFacts } from './action-facts.ts';
 import type { ActionFacts } from './action-facts.ts';
 import type { Policy } from './types.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** What one pattern string says about the questions, and which services it can name at all. */
 interface PatternFacts {
@@ -39,6 +40,7 @@ export interface Coverage {
 
 /** Pattern strings remembered per index before the memo is emptied (the managed corpus has ~16,000). */
 const PATTERN_LIMIT = 50_000;
+
 /** Distinct service prefixes given ids before the id space starts again (AWS has ~450). */
 const SERVICE_LIMIT = 10_000;
 
@@ -48,7 +50,7 @@ export class ActionIndex {
   /** Question numbers by lower-cased action and by service prefix: the only ones a literal or a service's pattern can match. */
   private readonly byLower = new Map<string, number[]>();
   private readonly byService = new Map<string, number[]>();
-  private readonly patterns = new Map<string, PatternFacts>();
+  private readonly patterns = boundedMap<string, PatternFacts>(PATTERN_LIMIT);
   /** A small number per lower-cased service prefix seen in a pattern (kept while the pattern memo is). */
   private readonly serviceIds = new Map<string, number>();
   private generation = 0;
@@ -114,14 +116,12 @@ export class ActionIndex {
       return id;
     });
     known = { bits: bits.some((w) => w !== 0) ? bits : undefined, anyService: set.any || set.general.length > 0, services, generation: this.generation };
-    if (this.patterns.size >= PATTERN_LIMIT) this.patterns.clear();
     if (this.serviceIds.size >= SERVICE_LIMIT) {
       // A new id space: coverages that used the old one no longer answer mayCover from their ids.
       this.serviceIds.clear();
       this.generation++;
     }
-    this.patterns.set(pattern, known);
-    return known;
+    return remember(this.patterns, pattern, known);
   }
 
   /** The questions the Allow statements of these policies cover (Resource, Principal and conditions aside). */

@@ -1,5 +1,6 @@
 import { compileGlob, matchCodes, matchItems, STAR, STAR_CODE, toCodes } from './wildcard.ts';
 import type { PatternItem } from './wildcard.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** The six colon-separated parts of an ARN. */
 export interface ArnParts {
@@ -15,14 +16,14 @@ export function parseArn(arn: string): ArnParts | undefined {
   const known = parsedArns.get(arn);
   if (known !== undefined) return known ?? undefined;
   const parts = readArn(arn);
-  if (parsedArns.size >= ARN_CACHE_LIMIT) parsedArns.clear();
-  parsedArns.set(arn, parts ? Object.freeze(parts) : null);
+  remember(parsedArns, arn, parts ? Object.freeze(parts) : null);
   return parts;
 }
 
-/** parseArn by text (validation, candidates and the analyzer ask about the same ARNs many times); answers are frozen, null = not an ARN. */
-const parsedArns = new Map<string, ArnParts | null>();
 const ARN_CACHE_LIMIT = 20_000;
+
+/** parseArn by text (validation, candidates and the analyzer ask about the same ARNs many times); answers are frozen, null = not an ARN. */
+const parsedArns = boundedMap<string, ArnParts | null>(ARN_CACHE_LIMIT);
 
 function readArn(arn: string): ArnParts | undefined {
   const parts = arn.split(':');
@@ -135,8 +136,8 @@ export function compileArnMatcher(items: readonly PatternItem[]): ArnMatcher {
   return { any: false, whole, fields };
 }
 
-const matchers = new Map<string, ArnMatcher>();
 const MATCHER_CACHE_LIMIT = 20_000;
+const matchers = boundedMap<string, ArnMatcher>(MATCHER_CACHE_LIMIT);
 
 /**
  * `compileArnMatcher(compileGlob(pattern))`, memoised by the pattern text (bounded): the same
@@ -146,8 +147,7 @@ export function arnMatcherOf(pattern: string): ArnMatcher {
   let known = matchers.get(pattern);
   if (!known) {
     known = compileArnMatcher(compileGlob(pattern));
-    if (matchers.size >= MATCHER_CACHE_LIMIT) matchers.clear();
-    matchers.set(pattern, known);
+    remember(matchers, pattern, known);
   }
   return known;
 }

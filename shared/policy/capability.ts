@@ -19,6 +19,7 @@ import { substituteText } from './variables.ts';
 import type { Candidate } from './candidates.ts';
 import { findWitness, searchMemo } from './witness.ts';
 import type { SearchMemo, WitnessQuestion } from './witness.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** The answer for one action on one kind of resource. */
 export interface Grant {
@@ -61,14 +62,15 @@ function fillTemplate(kind: ResourceKind, account: string, name: string, service
   let filled = templates.get(key);
   if (filled === undefined) {
     filled = RESOURCE_TEMPLATES[kind].replace(/\{account\}/g, account).replace('arn:aws:{name}', `arn:aws:${service}`).replace('{service}', service).replace(/\{name\}/g, name);
-    if (templates.size >= INSTANCE_CACHE_LIMIT) templates.clear();
-    templates.set(key, filled);
+    remember(templates, key, filled);
   }
   return filled;
 }
 
+const INSTANCE_CACHE_LIMIT = 20_000;
+
 /** fillTemplate is a pure function of its arguments; analyses draw the same fresh tokens and accounts. */
-const templates = new Map<string, string>();
+const templates = boundedMap<string, string>(INSTANCE_CACHE_LIMIT);
 
 /** Instantiates a Resource pattern for this holder: its variables resolved from the holder, wildcards filled. */
 function instantiateFor(pattern: string, account: string, filler: string, holder: string): string | undefined {
@@ -76,14 +78,12 @@ function instantiateFor(pattern: string, account: string, filler: string, holder
   if (instances.has(key)) return instances.get(key);
   const substituted = substituteText(pattern, buildLookup(undefined, describePrincipal(holder)), true) ?? pattern;
   const out = instantiateArn(substituted, account, filler);
-  if (instances.size >= INSTANCE_CACHE_LIMIT) instances.clear();
-  instances.set(key, out);
+  remember(instances, key, out);
   return out;
 }
 
 /** instantiateFor is a pure function of its arguments; the escalation questions of one policy repeat the same Resource patterns. */
-const instances = new Map<string, string | undefined>();
-const INSTANCE_CACHE_LIMIT = 20_000;
+const instances = boundedMap<string, string | undefined>(INSTANCE_CACHE_LIMIT);
 
 const typePrefixes = new Map<ResourceKind, string>();
 

@@ -10,6 +10,7 @@ import { getGlobalConditionKeyByName, getGlobalConditionKeyByPrefix } from '@clo
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { boundedMap, remember } from '../memo.ts';
 
 interface RawAction {
   name: string;
@@ -128,8 +129,8 @@ export function actionNamesOf(service: string): readonly string[] {
   return names;
 }
 
-const infoCache = new Map<string, CatalogAction | undefined>();
 const INFO_CACHE_LIMIT = 50_000;
+const infoCache = boundedMap<string, CatalogAction | undefined>(INFO_CACHE_LIMIT);
 
 /** The catalogue entry for `service:Action` (case-insensitive), or undefined when unknown. */
 export function actionInfo(service: string, action: string): CatalogAction | undefined {
@@ -141,9 +142,7 @@ export function actionInfo(service: string, action: string): CatalogAction | und
   if (infoCache.has(key)) info = infoCache.get(key);
   else {
     const read = readActionInfo(service, action);
-    if (infoCache.size >= INFO_CACHE_LIMIT) infoCache.clear();
-    info = read && Object.freeze({ ...read, arnFormats: Object.freeze(read.arnFormats) as string[] });
-    infoCache.set(key, info);
+    info = remember(infoCache, key, read && Object.freeze({ ...read, arnFormats: Object.freeze(read.arnFormats) as string[] }));
   }
   if (spellingCount >= INFO_CACHE_LIMIT) {
     spellingCache.clear();
@@ -156,7 +155,7 @@ export function actionInfo(service: string, action: string): CatalogAction | und
   return info;
 }
 
-const fullNameCache = new Map<string, CatalogAction | null>();
+const fullNameCache = boundedMap<string, CatalogAction | null>(INFO_CACHE_LIMIT);
 
 /**
  * {@link actionInfo} for a whole `service:Action` string as written in a policy (split at the first
@@ -167,8 +166,7 @@ export function actionInfoOf(full: string): CatalogAction | undefined {
   if (known !== undefined) return known === null ? undefined : known;
   const [service, name] = full.split(':') as [string, string];
   const info = actionInfo(service, name);
-  if (fullNameCache.size >= INFO_CACHE_LIMIT) fullNameCache.clear();
-  fullNameCache.set(full, info ?? null);
+  remember(fullNameCache, full, info ?? null);
   return info;
 }
 
@@ -289,14 +287,13 @@ function servicePatterns(service: string): readonly RegExp[] {
 }
 
 /** The documented type of a service or global condition key (`String`, `ARN`, `Bool`, `Numeric`, `Date`, `IPAddress`, `ArrayOfString`…). */
-const keyTypeCache = new Map<string, string | null>();
+const keyTypeCache = boundedMap<string, string | null>(20_000);
 
 export function conditionKeyType(key: string): string | undefined {
   const known = keyTypeCache.get(key);
   if (known !== undefined) return known ?? undefined;
   const type = readConditionKeyType(key);
-  if (keyTypeCache.size >= 20_000) keyTypeCache.clear();
-  keyTypeCache.set(key, type ?? null);
+  remember(keyTypeCache, key, type ?? null);
   return type;
 }
 

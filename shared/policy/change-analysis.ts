@@ -7,6 +7,7 @@
 import { analyze } from './analyze.ts';
 import { isAwsManagedPolicyArn, managedPolicyAnalysis } from './managed-policies.ts';
 import type { Analysis, PolicyFinding, PolicyKind, PolicySeverity } from './types.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** The fields of a policy change the engine reads (a structural subset of the detection's PolicyChange). */
 export interface PolicyChangeLike {
@@ -81,6 +82,8 @@ export function toChangeAnalysis(analysis: Analysis, kind: PolicyKind): ChangeAn
   };
 }
 
+const MAX_MEMO_ENTRIES = 512;
+
 /**
  * Judgements per distinct (document, policy kind, account), so a document seen again — a pipeline
  * re-applying the same policy, a replay of an archive where the same change recurs — is not
@@ -89,8 +92,7 @@ export function toChangeAnalysis(analysis: Analysis, kind: PolicyKind): ChangeAn
  * copy (`structuredClone`): findings hold their analysis and a caller adds fields to it. Bounded:
  * emptied when full; documents above `MAX_MEMO_KEY` characters are not kept.
  */
-const judged = new Map<string, ChangeAnalysis>();
-const MAX_MEMO_ENTRIES = 512;
+const judged = boundedMap<string, ChangeAnalysis>(MAX_MEMO_ENTRIES);
 const MAX_MEMO_KEY = 65_536;
 
 function judgedDocument(document: unknown, kind: PolicyKind, account: string | undefined): ChangeAnalysis {
@@ -100,8 +102,7 @@ function judgedDocument(document: unknown, kind: PolicyKind, account: string | u
   if (known !== undefined) return structuredClone(known);
   const result = toChangeAnalysis(analyze(document, { kind, ...(account ? { account } : {}) }), kind);
   if (key !== undefined) {
-    if (judged.size >= MAX_MEMO_ENTRIES) judged.clear();
-    judged.set(key, structuredClone(result));
+    remember(judged, key, structuredClone(result));
   }
   return result;
 }

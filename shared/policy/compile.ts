@@ -28,6 +28,7 @@ import type { Effect, Policy, Statement } from './types.ts';
 import { compileWithVariables } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
 import { compileCodes, hasWildcard, matchCodes } from './wildcard.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** Action / NotAction patterns: `*`, lower-cased literals, wildcard patterns by literal service prefix, the rest. */
 export interface ActionSet {
@@ -315,6 +316,7 @@ function mayMatchService(cs: CompiledStatement, service: string): boolean {
 }
 
 const SERVICES_PER_POLICY = 512;
+
 /** Actions remembered per compiled policy (the analyzer asks ~100; an evaluator client may ask many more). */
 const ACTIONS_PER_POLICY = 1024;
 
@@ -391,8 +393,8 @@ function deepFreeze(value: unknown): void {
 }
 
 const byObject = new WeakMap<object, CompiledPolicy>();
-const byText = new Map<string, CompiledPolicy>();
 const TEXT_CACHE_LIMIT = 1_000;
+const byText = boundedMap<string, CompiledPolicy>(TEXT_CACHE_LIMIT);
 
 /**
  * The compiled form of a policy document (raw JSON object, JSON text, or normalised policy), from
@@ -412,8 +414,7 @@ export function compiledPolicy(document: unknown): CompiledPolicy {
   deepFreeze(policy);
   byObject.set(policy, compiled);
   if (typeof document === 'string') {
-    if (byText.size >= TEXT_CACHE_LIMIT) byText.clear();
-    byText.set(document, compiled);
+    remember(byText, document, compiled);
   } else if (document !== null && typeof document === 'object') {
     deepFreeze(document);
     byObject.set(document, compiled);

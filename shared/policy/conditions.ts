@@ -4,6 +4,7 @@ import type { ConditionClause } from './types.ts';
 import { compileWithVariables, substituteText } from './variables.ts';
 import type { ContextLookup } from './variables.ts';
 import { compileCodes, matchCodes, matchItems } from './wildcard.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** Operator families with their per-value test. `negated` operators match when no policy value matches. */
 interface BaseOperator {
@@ -103,13 +104,12 @@ export function parseOperator(operator: string): ParsedOperator | undefined {
   const known = operatorCache.get(operator);
   if (known !== undefined) return known ?? undefined;
   const parsed = readOperator(operator);
-  if (operatorCache.size >= 5_000) operatorCache.clear();
-  operatorCache.set(operator, parsed ? Object.freeze(parsed) : null);
+  remember(operatorCache, operator, parsed ? Object.freeze(parsed) : null);
   return parsed;
 }
 
 /** parseOperator by operator spelling (policies repeat a few dozen spellings); answers are frozen, null = unknown. */
-const operatorCache = new Map<string, ParsedOperator | null>();
+const operatorCache = boundedMap<string, ParsedOperator | null>(5_000);
 
 function readOperator(operator: string): ParsedOperator | undefined {
   let rest = operator;

@@ -1,5 +1,6 @@
 import { parseArn } from './arn.ts';
 import type { PrincipalBlock } from './types.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** What we know about the principal making a request. */
 export interface PrincipalInfo {
@@ -14,8 +15,8 @@ export interface PrincipalInfo {
   userName?: string;
 }
 
-const described = new Map<string, Readonly<PrincipalInfo>>();
 const DESCRIBED_LIMIT = 10_000;
+const described = boundedMap<string, Readonly<PrincipalInfo>>(DESCRIBED_LIMIT);
 const ANONYMOUS: Readonly<PrincipalInfo> = Object.freeze({ type: 'anonymous' });
 
 /** Classifies a principal string into the facts evaluation needs (cached by string: the result is frozen). */
@@ -24,8 +25,7 @@ export function describePrincipal(principal: string | undefined): Readonly<Princ
   let info = described.get(principal);
   if (!info) {
     info = Object.freeze(classify(principal));
-    if (described.size >= DESCRIBED_LIMIT) described.clear();
-    described.set(principal, info);
+    remember(described, principal, info);
   }
   return info;
 }

@@ -12,6 +12,8 @@ import { cidrContains, parseCidr } from './ip.ts';
 import type { ParsedCidr } from './ip.ts';
 import { statementFacts } from './action-facts.ts';
 import type { Policy, PolicyKind, PrincipalBlock, Statement, ValidationIssue } from './types.ts';
+import { boundedMap, remember } from '../memo.ts';
+import type { BoundedMap } from '../memo.ts';
 
 /** A validation issue, tied to a statement when given. */
 export function issue(level: ValidationIssue['level'], code: string, message: string, s?: Statement): ValidationIssue {
@@ -25,21 +27,21 @@ export function issue(level: ValidationIssue['level'], code: string, message: st
 
 /** What a check says about one string on its own: an issue without its statement. */
 export type IssueTemplate = Pick<ValidationIssue, 'level' | 'code' | 'message'>;
-const TEMPLATE_CACHE_LIMIT = 20_000;
+/** The bound of each memo of issue templates ({@link memoIssues}). */
+export const TEMPLATE_CACHE_LIMIT = 20_000;
 
 /**
  * The issues `check` reports for one string, memoised by the string (bounded): for checks whose
  * every issue depends on the string alone (Resource ARN fields and variables, ARN shapes), each
  * distinct Resource of the corpus is judged once per process. `pushIssues` ties them to a statement.
  */
-export function memoIssues(cache: Map<string, readonly IssueTemplate[]>, value: string, check: (issues: ValidationIssue[]) => void): readonly IssueTemplate[] {
+export function memoIssues(cache: BoundedMap<string, readonly IssueTemplate[]>, value: string, check: (issues: ValidationIssue[]) => void): readonly IssueTemplate[] {
   let known = cache.get(value);
   if (!known) {
     const found: ValidationIssue[] = [];
     check(found);
     known = found.map(({ level, code, message }) => ({ level, code, message }));
-    if (cache.size >= TEMPLATE_CACHE_LIMIT) cache.clear();
-    cache.set(value, known);
+    remember(cache, value, known);
   }
   return known;
 }
@@ -50,7 +52,7 @@ export function pushIssues(templates: readonly IssueTemplate[], s: Statement, is
 }
 
 /** Resource checks that depend on the string alone, per Version (variables are checked under 2012-10-17 only). */
-const resourceTemplates = [new Map<string, readonly IssueTemplate[]>(), new Map<string, readonly IssueTemplate[]>()] as const;
+const resourceTemplates = [boundedMap<string, readonly IssueTemplate[]>(TEMPLATE_CACHE_LIMIT), boundedMap<string, readonly IssueTemplate[]>(TEMPLATE_CACHE_LIMIT)] as const;
 
 const PARTITIONS = /^(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc|[*?]+)$/;
 const REGION = /^([a-z]{2}(-[a-z]+)+-\d+|[a-z0-9*?-]*[*?][a-z0-9*?-]*|)$/;

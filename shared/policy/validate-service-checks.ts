@@ -14,9 +14,10 @@ import type { CatalogAction } from './catalog.ts';
 import { parseOperator } from './conditions.ts';
 import { actionMatches } from './statement-match.ts';
 import type { Policy, PolicyKind, Statement, ValidationIssue } from './types.ts';
-import { issue, memoIssues, pushIssues } from './validate-checks.ts';
+import { issue, memoIssues, pushIssues, TEMPLATE_CACHE_LIMIT } from './validate-checks.ts';
 import type { IssueTemplate } from './validate-checks.ts';
 import { matchWildcard } from './wildcard.ts';
+import { boundedMap, remember } from '../memo.ts';
 
 /** Operator families that take policy variables (String and ARN); the others compare typed values. */
 const VARIABLE_FAMILIES = /^(string|arn)/;
@@ -118,9 +119,9 @@ interface KeyFacts {
   type?: string;
 }
 
-const keyFactsCache = new Map<string, KeyFacts>();
-const mismatchCache = new Map<string, { code: string; message: string } | null>();
 const KEY_CACHE_LIMIT = 20_000;
+const keyFactsCache = boundedMap<string, KeyFacts>(KEY_CACHE_LIMIT);
+const mismatchCache = boundedMap<string, { code: string; message: string } | null>(KEY_CACHE_LIMIT);
 
 function keyFacts(key: string): KeyFacts {
   let known = keyFactsCache.get(key);
@@ -139,8 +140,7 @@ function keyFacts(key: string): KeyFacts {
   }
   const type = skip ? undefined : conditionKeyType(key);
   if (type !== undefined) known.type = type;
-  if (keyFactsCache.size >= KEY_CACHE_LIMIT) keyFactsCache.clear();
-  keyFactsCache.set(key, known);
+  remember(keyFactsCache, key, known);
   return known;
 }
 
@@ -164,8 +164,7 @@ function typeMismatch(key: string, operator: string, k: KeyFacts): { code: strin
       };
     }
   }
-  if (mismatchCache.size >= KEY_CACHE_LIMIT) mismatchCache.clear();
-  mismatchCache.set(memo, known);
+  remember(mismatchCache, memo, known);
   return known;
 }
 
@@ -228,7 +227,7 @@ function fittingFormats(resource: string): Array<{ region: string; account: stri
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 /** checkArnShape's verdicts by Resource string (they depend on it alone). */
-const arnShapeTemplates = new Map<string, readonly IssueTemplate[]>();
+const arnShapeTemplates = boundedMap<string, readonly IssueTemplate[]>(TEMPLATE_CACHE_LIMIT);
 
 /** checkArnShape's verdicts on one Resource string (memoised; the check's closure is made on a miss only). */
 function arnShapeIssues(r: string): readonly IssueTemplate[] {

@@ -5,6 +5,8 @@
  * O(pattern x value) worst case, never exponential, so hostile patterns cannot hang the engine.
  */
 
+import { boundedMap, remember } from '../memo.ts';
+
 /** Multi-character wildcard item. */
 export const STAR = 0;
 /** Single-character wildcard item. */
@@ -138,9 +140,9 @@ export function matchItems(items: readonly PatternItem[], value: string, ignoreC
   return matchCodes(toCodes(items, ignoreCase), ignoreCase ? value.toLowerCase() : value);
 }
 
-const compiled = new Map<string, Int32Array>();
-const compiledIgnoreCase = new Map<string, Int32Array>();
 const COMPILE_CACHE_LIMIT = 50_000;
+const compiled = boundedMap<string, Int32Array>(COMPILE_CACHE_LIMIT);
+const compiledIgnoreCase = boundedMap<string, Int32Array>(COMPILE_CACHE_LIMIT);
 
 /** The code array of a plain pattern string, cached by pattern (per case mode; bounded). */
 export function compileCodes(pattern: string, ignoreCase = false): Int32Array {
@@ -148,8 +150,7 @@ export function compileCodes(pattern: string, ignoreCase = false): Int32Array {
   let codes = cache.get(pattern);
   if (!codes) {
     codes = toCodes(compileGlob(pattern), ignoreCase);
-    if (cache.size >= COMPILE_CACHE_LIMIT) cache.clear();
-    cache.set(pattern, codes);
+    remember(cache, pattern, codes);
   }
   return codes;
 }
@@ -196,13 +197,14 @@ export function intersectGlobs(a: string, b: string, filler = ''): string | unde
   const key = `${filler}\u0000${a}\u0000${b}`;
   if (INTERSECTION_CACHE.has(key)) return INTERSECTION_CACHE.get(key);
   const answer = computeIntersection(a, b, filler);
-  if (INTERSECTION_CACHE.size >= REGION_CACHE_LIMIT) INTERSECTION_CACHE.clear();
-  INTERSECTION_CACHE.set(key, answer);
+  remember(INTERSECTION_CACHE, key, answer);
   return answer;
 }
 
+const REGION_CACHE_LIMIT = 2000;
+
 /** intersectGlobs is a pure function of its arguments (memoised, bounded). */
-const INTERSECTION_CACHE = new Map<string, string | undefined>();
+const INTERSECTION_CACHE = boundedMap<string, string | undefined>(REGION_CACHE_LIMIT);
 
 /** Position after reading `c` at item `item` (position `pos`), undefined when the item cannot read it. */
 function advance(item: PatternItem, pos: number, c: string): number | undefined {
@@ -280,8 +282,7 @@ export function patternRegions(patterns: readonly string[], other: string, perVe
   let answer = REGION_CACHE.get(key);
   if (answer === undefined) {
     answer = computeRegions(patterns, other, perVector, maxStates);
-    if (REGION_CACHE.size >= REGION_CACHE_LIMIT) REGION_CACHE.clear();
-    REGION_CACHE.set(key, answer);
+    remember(REGION_CACHE, key, answer);
   }
   return { values: [...answer.values], complete: answer.complete };
 }
@@ -293,8 +294,7 @@ export function clearPatternMemos(): void {
 }
 
 /** patternRegions is a pure function of its arguments; real policies repeat the same pattern sets. */
-const REGION_CACHE = new Map<string, { values: readonly string[]; complete: boolean }>();
-const REGION_CACHE_LIMIT = 2000;
+const REGION_CACHE = boundedMap<string, { values: readonly string[]; complete: boolean }>(REGION_CACHE_LIMIT);
 
 /**
  * One pattern's position sets, interned: each distinct set (after the `*` closure) gets a small id,

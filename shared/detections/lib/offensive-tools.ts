@@ -1,4 +1,5 @@
 import type { Severity } from '../../model/types.ts';
+import { boundedMap, remember } from '../../memo.ts';
 
 /**
  * User-agent fingerprints of offensive tools, secret scanners and penetration-testing distributions,
@@ -91,13 +92,14 @@ function firstMatch(userAgent: string): OffensiveTool | undefined {
   return undefined;
 }
 
+const MAX_VERDICTS = 4096;
+
 /**
  * Verdicts per distinct user agent: this runs on every event of a replay, and an archive holds few
  * distinct user agents (155 in Invictus' 2,900 records), so one map lookup replaces 14 substring
  * tests. Bounded: emptied when full, so memory does not grow with an archive of endless variants.
  */
-const VERDICTS = new Map<string, OffensiveTool | null>();
-const MAX_VERDICTS = 4096;
+const VERDICTS = boundedMap<string, OffensiveTool | null>(MAX_VERDICTS);
 
 /** The first listed tool whose fingerprint matches this user agent, if any. */
 export function offensiveToolFor(userAgent: string | undefined): OffensiveTool | undefined {
@@ -105,8 +107,7 @@ export function offensiveToolFor(userAgent: string | undefined): OffensiveTool |
   const known = VERDICTS.get(userAgent);
   if (known !== undefined) return known ?? undefined;
   const tool = firstMatch(userAgent);
-  if (VERDICTS.size >= MAX_VERDICTS) VERDICTS.clear();
-  VERDICTS.set(userAgent, tool ?? null);
+  remember(VERDICTS, userAgent, tool ?? null);
   return tool;
 }
 
