@@ -104,29 +104,29 @@ export function principalFrom(userIdentity: Record<string, unknown>): Principal 
   const webId = objOrNull(sessionContext?.['webIdFederationData']);
   const userName = istr(userIdentity['userName']);
   const accountId = istr(userIdentity['accountId']);
+  const principalId = istr(userIdentity['principalId']);
+  const invokedBy = istr(userIdentity['invokedBy']);
 
   let name: string;
   if (type === 'Root') name = 'root';
-  else if (type === 'AWSService') name = istr(userIdentity['invokedBy']) ?? 'aws-service';
-  else name = userName ?? nameInArn(arn) ?? istr(userIdentity['principalId']) ?? 'unknown';
+  else if (type === 'AWSService') name = invokedBy ?? 'aws-service';
+  else name = userName ?? nameInArn(arn) ?? principalId ?? 'unknown';
   if (type === 'IdentityCenterUser' || type === 'SAMLUser' || type === 'WebIdentityUser') {
-    name = userName ?? istr(userIdentity['principalId']) ?? name;
+    name = userName ?? principalId ?? name;
   }
 
   const principal: Principal = { type, name };
   if (arn) principal.arn = arn;
-  const principalId = istr(userIdentity['principalId']);
   if (principalId) principal.principalId = principalId;
   if (accountId) principal.accountId = accountId;
   if (userName) principal.userName = userName;
   const accessKeyId = istr(userIdentity['accessKeyId']);
   if (accessKeyId) principal.accessKeyId = accessKeyId;
-  const invokedBy = istr(userIdentity['invokedBy']);
   if (invokedBy) principal.invokedBy = invokedBy;
-  if (issuerRaw && (istr(issuerRaw['arn']) || istr(issuerRaw['type']))) {
+  const it = issuerRaw ? istr(issuerRaw['type']) : undefined;
+  const ia = issuerRaw ? istr(issuerRaw['arn']) : undefined;
+  if (issuerRaw && (ia || it)) {
     const issuer: NonNullable<Principal['sessionIssuer']> = {};
-    const it = istr(issuerRaw['type']);
-    const ia = istr(issuerRaw['arn']);
     const iu = istr(issuerRaw['userName']);
     const ic = istr(issuerRaw['accountId']);
     if (it) issuer.type = it;
