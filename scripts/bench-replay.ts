@@ -4,6 +4,7 @@
  * the same bytes, and replay at 1, 2 and N worker threads, each in a fresh process.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +138,8 @@ export interface ReplayFigures {
   events: number;
   skipped: number;
   findings: number;
+  /** sha256 of the findings as replay returns them (sorted): equal digests mean the same findings, not just as many. */
+  findingsDigest: string;
   ms: number;
   cpuMs: number;
   maxRssMB: number;
@@ -161,6 +164,7 @@ export async function childReplayMain(dir: string, workers: number): Promise<voi
     events: result.counts.eventsProcessed,
     skipped: result.counts.eventsSkipped,
     findings: result.findings.length,
+    findingsDigest: createHash('sha256').update(JSON.stringify(result.findings)).digest('hex'),
     ms,
     cpuMs: (cpu.user + cpu.system) / 1000,
     maxRssMB: process.resourceUsage().maxRSS / 1024,

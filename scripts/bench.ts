@@ -1,10 +1,12 @@
 /**
  * `npm run bench [-- --json] [-- --events N] [-- --runs N]`: Trailwatch's numbers.
- * `npm run bench -- replay [--events N]`: the replay rows alone (1. below).
+ * `npm run bench -- replay [--events N] [--scale-events N]`: the replay rows alone (1. below).
  * `npm run bench -- noise [--days N] [--per-day N] [--seed N] [--no-mfa-replacement] [--config FILE]`: pages and Slack messages per day on
  *  a generated benign organization, and attack recall (scripts/bench-noise.ts, docs/noise.md).
  *  1. replay throughput (events/s) and peak RSS on a generated corpus (≥ 100,000 mixed, realistic
- *     CloudTrail records in gzip log files) and on the Invictus data set, each in a fresh process;
+ *     CloudTrail records in gzip log files), at 1/2/N worker threads, on a longer corpus (500,000
+ *     events: one thread against N workers, `--scale-events 0` skips it) and on the Invictus data
+ *     set, each in a fresh process;
  *  2. bundle size per Lambda function (esbuild, the options serverless.yml uses: entry and total)
  *     and zip size from the last `serverless package`;
  *  3. cold start per function (scripts/bench-coldstart.ts; alone: `npm run bench -- cold-start`):
@@ -113,18 +115,50 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
   for (const workers of replayBench.workerCounts()) {
     log(`replaying the generated corpus with ${workers} worker thread(s)…`);
     const r = replayBench.measureReplay(self, ROOT, corpusDir, workers);
-    parallel.push({ ...r, eventsPerSecond: replayBench.perSecond(r.events, r.ms), eventsPerCpuSecond: replayBench.perSecond(r.events, r.cpuMs), speedup: gen.ms / r.ms });
+    const { findingsDigest, ...figures } = r;
+    parallel.push({ ...figures, eventsPerSecond: replayBench.perSecond(r.events, r.ms), eventsPerCpuSecond: replayBench.perSecond(r.events, r.cpuMs), speedup: gen.ms / r.ms, sameFindings: findingsDigest === gen.findingsDigest ? 1 : 0 });
   }
   results['replayWorkers'] = { cores: availableParallelism(), runs: parallel };
   log('running `trailwatch replay` on the corpus as a whole process, from its bundle and from the sources…');
   const cli = (['bundle', 'sources'] as const).flatMap((mode) => replayBench.measureCli(ROOT, corpusDir, mode) ?? []);
   if (cli.length > 0) results['replayCli'] = cli.map((c) => ({ ...c, events: gen.events, eventsPerSecond: replayBench.perSecond(gen.events, c.ms), eventsPerCpuSecond: replayBench.perSecond(gen.events, c.cpuMs) }));
+  const scaleEvents = Math.max(0, option('--scale-events', 500_000));
+  if (scaleEvents > 0) results['replayScale'] = benchReplayScale(replayBench, self, work, scaleEvents);
   if (existsSync(INVICTUS)) {
     log('replaying Invictus…');
     const inv = replayBench.measureReplay(self, ROOT, INVICTUS, 0);
     results['replayInvictus'] = { ...inv, eventsPerSecond: replayBench.perSecond(inv.events, inv.ms) };
   }
   return results;
+}
+
+/**
+ * The scaling rows: a corpus `events` long (default 500,000; `--scale-events 0` skips them), its
+ * floor, one thread, and `availableParallelism()` worker threads (at least 2), each in a fresh
+ * process. Worker start-up is a fixed cost that the 100k rows cannot repay on 2 cores; these rows
+ * show whether the parallel stateless stage pays once the input is long enough, and that it gives
+ * the same findings (digest) as one thread.
+ */
+function benchReplayScale(replayBench: typeof import('./bench-replay.ts'), self: string, work: string, events: number): Record<string, unknown> {
+  const dir = join(work, 'corpus-scale');
+  mkdirSync(dir);
+  log(`generating ${events} events for the scaling rows…`);
+  const corpus = replayBench.generateCorpus(dir, events);
+  log('measuring their floor…');
+  const floor = replayBench.measureFloor(dir);
+  log('replaying them in one thread…');
+  const one = replayBench.measureReplay(self, ROOT, dir, 0);
+  const workers = Math.max(2, availableParallelism());
+  log(`replaying them with ${workers} worker threads…`);
+  const par = replayBench.measureReplay(self, ROOT, dir, workers);
+  const rate = (r: { events: number; ms: number; cpuMs: number }) => ({ eventsPerSecond: replayBench.perSecond(r.events, r.ms), eventsPerCpuSecond: replayBench.perSecond(r.events, r.cpuMs) });
+  return {
+    files: corpus.files,
+    gzBytes: corpus.bytes,
+    floor: { ...floor, ...rate(floor) },
+    oneThread: { ...one, ...rate(one), timesFloorWall: one.ms / floor.ms, timesFloorCpu: one.cpuMs / floor.cpuMs },
+    workers: { ...par, ...rate(par), speedup: one.ms / par.ms, timesFloorWall: par.ms / floor.ms, sameFindings: par.findingsDigest === one.findingsDigest },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,11 +209,18 @@ if (json) {
   const par = results['replayWorkers'] as { cores: number; runs: Array<Record<string, number>> };
   const wb = results['replayWorkerBundle'] as { ms: number; built: boolean; bundled: boolean };
   out.push(`  worker threads (${par.cores} cores here; speed-up is wall time against the single-threaded run above; worker bundle ${wb.bundled ? `${wb.built ? 'built' : 'found in the cache'} in ${Math.round(wb.ms)} ms` : 'unavailable: tsx in every worker'}):`);
-  for (const r of par.runs) out.push(`${replayRow(`    ${r['workers']} worker(s)`, r) ?? ''}  speed-up ${(r['speedup'] ?? 0).toFixed(2)}x`);
+  for (const r of par.runs) out.push(`${replayRow(`    ${r['workers']} worker(s)`, r) ?? ''}  speed-up ${(r['speedup'] ?? 0).toFixed(2)}x${r['sameFindings'] === 1 ? '' : '  FINDINGS DIFFER from one thread'}`);
   const cli = results['replayCli'] as Array<Record<string, number> & { mode: string }> | undefined;
   if (cli) {
     out.push('  `trailwatch replay <corpus> --format json --quiet`, whole process (start-up, findings written), one run each:');
     for (const c of cli) out.push(replayRow(`    from ${c.mode === 'bundle' ? 'its cached bundle' : 'the sources (tsx)'}`, c) ?? '');
+  }
+  const scale = results['replayScale'] as { files: number; floor: Record<string, number>; oneThread: Record<string, number>; workers: Record<string, number> & { sameFindings: boolean } } | undefined;
+  if (scale) {
+    out.push(`  scaling: the same generator, ${scale.oneThread['events']} events in ${scale.files} files (\`--scale-events N\`, 0 skips):`);
+    out.push(replayRow('    floor: gunzip + JSON.parse only', scale.floor) ?? '');
+    out.push(`${replayRow('    one thread', scale.oneThread) ?? ''}  ${(scale.oneThread['timesFloorWall'] ?? 0).toFixed(2)}x floor wall, ${(scale.oneThread['timesFloorCpu'] ?? 0).toFixed(2)}x CPU`);
+    out.push(`${replayRow(`    ${scale.workers['workers']} worker threads`, scale.workers) ?? ''}  speed-up ${(scale.workers['speedup'] ?? 0).toFixed(2)}x, ${(scale.workers['timesFloorWall'] ?? 0).toFixed(2)}x floor wall, ${scale.workers.sameFindings ? 'the same findings as one thread' : 'FINDINGS DIFFER from one thread'}`);
   }
   const inv = replayRow('  invictus (55 log files)', results['replayInvictus'] as Record<string, number> | undefined);
   if (inv) out.push(inv);
