@@ -124,12 +124,31 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
   if (cli.length > 0) results['replayCli'] = cli.map((c) => ({ ...c, events: gen.events, eventsPerSecond: replayBench.perSecond(gen.events, c.ms), eventsPerCpuSecond: replayBench.perSecond(gen.events, c.cpuMs) }));
   const scaleEvents = Math.max(0, option('--scale-events', 500_000));
   if (scaleEvents > 0) results['replayScale'] = benchReplayScale(replayBench, self, work, scaleEvents);
+  if (existsSync(INVICTUS) && n >= 1000) results['replayResampled'] = benchReplayResampled(replayBench, self, work, n);
   if (existsSync(INVICTUS)) {
     log('replaying Invictus…');
     const inv = replayBench.measureReplay(self, ROOT, INVICTUS, 0);
     results['replayInvictus'] = { ...inv, eventsPerSecond: replayBench.perSecond(inv.events, inv.ms) };
   }
   return results;
+}
+
+/**
+ * The real-shapes rows: as many events as the generated corpus, resampled from Invictus's real
+ * records (`resampleCorpus`), their floor and one thread: the generator's records are smaller and
+ * plainer than CloudTrail's, which makes the floor cheaper per event than on a real archive.
+ */
+function benchReplayResampled(replayBench: typeof import('./bench-replay.ts'), self: string, work: string, events: number): Record<string, unknown> | undefined {
+  const dir = join(work, 'corpus-resampled');
+  mkdirSync(dir);
+  log(`resampling ${events} real records from Invictus…`);
+  const corpus = replayBench.resampleCorpus(INVICTUS, dir, events);
+  if (!corpus) return undefined;
+  log('measuring their floor and replaying them…');
+  const floor = replayBench.measureFloor(dir);
+  const one = replayBench.measureReplay(self, ROOT, dir, 0);
+  const rate = (r: { events: number; ms: number; cpuMs: number }) => ({ eventsPerSecond: replayBench.perSecond(r.events, r.ms), eventsPerCpuSecond: replayBench.perSecond(r.events, r.cpuMs) });
+  return { ...corpus, floor: { ...floor, ...rate(floor) }, oneThread: { ...one, ...rate(one), timesFloorWall: one.ms / floor.ms, timesFloorCpu: one.cpuMs / floor.cpuMs } };
 }
 
 /**
@@ -214,6 +233,12 @@ if (json) {
   if (cli) {
     out.push('  `trailwatch replay <corpus> --format json --quiet`, whole process (start-up, findings written), one run each:');
     for (const c of cli) out.push(replayRow(`    from ${c.mode === 'bundle' ? 'its cached bundle' : 'the sources (tsx)'}`, c) ?? '');
+  }
+  const real = results['replayResampled'] as { files: number; sourceRecords: number; floor: Record<string, number>; oneThread: Record<string, number> } | undefined;
+  if (real) {
+    out.push(`  real record shapes: ${real.oneThread['events']} events resampled from Invictus's ${real.sourceRecords} records (repeated, times moved, new eventIDs; the attack repeats too):`);
+    out.push(replayRow('    floor: gunzip + JSON.parse only', real.floor) ?? '');
+    out.push(`${replayRow('    one thread', real.oneThread) ?? ''}  ${(real.oneThread['timesFloorWall'] ?? 0).toFixed(2)}x floor wall, ${(real.oneThread['timesFloorCpu'] ?? 0).toFixed(2)}x CPU`);
   }
   const scale = results['replayScale'] as { files: number; floor: Record<string, number>; oneThread: Record<string, number>; workers: Record<string, number> & { sameFindings: boolean } } | undefined;
   if (scale) {
