@@ -122,6 +122,21 @@ describe('boundFinding: every field has a size and a type bound', () => {
     expect(JSON.stringify(parsed.details['deep'])).toContain(`[nested deeper than ${FINDING_BOUNDS.detailsDepth} levels]`);
   });
 
+  it('names the exact place of each change in details (keys, indexes, long keys cut at 64), after any number of siblings', async () => {
+    const f = await realFinding();
+    const longKey = 'k'.repeat(100);
+    const big = 'x'.repeat(FINDING_BOUNDS.detailsString + 5);
+    const circular: Record<string, unknown> = {};
+    circular['again'] = circular;
+    const details = {
+      first: { a: 1, b: [1, 2, { c: 'fine' }] },
+      policy: { Statement: [{ Sid: 'ok' }, { Sid: 'ok' }, { Condition: { [longKey]: big } }] },
+      after: [0, [circular]],
+    };
+    const notes = boundFinding({ ...f, details }).details['bounded'] as string[];
+    expect(notes).toEqual([`details.policy.Statement[2].Condition.${'k'.repeat(64)}: shortened from ${big.length} characters`, 'details.after[1][0].again: circular reference removed']);
+  });
+
   it('turns a finding that cannot even be read into a reduced finding saying why', async () => {
     const f = await realFinding();
     const trap = new Proxy({ ...f }, {
