@@ -1,4 +1,5 @@
 import type { Finding } from '../model/types.ts';
+import { LINKABLE_REGION } from '../model/region-name.ts';
 import { wellFormed } from './escape.ts';
 
 /**
@@ -8,8 +9,6 @@ import { wellFormed } from './escape.ts';
  * choose the host or break out of the URL; a value that fails the check means no link, not a bad one.
  */
 
-/** AWS region names look like `us-east-1` (anonymised logs use `eu-west-2r`); anything else is not trusted in a URL. */
-const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+[a-z]?$/;
 
 /**
  * `encodeURIComponent` plus the characters it leaves alone that Markdown or mrkdwn could act on
@@ -21,7 +20,7 @@ export function enc(value: string): string {
 }
 
 function safeRegion(region: unknown): string | undefined {
-  return typeof region === 'string' && REGION_RE.test(region) ? region : undefined;
+  return typeof region === 'string' && LINKABLE_REGION.test(region) ? region : undefined;
 }
 
 /** A link we render: our label, our URL. */

@@ -1,4 +1,5 @@
 import type { Finding } from '../model/types.ts';
+import { regionName } from '../model/region-name.ts';
 import { defang } from './escape.ts';
 
 /**
@@ -47,7 +48,7 @@ export function revertCommand(finding: Finding): RevertCommand | undefined {
   const name = ok(target['name'], IAM_NAME) ? target['name'] : undefined;
   const policyName = ok(change['policyName'], IAM_NAME) ? change['policyName'] : undefined;
   const policyArn = ok(change['policyArn'], IAM_ARN) ? change['policyArn'] : undefined;
-  const region = /^[a-z]{2}(-[a-z]+)+-\d+$/.test(finding.region) ? finding.region : undefined;
+  const region = regionName(finding.region);
   const inline = /^iam:Put(User|Role|Group)Policy$/.exec(action);
   if (inline && name && policyName) {
     const kind = inline[1]!.toLowerCase();

@@ -1,3 +1,4 @@
+import { REGION_NAME } from '../model/region-name.ts';
 /**
  * A member forwarder's heartbeat as it arrives on the central bus (docs/organization.md
  * "Heartbeat"): the EventBridge "Scheduled Event" of the member template's `HeartbeatRule`,
@@ -24,7 +25,6 @@ export interface Heartbeat {
 export type HeartbeatParse = { ok: true; beat: Heartbeat } | { ok: false; reason: string };
 
 const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -43,7 +43,7 @@ export function parseHeartbeat(event: unknown): HeartbeatParse {
   const account = event['account'];
   const region = event['region'];
   if (typeof account !== 'string' || !ACCOUNT.test(account)) return { ok: false, reason: 'heartbeat: account is not a 12-digit id' };
-  if (typeof region !== 'string' || !REGION.test(region)) return { ok: false, reason: 'heartbeat: region is malformed' };
+  if (typeof region !== 'string' || !REGION_NAME.test(region)) return { ok: false, reason: 'heartbeat: region is malformed' };
   const timeMs = typeof event['time'] === 'string' ? Date.parse(event['time']) : Number.NaN;
   if (!Number.isFinite(timeMs)) return { ok: false, reason: 'heartbeat: time is missing or malformed' };
   return { ok: true, beat: { account, region, timeMs } };

@@ -1,11 +1,8 @@
 import type { ApprovedRegions } from '../../tuning/types.ts';
 
-/**
- * The shape of an AWS region name: a partition/geography prefix, one or more words, a number
- * (`eu-west-1`, `us-gov-west-1`, `us-isob-east-1`, `cn-north-1`, `ap-southeast-7`). Used to check the
- * tuning file, never to reject events (anonymised logs carry regions such as `eu-west-2r`).
- */
-export const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+import { REGION_NAME } from '../../model/region-name.ts';
+
+export { REGION_NAME };
 
 /** Why `value` is not a region name, with what the file should say instead; undefined when it is one. */
 export function regionNameProblem(value: string): string | undefined {
