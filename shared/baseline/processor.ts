@@ -29,6 +29,8 @@ export interface BaselineStats {
  */
 export class BaselineProcessor implements StreamProcessor {
   readonly name = 'baseline';
+  /** The role assumed, and the SAML / OIDC provider of a federated assumption (observations.ts). */
+  readonly requestParameters: readonly string[] = ['roleArn', 'principalArn', 'providerId'];
   readonly stats: BaselineStats = { observed: { 'unusual-role-assumption': 0, 'new-api-for-principal': 0, 'signin-from-new-location': 0 }, learning: 0, novel: 0, skipped: {}, outOfScope: 0 };
 
   constructor(

@@ -63,6 +63,8 @@ function userOf(event: TrailEvent): string | undefined {
  */
 export class MfaReplacementProcessor implements StreamProcessor {
   readonly name = 'mfa-replacement';
+  /** Whose MFA device changed (`mfaSubject`). */
+  readonly requestParameters: readonly string[] = ['serialNumber', 'userName'];
   readonly stats: MfaReplacementStats = { removals: 0, replaced: 0, notReplaced: 0 };
   private readonly windowMs: number;
   private readonly latenessMs: number;

@@ -12,7 +12,7 @@ import { encodeEvents, transferables } from './event-codec.ts';
 import type { WorkerItem, WorkerMessage, WorkerRequest } from './replay-workers.ts';
 import { processChunk } from './stateless.ts';
 
-const { context, detectionIds } = workerData as { context: DetectionContext; detectionIds: string[] };
+const { context, detectionIds, requestKeys } = workerData as { context: DetectionContext; detectionIds: string[]; requestKeys: string[] | undefined };
 const wanted = new Set(detectionIds);
 const index = createDetectionIndex(registry.filter((d) => wanted.has(d.id)));
 const port = parentPort;
@@ -33,7 +33,7 @@ async function run(): Promise<void> {
         items.push(item);
         continue;
       }
-      const outcome = processChunk(item.chunk, index, context, 'defer');
+      const outcome = processChunk(item.chunk, index, context, 'defer', requestKeys);
       const events = encodeEvents(outcome.events);
       transfer.push(...transferables(events));
       items.push({ kind: 'outcome', outcome: { ...outcome, events: [] }, events });

@@ -47,9 +47,17 @@ const WINDOW_PER_WORKER = 4;
  * result to `sink` in input order (a file's results wait until every earlier file's are in), so the
  * stateful stage sees exactly what a single-threaded run gives it. Worker threads take the
  * registry's detections by id; a detection that is not in the registry (a test's own) cannot
- * cross a thread and is refused.
+ * cross a thread and is refused. `requestKeys`: what the events keep of `requestParameters`
+ * (`processChunk`).
  */
-export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers: number, context: DetectionContext, detections: readonly Detection[], sink: OrderedSink): Promise<ThreadShare> {
+export async function replayInWorkers(
+  plan: AsyncIterable<PathPlanItem>,
+  workers: number,
+  context: DetectionContext,
+  detections: readonly Detection[],
+  requestKeys: readonly string[] | undefined,
+  sink: OrderedSink,
+): Promise<ThreadShare> {
   const known = new Set(registry);
   const foreign = detections.filter((d) => !known.has(d));
   if (foreign.length > 0) throw new Error(`worker threads run registry detections only; not in the registry: ${foreign.map((d) => d.id).join(', ')}`);
@@ -60,7 +68,7 @@ export async function replayInWorkers(plan: AsyncIterable<PathPlanItem>, workers
   // and 65 ms more CPU per worker, docs/performance.md "Replay", fifth round).
   const execArgv = bundled ? withoutTsx(process.execArgv) : process.execArgv;
   const pool = Array.from({ length: workers }, () => ({
-    worker: new Worker(entry, { workerData: { context, detectionIds }, execArgv }),
+    worker: new Worker(entry, { workerData: { context, detectionIds, requestKeys }, execArgv }),
     inFlight: 0,
   }));
   const results = new Map<number, WorkerItem[]>();

@@ -12,7 +12,7 @@ import type { InputStats } from '../input/types.ts';
 import { normalize } from '../model/normalize.ts';
 import { createDetectionIndex, type DetectionIndex } from './detection-index.ts';
 import { countRun, detectOne } from './run-detections.ts';
-import { type ChunkOutcome, processChunk } from './stateless.ts';
+import { type ChunkOutcome, processChunk, requestKeysOf } from './stateless.ts';
 import { LearnedAccounts } from './accounts.ts';
 import { RecentEvents, ReorderBuffer } from './reorder.ts';
 import type { StreamProcessor } from './types.ts';
@@ -99,6 +99,8 @@ class StatefulStage {
   /** The context every detection gets (the processors' assumptions merged in). */
   readonly context: DetectionContext;
   readonly index: DetectionIndex;
+  /** What the events keep of `requestParameters`: the keys the processors read (`requestKeysOf`). */
+  readonly requestKeys: readonly string[] | undefined;
 
   constructor(private readonly options: ReplayPipelineOptions) {
     this.log = options.log ?? silentLog;
@@ -114,6 +116,7 @@ class StatefulStage {
     this.context = context;
     this.index = options.index ?? createDetectionIndex(options.detections);
     this.byId = new Map(options.detections.map((d) => [d.id, d]));
+    this.requestKeys = requestKeysOf(this.processors);
   }
 
   /** The context a worker thread can take (plain data: the learned organization stays here). */
@@ -239,7 +242,7 @@ export async function replayRecords(records: AsyncIterable<InputRecord>, options
   const drain = async (): Promise<void> => {
     for (const item of chunksOfRecords(buffered, '', size)) {
       if (item.kind === 'skip') stage.skip(item);
-      else await stage.accept(processChunk(item.chunk, stage.index, stage.context, local));
+      else await stage.accept(processChunk(item.chunk, stage.index, stage.context, local, stage.requestKeys));
     }
     buffered = [];
   };
@@ -274,7 +277,7 @@ export async function replayFiles(paths: readonly string[], options: ReplayFiles
   const workers = Math.max(0, Math.floor(options.workers ?? 0));
   if (workers > 0) {
     const { replayInWorkers } = await import('./replay-workers.ts');
-    const share = await replayInWorkers(planPaths(paths, stats, log), workers, stage.portableContext, options.detections, {
+    const share = await replayInWorkers(planPaths(paths, stats, log), workers, stage.portableContext, options.detections, stage.requestKeys, {
       skip: (item) => stage.skip(item),
       accept: (outcome) => stage.accept(outcome),
     });
@@ -283,7 +286,7 @@ export async function replayFiles(paths: readonly string[], options: ReplayFiles
   const local = { observe: (a: string) => stage.observeAccount(a), set: stage.accounts };
   for await (const item of readPathChunks(paths, stats, log)) {
     if (item.kind === 'skip') stage.skip(item);
-    else await stage.accept(processChunk(item.chunk, stage.index, stage.context, local));
+    else await stage.accept(processChunk(item.chunk, stage.index, stage.context, local, stage.requestKeys));
   }
   return stage.finish();
 }

@@ -41,14 +41,14 @@ function recipientValueOf(value: unknown): unknown {
 
 /**
  * What the stateful processors get: the event without the bulk of its raw record. Processors read
- * the normalised fields and `requestParameters`; of `raw` only the fields the rate detector's scope
- * check reads are kept (`eventCategory`, `managementEvent`). `responseElements` and
+ * the normalised fields and `requestParameters` (only the keys they say they read, `requestKeys`,
+ * when given); of `raw` only the fields the rate detector's scope check reads are kept (`eventCategory`, `managementEvent`). `responseElements` and
  * `additionalEventData` (session credentials, large documents) are dropped, except a console
  * sign-in's `responseElements.ConsoleLogin` (Success/Failure: the baseline behaviours learn only
  * successful sign-ins). The reorder window holds
  * thousands of these, and worker threads send them to the main thread, so smaller is faster.
  */
-export function compactEvent(e: TrailEvent): TrailEvent {
+export function compactEvent(e: TrailEvent, requestKeys?: readonly string[]): TrailEvent {
   const raw: TrailEvent['raw'] = {};
   if (e.raw.eventCategory !== undefined) raw.eventCategory = e.raw.eventCategory;
   if (e.raw.managementEvent !== undefined) raw.managementEvent = e.raw.managementEvent;
@@ -57,7 +57,31 @@ export function compactEvent(e: TrailEvent): TrailEvent {
   const signIn = e.name === 'ConsoleLogin' ? e.responseElements?.['ConsoleLogin'] : undefined;
   e.responseElements = signIn === undefined ? null : { ConsoleLogin: signIn };
   e.additionalEventData = null;
+  if (requestKeys !== undefined && e.requestParameters !== null) e.requestParameters = pick(e.requestParameters, requestKeys);
   return e;
+}
+
+/** Only `keys` of `o` (null when it has none of them): a new object, the values shared. */
+function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> | null {
+  let kept: Record<string, unknown> | null = null;
+  for (const k of keys) {
+    const v = o[k];
+    if (v !== undefined) (kept ??= {})[k] = v;
+  }
+  return kept;
+}
+
+/**
+ * The `requestParameters` keys the stateful processors read (`StreamProcessor.requestParameters`),
+ * or undefined — keep them all — when there is none or one of them does not say.
+ */
+export function requestKeysOf(processors: ReadonlyArray<{ readonly requestParameters?: readonly string[] }>): string[] | undefined {
+  const keys = new Set<string>();
+  for (const p of processors) {
+    if (p.requestParameters === undefined) return undefined;
+    for (const k of p.requestParameters) keys.add(k);
+  }
+  return processors.length === 0 ? undefined : [...keys].sort();
 }
 
 /** An AccountSet that answers nothing and notes that it was asked: the caller defers that judgement. */
@@ -72,13 +96,15 @@ class AskedAccounts implements AccountSet {
 /**
  * Runs the chunk. `accounts` is the learned organization when the chunk runs in the stateful stage's
  * thread (it is told the chunk's accounts first); `'defer'` in a worker: a detection that asks
- * about it is deferred (`ChunkOutcome.deferred`).
+ * about it is deferred (`ChunkOutcome.deferred`). `requestKeys`: what `compactEvent` keeps of each
+ * event's `requestParameters` (`requestKeysOf` the stateful processors; all of it when undefined).
  */
 export function processChunk(
   chunk: RecordChunk,
   index: DetectionIndex,
   context: DetectionContext,
   accounts: { observe(account: string): void; set: AccountSet } | 'defer',
+  requestKeys?: readonly string[],
 ): ChunkOutcome {
   const out: ChunkOutcome = { accounts: [], events: [], findings: [], deferred: [], skips: [], errors: [] };
   const values = chunk.values;
@@ -125,7 +151,7 @@ export function processChunk(
       }
       for (const f of found) out.findings.push(f);
     }
-    out.events.push(compactEvent(event));
+    out.events.push(compactEvent(event, requestKeys));
   }
   return out;
 }

@@ -16,4 +16,11 @@ export interface StreamProcessor {
   notes?(): string[];
   /** What the stateless detections may assume while this processor runs (merged into their context). */
   readonly detectionContext?: Partial<DetectionContext>;
+  /**
+   * The keys of `requestParameters` this processor reads. When every processor of a replay says,
+   * the events it holds (reorder window, worker trip) keep only those keys (`compactEvent`): the
+   * rest — policy documents, filters, tags — is most of a real record's request. A processor that
+   * does not say is given the whole object.
+   */
+  readonly requestParameters?: readonly string[];
 }

@@ -11,6 +11,8 @@ import { MemoryRateStore, type RateStore } from './store.ts';
  */
 export class RateProcessor implements StreamProcessor {
   readonly name = 'api-rates';
+  /** Counts by principal, API and minute: no request parameter. */
+  readonly requestParameters: readonly string[] = [];
   readonly detector: RateDetector;
 
   constructor(store?: RateStore, config: RateConfig = defaultRateConfig()) {

@@ -36,6 +36,8 @@ const MIN_REGION_WRITES = 10;
  */
 export class SuggestionProfiler implements StreamProcessor {
   readonly name = 'suggest';
+  /** Cross-account AssumeRole with an external id: the role and the id. */
+  readonly requestParameters: readonly string[] = ['externalId', 'roleArn'];
   private readonly actors = new Map<string, ActorStats>();
   private readonly vendors = new Map<string, VendorEntry & { role: string }>();
   private readonly accounts = new Set<string>();
