@@ -2,10 +2,10 @@ import { ActionIndex } from './action-index.ts';
 import { parseArn } from './arn.ts';
 import { instantiateArn, instantiatePattern } from './candidates.ts';
 import { Capability } from './capability.ts';
-import type { Grant } from './capability.ts';
+import type { CanOptions, Grant } from './capability.ts';
 import { actionInfo, actionNamesOf } from './catalog.ts';
 import { ESCALATION_PATHS } from './escalation-paths.ts';
-import type { EscalationPath, ResourceKind } from './escalation-paths.ts';
+import type { EscalationPath, EscalationStep, ResourceKind } from './escalation-paths.ts';
 import { PolicyParseError } from './errors.ts';
 import { providerProfile } from './federated.ts';
 import { FreshValues } from './fresh.ts';
@@ -139,6 +139,18 @@ function holderAccounts(policies: Policy[], context: AnalysisContext, fresh: Fre
 const witnessList = (grants: Grant[]): Witness[] => grants.map((g) => g.witness).filter((w): w is Witness => w !== undefined);
 const undecidedList = (grants: Grant[]): string[] => [...new Set(grants.map((g) => g.undecided).filter((u): u is string => u !== undefined))];
 
+/** The `can` options of each escalation step, made once per step (the loop asks them for every policy). */
+const STEP_OPTIONS = new WeakMap<EscalationStep, CanOptions>();
+
+function stepOptions(step: EscalationStep): CanOptions {
+  let known = STEP_OPTIONS.get(step);
+  if (!known) STEP_OPTIONS.set(step, (known = { ...(step.notSelf ? { notSelf: true } : {}), ...(step.passedTo ? { passedTo: step.passedTo } : {}) }));
+  return known;
+}
+
+/** The options of the wildcard data-access questions (`can` reads them, never keeps or changes them). */
+const DATA_OPTIONS: CanOptions = Object.freeze({ anyResourceOnly: true });
+
 /** Identity-side findings: admin, escalation paths, data access, PassRole. */
 function identityDrafts(policies: Array<{ name: string; policy: Policy }>, context: AnalysisContext, fresh: FreshValues, boundary?: Policy): Draft[] {
   const drafts: Draft[] = [];
@@ -155,11 +167,12 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
   // match an action of an unnamed service, none allows it, whatever the token: it is drawn (in its
   // place in the order of tokens) only if a later question needs one.
   fresh.reserve('service');
-  const anyAction = (): Grant => {
+  let any: Grant = { allowed: false, conditional: false, statements: [] };
+  if (cap.coversAnyService()) {
     const service = fresh.token('service');
-    return cap.can(`${service}:${service}`, 'any');
-  };
-  const admin = [cap.coversAnyService() ? anyAction() : { allowed: false, conditional: false, statements: [] }, ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
+    any = cap.can(`${service}:${service}`, 'any');
+  }
+  const admin = [any, ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
   if (admin.every((g) => g.allowed)) {
     const conditional = admin.some((g) => g.conditional);
     drafts.push({
@@ -179,11 +192,18 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
     let ok = true;
     for (const step of path.steps) {
       // Cheap test first: no statement allows any action of the step, so the path is out.
-      if (!step.anyOf.some((a) => cap.hasAllow(a))) {
+      let some = false;
+      for (const a of step.anyOf) {
+        if (cap.hasAllow(a)) {
+          some = true;
+          break;
+        }
+      }
+      if (!some) {
         ok = false;
         break;
       }
-      const opts = { ...(step.notSelf ? { notSelf: true } : {}), ...(step.passedTo ? { passedTo: step.passedTo } : {}) };
+      const opts = stepOptions(step);
       let g: Grant | undefined;
       for (const a of step.anyOf) {
         const x = cap.can(a, step.resource, opts);
@@ -228,7 +248,7 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
 
   const data: Array<[string, Grant]> = [];
   for (const [action, kind] of DATA_ACTIONS) {
-    const g = cap.can(action, kind, { anyResourceOnly: true });
+    const g = cap.can(action, kind, DATA_OPTIONS);
     if (g.allowed) data.push([action, g]);
   }
   if (data.length > 0) {
