@@ -66,7 +66,10 @@ function depthOf(value: unknown): number {
     const depth = depths.pop() as number;
     if (depth > MAX_DEPTH) return depth;
     const child = depth + 1;
-    for (const v of Object.values(node)) {
+    // An array's elements by index (what JSON.stringify serialises of it), with no copy per node.
+    const values: readonly unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
       if (v !== null && typeof v === 'object') {
         nodes.push(v as object);
         depths.push(child);

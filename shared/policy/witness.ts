@@ -175,14 +175,20 @@ function freeCandidates(key: string, clauses: readonly ConditionClause[], fresh:
   return known;
 }
 
+/** Some value of the clause has a policy variable (`${`). */
+function hasVariableValue(c: ConditionClause): boolean {
+  for (const v of c.values) if (v.includes('${')) return true;
+  return false;
+}
+
 /** Pass 2's candidate spaces of one action's keys for a principal, fewest values first. */
 function spacesFor(q: WitnessQuestion, byKey: ReadonlyMap<string, ConditionClause[]>, principal: string | undefined): Space[] {
   // The principal's facts are read only by clauses with a policy variable (resolveDerived keeps the others).
+  // (No named closure here: under tsx each costs a `__name` call per search.)
   let derived: ContextLookup | undefined;
-  const resolve = (c: ConditionClause): ConditionClause => (c.values.some((v) => v.includes('${')) ? resolveDerived(c, (derived ??= buildLookup(undefined, describePrincipal(principal)))) : c);
   return [...byKey.entries()]
     .map(([key, list]) => {
-      const resolved = list.some((c) => c.values.some((v) => v.includes('${'))) ? list.map(resolve) : list;
+      const resolved = list.some(hasVariableValue) ? list.map((c) => (hasVariableValue(c) ? resolveDerived(c, (derived ??= buildLookup(undefined, describePrincipal(principal)))) : c)) : list;
       const fixed = q.fixed?.get(key);
       return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
     })
