@@ -148,6 +148,38 @@ function stepOptions(step: EscalationStep): CanOptions {
   return known;
 }
 
+/** Some action of the list is allowed by some statement at all (Resource and conditions aside). */
+function anyAllowed(cap: Capability, actions: readonly string[]): boolean {
+  for (let i = 0; i < actions.length; i++) if (cap.hasAllow(actions[i] as string)) return true;
+  return false;
+}
+
+/**
+ * The grant of each step of the path (the first allowed action of the step), or undefined at the
+ * first step none of whose actions is allowed. Index loops: the 60 paths are asked of every policy,
+ * and a for-of allocates an iterator result per element in code not optimised yet.
+ */
+function pathGrants(cap: Capability, path: EscalationPath): Grant[] | undefined {
+  const grants: Grant[] = [];
+  for (let si = 0; si < path.steps.length; si++) {
+    const step = path.steps[si] as EscalationStep;
+    // Cheap test first: no statement allows any action of the step, so the path is out.
+    if (!anyAllowed(cap, step.anyOf)) return undefined;
+    const opts = stepOptions(step);
+    let g: Grant | undefined;
+    for (let ai = 0; ai < step.anyOf.length; ai++) {
+      const x = cap.can(step.anyOf[ai] as string, step.resource, opts);
+      if (x.allowed) {
+        g = x;
+        break;
+      }
+    }
+    if (!g) return undefined;
+    grants.push(g);
+  }
+  return grants;
+}
+
 /** The options of the wildcard data-access questions (`can` reads them, never keeps or changes them). */
 const DATA_OPTIONS: CanOptions = Object.freeze({ anyResourceOnly: true });
 
@@ -187,38 +219,10 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
   }
 
   const found: Array<{ path: EscalationPath; grants: Grant[] }> = [];
-  for (const path of ESCALATION_PATHS) {
-    const grants: Grant[] = [];
-    let ok = true;
-    for (const step of path.steps) {
-      // Cheap test first: no statement allows any action of the step, so the path is out.
-      let some = false;
-      for (const a of step.anyOf) {
-        if (cap.hasAllow(a)) {
-          some = true;
-          break;
-        }
-      }
-      if (!some) {
-        ok = false;
-        break;
-      }
-      const opts = stepOptions(step);
-      let g: Grant | undefined;
-      for (const a of step.anyOf) {
-        const x = cap.can(a, step.resource, opts);
-        if (x.allowed) {
-          g = x;
-          break;
-        }
-      }
-      if (!g) {
-        ok = false;
-        break;
-      }
-      grants.push(g);
-    }
-    if (ok) found.push({ path, grants });
+  for (let i = 0; i < ESCALATION_PATHS.length; i++) {
+    const path = ESCALATION_PATHS[i] as EscalationPath;
+    const grants = pathGrants(cap, path);
+    if (grants) found.push({ path, grants });
   }
   if (found.length > 0) {
     const byName = new Map(found.map((f) => [f.path.name, f]));
