@@ -130,7 +130,8 @@ export class ActionIndex {
     const bits = new Uint32Array(this.words);
     const services: number[] = [];
     let anyService = false;
-    const scratch = new Uint32Array(this.words);
+    // NotAction's scratch bits, made for the first NotAction statement only (most policies have none).
+    let scratch: Uint32Array | undefined;
     for (const policy of policies) {
       for (const s of policy.statements) {
         if (s.effect !== 'Allow') continue;
@@ -140,7 +141,7 @@ export class ActionIndex {
         if (s.action === undefined) {
           // NotAction: covers every question none of its patterns matches, and actions of any service.
           anyService = true;
-          scratch.fill(0);
+          scratch = scratch ? scratch.fill(0) : new Uint32Array(this.words);
           for (let i = 0; i < list.length; i++) {
             const f = this.factsOf(records[i] as ActionFacts, list[i] as string).bits;
             if (f) for (let w = 0; w < this.words; w++) scratch[w] = (scratch[w] as number) | (f[w] as number);

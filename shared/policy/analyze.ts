@@ -2,10 +2,10 @@ import { ActionIndex } from './action-index.ts';
 import { parseArn } from './arn.ts';
 import { instantiateArn, instantiatePattern } from './candidates.ts';
 import { Capability } from './capability.ts';
-import type { Grant } from './capability.ts';
+import type { CanOptions, Grant } from './capability.ts';
 import { actionInfo, actionNamesOf } from './catalog.ts';
 import { ESCALATION_PATHS } from './escalation-paths.ts';
-import type { EscalationPath, ResourceKind } from './escalation-paths.ts';
+import type { EscalationPath, EscalationStep, ResourceKind } from './escalation-paths.ts';
 import { PolicyParseError } from './errors.ts';
 import { providerProfile } from './federated.ts';
 import { FreshValues } from './fresh.ts';
@@ -139,6 +139,50 @@ function holderAccounts(policies: Policy[], context: AnalysisContext, fresh: Fre
 const witnessList = (grants: Grant[]): Witness[] => grants.map((g) => g.witness).filter((w): w is Witness => w !== undefined);
 const undecidedList = (grants: Grant[]): string[] => [...new Set(grants.map((g) => g.undecided).filter((u): u is string => u !== undefined))];
 
+/** The `can` options of each escalation step, made once per step (the loop asks them for every policy). */
+const STEP_OPTIONS = new WeakMap<EscalationStep, CanOptions>();
+
+function stepOptions(step: EscalationStep): CanOptions {
+  let known = STEP_OPTIONS.get(step);
+  if (!known) STEP_OPTIONS.set(step, (known = { ...(step.notSelf ? { notSelf: true } : {}), ...(step.passedTo ? { passedTo: step.passedTo } : {}) }));
+  return known;
+}
+
+/** Some action of the list is allowed by some statement at all (Resource and conditions aside). */
+function anyAllowed(cap: Capability, actions: readonly string[]): boolean {
+  for (let i = 0; i < actions.length; i++) if (cap.hasAllow(actions[i] as string)) return true;
+  return false;
+}
+
+/**
+ * The grant of each step of the path (the first allowed action of the step), or undefined at the
+ * first step none of whose actions is allowed. Index loops: the 60 paths are asked of every policy,
+ * and a for-of allocates an iterator result per element in code not optimised yet.
+ */
+function pathGrants(cap: Capability, path: EscalationPath): Grant[] | undefined {
+  const grants: Grant[] = [];
+  for (let si = 0; si < path.steps.length; si++) {
+    const step = path.steps[si] as EscalationStep;
+    // Cheap test first: no statement allows any action of the step, so the path is out.
+    if (!anyAllowed(cap, step.anyOf)) return undefined;
+    const opts = stepOptions(step);
+    let g: Grant | undefined;
+    for (let ai = 0; ai < step.anyOf.length; ai++) {
+      const x = cap.can(step.anyOf[ai] as string, step.resource, opts);
+      if (x.allowed) {
+        g = x;
+        break;
+      }
+    }
+    if (!g) return undefined;
+    grants.push(g);
+  }
+  return grants;
+}
+
+/** The options of the wildcard data-access questions (`can` reads them, never keeps or changes them). */
+const DATA_OPTIONS: CanOptions = Object.freeze({ anyResourceOnly: true });
+
 /** Identity-side findings: admin, escalation paths, data access, PassRole. */
 function identityDrafts(policies: Array<{ name: string; policy: Policy }>, context: AnalysisContext, fresh: FreshValues, boundary?: Policy): Draft[] {
   const drafts: Draft[] = [];
@@ -155,11 +199,12 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
   // match an action of an unnamed service, none allows it, whatever the token: it is drawn (in its
   // place in the order of tokens) only if a later question needs one.
   fresh.reserve('service');
-  const anyAction = (): Grant => {
+  let any: Grant = { allowed: false, conditional: false, statements: [] };
+  if (cap.coversAnyService()) {
     const service = fresh.token('service');
-    return cap.can(`${service}:${service}`, 'any');
-  };
-  const admin = [cap.coversAnyService() ? anyAction() : { allowed: false, conditional: false, statements: [] }, ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
+    any = cap.can(`${service}:${service}`, 'any');
+  }
+  const admin = [any, ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
   if (admin.every((g) => g.allowed)) {
     const conditional = admin.some((g) => g.conditional);
     drafts.push({
@@ -174,31 +219,10 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
   }
 
   const found: Array<{ path: EscalationPath; grants: Grant[] }> = [];
-  for (const path of ESCALATION_PATHS) {
-    const grants: Grant[] = [];
-    let ok = true;
-    for (const step of path.steps) {
-      // Cheap test first: no statement allows any action of the step, so the path is out.
-      if (!step.anyOf.some((a) => cap.hasAllow(a))) {
-        ok = false;
-        break;
-      }
-      const opts = { ...(step.notSelf ? { notSelf: true } : {}), ...(step.passedTo ? { passedTo: step.passedTo } : {}) };
-      let g: Grant | undefined;
-      for (const a of step.anyOf) {
-        const x = cap.can(a, step.resource, opts);
-        if (x.allowed) {
-          g = x;
-          break;
-        }
-      }
-      if (!g) {
-        ok = false;
-        break;
-      }
-      grants.push(g);
-    }
-    if (ok) found.push({ path, grants });
+  for (let i = 0; i < ESCALATION_PATHS.length; i++) {
+    const path = ESCALATION_PATHS[i] as EscalationPath;
+    const grants = pathGrants(cap, path);
+    if (grants) found.push({ path, grants });
   }
   if (found.length > 0) {
     const byName = new Map(found.map((f) => [f.path.name, f]));
@@ -228,7 +252,7 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
 
   const data: Array<[string, Grant]> = [];
   for (const [action, kind] of DATA_ACTIONS) {
-    const g = cap.can(action, kind, { anyResourceOnly: true });
+    const g = cap.can(action, kind, DATA_OPTIONS);
     if (g.allowed) data.push([action, g]);
   }
   if (data.length > 0) {

@@ -387,8 +387,14 @@ function deepFreeze(value: unknown): void {
     const node = stack.pop() as object;
     if (Object.isFrozen(node)) continue;
     Object.freeze(node);
-    // Only objects are stacked (a primitive needs no freezing).
-    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push(child as object);
+    // Only objects are stacked (a primitive needs no freezing). An array's elements by index: no
+    // copy of it (Object.values) per node; most nodes of a policy are arrays of strings.
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const child: unknown = node[i];
+        if (child !== null && typeof child === 'object') stack.push(child);
+      }
+    } else for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push(child as object);
   }
 }
 

@@ -70,11 +70,15 @@ function toStrings(value: ContextValue): string[] {
 
 /** Builds the case-insensitive context lookup, adding the keys IAM always knows about the principal. */
 export function buildLookup(context: Record<string, ContextValue> | undefined, who: PrincipalInfo): ContextLookup {
-  return buildContext(context, who).lookup;
+  const map = buildContext(context, who);
+  return (key: string) => map.get(key.toLowerCase());
 }
 
-/** The request context by lower-cased key, and the case-insensitive lookup over it. */
-function buildContext(context: Record<string, ContextValue> | undefined, who: PrincipalInfo): { values: Map<string, string[]>; lookup: ContextLookup } {
+/**
+ * The request context by lower-cased key. No lookup closure is made here: an evaluation reads the
+ * map directly (under tsx every closure costs a `__name` call), {@link buildLookup} wraps it.
+ */
+function buildContext(context: Record<string, ContextValue> | undefined, who: PrincipalInfo): Map<string, string[]> {
   const map = new Map<string, string[]>();
   if (who.id && who.type !== 'service' && who.type !== 'anonymous') {
     map.set('aws:principalarn', [who.id]);
@@ -89,7 +93,7 @@ function buildContext(context: Record<string, ContextValue> | undefined, who: Pr
       map.set(key.toLowerCase(), toStrings(value));
     }
   }
-  return { values: map, lookup: (key: string) => map.get(key.toLowerCase()) };
+  return map;
 }
 
 interface Hit {
@@ -122,7 +126,7 @@ class RequestFacts implements CompiledRequest {
     this.service = serviceOf(this.lowerAction);
   }
   value(lowerKey: string): string[] | undefined {
-    this.map ??= buildContext(this.context, this.who).values;
+    this.map ??= buildContext(this.context, this.who);
     return this.map.get(lowerKey);
   }
   get lookup(): ContextLookup {

@@ -66,7 +66,10 @@ function depthOf(value: unknown): number {
     const depth = depths.pop() as number;
     if (depth > MAX_DEPTH) return depth;
     const child = depth + 1;
-    for (const v of Object.values(node)) {
+    // An array's elements by index (what JSON.stringify serialises of it), with no copy per node.
+    const values: readonly unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
       if (v !== null && typeof v === 'object') {
         nodes.push(v as object);
         depths.push(child);
@@ -181,6 +184,12 @@ function conditions(value: unknown, index: number, issues: ValidationIssue[]): C
   return out;
 }
 
+/** The positive/negative element pairs of a statement, in the order they are read (one array for all statements). */
+const ELEMENT_PAIRS: ReadonlyArray<readonly [string, string, 'action' | 'resource']> = [
+  ['Action', 'NotAction', 'action'],
+  ['Resource', 'NotResource', 'resource'],
+];
+
 function statementOf(raw: unknown, index: number, issues: ValidationIssue[]): Statement | undefined {
   if (!isRecord(raw)) {
     issues.push({ level: 'error', code: 'invalid-statement', message: `Statement ${index} is ${raw === null ? 'null' : typeof raw}, not an object`, statement: index });
@@ -207,11 +216,7 @@ function statementOf(raw: unknown, index: number, issues: ValidationIssue[]): St
   const statement: Statement = { index, effect: effect ?? 'Deny', conditions: [] };
   if (sid !== undefined) statement.sid = sid;
 
-  const pairs: Array<[string, string, 'action' | 'resource']> = [
-    ['Action', 'NotAction', 'action'],
-    ['Resource', 'NotResource', 'resource'],
-  ];
-  for (const [positive, negative, field] of pairs) {
+  for (const [positive, negative, field] of ELEMENT_PAIRS) {
     const hasPos = raw[positive] !== undefined;
     const hasNeg = raw[negative] !== undefined;
     if (hasPos && hasNeg) {
@@ -242,12 +247,14 @@ function statementOf(raw: unknown, index: number, issues: ValidationIssue[]): St
     const list = conditions(raw['Condition'], index, issues);
     if (list) statement.conditions = list;
   }
+  // A statement with a structural error is not evaluated (AWS would reject the whole policy).
+  let broken = false;
   for (let i = before; i < issues.length; i++) {
     const issue = issues[i] as ValidationIssue;
     if (sid !== undefined && issue.sid === undefined) issue.sid = sid;
+    if (issue.level === 'error') broken = true;
   }
-  // A statement with a structural error is not evaluated (AWS would reject the whole policy).
-  return issues.slice(before).some((i) => i.level === 'error') ? undefined : statement;
+  return broken ? undefined : statement;
 }
 
 /**

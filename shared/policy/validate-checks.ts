@@ -202,6 +202,18 @@ function checkResourceStrings(s: Statement, list: readonly string[], substitute:
   }
 }
 
+/**
+ * checkVariables on each Action/NotAction string that has `${` (it reports nothing for the others).
+ * By index: in code V8 has not optimised yet (the warm pass still runs some), a for-of allocates an
+ * iterator result per string, and the corpus has ~59,000 Action strings per pass.
+ */
+function checkActionVariables(s: Statement, list: readonly string[], issues: ValidationIssue[]): void {
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i] as string;
+    if (a.includes('${')) checkVariables(a, 'Action', s, issues, false);
+  }
+}
+
 /** The extra checks for one parsed policy of the given kind. */
 export function extraChecks(policy: Policy, kind: PolicyKind): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -215,8 +227,8 @@ export function extraChecks(policy: Policy, kind: PolicyKind): ValidationIssue[]
     if (s.resource) checkResourceStrings(s, s.resource, substitute, issues);
     if (s.notResource) checkResourceStrings(s, s.notResource, substitute, issues);
     // checkVariables reports nothing for a text without `${`: only those are looked at (the corpus has ~59,000 actions).
-    for (const a of s.action ?? NO_STRINGS) if (a.includes('${')) checkVariables(a, 'Action', s, issues, false);
-    for (const a of s.notAction ?? NO_STRINGS) if (a.includes('${')) checkVariables(a, 'Action', s, issues, false);
+    checkActionVariables(s, s.action ?? NO_STRINGS, issues);
+    checkActionVariables(s, s.notAction ?? NO_STRINGS, issues);
     checkPrincipal(s, kind, issues);
     checkConditions(s, issues);
     if (substitute) for (const c of s.conditions) for (const v of c.values) if (v.includes('${')) checkVariables(v, `condition ${c.key}`, s, issues, true);

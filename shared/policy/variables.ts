@@ -25,7 +25,7 @@ export function compileWithVariables(text: string, lookup: ContextLookup, substi
   let last = 0;
   for (const match of text.matchAll(VARIABLE)) {
     const at = match.index ?? 0;
-    items.push(...compileGlob(text.slice(last, at)));
+    pushGlob(items, text.slice(last, at));
     last = at + match[0].length;
     const inner = (match[1] ?? '').trim();
     if (inner === '*' || inner === '?' || inner === '$') {
@@ -39,9 +39,22 @@ export function compileWithVariables(text: string, lookup: ContextLookup, substi
     else if ((!values || values.length === 0) && withDefault) pushLiteral(items, withDefault[2] as string);
     else return undefined;
   }
-  items.push(...compileGlob(text.slice(last)));
-  // Normalise runs of STAR so matching stays linear.
-  return items.filter((item, i) => !(item === STAR && items[i - 1] === STAR));
+  pushGlob(items, text.slice(last));
+  return items;
+}
+
+/**
+ * Appends the glob's items, a `*` only when the last item is not already STAR: runs of STAR are
+ * normalised as they are made (matching stays linear), with no array per piece and no filtering pass.
+ * A literal `*` from a variable's value is the string "*", not STAR, and is never merged.
+ */
+function pushGlob(items: PatternItem[], glob: string): void {
+  for (const ch of glob) {
+    if (ch === '*') {
+      if (items[items.length - 1] !== STAR) items.push(STAR);
+    } else if (ch === '?') items.push(QMARK);
+    else items.push(ch);
+  }
 }
 
 /** Same as {@link compileWithVariables} but returns the substituted text with wildcards treated literally (for exact comparisons). */

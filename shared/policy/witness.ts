@@ -175,14 +175,20 @@ function freeCandidates(key: string, clauses: readonly ConditionClause[], fresh:
   return known;
 }
 
+/** Some value of the clause has a policy variable (`${`). */
+function hasVariableValue(c: ConditionClause): boolean {
+  for (const v of c.values) if (v.includes('${')) return true;
+  return false;
+}
+
 /** Pass 2's candidate spaces of one action's keys for a principal, fewest values first. */
 function spacesFor(q: WitnessQuestion, byKey: ReadonlyMap<string, ConditionClause[]>, principal: string | undefined): Space[] {
   // The principal's facts are read only by clauses with a policy variable (resolveDerived keeps the others).
+  // (No named closure here: under tsx each costs a `__name` call per search.)
   let derived: ContextLookup | undefined;
-  const resolve = (c: ConditionClause): ConditionClause => (c.values.some((v) => v.includes('${')) ? resolveDerived(c, (derived ??= buildLookup(undefined, describePrincipal(principal)))) : c);
   return [...byKey.entries()]
     .map(([key, list]) => {
-      const resolved = list.some((c) => c.values.some((v) => v.includes('${'))) ? list.map(resolve) : list;
+      const resolved = list.some(hasVariableValue) ? list.map((c) => (hasVariableValue(c) ? resolveDerived(c, (derived ??= buildLookup(undefined, describePrincipal(principal)))) : c)) : list;
       const fixed = q.fixed?.get(key);
       return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
     })
@@ -209,12 +215,15 @@ class Gate {
    * key only ever takes one of its fixed candidates (the first in pass 1, any in pass 2; absent when
    * the list is empty or the candidate is `undefined`).
    */
-  private readonly fixedOnly = new Map<string, readonly Candidate[]>();
-  private readonly ruledOutMemo = new Map<CompiledStatement, boolean>();
+  private readonly fixedOnly: Map<string, readonly Candidate[]> | undefined;
+  private readonly ruledOutMemo: Map<CompiledStatement, boolean> | undefined;
   private readonly ruledOutTest: ((cs: CompiledStatement) => boolean) | undefined;
-  /** Per (action, resource) position: admitted at all, and the identity statements that admit it. */
-  private readonly gates: Array<Array<boolean | undefined>>;
-  private readonly admitting: Array<Array<readonly CompiledStatement[] | null | undefined>>;
+  /**
+   * Per (action, resource) position: admitted at all, and the identity statements that admit it;
+   * made on the first position asked (most searches are answered by {@link closed} alone).
+   */
+  private gates: Array<Array<boolean | undefined>> | undefined;
+  private admitting: Array<Array<readonly CompiledStatement[] | null | undefined>> | undefined;
 
   constructor(
     private readonly q: WitnessQuestion,
@@ -222,25 +231,29 @@ class Gate {
   ) {
     this.gated = q.resourcePolicy === undefined && !q.callerAdmin;
     this.possible = q.memo?.admitted ?? new Map<string, boolean>();
-    for (const [key, values] of q.fixed ?? []) if (!DERIVED.has(key)) this.fixedOnly.set(key, values.length > 0 ? values : [undefined]);
-    this.ruledOutTest = this.fixedOnly.size > 0 ? (cs) => this.ruledOut(cs) : undefined;
-    this.gates = q.actions.map(() => []);
-    this.admitting = q.actions.map(() => []);
+    let fixedOnly: Map<string, readonly Candidate[]> | undefined;
+    for (const [key, values] of q.fixed ?? []) if (!DERIVED.has(key)) (fixedOnly ??= new Map()).set(key, values.length > 0 ? values : [undefined]);
+    this.fixedOnly = fixedOnly;
+    // Without a fixed key no statement is ruled out: no memo, no test.
+    this.ruledOutMemo = fixedOnly ? new Map() : undefined;
+    this.ruledOutTest = fixedOnly ? (cs) => this.ruledOut(cs) : undefined;
   }
 
   private ruledOut(cs: CompiledStatement): boolean {
-    let known = this.ruledOutMemo.get(cs);
+    const memo = this.ruledOutMemo as Map<CompiledStatement, boolean>;
+    const fixedOnly = this.fixedOnly as Map<string, readonly Candidate[]>;
+    let known = memo.get(cs);
     if (known === undefined) {
       known = false;
       for (const c of cs.conditions) {
-        const candidates = this.fixedOnly.get(c.key);
+        const candidates = fixedOnly.get(c.key);
         if (!candidates || c.clause.values.some((v) => v.includes('${'))) continue;
         if (candidates.every((v) => !evaluateCompiledClause(c, v, NO_LOOKUP))) {
           known = true;
           break;
         }
       }
-      this.ruledOutMemo.set(cs, known);
+      memo.set(cs, known);
     }
     return known;
   }
@@ -288,14 +301,14 @@ class Gate {
 
   /** mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal). */
   admits(ai: number, ri: number): boolean {
-    const row = this.gates[ai] as Array<boolean | undefined>;
+    const row = (this.gates ??= this.q.actions.map(() => []))[ai] as Array<boolean | undefined>;
     let known = row[ri];
     if (known === undefined) row[ri] = known = this.mayAllow(this.q.actions[ai] as string, this.q.resources[ri] as string);
     return known;
   }
 
   private statementsAdmitting(ai: number, ri: number): readonly CompiledStatement[] | null {
-    const row = this.admitting[ai] as Array<readonly CompiledStatement[] | null | undefined>;
+    const row = (this.admitting ??= this.q.actions.map(() => []))[ai] as Array<readonly CompiledStatement[] | null | undefined>;
     let known = row[ri];
     if (known === undefined) {
       const a = actionRequest(this.q.actions[ai] as string);
@@ -405,33 +418,52 @@ function closedAnswer(q: WitnessQuestion, policies: readonly NamedPolicy[]): Wit
   return { conditional: false };
 }
 
-/**
- * Searches for an allowed request. First every principal × resource × action with no context (an
- * unconditional grant), then every combination of candidate context values for the condition keys
- * the relevant statements test. Returns the first witness found, or none (with `undecided` when the
- * budget ran out or a condition compares with another key through a policy variable).
- */
-export function findWitness(q: WitnessQuestion): WitnessAnswer {
-  const identityPolicies = q.callerAdmin ? [...(q.identityPolicies ?? []), CALLER_ADMIN] : q.identityPolicies;
-  const policies = [...(q.identityPolicies ?? []), ...(q.resourcePolicy ? [q.resourcePolicy] : []), ...(q.permissionsBoundary ? [q.permissionsBoundary] : [])];
-  let budget = q.budget ?? 4000;
-  let exhausted = false;
+/** Where pass 2's depth-first walk is: one (principal, action, resource) and its candidate spaces. */
+interface WalkAt {
+  principal: string | undefined;
+  action: string;
+  resource: string;
+  ai: number;
+  ri: number;
+  spaces: Space[];
+  context: Record<string, string[]>;
+}
 
-  // One input object for the whole search: only the request changes between attempts (evaluate keeps no reference).
-  const input: EvaluationInput = { request: { action: '', resource: '' } };
-  if (identityPolicies) input.identityPolicies = identityPolicies;
-  if (q.resourcePolicy) input.resourcePolicy = q.resourcePolicy;
-  if (q.permissionsBoundary) input.permissionsBoundary = q.permissionsBoundary;
-  if (q.resourcePolicyRequired !== undefined) input.resourcePolicyRequired = q.resourcePolicyRequired;
+/**
+ * One search's evaluations: the budget left, the one evaluation input whose request changes between
+ * attempts, and pass 2's depth-first walk. Methods of one object per search rather than closures
+ * made per search (under tsx each such closure costs a `__name` call on every `findWitness`).
+ */
+class Attempts {
+  budget: number;
+  exhausted = false;
+  /** One input object for the whole search: only the request changes between attempts (evaluate keeps no reference). */
+  private readonly input: EvaluationInput = { request: { action: '', resource: '' } };
+  /** The position {@link walk} searches (set before each walk). */
+  at: WalkAt | undefined;
+
+  constructor(
+    private readonly q: WitnessQuestion,
+    private readonly gate: Gate,
+    identityPolicies: NamedPolicy[] | undefined,
+  ) {
+    this.budget = q.budget ?? 4000;
+    const input = this.input;
+    if (identityPolicies) input.identityPolicies = identityPolicies;
+    if (q.resourcePolicy) input.resourcePolicy = q.resourcePolicy;
+    if (q.permissionsBoundary) input.permissionsBoundary = q.permissionsBoundary;
+    if (q.resourcePolicyRequired !== undefined) input.resourcePolicyRequired = q.resourcePolicyRequired;
+  }
 
   /** Evaluates one candidate request; `context` may be the caller's scratch object (copied into a witness). */
-  function attempt(principal: string | undefined, action: string, resource: string, context: Record<string, string[]>): WitnessAnswer | undefined {
-    budget--;
+  attempt(principal: string | undefined, action: string, resource: string, context: Record<string, string[]>): WitnessAnswer | undefined {
+    const q = this.q;
+    this.budget--;
     const request: EvaluationRequest = { action, resource, context };
     if (principal !== undefined) request.principal = principal;
     if (q.resourceAccount !== undefined) request.resourceAccount = q.resourceAccount;
-    input.request = request;
-    const result = evaluate(input);
+    this.input.request = request;
+    const result = evaluate(this.input);
     if (result.decision !== 'Allow') return undefined;
     const witness: Witness = { action, resource, context: { ...context } };
     if (principal !== undefined) witness.principal = principal;
@@ -441,26 +473,64 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     return { witness, result, conditional: Object.keys(context).some((k) => !q.fixed?.has(k.toLowerCase())) };
   }
 
+  /** The depth-first walk over {@link at}'s spaces from space `i` on. */
+  walk(i: number): WitnessAnswer | undefined {
+    const { principal, action, resource, ai, ri, spaces, context } = this.at as WalkAt;
+    if (this.budget <= 0) {
+      this.exhausted = true;
+      return undefined;
+    }
+    if (i === spaces.length) {
+      if (!this.gate.mayApply(ai, ri, context)) {
+        this.budget--;
+        return undefined;
+      }
+      return this.attempt(principal, action, resource, context);
+    }
+    const space = spaces[i] as Space;
+    for (const value of space.values) {
+      if (value === undefined) delete context[space.key];
+      else context[space.key] = value;
+      const found = this.walk(i + 1);
+      if (found || this.exhausted) return found;
+    }
+    delete context[space.key];
+    return undefined;
+  }
+}
+
+/**
+ * Searches for an allowed request. First every principal × resource × action with no context (an
+ * unconditional grant), then every combination of candidate context values for the condition keys
+ * the relevant statements test. Returns the first witness found, or none (with `undecided` when the
+ * budget ran out or a condition compares with another key through a policy variable).
+ */
+export function findWitness(q: WitnessQuestion): WitnessAnswer {
+  const identityPolicies = q.callerAdmin ? [...(q.identityPolicies ?? []), CALLER_ADMIN] : q.identityPolicies;
   const gate = new Gate(q, identityPolicies);
 
+  // Actions whose every position is gated out (asked once each): pass 1 spends one unit per position
+  // (it never stops on the budget) and pass 2 only the budget of each position's leaves.
+  const closed: boolean[] = [];
+  let allClosed = true;
+  for (let ai = 0; ai < q.actions.length; ai++) if (!(closed[ai] = gate.closed(ai))) allClosed = false;
+  const policies = [...(q.identityPolicies ?? []), ...(q.resourcePolicy ? [q.resourcePolicy] : []), ...(q.permissionsBoundary ? [q.permissionsBoundary] : [])];
+  if (!q.walkClosed && allClosed) {
+    const answer = closedAnswer(q, policies);
+    if (answer) return answer;
+  }
+
+  const run = new Attempts(q, gate, identityPolicies);
   const fixedFirst: Record<string, string[]> = {};
   for (const [key, values] of q.fixed ?? []) {
     const v = values[0];
     if (v !== undefined) fixedFirst[key] = v;
   }
 
-  // Actions whose every position is gated out (asked once each): pass 1 spends one unit per position
-  // (it never stops on the budget) and pass 2 only the budget of each position's leaves.
-  const closed = q.actions.map((_, ai) => gate.closed(ai));
-  if (!q.walkClosed && closed.every((c) => c)) {
-    const answer = closedAnswer(q, policies);
-    if (answer) return answer;
-  }
-
   // Pass 1: no condition context beyond the requester's fixed facts.
   for (let ai = 0; ai < q.actions.length; ai++) {
     if (closed[ai]) {
-      budget -= q.principals.length * q.resources.length;
+      run.budget -= q.principals.length * q.resources.length;
       continue;
     }
     const action = q.actions[ai] as string;
@@ -468,46 +538,20 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
       for (let ri = 0; ri < q.resources.length; ri++) {
         const resource = q.resources[ri] as string;
         if (!gate.admits(ai, ri)) {
-          budget--;
+          run.budget--;
           continue;
         }
         if (!gate.mayApply(ai, ri, fixedFirst)) {
-          budget--;
+          run.budget--;
           continue;
         }
-        const found = attempt(principal, action, resource, fixedFirst);
+        const found = run.attempt(principal, action, resource, fixedFirst);
         if (found) return found;
       }
     }
   }
 
   if (q.exactOnly) return { conditional: false };
-  // The depth-first walk over one (principal, action, resource)'s spaces, `at` naming which: one
-  // function per search, not one closure per resource.
-  let at: { principal: string | undefined; action: string; resource: string; ai: number; ri: number; spaces: Space[]; context: Record<string, string[]> } | undefined;
-  const walk = (i: number): WitnessAnswer | undefined => {
-    const { principal, action, resource, ai, ri, spaces, context } = at as NonNullable<typeof at>;
-    if (budget <= 0) {
-      exhausted = true;
-      return undefined;
-    }
-    if (i === spaces.length) {
-      if (!gate.mayApply(ai, ri, context)) {
-        budget--;
-        return undefined;
-      }
-      return attempt(principal, action, resource, context);
-    }
-    const space = spaces[i] as Space;
-    for (const value of space.values) {
-      if (value === undefined) delete context[space.key];
-      else context[space.key] = value;
-      const found = walk(i + 1);
-      if (found || exhausted) return found;
-    }
-    delete context[space.key];
-    return undefined;
-  };
   // Pass 2: every combination of candidate values of the keys the relevant statements test.
   for (let ai = 0; ai < q.actions.length; ai++) {
     const action = q.actions[ai] as string;
@@ -546,19 +590,19 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
           // and give up where it would have (a node entered with no budget left).
           let leaves = 1;
           for (const sp of spaces) leaves *= sp.values.length;
-          if (budget <= 0 || leaves > budget) {
-            exhausted = true;
+          if (run.budget <= 0 || leaves > run.budget) {
+            run.exhausted = true;
             return { conditional: false, undecided: `could not be decided: the search space of ${spaces.map((sp) => sp.key).join(', ')} is too large` };
           }
-          budget -= leaves;
+          run.budget -= leaves;
           continue;
         }
         const context: Record<string, string[]> = {};
         for (const [key, value] of Object.entries(fixedFirst)) if (!byKey.has(key)) context[key] = value;
-        at = { principal, action, resource, ai, ri, spaces, context };
-        const found = walk(0);
+        run.at = { principal, action, resource, ai, ri, spaces, context };
+        const found = run.walk(0);
         if (found) return found;
-        if (exhausted) return { conditional: false, undecided: `could not be decided: the search space of ${spaces.map((s) => s.key).join(', ')} is too large` };
+        if (run.exhausted) return { conditional: false, undecided: `could not be decided: the search space of ${spaces.map((s) => s.key).join(', ')} is too large` };
       }
     }
   }
