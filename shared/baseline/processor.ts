@@ -51,7 +51,10 @@ export class BaselineProcessor implements StreamProcessor {
       timed.push(e);
     }
     const sorted = inOrder ? timed : timed.sort((a, b) => a.timeMs - b.timeMs);
-    const groups = new Map<string, Observation[]>();
+    // Observations by behaviour, then profile key: no `behaviour|key` string per observation (the
+    // store key is built once per profile and batch); `order` keeps the profiles in first-seen order.
+    const byBehaviour = new Map<BaselineId, Map<string, Observation[]>>();
+    const order: Observation[][] = [];
     for (const e of sorted) {
       // The same events as the deployed rates rule delivers, so replay and Lambda learn alike.
       if (outsideRatesScope(e)) {
@@ -63,15 +66,22 @@ export class BaselineProcessor implements StreamProcessor {
       const { observations, skips } = observationsOf(e, this.config.maxTextLength);
       for (const reason of skips) this.stats.skipped[reason] = (this.stats.skipped[reason] ?? 0) + 1;
       for (const o of observations) {
-        const key = `${o.behaviour}|${o.key}`;
-        const list = groups.get(key);
+        let profiles = byBehaviour.get(o.behaviour);
+        if (!profiles) byBehaviour.set(o.behaviour, (profiles = new Map()));
+        const list = profiles.get(o.key);
         if (list) list.push(o);
-        else groups.set(key, [o]);
+        else {
+          const first = [o];
+          profiles.set(o.key, first);
+          order.push(first);
+        }
       }
     }
     const findings: Finding[] = [];
-    for (const [key, observations] of groups) {
-      const limits = this.config.limits[observations[0]?.behaviour as BaselineId];
+    for (const observations of order) {
+      const { behaviour, key: profileKey } = observations[0] as Observation;
+      const key = `${behaviour}|${profileKey}`;
+      const limits = this.config.limits[behaviour];
       const result = await this.store.update(key, (current) => {
         let profile: Profile | undefined = current;
         let changed = false;
@@ -86,7 +96,7 @@ export class BaselineProcessor implements StreamProcessor {
         }
         return { ...(changed && profile ? { next: profile } : {}), result: { out, learning } };
       });
-      this.stats.observed[observations[0]?.behaviour as BaselineId] += observations.length;
+      this.stats.observed[behaviour] += observations.length;
       this.stats.learning += result.learning;
       this.stats.novel += result.out.length;
       findings.push(...result.out);
