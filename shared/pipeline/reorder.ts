@@ -236,14 +236,18 @@ export class RecentKeys {
 interface DedupeBucket {
   /** 0 is empty, otherwise row + 1. */
   table: Int32Array;
+  /** Rows held; the arrays below have room for at least as many (more: sized ahead, see `RecentEvents`). */
+  rows: number;
   ids: string[];
-  hashes: number[];
+  hashes: Int32Array;
   sources: string[];
   names: string[];
-  times: number[];
+  times: Float64Array;
 }
 
 const FIRST_SLOTS = 1024;
+/** Rows a first hour is sized for (later hours: as many as the previous one). */
+const FIRST_ROWS = 512;
 
 /**
  * `RecentKeys` for events, keyed by what makes a CloudTrail record a duplicate (same eventID,
@@ -259,6 +263,8 @@ export class RecentEvents {
   private newestBucket = Number.NEGATIVE_INFINITY;
   private lastKey = Number.NaN;
   private last: DedupeBucket | undefined;
+  /** Rows of the bucket created last: a new hour is sized for as many (the arrays do not grow step by step). */
+  private lastRows = 0;
   private static readonly BUCKET_MS = 3_600_000;
 
   constructor(readonly horizonMs: number) {}
@@ -281,8 +287,9 @@ export class RecentEvents {
       }
       RecentEvents.add(b, i, h, e);
     } else {
-      b = { table: new Int32Array(FIRST_SLOTS), ids: [], hashes: [], sources: [], names: [], times: [] };
-      RecentEvents.add(b, h & (FIRST_SLOTS - 1), h, e);
+      if (this.last) this.lastRows = this.last.rows;
+      b = RecentEvents.bucket(this.lastRows);
+      RecentEvents.add(b, h & (b.table.length - 1), h, e);
       this.buckets.set(bucket, b);
     }
     this.lastKey = bucket;
@@ -296,14 +303,44 @@ export class RecentEvents {
     return false;
   }
 
+  /**
+   * An empty hour with room for `expected` rows (the previous hour's count): an hour's arrays are
+   * allocated about once instead of growing by steps (each step a copy, ~3x the final size in all),
+   * and its index starts at least half empty for them.
+   */
+  private static bucket(expected: number): DedupeBucket {
+    const capacity = Math.max(FIRST_ROWS, expected);
+    let slots = FIRST_SLOTS;
+    while (slots < 2 * capacity) slots *= 2;
+    return {
+      table: new Int32Array(slots),
+      rows: 0,
+      ids: new Array<string>(capacity),
+      hashes: new Int32Array(capacity),
+      sources: new Array<string>(capacity),
+      names: new Array<string>(capacity),
+      times: new Float64Array(capacity),
+    };
+  }
+
   /** Adds a row at empty slot `slot`; past half full, the index doubles (rebuilt from the stored hashes). */
   private static add(b: DedupeBucket, slot: number, h: number, e: Pick<TrailEvent, 'id' | 'source' | 'name' | 'timeMs'>): void {
-    const row = b.ids.length;
-    b.ids.push(e.id);
-    b.hashes.push(h);
-    b.sources.push(e.source);
-    b.names.push(e.name);
-    b.times.push(e.timeMs);
+    const row = b.rows;
+    if (row === b.hashes.length) {
+      // More rows than the hour was sized for: the typed columns double (the string columns grow as arrays do).
+      const hashes = new Int32Array(2 * row);
+      hashes.set(b.hashes);
+      b.hashes = hashes;
+      const times = new Float64Array(2 * row);
+      times.set(b.times);
+      b.times = times;
+    }
+    b.ids[row] = e.id;
+    b.hashes[row] = h;
+    b.sources[row] = e.source;
+    b.names[row] = e.name;
+    b.times[row] = e.timeMs;
+    b.rows = row + 1;
     b.table[slot] = row + 1;
     if (2 * (row + 1) > b.table.length) {
       const table = new Int32Array(2 * b.table.length);
@@ -320,7 +357,7 @@ export class RecentEvents {
   /** Events held (for tests). */
   get size(): number {
     let n = 0;
-    for (const b of this.buckets.values()) n += b.ids.length;
+    for (const b of this.buckets.values()) n += b.rows;
     return n;
   }
 }
