@@ -167,12 +167,57 @@ function apiCall(e: TrailEvent, maxLength: number): Extracted {
   const readOnly = e.readOnly ?? READ_NAME.test(e.name);
   // Most calls are plain reads: decided without building the `source:name` string.
   if (readOnly && SENSITIVE_READ_NAMES.get(e.source)?.has(e.name) !== true) return NONE;
-  const api = `${e.source}:${e.name}`;
   const key = cleanText(principalIdentity(e), maxLength);
-  const value = cleanText(api, maxLength);
-  if (!key || !value) return { observations: [], skips: ['API call with a principal or API name too long to keep'] };
-  const sensitive = SENSITIVE_SOURCES.has(e.source) || SENSITIVE_READS.has(api);
+  const api = apiValue(e.source, e.name, maxLength);
+  if (!key || !api) return { observations: [], skips: ['API call with a principal or API name too long to keep'] };
+  const { value, sensitive } = api;
   return { observations: [{ behaviour: 'new-api-for-principal', key, values: [value], facts: { principalKey: key, api: value, sensitive, readOnly }, event: e }], skips: [] };
+}
+
+/** The new-API baseline's value for one API and whether the API is sensitive. */
+interface ApiValue {
+  value: string;
+  sensitive: boolean;
+}
+
+/** Distinct APIs `apiValue` remembers (AWS has about 15,000); past that it starts again (the names come from untrusted records). */
+const MAX_APIS = 20_000;
+/** `apiValue`'s answers by eventSource, then eventName (null: too long to keep), for `apiValuesMaxLength`. */
+const API_VALUES = new Map<string, Map<string, ApiValue | null>>();
+let apiValuesMaxLength = Number.NaN;
+let apiValuesHeld = 0;
+
+/**
+ * `source:name` cleaned (`cleanText`) and whether it is sensitive, remembered per API: a busy
+ * principal calls the same few APIs, and normalisation interns eventSource and eventName, so two
+ * map look-ups replace building the string, scanning it and hashing it for the two sets. Same
+ * answers as computing them (undefined: too long to keep).
+ */
+function apiValue(source: string, name: string, maxLength: number): ApiValue | undefined {
+  if (maxLength !== apiValuesMaxLength) {
+    API_VALUES.clear();
+    apiValuesHeld = 0;
+    apiValuesMaxLength = maxLength;
+  }
+  let byName = API_VALUES.get(source);
+  let known = byName?.get(name);
+  if (known === undefined) {
+    if (apiValuesHeld >= MAX_APIS) {
+      API_VALUES.clear();
+      apiValuesHeld = 0;
+      byName = undefined;
+    }
+    if (byName === undefined) {
+      byName = new Map();
+      API_VALUES.set(source, byName);
+    }
+    const api = `${source}:${name}`;
+    const value = cleanText(api, maxLength);
+    known = value === undefined ? null : { value, sensitive: SENSITIVE_SOURCES.has(source) || SENSITIVE_READS.has(api) };
+    byName.set(name, known);
+    apiValuesHeld += 1;
+  }
+  return known ?? undefined;
 }
 
 /** The person a console sign-in is for: an IAM user, root, or the role session (its name is the person for SAML / Identity Center). */

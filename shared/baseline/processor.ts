@@ -45,7 +45,10 @@ export class BaselineProcessor implements StreamProcessor {
     let inOrder = true;
     let previous = Number.NEGATIVE_INFINITY;
     const timed: TrailEvent[] = [];
-    for (const e of events) {
+    // Indexed loops, not for-of, here and below: before the optimizing compiler takes these loops
+    // over (a replay runs each only ~100 times), for-of allocates an iterator result per element.
+    for (let i = 0; i < events.length; i += 1) {
+      const e = events[i] as TrailEvent;
       const t = e.timeMs;
       if (!Number.isFinite(t)) continue;
       if (t < previous) inOrder = false;
@@ -53,8 +56,12 @@ export class BaselineProcessor implements StreamProcessor {
       timed.push(e);
     }
     const sorted = inOrder ? timed : timed.sort((a, b) => a.timeMs - b.timeMs);
-    const groups = new Map<string, Observation[]>();
-    for (const e of sorted) {
+    // Observations by behaviour, then profile key: no `behaviour|key` string per observation (the
+    // store key is built once per profile and batch); `order` keeps the profiles in first-seen order.
+    const byBehaviour = new Map<BaselineId, Map<string, Observation[]>>();
+    const order: Observation[][] = [];
+    for (let i = 0; i < sorted.length; i += 1) {
+      const e = sorted[i] as TrailEvent;
       // The same events as the deployed rates rule delivers, so replay and Lambda learn alike.
       if (outsideRatesScope(e)) {
         this.stats.outOfScope += 1;
@@ -63,23 +70,35 @@ export class BaselineProcessor implements StreamProcessor {
       if (seen.has(e.id)) continue; // at-least-once delivery inside one batch
       seen.add(e.id);
       const { observations, skips } = observationsOf(e, this.config.maxTextLength);
-      for (const reason of skips) this.stats.skipped[reason] = (this.stats.skipped[reason] ?? 0) + 1;
-      for (const o of observations) {
-        const key = `${o.behaviour}|${o.key}`;
-        const list = groups.get(key);
+      for (let k = 0; k < skips.length; k += 1) {
+        const reason = skips[k] as string;
+        this.stats.skipped[reason] = (this.stats.skipped[reason] ?? 0) + 1;
+      }
+      for (let k = 0; k < observations.length; k += 1) {
+        const o = observations[k] as Observation;
+        let profiles = byBehaviour.get(o.behaviour);
+        if (!profiles) byBehaviour.set(o.behaviour, (profiles = new Map()));
+        const list = profiles.get(o.key);
         if (list) list.push(o);
-        else groups.set(key, [o]);
+        else {
+          const first = [o];
+          profiles.set(o.key, first);
+          order.push(first);
+        }
       }
     }
     const findings: Finding[] = [];
-    for (const [key, observations] of groups) {
-      const limits = this.config.limits[observations[0]?.behaviour as BaselineId];
+    for (const observations of order) {
+      const { behaviour, key: profileKey } = observations[0] as Observation;
+      const key = `${behaviour}|${profileKey}`;
+      const limits = this.config.limits[behaviour];
       const result = await this.store.update(key, (current) => {
         let profile: Profile | undefined = current;
         let changed = false;
         const out: Finding[] = [];
         let learning = 0;
-        for (const o of observations) {
+        for (let k = 0; k < observations.length; k += 1) {
+          const o = observations[k] as Observation;
           const step = observe(profile, o.values, o.event.timeMs, o.event.id, limits);
           profile = step.profile;
           changed ||= step.changed;
@@ -88,7 +107,7 @@ export class BaselineProcessor implements StreamProcessor {
         }
         return { ...(changed && profile ? { next: profile } : {}), result: { out, learning } };
       });
-      this.stats.observed[observations[0]?.behaviour as BaselineId] += observations.length;
+      this.stats.observed[behaviour] += observations.length;
       this.stats.learning += result.learning;
       this.stats.novel += result.out.length;
       findings.push(...result.out);

@@ -55,7 +55,10 @@ export function observe(profile: Profile | undefined, values: readonly string[],
   const names = Object.keys(p.v);
   const held = names.length;
   let kept = 0;
-  for (const value of names) {
+  // Indexed loops: observe runs once per observation, often before it is optimised, and for-of then
+  // allocates an iterator result per element.
+  for (let k = 0; k < held; k += 1) {
+    const value = names[k] as string;
     if ((p.v[value] as [number, number])[1] < day - limits.forgetDays) {
       delete p.v[value];
       changed = true;
@@ -66,7 +69,8 @@ export function observe(profile: Profile | undefined, values: readonly string[],
   const history = { observations: p.n, values: held, sinceMs: p.f };
   const novel: string[] = [];
   let added: string[] | undefined;
-  for (const value of values) {
+  for (let k = 0; k < values.length; k += 1) {
+    const value = values[k] as string;
     const entry = p.v[value];
     if (!entry) {
       if (!learning) novel.push(value);

@@ -1,24 +1,41 @@
 import type { TrailEvent } from '../model/types.ts';
 import { idHash } from '../rates/dedupe.ts';
 
+/** The reorder FIFO ring's first capacity (a power of two). */
+const FIFO_FIRST_SLOTS = 1024;
+
 /**
  * A bounded reorder window over a roughly time-ordered stream (CloudTrail log files: each file
- * spans minutes, files arrive in order): events are held in a min-heap by event time and released
- * once they are older than the newest event seen minus `windowMs` AND more than `minHeld` events
- * are held. So a small input (under `minHeld` events: sample folders, one incident's logs) is
- * sorted exactly, whatever order its files come in, and a large one is held to one window (or
- * `minHeld` events, whichever is more): memory is bounded, not by the stream. An event that
- * arrives after its time was released is late: it is released at once and counted (`late`), never
- * dropped.
+ * spans minutes, files arrive in order): events are held by event time and released once they are
+ * older than the newest event seen minus `windowMs` AND more than `minHeld` events are held. So a
+ * small input (under `minHeld` events: sample folders, one incident's logs) is sorted exactly,
+ * whatever order its files come in, and a large one is held to one window (or `minHeld` events,
+ * whichever is more): memory is bounded, not by the stream. An event that arrives after its time
+ * was released is late: it is released at once and counted (`late`), never dropped.
+ *
+ * Held events are in two queues: a FIFO of the events that arrived in time order (each no earlier
+ * than the FIFO's last), which is sorted as it stands, and a min-heap of the others. Release takes
+ * the smaller (by time, then arrival) of the FIFO's head and the heap's top: the same order a
+ * single heap gives, but an in-order event (nearly all of them in CloudTrail files) costs O(1)
+ * instead of two O(log n) sifts over a window of tens of thousands.
  */
 export class ReorderBuffer {
-  // The heap in three parallel arrays (time, arrival order, event) instead of an item object per
-  // event: nothing is allocated per push, and the GC has no item objects to promote while the
-  // window holds them (the window holds tens of thousands). Times are plain doubles in a packed
-  // array, arrival numbers small integers.
+  // The heap as parallel arrays (time, arrival order, event) instead of an item object per event:
+  // nothing is allocated per push, and the GC has no item objects to promote while the window
+  // holds them (the window holds tens of thousands). Times are plain doubles in a packed array,
+  // arrival numbers small integers.
   private readonly times: number[] = [];
   private readonly seqs: number[] = [];
   private readonly events: TrailEvent[] = [];
+  // The FIFO as a ring over typed arrays (power-of-two capacity, doubled when full): `fifoCount`
+  // entries from `fifoHead`. A ring, not an array shifted from the front: nothing is copied per release.
+  private fifoTimes = new Float64Array(FIFO_FIRST_SLOTS);
+  private fifoSeqs = new Float64Array(FIFO_FIRST_SLOTS);
+  private fifoEvents: Array<TrailEvent | undefined> = new Array<TrailEvent | undefined>(FIFO_FIRST_SLOTS).fill(undefined);
+  private fifoHead = 0;
+  private fifoCount = 0;
+  /** Time of the FIFO's last entry. */
+  private fifoLast = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private newest = Number.NEGATIVE_INFINITY;
   private releasedThrough = Number.NEGATIVE_INFINITY;
@@ -33,7 +50,7 @@ export class ReorderBuffer {
   ) {}
 
   get size(): number {
-    return this.events.length;
+    return this.events.length + this.fifoCount;
   }
 
   /**
@@ -52,8 +69,10 @@ export class ReorderBuffer {
       out.push(event);
       return out;
     }
-    this.insert(t, this.seq++, event);
-    if (this.events.length > this.maxHeld) this.maxHeld = this.events.length;
+    if (this.fifoCount === 0 || t >= this.fifoLast) this.enqueue(t, this.seq++, event);
+    else this.insert(t, this.seq++, event);
+    const held = this.events.length + this.fifoCount;
+    if (held > this.maxHeld) this.maxHeld = held;
     if (t > this.newest) this.newest = t;
     return this.release(this.newest - this.windowMs, out);
   }
@@ -65,12 +84,52 @@ export class ReorderBuffer {
 
   private release(through: number, out: TrailEvent[]): TrailEvent[] {
     const keep = through === Number.POSITIVE_INFINITY ? 0 : this.minHeld;
-    while (this.events.length > keep && (this.times[0] as number) <= through) {
-      const t = this.times[0] as number;
-      out.push(this.pop());
+    const { times, seqs } = this;
+    while (this.events.length + this.fifoCount > keep) {
+      const head = this.fifoHead;
+      const headT = this.fifoCount > 0 ? (this.fifoTimes[head] as number) : Number.POSITIVE_INFINITY;
+      // The FIFO's head goes first unless the heap's top is earlier (or as early and arrived first).
+      const fromFifo = this.fifoCount > 0 && (times.length === 0 || headT < (times[0] as number) || (headT === times[0] && (this.fifoSeqs[head] as number) < (seqs[0] as number)));
+      const t = fromFifo ? headT : (times[0] as number);
+      if (t > through) break;
+      if (fromFifo) {
+        out.push(this.fifoEvents[head] as TrailEvent);
+        this.fifoEvents[head] = undefined;
+        this.fifoHead = (head + 1) & (this.fifoTimes.length - 1);
+        this.fifoCount -= 1;
+      } else {
+        out.push(this.pop());
+      }
       if (t > this.releasedThrough) this.releasedThrough = t;
     }
     return out;
+  }
+
+  /** Appends to the FIFO ring, doubling it (in order, from its head) when full. */
+  private enqueue(t: number, seq: number, event: TrailEvent): void {
+    let capacity = this.fifoTimes.length;
+    if (this.fifoCount === capacity) {
+      const times = new Float64Array(2 * capacity);
+      const seqs = new Float64Array(2 * capacity);
+      const events = new Array<TrailEvent | undefined>(2 * capacity).fill(undefined);
+      for (let k = 0; k < capacity; k += 1) {
+        const from = (this.fifoHead + k) & (capacity - 1);
+        times[k] = this.fifoTimes[from] as number;
+        seqs[k] = this.fifoSeqs[from] as number;
+        events[k] = this.fifoEvents[from];
+      }
+      this.fifoTimes = times;
+      this.fifoSeqs = seqs;
+      this.fifoEvents = events;
+      this.fifoHead = 0;
+      capacity *= 2;
+    }
+    const at = (this.fifoHead + this.fifoCount) & (capacity - 1);
+    this.fifoTimes[at] = t;
+    this.fifoSeqs[at] = seq;
+    this.fifoEvents[at] = event;
+    this.fifoCount += 1;
+    this.fifoLast = t;
   }
 
   private less(i: number, j: number): boolean {
@@ -177,14 +236,18 @@ export class RecentKeys {
 interface DedupeBucket {
   /** 0 is empty, otherwise row + 1. */
   table: Int32Array;
+  /** Rows held; the arrays below have room for at least as many (more: sized ahead, see `RecentEvents`). */
+  rows: number;
   ids: string[];
-  hashes: number[];
+  hashes: Int32Array;
   sources: string[];
   names: string[];
-  times: number[];
+  times: Float64Array;
 }
 
 const FIRST_SLOTS = 1024;
+/** Rows a first hour is sized for (later hours: as many as the previous one). */
+const FIRST_ROWS = 512;
 
 /**
  * `RecentKeys` for events, keyed by what makes a CloudTrail record a duplicate (same eventID,
@@ -200,6 +263,8 @@ export class RecentEvents {
   private newestBucket = Number.NEGATIVE_INFINITY;
   private lastKey = Number.NaN;
   private last: DedupeBucket | undefined;
+  /** Rows of the bucket created last: a new hour is sized for as many (the arrays do not grow step by step). */
+  private lastRows = 0;
   private static readonly BUCKET_MS = 3_600_000;
 
   constructor(readonly horizonMs: number) {}
@@ -222,8 +287,9 @@ export class RecentEvents {
       }
       RecentEvents.add(b, i, h, e);
     } else {
-      b = { table: new Int32Array(FIRST_SLOTS), ids: [], hashes: [], sources: [], names: [], times: [] };
-      RecentEvents.add(b, h & (FIRST_SLOTS - 1), h, e);
+      if (this.last) this.lastRows = this.last.rows;
+      b = RecentEvents.bucket(this.lastRows);
+      RecentEvents.add(b, h & (b.table.length - 1), h, e);
       this.buckets.set(bucket, b);
     }
     this.lastKey = bucket;
@@ -237,14 +303,44 @@ export class RecentEvents {
     return false;
   }
 
+  /**
+   * An empty hour with room for `expected` rows (the previous hour's count): an hour's arrays are
+   * allocated about once instead of growing by steps (each step a copy, ~3x the final size in all),
+   * and its index starts at least half empty for them.
+   */
+  private static bucket(expected: number): DedupeBucket {
+    const capacity = Math.max(FIRST_ROWS, expected);
+    let slots = FIRST_SLOTS;
+    while (slots < 2 * capacity) slots *= 2;
+    return {
+      table: new Int32Array(slots),
+      rows: 0,
+      ids: new Array<string>(capacity),
+      hashes: new Int32Array(capacity),
+      sources: new Array<string>(capacity),
+      names: new Array<string>(capacity),
+      times: new Float64Array(capacity),
+    };
+  }
+
   /** Adds a row at empty slot `slot`; past half full, the index doubles (rebuilt from the stored hashes). */
   private static add(b: DedupeBucket, slot: number, h: number, e: Pick<TrailEvent, 'id' | 'source' | 'name' | 'timeMs'>): void {
-    const row = b.ids.length;
-    b.ids.push(e.id);
-    b.hashes.push(h);
-    b.sources.push(e.source);
-    b.names.push(e.name);
-    b.times.push(e.timeMs);
+    const row = b.rows;
+    if (row === b.hashes.length) {
+      // More rows than the hour was sized for: the typed columns double (the string columns grow as arrays do).
+      const hashes = new Int32Array(2 * row);
+      hashes.set(b.hashes);
+      b.hashes = hashes;
+      const times = new Float64Array(2 * row);
+      times.set(b.times);
+      b.times = times;
+    }
+    b.ids[row] = e.id;
+    b.hashes[row] = h;
+    b.sources[row] = e.source;
+    b.names[row] = e.name;
+    b.times[row] = e.timeMs;
+    b.rows = row + 1;
     b.table[slot] = row + 1;
     if (2 * (row + 1) > b.table.length) {
       const table = new Int32Array(2 * b.table.length);
@@ -261,7 +357,7 @@ export class RecentEvents {
   /** Events held (for tests). */
   get size(): number {
     let n = 0;
-    for (const b of this.buckets.values()) n += b.ids.length;
+    for (const b of this.buckets.values()) n += b.rows;
     return n;
   }
 }

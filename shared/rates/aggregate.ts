@@ -186,7 +186,9 @@ export class KeyTable {
  */
 export function countChunk(table: KeyTable, events: readonly TrailEvent[], chunk: number, scratch: KeySlot[]): KeySlot[] {
   const touched: KeySlot[] = [];
-  for (const event of events) {
+  // Indexed, not for-of: until this loop is optimised, for-of allocates an iterator result per event.
+  for (let e = 0; e < events.length; e += 1) {
+    const event = events[e] as TrailEvent;
     const minute = Math.floor(event.timeMs / MINUTE_MS);
     const timeMs = event.timeMs;
     const n = table.slotsOf(event, scratch);
@@ -273,7 +275,8 @@ export function collectDetails(table: KeyTable, events: readonly TrailEvent[], w
 
 /** Drops the chunk's references to events and breakdowns (memory stays bounded by keys, not events). */
 export function releaseChunk(touched: readonly KeySlot[]): void {
-  for (const slot of touched) {
+  for (let i = 0; i < touched.length; i += 1) {
+    const slot = touched[i] as KeySlot;
     slot.details = undefined;
     for (let j = 0; j < slot.used; j += 1) (slot.minutes[j] as MinuteCount).firstEvent = undefined;
   }

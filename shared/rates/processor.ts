@@ -25,13 +25,20 @@ export class RateProcessor implements StreamProcessor {
 
   async process(events: readonly TrailEvent[]): Promise<Finding[]> {
     // Only what the deployed rates rule receives (shared/rates/scope.ts), so replay and Lambda count alike.
-    const inScope = events.filter((e) => {
+    // A batch wholly in scope (the usual one) is passed as it is; the list is copied from the first event left out.
+    let inScope: TrailEvent[] | undefined;
+    for (let i = 0; i < events.length; i += 1) {
+      const e = events[i] as TrailEvent;
       const why = outsideRatesScope(e);
-      if (why) this.outOfScope[why] = (this.outOfScope[why] ?? 0) + 1;
-      return why === undefined;
-    });
+      if (why) {
+        this.outOfScope[why] = (this.outOfScope[why] ?? 0) + 1;
+        inScope ??= events.slice(0, i);
+      } else if (inScope) {
+        inScope.push(e);
+      }
+    }
     // Replay has no delivery time: skew cannot be judged, and event time is the only clock.
-    return (await this.detector.process(inScope)).findings;
+    return (await this.detector.process(inScope ?? events)).findings;
   }
 
   /** One line per kind of event left out, for the replay summary. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BaselineProcessor } from '../../shared/baseline/processor.ts';
 import { locationOf } from '../../shared/baseline/location.ts';
+import { observationsOf } from '../../shared/baseline/observations.ts';
 import type { Finding, TrailEvent } from '../../shared/model/types.ts';
 import { decideRoute } from '../../shared/routing/decide.ts';
 import { EMPTY_TUNING } from '../../shared/tuning/check.ts';
@@ -134,6 +135,22 @@ describe('baseline behaviours on realistic routine and attacks', () => {
     });
     expect(p.stats.observed['new-api-for-principal']).toBe(1); // the lone surrogate became U+FFFD, and was kept
     expect(p.notes().length).toBe(6);
+  });
+
+  it('the new-API value and its sensitivity are the same whether remembered or not, and follow the length limit asked for', () => {
+    const deploy: Actor = { kind: 'role', name: 'deploy' };
+    const apiOf = (source: string, name: string, maxLength: number) => {
+      const [o] = observationsOf(toEvent(record(T0, deploy, source, name)), maxLength).observations;
+      return o && { value: o.values[0], sensitive: o.facts['sensitive'] };
+    };
+    for (let round = 0; round < 2; round++) {
+      expect(apiOf('iam.amazonaws.com', 'CreateUser', 512)).toEqual({ value: 'iam.amazonaws.com:CreateUser', sensitive: true });
+      expect(apiOf('cloudformation.amazonaws.com', 'UpdateStack', 512)).toEqual({ value: 'cloudformation.amazonaws.com:UpdateStack', sensitive: false });
+      // 'cloudformation.amazonaws.com:UpdateStack' is 40 characters: refused under a 38-character limit (the principal's role ARN, 37, is not), kept again at 512.
+      expect(apiOf('cloudformation.amazonaws.com', 'UpdateStack', 38)).toBeUndefined();
+      expect(apiOf('cloudformation.amazonaws.com', 'UpdateStack', 512)).toEqual({ value: 'cloudformation.amazonaws.com:UpdateStack', sensitive: false });
+    }
+    expect(observationsOf(toEvent(record(T0, deploy, 'cloudformation.amazonaws.com', 'UpdateStack')), 38).skips).toEqual(['API call with a principal or API name too long to keep']);
   });
 
   it('networks are /24 and /48, countries come from the dated snapshot, documentation ranges have none', () => {

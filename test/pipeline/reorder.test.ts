@@ -73,6 +73,7 @@ describe('ReorderBuffer against a sorted-array model', () => {
     newest = Number.NEGATIVE_INFINITY;
     through = Number.NEGATIVE_INFINITY;
     late = 0;
+    maxHeld = 0;
     constructor(
       readonly windowMs: number,
       readonly minHeld: number,
@@ -84,6 +85,7 @@ describe('ReorderBuffer against a sorted-array model', () => {
         return [e];
       }
       this.held.push({ t: e.timeMs, seq: this.seq++, e });
+      this.maxHeld = Math.max(this.maxHeld, this.held.length);
       this.newest = Math.max(this.newest, e.timeMs);
       return this.release(this.newest - this.windowMs, this.minHeld);
     }
@@ -99,7 +101,7 @@ describe('ReorderBuffer against a sorted-array model', () => {
     }
   }
 
-  it('releases exactly what the model releases, push by push: in-order runs, ties, disorder, late and timeless events, a minimum held', () => {
+  it('releases exactly what the model releases, push by push: in-order runs, ties, disorder, late and timeless events, a minimum held (and holds as many at most)', () => {
     const r = rng(11);
     for (const [windowMs, minHeld] of [
       [50, 0],
@@ -120,6 +122,7 @@ describe('ReorderBuffer against a sorted-array model', () => {
       }
       expect(b.drain().map((x) => x.id)).toEqual(m.release(Number.POSITIVE_INFINITY, 0).map((x) => x.id));
       expect(b.late).toBe(m.late);
+      expect(b.maxHeld).toBe(m.maxHeld);
       expect(b.size).toBe(0);
     }
   });
