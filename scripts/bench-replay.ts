@@ -267,6 +267,11 @@ export function workerCounts(): number[] {
 
 export const perSecond = (events: number, ms: number): number => Math.round((events / Math.max(ms, 1e-9)) * 1000);
 
+/** Events per second of wall time and per CPU-second of a measured run. */
+export function rates(r: { events: number; ms: number; cpuMs: number }): { eventsPerSecond: number; eventsPerCpuSecond: number } {
+  return { eventsPerSecond: perSecond(r.events, r.ms), eventsPerCpuSecond: perSecond(r.events, r.cpuMs) };
+}
+
 /** What one whole CLI process cost, from the operating system's accounting (`/usr/bin/time`). */
 export interface CliFigures {
   /** `bundle`: shared/cli/trailwatch.mjs as users run it (the cached bundle); `sources`: TRAILWATCH_BUNDLE=0 (tsx). */

@@ -97,15 +97,14 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
   const corpus = replayBench.generateCorpus(corpusDir, n);
   log('measuring the floor (gunzip + JSON.parse, nothing else)…');
   const floor = replayBench.measureFloor(corpusDir);
-  results['replayFloor'] = { ...floor, eventsPerSecond: replayBench.perSecond(floor.events, floor.ms), eventsPerCpuSecond: replayBench.perSecond(floor.events, floor.cpuMs) };
+  results['replayFloor'] = { ...floor, ...replayBench.rates(floor) };
   log('replaying the generated corpus…');
   const gen = replayBench.measureReplay(self, ROOT, corpusDir, 0);
   results['replayGenerated'] = {
     ...gen,
     files: corpus.files,
     gzBytes: corpus.bytes,
-    eventsPerSecond: replayBench.perSecond(gen.events, gen.ms),
-    eventsPerCpuSecond: replayBench.perSecond(gen.events, gen.cpuMs),
+    ...replayBench.rates(gen),
     timesFloorWall: gen.ms / floor.ms,
     timesFloorCpu: gen.cpuMs / floor.cpuMs,
   };
@@ -116,12 +115,12 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
     log(`replaying the generated corpus with ${workers} worker thread(s)…`);
     const r = replayBench.measureReplay(self, ROOT, corpusDir, workers);
     const { findingsDigest, ...figures } = r;
-    parallel.push({ ...figures, eventsPerSecond: replayBench.perSecond(r.events, r.ms), eventsPerCpuSecond: replayBench.perSecond(r.events, r.cpuMs), speedup: gen.ms / r.ms, sameFindings: findingsDigest === gen.findingsDigest ? 1 : 0 });
+    parallel.push({ ...figures, ...replayBench.rates(r), speedup: gen.ms / r.ms, sameFindings: findingsDigest === gen.findingsDigest ? 1 : 0 });
   }
   results['replayWorkers'] = { cores: availableParallelism(), runs: parallel };
   log('running `trailwatch replay` on the corpus as a whole process, from its bundle and from the sources…');
   const cli = (['bundle', 'sources'] as const).flatMap((mode) => replayBench.measureCli(ROOT, corpusDir, mode) ?? []);
-  if (cli.length > 0) results['replayCli'] = cli.map((c) => ({ ...c, events: gen.events, eventsPerSecond: replayBench.perSecond(gen.events, c.ms), eventsPerCpuSecond: replayBench.perSecond(gen.events, c.cpuMs) }));
+  if (cli.length > 0) results['replayCli'] = cli.map((c) => ({ ...c, events: gen.events, ...replayBench.rates({ ...c, events: gen.events }) }));
   const scaleEvents = Math.max(0, option('--scale-events', 500_000));
   if (scaleEvents > 0) results['replayScale'] = benchReplayScale(replayBench, self, work, scaleEvents);
   if (existsSync(INVICTUS) && n >= 1000) results['replayResampled'] = benchReplayResampled(replayBench, self, work, n);
@@ -133,22 +132,31 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
   return results;
 }
 
+type ReplayBench = typeof import('./bench-replay.ts');
+
+/** A corpus's floor and its single-threaded replay, each in a fresh process, with their rates and ratios. */
+function floorAndOneThread(replayBench: ReplayBench, self: string, dir: string) {
+  const floor = replayBench.measureFloor(dir);
+  const one = replayBench.measureReplay(self, ROOT, dir, 0);
+  return {
+    floor: { ...floor, ...replayBench.rates(floor) },
+    oneThread: { ...one, ...replayBench.rates(one), timesFloorWall: one.ms / floor.ms, timesFloorCpu: one.cpuMs / floor.cpuMs },
+  };
+}
+
 /**
  * The real-shapes rows: as many events as the generated corpus, resampled from Invictus's real
  * records (`resampleCorpus`), their floor and one thread: the generator's records are smaller and
  * plainer than CloudTrail's, which makes the floor cheaper per event than on a real archive.
  */
-function benchReplayResampled(replayBench: typeof import('./bench-replay.ts'), self: string, work: string, events: number): Record<string, unknown> | undefined {
+function benchReplayResampled(replayBench: ReplayBench, self: string, work: string, events: number): Record<string, unknown> | undefined {
   const dir = join(work, 'corpus-resampled');
   mkdirSync(dir);
   log(`resampling ${events} real records from Invictus…`);
   const corpus = replayBench.resampleCorpus(INVICTUS, dir, events);
   if (!corpus) return undefined;
   log('measuring their floor and replaying them…');
-  const floor = replayBench.measureFloor(dir);
-  const one = replayBench.measureReplay(self, ROOT, dir, 0);
-  const rate = (r: { events: number; ms: number; cpuMs: number }) => ({ eventsPerSecond: replayBench.perSecond(r.events, r.ms), eventsPerCpuSecond: replayBench.perSecond(r.events, r.cpuMs) });
-  return { ...corpus, floor: { ...floor, ...rate(floor) }, oneThread: { ...one, ...rate(one), timesFloorWall: one.ms / floor.ms, timesFloorCpu: one.cpuMs / floor.cpuMs } };
+  return { ...corpus, ...floorAndOneThread(replayBench, self, dir) };
 }
 
 /**
@@ -158,25 +166,22 @@ function benchReplayResampled(replayBench: typeof import('./bench-replay.ts'), s
  * show whether the parallel stateless stage pays once the input is long enough, and that it gives
  * the same findings (digest) as one thread.
  */
-function benchReplayScale(replayBench: typeof import('./bench-replay.ts'), self: string, work: string, events: number): Record<string, unknown> {
+function benchReplayScale(replayBench: ReplayBench, self: string, work: string, events: number): Record<string, unknown> {
   const dir = join(work, 'corpus-scale');
   mkdirSync(dir);
   log(`generating ${events} events for the scaling rows…`);
   const corpus = replayBench.generateCorpus(dir, events);
-  log('measuring their floor…');
-  const floor = replayBench.measureFloor(dir);
-  log('replaying them in one thread…');
-  const one = replayBench.measureReplay(self, ROOT, dir, 0);
+  log('measuring their floor and replaying them in one thread…');
+  const { floor, oneThread } = floorAndOneThread(replayBench, self, dir);
   const workers = Math.max(2, availableParallelism());
   log(`replaying them with ${workers} worker threads…`);
   const par = replayBench.measureReplay(self, ROOT, dir, workers);
-  const rate = (r: { events: number; ms: number; cpuMs: number }) => ({ eventsPerSecond: replayBench.perSecond(r.events, r.ms), eventsPerCpuSecond: replayBench.perSecond(r.events, r.cpuMs) });
   return {
     files: corpus.files,
     gzBytes: corpus.bytes,
-    floor: { ...floor, ...rate(floor) },
-    oneThread: { ...one, ...rate(one), timesFloorWall: one.ms / floor.ms, timesFloorCpu: one.cpuMs / floor.cpuMs },
-    workers: { ...par, ...rate(par), speedup: one.ms / par.ms, timesFloorWall: par.ms / floor.ms, sameFindings: par.findingsDigest === one.findingsDigest },
+    floor,
+    oneThread,
+    workers: { ...par, ...replayBench.rates(par), speedup: oneThread.ms / par.ms, timesFloorWall: par.ms / floor.ms, sameFindings: par.findingsDigest === oneThread.findingsDigest },
   };
 }
 
@@ -234,17 +239,19 @@ if (json) {
     out.push('  `trailwatch replay <corpus> --format json --quiet`, whole process (start-up, findings written), one run each:');
     for (const c of cli) out.push(replayRow(`    from ${c.mode === 'bundle' ? 'its cached bundle' : 'the sources (tsx)'}`, c) ?? '');
   }
+  const floorRows = (r: { floor: Record<string, number>; oneThread: Record<string, number> }) => [
+    replayRow('    floor: gunzip + JSON.parse only', r.floor) ?? '',
+    `${replayRow('    one thread', r.oneThread) ?? ''}  ${(r.oneThread['timesFloorWall'] ?? 0).toFixed(2)}x floor wall, ${(r.oneThread['timesFloorCpu'] ?? 0).toFixed(2)}x CPU`,
+  ];
   const real = results['replayResampled'] as { files: number; sourceRecords: number; floor: Record<string, number>; oneThread: Record<string, number> } | undefined;
   if (real) {
     out.push(`  real record shapes: ${real.oneThread['events']} events resampled from Invictus's ${real.sourceRecords} records (repeated, times moved, new eventIDs; the attack repeats too):`);
-    out.push(replayRow('    floor: gunzip + JSON.parse only', real.floor) ?? '');
-    out.push(`${replayRow('    one thread', real.oneThread) ?? ''}  ${(real.oneThread['timesFloorWall'] ?? 0).toFixed(2)}x floor wall, ${(real.oneThread['timesFloorCpu'] ?? 0).toFixed(2)}x CPU`);
+    out.push(...floorRows(real));
   }
   const scale = results['replayScale'] as { files: number; floor: Record<string, number>; oneThread: Record<string, number>; workers: Record<string, number> & { sameFindings: boolean } } | undefined;
   if (scale) {
     out.push(`  scaling: the same generator, ${scale.oneThread['events']} events in ${scale.files} files (\`--scale-events N\`, 0 skips):`);
-    out.push(replayRow('    floor: gunzip + JSON.parse only', scale.floor) ?? '');
-    out.push(`${replayRow('    one thread', scale.oneThread) ?? ''}  ${(scale.oneThread['timesFloorWall'] ?? 0).toFixed(2)}x floor wall, ${(scale.oneThread['timesFloorCpu'] ?? 0).toFixed(2)}x CPU`);
+    out.push(...floorRows(scale));
     out.push(`${replayRow(`    ${scale.workers['workers']} worker threads`, scale.workers) ?? ''}  speed-up ${(scale.workers['speedup'] ?? 0).toFixed(2)}x, ${(scale.workers['timesFloorWall'] ?? 0).toFixed(2)}x floor wall, ${scale.workers.sameFindings ? 'the same findings as one thread' : 'FINDINGS DIFFER from one thread'}`);
   }
   const inv = replayRow('  invictus (55 log files)', results['replayInvictus'] as Record<string, number> | undefined);
