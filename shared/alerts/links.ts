@@ -9,7 +9,6 @@ import { wellFormed } from './escape.ts';
  * choose the host or break out of the URL; a value that fails the check means no link, not a bad one.
  */
 
-
 /**
  * `encodeURIComponent` plus the characters it leaves alone that Markdown or mrkdwn could act on
  * (`!'()*~_`), so a name inside one of our URLs can never end the link early or format the text

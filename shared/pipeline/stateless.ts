@@ -42,11 +42,12 @@ function recipientValueOf(value: unknown): unknown {
 /**
  * What the stateful processors get: the event without the bulk of its raw record. Processors read
  * the normalised fields and `requestParameters` (only the keys they say they read, `requestKeys`,
- * when given); of `raw` only the fields the rate detector's scope check reads are kept (`eventCategory`, `managementEvent`). `responseElements` and
- * `additionalEventData` (session credentials, large documents) are dropped, except a console
- * sign-in's `responseElements.ConsoleLogin` (Success/Failure: the baseline behaviours learn only
- * successful sign-ins). The reorder window holds
- * thousands of these, and worker threads send them to the main thread, so smaller is faster.
+ * when given); of `raw` only the fields the rate detector's scope check reads are kept
+ * (`eventCategory`, `managementEvent`). `responseElements` and `additionalEventData` (session
+ * credentials, large documents) are dropped, except a console sign-in's
+ * `responseElements.ConsoleLogin` (Success/Failure: the baseline behaviours learn only successful
+ * sign-ins). The reorder window holds thousands of these, and worker threads send them to the
+ * main thread, so smaller is faster.
  */
 export function compactEvent(e: TrailEvent, requestKeys?: readonly string[]): TrailEvent {
   const raw: TrailEvent['raw'] = {};

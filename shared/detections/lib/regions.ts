@@ -1,6 +1,6 @@
 import type { ApprovedRegions } from '../../tuning/types.ts';
 
-import { REGION_NAME } from '../../model/region-name.ts';
+import { LINKABLE_REGION, REGION_NAME } from '../../model/region-name.ts';
 
 export { REGION_NAME };
 
@@ -9,8 +9,8 @@ export function regionNameProblem(value: string): string | undefined {
   if (REGION_NAME.test(value)) return undefined;
   const lower = value.trim().toLowerCase();
   if (lower !== value && REGION_NAME.test(lower)) return `not a region name: ${JSON.stringify(value)} (region names are lower case: write ${lower})`;
-  const zone = /^([a-z]{2,4}(-[a-z]+)+-\d{1,2})[a-z]$/.exec(lower);
-  if (zone) return `not a region name: ${JSON.stringify(value)} is an Availability Zone; write its region, ${zone[1]}`;
+  // Not a region name here, so a linkable one is a region name and one letter: an Availability Zone.
+  if (LINKABLE_REGION.test(lower)) return `not a region name: ${JSON.stringify(value)} is an Availability Zone; write its region, ${lower.slice(0, -1)}`;
   return `not a region name: ${JSON.stringify(value)} (write a region code such as eu-west-1 or us-east-1)`;
 }
 
