@@ -5,7 +5,7 @@ import type { BaselineId } from './behaviours.ts';
 import { defaultBaselineConfig, type BaselineConfig } from './config.ts';
 import { baselineFinding } from './findings.ts';
 import { observationsOf, type Observation } from './observations.ts';
-import { observe, type Profile } from './profile.ts';
+import { observe, type Profile, type ProfileScan } from './profile.ts';
 import { MemoryBaselineStore, type BaselineStore } from './store.ts';
 
 export interface BaselineStats {
@@ -97,10 +97,14 @@ export class BaselineProcessor implements StreamProcessor {
         let changed = false;
         const out: Finding[] = [];
         let learning = 0;
+        // What each step learnt of the profile it returned, for the next step on the same object
+        // (made here: a change function may run again, on a fresh copy).
+        let scan: ProfileScan | undefined;
         for (let k = 0; k < observations.length; k += 1) {
           const o = observations[k] as Observation;
-          const step = observe(profile, o.values, o.event.timeMs, o.event.id, limits);
+          const step = observe(profile, o.values, o.event.timeMs, o.event.id, limits, scan);
           profile = step.profile;
+          scan = step.scan;
           changed ||= step.changed;
           if (step.judgement.learning) learning += 1;
           if (step.judgement.novel.length > 0) out.push(baselineFinding(o, step.judgement));

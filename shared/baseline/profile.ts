@@ -42,7 +42,26 @@ export function copyProfile(p: Profile): Profile {
  * Pure: folds one event's values into a profile and says which were new. Mutates and returns
  * `profile` (a copy is the caller's choice) and whether anything worth storing changed.
  */
-export function observe(profile: Profile | undefined, values: readonly string[], timeMs: number, eventId: string, limits: BaselineLimits): { profile: Profile; changed: boolean; judgement: Judgement } {
+/**
+ * What an earlier `observe` learnt of the profile it returned, for the next call on that same
+ * profile object: how many values it holds, and a day no value's last-seen day is below. While
+ * `oldestDay` is not older than the forget horizon, no value can be stale, so the next call skips
+ * the pass over every value (up to `maxValues`, 400 for APIs) that would find none to forget. Only
+ * an answer already known is skipped: the result is the same with or without it.
+ */
+export interface ProfileScan {
+  size: number;
+  oldestDay: number;
+}
+
+export function observe(
+  profile: Profile | undefined,
+  values: readonly string[],
+  timeMs: number,
+  eventId: string,
+  limits: BaselineLimits,
+  scan?: ProfileScan,
+): { profile: Profile; changed: boolean; judgement: Judgement; scan: ProfileScan } {
   const p: Profile = profile ?? { f: timeMs, n: 0, v: {} };
   let changed = profile === undefined;
   if (timeMs < p.f) {
@@ -51,19 +70,32 @@ export function observe(profile: Profile | undefined, values: readonly string[],
   }
   const learning = p.n < limits.minObservations || timeMs - p.f < limits.learningDays * DAY_MS;
   const day = Math.floor(timeMs / DAY_MS);
-  // One pass over the values (their names only, no entry pairs): count them and forget the stale.
-  const names = Object.keys(p.v);
-  const held = names.length;
-  let kept = 0;
-  // Indexed loops: observe runs once per observation, often before it is optimised, and for-of then
-  // allocates an iterator result per element.
-  for (let k = 0; k < held; k += 1) {
-    const value = names[k] as string;
-    if ((p.v[value] as [number, number])[1] < day - limits.forgetDays) {
-      delete p.v[value];
-      changed = true;
-    } else {
-      kept += 1;
+  const horizon = day - limits.forgetDays;
+  let held: number;
+  let kept: number;
+  let oldestDay: number;
+  if (profile !== undefined && scan !== undefined && scan.oldestDay >= horizon) {
+    // Nothing can be stale (see ProfileScan): the count is known without the pass.
+    held = kept = scan.size;
+    oldestDay = scan.oldestDay;
+  } else {
+    // One pass over the values (their names only, no entry pairs): count them and forget the stale.
+    const names = Object.keys(p.v);
+    held = names.length;
+    kept = 0;
+    oldestDay = day;
+    // Indexed loops: observe runs once per observation, often before it is optimised, and for-of then
+    // allocates an iterator result per element.
+    for (let k = 0; k < held; k += 1) {
+      const value = names[k] as string;
+      const lastSeen = (p.v[value] as [number, number])[1];
+      if (lastSeen < horizon) {
+        delete p.v[value];
+        changed = true;
+      } else {
+        kept += 1;
+        if (lastSeen < oldestDay) oldestDay = lastSeen;
+      }
     }
   }
   const history = { observations: p.n, values: held, sinceMs: p.f };
@@ -77,6 +109,7 @@ export function observe(profile: Profile | undefined, values: readonly string[],
       p.v[value] = learning ? [timeMs, day] : [timeMs, day, eventId];
       (added ??= []).push(value);
       kept += 1;
+      if (day < oldestDay) oldestDay = day;
       changed = true;
     } else if (entry[2] === eventId) {
       novel.push(value); // the same event again (redelivery): same answer
@@ -94,11 +127,13 @@ export function observe(profile: Profile | undefined, values: readonly string[],
       .slice(0, keys.length - limits.maxValues);
     for (const k of victims) delete p.v[k];
     p.d = (p.d ?? 0) + victims.length;
+    kept -= victims.length;
     changed = true;
   }
   if (p.n < limits.minObservations) {
     p.n += 1;
     changed = true;
   }
-  return { profile: p, changed, judgement: { novel, learning, history } };
+  // Removing values (forgotten, capped) and moving last-seen days forward keep `oldestDay` a floor.
+  return { profile: p, changed, judgement: { novel, learning, history }, scan: { size: kept, oldestDay } };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyProfile, observe, type Profile } from '../../shared/baseline/profile.ts';
+import { copyProfile, observe, type Profile, type ProfileScan } from '../../shared/baseline/profile.ts';
 import { rng } from '../helpers/rng.ts';
 import { referenceObserve } from './reference/profile.ts';
 import { DAY, T0 } from './records.ts';
@@ -91,5 +91,43 @@ describe('baseline profile model, against the reference (the model before sessio
       }
       if (limits.maxValues < 12) expect(a?.d ?? 0).toBeGreaterThan(0); // the cap was hit
     }
+  });
+
+  it('gives the same answers when each step is handed the scan of the step before (the forget pass skipped while nothing can be stale)', () => {
+    const r = rng(22);
+    let skipped = 0;
+    for (const limits of [
+      { minObservations: 3, learningDays: 1, maxValues: 4, forgetDays: 2 },
+      { minObservations: 0, learningDays: 0, maxValues: 2, forgetDays: 0 },
+      { minObservations: 10, learningDays: 7, maxValues: 400, forgetDays: 90 },
+      { minObservations: 5, learningDays: 2, maxValues: 30, forgetDays: 3 },
+    ]) {
+      let a: Profile | undefined;
+      let b: Profile | undefined;
+      let scan: ProfileScan | undefined;
+      let t = T0;
+      for (let i = 0; i < 4000; i++) {
+        // Mostly minutes apart, sometimes days (values go stale), sometimes back in time.
+        t += r() < 0.9 ? Math.floor(r() * 600_000) : Math.floor(r() * 5 * DAY) - (r() < 0.3 ? 2 * DAY : 0);
+        const values = Array.from({ length: 1 + Math.floor(r() * 3) }, () => `v${Math.floor(r() * 40)}`);
+        const id = r() < 0.1 ? 'redelivered' : `e${i}`;
+        if (a && r() < 0.1) a = copyProfile(a); // the same content: the scan still describes it
+        const horizon = Math.floor(t / DAY) - limits.forgetDays;
+        if (a && scan && scan.oldestDay >= horizon) {
+          skipped++;
+          expect(scan.size).toBe(Object.keys(a.v).length);
+          expect(Math.min(...Object.values(a.v).map((e) => e[1]))).toBeGreaterThanOrEqual(scan.oldestDay);
+        }
+        const x = observe(a, values, t, id, limits, scan);
+        const y = referenceObserve(b, values, t, id, limits);
+        expect(JSON.stringify(x.profile)).toBe(JSON.stringify(y.profile));
+        expect(x.changed).toBe(y.changed);
+        expect(x.judgement).toEqual(y.judgement);
+        a = x.profile;
+        b = y.profile;
+        scan = x.scan;
+      }
+    }
+    expect(skipped).toBeGreaterThan(8000); // most steps skipped the pass: the test exercises the skip
   });
 });
