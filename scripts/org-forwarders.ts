@@ -7,7 +7,8 @@
  * `--param mode=organization`. Accounts that join the OUs later get the forwarders automatically.
  *
  *   npx tsx scripts/org-forwarders.ts --stack trailwatch-prod --central-account 111122223333 \
- *     --central-region us-east-1 --ou r-ab12 --regions us-east-1,eu-west-1,... [--call-as DELEGATED_ADMIN] [--dry-run]
+ *     --central-region us-east-1 --ou r-ab12 --regions us-east-1,us-east-2,eu-north-1,ap-southeast-2,eu-west-1,... \
+ *     [--call-as DELEGATED_ADMIN] [--allow-missing-signin-regions] [--dry-run]
  *
  * Service-managed StackSets never deploy to the management account itself: deploy the same
  * template there as a plain stack (docs/organization.md says how).
@@ -22,6 +23,7 @@ import {
   type CreateStackSetCommandInput,
 } from '@aws-sdk/client-cloudformation';
 import { pathToFileURL } from 'node:url';
+import { SIGNIN_REGIONS } from '../shared/detections/lib/global-services.ts';
 import { memberTemplate } from './member-template.ts';
 
 export interface ForwarderDeployment {
@@ -31,6 +33,12 @@ export interface ForwarderDeployment {
   organizationalUnitIds: string[];
   regions: string[];
   callAs: 'SELF' | 'DELEGATED_ADMIN';
+  /**
+   * Deploy although `regions` leaves out a region where IAM users' console sign-ins can be logged
+   * (`--allow-missing-signin-regions`): those sign-ins are then never seen. For organizations that
+   * knowingly send nothing from such a region; the default refuses.
+   */
+  allowMissingSignInRegions?: boolean;
 }
 
 /** Raised on arguments that would deploy a wrong or partial set of forwarders. */
@@ -52,6 +60,14 @@ export function forwarderRequests(d: ForwarderDeployment): { stackSet: CreateSta
   if (d.regions.length === 0) throw new ForwarderDeploymentError('--regions needs every region CloudTrail records in (all enabled regions), comma-separated');
   // Global-service events (IAM, STS, sign-in, Organizations) are delivered in us-east-1 only.
   if (!d.regions.includes('us-east-1')) throw new ForwarderDeploymentError('--regions must include us-east-1: IAM, STS, sign-in and Organizations events are delivered there');
+  // An IAM user's console sign-in through the global endpoint is logged in one of these regions (not
+  // only us-east-1): without a forwarder there, sign-in detections never see it, and nothing says so.
+  const missing = SIGNIN_REGIONS.filter((r) => !d.regions.includes(r));
+  if (missing.length > 0 && d.allowMissingSignInRegions !== true) {
+    throw new ForwarderDeploymentError(
+      `--regions leaves out ${missing.join(', ')}: IAM users' console sign-ins can be logged there (${SIGNIN_REGIONS.join(', ')}), and without a forwarder they are never seen. Add them, or pass --allow-missing-signin-regions to deploy without them knowingly`,
+    );
+  }
   const name = stackSetName(d.stackName);
   return {
     stackSet: {
@@ -119,6 +135,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     organizationalUnitIds: list(argValue(args, '--ou')),
     regions: list(argValue(args, '--regions')),
     callAs: argValue(args, '--call-as') === 'DELEGATED_ADMIN' ? 'DELEGATED_ADMIN' : 'SELF',
+    allowMissingSignInRegions: args.includes('--allow-missing-signin-regions'),
   };
   try {
     if (args.includes('--dry-run')) {

@@ -30,7 +30,7 @@ const STAGES: Array<[string, RegExp]> = [
   ['route to detections (index, chunk loop)', /shared\/pipeline\/(detection-index|stateless|run-detections)\.ts/],
   ['detect', /shared\/detections\/|shared\/policy\//],
   ['rates', /shared\/rates\//],
-  ['novelty / MFA / other processors', /shared\/(novelty|mfa|tuning)\//],
+  ['baseline / novelty / MFA / other processors', /shared\/(baseline|novelty|mfa|tuning)\//],
   ['dedup + reorder + stateful plumbing', /shared\/pipeline\/(replay|reorder|accounts|replay-workers)\.ts/],
   ['worker messages (event codec, structured clone)', /shared\/pipeline\/event-codec\.ts|postMessage|node:internal\/worker|MessagePort|deserialize/],
   ['enrich + route findings', /shared\/routing\/|shared\/pipeline\/(analyze|enrichers)\.ts/],

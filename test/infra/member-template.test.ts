@@ -94,17 +94,22 @@ describe('member forwarder template (generated from the rule definitions)', () =
 });
 
 describe('org-forwarders: the StackSet deployment step', () => {
-  const ok = { stackName: 'trailwatch-prod', centralAccountId: '111122223333', centralRegion: 'us-east-1', organizationalUnitIds: ['r-ab12'], regions: ['us-east-1', 'eu-west-1'], callAs: 'DELEGATED_ADMIN' as const };
+  const ok = { stackName: 'trailwatch-prod', centralAccountId: '111122223333', centralRegion: 'us-east-1', organizationalUnitIds: ['r-ab12'], regions: ['us-east-1', 'us-east-2', 'eu-north-1', 'ap-southeast-2', 'eu-west-1'], callAs: 'DELEGATED_ADMIN' as const };
 
   it('creates a service-managed StackSet with automatic deployment to the OUs in every region', () => {
     const { stackSet, instances } = forwarderRequests(ok);
     expect(stackSet).toMatchObject({ StackSetName: 'trailwatch-prod-forwarders', PermissionModel: 'SERVICE_MANAGED', AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false }, CallAs: 'DELEGATED_ADMIN', Capabilities: ['CAPABILITY_IAM'] });
     expect(JSON.parse(stackSet.TemplateBody!)).toEqual(memberTemplate({ stackName: 'trailwatch-prod' }));
-    expect(instances).toMatchObject({ DeploymentTargets: { OrganizationalUnitIds: ['r-ab12'] }, Regions: ['us-east-1', 'eu-west-1'] });
+    expect(instances).toMatchObject({ DeploymentTargets: { OrganizationalUnitIds: ['r-ab12'] }, Regions: ['us-east-1', 'us-east-2', 'eu-north-1', 'ap-southeast-2', 'eu-west-1'] });
   });
 
   it('refuses a deployment that would leave events unforwarded or go to the wrong place', () => {
     expect(() => forwarderRequests({ ...ok, regions: ['eu-west-1'] })).toThrow(ForwarderDeploymentError);
+    // IAM users' console sign-ins can be logged in us-east-2, eu-north-1 and ap-southeast-2 too: each
+    // one left out is named, and only an explicit override deploys without them.
+    expect(() => forwarderRequests({ ...ok, regions: ['us-east-1', 'eu-north-1', 'eu-west-1'] })).toThrow(/leaves out us-east-2, ap-southeast-2:/);
+    expect(() => forwarderRequests({ ...ok, regions: ['us-east-1', 'us-east-2', 'ap-southeast-2'] })).toThrow(/leaves out eu-north-1:/);
+    expect(forwarderRequests({ ...ok, regions: ['us-east-1', 'eu-west-1'], allowMissingSignInRegions: true }).instances.Regions).toEqual(['us-east-1', 'eu-west-1']);
     expect(() => forwarderRequests({ ...ok, regions: [] })).toThrow(/regions/);
     expect(() => forwarderRequests({ ...ok, organizationalUnitIds: [] })).toThrow(/--ou/);
     expect(() => forwarderRequests({ ...ok, centralAccountId: '1111' })).toThrow(/12-digit/);
