@@ -112,7 +112,9 @@ function assumerOf(e: TrailEvent): { assumer: string; type: string; account?: st
     return provider ? { assumer: `oidc:${provider}`, type: 'OIDC provider' } : undefined;
   }
   if (p.type === 'AWSService') {
-    const service = p.invokedBy ?? str(e.raw.userIdentity?.['invokedBy']) ?? (p.name !== '' ? p.name : undefined);
+    // `principal.invokedBy` is `userIdentity.invokedBy` whenever the record has one (normalize.ts):
+    // the record itself is not read again (replay's held events no longer carry it).
+    const service = p.invokedBy ?? (p.name !== '' ? p.name : undefined);
     return service ? { assumer: `service:${service}`, type: 'AWS service' } : undefined;
   }
   if (p.type === 'AWSAccount') {
