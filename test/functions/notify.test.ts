@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -12,7 +12,7 @@ import { readNotifyConfig } from '../../shared/notify/config.ts';
 import type { NotifyLog } from '../../shared/notify/notifier.ts';
 import { policyFinding, rootSigninFinding } from '../alerts/fixtures.ts';
 import { FakeSlack } from '../notify/fake-slack.ts';
-import { startDynalite, type LocalDynamo } from '../notify/dynalite.ts';
+import { notifierTables } from '../notify/dynalite.ts';
 
 /** The SNS event Lambda receives for a message the SNS sink published (lambda protocol body). */
 function snsEvent(findings: Finding[], extra: SNSEvent['Records'] = []): SNSEvent {
@@ -55,23 +55,15 @@ const log: NotifyLog & { lines: string[] } = {
 };
 
 describe('functions/notify', () => {
-  let db: LocalDynamo;
   let slack: FakeSlack;
   const ssm = mockClient(SSMClient);
   const sqs = mockClient(SQSClient);
   const cw = mockClient(CloudWatchClient);
   const sns = mockClient(SNSClient);
   let now = Date.parse('2026-11-20T09:00:10Z');
-  let n = 0;
+  const tables = notifierTables();
 
-  beforeAll(async () => {
-    db = await startDynalite();
-  });
-  afterAll(async () => db.stop());
   beforeEach(async () => {
-    n += 1;
-    await db.createTable(`dedup${n}`);
-    await db.createTable(`digest${n}`);
     slack = await new FakeSlack().start();
     ssm.reset();
     sqs.reset();
@@ -91,14 +83,14 @@ describe('functions/notify', () => {
       TRAILWATCH_NOTIFY_CHANNELS: 'slack,email',
       TRAILWATCH_SLACK_WEBHOOK_PARAMETER: '/trailwatch/slack-webhook',
       TRAILWATCH_ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:trailwatch-ci-alerts',
-      TRAILWATCH_DEDUP_TABLE: `dedup${n}`,
-      TRAILWATCH_DIGEST_TABLE: `digest${n}`,
+      TRAILWATCH_DEDUP_TABLE: tables.dedup,
+      TRAILWATCH_DIGEST_TABLE: tables.digest,
       TRAILWATCH_NOTIFY_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/trailwatch-ci-notify-dlq',
       ...env,
     });
     return createNotifyHandlers(
       config,
-      { ddb: db.client, sns: new SNSClient({ region: 'us-east-1' }), sqs: new SQSClient({ region: 'us-east-1' }), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }), clock: () => now, sleep: async () => undefined },
+      { ddb: tables.db.client, sns: new SNSClient({ region: 'us-east-1' }), sqs: new SQSClient({ region: 'us-east-1' }), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }), clock: () => now, sleep: async () => undefined },
       log,
     );
   }

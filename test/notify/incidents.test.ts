@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateSlackMessage } from '../../shared/alerts/block-kit.ts';
 import { renderChatbot } from '../../shared/alerts/chatbot.ts';
 import type { Alert } from '../../shared/alerts/format.ts';
@@ -17,7 +17,7 @@ import { emptyStats } from '../../shared/notify/metrics.ts';
 import { Notifier, type NotifyLog } from '../../shared/notify/notifier.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../shared/notify/webhook.ts';
 import { sampleEvent } from '../helpers/events.ts';
-import { startDynalite, type LocalDynamo } from './dynalite.ts';
+import { notifierTables } from './dynalite.ts';
 import { FakeSlack } from './fake-slack.ts';
 
 const FAST: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 10, timeoutMs: 30_000, retryTimeoutMs: 30_000 };
@@ -70,22 +70,13 @@ describe('incident decision (pure)', () => {
 });
 
 describe('one incident, one page (notifier on dynalite + fake Slack)', () => {
-  let db: LocalDynamo;
   let slack: FakeSlack;
   let dlq: MemoryDlq;
   let now: number;
-  let n = 0;
+  const tables = notifierTables('inc-');
   let notifier: Notifier;
 
-  beforeAll(async () => {
-    db = await startDynalite();
-  });
-  afterAll(async () => db.stop());
-
   beforeEach(async () => {
-    n += 1;
-    await db.createTable(`inc-dedup${n}`);
-    await db.createTable(`inc-digest${n}`);
     slack = await new FakeSlack().start();
     dlq = new MemoryDlq();
     now = T0;
@@ -97,9 +88,9 @@ describe('one incident, one page (notifier on dynalite + fake Slack)', () => {
     return new Notifier({
       channels: [channel],
       deadLetters: dlq,
-      dedup: new DedupStore(db.client, `inc-dedup${n}`),
-      digests: new DigestStore(db.client, `inc-digest${n}`),
-      incidents: new DynamoIncidentStore(db.client, `inc-dedup${n}`),
+      dedup: new DedupStore(tables.db.client, tables.dedup),
+      digests: new DigestStore(tables.db.client, tables.digest),
+      incidents: new DynamoIncidentStore(tables.db.client, tables.dedup),
       incidentWindowMs: HOUR,
       clock: () => now,
       log: quiet,
@@ -217,7 +208,7 @@ describe('one incident, one page (notifier on dynalite + fake Slack)', () => {
   });
 
   it('concurrent invocations (the notifier runs up to 5 at once) agree on one page per incident', async () => {
-    const store = new DynamoIncidentStore(db.client, `inc-dedup${n}`);
+    const store = new DynamoIncidentStore(tables.db.client, tables.dedup);
     for (let round = 0; round < 3; round++) {
       const key = `incident|instance-credentials-elsewhere|111122223333|role-${round}`;
       const decisions = await Promise.all(Array.from({ length: 5 }, (_, i) => store.decide(key, 'high', `k${round}-${i}`, T0 + i, HOUR)));

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateSlackMessage } from '../../shared/alerts/block-kit.ts';
 import type { Finding } from '../../shared/model/types.ts';
 import { SlackChannel, type AlertChannel } from '../../shared/notify/channels.ts';
@@ -10,7 +10,7 @@ import { Notifier, type NotifyLog } from '../../shared/notify/notifier.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../shared/notify/webhook.ts';
 import { policyFinding, rootSigninFinding } from '../alerts/fixtures.ts';
 import { FakeSlack } from './fake-slack.ts';
-import { startDynalite, type LocalDynamo } from './dynalite.ts';
+import { notifierTables } from './dynalite.ts';
 
 const FAST: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 60_000, timeoutMs: 30_000, retryTimeoutMs: 30_000 };
 const noSleep = async (): Promise<void> => undefined;
@@ -33,31 +33,22 @@ const log: NotifyLog = {
 };
 
 describe('Notifier end to end (dynalite + local fake Slack)', () => {
-  let db: LocalDynamo;
   let slack: FakeSlack;
   let dlq: MemoryDlq;
   let now: number;
-  let n = 0;
+  const tables = notifierTables();
   let notifier: Notifier;
   let digests: DigestStore;
 
-  beforeAll(async () => {
-    db = await startDynalite();
-  });
-  afterAll(async () => db.stop());
-
   beforeEach(async () => {
-    n += 1;
-    await db.createTable(`dedup${n}`);
-    await db.createTable(`digest${n}`);
     slack = await new FakeSlack().start();
     dlq = new MemoryDlq();
     now = T0;
-    digests = new DigestStore(db.client, `digest${n}`, { windowMs: 120_000, graceMs: 5_000, maxSamples: 5, leaseMs: 300_000 });
+    digests = new DigestStore(tables.db.client, tables.digest, { windowMs: 120_000, graceMs: 5_000, maxSamples: 5, leaseMs: 300_000 });
     notifier = new Notifier({
       channels: [new SlackChannel(async () => slack.url, FAST, { sleep: noSleep })],
       deadLetters: dlq,
-      dedup: new DedupStore(db.client, `dedup${n}`),
+      dedup: new DedupStore(tables.db.client, tables.dedup),
       digests,
       clock: () => now,
       log,
@@ -228,7 +219,7 @@ describe('Notifier end to end (dynalite + local fake Slack)', () => {
     const open = new Notifier({
       channels: [new SlackChannel(async () => slack.url, FAST, { sleep: noSleep })],
       deadLetters: dlq,
-      dedup: new DedupStore(db.client, 'no-such-table'),
+      dedup: new DedupStore(tables.db.client, 'no-such-table'),
       digests,
       clock: () => now,
       log,
@@ -240,8 +231,8 @@ describe('Notifier end to end (dynalite + local fake Slack)', () => {
   });
 
   it('a digest table outage fails the invocation (Lambda retries) and releases the claim', async () => {
-    const dedup = new DedupStore(db.client, `dedup${n}`);
-    const broken = new Notifier({ channels: [], deadLetters: dlq, dedup, digests: new DigestStore(db.client, 'no-such-table'), clock: () => now, log });
+    const dedup = new DedupStore(tables.db.client, tables.dedup);
+    const broken = new Notifier({ channels: [], deadLetters: dlq, dedup, digests: new DigestStore(tables.db.client, 'no-such-table'), clock: () => now, log });
     const medium = policyFinding({ severity: 'medium' }, 77);
     await expect(broken.handle([medium])).rejects.toThrow();
     expect(await dedup.claim(`policy-changed#${medium.eventId}`, now)).toMatchObject({ status: 'claimed' });

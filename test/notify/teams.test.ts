@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -18,7 +18,7 @@ import { deployedTuningJson } from '../../shared/tuning/deployed.ts';
 import { parseTuning } from '../../shared/tuning/load.ts';
 import { policyFinding } from '../alerts/fixtures.ts';
 import { FakeSlack } from './fake-slack.ts';
-import { startDynalite, type LocalDynamo } from './dynalite.ts';
+import { notifierTables } from './dynalite.ts';
 
 /**
  * Team routing (shared/notify/teams.ts) through the real notify handler: central Slack, two team
@@ -98,7 +98,6 @@ function finding(account: string, route: Finding['route'], severity: Finding['se
 }
 
 describe('notify: per-account / per-OU team channels', () => {
-  let db: LocalDynamo;
   let central: FakeSlack;
   let payments: FakeSlack;
   let data: FakeSlack;
@@ -106,16 +105,9 @@ describe('notify: per-account / per-OU team channels', () => {
   const cw = mockClient(CloudWatchClient);
   const sns = mockClient(SNSClient);
   let now = Date.parse('2026-11-20T09:00:10Z');
-  let n = 0;
+  const tables = notifierTables('t');
 
-  beforeAll(async () => {
-    db = await startDynalite();
-  });
-  afterAll(async () => db.stop());
   beforeEach(async () => {
-    n += 1;
-    await db.createTable(`tdedup${n}`);
-    await db.createTable(`tdigest${n}`);
     [central, payments, data] = await Promise.all([new FakeSlack().start(), new FakeSlack().start(), new FakeSlack().start()]);
     sqs.reset();
     cw.reset();
@@ -131,8 +123,8 @@ describe('notify: per-account / per-OU team channels', () => {
     const config = readNotifyConfig({
       TRAILWATCH_NOTIFY_CHANNELS: 'slack',
       TRAILWATCH_SLACK_WEBHOOK_PARAMETER: '/trailwatch/slack-webhook',
-      TRAILWATCH_DEDUP_TABLE: `tdedup${n}`,
-      TRAILWATCH_DIGEST_TABLE: `tdigest${n}`,
+      TRAILWATCH_DEDUP_TABLE: tables.dedup,
+      TRAILWATCH_DIGEST_TABLE: tables.digest,
       TRAILWATCH_DIGEST_WINDOW_SECONDS: '60',
       TRAILWATCH_NOTIFY_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/trailwatch-ci-notify-dlq',
     });
@@ -144,7 +136,7 @@ describe('notify: per-account / per-OU team channels', () => {
     return createNotifyHandlers(
       config,
       {
-        ddb: db.client,
+        ddb: tables.db.client,
         sns: new SNSClient({ region: 'us-east-1' }),
         sqs: new SQSClient({ region: 'us-east-1' }),
         cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
