@@ -265,6 +265,34 @@ export function workerCounts(): number[] {
   return [...new Set([1, 2, n > 2 ? n : 4])];
 }
 
+/**
+ * The run of median wall time among `runs` (its own CPU, memory and findings with it, not a mix of
+ * runs): one measurement swings by a fifth on a shared machine, a median of interleaved runs much
+ * less. An even count takes the faster of the two middle runs.
+ */
+export function medianRun<T extends { ms: number }>(runs: readonly T[]): T {
+  if (runs.length === 0) throw new Error('medianRun: no runs');
+  const sorted = [...runs].sort((a, b) => a.ms - b.ms);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
+}
+
+/**
+ * The floor and a single-threaded replay of `dir`, `runs` times each, interleaved (floor, replay,
+ * floor, replay…: a drift in the machine's speed affects both alike), each in a fresh process; the
+ * median run of each. Every replay must give the same findings (digest), or this throws.
+ */
+export function floorAndReplayRuns(benchScript: string, root: string, dir: string, runs: number): { floor: ReturnType<typeof measureFloor>; replay: ReplayFigures; runs: number; replayMs: number[]; floorMs: number[] } {
+  const floors: Array<ReturnType<typeof measureFloor>> = [];
+  const replays: ReplayFigures[] = [];
+  for (let i = 0; i < Math.max(1, runs); i++) {
+    floors.push(measureFloor(dir));
+    replays.push(measureReplay(benchScript, root, dir, 0));
+  }
+  const digests = new Set(replays.map((r) => r.findingsDigest));
+  if (digests.size !== 1) throw new Error(`replays of ${dir} gave different findings from run to run: ${[...digests].join(', ')}`);
+  return { floor: medianRun(floors), replay: medianRun(replays), runs: replays.length, replayMs: replays.map((r) => Math.round(r.ms)), floorMs: floors.map((f) => Math.round(f.ms)) };
+}
+
 export const perSecond = (events: number, ms: number): number => Math.round((events / Math.max(ms, 1e-9)) * 1000);
 
 /** Events per second of wall time and per CPU-second of a measured run. */

@@ -1,12 +1,13 @@
 /**
  * `npm run bench [-- --json] [-- --events N] [-- --runs N]`: Trailwatch's numbers.
- * `npm run bench -- replay [--events N] [--scale-events N]`: the replay rows alone (1. below).
+ * `npm run bench -- replay [--events N] [--scale-events N] [--replay-runs N]`: the replay rows alone (1. below).
  * `npm run bench -- noise [--days N] [--per-day N] [--seed N] [--no-mfa-replacement] [--config FILE]`: pages and Slack messages per day on
  *  a generated benign organization, and attack recall (scripts/bench-noise.ts, docs/noise.md).
  *  1. replay throughput (events/s) and peak RSS on a generated corpus (≥ 100,000 mixed, realistic
  *     CloudTrail records in gzip log files), at 1/2/N worker threads, on a longer corpus (500,000
  *     events: one thread against N workers, `--scale-events 0` skips it) and on the Invictus data
- *     set, each in a fresh process;
+ *     set, each in a fresh process; the floor and one-thread rows of the generated and resampled
+ *     corpora are the median of `--replay-runs` (default 3) interleaved runs;
  *  2. bundle size per Lambda function (esbuild, the options serverless.yml uses: entry and total)
  *     and zip size from the last `serverless package`;
  *  3. cold start per function (scripts/bench-coldstart.ts; alone: `npm run bench -- cold-start`):
@@ -95,11 +96,11 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
   const corpusDir = join(work, 'corpus');
   mkdirSync(corpusDir);
   const corpus = replayBench.generateCorpus(corpusDir, n);
-  log('measuring the floor (gunzip + JSON.parse, nothing else)…');
-  const floor = replayBench.measureFloor(corpusDir);
-  results['replayFloor'] = { ...floor, ...replayBench.rates(floor) };
-  log('replaying the generated corpus…');
-  const gen = replayBench.measureReplay(self, ROOT, corpusDir, 0);
+  const runs = Math.max(1, option('--replay-runs', 3));
+  log(`measuring the floor (gunzip + JSON.parse, nothing else) and replaying the generated corpus, ${runs} time(s) each, interleaved…`);
+  const headline = replayBench.floorAndReplayRuns(self, ROOT, corpusDir, runs);
+  const { floor, replay: gen } = headline;
+  results['replayFloor'] = { ...floor, ...replayBench.rates(floor), runs, runsMs: headline.floorMs };
   results['replayGenerated'] = {
     ...gen,
     files: corpus.files,
@@ -107,6 +108,8 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
     ...replayBench.rates(gen),
     timesFloorWall: gen.ms / floor.ms,
     timesFloorCpu: gen.cpuMs / floor.cpuMs,
+    runs,
+    runsMs: headline.replayMs,
   };
   log('building the replay worker and CLI bundles (once per source change)…');
   results['replayWorkerBundle'] = await replayBench.prepareWorkerBundle();
@@ -135,12 +138,11 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
 type ReplayBench = typeof import('./bench-replay.ts');
 
 /** A corpus's floor and its single-threaded replay, each in a fresh process, with their rates and ratios. */
-function floorAndOneThread(replayBench: ReplayBench, self: string, dir: string) {
-  const floor = replayBench.measureFloor(dir);
-  const one = replayBench.measureReplay(self, ROOT, dir, 0);
+function floorAndOneThread(replayBench: ReplayBench, self: string, dir: string, runs = 1) {
+  const { floor, replay: one, replayMs, floorMs } = replayBench.floorAndReplayRuns(self, ROOT, dir, runs);
   return {
-    floor: { ...floor, ...replayBench.rates(floor) },
-    oneThread: { ...one, ...replayBench.rates(one), timesFloorWall: one.ms / floor.ms, timesFloorCpu: one.cpuMs / floor.cpuMs },
+    floor: { ...floor, ...replayBench.rates(floor), runs, runsMs: floorMs },
+    oneThread: { ...one, ...replayBench.rates(one), timesFloorWall: one.ms / floor.ms, timesFloorCpu: one.cpuMs / floor.cpuMs, runs, runsMs: replayMs },
   };
 }
 
@@ -155,8 +157,9 @@ function benchReplayResampled(replayBench: ReplayBench, self: string, work: stri
   log(`resampling ${events} real records from Invictus…`);
   const corpus = replayBench.resampleCorpus(INVICTUS, dir, events);
   if (!corpus) return undefined;
-  log('measuring their floor and replaying them…');
-  return { ...corpus, ...floorAndOneThread(replayBench, self, dir) };
+  const runs = Math.max(1, option('--replay-runs', 3));
+  log(`measuring their floor and replaying them, ${runs} time(s) each, interleaved…`);
+  return { ...corpus, ...floorAndOneThread(replayBench, self, dir, runs) };
 }
 
 /**
@@ -226,7 +229,7 @@ if (json) {
   const replayRow = (label: string, r: Record<string, number> | undefined) =>
     r ? `${label.padEnd(34)} ${String(r['events']).padStart(8)} events  ${String(Math.round(r['ms'] ?? 0)).padStart(7)} ms  ${String(r['eventsPerSecond']).padStart(8)} events/s  CPU ${String(Math.round(r['cpuMs'] ?? 0)).padStart(6)} ms = ${String(r['eventsPerCpuSecond'] ?? '-').padStart(7)} events/CPU-s  peak RSS ${Math.round(r['maxRssMB'] ?? 0)} MB${r['findings'] !== undefined ? `  ${r['findings']} findings` : ''}` : undefined;
   const gen = results['replayGenerated'] as Record<string, number>;
-  out.push('Replay (fresh process each; detections + stream processors, as `trailwatch replay`):');
+  out.push(`Replay (fresh process each; detections + stream processors, as \`trailwatch replay\`; the floor and one-thread rows of 100k events: the median of ${gen['runs'] ?? 1} interleaved runs, \`--replay-runs N\`):`);
   out.push(replayRow('  floor: gunzip + JSON.parse only', results['replayFloor'] as Record<string, number>) ?? '');
   out.push(replayRow('  generated corpus (.json.gz)', gen) ?? '');
   out.push(`  ${'replay / floor'.padEnd(34)} ${(gen['timesFloorWall'] ?? 0).toFixed(2)}x wall time, ${(gen['timesFloorCpu'] ?? 0).toFixed(2)}x CPU time (target: within 2x)`);
