@@ -299,6 +299,21 @@ class Gate {
     }
   }
 
+  /**
+   * Is every position of every action gated out ({@link closed} per action, given as `closed`, or
+   * no resource of it {@link admits})? The walked search then evaluates nothing: both passes only
+   * spend the budget of each position, exactly as for a search whose every action is closed.
+   * Stops at the first admitted position (the one pass 1 would try first).
+   */
+  noneAdmitted(closed: readonly boolean[]): boolean {
+    if (!this.gated) return false;
+    for (let ai = 0; ai < this.q.actions.length; ai++) {
+      if (closed[ai]) continue;
+      for (let ri = 0; ri < this.q.resources.length; ri++) if (this.admits(ai, ri)) return false;
+    }
+    return true;
+  }
+
   /** mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal). */
   admits(ai: number, ri: number): boolean {
     const row = (this.gates ??= this.q.actions.map(() => []))[ai] as Array<boolean | undefined>;
@@ -515,7 +530,8 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   let allClosed = true;
   for (let ai = 0; ai < q.actions.length; ai++) if (!(closed[ai] = gate.closed(ai))) allClosed = false;
   const policies = [...(q.identityPolicies ?? []), ...(q.resourcePolicy ? [q.resourcePolicy] : []), ...(q.permissionsBoundary ? [q.permissionsBoundary] : [])];
-  if (!q.walkClosed && allClosed) {
+  // No position admitted at all (every action closed, or none of its resources admitted): the same answer.
+  if (!q.walkClosed && (allClosed || gate.noneAdmitted(closed))) {
     const answer = closedAnswer(q, policies);
     if (answer) return answer;
   }
