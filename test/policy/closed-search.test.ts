@@ -164,3 +164,26 @@ describe('a search with no admitted position is answered without walking it', ()
     );
   });
 });
+
+describe('a Resource with policy variables is matched before an evaluation, as the evaluator matches it', () => {
+  const search = (policy: Policy, principals: string[], resources: string[]) =>
+    findWitness({ actions: ['s3:GetObject'], principals, resources, identityPolicies: [{ name: 'p', policy }], fresh: new FreshValues([policy]), budget: 1500 });
+
+  it('from the principal: a user`s own prefix is found, another user`s is not', () => {
+    const own = policyOf({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/${aws:username}/*' });
+    expect(search(own, ['arn:aws:iam::111122223333:user/alice'], ['arn:aws:s3:::bucket/alice/x']).witness?.resource).toBe('arn:aws:s3:::bucket/alice/x');
+    expect(search(own, ['arn:aws:iam::111122223333:user/alice'], ['arn:aws:s3:::bucket/bob/x'])).toEqual({ conditional: false });
+  });
+
+  it('from the searched context: the tag value the condition asks for reaches the Resource', () => {
+    const tagged = policyOf({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::bucket/${aws:PrincipalTag/team}/*',
+      Condition: { StringEquals: { 'aws:PrincipalTag/team': 'red' } },
+    });
+    const found = search(tagged, ['arn:aws:iam::111122223333:role/app'], ['arn:aws:s3:::bucket/blue/x', 'arn:aws:s3:::bucket/red/x']);
+    expect(found.witness).toMatchObject({ resource: 'arn:aws:s3:::bucket/red/x', context: { 'aws:principaltag/team': ['red'] } });
+    expect(found.conditional).toBe(true);
+  });
+});
