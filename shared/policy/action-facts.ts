@@ -90,10 +90,24 @@ const NONE: readonly ActionFacts[] = Object.freeze([]);
  * (validation's checks and the analyzer's action index read the same parsed statements).
  */
 export function statementFacts(s: Statement): readonly ActionFacts[] {
+  const own = (s as StatementWithFacts)[FACTS];
+  if (own) return own;
   let known = byStatement.get(s);
   if (!known) {
     const list = s.action ?? s.notAction;
-    byStatement.set(s, (known = list ? list.map(actionFacts) : NONE));
+    known = list ? list.map(actionFacts) : NONE;
+    if (Object.isExtensible(s)) Object.defineProperty(s, FACTS, { value: known });
+    else byStatement.set(s, known);
   }
   return known;
 }
+
+/**
+ * Where {@link statementFacts} keeps a statement's facts when the statement can still take a
+ * property (a statement just parsed, not yet frozen by its compilation): a symbol-keyed,
+ * non-enumerable property, which JSON, `Object.keys`/`values` and deep equality do not see.
+ * A WeakMap entry per statement costs several times more to make (and to collect) than the
+ * property; a frozen statement still uses the WeakMap.
+ */
+const FACTS = Symbol('statementFacts');
+type StatementWithFacts = Statement & { [FACTS]?: readonly ActionFacts[] };

@@ -208,8 +208,32 @@ function compileResource(pattern: string, substitute: boolean): ResourceMatcher 
 
 function resourceMatcherMatches(m: ResourceMatcher, req: CompiledRequest): boolean {
   if (!m.dynamic) return matchArn(staticMatcher(m), req.resource);
-  const items = compileWithVariables(m.pattern, req.lookup, true);
-  return items !== undefined && matchArnItems(items, req.resource.value);
+  return dynamicMatches(m, req.resource, req.lookup);
+}
+
+/** A pattern with policy variables, substituted from the request's lookup, against the resource. */
+function dynamicMatches(m: ResourceMatcher, resource: SplitArn, lookup: ContextLookup): boolean {
+  const items = compileWithVariables(m.pattern, lookup, true);
+  return items !== undefined && matchArnItems(items, resource.value);
+}
+
+/** Some Resource / NotResource pattern of the statement has policy variables (its match depends on the request). */
+export function hasDynamicResource(cs: CompiledStatement): boolean {
+  const list = cs.resources ?? cs.notResources;
+  if (list) for (const m of list) if (m.dynamic) return true;
+  return false;
+}
+
+/**
+ * The Resource / NotResource test of {@link compiledStatementApplies} for a request on `resource`
+ * whose context lookup is `lookup` (the evaluator's: the request context plus the principal's own
+ * keys), for a caller that has no compiled request: the same patterns, matched the same way.
+ */
+export function resourceApplies(cs: CompiledStatement, resource: SplitArn, lookup: ContextLookup): boolean {
+  const matches = (m: ResourceMatcher): boolean => (m.dynamic ? dynamicMatches(m, resource, lookup) : matchArn(staticMatcher(m), resource));
+  if (cs.resources) return cs.resources.some(matches);
+  if (cs.notResources) return !cs.notResources.some(matches);
+  return true;
 }
 
 function anyResource(list: readonly ResourceMatcher[], req: CompiledRequest): boolean {

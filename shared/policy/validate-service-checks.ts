@@ -37,15 +37,22 @@ const TAG_KEY = /^aws:(resourcetag|requesttag)\/|^aws:tagkeys$/i;
 
 /** The catalogue entries of the statement's actions when every one is a specific, known action; undefined otherwise. */
 function specificActions(s: Statement): CatalogAction[] | undefined {
+  const own = (s as StatementWithSpecific)[SPECIFIC];
+  if (own !== undefined) return own ?? undefined;
   const known = specificCache.get(s);
   if (known !== undefined) return known ?? undefined;
   const out = readSpecificActions(s);
-  specificCache.set(s, out ?? null);
+  // As statementFacts keeps its facts (action-facts.ts): a hidden property while the statement takes one.
+  if (Object.isExtensible(s)) Object.defineProperty(s, SPECIFIC, { value: out ?? null });
+  else specificCache.set(s, out ?? null);
   return out;
 }
 
-/** specificActions per parsed statement (asked by two checks; statements are new objects per parse). */
+/** specificActions per parsed statement (asked by two checks; statements are new objects per parse), for a frozen statement. */
 const specificCache = new WeakMap<Statement, CatalogAction[] | null>();
+/** specificActions of a statement that can still take a property: symbol-keyed and non-enumerable (JSON and equality do not see it). */
+const SPECIFIC = Symbol('specificActions');
+type StatementWithSpecific = Statement & { [SPECIFIC]?: CatalogAction[] | null };
 
 function readSpecificActions(s: Statement): CatalogAction[] | undefined {
   if (!s.action) return undefined;

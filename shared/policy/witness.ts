@@ -14,7 +14,7 @@ import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
 import { splitArn } from './arn.ts';
-import { actionRequest, admittingStatements, compiledPolicy, identityMayAllow, identityMayAllowAny, statementsCovering } from './compile.ts';
+import { actionRequest, admittingStatements, compiledPolicy, hasDynamicResource, identityMayAllow, identityMayAllowAny, resourceApplies, statementsCovering } from './compile.ts';
 import type { CompiledStatement } from './compile.ts';
 import type { EvaluationInput } from './evaluate.ts';
 import type { ContextLookup } from './variables.ts';
@@ -299,6 +299,21 @@ class Gate {
     }
   }
 
+  /**
+   * Is every position of every action gated out ({@link closed} per action, given as `closed`, or
+   * no resource of it {@link admits})? The walked search then evaluates nothing: both passes only
+   * spend the budget of each position, exactly as for a search whose every action is closed.
+   * Stops at the first admitted position (the one pass 1 would try first).
+   */
+  noneAdmitted(closed: readonly boolean[]): boolean {
+    if (!this.gated) return false;
+    for (let ai = 0; ai < this.q.actions.length; ai++) {
+      if (closed[ai]) continue;
+      for (let ri = 0; ri < this.q.resources.length; ri++) if (this.admits(ai, ri)) return false;
+    }
+    return true;
+  }
+
   /** mayAllow per (action, resource) position, asked once per search (the loops ask each pair per principal). */
   admits(ai: number, ri: number): boolean {
     const row = (this.gates ??= this.q.actions.map(() => []))[ai] as Array<boolean | undefined>;
@@ -325,19 +340,29 @@ class Gate {
 
   /**
    * Before an evaluation: can one of the identity statements that admit the pair still apply with
-   * this context? Each clause the context alone decides is evaluated as the evaluator would; when
-   * every admitting statement has a false one, no identity Allow applies and the attempt cannot allow.
+   * this context? Each clause the context alone decides is evaluated as the evaluator would, and a
+   * Resource with policy variables is matched as the evaluator matches it (substituted from the
+   * request's lookup: this context and the principal's own keys); when every admitting statement
+   * fails one of these, no identity Allow applies and the attempt cannot allow.
    */
-  mayApply(ai: number, ri: number, context: Record<string, string[]>): boolean {
+  mayApply(ai: number, ri: number, principal: string | undefined, context: Record<string, string[]>): boolean {
     if (!this.gated || (this.q.actions[ai] as string).toLowerCase() === 'sts:getcalleridentity') return true;
     const list = this.statementsAdmitting(ai, ri);
     if (list === null) return true;
+    let lookup: ContextLookup | undefined;
     for (const cs of list) {
       let possible = true;
       for (const c of cs.conditions) {
         if (contextDecides(c) && !evaluateCompiledClause(c, context[c.key], NO_LOOKUP)) {
           possible = false;
           break;
+        }
+      }
+      if (possible && hasDynamicResource(cs)) {
+        try {
+          possible = resourceApplies(cs, splitArn(this.q.resources[ri] as string), (lookup ??= buildLookup(context, describePrincipal(principal))));
+        } catch {
+          possible = true; // let the evaluator report it
         }
       }
       if (possible) return true;
@@ -481,7 +506,7 @@ class Attempts {
       return undefined;
     }
     if (i === spaces.length) {
-      if (!this.gate.mayApply(ai, ri, context)) {
+      if (!this.gate.mayApply(ai, ri, principal, context)) {
         this.budget--;
         return undefined;
       }
@@ -515,7 +540,8 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
   let allClosed = true;
   for (let ai = 0; ai < q.actions.length; ai++) if (!(closed[ai] = gate.closed(ai))) allClosed = false;
   const policies = [...(q.identityPolicies ?? []), ...(q.resourcePolicy ? [q.resourcePolicy] : []), ...(q.permissionsBoundary ? [q.permissionsBoundary] : [])];
-  if (!q.walkClosed && allClosed) {
+  // No position admitted at all (every action closed, or none of its resources admitted): the same answer.
+  if (!q.walkClosed && (allClosed || gate.noneAdmitted(closed))) {
     const answer = closedAnswer(q, policies);
     if (answer) return answer;
   }
@@ -541,7 +567,7 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
           run.budget--;
           continue;
         }
-        if (!gate.mayApply(ai, ri, fixedFirst)) {
+        if (!gate.mayApply(ai, ri, principal, fixedFirst)) {
           run.budget--;
           continue;
         }

@@ -8,8 +8,8 @@ import type { Policy } from '../../shared/policy/types.ts';
 
 /**
  * A gated witness search in which no position of any action is admitted (every Allow statement
- * covering the action is ruled out by the fixed facts, or none covers it) is answered without
- * walking it (witness.ts `closedAnswer`). Its answer, its `undecided` note and the fresh tokens it
+ * covering the action is ruled out by the fixed facts, or none covers it, or none of the resources
+ * asked fits a statement's Resource) is answered without walking it (witness.ts `closedAnswer`). Its answer, its `undecided` note and the fresh tokens it
  * draws must be those of the walked search (`walkClosed`).
  */
 
@@ -87,6 +87,27 @@ describe('a search with no admitted position is answered without walking it', ()
     expect(taggedUndecided).toBeGreaterThan(4);
   });
 
+  it('an action some statement covers, but on none of the resources asked: the same answer, note and tokens', () => {
+    // Not closed (the statement applies to some resource), yet no position of the search is admitted.
+    const appOnly = policyOf({
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: 'arn:aws:iam::*:role/app',
+      Condition: { StringEquals: { 'aws:ResourceTag/team': ['a', 'b'] }, StringLike: { 'aws:RequestedRegion': 'us-*' } },
+    });
+    for (const budget of [1, 2, 3, 4, 6, 8, 12, 16, 17, 24, 40, 1500]) {
+      for (const fixed of [undefined, passedTo('ec2.amazonaws.com')]) {
+        const q = { actions: ['iam:PassRole'], principals: USERS.slice(0, 2), resources: ROLES.slice(1, 3), budget, ...(fixed ? { fixed } : {}) };
+        expect(run([appOnly], q, false), `budget ${budget}`).toBe(run([appOnly], q, true));
+      }
+    }
+    const open = run([appOnly], { actions: ['iam:PassRole'], principals: USERS.slice(0, 2), resources: ROLES.slice(1, 3), budget: 1500 }, false);
+    expect(JSON.parse(open)).toEqual({ answer: { conditional: false }, next: 'twfresh2', name: 'twfresh1' });
+    // With the admitted resource among them the search is walked, and finds its witness.
+    const found = JSON.parse(run([appOnly], { actions: ['iam:PassRole'], principals: USERS.slice(0, 2), resources: ROLES.slice(0, 3), budget: 1500 }, false));
+    expect(found.answer.witness?.resource).toBe(ROLES[0]);
+  });
+
   it('property: the same answer, note and token order as the walked search', () => {
     const service = fc.constantFrom('ec2.amazonaws.com', 'lambda.amazonaws.com', 'glue.amazonaws.com', 'ec2.*');
     const clause = fc.oneof(
@@ -141,5 +162,28 @@ describe('a search with no admitted position is answered without walking it', ()
       ),
       { numRuns: 400, seed: 15 },
     );
+  });
+});
+
+describe('a Resource with policy variables is matched before an evaluation, as the evaluator matches it', () => {
+  const search = (policy: Policy, principals: string[], resources: string[]) =>
+    findWitness({ actions: ['s3:GetObject'], principals, resources, identityPolicies: [{ name: 'p', policy }], fresh: new FreshValues([policy]), budget: 1500 });
+
+  it('from the principal: a user`s own prefix is found, another user`s is not', () => {
+    const own = policyOf({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/${aws:username}/*' });
+    expect(search(own, ['arn:aws:iam::111122223333:user/alice'], ['arn:aws:s3:::bucket/alice/x']).witness?.resource).toBe('arn:aws:s3:::bucket/alice/x');
+    expect(search(own, ['arn:aws:iam::111122223333:user/alice'], ['arn:aws:s3:::bucket/bob/x'])).toEqual({ conditional: false });
+  });
+
+  it('from the searched context: the tag value the condition asks for reaches the Resource', () => {
+    const tagged = policyOf({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::bucket/${aws:PrincipalTag/team}/*',
+      Condition: { StringEquals: { 'aws:PrincipalTag/team': 'red' } },
+    });
+    const found = search(tagged, ['arn:aws:iam::111122223333:role/app'], ['arn:aws:s3:::bucket/blue/x', 'arn:aws:s3:::bucket/red/x']);
+    expect(found.witness).toMatchObject({ resource: 'arn:aws:s3:::bucket/red/x', context: { 'aws:principaltag/team': ['red'] } });
+    expect(found.conditional).toBe(true);
   });
 });
