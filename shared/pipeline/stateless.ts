@@ -146,8 +146,7 @@ function sameFields(a: Record<string, unknown>, b: Record<string, unknown>, skip
   let count = 0;
   for (const k in a) {
     count += 1;
-    const v = a[k];
-    if (k !== skip && (v !== b[k] || (v === undefined && !Object.hasOwn(b, k)))) return false;
+    if (k !== skip && a[k] !== b[k]) return false;
   }
   for (const _ in b) count -= 1;
   return count === 0 && (skip === undefined || (a[skip] === undefined) === (b[skip] === undefined));
