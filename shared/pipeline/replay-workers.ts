@@ -4,8 +4,7 @@ import type { PathPlanItem, ReadItem } from '../input/chunks.ts';
 import { detections as registry } from '../detections/index.ts';
 import { decodeEvents, type EncodedEvents } from './event-codec.ts';
 import { replayWorkerEntry } from './worker-bundle.ts';
-import { shareHeldParts, type ChunkOutcome } from './stateless.ts';
-import type { TrailEvent } from '../model/types.ts';
+import type { ChunkOutcome } from './stateless.ts';
 
 /** A file for a worker to read; `seq` is its place in the input order. */
 export interface WorkerRequest {
@@ -132,11 +131,7 @@ export async function replayInWorkers(
         results.delete(consumed);
         consumed++;
         for (const item of items) {
-          if (item.kind === 'outcome') {
-            const events = decodeEvents(item.events);
-            for (let i = 0; i < events.length; i += 1) shareHeldParts(events[i] as TrailEvent);
-            await sink.accept({ ...item.outcome, events });
-          }
+          if (item.kind === 'outcome') await sink.accept({ ...item.outcome, events: decodeEvents(item.events) });
           else sink.skip(item);
         }
       }

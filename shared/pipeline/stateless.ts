@@ -60,19 +60,6 @@ export function compactEvent(e: TrailEvent, requestKeys?: readonly string[]): Tr
   return e;
 }
 
-/**
- * What `compactEvent` shares, done again for a compact event rebuilt on this thread (a worker's
- * events, decoded: `event-codec.ts`), so the main thread's held events share their principals and
- * `raw`s too. Equal content: a `raw` with any other key (none in compact events) is left as it is.
- */
-export function shareHeldParts(e: TrailEvent): void {
-  const raw = e.raw;
-  let other = false;
-  for (const k in raw) if (k !== 'eventCategory' && k !== 'managementEvent') other = true;
-  if (!other) e.raw = compactRaw(raw.eventCategory, raw.managementEvent);
-  e.principal = sharedPrincipal(e.principal);
-}
-
 /** The compact `raw`s made so far, by eventCategory then managementEvent: a handful (Management, Data, Insight…). */
 const RAWS = new Map<unknown, Map<unknown, TrailEvent['raw']>>();
 /** Past this many, `compactRaw` stops sharing (the values come from untrusted records). */

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../../shared/model/normalize.ts';
 import type { TrailEvent } from '../../shared/model/types.ts';
-import { decodeEvents, encodeEvents } from '../../shared/pipeline/event-codec.ts';
-import { compactEvent, shareHeldParts } from '../../shared/pipeline/stateless.ts';
+import { compactEvent } from '../../shared/pipeline/stateless.ts';
 import { sampleEvents } from '../helpers/trail-events.ts';
 
 function normalized(value: unknown): TrailEvent {
@@ -55,24 +54,6 @@ describe('compactEvent: the events held for the stateful processors share what i
       expect(seen.has(held)).toBe(false);
       seen.add(held);
     }
-  });
-
-  it('events decoded from a worker share the same objects (shareHeldParts), their content unchanged', () => {
-    const pairs = twice();
-    const held = pairs.map(({ a }) => compactEvent(a));
-    const decoded = decodeEvents(encodeEvents(pairs.map(({ b }) => compactEvent(b))));
-    for (let i = 0; i < decoded.length; i += 1) {
-      const e = decoded[i] as TrailEvent;
-      const expected = structuredClone(e);
-      shareHeldParts(e);
-      expect(e, pairs[i]?.label).toEqual(expected);
-      expect(e.principal).toBe(held[i]?.principal);
-      expect(e.raw).toBe(held[i]?.raw);
-    }
-    // A raw with a key compact events never have is kept as it is, not replaced by the shared one.
-    const odd = decodeEvents(encodeEvents([{ ...(held[0] as TrailEvent), raw: { eventCategory: 'Management', vpcEndpointId: 'vpce-1' } }]))[0] as TrailEvent;
-    shareHeldParts(odd);
-    expect(odd.raw).toEqual({ eventCategory: 'Management', vpcEndpointId: 'vpce-1' });
   });
 
   it('keeps of raw only eventCategory and managementEvent, one object per pair of values', () => {
