@@ -147,10 +147,6 @@ describe('event codec (worker → main thread)', () => {
     const n = normalize(readJson(join(EVENTS_DIR, 'policy-changed', 'positive-update-trust-foreign.json')));
     if (!n.ok) throw new Error('sample');
     const e = compactEvent(n.event) as TrailEvent & { accountName?: string };
-    // A compacted event's principal and raw are shared with other events of the same caller (and
-    // raw is frozen): this event gets copies of its own before fields are added to them.
-    e.principal = { ...e.principal };
-    e.raw = { ...e.raw };
     e.accountName = 'prod';
     (e.principal as unknown as Record<string, unknown>)['org'] = { ou: 'ou-1' };
     e.raw['vpcEndpointId'] = 'vpce-1';
