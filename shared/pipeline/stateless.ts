@@ -1,7 +1,7 @@
 import type { AccountSet, Detection, DetectionContext } from '../detections/types.ts';
 import { originOf, type RecordChunk } from '../input/chunks.ts';
 import { normalize } from '../model/normalize.ts';
-import type { Finding, Principal, Skip, TrailEvent } from '../model/types.ts';
+import type { Finding, Skip, TrailEvent } from '../model/types.ts';
 import type { DetectionIndex } from './detection-index.ts';
 import { detectionErrorFinding } from './run-detections.ts';
 
@@ -50,93 +50,16 @@ function recipientValueOf(value: unknown): unknown {
  * main thread, so smaller is faster.
  */
 export function compactEvent(e: TrailEvent, requestKeys?: readonly string[]): TrailEvent {
+  const raw: TrailEvent['raw'] = {};
+  if (e.raw.eventCategory !== undefined) raw.eventCategory = e.raw.eventCategory;
+  if (e.raw.managementEvent !== undefined) raw.managementEvent = e.raw.managementEvent;
   // In place (no copy per event): the detections are done with it, and findings hold no reference to the event.
-  e.raw = compactRaw(e.raw.eventCategory, e.raw.managementEvent);
-  e.principal = sharedPrincipal(e.principal);
+  e.raw = raw;
   const signIn = e.name === 'ConsoleLogin' ? e.responseElements?.['ConsoleLogin'] : undefined;
   e.responseElements = signIn === undefined ? null : { ConsoleLogin: signIn };
   e.additionalEventData = null;
   if (requestKeys !== undefined && e.requestParameters !== null) e.requestParameters = pick(e.requestParameters, requestKeys);
   return e;
-}
-
-/** The compact `raw`s made so far, by eventCategory then managementEvent: a handful (Management, Data, Insight…). */
-const RAWS = new Map<unknown, Map<unknown, TrailEvent['raw']>>();
-/** Past this many, `compactRaw` stops sharing (the values come from untrusted records). */
-const MAX_RAWS = 64;
-let rawsHeld = 0;
-
-/**
- * The compact `raw` for these two values: one frozen object shared by every event that has them,
- * not a new one per event, so the reorder window's tens of thousands of held events carry one
- * object fewer each for the garbage collector to copy and promote. Nothing writes to a compacted
- * event's `raw` (frozen: a write would throw in strict code, not go unseen).
- */
-function compactRaw(eventCategory: unknown, managementEvent: unknown): TrailEvent['raw'] {
-  let byManagement = RAWS.get(eventCategory);
-  const known = byManagement?.get(managementEvent);
-  if (known !== undefined) return known;
-  const raw: TrailEvent['raw'] = {};
-  if (eventCategory !== undefined) raw.eventCategory = eventCategory as TrailEvent['raw']['eventCategory'];
-  if (managementEvent !== undefined) raw.managementEvent = managementEvent as TrailEvent['raw']['managementEvent'];
-  if (rawsHeld >= MAX_RAWS) return raw;
-  Object.freeze(raw);
-  if (!byManagement) RAWS.set(eventCategory, (byManagement = new Map()));
-  byManagement.set(managementEvent, raw);
-  rawsHeld += 1;
-  return raw;
-}
-
-/** Principals already held, by principalId (else name): the variants of one caller (access keys, MFA…). */
-const PRINCIPALS = new Map<string, Principal[]>();
-/** Past this many callers the table starts again (callers come from untrusted records). */
-const MAX_PRINCIPALS = 16_384;
-/** Variants kept per caller (a caller's sessions differ by access key). */
-const MAX_VARIANTS = 8;
-
-/**
- * One object for every held event of the same caller: `p` itself the first time, afterwards the
- * equal principal met before (every field the same, `sessionIssuer` compared field by field). The
- * busy callers of a log make most of its events, so the reorder window's held events mostly share
- * a few hundred principals instead of each carrying its own for the garbage collector to copy.
- * Normalisation interns the strings, so the comparison is mostly of identical references. Nothing
- * writes to a compacted event's principal (not frozen: a frozen object's different shape would make
- * the processors' property reads polymorphic).
- */
-function sharedPrincipal(p: Principal): Principal {
-  const key = p.principalId ?? p.name;
-  const variants = PRINCIPALS.get(key);
-  if (variants !== undefined) {
-    for (let i = 0; i < variants.length; i += 1) {
-      const known = variants[i] as Principal;
-      if (samePrincipal(known, p)) return known;
-    }
-    if (variants.length >= MAX_VARIANTS) return p;
-    variants.push(p);
-    return p;
-  }
-  if (PRINCIPALS.size >= MAX_PRINCIPALS) PRINCIPALS.clear();
-  PRINCIPALS.set(key, [p]);
-  return p;
-}
-
-/** Same own fields with the same values (`sessionIssuer`: the same fields with the same values). */
-function samePrincipal(a: Principal, b: Principal): boolean {
-  if (!sameFields(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, 'sessionIssuer')) return false;
-  const ai = a.sessionIssuer;
-  const bi = b.sessionIssuer;
-  return ai === bi || (ai !== undefined && bi !== undefined && sameFields(ai, bi, undefined));
-}
-
-/** Whether `a` and `b` have the same own keys with identical values, `skip` (an object-valued key) left to the caller. */
-function sameFields(a: Record<string, unknown>, b: Record<string, unknown>, skip: string | undefined): boolean {
-  let count = 0;
-  for (const k in a) {
-    count += 1;
-    if (k !== skip && a[k] !== b[k]) return false;
-  }
-  for (const _ in b) count -= 1;
-  return count === 0 && (skip === undefined || (a[skip] === undefined) === (b[skip] === undefined));
 }
 
 /** Only `keys` of `o` (null when it has none of them): a new object, the values shared. */
