@@ -246,6 +246,11 @@ export function normalizeRecord(
     mfaUsed = principal.mfaAuthenticated;
   }
 
+  // Every field in one literal (the optional ones undefined when absent): one object of one shape,
+  // no out-of-object property store grown field by field.
+  const ip = istr(r.sourceIPAddress);
+  const ua = istr(r.userAgent);
+  const errorCode = istr(r.errorCode);
   const event: TrailEvent = {
     id: eventId,
     time,
@@ -260,19 +265,14 @@ export function normalizeRecord(
     responseElements: objOrNull(r.responseElements),
     additionalEventData,
     raw: r,
+    readOnly: looseBool(r.readOnly),
+    sourceIp: ip,
+    userAgent: ua,
+    mfaUsed,
+    errorCode,
+    errorMessage: str(r.errorMessage),
+    envelope,
   };
-  const readOnly = looseBool(r.readOnly);
-  if (readOnly !== undefined) event.readOnly = readOnly;
-  const ip = istr(r.sourceIPAddress);
-  if (ip) event.sourceIp = ip;
-  const ua = istr(r.userAgent);
-  if (ua) event.userAgent = ua;
-  if (mfaUsed !== undefined) event.mfaUsed = mfaUsed;
-  const errorCode = istr(r.errorCode);
-  if (errorCode) event.errorCode = errorCode;
-  const errorMessage = str(r.errorMessage);
-  if (errorMessage) event.errorMessage = errorMessage;
-  if (envelope) event.envelope = envelope;
   return { ok: true, event };
 }
 
