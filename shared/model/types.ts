@@ -57,9 +57,10 @@ export interface Principal {
 }
 
 /**
- * A normalised event. `normalize` sets every field, an optional one to undefined when the record
- * lacks it (one object shape for every event); events decoded from a worker thread (`event-codec.ts`)
- * omit such fields instead. Either way: test a field's value, not `in` or `Object.keys`.
+ * A normalised event. `normalizeRecord` (CloudTrail records) sets every field, an optional one to
+ * undefined when the record lacks it (one object shape for every event); external findings and
+ * events decoded from a worker thread (`event-codec.ts`) omit such fields instead. Either way:
+ * test a field's value, not `in` or `Object.keys`.
  */
 export interface TrailEvent {
   /** CloudTrail `eventID`: the idempotency key. */
