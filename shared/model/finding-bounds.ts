@@ -104,64 +104,100 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * What one {@link boundDetailValue} walk carries: the notes, the values counted so far, the
+ * containers being copied (ancestors of the current value: a cycle is one of them again), and the
+ * path from `details` to the current value, as segments (an array index or a key). The path is
+ * turned into text (`details.a[2]`) only when a note names it, so the walk builds no string per value.
+ */
+interface DetailWalk {
+  notes: { add(note: string): void };
+  nodes: number;
+  ancestors: object[];
+  where: string;
+  path: Array<string | number>;
+}
+
+/** The current path as notes name it: `where`, then `[i]` per array index and `.key` (first 64 characters) per key. */
+function pathText(walk: DetailWalk): string {
+  let at = walk.where;
+  for (const segment of walk.path) at = typeof segment === 'number' ? `${at}[${segment}]` : `${at}.${segment.slice(0, 64)}`;
+  return at;
+}
+
+/** One value of {@link boundDetailValue}'s walk (a module function, not a closure per call). */
+function copyDetail(v: unknown, depth: number, walk: DetailWalk): unknown {
+  walk.nodes++;
+  if (walk.nodes > FINDING_BOUNDS.detailsNodes) {
+    if (walk.nodes === FINDING_BOUNDS.detailsNodes + 1) walk.notes.add(`${pathText(walk)}: more than ${FINDING_BOUNDS.detailsNodes} values; the rest removed`);
+    return undefined;
+  }
+  if (v === null || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (typeof v === 'string') {
+    const bounded = boundText(v, FINDING_BOUNDS.detailsString);
+    if (bounded.length < v.length) walk.notes.add(`${pathText(walk)}: shortened from ${v.length} characters`);
+    return bounded;
+  }
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v !== 'object') return v === undefined ? undefined : `[${typeof v}]`;
+  const ancestors = walk.ancestors;
+  if (ancestors.includes(v)) {
+    walk.notes.add(`${pathText(walk)}: circular reference removed`);
+    return '[circular]';
+  }
+  if (depth >= FINDING_BOUNDS.detailsDepth) {
+    walk.notes.add(`${pathText(walk)}: nested deeper than ${FINDING_BOUNDS.detailsDepth} levels; cut`);
+    return `[nested deeper than ${FINDING_BOUNDS.detailsDepth} levels]`;
+  }
+  ancestors.push(v);
+  const path = walk.path;
+  const at = path.length;
+  try {
+    if (Array.isArray(v)) {
+      if (v.length > FINDING_BOUNDS.detailsEntries) walk.notes.add(`${pathText(walk)}: ${v.length} entries, kept the first ${FINDING_BOUNDS.detailsEntries}`);
+      const out: unknown[] = [];
+      const n = Math.min(v.length, FINDING_BOUNDS.detailsEntries);
+      for (let i = 0; i < n; i++) {
+        path[at] = i;
+        const c = copyDetail(v[i], depth + 1, walk);
+        path.length = at;
+        out.push(c === undefined ? null : c);
+      }
+      return out;
+    }
+    const toJson = (v as { toJSON?: unknown }).toJSON;
+    // The replacement stands where `v` stood (same path and depth), `v` still counted as an ancestor.
+    if (typeof toJson === 'function') return copyDetail((toJson as () => unknown).call(v), depth, walk);
+    const keys = Object.keys(v);
+    if (keys.length > FINDING_BOUNDS.detailsEntries) walk.notes.add(`${pathText(walk)}: ${keys.length} keys, kept the first ${FINDING_BOUNDS.detailsEntries}`);
+    const out: Record<string, unknown> = {};
+    const n = Math.min(keys.length, FINDING_BOUNDS.detailsEntries);
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as string;
+      path[at] = key;
+      const c = copyDetail((v as Record<string, unknown>)[key], depth + 1, walk);
+      path.length = at;
+      if (c !== undefined) out[boundText(key, FINDING_BOUNDS.name)] = c;
+    }
+    return out;
+  } finally {
+    path.length = at;
+    ancestors.pop();
+  }
+}
+
+/**
  * A copy of `value` that is plain JSON data within the details bounds: depth, string length,
  * entries per container, total values. Recursion is bounded by `detailsDepth`, so it cannot
  * overflow the stack however deep the input is. Non-JSON values (bigint, functions, symbols,
  * non-finite numbers, cycles) become strings or null.
  */
 export function boundDetailValue(value: unknown, notes: { add(note: string): void } = new Notes(), where = 'details'): unknown {
-  let nodes = 0;
-  const seen = new Set<object>();
-  const copy = (v: unknown, depth: number, at: string): unknown => {
-    nodes++;
-    if (nodes > FINDING_BOUNDS.detailsNodes) {
-      if (nodes === FINDING_BOUNDS.detailsNodes + 1) notes.add(`${at}: more than ${FINDING_BOUNDS.detailsNodes} values; the rest removed`);
-      return undefined;
-    }
-    if (v === null || typeof v === 'boolean') return v;
-    if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-    if (typeof v === 'string') {
-      const bounded = boundText(v, FINDING_BOUNDS.detailsString);
-      if (bounded.length < v.length) notes.add(`${at}: shortened from ${v.length} characters`);
-      return bounded;
-    }
-    if (typeof v === 'bigint') return v.toString();
-    if (typeof v !== 'object') return v === undefined ? undefined : `[${typeof v}]`;
-    if (seen.has(v)) {
-      notes.add(`${at}: circular reference removed`);
-      return '[circular]';
-    }
-    if (depth >= FINDING_BOUNDS.detailsDepth) {
-      notes.add(`${at}: nested deeper than ${FINDING_BOUNDS.detailsDepth} levels; cut`);
-      return `[nested deeper than ${FINDING_BOUNDS.detailsDepth} levels]`;
-    }
-    seen.add(v);
-    try {
-      if (Array.isArray(v)) {
-        if (v.length > FINDING_BOUNDS.detailsEntries) notes.add(`${at}: ${v.length} entries, kept the first ${FINDING_BOUNDS.detailsEntries}`);
-        const out: unknown[] = [];
-        for (let i = 0; i < Math.min(v.length, FINDING_BOUNDS.detailsEntries); i++) {
-          const c = copy(v[i], depth + 1, `${at}[${i}]`);
-          out.push(c === undefined ? null : c);
-        }
-        return out;
-      }
-      const toJson = (v as { toJSON?: unknown }).toJSON;
-      if (typeof toJson === 'function') return copy((toJson as () => unknown).call(v), depth, at);
-      const keys = Object.keys(v);
-      if (keys.length > FINDING_BOUNDS.detailsEntries) notes.add(`${at}: ${keys.length} keys, kept the first ${FINDING_BOUNDS.detailsEntries}`);
-      const out: Record<string, unknown> = {};
-      for (const key of keys.slice(0, FINDING_BOUNDS.detailsEntries)) {
-        const c = copy((v as Record<string, unknown>)[key], depth + 1, `${at}.${key.slice(0, 64)}`);
-        if (c !== undefined) out[boundText(key, FINDING_BOUNDS.name)] = c;
-      }
-      return out;
-    } finally {
-      seen.delete(v);
-    }
-  };
-  return copy(value, 0, where);
+  return copyDetail(value, 0, { notes, nodes: 0, ancestors: [], where, path: [] });
 }
+
+/** The lists of {@link DetectionReferences}, in the order they are bounded. */
+const REFERENCE_KEYS = ['cis', 'securityHub', 'mitre', 'urls'] as const;
 
 function boundReferences(value: unknown, notes: Notes): DetectionReferences | undefined {
   if (value === undefined) return undefined;
@@ -170,16 +206,23 @@ function boundReferences(value: unknown, notes: Notes): DetectionReferences | un
     return undefined;
   }
   const out: DetectionReferences = {};
-  for (const key of ['cis', 'securityHub', 'mitre', 'urls'] as const) {
+  for (let k = 0; k < REFERENCE_KEYS.length; k++) {
+    const key = REFERENCE_KEYS[k] as (typeof REFERENCE_KEYS)[number];
     const list = value[key];
     if (list === undefined) continue;
     if (!Array.isArray(list)) {
       notes.add(`references.${key}: not an array; removed`);
       continue;
     }
-    const items = list.slice(0, FINDING_BOUNDS.referenceItems).filter((x): x is string => typeof x === 'string');
+    // The first `referenceItems` entries that are strings, each bounded.
+    const items: string[] = [];
+    const n = Math.min(list.length, FINDING_BOUNDS.referenceItems);
+    for (let i = 0; i < n; i++) {
+      const x: unknown = list[i];
+      if (typeof x === 'string') items.push(boundText(x, FINDING_BOUNDS.reference));
+    }
     if (items.length < list.length) notes.add(`references.${key}: non-string or surplus entries removed`);
-    out[key] = items.map((x) => boundText(x, FINDING_BOUNDS.reference));
+    out[key] = items;
   }
   return out;
 }
@@ -217,9 +260,30 @@ function boundSuppressed(value: unknown, notes: Notes): Finding['suppressed'] {
     notes.add(`suppressed: was ${describe(value)}, not an object; removed`);
     return undefined;
   }
-  const field = (key: 'id' | 'reason' | 'owner' | 'expires') => optionalText(value[key], FINDING_BOUNDS.line, `suppressed.${key}`, notes) ?? '';
-  return { id: field('id'), reason: field('reason'), owner: field('owner'), expires: field('expires') };
+  return {
+    id: suppressedField(value, 'id', notes),
+    reason: suppressedField(value, 'reason', notes),
+    owner: suppressedField(value, 'owner', notes),
+    expires: suppressedField(value, 'expires', notes),
+  };
 }
+
+/** One field of the suppression marker: a one-line string, or '' (a module function: no closure per finding). */
+function suppressedField(value: Record<string, unknown>, key: 'id' | 'reason' | 'owner' | 'expires', notes: Notes): string {
+  return optionalText(value[key], FINDING_BOUNDS.line, `suppressed.${key}`, notes) ?? '';
+}
+
+/** `new Date(0).toISOString()`: the time of a finding without one. */
+const EPOCH_ISO = new Date(0).toISOString();
+
+/** The optional text fields of a Finding and their bounds, in the order they are bounded. */
+const OPTIONAL_TEXT = [
+  ['sourceIp', FINDING_BOUNDS.name],
+  ['userAgent', FINDING_BOUNDS.userAgent],
+  ['runbook', FINDING_BOUNDS.runbook],
+  ['inherentRisk', FINDING_BOUNDS.line],
+  ['routeReason', FINDING_BOUNDS.line],
+] as const;
 
 function boundFields(input: Record<string, unknown>, notes: Notes): Finding {
   let severity: Severity = 'medium';
@@ -232,21 +296,17 @@ function boundFields(input: Record<string, unknown>, notes: Notes): Finding {
     eventId: requiredText(input['eventId'], FINDING_BOUNDS.eventId, 'eventId', 'unknown', notes),
     eventName: requiredText(input['eventName'], FINDING_BOUNDS.id, 'eventName', 'unknown', notes),
     eventSource: requiredText(input['eventSource'], FINDING_BOUNDS.id, 'eventSource', 'unknown', notes),
-    time: requiredText(input['time'], 64, 'time', new Date(0).toISOString(), notes),
+    time: requiredText(input['time'], 64, 'time', EPOCH_ISO, notes),
     account: requiredText(input['account'], FINDING_BOUNDS.id, 'account', 'unknown', notes),
     region: requiredText(input['region'], FINDING_BOUNDS.id, 'region', 'unknown', notes),
     principal: boundPrincipal(input['principal'], notes),
     details: {},
   };
-  finding.title = requiredText(input['title'], FINDING_BOUNDS.title, 'title', `${finding.detection} on ${finding.eventName}`, notes);
-  const optional = [
-    ['sourceIp', FINDING_BOUNDS.name],
-    ['userAgent', FINDING_BOUNDS.userAgent],
-    ['runbook', FINDING_BOUNDS.runbook],
-    ['inherentRisk', FINDING_BOUNDS.line],
-    ['routeReason', FINDING_BOUNDS.line],
-  ] as const;
-  for (const [key, max] of optional) {
+  // The fallback title is built only when there is no title string (optionalText keeps any string).
+  const title = input['title'];
+  finding.title = typeof title === 'string' ? (optionalText(title, FINDING_BOUNDS.title, 'title', notes) as string) : requiredText(title, FINDING_BOUNDS.title, 'title', `${finding.detection} on ${finding.eventName}`, notes);
+  for (let i = 0; i < OPTIONAL_TEXT.length; i++) {
+    const [key, max] = OPTIONAL_TEXT[i] as (typeof OPTIONAL_TEXT)[number];
     const text = optionalText(input[key], max, key, notes);
     if (text !== undefined) finding[key] = text;
   }
@@ -260,7 +320,11 @@ function boundFields(input: Record<string, unknown>, notes: Notes): Finding {
   const details = input['details'];
   if (isRecord(details)) finding.details = boundDetailValue(details, notes) as Record<string, unknown>;
   else if (details !== undefined) notes.add(`details: was ${describe(details)}, not an object`);
-  for (const key of Object.keys(input)) if (!FINDING_KEYS.has(key)) notes.add(`${key.slice(0, 64)}: not a Finding field; removed`);
+  const keys = Object.keys(input);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (!FINDING_KEYS.has(key)) notes.add(`${key.slice(0, 64)}: not a Finding field; removed`);
+  }
   return finding;
 }
 

@@ -115,16 +115,10 @@ export function principalFrom(userIdentity: Record<string, unknown>): Principal 
     name = userName ?? principalId ?? name;
   }
 
-  const principal: Principal = { type, name };
-  if (arn) principal.arn = arn;
-  if (principalId) principal.principalId = principalId;
-  if (accountId) principal.accountId = accountId;
-  if (userName) principal.userName = userName;
   const accessKeyId = istr(userIdentity['accessKeyId']);
-  if (accessKeyId) principal.accessKeyId = accessKeyId;
-  if (invokedBy) principal.invokedBy = invokedBy;
   const it = issuerRaw ? istr(issuerRaw['type']) : undefined;
   const ia = issuerRaw ? istr(issuerRaw['arn']) : undefined;
+  let sessionIssuer: Principal['sessionIssuer'];
   if (issuerRaw && (ia || it)) {
     const issuer: NonNullable<Principal['sessionIssuer']> = {};
     const iu = istr(issuerRaw['userName']);
@@ -133,14 +127,27 @@ export function principalFrom(userIdentity: Record<string, unknown>): Principal 
     if (ia) issuer.arn = ia;
     if (iu) issuer.userName = iu;
     if (ic) issuer.accountId = ic;
-    principal.sessionIssuer = issuer;
+    sessionIssuer = issuer;
   }
-  const mfa = looseBool(attributes?.['mfaAuthenticated']);
-  if (mfa !== undefined) principal.mfaAuthenticated = mfa;
-  const fromConsole = looseBool(userIdentity['sessionCredentialFromConsole']);
-  if (fromConsole !== undefined) principal.sessionCredentialFromConsole = fromConsole;
-  const provider = istr(webId?.['federatedProvider']) ?? istr(userIdentity['identityProvider']);
-  if (provider) principal.identityProvider = provider;
+  const mfaAuthenticated = looseBool(attributes?.['mfaAuthenticated']);
+  const sessionCredentialFromConsole = looseBool(userIdentity['sessionCredentialFromConsole']);
+  const identityProvider = istr(webId?.['federatedProvider']) ?? istr(userIdentity['identityProvider']);
+  // Every field in one literal (undefined when absent), in the order the event codec expects: one
+  // shape, no out-of-object property store grown field by field (as for the event).
+  const principal: Principal = {
+    type,
+    name,
+    arn,
+    principalId,
+    accountId,
+    userName,
+    accessKeyId,
+    invokedBy,
+    sessionIssuer,
+    mfaAuthenticated,
+    sessionCredentialFromConsole,
+    identityProvider,
+  };
   return principal;
 }
 
@@ -246,6 +253,11 @@ export function normalizeRecord(
     mfaUsed = principal.mfaAuthenticated;
   }
 
+  // Every field in one literal (the optional ones undefined when absent): one object of one shape,
+  // no out-of-object property store grown field by field.
+  const ip = istr(r.sourceIPAddress);
+  const ua = istr(r.userAgent);
+  const errorCode = istr(r.errorCode);
   const event: TrailEvent = {
     id: eventId,
     time,
@@ -260,19 +272,14 @@ export function normalizeRecord(
     responseElements: objOrNull(r.responseElements),
     additionalEventData,
     raw: r,
+    readOnly: looseBool(r.readOnly),
+    sourceIp: ip,
+    userAgent: ua,
+    mfaUsed,
+    errorCode,
+    errorMessage: str(r.errorMessage),
+    envelope,
   };
-  const readOnly = looseBool(r.readOnly);
-  if (readOnly !== undefined) event.readOnly = readOnly;
-  const ip = istr(r.sourceIPAddress);
-  if (ip) event.sourceIp = ip;
-  const ua = istr(r.userAgent);
-  if (ua) event.userAgent = ua;
-  if (mfaUsed !== undefined) event.mfaUsed = mfaUsed;
-  const errorCode = istr(r.errorCode);
-  if (errorCode) event.errorCode = errorCode;
-  const errorMessage = str(r.errorMessage);
-  if (errorMessage) event.errorMessage = errorMessage;
-  if (envelope) event.envelope = envelope;
   return { ok: true, event };
 }
 

@@ -29,7 +29,11 @@ export interface CloudTrailRecord {
   [key: string]: unknown;
 }
 
-/** Who made the call, flattened from `userIdentity` (and its `sessionContext`). */
+/**
+ * Who made the call, flattened from `userIdentity` (and its `sessionContext`). `principalFrom` sets
+ * every field, an optional one to undefined when absent (as for `TrailEvent`); `sessionIssuer`'s
+ * own fields are set only when present.
+ */
 export interface Principal {
   /** `Root`, `IAMUser`, `AssumedRole`, `FederatedUser`, `AWSService`, `AWSAccount`, `IdentityCenterUser`, `Unknown`… */
   type: string;
@@ -52,6 +56,12 @@ export interface Principal {
   identityProvider?: string;
 }
 
+/**
+ * A normalised event. `normalizeRecord` (CloudTrail records) sets every field, an optional one to
+ * undefined when the record lacks it (one object shape for every event); external findings and
+ * events decoded from a worker thread (`event-codec.ts`) omit such fields instead. Either way:
+ * test a field's value, not `in` or `Object.keys`.
+ */
 export interface TrailEvent {
   /** CloudTrail `eventID`: the idempotency key. */
   id: string;
