@@ -60,6 +60,16 @@ describe('baseline profile model', () => {
   });
 });
 
+/** One event through the model (with `scan` when given) and through the reference: the same profile, change flag and judgement. */
+function stepBoth(a: Profile | undefined, b: Profile | undefined, values: string[], t: number, id: string, limits: Parameters<typeof observe>[4], scan?: ProfileScan) {
+  const x = observe(a, values, t, id, limits, scan);
+  const y = referenceObserve(b, values, t, id, limits);
+  expect(JSON.stringify(x.profile)).toBe(JSON.stringify(y.profile));
+  expect(x.changed).toBe(y.changed);
+  expect(x.judgement).toEqual(y.judgement);
+  return { x, y };
+}
+
 describe('baseline profile model, against the reference (the model before session 7) event by event', () => {
   it('gives the same profile (same values in the same order), change flag and judgement on random streams, and copyProfile equals structuredClone', () => {
     const r = rng(21);
@@ -81,11 +91,7 @@ describe('baseline profile model, against the reference (the model before sessio
           expect(copy).toEqual(structuredClone(a));
           a = copy;
         }
-        const x = observe(a, values, t, id, limits);
-        const y = referenceObserve(b, values, t, id, limits);
-        expect(JSON.stringify(x.profile)).toBe(JSON.stringify(y.profile));
-        expect(x.changed).toBe(y.changed);
-        expect(x.judgement).toEqual(y.judgement);
+        const { x, y } = stepBoth(a, b, values, t, id, limits);
         a = x.profile;
         b = y.profile;
       }
@@ -118,11 +124,7 @@ describe('baseline profile model, against the reference (the model before sessio
           expect(scan.size).toBe(Object.keys(a.v).length);
           expect(Math.min(...Object.values(a.v).map((e) => e[1]))).toBeGreaterThanOrEqual(scan.oldestDay);
         }
-        const x = observe(a, values, t, id, limits, scan);
-        const y = referenceObserve(b, values, t, id, limits);
-        expect(JSON.stringify(x.profile)).toBe(JSON.stringify(y.profile));
-        expect(x.changed).toBe(y.changed);
-        expect(x.judgement).toEqual(y.judgement);
+        const { x, y } = stepBoth(a, b, values, t, id, limits, scan);
         a = x.profile;
         b = y.profile;
         scan = x.scan;
