@@ -39,10 +39,6 @@ export function copyProfile(p: Profile): Profile {
 }
 
 /**
- * Pure: folds one event's values into a profile and says which were new. Mutates and returns
- * `profile` (a copy is the caller's choice) and whether anything worth storing changed.
- */
-/**
  * What an earlier `observe` learnt of the profile it returned, for the next call on that same
  * profile object: how many values it holds, and a day no value's last-seen day is below. While
  * `oldestDay` is not older than the forget horizon, no value can be stale, so the next call skips
@@ -54,6 +50,10 @@ export interface ProfileScan {
   oldestDay: number;
 }
 
+/**
+ * Pure: folds one event's values into a profile and says which were new. Mutates and returns
+ * `profile` (a copy is the caller's choice) and whether anything worth storing changed.
+ */
 export function observe(
   profile: Profile | undefined,
   values: readonly string[],
