@@ -302,9 +302,7 @@ function boundFields(input: Record<string, unknown>, notes: Notes): Finding {
     principal: boundPrincipal(input['principal'], notes),
     details: {},
   };
-  // The fallback title is built only when there is no title string (optionalText keeps any string).
-  const title = input['title'];
-  finding.title = typeof title === 'string' ? (optionalText(title, FINDING_BOUNDS.title, 'title', notes) as string) : requiredText(title, FINDING_BOUNDS.title, 'title', `${finding.detection} on ${finding.eventName}`, notes);
+  finding.title = requiredText(input['title'], FINDING_BOUNDS.title, 'title', `${finding.detection} on ${finding.eventName}`, notes);
   for (let i = 0; i < OPTIONAL_TEXT.length; i++) {
     const [key, max] = OPTIONAL_TEXT[i] as (typeof OPTIONAL_TEXT)[number];
     const text = optionalText(input[key], max, key, notes);
