@@ -98,7 +98,7 @@ function relevantClauses(policies: readonly NamedPolicy[], action: string): Cond
 
 /** The clause with variables that name the principal's own facts (`${aws:PrincipalAccount}`) replaced by them. */
 function resolveDerived(clause: ConditionClause, derived: (key: string) => string[] | undefined): ConditionClause {
-  if (!clause.values.some((v) => v.includes('${'))) return clause;
+  if (!hasVariableValue(clause)) return clause;
   const values = clause.values.map((v) =>
     v.replace(/\$\{([^}]*)\}/g, (whole, inner: string) => {
       const k = (inner.split(',')[0] as string).trim().toLowerCase();
@@ -197,7 +197,7 @@ function spacesFor(q: WitnessQuestion, byKey: ReadonlyMap<string, ConditionClaus
 
 /** A clause whose value in a request is the search context's alone: its key is not derived from the principal and its values use no policy variable. */
 function contextDecides(c: CompiledClause): boolean {
-  return !DERIVED.has(c.key) && !c.clause.values.some((v) => v.includes('${'));
+  return !DERIVED.has(c.key) && !hasVariableValue(c.clause);
 }
 
 /**
@@ -247,7 +247,7 @@ class Gate {
       known = false;
       for (const c of cs.conditions) {
         const candidates = fixedOnly.get(c.key);
-        if (!candidates || c.clause.values.some((v) => v.includes('${'))) continue;
+        if (!candidates || hasVariableValue(c.clause)) continue;
         if (candidates.every((v) => !evaluateCompiledClause(c, v, NO_LOOKUP))) {
           known = true;
           break;
@@ -417,7 +417,7 @@ function closedAnswer(q: WitnessQuestion, policies: readonly NamedPolicy[]): Wit
     } else {
       const counts = new Map<string, number>();
       for (const c of relevantClauses(policies, action)) {
-        if (c.values.some((v) => v.includes('${')) && !resolvesForAll(c, q.principals)) return undefined;
+        if (hasVariableValue(c) && !resolvesForAll(c, q.principals)) return undefined;
         const k = c.key.toLowerCase();
         if (!DERIVED.has(k)) counts.set(k, (counts.get(k) ?? 0) + 1);
       }
@@ -601,7 +601,7 @@ export function findWitness(q: WitnessQuestion): WitnessAnswer {
     if (remembered) for (const sp of remembered) byKey.set(sp.key, []);
     // With no policy variable in any clause, nothing in the spaces depends on the principal
     // (resolveDerived keeps each clause, dedupe never reads the principal's facts): one list serves all.
-    const principalFree = remembered !== undefined || clauses.every((c) => !c.values.some((v) => v.includes('${')));
+    const principalFree = remembered !== undefined || !clauses.some(hasVariableValue);
     let shared: Space[] | undefined = remembered;
     for (const principal of q.principals) {
       if (principalFree && shared === undefined) {
