@@ -10,6 +10,7 @@ import type { CatalogAction } from './catalog.ts';
 import type { Statement, ValidationIssue } from './types.ts';
 import { matchAction, matchWildcard } from './wildcard.ts';
 import { boundedMap, remember } from '../memo.ts';
+import { statementMemo } from './statement-memo.ts';
 
 /** checkAction's verdict on the string; null = nothing to report. */
 export type ActionVerdict = { level: ValidationIssue['level']; code: string; message: string } | null;
@@ -81,33 +82,13 @@ export function actionFacts(pattern: string): ActionFacts {
   return known;
 }
 
-/** Per statement, the facts of its Action (or NotAction) strings in order; statements are not changed once parsed. */
-const byStatement = new WeakMap<Statement, readonly ActionFacts[]>();
 const NONE: readonly ActionFacts[] = Object.freeze([]);
 
 /**
  * {@link actionFacts} of each string of `s.action ?? s.notAction`, looked up once per statement
  * (validation's checks and the analyzer's action index read the same parsed statements).
  */
-export function statementFacts(s: Statement): readonly ActionFacts[] {
-  const own = (s as StatementWithFacts)[FACTS];
-  if (own) return own;
-  let known = byStatement.get(s);
-  if (!known) {
-    const list = s.action ?? s.notAction;
-    known = list ? list.map(actionFacts) : NONE;
-    if (Object.isExtensible(s)) Object.defineProperty(s, FACTS, { value: known });
-    else byStatement.set(s, known);
-  }
-  return known;
-}
-
-/**
- * Where {@link statementFacts} keeps a statement's facts when the statement can still take a
- * property (a statement just parsed, not yet frozen by its compilation): a symbol-keyed,
- * non-enumerable property, which JSON, `Object.keys`/`values` and deep equality do not see.
- * A WeakMap entry per statement costs several times more to make (and to collect) than the
- * property; a frozen statement still uses the WeakMap.
- */
-const FACTS = Symbol('statementFacts');
-type StatementWithFacts = Statement & { [FACTS]?: readonly ActionFacts[] };
+export const statementFacts: (s: Statement) => readonly ActionFacts[] = statementMemo('statementFacts', (s) => {
+  const list = s.action ?? s.notAction;
+  return list ? list.map(actionFacts) : NONE;
+});

@@ -18,6 +18,7 @@ import { issue, memoIssues, pushIssues, TEMPLATE_CACHE_LIMIT } from './validate-
 import type { IssueTemplate } from './validate-checks.ts';
 import { matchWildcard } from './wildcard.ts';
 import { boundedMap, remember } from '../memo.ts';
+import { statementMemo } from './statement-memo.ts';
 
 /** Operator families that take policy variables (String and ARN); the others compare typed values. */
 const VARIABLE_FAMILIES = /^(string|arn)/;
@@ -35,24 +36,13 @@ const ALL_ESCALATION_BITS = (1 << BUCKET_ESCALATION_ACTIONS.length) - 1;
 const BUCKET_ACTION_BITS = 0b11;
 const TAG_KEY = /^aws:(resourcetag|requesttag)\/|^aws:tagkeys$/i;
 
+/** {@link readSpecificActions} per parsed statement (asked by two checks), null for undefined. */
+const specificOf = statementMemo('specificActions', (s) => readSpecificActions(s) ?? null);
+
 /** The catalogue entries of the statement's actions when every one is a specific, known action; undefined otherwise. */
 function specificActions(s: Statement): CatalogAction[] | undefined {
-  const own = (s as StatementWithSpecific)[SPECIFIC];
-  if (own !== undefined) return own ?? undefined;
-  const known = specificCache.get(s);
-  if (known !== undefined) return known ?? undefined;
-  const out = readSpecificActions(s);
-  // As statementFacts keeps its facts (action-facts.ts): a hidden property while the statement takes one.
-  if (Object.isExtensible(s)) Object.defineProperty(s, SPECIFIC, { value: out ?? null });
-  else specificCache.set(s, out ?? null);
-  return out;
+  return specificOf(s) ?? undefined;
 }
-
-/** specificActions per parsed statement (asked by two checks; statements are new objects per parse), for a frozen statement. */
-const specificCache = new WeakMap<Statement, CatalogAction[] | null>();
-/** specificActions of a statement that can still take a property: symbol-keyed and non-enumerable (JSON and equality do not see it). */
-const SPECIFIC = Symbol('specificActions');
-type StatementWithSpecific = Statement & { [SPECIFIC]?: CatalogAction[] | null };
 
 function readSpecificActions(s: Statement): CatalogAction[] | undefined {
   if (!s.action) return undefined;
