@@ -96,21 +96,10 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
   const corpusDir = join(work, 'corpus');
   mkdirSync(corpusDir);
   const corpus = replayBench.generateCorpus(corpusDir, n);
-  const runs = Math.max(1, option('--replay-runs', 3));
-  log(`measuring the floor (gunzip + JSON.parse, nothing else) and replaying the generated corpus, ${runs} time(s) each, interleaved…`);
-  const headline = replayBench.floorAndReplayRuns(self, ROOT, corpusDir, runs);
-  const { floor, replay: gen } = headline;
-  results['replayFloor'] = { ...floor, ...replayBench.rates(floor), runs, runsMs: headline.floorMs };
-  results['replayGenerated'] = {
-    ...gen,
-    files: corpus.files,
-    gzBytes: corpus.bytes,
-    ...replayBench.rates(gen),
-    timesFloorWall: gen.ms / floor.ms,
-    timesFloorCpu: gen.cpuMs / floor.cpuMs,
-    runs,
-    runsMs: headline.replayMs,
-  };
+  log(`measuring the floor (gunzip + JSON.parse, nothing else) and replaying the generated corpus, ${replayRuns()} time(s) each, interleaved…`);
+  const { floor, oneThread: gen } = floorAndOneThread(replayBench, self, corpusDir, replayRuns());
+  results['replayFloor'] = floor;
+  results['replayGenerated'] = { ...gen, files: corpus.files, gzBytes: corpus.bytes };
   log('building the replay worker and CLI bundles (once per source change)…');
   results['replayWorkerBundle'] = await replayBench.prepareWorkerBundle();
   const parallel: Array<Record<string, number>> = [];
@@ -137,6 +126,9 @@ async function benchReplaySection(work: string): Promise<Record<string, unknown>
 
 type ReplayBench = typeof import('./bench-replay.ts');
 
+/** Interleaved floor / replay runs of each 100k row (`--replay-runs N`, default 3): the median is reported. */
+const replayRuns = (): number => Math.max(1, option('--replay-runs', 3));
+
 /** A corpus's floor and its single-threaded replay, each in a fresh process, with their rates and ratios. */
 function floorAndOneThread(replayBench: ReplayBench, self: string, dir: string, runs = 1) {
   const { floor, replay: one, replayMs, floorMs } = replayBench.floorAndReplayRuns(self, ROOT, dir, runs);
@@ -157,9 +149,8 @@ function benchReplayResampled(replayBench: ReplayBench, self: string, work: stri
   log(`resampling ${events} real records from Invictus…`);
   const corpus = replayBench.resampleCorpus(INVICTUS, dir, events);
   if (!corpus) return undefined;
-  const runs = Math.max(1, option('--replay-runs', 3));
-  log(`measuring their floor and replaying them, ${runs} time(s) each, interleaved…`);
-  return { ...corpus, ...floorAndOneThread(replayBench, self, dir, runs) };
+  log(`measuring their floor and replaying them, ${replayRuns()} time(s) each, interleaved…`);
+  return { ...corpus, ...floorAndOneThread(replayBench, self, dir, replayRuns()) };
 }
 
 /**
