@@ -278,11 +278,12 @@ export function decodeEvents(encoded: EncodedEvents): TrailEvent[] {
       additionalEventData: null,
       raw: {},
       timeMs: times[i] as number,
+      // In the literal (undefined when absent), not added later: one more property added to every
+      // decoded event would grow its out-of-object property store once more.
+      idHash: (hashes[i] as number) >= 0 ? (hashes[i] as number) : undefined,
     } as unknown as TrailEvent;
     let id: number;
     if ((id = slots[b] as number) >= 0) e.id = strings[id] as string;
-    const h = hashes[i] as number;
-    if (h >= 0) e.idHash = h;
     if ((id = slots[b + 1] as number) >= 0) e.time = strings[id] as string;
     if ((id = slots[b + 2] as number) >= 0) e.name = strings[id] as string;
     if ((id = slots[b + 3] as number) >= 0) e.source = strings[id] as string;
