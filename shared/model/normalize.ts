@@ -1,5 +1,6 @@
 import { EXTERNAL_FINDING_DETAIL_TYPES, normalizeExternalFinding } from './external-findings.ts';
 import type { CloudTrailRecord, NormalizeResult, Principal, TrailEvent } from './types.ts';
+import { idHash } from './id-hash.ts';
 import { boundedMap, remember } from '../memo.ts';
 
 /** EventBridge detail-types that carry a CloudTrail record in `detail`. */
@@ -260,6 +261,7 @@ export function normalizeRecord(
   const errorCode = istr(r.errorCode);
   const event: TrailEvent = {
     id: eventId,
+    idHash: idHash(eventId),
     time,
     timeMs,
     name,

@@ -65,6 +65,12 @@ export interface Principal {
 export interface TrailEvent {
   /** CloudTrail `eventID`: the idempotency key. */
   id: string;
+  /**
+   * `idHash(id)` (shared/model/id-hash.ts), computed once by `normalizeRecord` for the eventID
+   * windows (replay's duplicate window, the rate detector's redelivery window). Absent on events
+   * made elsewhere; whoever changes `id` must drop it.
+   */
+  idHash?: number;
   /** ISO-8601 event time (CloudTrail `eventTime`). */
   time: string;
   /** `eventTime` as epoch milliseconds. */

@@ -14,6 +14,8 @@ export interface EncodedEvents {
   /** `count × STRING_FIELDS.length` indexes into `strings` (-1: absent). */
   slots: Int32Array;
   times: Float64Array;
+  /** `TrailEvent.idHash` per event (-1: absent; the hash is never negative), so the stateful stage does not hash the eventID again. */
+  hashes: Int32Array;
   /** `count × FLAG_FIELDS.length`: -1 absent, 0 false, 1 true. */
   flags: Int8Array;
   /** Per event: index into `json` of requestParameters (-1: null), of unknown fields (-1: none). */
@@ -70,7 +72,7 @@ const FLAG_FIELDS: Array<[string, Get, (e: TrailEvent, v: boolean) => void]> = [
   ['raw.managementEvent', (e) => e.raw.managementEvent, (e, v) => (e.raw.managementEvent = v)],
 ];
 
-const KNOWN_EVENT = new Set(['id', 'time', 'timeMs', 'name', 'source', 'region', 'account', 'eventType', 'readOnly', 'principal', 'sourceIp', 'userAgent', 'mfaUsed', 'errorCode', 'errorMessage', 'requestParameters', 'responseElements', 'additionalEventData', 'raw', 'envelope']);
+const KNOWN_EVENT = new Set(['id', 'idHash', 'time', 'timeMs', 'name', 'source', 'region', 'account', 'eventType', 'readOnly', 'principal', 'sourceIp', 'userAgent', 'mfaUsed', 'errorCode', 'errorMessage', 'requestParameters', 'responseElements', 'additionalEventData', 'raw', 'envelope']);
 const KNOWN_PRINCIPAL = new Set(['type', 'arn', 'principalId', 'accountId', 'name', 'userName', 'accessKeyId', 'sessionIssuer', 'invokedBy', 'mfaAuthenticated', 'sessionCredentialFromConsole', 'identityProvider']);
 const KNOWN_ISSUER = new Set(['type', 'arn', 'userName', 'accountId']);
 const KNOWN_ENVELOPE = new Set(['id', 'detailType', 'source', 'time']);
@@ -99,6 +101,8 @@ function extrasOf(e: TrailEvent): Record<string, unknown> | undefined {
     const v = get(e);
     if (v !== undefined && typeof v !== 'boolean') add(`typed.${name}`, v);
   }
+  const h = e.idHash;
+  if (h !== undefined && !(typeof h === 'number' && h >= 0 && h <= 0x3fffffff && Math.floor(h) === h)) add('typed.idHash', h);
   if (e.responseElements !== null) add('responseElements', e.responseElements);
   if (e.additionalEventData !== null) add('additionalEventData', e.additionalEventData);
   return extras;
@@ -109,7 +113,7 @@ function extrasOf(e: TrailEvent): Record<string, unknown> | undefined {
  * in this order (any of them may be missing) has no unknown key: checked by comparing each key with
  * the list, pointer comparisons of internalised strings, no set lookup per key.
  */
-const EVENT_ORDER = ['id', 'time', 'timeMs', 'name', 'source', 'region', 'account', 'eventType', 'principal', 'requestParameters', 'responseElements', 'additionalEventData', 'raw', 'readOnly', 'sourceIp', 'userAgent', 'mfaUsed', 'errorCode', 'errorMessage', 'envelope'];
+const EVENT_ORDER = ['id', 'idHash', 'time', 'timeMs', 'name', 'source', 'region', 'account', 'eventType', 'principal', 'requestParameters', 'responseElements', 'additionalEventData', 'raw', 'readOnly', 'sourceIp', 'userAgent', 'mfaUsed', 'errorCode', 'errorMessage', 'envelope'];
 const PRINCIPAL_ORDER = ['type', 'name', 'arn', 'principalId', 'accountId', 'userName', 'accessKeyId', 'invokedBy', 'sessionIssuer', 'mfaAuthenticated', 'sessionCredentialFromConsole', 'identityProvider'];
 const ISSUER_ORDER = ['type', 'arn', 'userName', 'accountId'];
 const ENVELOPE_ORDER = ['detailType', 'id', 'source', 'time'];
@@ -145,6 +149,7 @@ export function encodeEvents(events: readonly TrailEvent[]): EncodedEvents {
   const ids = new Map<string, number>();
   const slots = new Int32Array(count * S);
   const times = new Float64Array(count);
+  const hashes = new Int32Array(count);
   const flags = new Int8Array(count * F);
   const objects = new Int32Array(count * 2);
   const json: string[] = [];
@@ -209,6 +214,12 @@ export function encodeEvents(events: readonly TrailEvent[]): EncodedEvents {
     slots[b + 27] = str(en?.time);
     slots[b + 28] = str(raw.eventCategory);
     times[i] = e.timeMs;
+    const h = e.idHash;
+    if (typeof h === 'number' && h >= 0 && h <= 0x3fffffff && Math.floor(h) === h) hashes[i] = h;
+    else {
+      hashes[i] = -1;
+      if (h !== undefined) odd = true;
+    }
     const f = i * F;
     // The order of FLAG_FIELDS.
     flags[f] = flag(e.readOnly);
@@ -229,12 +240,12 @@ export function encodeEvents(events: readonly TrailEvent[]): EncodedEvents {
     const extras = unusual ? extrasOf(e) : undefined;
     objects[i * 2 + 1] = extras === undefined ? -1 : json.push(JSON.stringify(extras)) - 1;
   }
-  return { count, strings, slots, times, flags, objects, json };
+  return { count, strings, slots, times, hashes, flags, objects, json };
 }
 
 /** The buffers `postMessage` can transfer instead of copying. */
 export function transferables(encoded: EncodedEvents): ArrayBuffer[] {
-  return [encoded.slots.buffer, encoded.times.buffer, encoded.flags.buffer, encoded.objects.buffer] as ArrayBuffer[];
+  return [encoded.slots.buffer, encoded.times.buffer, encoded.hashes.buffer, encoded.flags.buffer, encoded.objects.buffer] as ArrayBuffer[];
 }
 
 function setPath(e: TrailEvent, path: string, value: unknown): void {
@@ -255,7 +266,7 @@ function setPath(e: TrailEvent, path: string, value: unknown): void {
 
 /** The events of `encodeEvents`, fields set in the order of `STRING_FIELDS` and `FLAG_FIELDS` (written out, as there). */
 export function decodeEvents(encoded: EncodedEvents): TrailEvent[] {
-  const { count, strings, slots, times, flags, objects, json } = encoded;
+  const { count, strings, slots, times, hashes, flags, objects, json } = encoded;
   const out: TrailEvent[] = new Array<TrailEvent>(count);
   for (let i = 0; i < count; i++) {
     const b = i * S;
@@ -267,6 +278,9 @@ export function decodeEvents(encoded: EncodedEvents): TrailEvent[] {
       additionalEventData: null,
       raw: {},
       timeMs: times[i] as number,
+      // In the literal (undefined when absent), not added later: one more property added to every
+      // decoded event would grow its out-of-object property store once more.
+      idHash: (hashes[i] as number) >= 0 ? (hashes[i] as number) : undefined,
     } as unknown as TrailEvent;
     let id: number;
     if ((id = slots[b] as number) >= 0) e.id = strings[id] as string;

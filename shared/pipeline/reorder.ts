@@ -1,5 +1,5 @@
 import type { TrailEvent } from '../model/types.ts';
-import { idHash } from '../rates/dedupe.ts';
+import { eventIdHash } from '../model/id-hash.ts';
 
 /** The reorder FIFO ring's first capacity (a power of two). */
 const FIFO_FIRST_SLOTS = 1024;
@@ -270,10 +270,10 @@ export class RecentEvents {
   constructor(readonly horizonMs: number) {}
 
   /** True if an event with the same eventID, source, name and time was seen within the horizon; otherwise remembers it. */
-  seen(e: Pick<TrailEvent, 'id' | 'source' | 'name' | 'timeMs'>): boolean {
+  seen(e: Pick<TrailEvent, 'id' | 'idHash' | 'source' | 'name' | 'timeMs'>): boolean {
     const bucket = Number.isFinite(e.timeMs) ? Math.floor(e.timeMs / RecentEvents.BUCKET_MS) : 0;
     let b = bucket === this.lastKey ? this.last : this.buckets.get(bucket);
-    const h = idHash(e.id);
+    const h = eventIdHash(e);
     if (b) {
       const { table, hashes, ids, sources, names, times } = b;
       const mask = table.length - 1;

@@ -1,3 +1,5 @@
+import { idHash } from '../model/id-hash.ts';
+
 /**
  * Remembers the last `capacity` eventIDs so at-least-once EventBridge/SQS redeliveries are not
  * counted twice. Bounded: a ring buffer holds the ids in the order remembered and evicts the oldest
@@ -32,9 +34,11 @@ export class RecentIds {
     this.mask = slots - 1;
   }
 
-  /** True if `id` was seen within the window (a duplicate); otherwise remembers it and returns false. */
-  seen(id: string): boolean {
-    const h = idHash(id);
+  /**
+   * True if `id` was seen within the window (a duplicate); otherwise remembers it and returns false.
+   * `h` is `idHash(id)`, passed when the caller has it already (`TrailEvent.idHash`).
+   */
+  seen(id: string, h: number = idHash(id)): boolean {
     const { table, hashes, ring, mask } = this;
     let i = h & mask;
     for (;;) {
@@ -82,9 +86,5 @@ export class RecentIds {
   }
 }
 
-/** FNV-1a over the UTF-16 code units, as a 32-bit integer (the eventID windows' hash). */
-export function idHash(id: string): number {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < id.length; k += 1) h = Math.imul(h ^ id.charCodeAt(k), 0x01000193);
-  return h;
-}
+/** The eventID windows' hash (shared/model/id-hash.ts; re-exported here, where it was first defined). */
+export { idHash } from '../model/id-hash.ts';

@@ -3,6 +3,7 @@ import { bareAggregate, collectDetails, countChunk, KeyTable, releaseChunk, top,
 import { onAnomalousMinute, type BurstDecision, type BurstState } from './bursts.ts';
 import type { RateConfig } from './config.ts';
 import { RecentIds } from './dedupe.ts';
+import { eventIdHash } from '../model/id-hash.ts';
 import { burstFinding, burstSeverity } from './findings.ts';
 import { MINUTE_MS, minuteOf, principalIdentity, type Dimension } from './keys.ts';
 import { decayTo, evaluate, fold, foldInPlace, type Baseline, type Evaluation } from './model.ts';
@@ -110,7 +111,7 @@ export class RateDetector {
         skips.push({ reason: `rates: eventTime more than ${this.config.maxFutureSkewMinutes} min after delivery (clock skew)`, eventId: e.id });
         continue;
       }
-      if (this.recent.seen(e.id)) {
+      if (this.recent.seen(e.id, eventIdHash(e))) {
         this.stats.duplicates += 1;
         skips.push({ reason: 'rates: duplicate eventID (at-least-once redelivery)', eventId: e.id });
         continue;

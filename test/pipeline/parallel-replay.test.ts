@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../scripts/bench-replay.ts';
 import { detections } from '../../shared/detections/index.ts';
 import { readPaths } from '../../shared/input/files.ts';
+import { idHash } from '../../shared/model/id-hash.ts';
 import { normalize } from '../../shared/model/normalize.ts';
 import type { TrailEvent } from '../../shared/model/types.ts';
 import { decodeEvents, encodeEvents } from '../../shared/pipeline/event-codec.ts';
@@ -125,6 +126,13 @@ describe('event codec (worker → main thread)', () => {
     }
     expect(events.length).toBeGreaterThan(200);
     expect(decodeEvents(encodeEvents(events))).toEqual(events);
+    // The eventID hash travels with the event (the stateful stage's windows do not hash the id again) and is idHash's.
+    // (External findings are not CloudTrail records: normalize gives them none.)
+    const decoded = decodeEvents(encodeEvents(events));
+    expect(decoded.map((e) => e.idHash)).toEqual(events.map((e) => e.idHash));
+    const hashed = decoded.filter((e) => e.idHash !== undefined);
+    expect(hashed.length).toBeGreaterThan(200);
+    expect(hashed.every((e) => e.idHash === idHash(e.id))).toBe(true);
     // Decoded events have their keys in another order than normalize's (the encoder's fast key check does not apply): the same again.
     expect(decodeEvents(encodeEvents(decodeEvents(encodeEvents(events))))).toEqual(events);
   });
@@ -153,6 +161,19 @@ describe('event codec (worker → main thread)', () => {
     (e as unknown as Record<string, unknown>)['readOnly'] = 'false';
     const [back] = decodeEvents(encodeEvents([e]));
     expect(back).toEqual(e);
+  });
+
+  it('decodes an event without an eventID hash with none, and one of another type as it was', () => {
+    const n = normalize(readJson(join(EVENTS_DIR, 'policy-changed', 'positive-update-trust-foreign.json')));
+    if (!n.ok) throw new Error('sample');
+    const { idHash: _hash, ...rest } = compactEvent(n.event);
+    const [back] = decodeEvents(encodeEvents([rest as TrailEvent]));
+    expect(back).toEqual(rest);
+    expect(back?.idHash).toBeUndefined();
+    const odd = { ...rest, idHash: '42' } as unknown as TrailEvent;
+    expect(decodeEvents(encodeEvents([odd]))[0]?.idHash).toBe('42');
+    const big = { ...rest, idHash: 2 ** 31 } as TrailEvent;
+    expect(decodeEvents(encodeEvents([big]))[0]?.idHash).toBe(2 ** 31);
   });
 });
 

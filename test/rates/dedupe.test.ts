@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecentEvents } from '../../shared/pipeline/reorder.ts';
+import { eventIdHash } from '../../shared/model/id-hash.ts';
+import { normalize } from '../../shared/model/normalize.ts';
 import { idHash, RecentIds } from '../../shared/rates/dedupe.ts';
 import { rng } from '../helpers/rng.ts';
 import { ReferenceRecentIds } from './reference/dedupe.ts';
@@ -52,5 +54,24 @@ describe('eventID windows on ids whose hashes are equal', () => {
     const events = new RecentEvents(3_600_000);
     const e = (id: string) => ({ id, source: 's', name: 'n', timeMs: 0 });
     expect([events.seen(e('c693596')), events.seen(e('c1170850')), events.seen(e('c1170850'))]).toEqual([false, false, true]);
+  });
+});
+
+describe('the eventID hash carried by events (TrailEvent.idHash)', () => {
+  it('is idHash of the id, set by normalize, and the windows answer the same with it as without', () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => `e-${i % 700}-${(i * 7919) % 13}`);
+    const events = ids.map((id, i) => {
+      const n = normalize({ eventVersion: '1.08', eventID: id, eventTime: '2026-01-01T00:00:00Z', eventName: 'GetObject', eventSource: 's3.amazonaws.com', eventType: 'AwsServiceEvent', awsRegion: 'us-east-1', recipientAccountId: String(i % 3).padStart(12, '1') });
+      if (!n.ok) throw new Error(n.skip.reason);
+      return n.event;
+    });
+    expect(events.every((e) => e.idHash === idHash(e.id) && eventIdHash(e) === idHash(e.id))).toBe(true);
+    expect(eventIdHash({ id: 'c693596' })).toBe(idHash('c693596'));
+    const carried = new RecentIds(500);
+    const computed = new RecentIds(500);
+    expect(events.map((e) => carried.seen(e.id, e.idHash))).toEqual(ids.map((id) => computed.seen(id)));
+    const withHash = new RecentEvents(3_600_000);
+    const without = new RecentEvents(3_600_000);
+    expect(events.map((e) => withHash.seen(e))).toEqual(events.map(({ idHash: _h, ...e }) => without.seen(e)));
   });
 });
