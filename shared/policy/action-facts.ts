@@ -69,6 +69,8 @@ function readFacts(pattern: string): ActionFacts {
     scoped: info !== undefined && info.arnFormats.length > 0 && info.accessLevel !== 'List',
     escalationBits,
     passRole: matchAction(pattern, 'iam:PassRole'),
+    // Present from the start (set later by action-index.ts): one object shape before and after.
+    slot: undefined,
   };
 }
 

@@ -142,7 +142,7 @@ export function actionInfo(service: string, action: string): CatalogAction | und
   if (infoCache.has(key)) info = infoCache.get(key);
   else {
     const read = readActionInfo(service, action);
-    info = remember(infoCache, key, read && Object.freeze({ ...read, arnFormats: Object.freeze(read.arnFormats) as string[] }));
+    info = remember(infoCache, key, read && frozenAction(read));
   }
   if (spellingCount >= INFO_CACHE_LIMIT) {
     spellingCache.clear();
@@ -186,6 +186,17 @@ export function actionSupportsKey(info: CatalogAction, key: string): boolean {
     byKey.set(key, answer);
   }
   return answer;
+}
+
+/**
+ * The entry frozen in place (with its ARN formats): it was made by {@link readActionInfo} alone, so
+ * every entry keeps the map of that one object literal (two shapes: with and without `accessLevel`).
+ * A frozen spread copy (`{ ...read }`) got a map of its own per entry, ~11,500 of them, which made
+ * every read of an entry's fields in validation megamorphic and a stub-cache miss.
+ */
+function frozenAction(read: CatalogAction): CatalogAction {
+  Object.freeze(read.arnFormats);
+  return Object.freeze(read);
 }
 
 function readActionInfo(service: string, action: string): CatalogAction | undefined {

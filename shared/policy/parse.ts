@@ -213,8 +213,22 @@ function statementOf(raw: unknown, index: number, issues: ValidationIssue[]): St
   } else {
     issues.push({ level: 'error', code: 'invalid-effect', message: `Effect must be "Allow" or "Deny", found ${JSON.stringify(raw['Effect'])}`, statement: index, sid });
   }
-  const statement: Statement = { index, effect: effect ?? 'Deny', conditions: [] };
-  if (sid !== undefined) statement.sid = sid;
+  // Every statement has the same properties in the same order, absent ones `undefined`: one object
+  // shape, so validation's and the analyzer's reads of statements stay monomorphic. The order is the
+  // one the elements were added in before, so JSON.stringify (which leaves `undefined` out) gives
+  // the same text as for a statement built element by element.
+  const statement: Statement = {
+    index,
+    effect: effect ?? 'Deny',
+    conditions: [],
+    sid,
+    action: undefined,
+    notAction: undefined,
+    resource: undefined,
+    notResource: undefined,
+    principal: undefined,
+    notPrincipal: undefined,
+  };
 
   for (const [positive, negative, field] of ELEMENT_PAIRS) {
     const hasPos = raw[positive] !== undefined;

@@ -28,6 +28,14 @@ describe('memoised policy look-ups', () => {
     expect(parseOperator('NullIfExists')).toBeUndefined();
   });
 
+  it.skipIf(!catalogAvailable())('a catalogue entry is frozen with its ARN formats, its fields in one order', () => {
+    for (const [service, name] of [['s3', 'GetObject'], ['ec2', 'RunInstances'], ['iam', 'PassRole']] as const) {
+      const info = actionInfo(service, name);
+      expect(Object.isFrozen(info)).toBe(true);
+      expect(Object.isFrozen(info?.arnFormats)).toBe(true);
+      expect(Object.keys(info ?? {})).toEqual(['service', 'name', 'arnFormats', 'conditionKeys', 'accessLevel']);
+    }
+  });
   it.skipIf(!catalogAvailable())('actionInfoOf answers like actionInfo, by the whole string, in any spelling', () => {
     expect(actionInfoOf('s3:GetObject')).toBe(actionInfo('s3', 'GetObject'));
     expect(actionInfoOf('S3:getobject')).toBe(actionInfo('s3', 'GetObject'));

@@ -59,6 +59,23 @@ describe('parsePolicy', () => {
     expect(policy.statements).toHaveLength(1);
     expect(issues.map((i) => i.code)).toEqual(['invalid-statement', 'missing-effect', 'invalid-element-type']);
   });
+  it('gives every statement the same properties in one order (absent ones undefined), and the JSON of a statement built element by element', () => {
+    const { policy } = parsePolicy({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+        { Sid: 'Two', Effect: 'Deny', NotAction: 'iam:*', NotResource: 'arn:aws:s3:::b', Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+        { Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'sts:AssumeRole' },
+      ],
+    });
+    const keys = ['index', 'effect', 'conditions', 'sid', 'action', 'notAction', 'resource', 'notResource', 'principal', 'notPrincipal'];
+    for (const s of policy.statements) expect(Object.keys(s)).toEqual(keys);
+    // JSON leaves the undefined ones out: the text of the statement with only its elements, added in that order.
+    const [one, two, three] = policy.statements;
+    expect(JSON.stringify(one)).toBe(JSON.stringify({ index: 0, effect: 'Allow', conditions: [], action: ['s3:GetObject'], resource: ['*'] }));
+    expect(JSON.stringify(two)).toBe(JSON.stringify({ index: 1, effect: 'Deny', conditions: two?.conditions, sid: 'Two', notAction: ['iam:*'], notResource: ['arn:aws:s3:::b'] }));
+    expect(JSON.stringify(three)).toBe(JSON.stringify({ index: 2, effect: 'Allow', conditions: [], action: ['sts:AssumeRole'], principal: three?.principal }));
+  });
 });
 
 describe('validatePolicy (Access Analyzer style)', () => {
