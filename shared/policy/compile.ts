@@ -206,15 +206,16 @@ function compileResource(pattern: string, substitute: boolean): ResourceMatcher 
   return { pattern, dynamic: substitute && pattern.includes('${') };
 }
 
-function resourceMatcherMatches(m: ResourceMatcher, req: CompiledRequest): boolean {
-  if (!m.dynamic) return matchArn(staticMatcher(m), req.resource);
-  return dynamicMatches(m, req.resource, req.lookup);
-}
-
-/** A pattern with policy variables, substituted from the request's lookup, against the resource. */
-function dynamicMatches(m: ResourceMatcher, resource: SplitArn, lookup: ContextLookup): boolean {
+/** One Resource / NotResource pattern against the resource; one with policy variables is substituted from `lookup` first. */
+function matcherMatches(m: ResourceMatcher, resource: SplitArn, lookup: ContextLookup): boolean {
+  if (!m.dynamic) return matchArn(staticMatcher(m), resource);
   const items = compileWithVariables(m.pattern, lookup, true);
   return items !== undefined && matchArnItems(items, resource.value);
+}
+
+function anyMatcher(list: readonly ResourceMatcher[], resource: SplitArn, lookup: ContextLookup): boolean {
+  for (const m of list) if (matcherMatches(m, resource, lookup)) return true;
+  return false;
 }
 
 /** Some Resource / NotResource pattern of the statement has policy variables (its match depends on the request). */
@@ -225,20 +226,15 @@ export function hasDynamicResource(cs: CompiledStatement): boolean {
 }
 
 /**
- * The Resource / NotResource test of {@link compiledStatementApplies} for a request on `resource`
- * whose context lookup is `lookup` (the evaluator's: the request context plus the principal's own
- * keys), for a caller that has no compiled request: the same patterns, matched the same way.
+ * The statement's Resource / NotResource test for a request on `resource` whose context lookup is
+ * `lookup` (the evaluator's: the request context plus the principal's own keys). The evaluator's
+ * {@link compiledStatementApplies} and the witness search's gate (which has no compiled request)
+ * both ask it: the same patterns, matched the same way.
  */
 export function resourceApplies(cs: CompiledStatement, resource: SplitArn, lookup: ContextLookup): boolean {
-  const matches = (m: ResourceMatcher): boolean => (m.dynamic ? dynamicMatches(m, resource, lookup) : matchArn(staticMatcher(m), resource));
-  if (cs.resources) return cs.resources.some(matches);
-  if (cs.notResources) return !cs.notResources.some(matches);
+  if (cs.resources) return anyMatcher(cs.resources, resource, lookup);
+  if (cs.notResources) return !anyMatcher(cs.notResources, resource, lookup);
   return true;
-}
-
-function anyResource(list: readonly ResourceMatcher[], req: CompiledRequest): boolean {
-  for (const m of list) if (resourceMatcherMatches(m, req)) return true;
-  return false;
 }
 
 /**
@@ -380,11 +376,7 @@ export function compiledActionMatches(cs: CompiledStatement, req: ActionRequest)
  */
 export function compiledStatementApplies(cs: CompiledStatement, req: CompiledRequest, checkPrincipal: boolean): PrincipalMatch {
   if (!compiledActionMatches(cs, req)) return 'none';
-  if (cs.resources) {
-    if (!anyResource(cs.resources, req)) return 'none';
-  } else if (cs.notResources) {
-    if (anyResource(cs.notResources, req)) return 'none';
-  }
+  if (!resourceApplies(cs, req.resource, req.lookup)) return 'none';
   let how: PrincipalMatch = 'direct';
   const s = cs.statement;
   if (checkPrincipal) {

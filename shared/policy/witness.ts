@@ -13,7 +13,7 @@ import type { CompiledClause } from './conditions.ts';
 import { buildLookup, evaluate } from './evaluate.ts';
 import type { FreshValues } from './fresh.ts';
 import { describePrincipal } from './principal.ts';
-import { splitArn } from './arn.ts';
+import { splitArn, type SplitArn } from './arn.ts';
 import { actionRequest, admittingStatements, compiledPolicy, hasDynamicResource, identityMayAllow, identityMayAllowAny, resourceApplies, statementsCovering } from './compile.ts';
 import type { CompiledStatement } from './compile.ts';
 import type { EvaluationInput } from './evaluate.ts';
@@ -349,7 +349,9 @@ class Gate {
     if (!this.gated || (this.q.actions[ai] as string).toLowerCase() === 'sts:getcalleridentity') return true;
     const list = this.statementsAdmitting(ai, ri);
     if (list === null) return true;
+    // Built on the first statement with a dynamic Resource, then shared by the others.
     let lookup: ContextLookup | undefined;
+    let resource: SplitArn | undefined;
     for (const cs of list) {
       let possible = true;
       for (const c of cs.conditions) {
@@ -360,7 +362,7 @@ class Gate {
       }
       if (possible && hasDynamicResource(cs)) {
         try {
-          possible = resourceApplies(cs, splitArn(this.q.resources[ri] as string), (lookup ??= buildLookup(context, describePrincipal(principal))));
+          possible = resourceApplies(cs, (resource ??= splitArn(this.q.resources[ri] as string)), (lookup ??= buildLookup(context, describePrincipal(principal))));
         } catch {
           possible = true; // let the evaluator report it
         }
