@@ -81,6 +81,11 @@ const KNOWN_RAW = new Set(['eventCategory', 'managementEvent']);
 const S = STRING_FIELDS.length;
 const F = FLAG_FIELDS.length;
 
+/** A value the `hashes` column holds (what `idHash` returns: an integer in 0…2^30-1); any other `idHash` travels with the extras. */
+function isCarriedHash(h: unknown): h is number {
+  return typeof h === 'number' && h >= 0 && h <= 0x3fffffff && Math.floor(h) === h;
+}
+
 /** What `encodeEvents` cannot put in a column, as a JSON object of paths (e.g. `{"principal.x": 1}`), or undefined. */
 function extrasOf(e: TrailEvent): Record<string, unknown> | undefined {
   let extras: Record<string, unknown> | undefined;
@@ -102,7 +107,7 @@ function extrasOf(e: TrailEvent): Record<string, unknown> | undefined {
     if (v !== undefined && typeof v !== 'boolean') add(`typed.${name}`, v);
   }
   const h = e.idHash;
-  if (h !== undefined && !(typeof h === 'number' && h >= 0 && h <= 0x3fffffff && Math.floor(h) === h)) add('typed.idHash', h);
+  if (h !== undefined && !isCarriedHash(h)) add('typed.idHash', h);
   if (e.responseElements !== null) add('responseElements', e.responseElements);
   if (e.additionalEventData !== null) add('additionalEventData', e.additionalEventData);
   return extras;
@@ -215,7 +220,7 @@ export function encodeEvents(events: readonly TrailEvent[]): EncodedEvents {
     slots[b + 28] = str(raw.eventCategory);
     times[i] = e.timeMs;
     const h = e.idHash;
-    if (typeof h === 'number' && h >= 0 && h <= 0x3fffffff && Math.floor(h) === h) hashes[i] = h;
+    if (isCarriedHash(h)) hashes[i] = h;
     else {
       hashes[i] = -1;
       if (h !== undefined) odd = true;
