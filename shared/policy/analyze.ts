@@ -29,8 +29,15 @@ import { validatePolicy } from './validate.ts';
 
 const SEVERITY_ORDER: PolicySeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
 const lower = (s: PolicySeverity): PolicySeverity => SEVERITY_ORDER[Math.max(0, SEVERITY_ORDER.indexOf(s) - 1)] as PolicySeverity;
-const worst = (list: PolicySeverity[]): PolicySeverity =>
-  list.reduce<PolicySeverity>((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), 'info');
+/** The most severe of the findings' severities (`info` for none). */
+function worst(findings: readonly PolicyFinding[]): PolicySeverity {
+  let out: PolicySeverity = 'info';
+  for (let i = 0; i < findings.length; i++) {
+    const b = (findings[i] as PolicyFinding).severity;
+    if (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(out)) out = b;
+  }
+  return out;
+}
 
 /** A finding before diffing: `items` are the comparable facts (paths, accounts, actions) the message is built from. */
 interface Draft {
@@ -136,8 +143,34 @@ function holderAccounts(policies: Policy[], context: AnalysisContext, fresh: Fre
   return [...accounts].slice(0, 4);
 }
 
-const witnessList = (grants: Grant[]): Witness[] => grants.map((g) => g.witness).filter((w): w is Witness => w !== undefined);
-const undecidedList = (grants: Grant[]): string[] => [...new Set(grants.map((g) => g.undecided).filter((u): u is string => u !== undefined))];
+/*
+ * The helpers below are loops rather than chains of array builtins (map/filter/spread/reduce): the
+ * arrays they see are of two element kinds (empty or not), and in a chain each builtin's feedback in
+ * the caller kept changing after the first pass over a corpus, deoptimising the analysis in later passes.
+ */
+
+/** The grants' witnesses, in order. */
+function witnessList(grants: readonly Grant[]): Witness[] {
+  const out: Witness[] = [];
+  for (let i = 0; i < grants.length; i++) {
+    const w = (grants[i] as Grant).witness;
+    if (w !== undefined) out.push(w);
+  }
+  return out;
+}
+
+/** The grants' distinct `undecided` notes, in order of first appearance. */
+function undecidedList(grants: readonly Grant[]): string[] {
+  const seen = new Set<string>();
+  for (let i = 0; i < grants.length; i++) {
+    const u = (grants[i] as Grant).undecided;
+    if (u !== undefined) seen.add(u);
+  }
+  return [...seen];
+}
+
+/** No other policies (the usual case): one shared empty list. */
+const NO_POLICIES: readonly Policy[] = Object.freeze([]);
 
 /** The `can` options of each escalation step, made once per step (the loop asks them for every policy). */
 const STEP_OPTIONS = new WeakMap<EscalationStep, CanOptions>();
@@ -212,7 +245,8 @@ function identityDrafts(policies: Array<{ name: string; policy: Policy }>, conte
     const service = fresh.token('service');
     any = cap.can(`${service}:${service}`, 'any');
   }
-  const admin = [any, ...ADMIN_ACTIONS.map(([action, kind]) => cap.can(action, kind))];
+  const admin: Grant[] = [any];
+  for (const [action, kind] of ADMIN_ACTIONS) admin.push(cap.can(action, kind));
   if (admin.every((g) => g.allowed)) {
     const conditional = admin.some((g) => g.conditional);
     drafts.push({
@@ -578,7 +612,7 @@ function parseOrNull(input: unknown): Policy | undefined {
   }
 }
 
-function draftsFor(policy: Policy, kind: PolicyKind, context: AnalysisContext, others: Policy[], fresh: FreshValues, boundary?: Policy): Draft[] {
+function draftsFor(policy: Policy, kind: PolicyKind, context: AnalysisContext, others: readonly Policy[], fresh: FreshValues, boundary?: Policy): Draft[] {
   const name = 'policy';
   const drafts: Draft[] = [];
   if (RESOURCE_KINDS.has(kind)) drafts.push(...resourceDrafts(policy, name, kind, context, fresh));
@@ -622,15 +656,19 @@ export function analyze(input: unknown, context: AnalysisContext = {}): Analysis
     });
   }
   const policy = validation.policy;
-  if (!policy) return { findings, severity: worst(findings.map((f) => f.severity)), issues, comparedWithPrevious: false };
+  if (!policy) return { findings, severity: worst(findings), issues, comparedWithPrevious: false };
   const kind = context.kind ?? inferKind(policy);
-  const others = (context.otherPolicies ?? []).map(parseOrNull).filter((p): p is Policy => p !== undefined);
+  const others = context.otherPolicies === undefined || context.otherPolicies.length === 0 ? NO_POLICIES : context.otherPolicies.map(parseOrNull).filter((p): p is Policy => p !== undefined);
   const boundary = context.permissionsBoundary !== undefined ? parseOrNull(context.permissionsBoundary) : undefined;
   const previous = context.previous !== undefined && context.previous !== null ? parseOrNull(context.previous) : undefined;
   const zone = context.zoneOfTrust ?? {};
   // Fresh values avoid every text involved: the policies, the owner and the zone of trust.
+  const texts: Policy[] = [policy];
+  for (const o of others) texts.push(o);
+  if (boundary) texts.push(boundary);
+  if (previous) texts.push(previous);
   const fresh = new FreshValues(
-    [policy, ...others, ...(boundary ? [boundary] : []), ...(previous ? [previous] : [])],
+    texts,
     [context.account ?? '', context.attachedTo ?? '', zone.organizationId ?? '', ...(zone.trustedAccounts ?? [])],
   );
   let drafts: Draft[];
@@ -644,7 +682,7 @@ export function analyze(input: unknown, context: AnalysisContext = {}): Analysis
       message: `The policy could not be analysed: ${(error as Error).message}.`,
       statements: [],
     });
-    return { findings, severity: worst(findings.map((f) => f.severity)), issues, comparedWithPrevious: false };
+    return { findings, severity: worst(findings), issues, comparedWithPrevious: false };
   }
 
   let compared = false;
@@ -679,7 +717,7 @@ export function analyze(input: unknown, context: AnalysisContext = {}): Analysis
     if (compared) f.message = `Newly: ${f.message}`;
     findings.push(f);
   }
-  return { findings, severity: worst(findings.map((f) => f.severity)), issues, comparedWithPrevious: compared };
+  return { findings, severity: worst(findings), issues, comparedWithPrevious: compared };
 }
 
 export { lower as lowerSeverity };

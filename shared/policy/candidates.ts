@@ -211,7 +211,10 @@ export function valueCandidates(clauses: readonly ConditionClause[], fresh: Fres
  */
 export function keyCandidates(clauses: readonly ConditionClause[], fresh: FreshValues): Candidate[] {
   const singles = valueCandidates(clauses, fresh);
-  const out: Candidate[] = [undefined, ...singles.map((v) => [v])];
+  // A loop, not a spread of a mapped copy: the builtins' feedback here changed after the analyzer's
+  // first pass (a deopt in the second).
+  const out: Candidate[] = [undefined];
+  for (let i = 0; i < singles.length; i++) out.push([singles[i] as string]);
   const setValued = clauses.some((c) => parseOperator(c.operator)?.set !== undefined);
   if (setValued) {
     const literals = [...new Set(clauses.flatMap((c) => c.values.filter((v) => !/[*?]|\$\{/.test(v))))];

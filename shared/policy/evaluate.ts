@@ -150,6 +150,23 @@ function hits(prepared: Prepared, req: CompiledRequest, checkPrincipal = false):
   return out;
 }
 
+/**
+ * Appends the Deny hits of `list` to `into` (made on the first one) and returns it. A loop with one
+ * array made only when a Deny applies, instead of spreading every hit list into one and filtering it:
+ * the lists are empty or not, of two element kinds, and a chain of array builtins over them gave
+ * `evaluate` type feedback that kept changing after the analyzer's first pass (a deopt per pass).
+ */
+function collectDenies(into: Hit[] | undefined, list: readonly Hit[]): Hit[] | undefined {
+  let out = into;
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i] as Hit;
+    if (h.effect !== 'Deny') continue;
+    if (out === undefined) out = [h];
+    else out.push(h);
+  }
+  return out;
+}
+
 function deny(why: string, deciding: Hit[] = []): EvaluationResult {
   return { decision: 'ImplicitDeny', deciding: deciding.map(toDeciding), explanation: [why] };
 }
@@ -220,9 +237,15 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
     return { decision: 'Allow', deciding: [], explanation: ['sts:GetCallerIdentity needs no permission and cannot be denied'] };
   }
 
-  const all = [...identityHits, ...boundaryHits, ...sessionHits, ...scpHits.flat(), ...rcpHits.flat(), ...resourceHits];
-  const denies = all.filter((h) => h.effect === 'Deny');
-  if (denies.length > 0) {
+  // The Deny hits in the order identity, boundary, session, SCP levels, RCP levels, resource; built
+  // only when there is one (most requests meet none), with loops instead of a spread/flat/filter chain.
+  let denies = collectDenies(undefined, identityHits);
+  denies = collectDenies(denies, boundaryHits);
+  denies = collectDenies(denies, sessionHits);
+  for (let i = 0; i < scpHits.length; i++) denies = collectDenies(denies, scpHits[i] as Hit[]);
+  for (let i = 0; i < rcpHits.length; i++) denies = collectDenies(denies, rcpHits[i] as Hit[]);
+  denies = collectDenies(denies, resourceHits);
+  if (denies !== undefined) {
     return {
       decision: 'ExplicitDeny',
       deciding: denies.map(toDeciding),

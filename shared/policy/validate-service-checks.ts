@@ -184,7 +184,11 @@ function checkVariableUse(s: Statement, issues: ValidationIssue[]): void {
   // Most statements have no policy variable at all: nothing below can report.
   if (!conditionVariables && !anyVariable(s.resource) && !anyVariable(s.notResource)) return;
   const texts: string[] = [];
-  for (const list of [s.resource ?? [], s.notResource ?? [], ...s.conditions.map((c) => c.values)]) for (const t of list) if (t.includes('${')) texts.push(t);
+  // The same texts in the same order (Resource, NotResource, each condition's values), without an
+  // array of lists built per statement (its spread/map had feedback that changed after a first pass).
+  pushVariableTexts(s.resource, texts);
+  pushVariableTexts(s.notResource, texts);
+  for (const c of s.conditions) pushVariableTexts(c.values, texts);
   for (const t of texts) {
     for (const m of t.matchAll(/\$\{([^}]*)\}/g)) {
       const inner = m[1] ?? '';
@@ -193,6 +197,15 @@ function checkVariableUse(s: Statement, issues: ValidationIssue[]): void {
       const fallback = inner.slice(comma + 1).trim();
       if (!/^'[^']*'$/.test(fallback)) issues.push(issue('error', 'missing-quote-in-variable', `the default value of a policy variable must be in single quotes (\${${inner.slice(0, comma).trim()}, '${fallback.replace(/'/g, '')}'})`, s));
     }
+  }
+}
+
+/** Appends the values of `list` that contain a policy variable (`${`) to `texts`. */
+function pushVariableTexts(list: readonly string[] | undefined, texts: string[]): void {
+  if (list === undefined) return;
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i] as string;
+    if (t.includes('${')) texts.push(t);
   }
 }
 

@@ -169,7 +169,8 @@ function freeCandidates(key: string, clauses: readonly ConditionClause[], fresh:
   if (clauses.some(usesVariables)) return dedupe(key, clauses, keyCandidates(clauses, fresh), principal);
   let memo = candidateMemo.get(fresh);
   if (!memo) candidateMemo.set(fresh, (memo = new Map()));
-  const id = `${key}\u0000${clauses.map(clauseId).join(',')}`;
+  let id = `${key}\u0000`;
+  for (let i = 0; i < clauses.length; i++) id += i === 0 ? `${clauseId(clauses[i] as ConditionClause)}` : `,${clauseId(clauses[i] as ConditionClause)}`;
   let known = memo.get(id);
   if (!known) memo.set(id, (known = dedupe(key, clauses, keyCandidates(clauses, fresh), principal)));
   return known;
@@ -185,14 +186,22 @@ function hasVariableValue(c: ConditionClause): boolean {
 function spacesFor(q: WitnessQuestion, byKey: ReadonlyMap<string, ConditionClause[]>, principal: string | undefined): Space[] {
   // The principal's facts are read only by clauses with a policy variable (resolveDerived keeps the others).
   // (No named closure here: under tsx each costs a `__name` call per search.)
+  // One loop instead of spread/map/sort chain: the list is empty for most actions, and the chain's
+  // builtins saw arrays of two element kinds late, deoptimising `findWitness` (where this is inlined).
   let derived: ContextLookup | undefined;
-  return [...byKey.entries()]
-    .map(([key, list]) => {
-      const resolved = list.some(hasVariableValue) ? list.map((c) => (hasVariableValue(c) ? resolveDerived(c, (derived ??= buildLookup(undefined, describePrincipal(principal)))) : c)) : list;
-      const fixed = q.fixed?.get(key);
-      return { key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) };
-    })
-    .sort((a, b) => a.values.length - b.values.length);
+  const out: Space[] = [];
+  for (const [key, list] of byKey) {
+    const resolved = list.some(hasVariableValue) ? list.map((c) => (hasVariableValue(c) ? resolveDerived(c, (derived ??= buildLookup(undefined, describePrincipal(principal)))) : c)) : list;
+    const fixed = q.fixed?.get(key);
+    out.push({ key, values: fixed ? dedupe(key, resolved, fixed, principal) : freeCandidates(key, resolved, q.fresh, principal) });
+  }
+  if (out.length > 1) out.sort(bySpaceSize);
+  return out;
+}
+
+/** Fewest candidate values first (a stable sort keeps the keys' order among equals). */
+function bySpaceSize(a: Space, b: Space): number {
+  return a.values.length - b.values.length;
 }
 
 /** A clause whose value in a request is the search context's alone: its key is not derived from the principal and its values use no policy variable. */
