@@ -85,6 +85,3 @@ export class RecentIds {
     return this.count;
   }
 }
-
-/** The eventID windows' hash (shared/model/id-hash.ts; re-exported here, where it was first defined). */
-export { idHash } from '../model/id-hash.ts';

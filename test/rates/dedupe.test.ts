@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RecentEvents } from '../../shared/pipeline/reorder.ts';
 import { eventIdHash } from '../../shared/model/id-hash.ts';
 import { normalize } from '../../shared/model/normalize.ts';
-import { idHash, RecentIds } from '../../shared/rates/dedupe.ts';
+import { idHash } from '../../shared/model/id-hash.ts';
+import { RecentIds } from '../../shared/rates/dedupe.ts';
 import { rng } from '../helpers/rng.ts';
 import { ReferenceRecentIds } from './reference/dedupe.ts';
 
