@@ -225,6 +225,8 @@ if (json) {
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 } else {
   const out: string[] = [`Trailwatch benchmark (${results['node']}, ${results['platform']})`, ''];
+  /** 100000 -> "100k", 2500 -> "2,500": the header names the corpus that was replayed (`--events N`). */
+  const countLabel = (events: number): string => (events >= 10_000 && events % 1000 === 0 ? `${events / 1000}k` : events.toLocaleString('en-US'));
   const replayRow = (label: string, r: Record<string, number> | undefined) =>
     r ? `${label.padEnd(34)} ${String(r['events']).padStart(8)} events  ${String(Math.round(r['ms'] ?? 0)).padStart(7)} ms  ${String(r['eventsPerSecond']).padStart(8)} events/s  CPU ${String(Math.round(r['cpuMs'] ?? 0)).padStart(6)} ms = ${String(r['eventsPerCpuSecond'] ?? '-').padStart(7)} events/CPU-s  peak RSS ${Math.round(r['maxRssMB'] ?? 0)} MB${r['findings'] !== undefined ? `  ${r['findings']} findings` : ''}` : undefined;
   const gen = results['replayGenerated'] as Record<string, number>;
@@ -233,7 +235,7 @@ if (json) {
     r['againMs'] === undefined
       ? ''
       : `${indent}${'again in the same process'.padEnd(34 - indent.length + 2)} ${String(Math.round(r['againMs'])).padStart(7)} ms = ${(r['againTimesFloorWall'] ?? 0).toFixed(2)}x floor wall, ${(r['againTimesFloorCpu'] ?? 0).toFixed(2)}x CPU (code compiled, caches full: the first run's extra ${Math.round((r['ms'] ?? 0) - r['againMs'])} ms is start-up)`;
-  out.push(`Replay (fresh process each; detections + stream processors, as \`trailwatch replay\`; the floor and one-thread rows of 100k events: the median of ${gen['runs'] ?? 1} interleaved runs, \`--replay-runs N\`):`);
+  out.push(`Replay (fresh process each; detections + stream processors, as \`trailwatch replay\`; the floor and one-thread rows of ${countLabel(gen['events'] ?? 0)} events: the median of ${gen['runs'] ?? 1} interleaved runs, \`--replay-runs N\`):`);
   out.push(replayRow('  floor: gunzip + JSON.parse only', results['replayFloor'] as Record<string, number>) ?? '');
   out.push(replayRow('  generated corpus (.json.gz)', gen) ?? '');
   out.push(`  ${'replay / floor'.padEnd(34)} ${(gen['timesFloorWall'] ?? 0).toFixed(2)}x wall time, ${(gen['timesFloorCpu'] ?? 0).toFixed(2)}x CPU time (target: within 2x)`);
